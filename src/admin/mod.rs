@@ -1,0 +1,8 @@
+//! Management operations, shared by the management API, the admin UI and the CLI.
+
+mod error;
+pub mod keys;
+pub mod tenants;
+pub mod tokens;
+
+pub use error::AdminError;

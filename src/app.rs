@@ -1,0 +1,264 @@
+//! Composition root: opens the data dir, store and keys, builds the state, runs the
+//! server and handles signals. The only module that knows every other.
+
+use crate::admin::{self, AdminError};
+use crate::cli::{Cli, Command};
+use crate::clock::Clock;
+use crate::config::{Config, ConfigError, TlsMode};
+use crate::crypto::{self, seal::MasterKey};
+use crate::datadir::{DataDir, DataDirError};
+use crate::http::{self, tls::TlsError};
+use crate::state::State;
+use crate::store::{Store, StoreError};
+use crate::types::TenantId;
+use std::sync::Arc;
+
+/// Why a command failed; printed as one sentence by `main`.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The configuration is not usable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The data dir is not usable.
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    /// The store could not be opened or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Initialisation failed.
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    /// The TLS certificate or key is not usable.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// The self-signed certificate could not be made.
+    #[error(transparent)]
+    Crypto(#[from] crypto::CryptoError),
+    /// The listener could not be set up.
+    #[error("listen {addr}: {source}")]
+    Listen {
+        /// The address from the configuration.
+        addr: std::net::SocketAddr,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// The async runtime or a signal handler could not start.
+    #[error("runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+impl AppError {
+    /// The process exit code: 2 for configuration mistakes, 1 for everything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            AppError::Config(_) | AppError::Tls(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Runs a command to completion.
+pub fn run(cli: Cli) -> Result<(), AppError> {
+    match cli.command {
+        Command::Serve(args) => serve(Config::load(&args)?),
+        Command::Init(args) => init(&Config::load(&args)?),
+        Command::CheckConfig(args) => check_config(&Config::load(&args)?),
+    }
+}
+
+fn init_logging(config: &Config) {
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .with_max_level(config.log_level)
+        .init();
+}
+
+/// The data dir, opened, locked and initialised.
+struct Opened {
+    dir: DataDir,
+    store: Arc<Store>,
+    master: MasterKey,
+}
+
+/// Everything `serve` and `init` do to an empty data dir; idempotent.
+fn initialise(config: &Config, clock: &Clock) -> Result<Opened, AppError> {
+    let dir = DataDir::open(&config.data_dir)?;
+    let master = dir.master_key()?;
+    let store = Arc::new(Store::open(&dir.store_path(), config.flush_interval_ms)?);
+    admin::keys::ensure_signing_keys(&store, &master, clock.now())?;
+    let default = TenantId::parse("default").map_err(|e| ConfigError(e.to_string()))?;
+    admin::tenants::ensure_tenant(&store, &default, "Default", clock.now())?;
+    if config.tls == TlsMode::SelfSigned {
+        ensure_self_signed(&dir, config, clock)?;
+    }
+    store.flush_blocking()?;
+    Ok(Opened { dir, store, master })
+}
+
+fn ensure_self_signed(dir: &DataDir, config: &Config, clock: &Clock) -> Result<(), AppError> {
+    let cert = dir.tls_cert_path();
+    if cert.exists() {
+        if !http::tls::certificate_covers(&cert, &config.public_host, clock.now())? {
+            tracing::warn!(
+                "the self-signed certificate {} does not cover {}; replace it or use [tls] mode = \"files\"",
+                cert.display(),
+                config.public_host
+            );
+        }
+        return Ok(());
+    }
+    let mut hosts = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
+    if !hosts.contains(&config.public_host) {
+        hosts.push(config.public_host.clone());
+    }
+    let generated = crypto::self_signed::generate(&hosts, clock.now())?;
+    dir.write_tls_pair(&generated.cert_pem, &generated.key_pem)?;
+    tracing::info!(
+        "generated a self-signed TLS certificate: {}",
+        cert.display()
+    );
+    Ok(())
+}
+
+fn serve(config: Config) -> Result<(), AppError> {
+    init_logging(&config);
+    let clock = Clock::system();
+    let opened = initialise(&config, &clock)?;
+    write_first_admin_token(&opened, &clock)?;
+    let keys = admin::keys::load_key_set(&opened.store, &opened.master)?;
+    let cert = tls_certificate(&config, &opened.dir)?;
+    let acceptor = cert.clone().map(http::tls::acceptor).transpose()?;
+    let store = Arc::clone(&opened.store);
+    let state = Arc::new(State::new(config, Arc::clone(&store), clock, keys));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(AppError::Runtime)?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(state.config.listen)
+            .await
+            .map_err(|source| AppError::Listen {
+                addr: state.config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(AppError::Runtime)?;
+        tracing::info!("listening on {addr}");
+        if let Some(cert) = cert {
+            spawn_reload_on_sighup(cert)?;
+        }
+        http::server::run(listener, acceptor, state, shutdown_signal()?).await;
+        Ok::<_, AppError>(())
+    })?;
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    store.flush_blocking()?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// On first start, creates an admin token and writes it to `DIR/admin-token` (0600);
+/// the log names the file, never the token.
+fn write_first_admin_token(opened: &Opened, clock: &Clock) -> Result<(), AppError> {
+    if !opened.store.admin_tokens(None, 1)?.is_empty() {
+        return Ok(());
+    }
+    let (_, token) = admin::tokens::create(&opened.store, "first admin token", clock.now())?;
+    opened.store.flush_blocking()?;
+    if opened.dir.write_admin_token_once(&token)? {
+        tracing::info!(
+            "first admin token written to {}",
+            opened.dir.admin_token_path().display()
+        );
+    }
+    Ok(())
+}
+
+fn tls_certificate(
+    config: &Config,
+    dir: &DataDir,
+) -> Result<Option<Arc<http::tls::ReloadableCert>>, AppError> {
+    let load = http::tls::ReloadableCert::load;
+    Ok(match &config.tls {
+        TlsMode::SelfSigned => Some(load(dir.tls_cert_path(), dir.tls_key_path())?),
+        TlsMode::Files {
+            cert_file,
+            key_file,
+        } => Some(load(cert_file.clone(), key_file.clone())?),
+        TlsMode::Off => {
+            tracing::warn!(
+                "TLS is off: serving plain HTTP; use this only behind a TLS-terminating proxy or on loopback"
+            );
+            None
+        }
+    })
+}
+
+fn spawn_reload_on_sighup(cert: Arc<http::tls::ReloadableCert>) -> Result<(), AppError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hup = signal(SignalKind::hangup()).map_err(AppError::Runtime)?;
+    tokio::spawn(async move {
+        while hup.recv().await.is_some() {
+            match cert.reload() {
+                Ok(()) => tracing::info!("SIGHUP: TLS certificate reloaded"),
+                Err(e) => tracing::error!("SIGHUP: keeping the old TLS certificate: {e}"),
+            }
+        }
+    });
+    Ok(())
+}
+
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, AppError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).map_err(AppError::Runtime)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(AppError::Runtime)?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM received"),
+            _ = int.recv() => tracing::info!("SIGINT received"),
+        }
+    })
+}
+
+fn init(config: &Config) -> Result<(), AppError> {
+    init_logging(config);
+    let clock = Clock::system();
+    let opened = initialise(config, &clock)?;
+    let (_, token) = admin::tokens::create(&opened.store, "created by latchkey init", clock.now())?;
+    opened.store.flush_blocking()?;
+    println!("{}", token.expose());
+    Ok(())
+}
+
+fn check_config(config: &Config) -> Result<(), AppError> {
+    match &config.tls {
+        TlsMode::Files {
+            cert_file,
+            key_file,
+        } => {
+            http::tls::load_certified_key(cert_file, key_file)?;
+        }
+        TlsMode::SelfSigned => {
+            let (cert, key) = (
+                config.data_dir.join("tls/cert.pem"),
+                config.data_dir.join("tls/key.pem"),
+            );
+            if cert.exists() {
+                http::tls::load_certified_key(&cert, &key)?;
+            }
+        }
+        TlsMode::Off => {}
+    }
+    println!(
+        "configuration is valid: listen {}, public_url {}, data_dir {}",
+        config.listen,
+        config.public_url,
+        config.data_dir.display()
+    );
+    Ok(())
+}

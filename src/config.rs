@@ -1,0 +1,375 @@
+//! Configuration: the TOML file, then `LATCHKEY_*` variables, then flags, validated into
+//! one [`Config`]. Every error is one sentence naming the key or file at fault.
+
+use crate::cli::ConfigArgs;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The validated configuration the appliance runs with.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address to bind.
+    pub listen: SocketAddr,
+    /// Public origin, without a trailing slash.
+    pub public_url: String,
+    /// The host part of `public_url` (an IPv6 address without brackets).
+    pub public_host: String,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// How the listener does TLS.
+    pub tls: TlsMode,
+    /// sled's background flush interval: the most a crash can lose of token issuance.
+    pub flush_interval_ms: u64,
+    /// Connections served at once; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// Most verbose log level written.
+    pub log_level: tracing::Level,
+}
+
+/// The three TLS modes of SPEC.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TlsMode {
+    /// A certificate generated once into `DATA_DIR/tls/`.
+    SelfSigned,
+    /// PEM files given by the operator.
+    Files {
+        /// Certificate chain, leaf first.
+        cert_file: PathBuf,
+        /// Private key (PKCS#8, PKCS#1 or SEC1).
+        key_file: PathBuf,
+    },
+    /// Plain HTTP, for use behind a reverse proxy or in tests.
+    Off,
+}
+
+/// Why the configuration is not usable.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+fn fail<T>(msg: String) -> Result<T, ConfigError> {
+    Err(ConfigError(msg))
+}
+
+/// One layer of settings; later layers override earlier ones key by key.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    public_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    log_level: Option<String>,
+    #[serde(default)]
+    tls: FileTls,
+    #[serde(default)]
+    store: FileStore,
+    #[serde(default)]
+    limits: FileLimits,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileTls {
+    mode: Option<String>,
+    cert_file: Option<PathBuf>,
+    key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileStore {
+    flush_interval_ms: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLimits {
+    max_connections: Option<usize>,
+}
+
+/// The environment variables read, each overriding one file key.
+const ENV_KEYS: [&str; 10] = [
+    "LATCHKEY_CONFIG",
+    "LATCHKEY_LISTEN",
+    "LATCHKEY_PUBLIC_URL",
+    "LATCHKEY_DATA_DIR",
+    "LATCHKEY_LOG_LEVEL",
+    "LATCHKEY_TLS_MODE",
+    "LATCHKEY_TLS_CERT_FILE",
+    "LATCHKEY_TLS_KEY_FILE",
+    "LATCHKEY_STORE_FLUSH_INTERVAL_MS",
+    "LATCHKEY_LIMITS_MAX_CONNECTIONS",
+];
+
+impl Config {
+    /// Loads file, environment and flags, in that order of precedence, and validates.
+    pub fn load(args: &ConfigArgs) -> Result<Config, ConfigError> {
+        Config::load_from(
+            args,
+            |k| std::env::var(k).ok(),
+            std::env::vars().map(|(k, _)| k),
+        )
+    }
+
+    fn load_from(
+        args: &ConfigArgs,
+        env: impl Fn(&str) -> Option<String>,
+        env_names: impl Iterator<Item = String>,
+    ) -> Result<Config, ConfigError> {
+        for name in env_names.filter(|k| k.starts_with("LATCHKEY_")) {
+            if !ENV_KEYS.contains(&name.as_str()) {
+                return fail(format!("unknown environment variable {name}"));
+            }
+        }
+        let path = args
+            .config
+            .clone()
+            .or_else(|| env("LATCHKEY_CONFIG").map(PathBuf::from));
+        let mut file = match &path {
+            Some(p) => read_file(p)?,
+            None => FileConfig::default(),
+        };
+        apply_env(&mut file, &env)?;
+        apply_flags(&mut file, args);
+        validate(file)
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start].matches('\n').count() + 1)
+            .unwrap_or(1);
+        ConfigError(format!(
+            "config file {} line {line}: {}",
+            path.display(),
+            e.message()
+        ))
+    })
+}
+
+fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+    let set = |slot: &mut Option<String>, key: &str| {
+        if let Some(v) = env(key) {
+            *slot = Some(v);
+        }
+    };
+    set(&mut f.listen, "LATCHKEY_LISTEN");
+    set(&mut f.public_url, "LATCHKEY_PUBLIC_URL");
+    set(&mut f.log_level, "LATCHKEY_LOG_LEVEL");
+    set(&mut f.tls.mode, "LATCHKEY_TLS_MODE");
+    let path = |slot: &mut Option<PathBuf>, key: &str| {
+        if let Some(v) = env(key) {
+            *slot = Some(PathBuf::from(v));
+        }
+    };
+    path(&mut f.data_dir, "LATCHKEY_DATA_DIR");
+    path(&mut f.tls.cert_file, "LATCHKEY_TLS_CERT_FILE");
+    path(&mut f.tls.key_file, "LATCHKEY_TLS_KEY_FILE");
+    if let Some(v) = env("LATCHKEY_STORE_FLUSH_INTERVAL_MS") {
+        f.store.flush_interval_ms = Some(parse_number(&v, "LATCHKEY_STORE_FLUSH_INTERVAL_MS")?);
+    }
+    if let Some(v) = env("LATCHKEY_LIMITS_MAX_CONNECTIONS") {
+        f.limits.max_connections = Some(parse_number(&v, "LATCHKEY_LIMITS_MAX_CONNECTIONS")?);
+    }
+    Ok(())
+}
+
+fn parse_number<T: std::str::FromStr>(v: &str, key: &str) -> Result<T, ConfigError> {
+    v.parse()
+        .map_err(|_| ConfigError(format!("{key}: `{v}` is not a whole number")))
+}
+
+fn apply_flags(f: &mut FileConfig, a: &ConfigArgs) {
+    if let Some(v) = &a.listen {
+        f.listen = Some(v.clone());
+    }
+    if let Some(v) = &a.public_url {
+        f.public_url = Some(v.clone());
+    }
+    if let Some(v) = &a.data_dir {
+        f.data_dir = Some(v.clone());
+    }
+    if let Some(v) = &a.tls_mode {
+        f.tls.mode = Some(v.clone());
+    }
+}
+
+fn validate(f: FileConfig) -> Result<Config, ConfigError> {
+    let listen_text = f.listen.as_deref().unwrap_or("127.0.0.1:8443");
+    let Ok(listen) = listen_text.parse::<SocketAddr>() else {
+        return fail(format!(
+            "listen: `{listen_text}` is not an IP address and port like 127.0.0.1:8443"
+        ));
+    };
+    let (public_url, public_host) =
+        validate_public_url(f.public_url.as_deref().unwrap_or("https://localhost:8443"))?;
+    let flush_interval_ms = f.store.flush_interval_ms.unwrap_or(500);
+    if !(1..=60_000).contains(&flush_interval_ms) {
+        return fail("[store] flush_interval_ms must be between 1 and 60000".into());
+    }
+    let max_connections = f.limits.max_connections.unwrap_or(1024);
+    if !(1..=1_000_000).contains(&max_connections) {
+        return fail("[limits] max_connections must be between 1 and 1000000".into());
+    }
+    Ok(Config {
+        listen,
+        public_url,
+        public_host,
+        data_dir: f.data_dir.unwrap_or_else(|| PathBuf::from("./data")),
+        tls: validate_tls(f.tls)?,
+        flush_interval_ms,
+        max_connections,
+        log_level: validate_log_level(f.log_level.as_deref().unwrap_or("info"))?,
+    })
+}
+
+fn validate_public_url(text: &str) -> Result<(String, String), ConfigError> {
+    let bad = |why: &str| fail(format!("public_url: `{text}` {why}"));
+    let Ok(url) = url::Url::parse(text) else {
+        return bad("is not an absolute URL like https://sso.example.com");
+    };
+    if !matches!(url.scheme(), "https" | "http") {
+        return bad("must use https (or http behind a TLS-terminating proxy)");
+    }
+    if url.host_str().is_none()
+        || url.path() != "/"
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return bad(
+            "must be an origin with no path, query or fragment, like https://sso.example.com",
+        );
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return bad("must not carry a user name or password");
+    }
+    let host = url.host_str().unwrap_or_default();
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    Ok((url.as_str().trim_end_matches('/').to_owned(), host))
+}
+
+fn validate_tls(t: FileTls) -> Result<TlsMode, ConfigError> {
+    match t.mode.as_deref().unwrap_or("self-signed") {
+        "self-signed" => Ok(TlsMode::SelfSigned),
+        "off" => Ok(TlsMode::Off),
+        "files" => match (t.cert_file, t.key_file) {
+            (Some(cert_file), Some(key_file)) => Ok(TlsMode::Files {
+                cert_file,
+                key_file,
+            }),
+            (None, _) => fail("[tls] cert_file is required when [tls] mode is \"files\"".into()),
+            (_, None) => fail("[tls] key_file is required when [tls] mode is \"files\"".into()),
+        },
+        other => fail(format!(
+            "[tls] mode: `{other}` is not one of self-signed, files, off"
+        )),
+    }
+}
+
+fn validate_log_level(text: &str) -> Result<tracing::Level, ConfigError> {
+    match text {
+        "error" | "warn" | "info" | "debug" | "trace" => text
+            .parse()
+            .map_err(|_| ConfigError(format!("log_level: `{text}` is not a level"))),
+        _ => fail(format!(
+            "log_level: `{text}` is not one of error, warn, info, debug, trace"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(args: ConfigArgs, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let names: Vec<String> = env.keys().cloned().collect();
+        Config::load_from(&args, |k| env.get(k).cloned(), names.into_iter())
+    }
+
+    fn err(r: Result<Config, ConfigError>) -> String {
+        match r {
+            Ok(c) => panic!("expected an error, got {c:?}"),
+            Err(e) => e.0,
+        }
+    }
+
+    #[test]
+    fn defaults_match_the_spec() -> Result<(), ConfigError> {
+        let c = load(ConfigArgs::default(), &[])?;
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8443");
+        assert_eq!(c.public_url, "https://localhost:8443");
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert_eq!(c.tls, TlsMode::SelfSigned);
+        Ok(())
+    }
+
+    #[test]
+    fn flags_override_env_which_overrides_the_file() -> Result<(), ConfigError> {
+        let dir = tempfile::tempdir().map_err(|e| ConfigError(e.to_string()))?;
+        let file = dir.path().join("a.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:1\"\npublic_url = \"https://a.example\"\ndata_dir = \"/f\"\n",
+        )
+        .map_err(|e| ConfigError(e.to_string()))?;
+        let args = ConfigArgs {
+            config: Some(file),
+            listen: Some("127.0.0.1:3".into()),
+            ..ConfigArgs::default()
+        };
+        let c = load(
+            args,
+            &[
+                ("LATCHKEY_LISTEN", "127.0.0.1:2"),
+                ("LATCHKEY_PUBLIC_URL", "https://b.example/"),
+            ],
+        )?;
+        assert_eq!(c.listen.to_string(), "127.0.0.1:3");
+        assert_eq!(c.public_url, "https://b.example");
+        assert_eq!(c.data_dir, PathBuf::from("/f"));
+        Ok(())
+    }
+
+    #[test]
+    fn each_bad_value_names_its_key() {
+        let with = |env: &[(&str, &str)]| err(load(ConfigArgs::default(), env));
+        assert!(with(&[("LATCHKEY_LISTEN", "nope")]).starts_with("listen:"));
+        assert!(with(&[("LATCHKEY_PUBLIC_URL", "ftp://x")]).starts_with("public_url:"));
+        assert!(with(&[("LATCHKEY_PUBLIC_URL", "https://x/path")]).starts_with("public_url:"));
+        assert!(with(&[("LATCHKEY_TLS_MODE", "maybe")]).starts_with("[tls] mode:"));
+        assert!(with(&[("LATCHKEY_TLS_MODE", "files")]).contains("cert_file"));
+        assert!(with(&[("LATCHKEY_LOG_LEVEL", "loud")]).starts_with("log_level:"));
+        assert!(with(&[("LATCHKEY_LISTNE", "x")]).contains("LATCHKEY_LISTNE"));
+        assert!(with(&[("LATCHKEY_STORE_FLUSH_INTERVAL_MS", "soon")]).contains("whole number"));
+    }
+
+    #[test]
+    fn unknown_file_key_is_named_with_its_line() -> Result<(), std::io::Error> {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("a.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:1\"\nlisten_addr = 1\n")?;
+        let args = ConfigArgs {
+            config: Some(file),
+            ..ConfigArgs::default()
+        };
+        let msg = err(load(args, &[]));
+        assert!(
+            msg.contains("line 2") && msg.contains("listen_addr"),
+            "{msg}"
+        );
+        Ok(())
+    }
+}

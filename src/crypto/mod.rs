@@ -1,0 +1,11 @@
+//! Cryptography on ring: JOSE, signing keys, sealing at rest, hashing and randomness.
+
+mod error;
+pub mod hash;
+pub mod jose;
+pub mod keys;
+pub mod random;
+pub mod seal;
+pub mod self_signed;
+
+pub use error::CryptoError;

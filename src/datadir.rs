@@ -1,0 +1,189 @@
+//! The data directory's layout on disk: the lock, the master key, the store, the TLS
+//! files and the first admin token.
+
+use crate::crypto::seal::{MASTER_KEY_LEN, MasterKey};
+use crate::crypto::{CryptoError, random};
+use crate::types::Secret;
+use std::fs::{File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// Why the data dir cannot be used; each names the file at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum DataDirError {
+    /// A file or directory could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file at fault.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// Another process holds the lock.
+    #[error("data dir {0} is in use by another latchkey process (lock held on {0}/lock)")]
+    Locked(PathBuf),
+    /// The master key file is damaged.
+    #[error("{path}: {source}")]
+    MasterKey {
+        /// The file at fault.
+        path: PathBuf,
+        /// What is wrong with it.
+        source: CryptoError,
+    },
+}
+
+/// An open, exclusively locked data directory.
+pub struct DataDir {
+    root: PathBuf,
+    _lock: File,
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> DataDirError + '_ {
+    move |source| DataDirError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+impl DataDir {
+    /// Creates the directory (mode 0700) if needed and takes its lock for this process.
+    pub fn open(root: &Path) -> Result<DataDir, DataDirError> {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(root)
+            .map_err(io_err(root))?;
+        let lock_path = root.join("lock");
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&lock_path)
+            .map_err(io_err(&lock_path))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(DataDirError::Locked(root.to_path_buf()));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&lock_path)(e)),
+        }
+        Ok(DataDir {
+            root: root.to_path_buf(),
+            _lock: lock,
+        })
+    }
+
+    /// Where the sled store lives.
+    pub fn store_path(&self) -> PathBuf {
+        self.root.join("store")
+    }
+
+    /// The self-signed certificate's path.
+    pub fn tls_cert_path(&self) -> PathBuf {
+        self.root.join("tls").join("cert.pem")
+    }
+
+    /// The self-signed certificate's private key path.
+    pub fn tls_key_path(&self) -> PathBuf {
+        self.root.join("tls").join("key.pem")
+    }
+
+    /// Where the first admin token is written.
+    pub fn admin_token_path(&self) -> PathBuf {
+        self.root.join("admin-token")
+    }
+
+    /// Loads the master key, creating it (mode 0600) on first use.
+    pub fn master_key(&self) -> Result<MasterKey, DataDirError> {
+        let path = self.root.join("master.key");
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                let fresh = random::bytes::<MASTER_KEY_LEN>().map_err(|source| {
+                    DataDirError::MasterKey {
+                        path: path.clone(),
+                        source,
+                    }
+                })?;
+                write_new_private(&path, &fresh)?;
+                fresh.to_vec()
+            }
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        MasterKey::from_bytes(&bytes).map_err(|source| DataDirError::MasterKey { path, source })
+    }
+
+    /// Writes the first admin token unless the file already exists; true if written.
+    pub fn write_admin_token_once(&self, token: &Secret) -> Result<bool, DataDirError> {
+        let path = self.admin_token_path();
+        match write_new_private(&path, format!("{}\n", token.expose()).as_bytes()) {
+            Ok(()) => Ok(true),
+            Err(DataDirError::Io { source, .. }) if source.kind() == ErrorKind::AlreadyExists => {
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes the self-signed pair (key 0600) unless a certificate is already there.
+    pub fn write_tls_pair(&self, cert_pem: &str, key_pem: &str) -> Result<(), DataDirError> {
+        let dir = self.root.join("tls");
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(io_err(&dir))?;
+        write_new_private(&self.tls_key_path(), key_pem.as_bytes())?;
+        write_new_private(&self.tls_cert_path(), cert_pem.as_bytes())
+    }
+}
+
+/// Creates `path` with mode 0600, refusing to overwrite, and syncs it to disk.
+fn write_new_private(path: &Path, content: &[u8]) -> Result<(), DataDirError> {
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io_err(path))?;
+    f.write_all(content).map_err(io_err(path))?;
+    f.sync_all().map_err(io_err(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_is_exclusive_and_files_are_private() -> Result<(), Box<dyn std::error::Error>> {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir()?;
+        let dir = DataDir::open(tmp.path())?;
+        assert!(matches!(
+            DataDir::open(tmp.path()),
+            Err(DataDirError::Locked(_))
+        ));
+        dir.master_key()?;
+        let mode = std::fs::metadata(tmp.path().join("master.key"))?
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert!(dir.write_admin_token_once(&Secret::new("a"))?);
+        assert!(!dir.write_admin_token_once(&Secret::new("b"))?);
+        assert_eq!(std::fs::read_to_string(dir.admin_token_path())?, "a\n");
+        drop(dir);
+        assert!(DataDir::open(tmp.path()).is_ok());
+        Ok(())
+    }
+
+    #[test]
+    fn master_key_is_stable_across_opens() -> Result<(), Box<dyn std::error::Error>> {
+        let tmp = tempfile::tempdir()?;
+        let sealed = DataDir::open(tmp.path())?.master_key()?.seal("p", b"x")?;
+        let again = DataDir::open(tmp.path())?.master_key()?;
+        assert_eq!(again.open("p", &sealed)?, b"x");
+        Ok(())
+    }
+}

@@ -1,0 +1,40 @@
+//! Dispatch from a resolved route to its handler, with the request logged once.
+
+mod health;
+mod oidc;
+
+use super::log::RequestLog;
+use super::respond::{self, Body};
+use super::router::{self, Resolved, Route};
+use crate::state::State;
+use crate::types::ErrorKind;
+use hyper::body::Incoming;
+use hyper::header::{ALLOW, HeaderValue};
+use hyper::{Request, Response};
+
+/// Answers one request.
+pub async fn handle(state: &State, req: Request<Incoming>) -> Response<Body> {
+    let log = RequestLog::start(req.method(), req.uri().path());
+    let resp = route(state, &req, &log).await;
+    log.finish(resp.status());
+    resp
+}
+
+async fn route(state: &State, req: &Request<Incoming>, log: &RequestLog) -> Response<Body> {
+    match router::resolve(req.method(), req.uri().path()) {
+        Resolved::Route(Route::Healthz) => health::alive(),
+        Resolved::Route(Route::Readyz) => health::ready(state, log),
+        Resolved::Route(Route::Discovery { tenant }) => oidc::discovery(state, tenant, log),
+        Resolved::Route(Route::Jwks { tenant }) => oidc::jwks(state, tenant, log),
+        Resolved::MethodNotAllowed(allow) => {
+            let mut resp = respond::problem(
+                ErrorKind::MethodNotAllowed,
+                "method not allowed on this path",
+            );
+            resp.headers_mut()
+                .insert(ALLOW, HeaderValue::from_static(allow));
+            resp
+        }
+        Resolved::NotFound => respond::problem(ErrorKind::NotFound, "no such endpoint"),
+    }
+}

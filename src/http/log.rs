@@ -1,0 +1,45 @@
+//! One log line per request: method, path without the query string, status, duration.
+//! The query is never logged: it can carry codes, tokens and hints.
+
+use hyper::{Method, StatusCode};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// What is remembered of a request until its answer is logged.
+pub struct RequestLog {
+    id: u64,
+    method: Method,
+    path: String,
+    started: Instant,
+}
+
+impl RequestLog {
+    /// Starts timing a request.
+    pub fn start(method: &Method, path: &str) -> Self {
+        RequestLog {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            method: method.clone(),
+            path: path.to_owned(),
+            started: Instant::now(),
+        }
+    }
+
+    /// The request id, for keying internal error details in the log.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Writes the request's line.
+    pub fn finish(self, status: StatusCode) {
+        let ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!(
+            "{} {} {} {ms:.1}ms req={}",
+            self.method,
+            self.path,
+            status.as_u16(),
+            self.id
+        );
+    }
+}

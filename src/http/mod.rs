@@ -1,0 +1,13 @@
+//! hyper plumbing: TLS, the accept loop, routing, bodies and responses. No protocol logic.
+#![allow(
+    clippy::disallowed_types,
+    clippy::disallowed_methods,
+    reason = "the http module owns hyper"
+)]
+
+mod handlers;
+mod log;
+mod respond;
+mod router;
+pub mod server;
+pub mod tls;

@@ -1,0 +1,15 @@
+//! latchkey: a single-binary single-sign-on appliance. OpenID Provider for several
+//! tenants, token exchange through introspection, and OpenID Connect broker.
+
+pub mod admin;
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod datadir;
+pub mod http;
+pub mod oauth;
+pub mod state;
+pub mod store;
+pub mod types;

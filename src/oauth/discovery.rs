@@ -1,0 +1,110 @@
+//! The discovery document (OIDC Discovery 1.0 §3) and the JWKS, per tenant.
+
+use super::OAuthError;
+use crate::state::State;
+use crate::store::tenants::Tenant;
+use crate::types::TenantId;
+use serde::Serialize;
+
+/// Grant type URN of RFC 8693 token exchange.
+pub const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+
+/// OIDC Discovery 1.0 §3 provider metadata, plus RFC 8414 endpoints.
+#[derive(Serialize)]
+struct ProviderMetadata<'a> {
+    issuer: &'a str,
+    authorization_endpoint: String,
+    token_endpoint: String,
+    userinfo_endpoint: String,
+    jwks_uri: String,
+    end_session_endpoint: String,
+    introspection_endpoint: String,
+    revocation_endpoint: String,
+    response_types_supported: [&'static str; 4],
+    response_modes_supported: [&'static str; 3],
+    grant_types_supported: [&'static str; 5],
+    subject_types_supported: [&'static str; 1],
+    id_token_signing_alg_values_supported: [&'static str; 3],
+    token_endpoint_auth_methods_supported: [&'static str; 3],
+    introspection_endpoint_auth_methods_supported: [&'static str; 2],
+    revocation_endpoint_auth_methods_supported: [&'static str; 3],
+    code_challenge_methods_supported: [&'static str; 1],
+    scopes_supported: [&'static str; 4],
+    claims_supported: [&'static str; 13],
+    prompt_values_supported: [&'static str; 3],
+}
+
+/// Resolves a path's tenant slug; an invalid slug is an unknown tenant.
+pub fn tenant(state: &State, slug: &str) -> Result<Tenant, OAuthError> {
+    let unknown = || OAuthError::UnknownTenant(slug.chars().take(63).collect());
+    let id = TenantId::parse(slug).map_err(|_| unknown())?;
+    state.store.tenant(&id)?.ok_or_else(unknown)
+}
+
+/// The serialised discovery document of `slug`.
+pub fn document(state: &State, slug: &str) -> Result<Vec<u8>, OAuthError> {
+    let tenant = tenant(state, slug)?;
+    let issuer = state.issuer(&tenant.id);
+    let at = |path: &str| format!("{issuer}/{path}");
+    let doc = ProviderMetadata {
+        authorization_endpoint: at("authorize"),
+        token_endpoint: at("token"),
+        userinfo_endpoint: at("userinfo"),
+        jwks_uri: at("jwks"),
+        end_session_endpoint: at("logout"),
+        introspection_endpoint: at("introspect"),
+        revocation_endpoint: at("revoke"),
+        issuer: &issuer,
+        response_types_supported: ["code", "id_token", "id_token token", "token"],
+        response_modes_supported: ["query", "fragment", "form_post"],
+        grant_types_supported: [
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            TOKEN_EXCHANGE_GRANT,
+            "implicit",
+        ],
+        subject_types_supported: ["public"],
+        id_token_signing_alg_values_supported: ["RS256", "ES256", "EdDSA"],
+        token_endpoint_auth_methods_supported: [
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
+        ],
+        introspection_endpoint_auth_methods_supported: [
+            "client_secret_basic",
+            "client_secret_post",
+        ],
+        revocation_endpoint_auth_methods_supported: [
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
+        ],
+        code_challenge_methods_supported: ["S256"],
+        scopes_supported: ["openid", "profile", "email", "offline_access"],
+        claims_supported: [
+            "iss",
+            "sub",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "azp",
+            "sid",
+            "name",
+            "preferred_username",
+            "email",
+            "email_verified",
+        ],
+        prompt_values_supported: ["none", "login", "consent"],
+    };
+    serde_json::to_vec(&doc)
+        .map_err(|_| OAuthError::Internal("discovery document not serialisable"))
+}
+
+/// The JWKS, served for every existing tenant.
+pub fn jwks(state: &State, slug: &str) -> Result<Vec<u8>, OAuthError> {
+    tenant(state, slug)?;
+    Ok(state.keys().jwks_json().to_vec())
+}

@@ -1,0 +1,140 @@
+//! The embedded sled store: one tree per record kind, CBOR records, typed transactions.
+//! This is the only module that names sled or ciborium.
+#![allow(
+    clippy::disallowed_types,
+    clippy::disallowed_methods,
+    reason = "the store module owns sled and ciborium"
+)]
+
+pub mod admin_tokens;
+mod codec;
+mod error;
+mod migrate;
+pub mod signing_keys;
+pub mod tenants;
+mod tx;
+
+pub use error::StoreError;
+pub use tx::{Tx, TxError};
+
+use codec::Record;
+use sled::Transactional;
+use std::path::{Path, PathBuf};
+
+/// The trees of the store; the discriminant is the position in [`TREE_NAMES`].
+#[derive(Clone, Copy, Debug)]
+enum TreeId {
+    Meta = 0,
+    Tenants,
+    SigningKeys,
+    AdminTokens,
+    AdminTokenHashes,
+}
+
+const TREE_NAMES: [&str; 5] = [
+    "meta",
+    "tenants",
+    "signing_keys",
+    "admin_tokens",
+    "admin_token_hashes",
+];
+
+/// The open store; cheap to share behind an `Arc`.
+pub struct Store {
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+    dir: PathBuf,
+    fresh: bool,
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`, migrating it to the current schema.
+    /// `flush_every_ms` bounds what a crash can lose of writes not flushed explicitly.
+    pub fn open(dir: &Path, flush_every_ms: u64) -> Result<Store, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .flush_every_ms(Some(flush_every_ms))
+            .open()?;
+        let trees = TREE_NAMES
+            .iter()
+            .map(|name| db.open_tree(name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut store = Store {
+            db,
+            trees,
+            dir: dir.to_path_buf(),
+            fresh: false,
+        };
+        store.fresh = migrate::run(&store)?;
+        Ok(store)
+    }
+
+    /// True when this open created the store, so first-start steps should run.
+    pub fn is_fresh(&self) -> bool {
+        self.fresh
+    }
+
+    fn tree(&self, id: TreeId) -> &sled::Tree {
+        &self.trees[id as usize]
+    }
+
+    /// Runs `f` atomically over every tree. sled may re-run `f` on conflict, so it must
+    /// be pure: no I/O, no clock, no await.
+    pub fn transaction<T, E: From<StoreError>>(
+        &self,
+        f: impl Fn(&Tx<'_>) -> Result<T, TxError<E>>,
+    ) -> Result<T, E> {
+        let trees: Vec<&sled::Tree> = self.trees.iter().collect();
+        trees
+            .as_slice()
+            .transaction(|views| f(&Tx::new(views)).map_err(TxError::into_sled))
+            .map_err(tx::from_sled_outcome)
+    }
+
+    /// Reads one record outside a transaction.
+    fn get<R: Record>(&self, key: &[u8]) -> Result<Option<R>, StoreError> {
+        self.tree(R::TREE)
+            .get(key)?
+            .map(|bytes| codec::decode(&bytes))
+            .transpose()
+    }
+
+    /// Lists records in key order, starting after `after`, at most `limit` of them.
+    fn scan<R: Record>(&self, after: Option<&[u8]>, limit: usize) -> Result<Vec<R>, StoreError> {
+        use std::ops::Bound;
+        let start = after.map_or(Bound::Unbounded, |a| Bound::Excluded(a.to_vec()));
+        self.tree(R::TREE)
+            .range::<Vec<u8>, _>((start, Bound::Unbounded))
+            .take(limit)
+            .map(|item| codec::decode(&item?.1))
+            .collect()
+    }
+
+    /// Makes every write so far durable: sled's flush, then an `fdatasync` of its data
+    /// file, since sled 0.34 only calls `sync_file_range` (no device cache flush).
+    pub fn flush_blocking(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        std::fs::File::open(self.dir.join("db"))
+            .and_then(|f| f.sync_data())
+            .map_err(StoreError::Sync)
+    }
+
+    /// [`Store::flush_blocking`] off the async workers; awaited before a write's 2xx.
+    pub async fn flush_durable(self: &std::sync::Arc<Self>) -> Result<(), StoreError> {
+        let store = std::sync::Arc::clone(self);
+        tokio::task::spawn_blocking(move || store.flush_blocking())
+            .await
+            .map_err(|_| StoreError::Sync(std::io::Error::other("flush task failed")))?
+    }
+
+    /// Bytes the store occupies on disk.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(self.db.size_on_disk()?)
+    }
+
+    /// A cheap read proving the store answers, for readiness.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.tree(TreeId::Meta).get(migrate::SCHEMA_KEY)?;
+        Ok(())
+    }
+}

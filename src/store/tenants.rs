@@ -1,0 +1,72 @@
+//! Tenant records: one per slug, keyed by the slug.
+
+use super::codec::Record;
+use super::{Store, StoreError, TreeId, Tx, TxError};
+use crate::clock::UnixTime;
+use crate::types::{Alg, TenantId};
+use serde::{Deserialize, Serialize};
+
+/// A tenant and its token settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tenant {
+    /// The slug.
+    pub id: TenantId,
+    /// Name shown to users on login pages.
+    pub display_name: String,
+    /// When it was created.
+    pub created_at: UnixTime,
+    /// Algorithm of the access tokens it issues.
+    pub access_token_alg: Alg,
+    /// Access token lifetime.
+    pub access_token_ttl_secs: u64,
+    /// ID token lifetime.
+    pub id_token_ttl_secs: u64,
+    /// Refresh token lifetime.
+    pub refresh_token_ttl_secs: u64,
+}
+
+impl Tenant {
+    /// A tenant with the SPEC's default settings.
+    pub fn new(id: TenantId, display_name: String, created_at: UnixTime) -> Self {
+        Tenant {
+            id,
+            display_name,
+            created_at,
+            access_token_alg: Alg::ES256,
+            access_token_ttl_secs: 3600,
+            id_token_ttl_secs: 3600,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+        }
+    }
+}
+
+impl Record for Tenant {
+    const TREE: TreeId = TreeId::Tenants;
+    fn key(&self) -> Vec<u8> {
+        self.id.as_str().as_bytes().to_vec()
+    }
+}
+
+impl Store {
+    /// The tenant with this slug, if any.
+    pub fn tenant(&self, id: &TenantId) -> Result<Option<Tenant>, StoreError> {
+        self.get(id.as_str().as_bytes())
+    }
+
+    /// Tenants in slug order after `after`, at most `limit`.
+    pub fn tenants(&self, after: Option<&str>, limit: usize) -> Result<Vec<Tenant>, StoreError> {
+        self.scan(after.map(str::as_bytes), limit)
+    }
+}
+
+impl Tx<'_> {
+    /// The tenant with this slug, read inside the transaction.
+    pub fn tenant<E: From<StoreError>>(&self, id: &TenantId) -> Result<Option<Tenant>, TxError<E>> {
+        self.get(id.as_str().as_bytes())
+    }
+
+    /// Creates or replaces a tenant.
+    pub fn put_tenant<E: From<StoreError>>(&self, t: &Tenant) -> Result<(), TxError<E>> {
+        self.put(t)
+    }
+}

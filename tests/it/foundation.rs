@@ -1,0 +1,229 @@
+//! First start, discovery, JWKS, health, and what survives a restart.
+
+use crate::support::rp;
+use crate::support::server::Server;
+use jsonwebtoken::{DecodingKey, Validation};
+use latchkey::types::Alg;
+use openidconnect::JsonWebKey;
+use openidconnect::core::CoreJsonWebKey;
+use serde_json::Value;
+use std::os::unix::fs::PermissionsExt;
+
+fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+#[test]
+fn discovery_and_jwks_are_valid_for_an_independent_relying_party() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let issuer = format!("{}/t/default", server.base);
+    let meta = rp::discover(server.agent(), &issuer);
+    assert_eq!(meta.issuer().as_str(), issuer);
+    assert_eq!(meta.jwks_uri().as_str(), format!("{issuer}/jwks"));
+    assert_eq!(
+        meta.token_endpoint().unwrap().as_str(),
+        format!("{issuer}/token")
+    );
+    let kids: Vec<String> = meta
+        .jwks()
+        .keys()
+        .iter()
+        .map(|k| k.key_id().unwrap().to_string())
+        .collect();
+    assert_eq!(kids.len(), 3, "one key per algorithm: {kids:?}");
+
+    let (status, body) = server.get("/t/default/.well-known/openid-configuration");
+    assert_eq!(status, 200);
+    let doc = json(&body);
+    for (field, value) in [
+        ("subject_types_supported", serde_json::json!(["public"])),
+        (
+            "code_challenge_methods_supported",
+            serde_json::json!(["S256"]),
+        ),
+        (
+            "id_token_signing_alg_values_supported",
+            serde_json::json!(["RS256", "ES256", "EdDSA"]),
+        ),
+    ] {
+        assert_eq!(doc[field], value, "{field}");
+    }
+    for endpoint in [
+        "end_session_endpoint",
+        "introspection_endpoint",
+        "revocation_endpoint",
+        "userinfo_endpoint",
+    ] {
+        assert!(
+            doc[endpoint].as_str().unwrap().starts_with(&issuer),
+            "{endpoint}"
+        );
+    }
+    let grants = doc["grant_types_supported"].as_array().unwrap();
+    assert_eq!(grants.len(), 5);
+    assert!(grants.contains(&Value::from(
+        "urn:ietf:params:oauth:grant-type:token-exchange"
+    )));
+}
+
+/// Signs a token with each stored key (through the appliance's own key loading) and
+/// checks that an independent library verifies it with the JWKS the server published.
+#[test]
+fn every_published_key_verifies_what_the_appliance_signs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let (_, jwks_body) = server.get("/t/default/jwks");
+    assert_eq!(server.stop().code(), Some(0));
+
+    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&jwks_body).unwrap();
+    let dir = latchkey::datadir::DataDir::open(tmp.path()).unwrap();
+    let store = latchkey::store::Store::open(&dir.store_path(), 500).unwrap();
+    let keys = latchkey::admin::keys::load_key_set(&store, &dir.master_key().unwrap()).unwrap();
+    for alg in Alg::ALL {
+        let signer = keys.signer(alg).unwrap();
+        let token = signer
+            .sign_compact(Some("JWT"), br#"{"sub":"probe","aud":"x"}"#)
+            .unwrap();
+        let jwk = jwks
+            .find(signer.kid())
+            .unwrap_or_else(|| panic!("{alg:?} key not in JWKS"));
+        let mut validation = Validation::new(alg_name(alg));
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        let decoded = jsonwebtoken::decode::<Value>(
+            &token,
+            &DecodingKey::from_jwk(jwk).unwrap(),
+            &validation,
+        )
+        .unwrap_or_else(|e| panic!("{alg:?}: {e}"));
+        assert_eq!(decoded.claims["sub"], "probe");
+    }
+}
+
+fn alg_name(alg: Alg) -> jsonwebtoken::Algorithm {
+    match alg {
+        Alg::RS256 => jsonwebtoken::Algorithm::RS256,
+        Alg::ES256 => jsonwebtoken::Algorithm::ES256,
+        Alg::EdDSA => jsonwebtoken::Algorithm::EdDSA,
+    }
+}
+
+#[test]
+fn jwks_keys_are_well_formed_with_thumbprint_kids() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let (status, body) = server.get("/t/default/jwks");
+    assert_eq!(status, 200);
+    let set: openidconnect::core::CoreJsonWebKeySet = serde_json::from_str(&body).unwrap();
+    for key in set.keys() {
+        let k: &CoreJsonWebKey = key;
+        assert!(k.key_id().is_some());
+    }
+    let raw = json(&body);
+    for key in raw["keys"].as_array().unwrap() {
+        assert_eq!(key["use"], "sig");
+        assert!(
+            key.get("d").is_none() && key.get("p").is_none(),
+            "no private members: {key}"
+        );
+    }
+}
+
+#[test]
+fn unknown_tenant_is_404_problem_json_and_health_answers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    for path in [
+        "/t/nope/jwks",
+        "/t/nope/.well-known/openid-configuration",
+        "/t/Bad_Slug/jwks",
+    ] {
+        let resp = server
+            .agent()
+            .get(&format!("{}{path}", server.base))
+            .call()
+            .unwrap();
+        assert_eq!(resp.status(), 404, "{path}");
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(ct, "application/problem+json", "{path}");
+        let body = json(&resp.into_body().read_to_string().unwrap());
+        assert_eq!(body["status"], 404);
+        assert!(
+            body["detail"].as_str().unwrap().contains("no tenant"),
+            "{body}"
+        );
+    }
+    assert_eq!(json(&server.get("/healthz").1)["status"], "ok");
+    assert_eq!(json(&server.get("/readyz").1)["status"], "ready");
+    let (status, body) = server.get("/no/such/path");
+    assert_eq!((status, json(&body)["status"].as_u64()), (404, Some(404)));
+}
+
+#[test]
+fn first_start_writes_a_private_admin_token_and_never_logs_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let token = server.admin_token();
+    assert!(token.starts_with("lkadm_") && token.len() > 40, "{token}");
+    let mode = std::fs::metadata(tmp.path().join("admin-token"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let log = server.log();
+    assert!(
+        log.contains("admin-token"),
+        "the log names the file:\n{log}"
+    );
+    assert!(!log.contains(&token), "the log must not contain the token");
+}
+
+#[test]
+fn a_restart_keeps_keys_certificate_admin_token_and_tenant() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let (_, jwks_before) = server.get("/t/default/jwks");
+    let token_before = server.admin_token();
+    let cert_before = std::fs::read(tmp.path().join("tls/cert.pem")).unwrap();
+    assert_eq!(server.stop().code(), Some(0));
+
+    let server = Server::start(tmp.path());
+    let (status, jwks_after) = server.get("/t/default/jwks");
+    assert_eq!(status, 200, "tenant default still exists");
+    assert_eq!(json(&jwks_after), json(&jwks_before));
+    assert_eq!(server.admin_token(), token_before);
+    assert_eq!(
+        std::fs::read(tmp.path().join("tls/cert.pem")).unwrap(),
+        cert_before
+    );
+    assert!(
+        !server.log().contains("generated a self-signed"),
+        "certificate not regenerated"
+    );
+}
+
+#[test]
+fn request_log_has_method_path_status_and_no_query() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let (status, _) = server.get("/t/default/jwks?code=SECRETCODE123");
+    assert_eq!(status, 200);
+    let server_log = server.log();
+    let line = server_log
+        .lines()
+        .find(|l| l.contains("GET /t/default/jwks 200"))
+        .unwrap_or_else(|| panic!("no request line in:\n{server_log}"));
+    assert!(line.contains("ms"), "{line}");
+    assert!(
+        !server_log.contains("SECRETCODE123"),
+        "query strings are never logged"
+    );
+}

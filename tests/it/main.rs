@@ -1,0 +1,11 @@
+//! The one integration-test binary: the real server over real TLS, driven as clients do.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(
+    clippy::disallowed_types,
+    reason = "tests are clients; the hyper fence is for the crate"
+)]
+
+mod config_errors;
+mod foundation;
+mod support;
+mod tls;

@@ -1,0 +1,225 @@
+//! Starts the real `latchkey` binary on a free loopback port with a temporary data dir,
+//! and stops it on drop.
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a start may take before the test fails (RSA key generation included).
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The path of the binary under test.
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_latchkey")
+}
+
+/// A running server.
+pub struct Server {
+    child: Option<Child>,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// `https://127.0.0.1:PORT`, also its public URL.
+    pub base: String,
+    /// Its data dir.
+    pub data_dir: PathBuf,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+/// Options for starting a server.
+#[derive(Default, Clone)]
+pub struct Options {
+    /// Extra arguments after `serve`.
+    pub args: Vec<String>,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
+}
+
+impl Server {
+    /// Starts a server on a fresh data dir inside `dir`.
+    pub fn start(dir: &Path) -> Server {
+        Server::start_with(dir, Options::default())
+    }
+
+    /// Starts a server on `dir` (new or existing) with extra options, retrying when the
+    /// port picked was taken in the meantime.
+    pub fn start_with(dir: &Path, opts: Options) -> Server {
+        for _ in 0..5 {
+            match try_start(dir, &opts) {
+                Ok(s) => return s,
+                Err(log) if log.contains("Address already in use") => continue,
+                Err(log) => panic!("latchkey did not start:\n{log}"),
+            }
+        }
+        panic!("no free port found after 5 tries");
+    }
+
+    /// Every log line so far.
+    pub fn log(&self) -> String {
+        self.log.lock().map(|l| l.join("\n")).unwrap_or_default()
+    }
+
+    /// The process id, for sending signals.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(|c| c.id()).unwrap_or(0)
+    }
+
+    /// Sends a signal by name (TERM, INT, HUP, KILL).
+    pub fn signal(&self, name: &str) {
+        let ok = Command::new("kill")
+            .args([&format!("-{name}"), &self.pid().to_string()])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(ok, "kill -{name} failed");
+    }
+
+    /// Waits for the process to exit (bounded) and returns how it ended.
+    pub fn wait(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        let child = self.child.as_mut().expect("server already reaped");
+        loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                self.child = None;
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server did not exit within {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGTERM, then wait for a clean exit.
+    pub fn stop(mut self) -> ExitStatus {
+        self.signal("TERM");
+        self.wait(Duration::from_secs(15))
+    }
+
+    /// The admin token written to `DIR/admin-token` on first start.
+    pub fn admin_token(&self) -> String {
+        std::fs::read_to_string(self.data_dir.join("admin-token"))
+            .expect("admin-token file")
+            .trim()
+            .to_owned()
+    }
+
+    /// A ureq agent that trusts this server's self-signed certificate.
+    pub fn agent(&self) -> ureq::Agent {
+        agent_trusting(&self.data_dir.join("tls/cert.pem"))
+    }
+
+    /// GET `path`, returning status and body text.
+    pub fn get(&self, path: &str) -> (u16, String) {
+        let mut resp = self
+            .agent()
+            .get(&format!("{}{path}", self.base))
+            .call()
+            .expect("GET failed at the transport level");
+        let status = resp.status().as_u16();
+        (status, resp.body_mut().read_to_string().expect("body"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A ureq agent that trusts the certificate in `cert_pem` and reports HTTP errors as statuses.
+pub fn agent_trusting(cert_pem: &Path) -> ureq::Agent {
+    let pem = std::fs::read(cert_pem).expect("certificate file");
+    let cert = ureq::tls::Certificate::from_pem(&pem).expect("certificate PEM");
+    let tls = ureq::tls::TlsConfig::builder()
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&[cert]))
+        .build();
+    ureq::Agent::config_builder()
+        .tls_config(tls)
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .new_agent()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn try_start(dir: &Path, opts: &Options) -> Result<Server, String> {
+    let port = free_port();
+    let base = format!("https://127.0.0.1:{port}");
+    let mut cmd = Command::new(binary());
+    cmd.arg("serve")
+        .args(["--data-dir", dir.to_str().expect("utf-8 path")])
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(["--public-url", &base])
+        .args(&opts.args)
+        .envs(opts.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let ready = follow_log(&mut child, Arc::clone(&log));
+    let joined =
+        |log: &Arc<Mutex<Vec<String>>>| log.lock().map(|l| l.join("\n")).unwrap_or_default();
+    match ready.recv_timeout(START_TIMEOUT) {
+        Ok(addr) => Ok(Server {
+            child: Some(child),
+            addr,
+            base,
+            data_dir: dir.to_path_buf(),
+            log,
+        }),
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(joined(&log))
+        }
+    }
+}
+
+/// Copies the child's stderr into `log`, and reports the address of `listening on ADDR`.
+fn follow_log(child: &mut Child, log: Arc<Mutex<Vec<String>>>) -> mpsc::Receiver<SocketAddr> {
+    let (tx, rx) = mpsc::channel();
+    let stderr = child.stderr.take().expect("piped stderr");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(Ok(a)) = line.split("listening on ").nth(1).map(|a| a.trim().parse()) {
+                let _ = tx.send(a);
+            }
+            if let Ok(mut l) = log.lock() {
+                l.push(line);
+            }
+        }
+    });
+    rx
+}
+
+/// Runs the binary to completion with `args` and `env`, returning (exit code, stdout, stderr).
+pub fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let out = Command::new(binary())
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run latchkey");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -1,0 +1,165 @@
+//! TLS versions, ALPN and HTTP/2, and certificate reload on SIGHUP.
+
+use crate::support::server::{Options, Server};
+use crate::support::tls_client::{connect, peer_leaf, tls11_client_hello};
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Bytes;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn tls_1_1_is_refused_with_a_protocol_version_alert() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let mut tcp = std::net::TcpStream::connect(server.addr).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    tcp.write_all(&tls11_client_hello()).unwrap();
+    let mut reply = [0u8; 7];
+    tcp.read_exact(&mut reply).unwrap();
+    assert_eq!(
+        reply[0], 0x15,
+        "an alert record, not a ServerHello: {reply:?}"
+    );
+    assert_eq!(
+        (reply[5], reply[6]),
+        (2, 70),
+        "fatal protocol_version: {reply:?}"
+    );
+}
+
+#[test]
+fn tls_1_2_and_1_3_both_work_and_http2_is_negotiated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let cert = tmp.path().join("tls/cert.pem");
+    runtime().block_on(async {
+        let s12 = connect(
+            server.addr,
+            &cert,
+            &[b"http/1.1"],
+            &[&rustls::version::TLS12],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            s12.get_ref().1.protocol_version(),
+            Some(rustls::ProtocolVersion::TLSv1_2)
+        );
+        let s13 = connect(
+            server.addr,
+            &cert,
+            &[b"h2", b"http/1.1"],
+            &[&rustls::version::TLS13],
+        )
+        .await
+        .unwrap();
+        assert_eq!(s13.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+
+        let (mut sender, conn) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(s13))
+                .await
+                .unwrap();
+        tokio::spawn(conn);
+        let req = hyper::Request::get(format!("{}/t/default/jwks", server.base))
+            .body(Empty::<Bytes>::new())
+            .unwrap();
+        let resp = sender.send_request(req).await.unwrap();
+        assert_eq!(resp.version(), hyper::Version::HTTP_2);
+        assert_eq!(resp.status(), 200);
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        let jwks: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(jwks["keys"].as_array().unwrap().len(), 3);
+    });
+}
+
+fn write_cert(dir: &std::path::Path) {
+    let g =
+        latchkey::crypto::self_signed::generate(&["127.0.0.1".to_owned()], 1_790_000_000).unwrap();
+    let tmp_cert = dir.join("next.crt");
+    let tmp_key = dir.join("next.key");
+    std::fs::write(&tmp_cert, g.cert_pem).unwrap();
+    std::fs::write(&tmp_key, g.key_pem).unwrap();
+    std::fs::rename(tmp_key, dir.join("server.key")).unwrap();
+    std::fs::rename(tmp_cert, dir.join("server.crt")).unwrap();
+}
+
+#[test]
+fn sighup_reloads_the_certificate_without_dropping_connections() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = tmp.path().join("files");
+    std::fs::create_dir(&files).unwrap();
+    write_cert(&files);
+    let opts = Options {
+        args: vec!["--tls-mode".into(), "files".into()],
+        env: vec![
+            (
+                "LATCHKEY_TLS_CERT_FILE".into(),
+                files.join("server.crt").to_str().unwrap().into(),
+            ),
+            (
+                "LATCHKEY_TLS_KEY_FILE".into(),
+                files.join("server.key").to_str().unwrap().into(),
+            ),
+        ],
+    };
+    let server = Server::start_with(&tmp.path().join("data"), opts);
+    let cert = files.join("server.crt");
+    runtime().block_on(async {
+        let old_stream = connect(
+            server.addr,
+            &cert,
+            &[b"http/1.1"],
+            &[&rustls::version::TLS13],
+        )
+        .await
+        .unwrap();
+        let old_leaf = peer_leaf(&old_stream);
+        let (mut old_conn, conn) = hyper::client::conn::http1::handshake(TokioIo::new(old_stream))
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+
+        write_cert(&files);
+        server.signal("HUP");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !server.log().contains("TLS certificate reloaded") {
+            assert!(
+                Instant::now() < deadline,
+                "no reload logged:\n{}",
+                server.log()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let new_stream = connect(
+            server.addr,
+            &cert,
+            &[b"http/1.1"],
+            &[&rustls::version::TLS13],
+        )
+        .await
+        .unwrap();
+        assert_ne!(
+            peer_leaf(&new_stream),
+            old_leaf,
+            "new connections get the new certificate"
+        );
+
+        let req = hyper::Request::get("/healthz")
+            .header("host", "127.0.0.1")
+            .body(Empty::<Bytes>::new())
+            .unwrap();
+        let resp = old_conn
+            .send_request(req)
+            .await
+            .expect("the old connection still serves");
+        assert_eq!(resp.status(), 200);
+    });
+}
