@@ -13,17 +13,34 @@ pub enum AdminError {
     /// Key handling failed.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+    /// A field failed validation.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The offending field.
+        field: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The named record does not exist.
     #[error("{0}")]
     NotFound(String),
 }
 
 impl AdminError {
+    /// A validation failure naming `field`.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        AdminError::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+
     /// The failure class, for the HTTP layer.
     pub fn kind(&self) -> ErrorKind {
         match self {
             AdminError::Store(e) => e.kind(),
             AdminError::Crypto(e) => e.kind(),
+            AdminError::Invalid { .. } => ErrorKind::BadRequest,
             AdminError::NotFound(_) => ErrorKind::NotFound,
         }
     }
@@ -31,7 +48,7 @@ impl AdminError {
     /// What the caller may be told; internal failures say nothing specific.
     pub fn public_message(&self) -> String {
         match self {
-            AdminError::NotFound(m) => m.clone(),
+            AdminError::Invalid { .. } | AdminError::NotFound(_) => self.to_string(),
             AdminError::Store(_) | AdminError::Crypto(_) => "internal error".into(),
         }
     }

@@ -2,6 +2,7 @@
 
 mod error;
 pub mod keys;
+pub mod page;
 pub mod tenants;
 pub mod tokens;
 

@@ -1,15 +1,61 @@
 //! Admin API tokens: created (value shown once), listed by id, revoked, and checked.
 
 use super::AdminError;
-use crate::clock::UnixTime;
+use super::page::{Page, PageRequest};
+use crate::clock::{UnixTime, rfc3339};
 use crate::crypto::{hash, random};
 use crate::store::admin_tokens::AdminToken;
 use crate::store::{Store, StoreError};
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
+use serde::{Deserialize, Serialize};
 
 /// Prefix of admin token values, so secret scanners and operators can recognise them.
 const PREFIX: &str = "lkadm_";
+/// The longest label accepted.
+const MAX_LABEL: usize = 200;
+
+/// `POST /v2/admin/tokens` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAdminToken {
+    /// What the operator calls it.
+    pub label: String,
+}
+
+/// An admin token as listed: never its value.
+#[derive(Debug, Serialize)]
+pub struct AdminTokenView {
+    /// Its id.
+    pub id: String,
+    /// Its label.
+    pub label: String,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+}
+
+/// A token just created: the one response that carries its value.
+#[derive(Debug, Serialize)]
+pub struct CreatedAdminToken {
+    /// Its id.
+    pub id: String,
+    /// Its label.
+    pub label: String,
+    /// The token itself, shown once.
+    pub token: String,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+}
+
+impl From<AdminToken> for AdminTokenView {
+    fn from(t: AdminToken) -> Self {
+        AdminTokenView {
+            id: t.id,
+            label: t.label,
+            created_at: rfc3339(t.created_at),
+        }
+    }
+}
 
 /// Creates an admin token; the returned secret is the only copy of its value.
 pub fn create(
@@ -17,6 +63,13 @@ pub fn create(
     label: &str,
     now: UnixTime,
 ) -> Result<(AdminToken, Secret), AdminError> {
+    let label = label.trim();
+    if label.is_empty() || label.chars().count() > MAX_LABEL {
+        return Err(AdminError::invalid(
+            "label",
+            format!("must be 1 to {MAX_LABEL} characters"),
+        ));
+    }
     let value = Secret::new(format!("{PREFIX}{}", random::secret_token()?));
     let record = AdminToken {
         id: random::uuid()?,
@@ -26,6 +79,29 @@ pub fn create(
     };
     store.transaction(|tx| tx.put_admin_token::<StoreError>(&record))?;
     Ok((record, value))
+}
+
+/// The response to a creation, value included.
+pub fn created_view(record: AdminToken, value: &Secret) -> CreatedAdminToken {
+    CreatedAdminToken {
+        token: value.expose().to_owned(),
+        id: record.id,
+        label: record.label,
+        created_at: rfc3339(record.created_at),
+    }
+}
+
+/// Lists tokens by id.
+pub fn list(store: &Store, page: &PageRequest) -> Result<Page<AdminTokenView>, AdminError> {
+    let fetched = store.admin_tokens(page.after.as_deref(), page.limit + 1)?;
+    Ok(Page::from_fetched(fetched, page.limit, |t| t.id.clone()).map(AdminTokenView::from))
+}
+
+/// Revokes a token: it stops working at once.
+pub fn revoke(store: &Store, id: &str) -> Result<AdminToken, AdminError> {
+    store
+        .transaction(|tx| tx.remove_admin_token::<StoreError>(id))?
+        .ok_or_else(|| AdminError::NotFound(format!("no admin token with id `{id}`")))
 }
 
 /// The admin token `presented` names, if it is a live one.

@@ -1,7 +1,7 @@
 //! The self-signed TLS certificate generated once into the data dir (`[tls] mode = "self-signed"`).
 
 use super::CryptoError;
-use crate::clock::UnixTime;
+use crate::clock::{UnixTime, civil_from_days};
 
 /// How long a generated certificate is valid.
 const VALIDITY_DAYS: i64 = 10 * 365;
@@ -34,30 +34,9 @@ pub fn generate(hosts: &[String], now: UnixTime) -> Result<GeneratedCert, Crypto
     })
 }
 
-/// Converts days since 1970-01-01 to a proleptic Gregorian (year, month, day).
-fn civil_from_days(z: i64) -> (i32, u8, u8) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
-    (y, m, d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn civil_dates_are_right() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(civil_from_days(20_780), (2026, 11, 23));
-    }
 
     #[test]
     fn generates_pem_pair() -> Result<(), CryptoError> {

@@ -5,6 +5,7 @@
     reason = "the http module owns hyper"
 )]
 
+mod body;
 mod handlers;
 mod log;
 mod respond;

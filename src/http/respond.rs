@@ -82,3 +82,10 @@ pub fn problem(kind: ErrorKind, detail: &str) -> Response<Body> {
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
     with_body(status, "application/problem+json", Bytes::from(bytes))
 }
+
+/// `204 No Content`.
+pub fn no_content() -> Response<Body> {
+    let mut resp = Response::new(Full::new(Bytes::new()));
+    *resp.status_mut() = StatusCode::NO_CONTENT;
+    resp
+}

@@ -5,7 +5,9 @@
     reason = "tests are clients; the hyper fence is for the crate"
 )]
 
+mod admin_tokens;
 mod config_errors;
 mod foundation;
+mod shutdown;
 mod support;
 mod tls;

@@ -1,5 +1,6 @@
 //! Dispatch from a resolved route to its handler, with the request logged once.
 
+mod admin_api;
 mod health;
 mod oidc;
 
@@ -15,13 +16,15 @@ use hyper::{Request, Response};
 /// Answers one request.
 pub async fn handle(state: &State, req: Request<Incoming>) -> Response<Body> {
     let log = RequestLog::start(req.method(), req.uri().path());
-    let resp = route(state, &req, &log).await;
+    let resp = route(state, req, &log).await;
     log.finish(resp.status());
     resp
 }
 
-async fn route(state: &State, req: &Request<Incoming>, log: &RequestLog) -> Response<Body> {
-    match router::resolve(req.method(), req.uri().path()) {
+async fn route(state: &State, req: Request<Incoming>, log: &RequestLog) -> Response<Body> {
+    let path = req.uri().path().to_owned();
+    match router::resolve(req.method(), &path) {
+        Resolved::Route(r) if r.is_admin_api() => admin_api::handle(state, r, req, log).await,
         Resolved::Route(Route::Healthz) => health::alive(),
         Resolved::Route(Route::Readyz) => health::ready(state, log),
         Resolved::Route(Route::Discovery { tenant }) => oidc::discovery(state, tenant, log),
@@ -31,10 +34,13 @@ async fn route(state: &State, req: &Request<Incoming>, log: &RequestLog) -> Resp
                 ErrorKind::MethodNotAllowed,
                 "method not allowed on this path",
             );
-            resp.headers_mut()
-                .insert(ALLOW, HeaderValue::from_static(allow));
+            if let Ok(v) = HeaderValue::from_str(&allow) {
+                resp.headers_mut().insert(ALLOW, v);
+            }
             resp
         }
-        Resolved::NotFound => respond::problem(ErrorKind::NotFound, "no such endpoint"),
+        Resolved::Route(_) | Resolved::NotFound => {
+            respond::problem(ErrorKind::NotFound, "no such endpoint")
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Shared test support: the real server as a child process, and HTTPS clients for it.
 
+pub mod api;
 pub mod rp;
 pub mod server;
 pub mod tls_client;

@@ -1,0 +1,108 @@
+//! A management-API client for tests: JSON in and out, admin token attached.
+
+use crate::support::server::Server;
+use serde_json::Value;
+
+/// One answer: status, parsed body (or `Null`), and the headers tests look at.
+#[derive(Debug)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// The JSON body, `Value::Null` when empty.
+    pub body: Value,
+    /// `Content-Type`.
+    pub content_type: String,
+    /// `Location`, if any.
+    pub location: Option<String>,
+    /// `WWW-Authenticate`, if any.
+    pub www_authenticate: Option<String>,
+    /// `Allow`, if any.
+    pub allow: Option<String>,
+}
+
+/// A client bound to one server and one admin token.
+pub struct Api {
+    agent: ureq::Agent,
+    base: String,
+    /// The `Authorization` header value sent, if any.
+    pub authorization: Option<String>,
+}
+
+impl Api {
+    /// A client using the server's first admin token.
+    pub fn new(server: &Server) -> Api {
+        Api::with_token(server, &server.admin_token())
+    }
+
+    /// A client using `token`.
+    pub fn with_token(server: &Server, token: &str) -> Api {
+        Api {
+            agent: server.agent(),
+            base: server.base.clone(),
+            authorization: Some(format!("Bearer {token}")),
+        }
+    }
+
+    /// Sends JSON (or nothing) with `method` to `path`.
+    pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
+        match body {
+            Some(v) => self.raw(
+                method,
+                path,
+                Some("application/json"),
+                v.to_string().into_bytes(),
+            ),
+            None => self.raw(method, path, None, Vec::new()),
+        }
+    }
+
+    /// Sends arbitrary bytes with an arbitrary content type.
+    pub fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut req = http_request(method, &format!("{}{path}", self.base));
+        if let Some(a) = &self.authorization {
+            req = req.header("authorization", a);
+        }
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let resp = self.agent.run(req.body(body).unwrap()).expect("transport");
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let (status, content_type) = (
+            resp.status().as_u16(),
+            header("content-type").unwrap_or_default(),
+        );
+        let (location, www_authenticate, allow) = (
+            header("location"),
+            header("www-authenticate"),
+            header("allow"),
+        );
+        let text = resp.into_body().read_to_string().unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+        };
+        Reply {
+            status,
+            body,
+            content_type,
+            location,
+            www_authenticate,
+            allow,
+        }
+    }
+}
+
+fn http_request(method: &str, url: &str) -> ureq::http::request::Builder {
+    ureq::http::Request::builder().method(method).uri(url)
+}
