@@ -39,3 +39,30 @@ pub(super) fn run(store: &Store) -> Result<bool, StoreError> {
     }
     Ok(false)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_store_gets_the_current_version_and_a_newer_one_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path(), 100).unwrap();
+        assert!(store.is_fresh());
+        drop(store);
+        let store = Store::open(tmp.path(), 100).unwrap();
+        assert!(!store.is_fresh(), "a reopened store is not fresh");
+        store
+            .tree(TreeId::Meta)
+            .insert(SCHEMA_KEY, codec::encode(&(CURRENT + 1)).unwrap())
+            .unwrap();
+        store.flush_blocking().unwrap();
+        drop(store);
+        match Store::open(tmp.path(), 100) {
+            Err(StoreError::TooNew { found, supported }) => {
+                assert_eq!((found, supported), (CURRENT + 1, CURRENT))
+            }
+            other => panic!("expected TooNew, got {:?}", other.map(|_| ())),
+        }
+    }
+}

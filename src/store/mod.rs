@@ -21,6 +21,9 @@ use codec::Record;
 use sled::Transactional;
 use std::path::{Path, PathBuf};
 
+/// sled's page cache; its 1 GiB default is far more than an appliance should hold.
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// The trees of the store; the discriminant is the position in [`TREE_NAMES`].
 #[derive(Clone, Copy, Debug)]
 enum TreeId {
@@ -53,6 +56,7 @@ impl Store {
     pub fn open(dir: &Path, flush_every_ms: u64) -> Result<Store, StoreError> {
         let db = sled::Config::new()
             .path(dir)
+            .cache_capacity(CACHE_BYTES)
             .flush_every_ms(Some(flush_every_ms))
             .open()?;
         let trees = TREE_NAMES

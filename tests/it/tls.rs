@@ -163,3 +163,26 @@ fn sighup_reloads_the_certificate_without_dropping_connections() {
         assert_eq!(resp.status(), 200);
     });
 }
+
+#[test]
+fn tls_mode_off_serves_plain_http_and_warns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = Options {
+        args: vec!["--tls-mode".into(), "off".into()],
+        env: vec![],
+    };
+    let server = Server::start_with(tmp.path(), opts);
+    let mut tcp = std::net::TcpStream::connect(server.addr).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    tcp.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    let mut reply = String::new();
+    tcp.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.ends_with(r#"{"status":"ok"}"#), "{reply}");
+    assert!(server.log().contains("TLS is off"), "{}", server.log());
+    assert!(
+        !tmp.path().join("tls").exists(),
+        "no certificate is generated when TLS is off"
+    );
+}
