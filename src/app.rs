@@ -2,6 +2,7 @@
 //! server and handles signals. The only module that knows every other.
 
 use crate::admin::{self, AdminError};
+use crate::audit::Actor;
 use crate::cli::{Cli, Command};
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError, TlsMode};
@@ -133,10 +134,18 @@ fn serve(config: Config) -> Result<(), AppError> {
     let opened = initialise(&config, &clock)?;
     write_first_admin_token(&opened, &clock)?;
     let keys = admin::keys::load_key_set(&opened.store, &opened.master)?;
+    let swept = opened.store.sweep_orphans()?;
+    if swept > 0 {
+        tracing::info!("removed {swept} records left by deleted tenants");
+    }
     let cert = tls_certificate(&config, &opened.dir)?;
     let acceptor = cert.clone().map(http::tls::acceptor).transpose()?;
-    let store = Arc::clone(&opened.store);
-    let state = Arc::new(State::new(config, Arc::clone(&store), clock, keys));
+    let Opened {
+        store,
+        master,
+        dir: _held_until_exit,
+    } = opened;
+    let state = Arc::new(State::new(config, Arc::clone(&store), clock, master, keys));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -168,7 +177,12 @@ fn write_first_admin_token(opened: &Opened, clock: &Clock) -> Result<(), AppErro
     if !opened.store.admin_tokens(None, 1)?.is_empty() {
         return Ok(());
     }
-    let (_, token) = admin::tokens::create(&opened.store, "first admin token", clock.now())?;
+    let (_, token) = admin::tokens::issue(
+        &opened.store,
+        "first admin token",
+        clock.now(),
+        &Actor::System,
+    )?;
     opened.store.flush_blocking()?;
     if opened.dir.write_admin_token_once(&token)? {
         tracing::info!(
@@ -229,7 +243,12 @@ fn init(config: &Config) -> Result<(), AppError> {
     init_logging(config);
     let clock = Clock::system();
     let opened = initialise(config, &clock)?;
-    let (_, token) = admin::tokens::create(&opened.store, "created by latchkey init", clock.now())?;
+    let (_, token) = admin::tokens::issue(
+        &opened.store,
+        "created by latchkey init",
+        clock.now(),
+        &Actor::System,
+    )?;
     opened.store.flush_blocking()?;
     println!("{}", token.expose());
     Ok(())

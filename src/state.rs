@@ -3,6 +3,7 @@
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::keys::KeySet;
+use crate::crypto::seal::MasterKey;
 use crate::store::Store;
 use std::sync::{Arc, RwLock};
 
@@ -14,17 +15,35 @@ pub struct State {
     pub store: Arc<Store>,
     /// The time source.
     pub clock: Clock,
+    /// The data dir's master key, for sealing and unsealing.
+    pub master: MasterKey,
     keys: RwLock<Arc<KeySet>>,
 }
 
 impl State {
     /// Assembles the state.
-    pub fn new(config: Config, store: Arc<Store>, clock: Clock, keys: KeySet) -> Self {
+    pub fn new(
+        config: Config,
+        store: Arc<Store>,
+        clock: Clock,
+        master: MasterKey,
+        keys: KeySet,
+    ) -> Self {
         State {
             config,
             store,
             clock,
+            master,
             keys: RwLock::new(Arc::new(keys)),
+        }
+    }
+
+    /// Installs a new key set after a rotation.
+    pub fn set_keys(&self, keys: KeySet) {
+        let keys = Arc::new(keys);
+        match self.keys.write() {
+            Ok(mut slot) => *slot = keys,
+            Err(poisoned) => *poisoned.into_inner() = keys,
         }
     }
 

@@ -24,6 +24,9 @@ pub enum AdminError {
     /// The named record does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// A uniqueness rule would be broken.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl AdminError {
@@ -42,13 +45,16 @@ impl AdminError {
             AdminError::Crypto(e) => e.kind(),
             AdminError::Invalid { .. } => ErrorKind::BadRequest,
             AdminError::NotFound(_) => ErrorKind::NotFound,
+            AdminError::Conflict(_) => ErrorKind::Conflict,
         }
     }
 
     /// What the caller may be told; internal failures say nothing specific.
     pub fn public_message(&self) -> String {
         match self {
-            AdminError::Invalid { .. } | AdminError::NotFound(_) => self.to_string(),
+            AdminError::Invalid { .. } | AdminError::NotFound(_) | AdminError::Conflict(_) => {
+                self.to_string()
+            }
             AdminError::Store(_) | AdminError::Crypto(_) => "internal error".into(),
         }
     }

@@ -63,3 +63,77 @@ pub fn load_key_set(store: &Store, master: &MasterKey) -> Result<KeySet, AdminEr
         .collect::<Result<Vec<_>, AdminError>>()?;
     Ok(KeySet::new(keys)?)
 }
+
+/// A signing key as the API shows it: public facts only.
+#[derive(Debug, serde::Serialize)]
+pub struct KeyView {
+    /// RFC 7638 thumbprint.
+    pub kid: String,
+    /// Algorithm.
+    pub alg: Alg,
+    /// `active` or `retired`.
+    pub state: KeyState,
+    /// When it was created.
+    pub created_at: String,
+    /// When it stopped signing.
+    pub retired_at: Option<String>,
+}
+
+/// Every stored key, newest first.
+pub fn list(store: &Store) -> Result<Vec<KeyView>, AdminError> {
+    let mut keys = store.signing_keys()?;
+    keys.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.kid.cmp(&b.kid)));
+    Ok(keys
+        .into_iter()
+        .map(|k| KeyView {
+            kid: k.kid,
+            alg: k.alg,
+            state: k.state,
+            created_at: crate::clock::rfc3339(k.created_at),
+            retired_at: k.retired_at.map(crate::clock::rfc3339),
+        })
+        .collect())
+}
+
+/// Makes a new active key per algorithm and retires the current ones, which stay
+/// published so tokens they signed keep verifying. Key generation runs off the async
+/// workers. Returns the new key set to install.
+pub async fn rotate(ctx: &super::Ctx<'_>) -> Result<KeySet, AdminError> {
+    let fresh = tokio::task::spawn_blocking(|| {
+        Alg::ALL
+            .into_iter()
+            .map(|alg| SigningKey::generate(alg).map(|(_, der)| (alg, der)))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(|_| crate::crypto::CryptoError::KeySet("key generation failed"))?
+    .map_err(crate::crypto::CryptoError::from)?;
+    let mut records = Vec::new();
+    for (alg, der) in fresh {
+        let key = SigningKey::from_pkcs8(alg, &der).map_err(crate::crypto::CryptoError::from)?;
+        records.push(SigningKeyRecord {
+            kid: key.kid().to_owned(),
+            alg,
+            state: KeyState::Active,
+            created_at: ctx.now,
+            retired_at: None,
+            sealed_pkcs8: ctx.master.seal(SEAL_PURPOSE, &der)?,
+        });
+    }
+    let current = ctx.store.signing_keys()?;
+    let event =
+        crate::audit::AuditEvent::new(ctx.now, crate::audit::AuditKind::KeysRotated, &ctx.actor);
+    ctx.store.transaction(|tx| {
+        for old in current.iter().filter(|k| k.state == KeyState::Active) {
+            let mut retired = old.clone();
+            retired.state = KeyState::Retired;
+            retired.retired_at = Some(ctx.now);
+            tx.put_signing_key::<AdminError>(&retired)?;
+        }
+        for r in &records {
+            tx.put_signing_key::<AdminError>(r)?;
+        }
+        tx.audit(&event)
+    })?;
+    load_key_set(ctx.store, ctx.master)
+}

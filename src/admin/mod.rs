@@ -1,9 +1,20 @@
 //! Management operations, shared by the management API, the admin UI and the CLI.
+//! Each validates its input, writes in one transaction with its audit event, and
+//! returns a view that never carries a stored secret.
 
+pub mod accounts;
+pub mod api_keys;
+pub mod audit_log;
+pub mod clients;
+mod ctx;
 mod error;
 pub mod keys;
+pub mod members;
 pub mod page;
+pub mod settings;
 pub mod tenants;
 pub mod tokens;
+mod validate;
 
+pub use ctx::Ctx;
 pub use error::AdminError;

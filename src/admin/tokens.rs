@@ -1,11 +1,12 @@
 //! Admin API tokens: created (value shown once), listed by id, revoked, and checked.
 
-use super::AdminError;
 use super::page::{Page, PageRequest};
+use super::{AdminError, Ctx};
+use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::clock::{UnixTime, rfc3339};
 use crate::crypto::{hash, random};
 use crate::store::admin_tokens::AdminToken;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, TxError};
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
 use serde::{Deserialize, Serialize};
@@ -57,11 +58,17 @@ impl From<AdminToken> for AdminTokenView {
     }
 }
 
+/// Creates an admin token on behalf of an admin; audited.
+pub fn create(ctx: &Ctx<'_>, label: &str) -> Result<(AdminToken, Secret), AdminError> {
+    issue(ctx.store, label, ctx.now, &ctx.actor)
+}
+
 /// Creates an admin token; the returned secret is the only copy of its value.
-pub fn create(
+pub fn issue(
     store: &Store,
     label: &str,
     now: UnixTime,
+    actor: &Actor,
 ) -> Result<(AdminToken, Secret), AdminError> {
     let label = label.trim();
     if label.is_empty() || label.chars().count() > MAX_LABEL {
@@ -77,7 +84,11 @@ pub fn create(
         token_hash: hash::sha256(value.expose().as_bytes()),
         created_at: now,
     };
-    store.transaction(|tx| tx.put_admin_token::<StoreError>(&record))?;
+    let event = AuditEvent::new(now, AuditKind::AdminTokenCreated, actor).target(&record.id);
+    store.transaction(|tx| {
+        tx.put_admin_token::<StoreError>(&record)?;
+        tx.audit(&event)
+    })?;
     Ok((record, value))
 }
 
@@ -98,10 +109,16 @@ pub fn list(store: &Store, page: &PageRequest) -> Result<Page<AdminTokenView>, A
 }
 
 /// Revokes a token: it stops working at once.
-pub fn revoke(store: &Store, id: &str) -> Result<AdminToken, AdminError> {
-    store
-        .transaction(|tx| tx.remove_admin_token::<StoreError>(id))?
-        .ok_or_else(|| AdminError::NotFound(format!("no admin token with id `{id}`")))
+pub fn revoke(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
+    let event = AuditEvent::new(ctx.now, AuditKind::AdminTokenRevoked, &ctx.actor).target(id);
+    ctx.store.transaction(|tx| {
+        if tx.remove_admin_token::<AdminError>(id)?.is_none() {
+            return Err(TxError::abort(AdminError::NotFound(format!(
+                "no admin token with id `{id}`"
+            ))));
+        }
+        tx.audit(&event)
+    })
 }
 
 /// The admin token `presented` names, if it is a live one.

@@ -20,6 +20,9 @@ pub enum CryptoError {
     /// A self-signed certificate could not be generated.
     #[error("self-signed certificate: {0}")]
     Certificate(String),
+    /// Password hashing failed.
+    #[error("password hashing failed")]
+    Password,
     /// A JOSE operation failed.
     #[error(transparent)]
     Jose(#[from] super::jose::JoseError),

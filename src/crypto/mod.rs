@@ -4,6 +4,7 @@ mod error;
 pub mod hash;
 pub mod jose;
 pub mod keys;
+pub mod password;
 pub mod random;
 pub mod seal;
 pub mod self_signed;

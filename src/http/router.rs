@@ -20,15 +20,52 @@ pub enum Route<'a> {
         /// Tenant slug as it appeared in the path (not yet validated).
         tenant: &'a str,
     },
-    /// `POST /v2/admin/tokens`.
-    CreateAdminToken,
-    /// `GET /v2/admin/tokens`.
-    ListAdminTokens,
-    /// `DELETE /v2/admin/tokens/{id}`.
-    DeleteAdminToken {
-        /// The token's id.
-        id: &'a str,
-    },
+    /// A management API call under `/v2/admin`.
+    Admin(AdminRoute<'a>),
+}
+
+/// The management API calls (SPEC "Management API"); fields are raw path segments.
+#[derive(Debug, PartialEq, Eq)]
+#[allow(
+    missing_docs,
+    reason = "each variant is named after its call; the table below is the documentation"
+)]
+pub enum AdminRoute<'a> {
+    CreateTenant,
+    ListTenants,
+    GetTenant { t: &'a str },
+    PatchTenant { t: &'a str },
+    DeleteTenant { t: &'a str },
+    PutIntrospection { t: &'a str },
+    GetIntrospection { t: &'a str },
+    DeleteIntrospection { t: &'a str },
+    PutUpstream { t: &'a str },
+    GetUpstream { t: &'a str },
+    DeleteUpstream { t: &'a str },
+    CreateClient { t: &'a str },
+    ListClients { t: &'a str },
+    GetClient { t: &'a str, c: &'a str },
+    PatchClient { t: &'a str, c: &'a str },
+    DeleteClient { t: &'a str, c: &'a str },
+    RotateClientSecret { t: &'a str, c: &'a str },
+    CreateApiKey { t: &'a str, c: &'a str },
+    ListApiKeys { t: &'a str, c: &'a str },
+    DeleteApiKey { t: &'a str, c: &'a str, id: &'a str },
+    PutMember { t: &'a str, account: &'a str },
+    ListMembers { t: &'a str },
+    DeleteMember { t: &'a str, account: &'a str },
+    ProvisionAccount { t: &'a str },
+    CreateAccount,
+    ListAccounts,
+    GetAccount { id: &'a str },
+    PatchAccount { id: &'a str },
+    DeleteAccount { id: &'a str },
+    CreateToken,
+    ListTokens,
+    DeleteToken { id: &'a str },
+    ListKeys,
+    RotateKeys,
+    ListAudit,
 }
 
 /// The outcome of routing.
@@ -69,21 +106,51 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
             Route::Discovery { tenant }
         }
         ("GET", ["t", tenant, "jwks"]) => Route::Jwks { tenant },
-        ("POST", ["v2", "admin", "tokens"]) => Route::CreateAdminToken,
-        ("GET", ["v2", "admin", "tokens"]) => Route::ListAdminTokens,
-        ("DELETE", ["v2", "admin", "tokens", id]) => Route::DeleteAdminToken { id },
+        (m, ["v2", "admin", rest @ ..]) => Route::Admin(admin_table(m, rest)?),
         _ => return None,
     })
 }
 
-impl Route<'_> {
-    /// True for the management API, which answers errors as problem+json and needs an admin token.
-    pub fn is_admin_api(&self) -> bool {
-        matches!(
-            self,
-            Route::CreateAdminToken | Route::ListAdminTokens | Route::DeleteAdminToken { .. }
-        )
-    }
+fn admin_table<'a>(method: &str, segments: &[&'a str]) -> Option<AdminRoute<'a>> {
+    use AdminRoute::*;
+    Some(match (method, segments) {
+        ("POST", ["tenants"]) => CreateTenant,
+        ("GET", ["tenants"]) => ListTenants,
+        ("GET", ["tenants", t]) => GetTenant { t },
+        ("PATCH", ["tenants", t]) => PatchTenant { t },
+        ("DELETE", ["tenants", t]) => DeleteTenant { t },
+        ("PUT", ["tenants", t, "introspection"]) => PutIntrospection { t },
+        ("GET", ["tenants", t, "introspection"]) => GetIntrospection { t },
+        ("DELETE", ["tenants", t, "introspection"]) => DeleteIntrospection { t },
+        ("PUT", ["tenants", t, "upstream-oidc"]) => PutUpstream { t },
+        ("GET", ["tenants", t, "upstream-oidc"]) => GetUpstream { t },
+        ("DELETE", ["tenants", t, "upstream-oidc"]) => DeleteUpstream { t },
+        ("POST", ["tenants", t, "clients"]) => CreateClient { t },
+        ("GET", ["tenants", t, "clients"]) => ListClients { t },
+        ("GET", ["tenants", t, "clients", c]) => GetClient { t, c },
+        ("PATCH", ["tenants", t, "clients", c]) => PatchClient { t, c },
+        ("DELETE", ["tenants", t, "clients", c]) => DeleteClient { t, c },
+        ("POST", ["tenants", t, "clients", c, "secret"]) => RotateClientSecret { t, c },
+        ("POST", ["tenants", t, "clients", c, "api-keys"]) => CreateApiKey { t, c },
+        ("GET", ["tenants", t, "clients", c, "api-keys"]) => ListApiKeys { t, c },
+        ("DELETE", ["tenants", t, "clients", c, "api-keys", id]) => DeleteApiKey { t, c, id },
+        ("PUT", ["tenants", t, "members", account]) => PutMember { t, account },
+        ("GET", ["tenants", t, "members"]) => ListMembers { t },
+        ("DELETE", ["tenants", t, "members", account]) => DeleteMember { t, account },
+        ("POST", ["tenants", t, "accounts"]) => ProvisionAccount { t },
+        ("POST", ["accounts"]) => CreateAccount,
+        ("GET", ["accounts"]) => ListAccounts,
+        ("GET", ["accounts", id]) => GetAccount { id },
+        ("PATCH", ["accounts", id]) => PatchAccount { id },
+        ("DELETE", ["accounts", id]) => DeleteAccount { id },
+        ("POST", ["tokens"]) => CreateToken,
+        ("GET", ["tokens"]) => ListTokens,
+        ("DELETE", ["tokens", id]) => DeleteToken { id },
+        ("GET", ["keys"]) => ListKeys,
+        ("POST", ["keys", "rotate"]) => RotateKeys,
+        ("GET", ["audit"]) => ListAudit,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -110,7 +177,23 @@ mod tests {
         );
         assert_eq!(
             resolve(&Method::DELETE, "/v2/admin/tokens/abc"),
-            Resolved::Route(Route::DeleteAdminToken { id: "abc" })
+            Resolved::Route(Route::Admin(AdminRoute::DeleteToken { id: "abc" }))
+        );
+        assert_eq!(
+            resolve(&Method::DELETE, "/v2/admin/tenants/a/clients/c/api-keys/k"),
+            Resolved::Route(Route::Admin(AdminRoute::DeleteApiKey {
+                t: "a",
+                c: "c",
+                id: "k"
+            }))
+        );
+        assert_eq!(
+            resolve(&Method::GET, "/v2/admin/tenants/a"),
+            Resolved::Route(Route::Admin(AdminRoute::GetTenant { t: "a" }))
+        );
+        assert_eq!(
+            resolve(&Method::POST, "/v2/admin/tenants/a"),
+            Resolved::MethodNotAllowed("GET, PATCH, DELETE".into())
         );
         assert_eq!(resolve(&Method::GET, "/t/acme/jwks/"), Resolved::NotFound);
         assert_eq!(resolve(&Method::GET, "/"), Resolved::NotFound);

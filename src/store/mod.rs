@@ -6,11 +6,18 @@
     reason = "the store module owns sled and ciborium"
 )]
 
+pub mod accounts;
 pub mod admin_tokens;
+pub mod api_keys;
+pub mod audit;
+pub mod clients;
 mod codec;
 mod error;
+pub mod members;
 mod migrate;
+pub mod settings;
 pub mod signing_keys;
+mod sweep;
 pub mod tenants;
 mod tx;
 
@@ -32,15 +39,43 @@ enum TreeId {
     SigningKeys,
     AdminTokens,
     AdminTokenHashes,
+    Clients,
+    ApiKeys,
+    ApiKeyHashes,
+    Introspection,
+    Upstream,
+    Accounts,
+    Usernames,
+    Members,
+    ExternalIds,
+    Audit,
 }
 
-const TREE_NAMES: [&str; 5] = [
+const TREE_NAMES: [&str; 15] = [
     "meta",
     "tenants",
     "signing_keys",
     "admin_tokens",
     "admin_token_hashes",
+    "clients",
+    "api_keys",
+    "api_key_hashes",
+    "introspection",
+    "upstream_oidc",
+    "accounts",
+    "usernames",
+    "members",
+    "external_ids",
+    "audit",
 ];
+
+/// The key of a record that belongs to the tenant incarnation `uid`: the uid in
+/// big-endian (so one tenant's records are contiguous), then `rest`.
+fn tenant_key(uid: u64, rest: &[u8]) -> Vec<u8> {
+    let mut key = uid.to_be_bytes().to_vec();
+    key.extend_from_slice(rest);
+    key
+}
 
 /// The open store; cheap to share behind an `Arc`.
 pub struct Store {
@@ -112,6 +147,31 @@ impl Store {
             .take(limit)
             .map(|item| codec::decode(&item?.1))
             .collect()
+    }
+
+    /// Lists records whose key starts with `prefix`, after the key `prefix + after`.
+    fn scan_prefix<R: Record>(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<R>, StoreError> {
+        use std::ops::Bound;
+        let start = match after {
+            Some(a) => Bound::Excluded([prefix, a].concat()),
+            None => Bound::Included(prefix.to_vec()),
+        };
+        self.tree(R::TREE)
+            .range::<Vec<u8>, _>((start, Bound::Unbounded))
+            .take_while(|item| item.as_ref().map_or(true, |(k, _)| k.starts_with(prefix)))
+            .take(limit)
+            .map(|item| codec::decode(&item?.1))
+            .collect()
+    }
+
+    /// A new id, unique for the life of the store (tenant incarnations).
+    pub fn generate_id(&self) -> Result<u64, StoreError> {
+        Ok(self.db.generate_id()?)
     }
 
     /// Makes every write so far durable: sled's flush, then an `fdatasync` of its data

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 pub struct Tenant {
     /// The slug.
     pub id: TenantId,
+    /// This incarnation of the slug: every record under the tenant is keyed by it, so a
+    /// deleted tenant's leftovers can never surface in a new tenant of the same slug.
+    pub uid: u64,
     /// Name shown to users on login pages.
     pub display_name: String,
     /// When it was created.
@@ -27,9 +30,10 @@ pub struct Tenant {
 
 impl Tenant {
     /// A tenant with the SPEC's default settings.
-    pub fn new(id: TenantId, display_name: String, created_at: UnixTime) -> Self {
+    pub fn new(id: TenantId, uid: u64, display_name: String, created_at: UnixTime) -> Self {
         Tenant {
             id,
+            uid,
             display_name,
             created_at,
             access_token_alg: Alg::ES256,
@@ -68,5 +72,13 @@ impl Tx<'_> {
     /// Creates or replaces a tenant.
     pub fn put_tenant<E: From<StoreError>>(&self, t: &Tenant) -> Result<(), TxError<E>> {
         self.put(t)
+    }
+
+    /// Removes a tenant record; what is keyed by its uid becomes unreachable at once.
+    pub fn remove_tenant<E: From<StoreError>>(
+        &self,
+        id: &TenantId,
+    ) -> Result<Option<Tenant>, TxError<E>> {
+        self.remove(id.as_str().as_bytes())
     }
 }

@@ -64,6 +64,30 @@ impl<'a> Tx<'a> {
         Ok(())
     }
 
+    pub(super) fn remove<R: Record, E: From<StoreError>>(
+        &self,
+        key: &[u8],
+    ) -> Result<Option<R>, TxError<E>> {
+        match self.view(R::TREE).remove(key)? {
+            Some(bytes) => codec::decode(&bytes).map(Some).map_err(abort),
+            None => Ok(None),
+        }
+    }
+
+    pub(super) fn index_get<E>(
+        &self,
+        id: TreeId,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, TxError<E>> {
+        Ok(self.view(id).get(key)?.map(|v| v.to_vec()))
+    }
+
+    pub(super) fn generate_id<E: From<StoreError>>(&self, id: TreeId) -> Result<u64, TxError<E>> {
+        self.view(id)
+            .generate_id()
+            .map_err(|e| abort(StoreError::Sled(e)))
+    }
+
     pub(super) fn index_put<E>(
         &self,
         id: TreeId,

@@ -2,10 +2,14 @@
 
 mod alg;
 mod error_kind;
+mod oauth;
 pub mod secret;
 mod tenant_id;
 
 pub use alg::Alg;
 pub use error_kind::ErrorKind;
+pub use oauth::{
+    AuthMethod, GrantType, RedirectUriError, ResponseType, check_redirect_uri, is_scope_token,
+};
 pub use secret::Secret;
 pub use tenant_id::TenantId;

@@ -2,16 +2,18 @@
 //! problem+json errors, and a durable flush before every 2xx write.
 
 use crate::admin::page::PageRequest;
-use crate::admin::{self, AdminError};
+use crate::admin::{self, AdminError, Ctx};
+use crate::audit::Actor;
 use crate::http::body::{self, BodyError};
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
-use crate::http::router::Route;
+use crate::http::router::AdminRoute;
 use crate::state::State;
 use crate::types::{ErrorKind, Secret};
 use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, HeaderValue, LOCATION, WWW_AUTHENTICATE};
 use hyper::{Request, Response, StatusCode};
+use serde::Serialize;
 
 /// Why a management call failed.
 enum ApiError {
@@ -66,28 +68,28 @@ type ApiResult = Result<Response<Body>, ApiError>;
 /// Answers one management call.
 pub async fn handle(
     state: &State,
-    route: Route<'_>,
+    route: AdminRoute<'_>,
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
     let result = match authenticate(state, &req) {
-        Ok(()) => dispatch(state, route, req).await,
+        Ok(actor) => {
+            let ctx = Ctx {
+                store: &state.store,
+                master: &state.master,
+                now: state.clock.now(),
+                actor,
+                public_url: &state.config.public_url,
+            };
+            dispatch(state, &ctx, route, req).await
+        }
         Err(e) => Err(e),
     };
     result.unwrap_or_else(|e| e.into_response(log))
 }
 
-async fn dispatch(state: &State, route: Route<'_>, req: Request<Incoming>) -> ApiResult {
-    match route {
-        Route::CreateAdminToken => create_token(state, req).await,
-        Route::ListAdminTokens => list_tokens(state, &req),
-        Route::DeleteAdminToken { id } => delete_token(state, id).await,
-        _ => Ok(respond::problem(ErrorKind::NotFound, "no such endpoint")),
-    }
-}
-
 /// Checks `Authorization: Bearer <admin token>` (scheme case-insensitive, RFC 7235 §2.1).
-fn authenticate(state: &State, req: &Request<Incoming>) -> Result<(), ApiError> {
+fn authenticate(state: &State, req: &Request<Incoming>) -> Result<Actor, ApiError> {
     let header = req
         .headers()
         .get(AUTHORIZATION)
@@ -99,51 +101,203 @@ fn authenticate(state: &State, req: &Request<Incoming>) -> Result<(), ApiError> 
         return Err(ApiError::Unauthorized);
     }
     match admin::tokens::authenticate(&state.store, &Secret::new(token.trim()))? {
-        Some(_) => Ok(()),
+        Some(t) => Ok(Actor::AdminToken(t.id)),
         None => Err(ApiError::Unauthorized),
     }
 }
 
-fn query_page(req: &Request<Incoming>) -> Result<PageRequest, AdminError> {
-    let pairs: Vec<(String, String)> =
-        url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
-            .into_owned()
-            .collect();
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.as_str())
-    };
-    PageRequest::parse(get("limit"), get("after"))
+/// The query string's pairs.
+fn query(req: &Request<Incoming>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
 }
 
-fn created<T: serde::Serialize>(location: String, value: &T) -> Response<Body> {
-    let mut resp = respond::json(StatusCode::CREATED, value);
-    if let Ok(v) = HeaderValue::from_str(&location) {
+fn param<'q>(pairs: &'q [(String, String)], key: &str) -> Option<&'q str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+fn page(pairs: &[(String, String)]) -> Result<PageRequest, AdminError> {
+    PageRequest::parse(param(pairs, "limit"), param(pairs, "after"))
+}
+
+fn ok<T: Serialize>(value: &T) -> ApiResult {
+    Ok(respond::json(StatusCode::OK, value))
+}
+
+/// Makes the write durable, then answers `status` with `value` (and `Location` if given).
+async fn written<T: Serialize>(
+    state: &State,
+    status: StatusCode,
+    location: Option<String>,
+    value: &T,
+) -> ApiResult {
+    state.store.flush_durable().await?;
+    let mut resp = respond::json(status, value);
+    if let Some(v) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
         resp.headers_mut().insert(LOCATION, v);
     }
-    resp
+    Ok(resp)
 }
 
-async fn create_token(state: &State, req: Request<Incoming>) -> ApiResult {
-    let new: admin::tokens::NewAdminToken = body::json(req).await?;
-    let (record, value) = admin::tokens::create(&state.store, &new.label, state.clock.now())?;
-    state.store.flush_durable().await?;
-    let location = format!("/v2/admin/tokens/{}", record.id);
-    Ok(created(
-        location,
-        &admin::tokens::created_view(record, &value),
-    ))
-}
-
-fn list_tokens(state: &State, req: &Request<Incoming>) -> ApiResult {
-    let page = admin::tokens::list(&state.store, &query_page(req)?)?;
-    Ok(respond::json(StatusCode::OK, &page))
-}
-
-async fn delete_token(state: &State, id: &str) -> ApiResult {
-    admin::tokens::revoke(&state.store, id)?;
+async fn deleted(state: &State) -> ApiResult {
     state.store.flush_durable().await?;
     Ok(respond::no_content())
+}
+
+async fn dispatch(
+    state: &State,
+    ctx: &Ctx<'_>,
+    route: AdminRoute<'_>,
+    req: Request<Incoming>,
+) -> ApiResult {
+    use AdminRoute::*;
+    use admin::{accounts, api_keys, audit_log, clients, keys, members, settings, tenants, tokens};
+    let q = query(&req);
+    match route {
+        CreateTenant => {
+            let v = tenants::create(ctx, &body::json(req).await?)?;
+            written(
+                state,
+                StatusCode::CREATED,
+                Some(format!("/v2/admin/tenants/{}", v.id)),
+                &v,
+            )
+            .await
+        }
+        ListTenants => ok(&tenants::list(ctx, &page(&q)?)?),
+        GetTenant { t } => ok(&tenants::get(ctx, t)?),
+        PatchTenant { t } => {
+            let v = tenants::patch(ctx, t, &body::json(req).await?)?;
+            written(state, StatusCode::OK, None, &v).await
+        }
+        DeleteTenant { t } => {
+            tenants::delete(ctx, t)?;
+            deleted(state).await
+        }
+        PutIntrospection { t } => {
+            let v = settings::put_introspection(ctx, t, &body::json(req).await?)?;
+            written(state, StatusCode::OK, None, &v).await
+        }
+        GetIntrospection { t } => ok(&settings::get_introspection(ctx, t)?),
+        DeleteIntrospection { t } => {
+            settings::delete_introspection(ctx, t)?;
+            deleted(state).await
+        }
+        PutUpstream { t } => {
+            let v = settings::put_upstream(ctx, t, &body::json(req).await?)?;
+            written(state, StatusCode::OK, None, &v).await
+        }
+        GetUpstream { t } => ok(&settings::get_upstream(ctx, t)?),
+        DeleteUpstream { t } => {
+            settings::delete_upstream(ctx, t)?;
+            deleted(state).await
+        }
+        CreateClient { t } => {
+            let v = clients::create(ctx, t, &body::json(req).await?)?;
+            let location = format!("/v2/admin/tenants/{t}/clients/{}", v.client_id);
+            written(state, StatusCode::CREATED, Some(location), &v).await
+        }
+        ListClients { t } => ok(&clients::list(ctx, t, &page(&q)?)?),
+        GetClient { t, c } => ok(&clients::get(ctx, t, c)?),
+        PatchClient { t, c } => {
+            let v = clients::patch(ctx, t, c, &body::json(req).await?)?;
+            written(state, StatusCode::OK, None, &v).await
+        }
+        DeleteClient { t, c } => {
+            clients::delete(ctx, t, c)?;
+            deleted(state).await
+        }
+        RotateClientSecret { t, c } => {
+            let v = clients::rotate_secret(ctx, t, c)?;
+            written(state, StatusCode::OK, None, &v).await
+        }
+        CreateApiKey { t, c } => {
+            let v = api_keys::create(ctx, t, c, &body::json(req).await?)?;
+            let location = format!("/v2/admin/tenants/{t}/clients/{c}/api-keys/{}", v.id);
+            written(state, StatusCode::CREATED, Some(location), &v).await
+        }
+        ListApiKeys { t, c } => ok(&api_keys::list(ctx, t, c, &page(&q)?)?),
+        DeleteApiKey { t, c, id } => {
+            api_keys::revoke(ctx, t, c, id)?;
+            deleted(state).await
+        }
+        PutMember { t, account } => {
+            let v = members::put(ctx, t, account, &body::json(req).await?)?;
+            written(state, StatusCode::OK, None, &v).await
+        }
+        ListMembers { t } => ok(&members::list(ctx, t, &page(&q)?)?),
+        DeleteMember { t, account } => {
+            members::delete(ctx, t, account)?;
+            deleted(state).await
+        }
+        ProvisionAccount { t } => {
+            let v = members::provision(ctx, t, &body::json(req).await?).await?;
+            written(
+                state,
+                StatusCode::CREATED,
+                Some(format!("/v2/admin/accounts/{}", v.id)),
+                &v,
+            )
+            .await
+        }
+        CreateAccount => {
+            let v = accounts::create(ctx, &body::json(req).await?).await?;
+            written(
+                state,
+                StatusCode::CREATED,
+                Some(format!("/v2/admin/accounts/{}", v.id)),
+                &v,
+            )
+            .await
+        }
+        ListAccounts => ok(&accounts::list(
+            ctx,
+            param(&q, "username"),
+            param(&q, "q"),
+            &page(&q)?,
+        )?),
+        GetAccount { id } => ok(&accounts::get(ctx, id)?),
+        PatchAccount { id } => {
+            let v = accounts::patch(ctx, id, &body::json(req).await?).await?;
+            written(state, StatusCode::OK, None, &v).await
+        }
+        DeleteAccount { id } => {
+            accounts::delete(ctx, id)?;
+            deleted(state).await
+        }
+        CreateToken => {
+            let new: tokens::NewAdminToken = body::json(req).await?;
+            let (record, value) = tokens::create(ctx, &new.label)?;
+            let location = format!("/v2/admin/tokens/{}", record.id);
+            written(
+                state,
+                StatusCode::CREATED,
+                Some(location),
+                &tokens::created_view(record, &value),
+            )
+            .await
+        }
+        ListTokens => ok(&tokens::list(ctx.store, &page(&q)?)?),
+        DeleteToken { id } => {
+            tokens::revoke(ctx, id)?;
+            deleted(state).await
+        }
+        ListKeys => ok(&keys::list(ctx.store)?),
+        RotateKeys => {
+            state.set_keys(keys::rotate(ctx).await?);
+            written(state, StatusCode::OK, None, &keys::list(ctx.store)?).await
+        }
+        ListAudit => {
+            let filter = audit_log::AuditFilter {
+                tenant: param(&q, "tenant").map(str::to_owned),
+                account: param(&q, "account").map(str::to_owned),
+                kind: param(&q, "kind").map(str::to_owned),
+            };
+            ok(&audit_log::list(ctx, &filter, &page(&q)?)?)
+        }
+    }
 }

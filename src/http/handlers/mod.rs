@@ -24,7 +24,7 @@ pub async fn handle(state: &State, req: Request<Incoming>) -> Response<Body> {
 async fn route(state: &State, req: Request<Incoming>, log: &RequestLog) -> Response<Body> {
     let path = req.uri().path().to_owned();
     match router::resolve(req.method(), &path) {
-        Resolved::Route(r) if r.is_admin_api() => admin_api::handle(state, r, req, log).await,
+        Resolved::Route(Route::Admin(r)) => admin_api::handle(state, r, req, log).await,
         Resolved::Route(Route::Healthz) => health::alive(),
         Resolved::Route(Route::Readyz) => health::ready(state, log),
         Resolved::Route(Route::Discovery { tenant }) => oidc::discovery(state, tenant, log),
@@ -39,8 +39,6 @@ async fn route(state: &State, req: Request<Incoming>, log: &RequestLog) -> Respo
             }
             resp
         }
-        Resolved::Route(_) | Resolved::NotFound => {
-            respond::problem(ErrorKind::NotFound, "no such endpoint")
-        }
+        Resolved::NotFound => respond::problem(ErrorKind::NotFound, "no such endpoint"),
     }
 }

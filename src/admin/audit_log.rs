@@ -1,0 +1,74 @@
+//! Reading the audit log: newest first, filtered by tenant, account and kind.
+
+use super::page::{Page, PageRequest};
+use super::{AdminError, Ctx};
+use crate::audit::Actor;
+use crate::clock::rfc3339;
+use serde::Serialize;
+
+/// An audit event as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct AuditView {
+    /// Its id; also the `after` cursor.
+    pub id: String,
+    /// When it happened.
+    pub at: String,
+    /// What happened, e.g. `tenant.created`.
+    pub kind: String,
+    /// Who did it.
+    pub actor: Actor,
+    /// The tenant concerned.
+    pub tenant: Option<String>,
+    /// The account concerned.
+    pub account: Option<String>,
+    /// The record acted on.
+    pub target: Option<String>,
+}
+
+/// Filters of `GET /audit`.
+#[derive(Debug, Default)]
+pub struct AuditFilter {
+    /// Only this tenant.
+    pub tenant: Option<String>,
+    /// Only this account.
+    pub account: Option<String>,
+    /// Only this kind.
+    pub kind: Option<String>,
+}
+
+/// Events newest first; `after` is the id of the last event of the previous page.
+pub fn list(
+    ctx: &Ctx<'_>,
+    filter: &AuditFilter,
+    page: &PageRequest,
+) -> Result<Page<AuditView>, AdminError> {
+    let before =
+        match &page.after {
+            Some(a) => Some(a.parse::<u64>().map_err(|_| {
+                AdminError::invalid("after", "must be the `next` of a previous page")
+            })?),
+            None => None,
+        };
+    let fetched = ctx.store.audit_events(before, page.limit + 1, |e| {
+        filter
+            .tenant
+            .as_ref()
+            .is_none_or(|t| e.tenant.as_ref() == Some(t))
+            && filter
+                .account
+                .as_ref()
+                .is_none_or(|a| e.account.as_ref() == Some(a))
+            && filter.kind.as_ref().is_none_or(|k| e.kind.name() == *k)
+    })?;
+    Ok(
+        Page::from_fetched(fetched, page.limit, |e| e.id.to_string()).map(|s| AuditView {
+            id: s.id.to_string(),
+            at: rfc3339(s.event.at),
+            kind: s.event.kind.name(),
+            actor: s.event.actor,
+            tenant: s.event.tenant,
+            account: s.event.account,
+            target: s.event.target,
+        }),
+    )
+}

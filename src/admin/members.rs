@@ -1,0 +1,247 @@
+//! Memberships: which accounts belong to a tenant, with which scopes and external id;
+//! and one-call provisioning of an account with its membership.
+
+use super::accounts::{self, AccountView, NewAccount, username_free};
+use super::clients::still_there;
+use super::page::{Page, PageRequest};
+use super::{AdminError, Ctx, validate};
+use crate::audit::{AuditEvent, AuditKind};
+use crate::clock::rfc3339;
+use crate::store::TxError;
+use crate::store::members::Membership;
+use crate::store::tenants::Tenant;
+use serde::{Deserialize, Serialize};
+
+/// `PUT /tenants/{t}/members/{account_id}` body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MembershipInput {
+    /// Tenant-defined scopes the member may be granted.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The member's id at the partner's IdP.
+    pub external_authentication_provider_id: Option<String>,
+}
+
+/// `POST /tenants/{t}/accounts` body: account fields plus membership fields.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvisionInput {
+    /// Unique username.
+    pub username: String,
+    /// Email address.
+    pub email: Option<String>,
+    /// Display name.
+    pub name: Option<String>,
+    /// Initial password.
+    pub password: Option<String>,
+    /// May sign in to the admin UI.
+    pub admin: Option<bool>,
+    /// Membership scopes.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The id at the partner's IdP.
+    pub external_authentication_provider_id: Option<String>,
+}
+
+/// A membership as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct MembershipView {
+    /// The tenant.
+    pub tenant: String,
+    /// The member.
+    pub account_id: String,
+    /// The member's username.
+    pub username: String,
+    /// Scopes.
+    pub scopes: Vec<String>,
+    /// The id at the partner's IdP.
+    pub external_authentication_provider_id: Option<String>,
+    /// When it was created.
+    pub created_at: String,
+}
+
+fn view(m: Membership, username: String) -> MembershipView {
+    MembershipView {
+        tenant: m.tenant.to_string(),
+        account_id: m.account_id,
+        username,
+        scopes: m.scopes,
+        external_authentication_provider_id: m.external_id,
+        created_at: rfc3339(m.created_at),
+    }
+}
+
+/// Validated membership fields.
+struct Fields {
+    scopes: Vec<String>,
+    external_id: Option<String>,
+}
+
+fn fields(scopes: &[String], external_id: Option<&str>) -> Result<Fields, AdminError> {
+    Ok(Fields {
+        scopes: validate::scopes("scopes", scopes)?,
+        external_id: validate::optional_text(
+            "external_authentication_provider_id",
+            external_id,
+            256,
+        )?,
+    })
+}
+
+/// Writes the membership of `account_id` in `tenant` inside a transaction: checks the
+/// external id is free, keeps what a previous membership remembered, and records the
+/// tenant on the account.
+fn write(
+    tx: &crate::store::Tx<'_>,
+    tenant: &Tenant,
+    account_id: &str,
+    f: &Fields,
+    now: u64,
+) -> Result<Membership, TxError<AdminError>> {
+    let Some(mut account) = tx.account::<AdminError>(account_id)? else {
+        return Err(TxError::abort(AdminError::NotFound(format!(
+            "no account with id `{account_id}`"
+        ))));
+    };
+    if let Some(ext) = &f.external_id
+        && tx
+            .external_id_owner::<AdminError>(tenant.uid, ext)?
+            .is_some_and(|owner| owner != account_id)
+    {
+        return Err(TxError::abort(AdminError::Conflict(format!(
+            "external_authentication_provider_id `{ext}` belongs to another member of `{}`",
+            tenant.id
+        ))));
+    }
+    let old = tx.membership::<AdminError>(tenant.uid, account_id)?;
+    let membership = Membership {
+        tenant_uid: tenant.uid,
+        tenant: tenant.id.clone(),
+        account_id: account_id.to_owned(),
+        scopes: f.scopes.clone(),
+        external_id: f.external_id.clone(),
+        upstream_sub: old.as_ref().and_then(|o| o.upstream_sub.clone()),
+        created_at: old.map_or(now, |o| o.created_at),
+    };
+    tx.put_membership(&membership)?;
+    if !account.tenant_uids.contains(&tenant.uid) {
+        account.tenant_uids.push(tenant.uid);
+        tx.put_account(&account)?;
+    }
+    Ok(membership)
+}
+
+/// Creates or replaces a membership.
+pub fn put(
+    ctx: &Ctx<'_>,
+    slug: &str,
+    account_id: &str,
+    input: &MembershipInput,
+) -> Result<MembershipView, AdminError> {
+    let tenant = ctx.tenant(slug)?;
+    let f = fields(
+        &input.scopes,
+        input.external_authentication_provider_id.as_deref(),
+    )?;
+    let event = AuditEvent::new(ctx.now, AuditKind::MembershipSet, &ctx.actor)
+        .tenant(slug)
+        .account(account_id);
+    let m = ctx.store.transaction(|tx| {
+        still_there(tx, &tenant)?;
+        let m = write(tx, &tenant, account_id, &f, ctx.now)?;
+        tx.audit(&event)?;
+        Ok(m)
+    })?;
+    let username = ctx
+        .store
+        .account(account_id)?
+        .map(|a| a.username)
+        .unwrap_or_default();
+    Ok(view(m, username))
+}
+
+/// A tenant's members in account-id order.
+pub fn list(
+    ctx: &Ctx<'_>,
+    slug: &str,
+    page: &PageRequest,
+) -> Result<Page<MembershipView>, AdminError> {
+    let tenant = ctx.tenant(slug)?;
+    let fetched = ctx
+        .store
+        .memberships(tenant.uid, page.after.as_deref(), page.limit + 1)?;
+    let page = Page::from_fetched(fetched, page.limit, |m| m.account_id.clone());
+    let mut items = Vec::with_capacity(page.items.len());
+    for m in page.items {
+        let username = ctx
+            .store
+            .account(&m.account_id)?
+            .map(|a| a.username)
+            .unwrap_or_default();
+        items.push(view(m, username));
+    }
+    Ok(Page {
+        items,
+        next: page.next,
+    })
+}
+
+/// Removes a membership.
+pub fn delete(ctx: &Ctx<'_>, slug: &str, account_id: &str) -> Result<(), AdminError> {
+    let tenant = ctx.tenant(slug)?;
+    let event = AuditEvent::new(ctx.now, AuditKind::MembershipDeleted, &ctx.actor)
+        .tenant(slug)
+        .account(account_id);
+    ctx.store.transaction(|tx| {
+        still_there(tx, &tenant)?;
+        if tx
+            .remove_membership::<AdminError>(tenant.uid, account_id)?
+            .is_none()
+        {
+            return Err(TxError::abort(AdminError::NotFound(format!(
+                "account `{account_id}` is not a member of `{slug}`"
+            ))));
+        }
+        if let Some(mut a) = tx.account::<AdminError>(account_id)? {
+            a.tenant_uids.retain(|u| *u != tenant.uid);
+            tx.put_account(&a)?;
+        }
+        tx.audit(&event)
+    })
+}
+
+/// Creates an account and its membership in one transaction: both or neither.
+pub async fn provision(
+    ctx: &Ctx<'_>,
+    slug: &str,
+    input: &ProvisionInput,
+) -> Result<AccountView, AdminError> {
+    let tenant = ctx.tenant(slug)?;
+    let f = fields(
+        &input.scopes,
+        input.external_authentication_provider_id.as_deref(),
+    )?;
+    let new = NewAccount {
+        username: input.username.clone(),
+        email: input.email.clone(),
+        name: input.name.clone(),
+        password: input.password.clone(),
+        admin: input.admin,
+    };
+    let account = accounts::prepare(&new, ctx.now).await?;
+    let created =
+        AuditEvent::new(ctx.now, AuditKind::AccountCreated, &ctx.actor).account(&account.id);
+    let joined = AuditEvent::new(ctx.now, AuditKind::MembershipSet, &ctx.actor)
+        .tenant(slug)
+        .account(&account.id);
+    ctx.store.transaction(|tx| {
+        still_there(tx, &tenant)?;
+        username_free(tx, &account.username, &account.id)?;
+        tx.put_account(&account)?;
+        write(tx, &tenant, &account.id, &f, ctx.now)?;
+        tx.audit(&created)?;
+        tx.audit(&joined)
+    })?;
+    accounts::get(ctx, &account.id)
+}

@@ -1,0 +1,172 @@
+//! Audit events: who did what to which record. No field can carry a secret: events hold
+//! ids, kinds and names only.
+
+use crate::clock::UnixTime;
+use serde::{Deserialize, Serialize};
+
+/// Who caused an event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+pub enum Actor {
+    /// An admin API token, by id.
+    AdminToken(String),
+    /// An account, by id.
+    Account(String),
+    /// An OAuth client, by client id.
+    Client(String),
+    /// latchkey itself (initialisation, sweeps).
+    System,
+}
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditKind {
+    /// A tenant was created.
+    #[serde(rename = "tenant.created")]
+    TenantCreated,
+    /// A tenant's settings changed.
+    #[serde(rename = "tenant.updated")]
+    TenantUpdated,
+    /// A tenant and everything under it was deleted.
+    #[serde(rename = "tenant.deleted")]
+    TenantDeleted,
+    /// Introspection settings were set.
+    #[serde(rename = "introspection.set")]
+    IntrospectionSet,
+    /// Introspection settings were removed.
+    #[serde(rename = "introspection.deleted")]
+    IntrospectionDeleted,
+    /// Upstream OIDC settings were set.
+    #[serde(rename = "upstream_oidc.set")]
+    UpstreamSet,
+    /// Upstream OIDC settings were removed.
+    #[serde(rename = "upstream_oidc.deleted")]
+    UpstreamDeleted,
+    /// A client was registered.
+    #[serde(rename = "client.created")]
+    ClientCreated,
+    /// A client was changed.
+    #[serde(rename = "client.updated")]
+    ClientUpdated,
+    /// A client was deleted.
+    #[serde(rename = "client.deleted")]
+    ClientDeleted,
+    /// A client's secret was replaced.
+    #[serde(rename = "client.secret_rotated")]
+    ClientSecretRotated,
+    /// An API key was created.
+    #[serde(rename = "api_key.created")]
+    ApiKeyCreated,
+    /// An API key was revoked.
+    #[serde(rename = "api_key.revoked")]
+    ApiKeyRevoked,
+    /// An account was created.
+    #[serde(rename = "account.created")]
+    AccountCreated,
+    /// An account was changed.
+    #[serde(rename = "account.updated")]
+    AccountUpdated,
+    /// An account was disabled.
+    #[serde(rename = "account.disabled")]
+    AccountDisabled,
+    /// An account was enabled again.
+    #[serde(rename = "account.enabled")]
+    AccountEnabled,
+    /// An account's password was set or cleared.
+    #[serde(rename = "account.password_changed")]
+    AccountPasswordChanged,
+    /// An account was deleted.
+    #[serde(rename = "account.deleted")]
+    AccountDeleted,
+    /// An account's sessions were ended.
+    #[serde(rename = "account.sessions_ended")]
+    AccountSessionsEnded,
+    /// A membership was created or replaced.
+    #[serde(rename = "membership.set")]
+    MembershipSet,
+    /// A membership was removed.
+    #[serde(rename = "membership.deleted")]
+    MembershipDeleted,
+    /// An admin token was created.
+    #[serde(rename = "admin_token.created")]
+    AdminTokenCreated,
+    /// An admin token was revoked.
+    #[serde(rename = "admin_token.revoked")]
+    AdminTokenRevoked,
+    /// Signing keys were rotated.
+    #[serde(rename = "keys.rotated")]
+    KeysRotated,
+}
+
+impl AuditKind {
+    /// The name used in the API and in `?kind=` filters.
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
+/// One audit event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// When it happened.
+    pub at: UnixTime,
+    /// What happened.
+    pub kind: AuditKind,
+    /// Who did it.
+    pub actor: Actor,
+    /// The tenant concerned, by slug.
+    pub tenant: Option<String>,
+    /// The account concerned, by id.
+    pub account: Option<String>,
+    /// The record acted on (client id, key id, token id …), never a secret.
+    pub target: Option<String>,
+}
+
+impl AuditEvent {
+    /// An event with no tenant, account or target yet.
+    pub fn new(at: UnixTime, kind: AuditKind, actor: &Actor) -> Self {
+        AuditEvent {
+            at,
+            kind,
+            actor: actor.clone(),
+            tenant: None,
+            account: None,
+            target: None,
+        }
+    }
+
+    /// Names the tenant.
+    pub fn tenant(mut self, slug: &str) -> Self {
+        self.tenant = Some(slug.to_owned());
+        self
+    }
+
+    /// Names the account.
+    pub fn account(mut self, id: &str) -> Self {
+        self.account = Some(id.to_owned());
+        self
+    }
+
+    /// Names the target record.
+    pub fn target(mut self, id: &str) -> Self {
+        self.target = Some(id.to_owned());
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_have_dotted_names() {
+        assert_eq!(
+            AuditKind::ClientSecretRotated.name(),
+            "client.secret_rotated"
+        );
+        assert_eq!(AuditKind::TenantCreated.name(), "tenant.created");
+    }
+}

@@ -1,0 +1,132 @@
+//! Accounts, with the username index (lower-cased, appliance-wide unique) kept in the
+//! same transaction as the record.
+
+use super::codec::Record;
+use super::{Store, StoreError, TreeId, Tx, TxError};
+use crate::clock::UnixTime;
+use serde::{Deserialize, Serialize};
+
+/// A person who can sign in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    /// Stable id: the `sub` in every tenant.
+    pub id: String,
+    /// Username as entered; unique case-insensitively.
+    pub username: String,
+    /// Email address.
+    pub email: Option<String>,
+    /// Display name.
+    pub name: Option<String>,
+    /// argon2id PHC string; `None` when the account has no password.
+    pub password_hash: Option<String>,
+    /// May sign in to the admin UI.
+    pub admin: bool,
+    /// Refused everywhere while set.
+    pub disabled: bool,
+    /// When it was created.
+    pub created_at: UnixTime,
+    /// Tenant incarnations it is a member of, so its memberships can be enumerated
+    /// inside a transaction.
+    pub tenant_uids: Vec<u64>,
+}
+
+impl Record for Account {
+    const TREE: TreeId = TreeId::Accounts;
+    fn key(&self) -> Vec<u8> {
+        self.id.as_bytes().to_vec()
+    }
+}
+
+/// The index key of a username: its lower-case form.
+pub fn username_key(username: &str) -> Vec<u8> {
+    username.to_lowercase().into_bytes()
+}
+
+impl Store {
+    /// An account by id.
+    pub fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
+        self.get(id.as_bytes())
+    }
+
+    /// The account with this username, compared case-insensitively.
+    pub fn account_by_username(&self, username: &str) -> Result<Option<Account>, StoreError> {
+        match self.tree(TreeId::Usernames).get(username_key(username))? {
+            Some(id) => self.get(&id),
+            None => Ok(None),
+        }
+    }
+
+    /// Accounts in id order after `after`.
+    pub fn accounts(&self, after: Option<&str>, limit: usize) -> Result<Vec<Account>, StoreError> {
+        self.scan(after.map(str::as_bytes), limit)
+    }
+
+    /// Accounts after `after` that `keep` accepts, at most `limit` (a full scan: admin searches only).
+    pub fn find_accounts(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&Account) -> bool,
+    ) -> Result<Vec<Account>, StoreError> {
+        let mut out = Vec::new();
+        let mut cursor = after.map(str::to_owned);
+        loop {
+            let batch: Vec<Account> = self.scan(cursor.as_deref().map(str::as_bytes), 256)?;
+            let Some(last) = batch.last() else {
+                return Ok(out);
+            };
+            cursor = Some(last.id.clone());
+            for a in batch.into_iter().filter(|a| keep(a)) {
+                out.push(a);
+                if out.len() >= limit {
+                    return Ok(out);
+                }
+            }
+        }
+    }
+}
+
+impl Tx<'_> {
+    /// An account, read inside the transaction.
+    pub fn account<E: From<StoreError>>(&self, id: &str) -> Result<Option<Account>, TxError<E>> {
+        self.get(id.as_bytes())
+    }
+
+    /// The id owning `username`, if any.
+    pub fn username_owner<E: From<StoreError>>(
+        &self,
+        username: &str,
+    ) -> Result<Option<String>, TxError<E>> {
+        Ok(self
+            .index_get(TreeId::Usernames, &username_key(username))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Creates or replaces an account, moving its username index entry if it was renamed.
+    /// The caller has checked that the new username is free.
+    pub fn put_account<E: From<StoreError>>(&self, a: &Account) -> Result<(), TxError<E>> {
+        if let Some(old) = self.account::<E>(&a.id)?
+            && username_key(&old.username) != username_key(&a.username)
+        {
+            self.remove_raw(TreeId::Usernames, &username_key(&old.username))?;
+        }
+        self.put(a)?;
+        self.index_put(
+            TreeId::Usernames,
+            &username_key(&a.username),
+            a.id.as_bytes(),
+        )
+    }
+
+    /// Removes an account record and its username; memberships are the caller's.
+    pub fn remove_account_record<E: From<StoreError>>(
+        &self,
+        id: &str,
+    ) -> Result<Option<Account>, TxError<E>> {
+        let removed: Option<Account> = self.remove(id.as_bytes())?;
+        if let Some(a) = &removed {
+            self.remove_raw(TreeId::Usernames, &username_key(&a.username))?;
+        }
+        Ok(removed)
+    }
+}

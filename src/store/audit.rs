@@ -1,0 +1,60 @@
+//! The audit log: events keyed by a monotonic id, so the newest come first in reverse.
+
+use super::codec::{self, Record};
+use super::{Store, StoreError, TreeId, Tx, TxError};
+use crate::audit::AuditEvent;
+use serde::{Deserialize, Serialize};
+
+/// A stored event with its id.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoredEvent {
+    /// Monotonic id; also the list cursor.
+    pub id: u64,
+    /// The event.
+    pub event: AuditEvent,
+}
+
+impl Record for StoredEvent {
+    const TREE: TreeId = TreeId::Audit;
+    fn key(&self) -> Vec<u8> {
+        self.id.to_be_bytes().to_vec()
+    }
+}
+
+impl Tx<'_> {
+    /// Appends an event in the same transaction as the write it records.
+    pub fn audit<E: From<StoreError>>(&self, event: &AuditEvent) -> Result<(), TxError<E>> {
+        let id = self.generate_id(TreeId::Audit)?;
+        self.put(&StoredEvent {
+            id,
+            event: event.clone(),
+        })
+    }
+}
+
+impl Store {
+    /// Events newest first, older than the cursor `before`, that `keep` accepts; at most `limit`.
+    pub fn audit_events(
+        &self,
+        before: Option<u64>,
+        limit: usize,
+        keep: impl Fn(&AuditEvent) -> bool,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let end = match before {
+            None => u64::MAX,
+            Some(0) => return Ok(Vec::new()),
+            Some(b) => b - 1,
+        };
+        let mut out = Vec::new();
+        for item in self.tree(TreeId::Audit).range(..=end.to_be_bytes()).rev() {
+            let stored: StoredEvent = codec::decode(&item?.1)?;
+            if keep(&stored.event) {
+                out.push(stored);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,95 @@
+//! OAuth clients, keyed by tenant incarnation and client id.
+
+use super::codec::Record;
+use super::{Store, StoreError, TreeId, Tx, TxError, tenant_key};
+use crate::clock::UnixTime;
+use crate::types::{Alg, AuthMethod, GrantType, ResponseType};
+use serde::{Deserialize, Serialize};
+
+/// A registered client.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Client {
+    /// The tenant incarnation it belongs to.
+    pub tenant_uid: u64,
+    /// Its id, unique within the tenant.
+    pub client_id: String,
+    /// A name for people.
+    pub name: String,
+    /// Exact-match redirect URIs.
+    pub redirect_uris: Vec<String>,
+    /// Where RP-initiated logout may send the browser.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Grants it may use.
+    pub grant_types: Vec<GrantType>,
+    /// Response types it may ask for.
+    pub response_types: Vec<ResponseType>,
+    /// Scopes it may be granted.
+    pub scopes: Vec<String>,
+    /// How it authenticates at the token endpoint.
+    pub auth_method: AuthMethod,
+    /// Algorithm of its ID tokens.
+    pub id_token_alg: Alg,
+    /// Whether users must consent to its scopes.
+    pub require_consent: bool,
+    /// SHA-256 of its secret; `None` for public clients.
+    pub secret_hash: Option<[u8; 32]>,
+    /// Ids of its API keys, so deleting it can remove them in the same transaction.
+    pub api_key_ids: Vec<String>,
+    /// When it was registered.
+    pub created_at: UnixTime,
+}
+
+impl Record for Client {
+    const TREE: TreeId = TreeId::Clients;
+    fn key(&self) -> Vec<u8> {
+        tenant_key(self.tenant_uid, self.client_id.as_bytes())
+    }
+}
+
+impl Store {
+    /// A client of the tenant incarnation `uid`.
+    pub fn client(&self, uid: u64, client_id: &str) -> Result<Option<Client>, StoreError> {
+        self.get(&tenant_key(uid, client_id.as_bytes()))
+    }
+
+    /// A tenant's clients in id order after `after`.
+    pub fn clients(
+        &self,
+        uid: u64,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Client>, StoreError> {
+        self.scan_prefix(&uid.to_be_bytes(), after.map(str::as_bytes), limit)
+    }
+}
+
+impl Tx<'_> {
+    /// A client, read inside the transaction.
+    pub fn client<E: From<StoreError>>(
+        &self,
+        uid: u64,
+        client_id: &str,
+    ) -> Result<Option<Client>, TxError<E>> {
+        self.get(&tenant_key(uid, client_id.as_bytes()))
+    }
+
+    /// Creates or replaces a client.
+    pub fn put_client<E: From<StoreError>>(&self, c: &Client) -> Result<(), TxError<E>> {
+        self.put(c)
+    }
+
+    /// Removes a client and its API keys.
+    pub fn remove_client<E: From<StoreError>>(
+        &self,
+        uid: u64,
+        client_id: &str,
+    ) -> Result<Option<Client>, TxError<E>> {
+        let removed: Option<Client> = self.remove(&tenant_key(uid, client_id.as_bytes()))?;
+        if let Some(c) = &removed {
+            for id in &c.api_key_ids {
+                self.remove_api_key::<E>(id)?;
+            }
+        }
+        Ok(removed)
+    }
+}
