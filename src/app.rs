@@ -43,9 +43,15 @@ pub enum AppError {
         /// What the OS said.
         source: std::io::Error,
     },
-    /// The async runtime or a signal handler could not start.
+    /// The async runtime, a signal handler or a standard stream failed.
     #[error("runtime: {0}")]
     Runtime(std::io::Error),
+    /// A backup could not be written or restored.
+    #[error(transparent)]
+    Backup(#[from] crate::store::backup::BackupError),
+    /// The command cannot be done as asked.
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl AppError {
@@ -64,7 +70,22 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Command::Serve(args) => serve(Config::load(&args)?),
         Command::Init(args) => init(&Config::load(&args)?),
         Command::CheckConfig(args) => check_config(&Config::load(&args)?),
+        Command::Backup(args) => with_logging(&Config::load(&args)?, crate::offline::backup),
+        Command::Restore { args, file } => {
+            with_logging(&Config::load(&args)?, |c| crate::offline::restore(c, &file))
+        }
+        Command::Admin { args, command } => {
+            with_logging(&Config::load(&args)?, |c| crate::offline::admin(c, command))
+        }
     }
+}
+
+fn with_logging(
+    config: &Config,
+    f: impl FnOnce(&Config) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    init_logging(config);
+    f(config)
 }
 
 fn init_logging(config: &Config) {

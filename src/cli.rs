@@ -21,6 +21,55 @@ pub enum Command {
     Init(ConfigArgs),
     /// Validate the configuration without serving.
     CheckConfig(ConfigArgs),
+    /// Write a consistent snapshot of the store (with its sealing key) to stdout (server stopped).
+    Backup(ConfigArgs),
+    /// Load a snapshot into an empty data dir.
+    Restore {
+        /// Where to restore.
+        #[command(flatten)]
+        args: ConfigArgs,
+        /// The file `latchkey backup` wrote.
+        file: PathBuf,
+    },
+    /// Offline administration (server stopped).
+    Admin {
+        /// The data dir to work on.
+        #[command(flatten)]
+        args: ConfigArgs,
+        /// What to do.
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+/// Offline administration commands.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an admin API token and print it on stdout.
+    CreateToken {
+        /// A label to recognise it by.
+        #[arg(long, default_value = "created by latchkey admin")]
+        label: String,
+    },
+    /// Set an account's password, read from the first line of stdin.
+    SetPassword {
+        /// The account's username.
+        username: String,
+    },
+    /// Create an account (password, if any, from the first line of stdin) and print its id.
+    CreateAccount {
+        /// The username.
+        username: String,
+        /// Email address.
+        #[arg(long)]
+        email: Option<String>,
+        /// Let it sign in to the admin UI.
+        #[arg(long)]
+        admin: bool,
+        /// Read a password from stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 /// Flags that override the config file and the environment.

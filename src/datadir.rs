@@ -97,9 +97,39 @@ impl DataDir {
 
     /// Loads the master key, creating it (mode 0600) on first use.
     pub fn master_key(&self) -> Result<MasterKey, DataDirError> {
+        let bytes = self.master_key_bytes()?;
+        MasterKey::from_bytes(&bytes).map_err(|source| DataDirError::MasterKey {
+            path: self.root.join("master.key"),
+            source,
+        })
+    }
+
+    /// True when the directory holds nothing but the lock file: a restore target.
+    pub fn is_empty(&self) -> Result<bool, DataDirError> {
+        let entries = std::fs::read_dir(&self.root).map_err(io_err(&self.root))?;
+        for entry in entries {
+            let entry = entry.map_err(io_err(&self.root))?;
+            if entry.file_name() != "lock" {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Writes the master key a backup carried into a new data dir.
+    pub fn write_master_key(&self, bytes: &[u8]) -> Result<(), DataDirError> {
+        MasterKey::from_bytes(bytes).map_err(|source| DataDirError::MasterKey {
+            path: self.root.join("master.key"),
+            source,
+        })?;
+        write_new_private(&self.root.join("master.key"), bytes)
+    }
+
+    /// The master key file's bytes, created on first use; a backup carries them.
+    pub fn master_key_bytes(&self) -> Result<Vec<u8>, DataDirError> {
         let path = self.root.join("master.key");
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
+        match std::fs::read(&path) {
+            Ok(b) => Ok(b),
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 let fresh = random::bytes::<MASTER_KEY_LEN>().map_err(|source| {
                     DataDirError::MasterKey {
@@ -108,11 +138,10 @@ impl DataDir {
                     }
                 })?;
                 write_new_private(&path, &fresh)?;
-                fresh.to_vec()
+                Ok(fresh.to_vec())
             }
-            Err(e) => return Err(io_err(&path)(e)),
-        };
-        MasterKey::from_bytes(&bytes).map_err(|source| DataDirError::MasterKey { path, source })
+            Err(e) => Err(io_err(&path)(e)),
+        }
     }
 
     /// Writes the first admin token unless the file already exists; true if written.

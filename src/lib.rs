@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod datadir;
 pub mod http;
 pub mod oauth;
+pub mod offline;
 pub mod state;
 pub mod store;
 pub mod types;

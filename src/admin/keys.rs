@@ -79,11 +79,11 @@ pub struct KeyView {
     pub retired_at: Option<String>,
 }
 
-/// Every stored key, newest first.
-pub fn list(store: &Store) -> Result<Vec<KeyView>, AdminError> {
+/// Every stored key, newest first, as one page (a key set is small).
+pub fn list(store: &Store) -> Result<super::page::Page<KeyView>, AdminError> {
     let mut keys = store.signing_keys()?;
     keys.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.kid.cmp(&b.kid)));
-    Ok(keys
+    let items = keys
         .into_iter()
         .map(|k| KeyView {
             kid: k.kid,
@@ -92,7 +92,8 @@ pub fn list(store: &Store) -> Result<Vec<KeyView>, AdminError> {
             created_at: crate::clock::rfc3339(k.created_at),
             retired_at: k.retired_at.map(crate::clock::rfc3339),
         })
-        .collect())
+        .collect();
+    Ok(super::page::Page { items, next: None })
 }
 
 /// Makes a new active key per algorithm and retires the current ones, which stay

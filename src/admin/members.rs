@@ -16,8 +16,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MembershipInput {
-    /// Tenant-defined scopes the member may be granted.
-    #[serde(default)]
+    /// Tenant-defined scopes the member may be granted (required: a `PUT` replaces).
     pub scopes: Vec<String>,
     /// The member's id at the partner's IdP.
     pub external_authentication_provider_id: Option<String>,

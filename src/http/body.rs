@@ -1,7 +1,7 @@
 //! Reading request bodies: a size limit, the content type, and decoding into typed values.
 
 use crate::types::ErrorKind;
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use hyper::Request;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE};
@@ -26,6 +26,12 @@ fn error(kind: ErrorKind, message: impl Into<String>) -> BodyError {
     }
 }
 
+/// How much of an oversize body is read and thrown away before answering 413, so a
+/// client still sending gets the answer rather than a reset connection.
+const DRAIN_CAP: usize = 1024 * 1024;
+/// How long an oversize body is drained at most.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Reads the whole body, refusing more than `limit` bytes (by header and by count).
 pub async fn read_limited(req: Request<Incoming>, limit: usize) -> Result<Bytes, BodyError> {
     let too_large = || {
@@ -39,14 +45,40 @@ pub async fn read_limited(req: Request<Incoming>, limit: usize) -> Result<Bytes,
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let mut body = req.into_body();
     if declared.is_some_and(|n| n > limit as u64) {
+        if declared.is_some_and(|n| n <= DRAIN_CAP as u64) {
+            drain_behind(body, DRAIN_CAP);
+        }
         return Err(too_large());
     }
-    match Limited::new(req.into_body(), limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Err(_) => Err(error(ErrorKind::BadRequest, "the body could not be read")),
+    let mut collected = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame =
+            frame.map_err(|_| error(ErrorKind::BadRequest, "the body could not be read"))?;
+        if let Ok(data) = frame.into_data() {
+            if collected.len() + data.len() > limit {
+                drain_behind(body, DRAIN_CAP.saturating_sub(limit));
+                return Err(too_large());
+            }
+            collected.extend_from_slice(&data);
+        }
     }
+    Ok(Bytes::from(collected))
+}
+
+/// Reads and discards up to `cap` more bytes of `body` while the answer is sent (a
+/// lingering close, as nginx does), for at most [`DRAIN_TIME`].
+fn drain_behind(mut body: Incoming, cap: usize) {
+    tokio::spawn(tokio::time::timeout(DRAIN_TIME, async move {
+        let mut seen = 0;
+        while seen < cap {
+            match body.frame().await {
+                Some(Ok(frame)) => seen += frame.data_ref().map_or(0, |d| d.len()),
+                _ => return,
+            }
+        }
+    }));
 }
 
 /// The media type of the request, lower-cased, without parameters.
@@ -82,13 +114,20 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
     if std::str::from_utf8(bytes).is_err() {
         return Err(error(ErrorKind::BadRequest, "the body is not valid UTF-8"));
     }
-    serde_json::from_slice(bytes).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Data => "invalid request",
-            _ => "malformed JSON",
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = match inner.classify() {
+            serde_json::error::Category::Data if path == "." => format!("invalid request: {inner}"),
+            serde_json::error::Category::Data => format!("invalid request: {path}: {inner}"),
+            _ => format!("malformed JSON: {inner}"),
         };
-        error(ErrorKind::BadRequest, format!("{what}: {e}"))
-    })
+        error(ErrorKind::BadRequest, message)
+    })?;
+    de.end()
+        .map_err(|e| error(ErrorKind::BadRequest, format!("malformed JSON: {e}")))?;
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -110,6 +149,18 @@ mod tests {
         assert!(missing.message.contains("label"), "{}", missing.message);
         let utf8 = decode_json::<Sample>(b"{\"label\":\"\xff\"}").unwrap_err();
         assert!(utf8.message.contains("UTF-8"));
+        let wrong_type = decode_json::<Sample>(br#"{"label":7}"#).unwrap_err();
+        assert!(
+            wrong_type.message.contains("label:"),
+            "{}",
+            wrong_type.message
+        );
+        let trailing = decode_json::<Sample>(br#"{"label":"a"} x"#).unwrap_err();
+        assert!(
+            trailing.message.starts_with("malformed JSON"),
+            "{}",
+            trailing.message
+        );
         let syntax = decode_json::<Sample>(b"{\"label\":").unwrap_err();
         assert!(syntax.message.starts_with("malformed JSON"));
         assert_eq!(syntax.kind, ErrorKind::BadRequest);

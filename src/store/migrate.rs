@@ -7,7 +7,7 @@ pub(super) const SCHEMA_KEY: &[u8] = b"schema_version";
 
 /// The schema this build writes. Bump it and add a step to [`STEPS`] when a record
 /// changes shape in a way `#[serde(default)]` cannot absorb.
-const CURRENT: u32 = 1;
+pub(super) const CURRENT: u32 = 1;
 
 /// One migration step: rewrites records from one schema version to the next.
 type Step = fn(&Store) -> Result<(), StoreError>;

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod admin_tokens;
 pub mod api_keys;
 pub mod audit;
+pub mod backup;
 pub mod clients;
 mod codec;
 mod error;

@@ -8,6 +8,9 @@
 mod admin_tokens;
 mod config_errors;
 mod foundation;
+mod management;
+mod management_validation;
+mod offline;
 mod shutdown;
 mod support;
 mod tls;

@@ -1,0 +1,139 @@
+//! Commands that work on the data dir of a stopped server: backup, restore and offline
+//! administration. The data dir lock refuses them while a server runs.
+
+use crate::admin::{self, AdminError, Ctx};
+use crate::app::AppError;
+use crate::audit::Actor;
+use crate::cli::AdminCommand;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::datadir::DataDir;
+use crate::store::Store;
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+/// `latchkey backup`: the snapshot goes to stdout, a summary to the log.
+pub fn backup(config: &Config) -> Result<(), AppError> {
+    let dir = DataDir::open(&config.data_dir)?;
+    if dir.is_empty()? {
+        return Err(AppError::Usage(format!(
+            "{} holds no latchkey data to back up",
+            config.data_dir.display()
+        )));
+    }
+    let master = dir.master_key_bytes()?;
+    let store = Store::open(&dir.store_path(), config.flush_interval_ms)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let records = store.export(&master, &mut out)?;
+    tracing::info!("backup: {records} records written");
+    Ok(())
+}
+
+/// `latchkey restore`: loads a snapshot into an empty data dir.
+pub fn restore(config: &Config, file: &Path) -> Result<(), AppError> {
+    let dir = DataDir::open(&config.data_dir)?;
+    if !dir.is_empty()? {
+        return Err(AppError::Usage(format!(
+            "{} is not empty: restore only into an empty data dir",
+            config.data_dir.display()
+        )));
+    }
+    let input = std::fs::File::open(file)
+        .map_err(|e| AppError::Usage(format!("{}: {e}", file.display())))?;
+    let store = Store::open(&dir.store_path(), config.flush_interval_ms)?;
+    let master = store.import(&mut std::io::BufReader::new(input))?;
+    dir.write_master_key(&master)?;
+    store.flush_blocking()?;
+    drop(store);
+    Store::open(&dir.store_path(), config.flush_interval_ms)?.flush_blocking()?;
+    tracing::info!(
+        "restored {} into {}",
+        file.display(),
+        config.data_dir.display()
+    );
+    Ok(())
+}
+
+/// `latchkey admin …`.
+pub fn admin(config: &Config, command: AdminCommand) -> Result<(), AppError> {
+    let dir = DataDir::open(&config.data_dir)?;
+    if dir.is_empty()? {
+        return Err(AppError::Usage(format!(
+            "{} is not initialised: run `latchkey init` first",
+            config.data_dir.display()
+        )));
+    }
+    let master = dir.master_key()?;
+    let store = Store::open(&dir.store_path(), config.flush_interval_ms)?;
+    let ctx = Ctx {
+        store: &store,
+        master: &master,
+        now: Clock::system().now(),
+        actor: Actor::System,
+        public_url: &config.public_url,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(AppError::Runtime)?;
+    let line = runtime.block_on(run_admin(&ctx, command))?;
+    store.flush_blocking()?;
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "{line}").map_err(AppError::Runtime)
+}
+
+/// Runs one admin command and returns the line to print.
+async fn run_admin(ctx: &Ctx<'_>, command: AdminCommand) -> Result<String, AppError> {
+    match command {
+        AdminCommand::CreateToken { label } => {
+            let (_, token) = admin::tokens::create(ctx, &label)?;
+            Ok(token.expose().to_owned())
+        }
+        AdminCommand::SetPassword { username } => {
+            let account = ctx
+                .store
+                .account_by_username(&username)?
+                .ok_or_else(|| AdminError::NotFound(format!("no account named `{username}`")))?;
+            let patch = admin::accounts::AccountPatch {
+                password: Some(Some(read_password()?)),
+                ..Default::default()
+            };
+            admin::accounts::patch(ctx, &account.id, &patch).await?;
+            Ok(format!("password set for {}", account.username))
+        }
+        AdminCommand::CreateAccount {
+            username,
+            email,
+            admin,
+            password_stdin,
+        } => {
+            let new = admin::accounts::NewAccount {
+                username,
+                email,
+                name: None,
+                password: if password_stdin {
+                    Some(read_password()?)
+                } else {
+                    None
+                },
+                admin: Some(admin),
+            };
+            Ok(admin::accounts::create(ctx, &new).await?.id)
+        }
+    }
+}
+
+/// The first line of stdin, without its line ending.
+fn read_password() -> Result<String, AppError> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(AppError::Runtime)?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        return Err(AppError::Usage("no password on stdin".into()));
+    }
+    Ok(password)
+}

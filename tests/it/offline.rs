@@ -1,0 +1,246 @@
+//! Offline commands: backup and restore, and the `latchkey admin` CLI.
+
+use crate::support::api::Api;
+use crate::support::server::{Server, run, run_bytes};
+use serde_json::{Value, json};
+use std::path::Path;
+
+fn populate(api: &Api) -> (String, String) {
+    assert_eq!(
+        api.call(
+            "POST",
+            "/v2/admin/tenants",
+            Some(&json!({"id": "acme", "display_name": "Acme"}))
+        )
+        .status,
+        201
+    );
+    let client = api.call(
+        "POST",
+        "/v2/admin/tenants/acme/clients",
+        Some(&json!({"client_id": "web", "name": "Web", "redirect_uris": ["https://app.example/cb"],
+                     "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+                     "scopes": ["openid", "orders"], "token_endpoint_auth_method": "client_secret_basic"})),
+    );
+    assert_eq!(client.status, 201, "{:?}", client.body);
+    let key = api.call(
+        "POST",
+        "/v2/admin/tenants/acme/clients/web/api-keys",
+        Some(&json!({"label": "backend"})),
+    );
+    assert_eq!(key.status, 201);
+    let account = api.call(
+        "POST",
+        "/v2/admin/tenants/acme/accounts",
+        Some(
+            &json!({"username": "Alice", "email": "alice@example.com", "password": "correct horse",
+                     "scopes": ["orders"], "external_authentication_provider_id": "ext-1"}),
+        ),
+    );
+    assert_eq!(account.status, 201, "{:?}", account.body);
+    let settings = api.call(
+        "PUT",
+        "/v2/admin/tenants/acme/introspection",
+        Some(&json!({"url": "https://idp.example/introspect", "client_id": "lk", "client_secret": "introspection-secret-value"})),
+    );
+    assert_eq!(settings.status, 200, "{:?}", settings.body);
+    (
+        client.body["client_secret"].as_str().unwrap().to_owned(),
+        key.body["key"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Everything a GET shows, to compare two appliances (their own base URL blanked out).
+fn snapshot(api: &Api, base: &str) -> String {
+    let account_id = api
+        .call("GET", "/v2/admin/accounts?username=alice", None)
+        .body["items"][0]["id"]
+        .clone();
+    [
+        "/v2/admin/tenants".to_owned(),
+        "/v2/admin/tenants/acme/clients".into(),
+        "/v2/admin/tenants/acme/clients/web/api-keys".into(),
+        "/v2/admin/tenants/acme/members".into(),
+        "/v2/admin/tenants/acme/introspection".into(),
+        format!("/v2/admin/accounts/{}", account_id.as_str().unwrap()),
+        "/v2/admin/tokens".into(),
+        "/v2/admin/keys".into(),
+        "/v2/admin/audit?limit=500".into(),
+    ]
+    .iter()
+    .map(|p| {
+        let r = api.call("GET", p, None);
+        assert_eq!(r.status, 200, "{p}: {:?}", r.body);
+        r.body
+    })
+    .collect::<Vec<Value>>()
+    .iter()
+    .map(|v| v.to_string().replace(base, "BASE"))
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
+fn dir_arg(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn backup_then_restore_reproduces_every_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let server = Server::start(&a);
+    let api = Api::new(&server);
+    let (client_secret, api_key) = populate(&api);
+    let before = snapshot(&api, &server.base);
+    let (_, jwks_before) = server.get("/t/acme/jwks");
+    let token = server.admin_token();
+
+    let (code, _, stderr) = run(&["backup", "--data-dir", dir_arg(&a)], &[]);
+    assert_eq!(code, 1, "backup refuses a running server's data dir");
+    assert!(
+        stderr.contains("in use by another latchkey process"),
+        "{stderr}"
+    );
+    assert_eq!(server.stop().code(), Some(0));
+
+    let (code, snapshot_bytes, stderr) =
+        run_bytes(&["backup", "--data-dir", dir_arg(&a)], &[], None);
+    assert_eq!(code, 0, "{stderr}");
+    for secret in [
+        &client_secret,
+        &api_key,
+        &token,
+        "introspection-secret-value",
+        "correct horse",
+    ] {
+        assert!(
+            !snapshot_bytes
+                .windows(secret.len())
+                .any(|w| w == secret.as_bytes()),
+            "no plaintext secret in a backup"
+        );
+    }
+    let file = tmp.path().join("snapshot.cbor");
+    std::fs::write(&file, &snapshot_bytes).unwrap();
+    let (code, _, stderr) = run(&["restore", "--data-dir", dir_arg(&b), dir_arg(&file)], &[]);
+    assert_eq!(code, 0, "{stderr}");
+
+    std::fs::copy(a.join("admin-token"), b.join("admin-token")).unwrap();
+    let restored = Server::start(&b);
+    let api_b = Api::with_token(&restored, &token);
+    assert_eq!(
+        snapshot(&api_b, &restored.base),
+        before,
+        "every record is back"
+    );
+    assert_eq!(
+        restored.get("/t/acme/jwks").1,
+        jwks_before,
+        "the same signing keys"
+    );
+    let (code, _, stderr) = run(&["restore", "--data-dir", dir_arg(&b), dir_arg(&file)], &[]);
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("in use") || stderr.contains("not empty"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn restore_refuses_a_non_empty_dir_and_a_truncated_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let (code, _, _) = run(&["init", "--data-dir", dir_arg(&a)], &[]);
+    assert_eq!(code, 0);
+    let (code, bytes, _) = run_bytes(&["backup", "--data-dir", dir_arg(&a)], &[], None);
+    assert_eq!(code, 0);
+    let file = tmp.path().join("cut.cbor");
+    std::fs::write(&file, &bytes[..bytes.len() - 4]).unwrap();
+    let (code, _, stderr) = run(
+        &[
+            "restore",
+            "--data-dir",
+            dir_arg(&tmp.path().join("b")),
+            dir_arg(&file),
+        ],
+        &[],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("not a complete latchkey backup"),
+        "{stderr}"
+    );
+    std::fs::write(&file, &bytes).unwrap();
+    let (code, _, stderr) = run(&["restore", "--data-dir", dir_arg(&a), dir_arg(&file)], &[]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("not empty"), "{stderr}");
+}
+
+#[test]
+fn admin_cli_creates_tokens_and_accounts_and_sets_passwords() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = dir_arg(tmp.path());
+    let (code, _, stderr) = run(&["admin", "--data-dir", dir, "create-token"], &[]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("not initialised"), "{stderr}");
+    assert_eq!(run(&["init", "--data-dir", dir], &[]).0, 0);
+
+    let (code, token, _) = run(
+        &["admin", "--data-dir", dir, "create-token", "--label", "ops"],
+        &[],
+    );
+    assert_eq!(code, 0);
+    let (code, id, stderr) = run_bytes(
+        &[
+            "admin",
+            "--data-dir",
+            dir,
+            "create-account",
+            "Root",
+            "--admin",
+            "--password-stdin",
+        ],
+        &[],
+        Some(b"first password\n"),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let id = String::from_utf8(id).unwrap().trim().to_owned();
+    let (code, out, stderr) = run_bytes(
+        &["admin", "--data-dir", dir, "set-password", "root"],
+        &[],
+        Some(b"second password\n"),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(String::from_utf8_lossy(&out).contains("password set for Root"));
+    let (code, _, stderr) = run_bytes(
+        &["admin", "--data-dir", dir, "set-password", "nobody"],
+        &[],
+        Some(b"x\n"),
+    );
+    assert_eq!(code, 1);
+    assert!(stderr.contains("no account named `nobody`"), "{stderr}");
+
+    let server = Server::start(tmp.path());
+    let api = Api::with_token(&server, token.trim());
+    let account = api.call("GET", &format!("/v2/admin/accounts/{id}"), None);
+    assert_eq!(account.status, 200);
+    assert_eq!(
+        (
+            account.body["admin"].as_bool(),
+            account.body["password_set"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
+    let audit = api.call("GET", &format!("/v2/admin/audit?account={id}"), None);
+    let kinds: Vec<&str> = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["account.password_changed", "account.created"],
+        "newest first"
+    );
+}
