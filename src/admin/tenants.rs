@@ -163,8 +163,9 @@ pub fn patch(ctx: &Ctx<'_>, slug: &str, p: &TenantPatch) -> Result<TenantView, A
 }
 
 /// Deletes a tenant. Removing its record makes its clients, API keys, memberships and
-/// settings unreachable in that one transaction; the sweep then removes them from disk.
-pub fn delete(ctx: &Ctx<'_>, slug: &str) -> Result<(), AdminError> {
+/// settings unreachable in that one transaction. Returns the incarnation for the caller
+/// to sweep from disk with `Store::sweep_tenant`, off the async workers.
+pub fn delete(ctx: &Ctx<'_>, slug: &str) -> Result<u64, AdminError> {
     let current = ctx.tenant(slug)?;
     let event = AuditEvent::new(ctx.now, AuditKind::TenantDeleted, &ctx.actor).tenant(slug);
     ctx.store.transaction(|tx| {
@@ -178,8 +179,7 @@ pub fn delete(ctx: &Ctx<'_>, slug: &str) -> Result<(), AdminError> {
         }
         tx.audit(&event)
     })?;
-    ctx.store.sweep_tenant(current.uid)?;
-    Ok(())
+    Ok(current.uid)
 }
 
 /// Creates the tenant if it does not exist yet (first start creates `default`).

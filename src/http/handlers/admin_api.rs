@@ -175,7 +175,14 @@ async fn dispatch(
             written(state, StatusCode::OK, None, &v).await
         }
         DeleteTenant { t } => {
-            tenants::delete(ctx, t)?;
+            let uid = tenants::delete(ctx, t)?;
+            let store = std::sync::Arc::clone(&state.store);
+            match tokio::task::spawn_blocking(move || store.sweep_tenant(uid)).await {
+                Ok(result) => result.map(|_| ())?,
+                Err(_) => tracing::warn!(
+                    "the sweep of a deleted tenant stopped; the next start finishes it"
+                ),
+            }
             deleted(state).await
         }
         PutIntrospection { t } => {
