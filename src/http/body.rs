@@ -120,7 +120,10 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
         let inner = e.into_inner();
         let message = match inner.classify() {
             serde_json::error::Category::Data if path == "." => format!("invalid request: {inner}"),
-            serde_json::error::Category::Data => format!("invalid request: {path}: {inner}"),
+            serde_json::error::Category::Data => format!(
+                "invalid request: {path}: {}",
+                without_value(&inner.to_string())
+            ),
             _ => format!("malformed JSON: {inner}"),
         };
         error(ErrorKind::BadRequest, message)
@@ -128,6 +131,18 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
     de.end()
         .map_err(|e| error(ErrorKind::BadRequest, format!("malformed JSON: {e}")))?;
     Ok(value)
+}
+
+/// serde's "invalid type: string \"…\", expected …" quotes the value, which may be a
+/// secret sent in the wrong shape; keep only what was expected.
+fn without_value(message: &str) -> String {
+    let quotes_value = ["invalid type", "invalid value", "invalid length"]
+        .iter()
+        .any(|p| message.starts_with(p));
+    match message.split_once(", expected ") {
+        Some((_, expected)) if quotes_value => format!("wrong type or value, expected {expected}"),
+        _ => message.to_owned(),
+    }
 }
 
 #[cfg(test)]
