@@ -45,8 +45,6 @@ pub fn restore(config: &Config, file: &Path) -> Result<(), AppError> {
     let master = store.import(&mut std::io::BufReader::new(input))?;
     dir.write_master_key(&master)?;
     store.flush_blocking()?;
-    drop(store);
-    Store::open(&dir.store_path(), config.flush_interval_ms)?.flush_blocking()?;
     tracing::info!(
         "restored {} into {}",
         file.display(),

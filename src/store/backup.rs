@@ -107,7 +107,8 @@ impl Store {
         Ok(records)
     }
 
-    /// Loads a backup into this (empty) store; returns the master key it carried.
+    /// Loads a backup into this (empty) store and migrates it to the current schema;
+    /// returns the master key it carried.
     pub fn import(&self, input: &mut impl Read) -> Result<Vec<u8>, BackupError> {
         let invalid = |m: String| BackupError::Invalid(m);
         let read = |input: &mut dyn Read| {
@@ -143,7 +144,10 @@ impl Store {
                         .map_err(StoreError::from)?;
                     records += 1;
                 }
-                Item::End { records: expected } if expected == records => return Ok(master_key),
+                Item::End { records: expected } if expected == records => {
+                    migrate::run(self)?;
+                    return Ok(master_key);
+                }
                 Item::End { records: expected } => {
                     return Err(invalid(format!(
                         "{records} records read, {expected} announced"

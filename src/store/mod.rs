@@ -32,6 +32,25 @@ use std::path::{Path, PathBuf};
 /// sled's page cache; its 1 GiB default is far more than an appliance should hold.
 const CACHE_BYTES: u64 = 64 * 1024 * 1024;
 
+/// Opens sled, retrying briefly while its own file lock is still held by a `Db` this
+/// process just dropped (sled's flusher thread lets go a moment later). Other processes
+/// are kept out by the data dir's lock, so the wait is bounded and short.
+fn open_db(dir: &Path, flush_every_ms: u64) -> Result<sled::Db, StoreError> {
+    let config = sled::Config::new()
+        .path(dir)
+        .cache_capacity(CACHE_BYTES)
+        .flush_every_ms(Some(flush_every_ms));
+    for _ in 0..100 {
+        match config.open() {
+            Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return Ok(other?),
+        }
+    }
+    Ok(config.open()?)
+}
+
 /// The trees of the store; the discriminant is the position in [`TREE_NAMES`].
 #[derive(Clone, Copy, Debug)]
 enum TreeId {
@@ -90,11 +109,7 @@ impl Store {
     /// Opens (or creates) the store in `dir`, migrating it to the current schema.
     /// `flush_every_ms` bounds what a crash can lose of writes not flushed explicitly.
     pub fn open(dir: &Path, flush_every_ms: u64) -> Result<Store, StoreError> {
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(CACHE_BYTES)
-            .flush_every_ms(Some(flush_every_ms))
-            .open()?;
+        let db = open_db(dir, flush_every_ms)?;
         let trees = TREE_NAMES
             .iter()
             .map(|name| db.open_tree(name))
