@@ -96,6 +96,9 @@ pub enum AuditKind {
     /// Signing keys were rotated.
     #[serde(rename = "keys.rotated")]
     KeysRotated,
+    /// A token was revoked at the revocation endpoint.
+    #[serde(rename = "token.revoked")]
+    TokenRevoked,
 }
 
 impl AuditKind {

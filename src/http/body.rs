@@ -109,6 +109,19 @@ pub async fn json<T: DeserializeOwned>(req: Request<Incoming>) -> Result<T, Body
     }
 }
 
+/// Reads an `application/x-www-form-urlencoded` body, as OAuth endpoints take.
+pub async fn form(req: Request<Incoming>) -> Result<Bytes, BodyError> {
+    let media = media_type(&req);
+    let bytes = read_limited(req, DEFAULT_LIMIT).await?;
+    match media.as_deref() {
+        Some("application/x-www-form-urlencoded") => Ok(bytes),
+        _ => Err(error(
+            ErrorKind::UnsupportedMediaType,
+            "the body must be application/x-www-form-urlencoded",
+        )),
+    }
+}
+
 /// Decodes JSON bytes, with messages that name the offending field.
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
     if std::str::from_utf8(bytes).is_err() {

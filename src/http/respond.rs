@@ -89,3 +89,23 @@ pub fn no_content() -> Response<Body> {
     *resp.status_mut() = StatusCode::NO_CONTENT;
     resp
 }
+
+#[derive(Serialize)]
+struct OAuthErrorBody<'a> {
+    error: &'a str,
+    error_description: &'a str,
+}
+
+/// An RFC 6749 §5.2 error: `{"error", "error_description"}` with the status of `kind`.
+pub fn oauth_error(kind: ErrorKind, code: &str, description: &str) -> Response<Body> {
+    let mut resp = json(
+        status_of(kind),
+        &OAuthErrorBody {
+            error: code,
+            error_description: description,
+        },
+    );
+    resp.headers_mut()
+        .insert("pragma", HeaderValue::from_static("no-cache"));
+    resp
+}

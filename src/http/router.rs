@@ -20,6 +20,26 @@ pub enum Route<'a> {
         /// Tenant slug as it appeared in the path (not yet validated).
         tenant: &'a str,
     },
+    /// `POST /t/{tenant}/token`.
+    Token {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+    },
+    /// `POST /t/{tenant}/introspect`.
+    Introspect {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+    },
+    /// `POST /t/{tenant}/revoke`.
+    Revoke {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+    },
+    /// `GET` or `POST /t/{tenant}/userinfo`.
+    Userinfo {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+    },
     /// A management API call under `/v2/admin`.
     Admin(AdminRoute<'a>),
 }
@@ -106,6 +126,10 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
             Route::Discovery { tenant }
         }
         ("GET", ["t", tenant, "jwks"]) => Route::Jwks { tenant },
+        ("POST", ["t", tenant, "token"]) => Route::Token { tenant },
+        ("POST", ["t", tenant, "introspect"]) => Route::Introspect { tenant },
+        ("POST", ["t", tenant, "revoke"]) => Route::Revoke { tenant },
+        ("GET" | "POST", ["t", tenant, "userinfo"]) => Route::Userinfo { tenant },
         (m, ["v2", "admin", rest @ ..]) => Route::Admin(admin_table(m, rest)?),
         _ => return None,
     })

@@ -1,7 +1,48 @@
-//! Errors of the OpenID Provider endpoints.
+//! Errors of the OpenID Provider endpoints, with the RFC 6749 §5.2 / RFC 6750 §3.1 /
+//! OIDC Core §3.1.2.6 error codes.
 
 use crate::store::StoreError;
 use crate::types::ErrorKind;
+
+/// An OAuth 2.0 / OIDC error code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// Malformed or missing parameter.
+    InvalidRequest,
+    /// Client authentication failed.
+    InvalidClient,
+    /// The grant (code, refresh token, …) is invalid, expired or revoked.
+    InvalidGrant,
+    /// The client may not use this grant or response type.
+    UnauthorizedClient,
+    /// The grant type is unknown.
+    UnsupportedGrantType,
+    /// A requested scope is malformed.
+    InvalidScope,
+    /// The bearer token is invalid (RFC 6750).
+    InvalidToken,
+    /// The bearer token lacks a needed scope (RFC 6750).
+    InsufficientScope,
+    /// A dependency is busy or down.
+    TemporarilyUnavailable,
+}
+
+impl ErrorCode {
+    /// The code on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidClient => "invalid_client",
+            ErrorCode::InvalidGrant => "invalid_grant",
+            ErrorCode::UnauthorizedClient => "unauthorized_client",
+            ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
+            ErrorCode::InvalidScope => "invalid_scope",
+            ErrorCode::InvalidToken => "invalid_token",
+            ErrorCode::InsufficientScope => "insufficient_scope",
+            ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
+        }
+    }
+}
 
 /// A request the provider could not serve.
 #[derive(Debug, thiserror::Error)]
@@ -9,6 +50,14 @@ pub enum OAuthError {
     /// The path names no tenant.
     #[error("no tenant named `{0}`")]
     UnknownTenant(String),
+    /// A protocol error with its RFC code.
+    #[error("{}: {description}", code.as_str())]
+    Protocol {
+        /// The code.
+        code: ErrorCode,
+        /// A human-readable description, never a secret.
+        description: String,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -18,12 +67,35 @@ pub enum OAuthError {
 }
 
 impl OAuthError {
+    /// A protocol error.
+    pub fn new(code: ErrorCode, description: impl Into<String>) -> Self {
+        OAuthError::Protocol {
+            code,
+            description: description.into(),
+        }
+    }
+
     /// The failure class, for the HTTP layer.
     pub fn kind(&self) -> ErrorKind {
         match self {
             OAuthError::UnknownTenant(_) => ErrorKind::NotFound,
+            OAuthError::Protocol { code, .. } => match code {
+                ErrorCode::InvalidClient | ErrorCode::InvalidToken => ErrorKind::Unauthorized,
+                ErrorCode::InsufficientScope => ErrorKind::Forbidden,
+                ErrorCode::TemporarilyUnavailable => ErrorKind::UpstreamBusy,
+                _ => ErrorKind::BadRequest,
+            },
             OAuthError::Store(e) => e.kind(),
             OAuthError::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// The RFC error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            OAuthError::Protocol { code, .. } => code.as_str(),
+            OAuthError::UnknownTenant(_) => "invalid_request",
+            OAuthError::Store(_) | OAuthError::Internal(_) => "server_error",
         }
     }
 
@@ -31,7 +103,14 @@ impl OAuthError {
     pub fn public_message(&self) -> String {
         match self {
             OAuthError::UnknownTenant(_) => self.to_string(),
+            OAuthError::Protocol { description, .. } => description.clone(),
             OAuthError::Store(_) | OAuthError::Internal(_) => "internal error".into(),
         }
+    }
+}
+
+impl From<crate::crypto::CryptoError> for OAuthError {
+    fn from(_: crate::crypto::CryptoError) -> Self {
+        OAuthError::Internal("signing failed")
     }
 }

@@ -1,6 +1,14 @@
 //! latchkey as OpenID Provider (OIDC Core 1.0, RFC 6749 and its extensions).
 
+pub mod client_auth;
 pub mod discovery;
 mod error;
+pub mod introspect;
+pub mod request;
+pub mod revoke;
+pub mod scopes;
+pub mod token;
+pub mod tokens;
+pub mod userinfo;
 
-pub use error::OAuthError;
+pub use error::{ErrorCode, OAuthError};

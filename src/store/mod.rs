@@ -14,6 +14,7 @@ pub mod backup;
 pub mod clients;
 mod codec;
 mod error;
+pub mod grants;
 pub mod members;
 mod migrate;
 pub mod settings;
@@ -69,9 +70,10 @@ enum TreeId {
     Members,
     ExternalIds,
     Audit,
+    RevokedJtis,
 }
 
-const TREE_NAMES: [&str; 15] = [
+const TREE_NAMES: [&str; 16] = [
     "meta",
     "tenants",
     "signing_keys",
@@ -87,6 +89,7 @@ const TREE_NAMES: [&str; 15] = [
     "members",
     "external_ids",
     "audit",
+    "revoked_jtis",
 ];
 
 /// The key of a record that belongs to the tenant incarnation `uid`: the uid in

@@ -11,8 +11,9 @@ use std::collections::BTreeSet;
 const BATCH: usize = 256;
 
 /// Trees whose keys start with a tenant incarnation.
-const TENANT_TREES: [TreeId; 5] = [
+const TENANT_TREES: [TreeId; 6] = [
     TreeId::Clients,
+    TreeId::RevokedJtis,
     TreeId::Introspection,
     TreeId::Upstream,
     TreeId::Members,

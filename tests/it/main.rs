@@ -10,6 +10,7 @@ mod config_errors;
 mod foundation;
 mod management;
 mod management_validation;
+mod oauth_machine;
 mod offline;
 mod shutdown;
 mod support;

@@ -2,6 +2,7 @@
 
 mod admin_api;
 mod health;
+mod oauth_api;
 mod oidc;
 
 use super::log::RequestLog;
@@ -29,6 +30,16 @@ async fn route(state: &State, req: Request<Incoming>, log: &RequestLog) -> Respo
         Resolved::Route(Route::Readyz) => health::ready(state, log),
         Resolved::Route(Route::Discovery { tenant }) => oidc::discovery(state, tenant, log),
         Resolved::Route(Route::Jwks { tenant }) => oidc::jwks(state, tenant, log),
+        Resolved::Route(Route::Token { tenant }) => oauth_api::token(state, tenant, req, log).await,
+        Resolved::Route(Route::Introspect { tenant }) => {
+            oauth_api::introspect(state, tenant, req, log).await
+        }
+        Resolved::Route(Route::Revoke { tenant }) => {
+            oauth_api::revoke(state, tenant, req, log).await
+        }
+        Resolved::Route(Route::Userinfo { tenant }) => {
+            oauth_api::userinfo(state, tenant, req, log).await
+        }
         Resolved::MethodNotAllowed(allow) => {
             let mut resp = respond::problem(
                 ErrorKind::MethodNotAllowed,

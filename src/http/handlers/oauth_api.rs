@@ -1,0 +1,147 @@
+//! Handlers of the token, introspection, revocation and userinfo endpoints: form bodies,
+//! RFC 6749 JSON errors, `Cache-Control: no-store`.
+
+use crate::http::body::{self, BodyError};
+use crate::http::log::RequestLog;
+use crate::http::respond::{self, Body};
+use crate::oauth::{self, OAuthError};
+use crate::state::State;
+use crate::types::ErrorKind;
+use hyper::body::Incoming;
+use hyper::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
+use hyper::{Request, Response, StatusCode};
+
+/// Renders an OAuth error; `invalid_client` gets a Basic challenge (RFC 6749 §5.2).
+fn fail(e: OAuthError, log: &RequestLog) -> Response<Body> {
+    if e.kind() == ErrorKind::Internal {
+        tracing::error!("{e} req={}", log.id());
+    }
+    let mut resp = respond::oauth_error(e.kind(), e.code(), &e.public_message());
+    if e.code() == "invalid_client" {
+        resp.headers_mut().insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"latchkey\""),
+        );
+    }
+    resp
+}
+
+/// A body problem in OAuth's words: anything but a form is `invalid_request` (400).
+fn body_fail(e: BodyError) -> Response<Body> {
+    let kind = match e.kind {
+        ErrorKind::PayloadTooLarge => ErrorKind::PayloadTooLarge,
+        _ => ErrorKind::BadRequest,
+    };
+    respond::oauth_error(kind, "invalid_request", &e.message)
+}
+
+fn authorization(req: &Request<Incoming>) -> Option<String> {
+    req.headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// `POST /t/{tenant}/token`.
+pub async fn token(
+    state: &State,
+    tenant: &str,
+    req: Request<Incoming>,
+    log: &RequestLog,
+) -> Response<Body> {
+    let auth = authorization(&req);
+    let bytes = match body::form(req).await {
+        Ok(b) => b,
+        Err(e) => return body_fail(e),
+    };
+    match oauth::token::handle(state, tenant, auth.as_deref(), &bytes) {
+        Ok(t) => respond::json(StatusCode::OK, &t),
+        Err(e) => fail(e, log),
+    }
+}
+
+/// `POST /t/{tenant}/introspect`.
+pub async fn introspect(
+    state: &State,
+    tenant: &str,
+    req: Request<Incoming>,
+    log: &RequestLog,
+) -> Response<Body> {
+    let auth = authorization(&req);
+    let bytes = match body::form(req).await {
+        Ok(b) => b,
+        Err(e) => return body_fail(e),
+    };
+    match oauth::introspect::handle(state, tenant, auth.as_deref(), &bytes) {
+        Ok(i) => respond::json(StatusCode::OK, &i),
+        Err(e) => fail(e, log),
+    }
+}
+
+/// `POST /t/{tenant}/revoke`.
+pub async fn revoke(
+    state: &State,
+    tenant: &str,
+    req: Request<Incoming>,
+    log: &RequestLog,
+) -> Response<Body> {
+    let auth = authorization(&req);
+    let bytes = match body::form(req).await {
+        Ok(b) => b,
+        Err(e) => return body_fail(e),
+    };
+    match oauth::revoke::handle(state, tenant, auth.as_deref(), &bytes) {
+        Ok(()) => respond::json(StatusCode::OK, &serde_json::json!({})),
+        Err(e) => fail(e, log),
+    }
+}
+
+/// `GET`/`POST /t/{tenant}/userinfo`: the token from `Authorization: Bearer`, or from
+/// the form of a POST (RFC 6750 §2.2); a failure carries a Bearer challenge (§3).
+pub async fn userinfo(
+    state: &State,
+    tenant: &str,
+    req: Request<Incoming>,
+    log: &RequestLog,
+) -> Response<Body> {
+    let header_token = authorization(&req).and_then(|h| {
+        h.split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim().to_owned())
+    });
+    let token = match (header_token, req.method() == hyper::Method::POST) {
+        (Some(t), _) => Some(t),
+        (None, true) => match body::form(req).await {
+            Ok(b) => oauth::request::Params::parse(&b)
+                .ok()
+                .and_then(|p| p.get("access_token").map(str::to_owned)),
+            Err(e) => return body_fail(e),
+        },
+        (None, false) => None,
+    };
+    match oauth::userinfo::handle(state, tenant, token.as_deref()) {
+        Ok(u) => respond::json(StatusCode::OK, &u),
+        Err(e) => bearer_fail(e, log),
+    }
+}
+
+fn bearer_fail(e: OAuthError, log: &RequestLog) -> Response<Body> {
+    let challenge = match e.code() {
+        "invalid_request" if matches!(e, OAuthError::Protocol { .. }) => {
+            "Bearer realm=\"latchkey\"".to_owned()
+        }
+        code @ ("invalid_token" | "insufficient_scope") => {
+            format!("Bearer realm=\"latchkey\", error=\"{code}\"")
+        }
+        _ => return fail(e, log),
+    };
+    let mut resp = fail(e, log);
+    if let Ok(v) = HeaderValue::from_str(&challenge) {
+        resp.headers_mut().insert(WWW_AUTHENTICATE, v);
+    }
+    *resp.status_mut() = match resp.status() {
+        StatusCode::BAD_REQUEST => StatusCode::UNAUTHORIZED,
+        s => s,
+    };
+    resp
+}

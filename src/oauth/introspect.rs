@@ -1,0 +1,94 @@
+//! Token introspection (RFC 7662) for any confidential client of the tenant. Unknown,
+//! expired, revoked and foreign tokens all answer `{"active": false}`.
+
+use super::discovery::tenant;
+use super::request::Params;
+use super::tokens::verify_access;
+use super::{ErrorCode, OAuthError, client_auth};
+use crate::clock::UnixTime;
+use crate::state::State;
+use crate::types::AuthMethod;
+use serde::Serialize;
+
+/// An introspection answer (RFC 7662 §2.2).
+#[derive(Debug, Default, Serialize)]
+pub struct Introspection {
+    /// Whether the token is live.
+    pub active: bool,
+    /// Issuer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// Subject.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// Audience.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    /// The client the token was issued to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Granted scopes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// Expiry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<UnixTime>,
+    /// Issue time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iat: Option<UnixTime>,
+    /// `Bearer` or `refresh_token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<&'static str>,
+    /// The token's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+}
+
+/// Answers `POST /t/{tenant}/introspect`.
+pub fn handle(
+    state: &State,
+    slug: &str,
+    authorization: Option<&str>,
+    body: &[u8],
+) -> Result<Introspection, OAuthError> {
+    let tenant = tenant(state, slug)?;
+    let params = Params::parse(body)?;
+    let client = client_auth::authenticate(
+        &state.store,
+        &tenant,
+        &client_auth::presented(authorization, &params)?,
+    )?;
+    if client.auth_method == AuthMethod::None {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidClient,
+            "a public client cannot introspect tokens",
+        ));
+    }
+    let token = params.require("token")?;
+    let issuer = state.issuer(&tenant.id);
+    Ok(
+        match verify_access(
+            &state.keys(),
+            &state.store,
+            &tenant,
+            &issuer,
+            token,
+            state.clock.now(),
+        ) {
+            Ok(c) => Introspection {
+                active: true,
+                iss: Some(c.iss),
+                sub: Some(c.sub),
+                aud: Some(c.aud),
+                client_id: Some(c.client_id),
+                scope: Some(c.scope),
+                exp: Some(c.exp),
+                iat: Some(c.iat),
+                token_type: Some("Bearer"),
+                jti: Some(c.jti),
+            },
+            Err(OAuthError::Protocol { .. }) => Introspection::default(),
+            Err(e) => return Err(e),
+        },
+    )
+}

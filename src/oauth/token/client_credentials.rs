@@ -1,0 +1,37 @@
+//! The `client_credentials` grant (RFC 6749 §4.4): a self-contained access token for the
+//! client itself; no store write, no refresh token, no ID token.
+
+use super::TokenResponse;
+use crate::oauth::request::Params;
+use crate::oauth::tokens::{AccessClaims, sign_access};
+use crate::oauth::{OAuthError, scopes};
+use crate::state::State;
+use crate::store::clients::Client;
+use crate::store::tenants::Tenant;
+
+/// Issues an access token with `sub` = the client id.
+pub fn issue(
+    state: &State,
+    tenant: &Tenant,
+    client: &Client,
+    params: &Params,
+) -> Result<TokenResponse, OAuthError> {
+    let granted = scopes::for_client(&scopes::split(params.get("scope")), client);
+    let issuer = state.issuer(&tenant.id);
+    let claims = AccessClaims::new(
+        &issuer,
+        tenant,
+        &client.client_id,
+        &client.client_id,
+        &granted,
+        state.clock.now(),
+    )?;
+    Ok(TokenResponse {
+        access_token: sign_access(&state.keys(), tenant, &claims)?,
+        token_type: "Bearer",
+        expires_in: tenant.access_token_ttl_secs,
+        scope: claims.scope,
+        refresh_token: None,
+        id_token: None,
+    })
+}

@@ -1,0 +1,65 @@
+//! The token endpoint (RFC 6749 §3.2): client authentication first, then the grant the
+//! client asked for, if it is allowed that grant.
+
+mod client_credentials;
+
+use super::discovery::tenant;
+use super::request::Params;
+use super::{ErrorCode, OAuthError, client_auth};
+use crate::state::State;
+use crate::types::GrantType;
+use serde::Serialize;
+
+/// A successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    /// The access token.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Lifetime of the access token in seconds.
+    pub expires_in: u64,
+    /// Granted scopes, space-separated.
+    pub scope: String,
+    /// A refresh token, when the grant issues one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// An ID token, when `openid` was granted to a user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+}
+
+/// Answers `POST /t/{tenant}/token`.
+pub fn handle(
+    state: &State,
+    slug: &str,
+    authorization: Option<&str>,
+    body: &[u8],
+) -> Result<TokenResponse, OAuthError> {
+    let tenant = tenant(state, slug)?;
+    let params = Params::parse(body)?;
+    let grant_name = params.require("grant_type")?;
+    let presented = client_auth::presented(authorization, &params)?;
+    let client = client_auth::authenticate(&state.store, &tenant, &presented)?;
+    let grant = GrantType::parse(grant_name)
+        .filter(|g| *g != GrantType::Implicit)
+        .ok_or_else(|| {
+            OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                format!("grant_type `{grant_name}` is not supported"),
+            )
+        })?;
+    if !client.grant_types.contains(&grant) {
+        return Err(OAuthError::new(
+            ErrorCode::UnauthorizedClient,
+            format!("this client may not use the `{}` grant", grant.as_str()),
+        ));
+    }
+    match grant {
+        GrantType::ClientCredentials => client_credentials::issue(state, &tenant, &client, &params),
+        other => Err(OAuthError::new(
+            ErrorCode::UnsupportedGrantType,
+            format!("grant_type `{}` is not available yet", other.as_str()),
+        )),
+    }
+}
