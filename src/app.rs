@@ -166,7 +166,18 @@ fn serve(config: Config) -> Result<(), AppError> {
         master,
         dir: _held_until_exit,
     } = opened;
-    let state = Arc::new(State::new(config, Arc::clone(&store), clock, master, keys));
+    let ui = crate::ui::Ui::new().map_err(|e| AppError::Usage(e.to_string()))?;
+    let dummy = crate::types::Secret::new(crypto::random::secret_token()?);
+    let dummy_hash = crypto::password::hash(&dummy)?;
+    let state = Arc::new(State::new(
+        config,
+        Arc::clone(&store),
+        clock,
+        master,
+        keys,
+        ui,
+        dummy_hash,
+    ));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -96,6 +96,18 @@ pub enum AuditKind {
     /// Signing keys were rotated.
     #[serde(rename = "keys.rotated")]
     KeysRotated,
+    /// A user signed in.
+    #[serde(rename = "login")]
+    Login,
+    /// A sign-in failed.
+    #[serde(rename = "login.failed")]
+    LoginFailed,
+    /// A code was presented a second time; what it issued was revoked.
+    #[serde(rename = "code.replayed")]
+    CodeReplayed,
+    /// A used refresh token was presented; its family was revoked.
+    #[serde(rename = "refresh.reused")]
+    RefreshReused,
     /// A token was revoked at the revocation endpoint.
     #[serde(rename = "token.revoked")]
     TokenRevoked,

@@ -12,6 +12,8 @@ pub mod datadir;
 pub mod http;
 pub mod oauth;
 pub mod offline;
+pub mod session;
 pub mod state;
 pub mod store;
 pub mod types;
+pub mod ui;

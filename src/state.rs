@@ -17,6 +17,11 @@ pub struct State {
     pub clock: Clock,
     /// The data dir's master key, for sealing and unsealing.
     pub master: MasterKey,
+    /// The page templates.
+    pub ui: crate::ui::Ui,
+    /// An argon2id hash of a random password, verified for unknown usernames so that a
+    /// failed sign-in takes as long whether or not the user exists.
+    pub dummy_password_hash: String,
     keys: RwLock<Arc<KeySet>>,
 }
 
@@ -28,12 +33,16 @@ impl State {
         clock: Clock,
         master: MasterKey,
         keys: KeySet,
+        ui: crate::ui::Ui,
+        dummy_password_hash: String,
     ) -> Self {
         State {
             config,
             store,
             clock,
             master,
+            ui,
+            dummy_password_hash,
             keys: RwLock::new(Arc::new(keys)),
         }
     }

@@ -109,3 +109,66 @@ pub fn oauth_error(kind: ErrorKind, code: &str, description: &str) -> Response<B
         .insert("pragma", HeaderValue::from_static("no-cache"));
     resp
 }
+
+/// Headers every HTML page carries: no script at all, styles only from us, no framing,
+/// no referrer.
+fn page_headers(resp: &mut Response<Body>) {
+    let h = resp.headers_mut();
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+}
+
+/// An HTML page.
+pub fn html(status: StatusCode, body: String) -> Response<Body> {
+    let mut resp = with_body(status, "text/html; charset=utf-8", Bytes::from(body));
+    page_headers(&mut resp);
+    resp
+}
+
+/// A `303 See Other` to `location` (after a form post, browsers follow it with GET).
+pub fn see_other(location: &str) -> Response<Body> {
+    let mut resp = with_body(
+        StatusCode::SEE_OTHER,
+        "text/plain; charset=utf-8",
+        Bytes::new(),
+    );
+    if let Ok(v) = HeaderValue::from_str(location) {
+        resp.headers_mut().insert(hyper::header::LOCATION, v);
+    }
+    page_headers(&mut resp);
+    resp
+}
+
+/// Adds a `__Host-` cookie: Secure, HttpOnly, Path=/ (and so host-only).
+pub fn set_cookie(
+    resp: &mut Response<Body>,
+    name: &str,
+    value: &str,
+    same_site: &str,
+    max_age: u64,
+) {
+    let cookie = format!(
+        "{name}={value}; Path=/; Secure; HttpOnly; SameSite={same_site}; Max-Age={max_age}"
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().append(hyper::header::SET_COOKIE, v);
+    }
+}
+
+/// The stylesheet, cacheable.
+pub fn stylesheet(css: &'static str) -> Response<Body> {
+    let mut resp = with_body(
+        StatusCode::OK,
+        "text/css; charset=utf-8",
+        Bytes::from_static(css.as_bytes()),
+    );
+    resp.headers_mut().insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    resp
+}

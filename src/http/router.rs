@@ -20,6 +20,18 @@ pub enum Route<'a> {
         /// Tenant slug as it appeared in the path (not yet validated).
         tenant: &'a str,
     },
+    /// `GET`/`POST /t/{tenant}/authorize`.
+    Authorize {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+    },
+    /// `GET`/`POST /t/{tenant}/login`.
+    Login {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+    },
+    /// `GET /static/style.css`.
+    Stylesheet,
     /// `POST /t/{tenant}/token`.
     Token {
         /// Tenant slug as it appeared in the path.
@@ -126,6 +138,9 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
             Route::Discovery { tenant }
         }
         ("GET", ["t", tenant, "jwks"]) => Route::Jwks { tenant },
+        ("GET" | "POST", ["t", tenant, "authorize"]) => Route::Authorize { tenant },
+        ("GET" | "POST", ["t", tenant, "login"]) => Route::Login { tenant },
+        ("GET", ["static", "style.css"]) => Route::Stylesheet,
         ("POST", ["t", tenant, "token"]) => Route::Token { tenant },
         ("POST", ["t", tenant, "introspect"]) => Route::Introspect { tenant },
         ("POST", ["t", tenant, "revoke"]) => Route::Revoke { tenant },

@@ -1,9 +1,11 @@
 //! latchkey as OpenID Provider (OIDC Core 1.0, RFC 6749 and its extensions).
 
+pub mod authorize;
 pub mod client_auth;
 pub mod discovery;
 mod error;
 pub mod introspect;
+pub mod login;
 pub mod request;
 pub mod revoke;
 pub mod scopes;

@@ -32,6 +32,19 @@ impl Params {
         Ok(Params(map))
     }
 
+    /// The parameters as pairs, to store a request and take it up again.
+    pub fn to_pairs(&self) -> Vec<(String, String)> {
+        let mut pairs: Vec<(String, String)> =
+            self.0.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        pairs.sort();
+        pairs
+    }
+
+    /// Parameters from stored pairs.
+    pub fn from_pairs(pairs: &[(String, String)]) -> Params {
+        Params(pairs.iter().cloned().collect())
+    }
+
     /// A parameter's value.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str)

@@ -9,9 +9,10 @@ use crate::store::accounts::Account;
 use serde::Serialize;
 
 /// UserInfo claims (OIDC Core §5.1).
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, serde::Deserialize)]
 pub struct UserInfo {
-    /// The account id.
+    /// The account id (left out when flattened into an ID token, which has its own).
+    #[serde(skip_serializing_if = "String::is_empty", default)]
     pub sub: String,
     /// With `profile`.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -53,3 +53,268 @@ impl Tx<'_> {
         self.put(r)
     }
 }
+
+/// A browser's SSO session. The cookie carries a secret whose SHA-256 indexes the
+/// session; `id` is the public `sid` put in ID tokens.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SsoSession {
+    /// Public id (`sid`).
+    pub id: String,
+    /// SHA-256 of the cookie secret.
+    pub cookie_hash: [u8; 32],
+    /// The signed-in account.
+    pub account_id: String,
+    /// When the user last entered a password (OIDC `auth_time`).
+    pub auth_time: UnixTime,
+    /// When the session ends regardless of use.
+    pub expires_at: UnixTime,
+    /// Refresh-token families that end with this session.
+    pub family_ids: Vec<String>,
+}
+
+impl Record for SsoSession {
+    const TREE: TreeId = TreeId::Sessions;
+    fn key(&self) -> Vec<u8> {
+        self.id.as_bytes().to_vec()
+    }
+}
+
+/// An authorization request waiting for the user to sign in (10 minutes at most).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingAuthorization {
+    /// Random id, carried by the login form.
+    pub id: String,
+    /// The tenant incarnation.
+    pub tenant_uid: u64,
+    /// The validated request, as query pairs, to finish after sign-in.
+    pub params: Vec<(String, String)>,
+    /// When it was made: a login after this satisfies `prompt=login`.
+    pub created_at: UnixTime,
+    /// When it lapses.
+    pub expires_at: UnixTime,
+}
+
+impl Record for PendingAuthorization {
+    const TREE: TreeId = TreeId::Pending;
+    fn key(&self) -> Vec<u8> {
+        self.id.as_bytes().to_vec()
+    }
+}
+
+/// An authorization code (RFC 6749 §4.1.2), stored by its SHA-256. It stays after use,
+/// marked, until it would have expired, so a replay is recognised.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuthCode {
+    /// SHA-256 of the code.
+    pub hash: [u8; 32],
+    /// The tenant incarnation.
+    pub tenant_uid: u64,
+    /// The client it was issued to.
+    pub client_id: String,
+    /// The redirect URI it was sent to.
+    pub redirect_uri: String,
+    /// The account.
+    pub account_id: String,
+    /// Granted scopes.
+    pub scopes: Vec<String>,
+    /// The request's nonce, for the ID token.
+    pub nonce: Option<String>,
+    /// PKCE S256 challenge.
+    pub code_challenge: Option<String>,
+    /// The SSO session.
+    pub sid: String,
+    /// When the user authenticated.
+    pub auth_time: UnixTime,
+    /// Expiry (60 s after issue).
+    pub expires_at: UnixTime,
+    /// Set once redeemed: the refresh family and access-token id it produced, which a
+    /// replay revokes.
+    pub redeemed: Option<Redemption>,
+}
+
+/// What redeeming a code produced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Redemption {
+    /// The access token's `jti` and `exp`.
+    pub access_jti: String,
+    /// Its expiry.
+    pub access_exp: UnixTime,
+    /// The refresh family, if one was issued.
+    pub family_id: Option<String>,
+}
+
+impl Record for AuthCode {
+    const TREE: TreeId = TreeId::Codes;
+    fn key(&self) -> Vec<u8> {
+        self.hash.to_vec()
+    }
+}
+
+/// A refresh token, stored by its SHA-256. Used tokens stay, marked, so that a reuse is
+/// recognised and kills the family.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RefreshToken {
+    /// SHA-256 of the token.
+    pub hash: [u8; 32],
+    /// Its family.
+    pub family_id: String,
+    /// Set once it was exchanged for a new one.
+    pub used: bool,
+    /// Expiry.
+    pub expires_at: UnixTime,
+}
+
+impl Record for RefreshToken {
+    const TREE: TreeId = TreeId::RefreshTokens;
+    fn key(&self) -> Vec<u8> {
+        self.hash.to_vec()
+    }
+}
+
+/// A chain of refresh tokens from one grant; at most one is live.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RefreshFamily {
+    /// Random id.
+    pub id: String,
+    /// The tenant incarnation.
+    pub tenant_uid: u64,
+    /// The client.
+    pub client_id: String,
+    /// The account.
+    pub account_id: String,
+    /// Scopes of the grant.
+    pub scopes: Vec<String>,
+    /// The SSO session it ends with, unless `offline_access` was granted.
+    pub sid: Option<String>,
+    /// When the user authenticated.
+    pub auth_time: Option<UnixTime>,
+    /// The one live token's hash; `None` once revoked.
+    pub live: Option<[u8; 32]>,
+    /// When the last token of the family expires.
+    pub expires_at: UnixTime,
+}
+
+impl Record for RefreshFamily {
+    const TREE: TreeId = TreeId::Families;
+    fn key(&self) -> Vec<u8> {
+        self.id.as_bytes().to_vec()
+    }
+}
+
+impl Store {
+    /// The session whose cookie secret hashes to `hash`.
+    pub fn session_by_cookie(&self, hash: &[u8; 32]) -> Result<Option<SsoSession>, StoreError> {
+        match self.tree(TreeId::SessionCookies).get(hash)? {
+            Some(id) => self.get(&id),
+            None => Ok(None),
+        }
+    }
+
+    /// A session by its public id.
+    pub fn session(&self, id: &str) -> Result<Option<SsoSession>, StoreError> {
+        self.get(id.as_bytes())
+    }
+
+    /// A code by hash.
+    pub fn code(&self, hash: &[u8; 32]) -> Result<Option<AuthCode>, StoreError> {
+        self.get(hash)
+    }
+
+    /// A refresh token by hash.
+    pub fn refresh_token(&self, hash: &[u8; 32]) -> Result<Option<RefreshToken>, StoreError> {
+        self.get(hash)
+    }
+
+    /// A refresh family by id.
+    pub fn family(&self, id: &str) -> Result<Option<RefreshFamily>, StoreError> {
+        self.get(id.as_bytes())
+    }
+
+    /// A pending authorization by id.
+    pub fn pending(&self, id: &str) -> Result<Option<PendingAuthorization>, StoreError> {
+        self.get(id.as_bytes())
+    }
+}
+
+impl Tx<'_> {
+    /// Stores a session and its cookie index entry.
+    pub fn put_session<E: From<StoreError>>(&self, s: &SsoSession) -> Result<(), TxError<E>> {
+        self.put(s)?;
+        self.index_put(TreeId::SessionCookies, &s.cookie_hash, s.id.as_bytes())
+    }
+
+    /// A session, read inside the transaction.
+    pub fn session<E: From<StoreError>>(&self, id: &str) -> Result<Option<SsoSession>, TxError<E>> {
+        self.get(id.as_bytes())
+    }
+
+    /// Removes a session and its cookie index entry.
+    pub fn remove_session<E: From<StoreError>>(
+        &self,
+        id: &str,
+    ) -> Result<Option<SsoSession>, TxError<E>> {
+        let removed: Option<SsoSession> = self.remove(id.as_bytes())?;
+        if let Some(s) = &removed {
+            self.remove_raw(TreeId::SessionCookies, &s.cookie_hash)?;
+        }
+        Ok(removed)
+    }
+
+    /// Stores a pending authorization.
+    pub fn put_pending<E: From<StoreError>>(
+        &self,
+        p: &PendingAuthorization,
+    ) -> Result<(), TxError<E>> {
+        self.put(p)
+    }
+
+    /// Removes a pending authorization.
+    pub fn remove_pending<E: From<StoreError>>(
+        &self,
+        id: &str,
+    ) -> Result<Option<PendingAuthorization>, TxError<E>> {
+        self.remove(id.as_bytes())
+    }
+
+    /// A code by hash.
+    pub fn code<E: From<StoreError>>(
+        &self,
+        hash: &[u8; 32],
+    ) -> Result<Option<AuthCode>, TxError<E>> {
+        self.get(hash)
+    }
+
+    /// Stores a code.
+    pub fn put_code<E: From<StoreError>>(&self, c: &AuthCode) -> Result<(), TxError<E>> {
+        self.put(c)
+    }
+
+    /// A refresh token by hash.
+    pub fn refresh_token<E: From<StoreError>>(
+        &self,
+        hash: &[u8; 32],
+    ) -> Result<Option<RefreshToken>, TxError<E>> {
+        self.get(hash)
+    }
+
+    /// Stores a refresh token.
+    pub fn put_refresh_token<E: From<StoreError>>(
+        &self,
+        t: &RefreshToken,
+    ) -> Result<(), TxError<E>> {
+        self.put(t)
+    }
+
+    /// A refresh family by id.
+    pub fn family<E: From<StoreError>>(
+        &self,
+        id: &str,
+    ) -> Result<Option<RefreshFamily>, TxError<E>> {
+        self.get(id.as_bytes())
+    }
+
+    /// Stores a refresh family.
+    pub fn put_family<E: From<StoreError>>(&self, f: &RefreshFamily) -> Result<(), TxError<E>> {
+        self.put(f)
+    }
+}

@@ -71,9 +71,15 @@ enum TreeId {
     ExternalIds,
     Audit,
     RevokedJtis,
+    Sessions,
+    SessionCookies,
+    Pending,
+    Codes,
+    RefreshTokens,
+    Families,
 }
 
-const TREE_NAMES: [&str; 16] = [
+const TREE_NAMES: [&str; 22] = [
     "meta",
     "tenants",
     "signing_keys",
@@ -90,6 +96,12 @@ const TREE_NAMES: [&str; 16] = [
     "external_ids",
     "audit",
     "revoked_jtis",
+    "sessions",
+    "session_cookies",
+    "pending_authorizations",
+    "codes",
+    "refresh_tokens",
+    "refresh_families",
 ];
 
 /// The key of a record that belongs to the tenant incarnation `uid`: the uid in

@@ -12,6 +12,7 @@ mod management;
 mod management_validation;
 mod oauth_machine;
 mod offline;
+mod oidc_code;
 mod shutdown;
 mod support;
 mod tls;

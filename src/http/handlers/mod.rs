@@ -1,6 +1,7 @@
 //! Dispatch from a resolved route to its handler, with the request logged once.
 
 mod admin_api;
+mod browser;
 mod health;
 mod oauth_api;
 mod oidc;
@@ -30,6 +31,11 @@ async fn route(state: &State, req: Request<Incoming>, log: &RequestLog) -> Respo
         Resolved::Route(Route::Readyz) => health::ready(state, log),
         Resolved::Route(Route::Discovery { tenant }) => oidc::discovery(state, tenant, log),
         Resolved::Route(Route::Jwks { tenant }) => oidc::jwks(state, tenant, log),
+        Resolved::Route(Route::Authorize { tenant }) => {
+            browser::authorize(state, tenant, req, log).await
+        }
+        Resolved::Route(Route::Login { tenant }) => browser::login(state, tenant, req, log).await,
+        Resolved::Route(Route::Stylesheet) => browser::stylesheet(),
         Resolved::Route(Route::Token { tenant }) => oauth_api::token(state, tenant, req, log).await,
         Resolved::Route(Route::Introspect { tenant }) => {
             oauth_api::introspect(state, tenant, req, log).await

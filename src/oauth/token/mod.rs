@@ -2,6 +2,9 @@
 //! client asked for, if it is allowed that grant.
 
 mod client_credentials;
+mod code;
+mod issue;
+mod refresh;
 
 use super::discovery::tenant;
 use super::request::Params;
@@ -57,6 +60,8 @@ pub fn handle(
     }
     match grant {
         GrantType::ClientCredentials => client_credentials::issue(state, &tenant, &client, &params),
+        GrantType::AuthorizationCode => code::redeem(state, &tenant, &client, &params),
+        GrantType::RefreshToken => refresh::rotate(state, &tenant, &client, &params),
         other => Err(OAuthError::new(
             ErrorCode::UnsupportedGrantType,
             format!("grant_type `{}` is not available yet", other.as_str()),

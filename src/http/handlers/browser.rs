@@ -1,0 +1,220 @@
+//! Handlers of the browser endpoints: authorize, the sign-in form and the stylesheet.
+//! Errors here are HTML pages; redirects go only to registered redirect URIs.
+
+use crate::http::body;
+use crate::http::log::RequestLog;
+use crate::http::respond::{self, Body};
+use crate::oauth::OAuthError;
+use crate::oauth::authorize::{self, Outcome};
+use crate::oauth::login::{self, LoginOutcome};
+use crate::oauth::request::Params;
+use crate::session;
+use crate::state::State;
+use crate::types::ErrorKind;
+use crate::ui::ErrorView;
+use hyper::body::Incoming;
+use hyper::header::COOKIE;
+use hyper::{Method, Request, Response, StatusCode};
+
+/// The value of cookie `name`, if the request carries it.
+fn cookie(req: &Request<Incoming>, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// An HTML error page.
+fn error_page(
+    state: &State,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    log: &RequestLog,
+) -> Response<Body> {
+    let view = ErrorView {
+        title: title.to_owned(),
+        message: message.to_owned(),
+    };
+    match state.ui.render("error.html", &view) {
+        Ok(html) => respond::html(status, html),
+        Err(e) => {
+            tracing::error!("{e} req={}", log.id());
+            respond::html(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+        }
+    }
+}
+
+fn oauth_page(state: &State, e: OAuthError, log: &RequestLog) -> Response<Body> {
+    match e.kind() {
+        ErrorKind::NotFound => error_page(
+            state,
+            StatusCode::NOT_FOUND,
+            "Unknown sign-in service",
+            &e.public_message(),
+            log,
+        ),
+        ErrorKind::Internal => {
+            tracing::error!("{e} req={}", log.id());
+            error_page(
+                state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The sign-in service failed; try again.",
+                log,
+            )
+        }
+        _ => error_page(
+            state,
+            StatusCode::BAD_REQUEST,
+            "Sign-in request not accepted",
+            &e.public_message(),
+            log,
+        ),
+    }
+}
+
+/// Reads the request's parameters: the query of a GET, the form of a POST.
+async fn params(req: Request<Incoming>) -> Result<Params, String> {
+    let bytes = if req.method() == Method::POST {
+        body::form(req).await.map_err(|e| e.message)?
+    } else {
+        hyper::body::Bytes::copy_from_slice(req.uri().query().unwrap_or("").as_bytes())
+    };
+    Params::parse(&bytes).map_err(|e| e.public_message())
+}
+
+fn outcome(state: &State, tenant: &str, o: Outcome, log: &RequestLog) -> Response<Body> {
+    match o {
+        Outcome::Redirect(location) => respond::see_other(&location),
+        Outcome::ErrorPage(message) => error_page(
+            state,
+            StatusCode::BAD_REQUEST,
+            "Sign-in request not accepted",
+            &message,
+            log,
+        ),
+        Outcome::Login {
+            pending_id,
+            login_hint,
+        } => {
+            let mut ser = url::form_urlencoded::Serializer::new(String::new());
+            ser.append_pair("request", &pending_id);
+            if let Some(h) = login_hint {
+                ser.append_pair("login_hint", &h);
+            }
+            respond::see_other(&format!("/t/{tenant}/login?{}", ser.finish()))
+        }
+    }
+}
+
+/// `GET`/`POST /t/{tenant}/authorize`.
+pub async fn authorize(
+    state: &State,
+    tenant: &str,
+    req: Request<Incoming>,
+    log: &RequestLog,
+) -> Response<Body> {
+    let session_cookie = cookie(&req, session::COOKIE);
+    let params = match params(req).await {
+        Ok(p) => p,
+        Err(m) => {
+            return error_page(
+                state,
+                StatusCode::BAD_REQUEST,
+                "Sign-in request not accepted",
+                &m,
+                log,
+            );
+        }
+    };
+    match authorize::handle(state, tenant, &params, session_cookie.as_deref()) {
+        Ok(o) => outcome(state, tenant, o, log),
+        Err(e) => oauth_page(state, e, log),
+    }
+}
+
+fn login_form(
+    state: &State,
+    view: &crate::ui::LoginView,
+    status: StatusCode,
+    log: &RequestLog,
+) -> Response<Body> {
+    match state.ui.render("login.html", view) {
+        Ok(html) => {
+            let mut resp = respond::html(status, html);
+            respond::set_cookie(&mut resp, session::CSRF_COOKIE, &view.csrf, "Strict", 600);
+            resp
+        }
+        Err(e) => {
+            tracing::error!("{e} req={}", log.id());
+            respond::html(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+        }
+    }
+}
+
+/// `GET`/`POST /t/{tenant}/login`.
+pub async fn login(
+    state: &State,
+    tenant: &str,
+    req: Request<Incoming>,
+    log: &RequestLog,
+) -> Response<Body> {
+    let csrf = cookie(&req, session::CSRF_COOKIE);
+    let is_post = req.method() == Method::POST;
+    let params = match params(req).await {
+        Ok(p) => p,
+        Err(m) => {
+            return error_page(
+                state,
+                StatusCode::BAD_REQUEST,
+                "Sign-in not accepted",
+                &m,
+                log,
+            );
+        }
+    };
+    let result = if is_post {
+        login::submit(state, tenant, &params, csrf.as_deref()).await
+    } else {
+        login::show(state, tenant, &params)
+    };
+    match result {
+        Ok(LoginOutcome::Form { view, failed }) => {
+            let status = if failed {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::OK
+            };
+            login_form(state, &view, status, log)
+        }
+        Ok(LoginOutcome::ErrorPage(m)) => error_page(
+            state,
+            StatusCode::BAD_REQUEST,
+            "Sign-in not accepted",
+            &m,
+            log,
+        ),
+        Ok(LoginOutcome::Done { cookie, outcome: o }) => {
+            let mut resp = outcome(state, tenant, o, log);
+            respond::set_cookie(
+                &mut resp,
+                session::COOKIE,
+                cookie.expose(),
+                "Lax",
+                session::LIFETIME_SECS,
+            );
+            resp
+        }
+        Err(e) => oauth_page(state, e, log),
+    }
+}
+
+/// `GET /static/style.css`.
+pub fn stylesheet() -> Response<Body> {
+    respond::stylesheet(crate::ui::STYLESHEET)
+}

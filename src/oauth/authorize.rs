@@ -1,0 +1,406 @@
+//! The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2). An unknown client or a
+//! redirect URI that is not registered exactly gets an error page, never a redirect;
+//! every other error goes back to the client with `error`, `error_description`, `state`.
+
+use super::discovery::tenant;
+use super::request::Params;
+use super::{OAuthError, scopes};
+use crate::clock::UnixTime;
+use crate::crypto::{hash, random};
+use crate::session;
+use crate::state::State;
+use crate::store::StoreError;
+use crate::store::clients::Client;
+use crate::store::grants::{AuthCode, PendingAuthorization, SsoSession};
+use crate::store::tenants::Tenant;
+use crate::types::{AuthMethod, ResponseType};
+
+/// How long a code lives (SPEC: 60 s).
+const CODE_TTL_SECS: u64 = 60;
+/// How long a sign-in may take.
+const PENDING_TTL_SECS: u64 = 600;
+
+/// What the browser gets.
+#[derive(Debug)]
+pub enum Outcome {
+    /// An error page (400): the request cannot be trusted to redirect anywhere.
+    ErrorPage(String),
+    /// A redirect to the client, with the answer or an error.
+    Redirect(String),
+    /// The sign-in page, for the pending request.
+    Login {
+        /// The stored request.
+        pending_id: String,
+        /// A username to prefill.
+        login_hint: Option<String>,
+    },
+}
+
+/// `prompt` (OIDC Core §3.1.2.1), as far as it changes what happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Prompt {
+    Default,
+    None,
+    Login,
+}
+
+/// A validated authorization request.
+struct Request {
+    client: Client,
+    redirect_uri: String,
+    response_type: ResponseType,
+    scopes: Vec<String>,
+    state: Option<String>,
+    nonce: Option<String>,
+    code_challenge: Option<String>,
+    prompt: Prompt,
+    login_hint: Option<String>,
+    fragment: bool,
+    issuer: String,
+}
+
+impl Request {
+    /// A redirect to the client carrying `pairs`, in the query or the fragment.
+    fn redirect(&self, pairs: &[(&str, &str)]) -> String {
+        build_redirect(
+            &self.redirect_uri,
+            self.fragment,
+            pairs,
+            self.state.as_deref(),
+            &self.issuer,
+        )
+    }
+
+    fn error(&self, code: &str, description: &str) -> String {
+        self.redirect(&[("error", code), ("error_description", description)])
+    }
+}
+
+fn build_redirect(
+    uri: &str,
+    fragment: bool,
+    pairs: &[(&str, &str)],
+    state: Option<&str>,
+    issuer: &str,
+) -> String {
+    let mut ser = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        ser.append_pair(k, v);
+    }
+    if let Some(s) = state {
+        ser.append_pair("state", s);
+    }
+    ser.append_pair("iss", issuer);
+    let encoded = ser.finish();
+    let sep = match (fragment, uri.contains('?')) {
+        (true, _) => '#',
+        (false, true) => '&',
+        (false, false) => '?',
+    };
+    format!("{uri}{sep}{encoded}")
+}
+
+/// Why a request was turned away before it could be answered.
+enum Rejected {
+    Page(String),
+    Redirect(String),
+}
+
+fn page(msg: impl Into<String>) -> Rejected {
+    Rejected::Page(msg.into())
+}
+
+/// Finds the client and the redirect URI: failures here are error pages.
+fn client_and_redirect(
+    state: &State,
+    tenant: &Tenant,
+    params: &Params,
+) -> Result<(Client, String), Rejected> {
+    let client_id = params
+        .get("client_id")
+        .ok_or_else(|| page("The request names no client (client_id is missing)."))?;
+    let client = match state.store.client(tenant.uid, client_id) {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return Err(page(
+                "The application that sent you here is not known to this sign-in service.",
+            ));
+        }
+        Err(_) => {
+            return Err(page(
+                "The sign-in service could not read its configuration.",
+            ));
+        }
+    };
+    let redirect = match params.get("redirect_uri") {
+        Some(r) if client.redirect_uris.iter().any(|u| u == r) => r.to_owned(),
+        Some(_) => {
+            return Err(page(
+                "The application asked to return to an address it has not registered.",
+            ));
+        }
+        None if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
+        None => {
+            return Err(page(
+                "The request does not say where to return (redirect_uri is missing).",
+            ));
+        }
+    };
+    Ok((client, redirect))
+}
+
+fn parse(state: &State, tenant: &Tenant, params: &Params) -> Result<Request, Rejected> {
+    let (client, redirect_uri) = client_and_redirect(state, tenant, params)?;
+    let fragment_default = params.get("response_type").is_some_and(|r| r != "code");
+    let mut req = Request {
+        client,
+        redirect_uri,
+        response_type: ResponseType::Code,
+        scopes: scopes::split(params.get("scope")),
+        state: params.get("state").map(str::to_owned),
+        nonce: params.get("nonce").map(str::to_owned),
+        code_challenge: params.get("code_challenge").map(str::to_owned),
+        prompt: Prompt::Default,
+        login_hint: params.get("login_hint").map(str::to_owned),
+        fragment: match params.get("response_mode") {
+            Some("fragment") => true,
+            Some("query") => false,
+            _ => fragment_default,
+        },
+        issuer: state.issuer(&tenant.id),
+    };
+    let bad = |req: &Request, code: &str, d: &str| Rejected::Redirect(req.error(code, d));
+    if let Some(mode) = params
+        .get("response_mode")
+        .filter(|m| !matches!(*m, "query" | "fragment"))
+    {
+        return Err(bad(
+            &req,
+            "invalid_request",
+            &format!("response_mode `{mode}` is not supported"),
+        ));
+    }
+    let Some(rt) = params.get("response_type") else {
+        return Err(bad(&req, "invalid_request", "response_type is missing"));
+    };
+    req.response_type = ResponseType::parse(rt).ok_or_else(|| {
+        bad(
+            &req,
+            "unsupported_response_type",
+            &format!("response_type `{rt}` is not supported"),
+        )
+    })?;
+    if !req.client.response_types.contains(&req.response_type) {
+        return Err(bad(
+            &req,
+            "unauthorized_client",
+            &format!("this client is not registered for response_type `{rt}`"),
+        ));
+    }
+    if req.response_type != ResponseType::Code {
+        return Err(bad(
+            &req,
+            "unsupported_response_type",
+            "only the code flow is served so far",
+        ));
+    }
+    check_pkce(&req, params).map_err(|d| bad(&req, "invalid_request", d))?;
+    req.prompt = parse_prompt(params.get("prompt")).map_err(|d| bad(&req, "invalid_request", d))?;
+    Ok(req)
+}
+
+fn check_pkce(req: &Request, params: &Params) -> Result<(), &'static str> {
+    match (
+        params.get("code_challenge"),
+        params.get("code_challenge_method"),
+    ) {
+        (Some(_), Some("S256")) => {}
+        (Some(_), Some(_)) => return Err("code_challenge_method must be S256"),
+        (Some(_), None) => return Err("code_challenge_method is required and must be S256"),
+        (None, Some(_)) => return Err("code_challenge_method without code_challenge"),
+        (None, None) if req.client.auth_method == AuthMethod::None => {
+            return Err("a public client must use PKCE (code_challenge with S256)");
+        }
+        (None, None) => {}
+    }
+    match &req.code_challenge {
+        Some(c)
+            if c.len() != 43
+                || !c
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            Err("code_challenge must be a base64url SHA-256 (43 characters)")
+        }
+        _ => Ok(()),
+    }
+}
+
+fn parse_prompt(value: Option<&str>) -> Result<Prompt, &'static str> {
+    let values: Vec<&str> = value
+        .unwrap_or("")
+        .split(' ')
+        .filter(|v| !v.is_empty())
+        .collect();
+    if values
+        .iter()
+        .any(|v| !matches!(*v, "none" | "login" | "consent" | "select_account"))
+    {
+        return Err("prompt has an unknown value");
+    }
+    if values.contains(&"none") && values.len() > 1 {
+        return Err("prompt=none cannot be combined with other values");
+    }
+    Ok(if values.contains(&"none") {
+        Prompt::None
+    } else if values.contains(&"login") {
+        Prompt::Login
+    } else {
+        Prompt::Default
+    })
+}
+
+/// True if `account_id` is an enabled member of `tenant`.
+fn admitted(state: &State, tenant: &Tenant, account_id: &str) -> Result<bool, StoreError> {
+    let enabled = state
+        .store
+        .account(account_id)?
+        .is_some_and(|a| !a.disabled);
+    Ok(enabled && state.store.membership(tenant.uid, account_id)?.is_some())
+}
+
+/// Answers `GET`/`POST /t/{tenant}/authorize`.
+pub fn handle(
+    state: &State,
+    slug: &str,
+    params: &Params,
+    session_cookie: Option<&str>,
+) -> Result<Outcome, OAuthError> {
+    let tenant = tenant(state, slug)?;
+    let req = match parse(state, &tenant, params) {
+        Ok(r) => r,
+        Err(Rejected::Page(m)) => return Ok(Outcome::ErrorPage(m)),
+        Err(Rejected::Redirect(l)) => return Ok(Outcome::Redirect(l)),
+    };
+    let now = state.clock.now();
+    let session = session::from_cookie(&state.store, session_cookie, now)?;
+    let usable = match session {
+        Some(s) if admitted(state, &tenant, &s.account_id)? => Some(s),
+        _ => None,
+    };
+    match (usable, req.prompt) {
+        (Some(s), Prompt::Default | Prompt::None) => {
+            Ok(Outcome::Redirect(answer(state, &tenant, &req, &s, now)?))
+        }
+        (_, Prompt::None) => Ok(Outcome::Redirect(
+            req.error("login_required", "the user is not signed in"),
+        )),
+        _ => {
+            let pending = PendingAuthorization {
+                id: random::uuid()?,
+                tenant_uid: tenant.uid,
+                params: params.to_pairs(),
+                created_at: now,
+                expires_at: now + PENDING_TTL_SECS,
+            };
+            state
+                .store
+                .transaction(|tx| tx.put_pending::<StoreError>(&pending))?;
+            Ok(Outcome::Login {
+                pending_id: pending.id,
+                login_hint: req.login_hint,
+            })
+        }
+    }
+}
+
+/// Finishes a pending request for the user who just signed in with `session`.
+pub fn resume(
+    state: &State,
+    tenant: &Tenant,
+    pending: &PendingAuthorization,
+    session: &SsoSession,
+) -> Result<Outcome, OAuthError> {
+    match parse(state, tenant, &Params::from_pairs(&pending.params)) {
+        Ok(req) => Ok(Outcome::Redirect(answer(
+            state,
+            tenant,
+            &req,
+            session,
+            state.clock.now(),
+        )?)),
+        Err(Rejected::Page(m)) => Ok(Outcome::ErrorPage(m)),
+        Err(Rejected::Redirect(l)) => Ok(Outcome::Redirect(l)),
+    }
+}
+
+/// The successful answer: a single-use code bound to client, redirect URI, PKCE
+/// challenge, nonce and session.
+fn answer(
+    state: &State,
+    tenant: &Tenant,
+    req: &Request,
+    session: &SsoSession,
+    now: UnixTime,
+) -> Result<String, OAuthError> {
+    let membership = state
+        .store
+        .membership(tenant.uid, &session.account_id)?
+        .ok_or(OAuthError::Internal("member vanished during authorization"))?;
+    let code = random::secret_token()?;
+    let record = AuthCode {
+        hash: hash::sha256(code.as_bytes()),
+        tenant_uid: tenant.uid,
+        client_id: req.client.client_id.clone(),
+        redirect_uri: req.redirect_uri.clone(),
+        account_id: session.account_id.clone(),
+        scopes: scopes::for_member(&req.scopes, &req.client, &membership),
+        nonce: req.nonce.clone(),
+        code_challenge: req.code_challenge.clone(),
+        sid: session.id.clone(),
+        auth_time: session.auth_time,
+        expires_at: now + CODE_TTL_SECS,
+        redeemed: None,
+    };
+    state
+        .store
+        .transaction(|tx| tx.put_code::<StoreError>(&record))?;
+    Ok(req.redirect(&[("code", &code)]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_keep_existing_query_and_encode_values() {
+        let r = build_redirect(
+            "https://a.example/cb?x=1",
+            false,
+            &[("code", "a b")],
+            Some("s&t"),
+            "https://i",
+        );
+        assert_eq!(
+            r,
+            "https://a.example/cb?x=1&code=a+b&state=s%26t&iss=https%3A%2F%2Fi"
+        );
+        let f = build_redirect(
+            "https://a.example/cb",
+            true,
+            &[("error", "login_required")],
+            None,
+            "i",
+        );
+        assert_eq!(f, "https://a.example/cb#error=login_required&iss=i");
+    }
+
+    #[test]
+    fn prompt_values_are_checked() {
+        assert_eq!(parse_prompt(None), Ok(Prompt::Default));
+        assert_eq!(parse_prompt(Some("login consent")), Ok(Prompt::Login));
+        assert_eq!(parse_prompt(Some("none")), Ok(Prompt::None));
+        assert!(parse_prompt(Some("none login")).is_err());
+        assert!(parse_prompt(Some("sometimes")).is_err());
+    }
+}

@@ -1,0 +1,158 @@
+//! The sign-in page (`/t/{tenant}/login`): a double-submit CSRF token, username and
+//! password checked with argon2id off the async workers, one message for every kind of
+//! failure, and on success a new SSO session that finishes the pending request.
+
+use super::OAuthError;
+use super::authorize::{self, Outcome};
+use super::discovery::tenant;
+use super::request::Params;
+use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::crypto::{password, random};
+use crate::session;
+use crate::state::State;
+use crate::store::StoreError;
+use crate::store::grants::PendingAuthorization;
+use crate::store::tenants::Tenant;
+use crate::types::Secret;
+use crate::types::secret::constant_time_eq;
+use crate::ui::LoginView;
+
+/// The one failure message: it does not say whether the username exists.
+pub const FAILED: &str = "The username or password is not correct.";
+/// Shown when the pending request is gone.
+pub const EXPIRED: &str =
+    "This sign-in took too long or was already used. Start again from the application.";
+
+/// What the sign-in page answers.
+pub enum LoginOutcome {
+    /// Show the form (again), with this CSRF token to set as the cookie too.
+    Form {
+        /// The page.
+        view: LoginView,
+        /// True after a failed attempt (401).
+        failed: bool,
+    },
+    /// An error page (400).
+    ErrorPage(String),
+    /// Signed in: set the session cookie and go on.
+    Done {
+        /// The session cookie's value.
+        cookie: Secret,
+        /// Where the pending request leads.
+        outcome: Outcome,
+    },
+}
+
+fn view(
+    tenant: &Tenant,
+    request_id: &str,
+    username: &str,
+    error: Option<&str>,
+) -> Result<LoginView, OAuthError> {
+    Ok(LoginView {
+        tenant_name: tenant.display_name.clone(),
+        action: format!("/t/{}/login", tenant.id),
+        csrf: random::secret_token()?,
+        request_id: request_id.to_owned(),
+        username: username.to_owned(),
+        error: error.map(str::to_owned),
+    })
+}
+
+fn pending(
+    state: &State,
+    tenant: &Tenant,
+    id: Option<&str>,
+) -> Result<Option<PendingAuthorization>, OAuthError> {
+    let Some(id) = id else { return Ok(None) };
+    let now = state.clock.now();
+    Ok(state
+        .store
+        .pending(id)?
+        .filter(|p| p.tenant_uid == tenant.uid && p.expires_at > now))
+}
+
+/// `GET /t/{tenant}/login?request=…&login_hint=…`: the form for a pending request.
+pub fn show(state: &State, slug: &str, query: &Params) -> Result<LoginOutcome, OAuthError> {
+    let tenant = tenant(state, slug)?;
+    let Some(p) = pending(state, &tenant, query.get("request"))? else {
+        return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
+    };
+    let hint = query.get("login_hint").unwrap_or("");
+    Ok(LoginOutcome::Form {
+        view: view(&tenant, &p.id, hint, None)?,
+        failed: false,
+    })
+}
+
+/// `POST /t/{tenant}/login`.
+pub async fn submit(
+    state: &State,
+    slug: &str,
+    form: &Params,
+    csrf_cookie: Option<&str>,
+) -> Result<LoginOutcome, OAuthError> {
+    let tenant = tenant(state, slug)?;
+    let csrf_ok = match (form.get("csrf"), csrf_cookie) {
+        (Some(f), Some(c)) => constant_time_eq(f.as_bytes(), c.as_bytes()),
+        _ => false,
+    };
+    if !csrf_ok {
+        return Ok(LoginOutcome::ErrorPage("The sign-in form was not accepted (its security token is missing or stale). Start again from the application.".into()));
+    }
+    let Some(p) = pending(state, &tenant, form.get("request"))? else {
+        return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
+    };
+    let username = form.get("username").unwrap_or("").trim().to_owned();
+    let password = Secret::new(form.get("password").unwrap_or(""));
+    let now = state.clock.now();
+    let Some(account_id) = check_password(state, &tenant, &username, password).await? else {
+        let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System)
+            .tenant(tenant.id.as_str())
+            .target(&username);
+        state
+            .store
+            .transaction(|tx| tx.audit::<StoreError>(&event))?;
+        return Ok(LoginOutcome::Form {
+            view: view(&tenant, &p.id, &username, Some(FAILED))?,
+            failed: true,
+        });
+    };
+    let (session, cookie) = session::new(&account_id, now)?;
+    let event = AuditEvent::new(now, AuditKind::Login, &Actor::Account(account_id.clone()))
+        .tenant(tenant.id.as_str())
+        .account(&account_id);
+    state.store.transaction(|tx| {
+        tx.put_session::<StoreError>(&session)?;
+        tx.remove_pending(&p.id)?;
+        tx.audit(&event)
+    })?;
+    Ok(LoginOutcome::Done {
+        cookie,
+        outcome: authorize::resume(state, &tenant, &p, &session)?,
+    })
+}
+
+/// The account id if `username` is an enabled member of `tenant` with this password.
+/// Unknown users are checked against a dummy hash so that timing tells nothing.
+async fn check_password(
+    state: &State,
+    tenant: &Tenant,
+    username: &str,
+    password: Secret,
+) -> Result<Option<String>, OAuthError> {
+    let account = match state.store.account_by_username(username)? {
+        Some(a) if !a.disabled && state.store.membership(tenant.uid, &a.id)?.is_some() => Some(a),
+        _ => None,
+    };
+    let phc = account
+        .as_ref()
+        .and_then(|a| a.password_hash.clone())
+        .unwrap_or_else(|| state.dummy_password_hash.clone());
+    let matches = tokio::task::spawn_blocking(move || password::verify(&password, &phc))
+        .await
+        .map_err(|_| OAuthError::Internal("password check failed"))?;
+    Ok(account
+        .filter(|a| matches && a.password_hash.is_some())
+        .map(|a| a.id))
+}

@@ -1,0 +1,208 @@
+//! The `authorization_code` grant (RFC 6749 §4.1.3, RFC 7636 §4.6). Redemption marks the
+//! code used inside a transaction, so two redemptions can never both succeed; a replay
+//! revokes what the first one issued.
+
+use super::TokenResponse;
+use super::issue::{UserGrant, live_account, mint};
+use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::crypto::{hash, random};
+use crate::oauth::request::Params;
+use crate::oauth::{ErrorCode, OAuthError};
+use crate::state::State;
+use crate::store::clients::Client;
+use crate::store::grants::{AuthCode, Redemption, RefreshFamily, RefreshToken, RevokedJti};
+use crate::store::tenants::Tenant;
+use crate::store::{StoreError, TxError};
+use crate::types::GrantType;
+use crate::types::secret::constant_time_eq;
+use base64::Engine;
+
+fn invalid(description: &str) -> OAuthError {
+    OAuthError::new(ErrorCode::InvalidGrant, description)
+}
+
+/// Checks a PKCE verifier against an S256 challenge (RFC 7636 §4.6).
+fn pkce_ok(challenge: Option<&str>, verifier: Option<&str>) -> bool {
+    match (challenge, verifier) {
+        (None, None) => true,
+        (Some(c), Some(v)) => {
+            let well_formed = (43..=128).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+            let computed =
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hash::sha256(v.as_bytes()));
+            well_formed && constant_time_eq(computed.as_bytes(), c.as_bytes())
+        }
+        _ => false,
+    }
+}
+
+/// Redeems a code for tokens.
+pub fn redeem(
+    state: &State,
+    tenant: &Tenant,
+    client: &Client,
+    params: &Params,
+) -> Result<TokenResponse, OAuthError> {
+    let code_hash = hash::sha256(params.require("code")?.as_bytes());
+    let now = state.clock.now();
+    let code = state
+        .store
+        .code(&code_hash)?
+        .filter(|c| c.tenant_uid == tenant.uid && c.client_id == client.client_id)
+        .ok_or_else(|| invalid("the code is unknown or was issued to another client"))?;
+    if code.redeemed.is_some() {
+        revoke_replayed(state, tenant, &code, now)?;
+        return Err(invalid(
+            "the code was already used; the tokens it issued are revoked",
+        ));
+    }
+    if code.expires_at <= now {
+        return Err(invalid("the code has expired"));
+    }
+    if params
+        .get("redirect_uri")
+        .is_some_and(|r| r != code.redirect_uri)
+    {
+        return Err(invalid(
+            "redirect_uri differs from the authorization request",
+        ));
+    }
+    if !pkce_ok(code.code_challenge.as_deref(), params.get("code_verifier")) {
+        return Err(invalid(
+            "the PKCE code_verifier does not match the code_challenge",
+        ));
+    }
+    let account = live_account(state, tenant, &code.account_id)?
+        .ok_or_else(|| invalid("the account may no longer sign in here"))?;
+    let offline = code.scopes.iter().any(|s| s == "offline_access");
+    let refresh = match client.grant_types.contains(&GrantType::RefreshToken) {
+        true => Some((random::secret_token()?, random::uuid()?)),
+        false => None,
+    };
+    let grant = UserGrant {
+        tenant,
+        client,
+        account: &account,
+        scopes: &code.scopes,
+        sid: Some(&code.sid),
+        auth_time: Some(code.auth_time),
+        nonce: code.nonce.as_deref(),
+    };
+    let minted = mint(state, &grant, refresh.as_ref().map(|r| r.0.clone()), now)?;
+    let family = refresh.as_ref().map(|(token, id)| RefreshFamily {
+        id: id.clone(),
+        tenant_uid: tenant.uid,
+        client_id: client.client_id.clone(),
+        account_id: account.id.clone(),
+        scopes: code.scopes.clone(),
+        sid: (!offline).then(|| code.sid.clone()),
+        auth_time: Some(code.auth_time),
+        live: Some(hash::sha256(token.as_bytes())),
+        expires_at: now + tenant.refresh_token_ttl_secs,
+    });
+    let redemption = Redemption {
+        access_jti: minted.jti.clone(),
+        access_exp: minted.exp,
+        family_id: family.as_ref().map(|f| f.id.clone()),
+    };
+    state.store.transaction(|tx| {
+        match tx.code::<OAuthError>(&code_hash)? {
+            Some(c) if c.redeemed.is_none() => {
+                tx.put_code(&AuthCode {
+                    redeemed: Some(redemption.clone()),
+                    ..c
+                })?;
+            }
+            _ => return Err(TxError::abort(invalid("the code was already used"))),
+        }
+        if let Some(f) = &family {
+            store_family(tx, f, now + tenant.refresh_token_ttl_secs)?;
+        }
+        Ok(())
+    })?;
+    Ok(minted.response)
+}
+
+/// Stores a new family and its first token, and ties it to its session.
+pub fn store_family(
+    tx: &crate::store::Tx<'_>,
+    f: &RefreshFamily,
+    expires_at: u64,
+) -> Result<(), TxError<OAuthError>> {
+    let Some(live) = f.live else { return Ok(()) };
+    if let Some(sid) = &f.sid {
+        let Some(mut session) = tx.session::<OAuthError>(sid)? else {
+            return Err(TxError::abort(invalid("the sign-in session has ended")));
+        };
+        session.family_ids.push(f.id.clone());
+        tx.put_session(&session)?;
+    }
+    tx.put_family(f)?;
+    tx.put_refresh_token(&RefreshToken {
+        hash: live,
+        family_id: f.id.clone(),
+        used: false,
+        expires_at,
+    })
+}
+
+/// A replayed code: deny its access token and end its refresh family (RFC 6749 §4.1.2).
+fn revoke_replayed(
+    state: &State,
+    tenant: &Tenant,
+    code: &AuthCode,
+    now: u64,
+) -> Result<(), OAuthError> {
+    let Some(r) = &code.redeemed else {
+        return Ok(());
+    };
+    let event = AuditEvent::new(
+        now,
+        AuditKind::CodeReplayed,
+        &Actor::Client(code.client_id.clone()),
+    )
+    .tenant(tenant.id.as_str())
+    .account(&code.account_id);
+    state.store.transaction(|tx| {
+        tx.revoke_jti::<StoreError>(&RevokedJti {
+            tenant_uid: tenant.uid,
+            jti: r.access_jti.clone(),
+            exp: r.access_exp,
+        })?;
+        if let Some(mut f) = r
+            .family_id
+            .as_deref()
+            .map(|id| tx.family::<StoreError>(id))
+            .transpose()?
+            .flatten()
+        {
+            f.live = None;
+            tx.put_family(&f)?;
+        }
+        tx.audit(&event)
+    })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_s256_matches_the_rfc_7636_example() {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        assert!(pkce_ok(Some(challenge), Some(verifier)));
+        assert!(!pkce_ok(
+            Some(challenge),
+            Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXX")
+        ));
+        assert!(!pkce_ok(Some(challenge), None));
+        assert!(
+            !pkce_ok(None, Some(verifier)),
+            "a verifier without a challenge is refused"
+        );
+        assert!(pkce_ok(None, None));
+    }
+}

@@ -1,0 +1,111 @@
+//! Minting the tokens of a user grant: the access token, the ID token when `openid`
+//! was granted, and the response carrying them with an optional refresh token.
+
+use super::TokenResponse;
+use crate::clock::UnixTime;
+use crate::oauth::OAuthError;
+use crate::oauth::tokens::{AccessClaims, IdClaims, half_hash, sign_access, sign_id};
+use crate::oauth::userinfo::UserInfo;
+use crate::state::State;
+use crate::store::accounts::Account;
+use crate::store::clients::Client;
+use crate::store::tenants::Tenant;
+
+/// Who gets tokens, for what.
+pub struct UserGrant<'a> {
+    /// The tenant.
+    pub tenant: &'a Tenant,
+    /// The client.
+    pub client: &'a Client,
+    /// The account.
+    pub account: &'a Account,
+    /// Granted scopes.
+    pub scopes: &'a [String],
+    /// The SSO session, if a browser sign-in stands behind the grant.
+    pub sid: Option<&'a str>,
+    /// When the user authenticated.
+    pub auth_time: Option<UnixTime>,
+    /// The authorization request's nonce.
+    pub nonce: Option<&'a str>,
+}
+
+/// Tokens minted, with what a later revocation needs.
+pub struct Minted {
+    /// The response to send.
+    pub response: TokenResponse,
+    /// The access token's `jti`.
+    pub jti: String,
+    /// The access token's `exp`.
+    pub exp: UnixTime,
+}
+
+/// Mints the tokens of `grant`; `refresh_token` is included as given.
+pub fn mint(
+    state: &State,
+    grant: &UserGrant<'_>,
+    refresh_token: Option<String>,
+    now: UnixTime,
+) -> Result<Minted, OAuthError> {
+    let issuer = state.issuer(&grant.tenant.id);
+    let keys = state.keys();
+    let mut claims = AccessClaims::new(
+        &issuer,
+        grant.tenant,
+        &grant.account.id,
+        &grant.client.client_id,
+        grant.scopes,
+        now,
+    )?;
+    claims.sid = grant.sid.map(str::to_owned);
+    claims.auth_time = grant.auth_time;
+    let access_token = sign_access(&keys, grant.tenant, &claims)?;
+    let id_token = if grant.scopes.iter().any(|s| s == "openid") {
+        let scopes: Vec<&str> = grant.scopes.iter().map(String::as_str).collect();
+        let mut user = UserInfo::of(grant.account, &scopes);
+        user.sub = String::new();
+        let id = IdClaims {
+            iss: issuer.clone(),
+            sub: grant.account.id.clone(),
+            aud: grant.client.client_id.clone(),
+            azp: grant.client.client_id.clone(),
+            exp: now + grant.tenant.id_token_ttl_secs,
+            iat: now,
+            auth_time: grant.auth_time,
+            nonce: grant.nonce.map(str::to_owned),
+            sid: grant.sid.map(str::to_owned),
+            at_hash: Some(half_hash(grant.client.id_token_alg, &access_token)),
+            c_hash: None,
+            user,
+        };
+        Some(sign_id(&keys, grant.client.id_token_alg, &id)?)
+    } else {
+        None
+    };
+    Ok(Minted {
+        response: TokenResponse {
+            access_token,
+            token_type: "Bearer",
+            expires_in: grant.tenant.access_token_ttl_secs,
+            scope: claims.scope.clone(),
+            refresh_token,
+            id_token,
+        },
+        jti: claims.jti,
+        exp: claims.exp,
+    })
+}
+
+/// The account behind a grant, if it may still get tokens: enabled and a member.
+pub fn live_account(
+    state: &State,
+    tenant: &Tenant,
+    account_id: &str,
+) -> Result<Option<Account>, OAuthError> {
+    let Some(account) = state.store.account(account_id)?.filter(|a| !a.disabled) else {
+        return Ok(None);
+    };
+    Ok(state
+        .store
+        .membership(tenant.uid, account_id)?
+        .map(|_| account))
+}

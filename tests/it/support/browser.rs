@@ -1,0 +1,144 @@
+//! A cookie-keeping client that behaves like a browser without JavaScript: it follows
+//! nothing by itself, so tests see every redirect, and it submits the real login form.
+
+use crate::support::server::{Server, agent_trusting};
+
+/// One answer: status, `Location`, and the body text.
+pub struct Page {
+    /// HTTP status.
+    pub status: u16,
+    /// `Location`, if a redirect.
+    pub location: Option<String>,
+    /// The body.
+    pub body: String,
+}
+
+/// A browser with its own cookie jar.
+pub struct Browser {
+    agent: ureq::Agent,
+    base: String,
+}
+
+fn page(resp: ureq::http::Response<ureq::Body>) -> Page {
+    let status = resp.status().as_u16();
+    let location = resp
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned());
+    Page {
+        status,
+        location,
+        body: resp.into_body().read_to_string().unwrap(),
+    }
+}
+
+impl Browser {
+    /// A new browser (empty cookie jar) for `server`.
+    pub fn new(server: &Server) -> Browser {
+        Browser {
+            agent: agent_trusting(&server.data_dir.join("tls/cert.pem")),
+            base: server.base.clone(),
+        }
+    }
+
+    fn absolute(&self, url: &str) -> String {
+        if url.starts_with('/') {
+            format!("{}{url}", self.base)
+        } else {
+            url.to_owned()
+        }
+    }
+
+    /// GET without following redirects.
+    pub fn get(&self, url: &str) -> Page {
+        page(self.agent.get(self.absolute(url)).call().unwrap())
+    }
+
+    /// POSTs a form.
+    pub fn post(&self, url: &str, pairs: &[(&str, &str)]) -> Page {
+        let mut ser = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            ser.append_pair(k, v);
+        }
+        let req = ureq::http::Request::post(self.absolute(url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(ser.finish().into_bytes())
+            .unwrap();
+        page(self.agent.run(req).unwrap())
+    }
+
+    /// Starts at an authorize URL; when it leads to the login form, fills it in and
+    /// submits it. Returns the last answer (a redirect to the client, or the form again).
+    pub fn sign_in(&self, authorize_url: &str, username: &str, password: &str) -> Page {
+        let first = self.get(authorize_url);
+        let Some(login) = first.location.clone().filter(|l| l.contains("/login?")) else {
+            return first;
+        };
+        let form = self.get(&login);
+        assert_eq!(form.status, 200, "{}", form.body);
+        let action = attribute(&form.body, "form", "action");
+        let csrf = input_value(&form.body, "csrf");
+        let request = input_value(&form.body, "request");
+        self.post(
+            &action,
+            &[
+                ("csrf", &csrf),
+                ("request", &request),
+                ("username", username),
+                ("password", password),
+            ],
+        )
+    }
+}
+
+/// The value of `attr` on the first `<tag …>` in `html`.
+pub fn attribute(html: &str, tag: &str, attr: &str) -> String {
+    let start = html
+        .find(&format!("<{tag} "))
+        .unwrap_or_else(|| panic!("no <{tag}> in {html}"));
+    let rest = &html[start..];
+    let end = rest.find('>').unwrap();
+    let needle = format!("{attr}=\"");
+    let at = rest[..end]
+        .find(&needle)
+        .unwrap_or_else(|| panic!("no {attr} on <{tag}>"))
+        + needle.len();
+    unescape(rest[at..].split('"').next().unwrap())
+}
+
+/// Decodes the character references an HTML-escaping template writes, as a browser does.
+fn unescape(s: &str) -> String {
+    [
+        ("&#x2f;", "/"),
+        ("&#x27;", "'"),
+        ("&quot;", "\""),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&amp;", "&"),
+    ]
+    .iter()
+    .fold(s.to_owned(), |acc, (from, to)| acc.replace(from, to))
+}
+
+/// The value of the input named `name`.
+pub fn input_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no input {name}"))
+        + marker.len();
+    unescape(html[at..].split('"').next().unwrap())
+}
+
+/// The query (or fragment) parameters of a redirect URL.
+pub fn redirect_params(location: &str) -> std::collections::HashMap<String, String> {
+    let url = url::Url::parse(location).unwrap();
+    let pairs = url
+        .fragment()
+        .map(|f| f.to_owned())
+        .or_else(|| url.query().map(|q| q.to_owned()))
+        .unwrap_or_default();
+    url::form_urlencoded::parse(pairs.as_bytes())
+        .into_owned()
+        .collect()
+}
