@@ -99,6 +99,9 @@ pub enum AuditKind {
     /// A user signed in.
     #[serde(rename = "login")]
     Login,
+    /// A user signed out.
+    #[serde(rename = "logout")]
+    Logout,
     /// A sign-in failed.
     #[serde(rename = "login.failed")]
     LoginFailed,

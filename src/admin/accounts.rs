@@ -284,10 +284,41 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
         tx.audit(&event)?;
         Ok(a)
     })?;
+    if kind == AuditKind::AccountDisabled {
+        end_access(ctx, id, true)?;
+    }
     view(ctx.store, updated)
 }
 
-/// Deletes an account with its memberships.
+/// Ends an account's SSO sessions, which revokes the refresh families tied to them;
+/// with `all_tokens`, every other refresh family (`offline_access`) too.
+fn end_access(ctx: &Ctx<'_>, id: &str, all_tokens: bool) -> Result<(), AdminError> {
+    let sessions = ctx.store.account_sessions(id)?;
+    let families = if all_tokens {
+        ctx.store.account_families(id)?
+    } else {
+        Vec::new()
+    };
+    ctx.store.transaction(|tx| {
+        for sid in &sessions {
+            tx.end_session::<AdminError>(sid)?;
+        }
+        for family in &families {
+            tx.revoke_family::<AdminError>(family)?;
+        }
+        Ok(())
+    })
+}
+
+/// `DELETE /accounts/{id}/sessions`: ends the account's SSO sessions and their refresh tokens.
+pub fn end_sessions(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
+    find(ctx, id)?;
+    end_access(ctx, id, false)?;
+    let event = AuditEvent::new(ctx.now, AuditKind::AccountSessionsEnded, &ctx.actor).account(id);
+    ctx.store.transaction(|tx| tx.audit::<AdminError>(&event))
+}
+
+/// Deletes an account with its memberships, sessions and refresh tokens.
 pub fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
     let event = AuditEvent::new(ctx.now, AuditKind::AccountDeleted, &ctx.actor).account(id);
     ctx.store.transaction(|tx| {
@@ -300,5 +331,6 @@ pub fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
             tx.remove_membership::<AdminError>(*uid, id)?;
         }
         tx.audit(&event)
-    })
+    })?;
+    end_access(ctx, id, true)
 }

@@ -30,6 +30,11 @@ pub enum Route<'a> {
         /// Tenant slug as it appeared in the path.
         tenant: &'a str,
     },
+    /// `GET`/`POST /t/{tenant}/logout`.
+    Logout {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+    },
     /// `GET /static/style.css`.
     Stylesheet,
     /// `POST /t/{tenant}/token`.
@@ -92,6 +97,7 @@ pub enum AdminRoute<'a> {
     GetAccount { id: &'a str },
     PatchAccount { id: &'a str },
     DeleteAccount { id: &'a str },
+    EndAccountSessions { id: &'a str },
     CreateToken,
     ListTokens,
     DeleteToken { id: &'a str },
@@ -140,6 +146,7 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
         ("GET", ["t", tenant, "jwks"]) => Route::Jwks { tenant },
         ("GET" | "POST", ["t", tenant, "authorize"]) => Route::Authorize { tenant },
         ("GET" | "POST", ["t", tenant, "login"]) => Route::Login { tenant },
+        ("GET" | "POST", ["t", tenant, "logout"]) => Route::Logout { tenant },
         ("GET", ["static", "style.css"]) => Route::Stylesheet,
         ("POST", ["t", tenant, "token"]) => Route::Token { tenant },
         ("POST", ["t", tenant, "introspect"]) => Route::Introspect { tenant },
@@ -182,6 +189,7 @@ fn admin_table<'a>(method: &str, segments: &[&'a str]) -> Option<AdminRoute<'a>>
         ("GET", ["accounts", id]) => GetAccount { id },
         ("PATCH", ["accounts", id]) => PatchAccount { id },
         ("DELETE", ["accounts", id]) => DeleteAccount { id },
+        ("DELETE", ["accounts", id, "sessions"]) => EndAccountSessions { id },
         ("POST", ["tokens"]) => CreateToken,
         ("GET", ["tokens"]) => ListTokens,
         ("DELETE", ["tokens", id]) => DeleteToken { id },

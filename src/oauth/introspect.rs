@@ -3,7 +3,7 @@
 
 use super::discovery::tenant;
 use super::request::Params;
-use super::tokens::verify_access;
+use super::tokens::{AccessClaims, verify_access};
 use super::{ErrorCode, OAuthError, client_auth};
 use crate::clock::UnixTime;
 use crate::state::State;
@@ -66,29 +66,46 @@ pub fn handle(
     }
     let token = params.require("token")?;
     let issuer = state.issuer(&tenant.id);
-    Ok(
-        match verify_access(
-            &state.keys(),
-            &state.store,
-            &tenant,
-            &issuer,
-            token,
-            state.clock.now(),
-        ) {
-            Ok(c) => Introspection {
-                active: true,
-                iss: Some(c.iss),
-                sub: Some(c.sub),
-                aud: Some(c.aud),
-                client_id: Some(c.client_id),
-                scope: Some(c.scope),
-                exp: Some(c.exp),
-                iat: Some(c.iat),
-                token_type: Some("Bearer"),
-                jti: Some(c.jti),
-            },
-            Err(OAuthError::Protocol { .. }) => Introspection::default(),
-            Err(e) => return Err(e),
+    Ok(match live_claims(state, &tenant, &issuer, token) {
+        Ok(c) => Introspection {
+            active: true,
+            iss: Some(c.iss),
+            sub: Some(c.sub),
+            aud: Some(c.aud),
+            client_id: Some(c.client_id),
+            scope: Some(c.scope),
+            exp: Some(c.exp),
+            iat: Some(c.iat),
+            token_type: Some("Bearer"),
+            jti: Some(c.jti),
         },
-    )
+        Err(OAuthError::Protocol { .. }) => Introspection::default(),
+        Err(e) => return Err(e),
+    })
+}
+
+/// The claims of a live access token: valid for this tenant and, for a user's token,
+/// its account still enabled and a member.
+fn live_claims(
+    state: &State,
+    tenant: &crate::store::tenants::Tenant,
+    issuer: &str,
+    token: &str,
+) -> Result<AccessClaims, OAuthError> {
+    let claims = verify_access(
+        &state.keys(),
+        &state.store,
+        tenant,
+        issuer,
+        token,
+        state.clock.now(),
+    )?;
+    let user_token = claims.sub != claims.client_id;
+    if user_token && super::token::live_account(state, tenant, &claims.sub)?.is_none() {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidToken,
+            "the account is disabled or gone",
+        ));
+    }
+    Ok(claims)
 }

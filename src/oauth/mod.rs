@@ -6,6 +6,7 @@ pub mod discovery;
 mod error;
 pub mod introspect;
 pub mod login;
+pub mod logout;
 pub mod request;
 pub mod revoke;
 pub mod scopes;

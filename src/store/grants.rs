@@ -2,7 +2,7 @@
 //! have expired anyway).
 
 use super::codec::Record;
-use super::{Store, StoreError, TreeId, Tx, TxError, tenant_key};
+use super::{Store, StoreError, TreeId, Tx, TxError, account_key, tenant_key};
 use crate::clock::UnixTime;
 use serde::{Deserialize, Serialize};
 
@@ -215,6 +215,16 @@ impl Store {
         self.get(id.as_bytes())
     }
 
+    /// The ids of an account's SSO sessions.
+    pub fn account_sessions(&self, account_id: &str) -> Result<Vec<String>, StoreError> {
+        self.account_index(TreeId::AccountSessions, account_id)
+    }
+
+    /// The ids of an account's refresh families.
+    pub fn account_families(&self, account_id: &str) -> Result<Vec<String>, StoreError> {
+        self.account_index(TreeId::AccountFamilies, account_id)
+    }
+
     /// A code by hash.
     pub fn code(&self, hash: &[u8; 32]) -> Result<Option<AuthCode>, StoreError> {
         self.get(hash)
@@ -237,10 +247,42 @@ impl Store {
 }
 
 impl Tx<'_> {
-    /// Stores a session and its cookie index entry.
+    /// Stores a session with its cookie and account index entries.
     pub fn put_session<E: From<StoreError>>(&self, s: &SsoSession) -> Result<(), TxError<E>> {
         self.put(s)?;
+        self.index_put(
+            TreeId::AccountSessions,
+            &account_key(&s.account_id, &s.id),
+            &[],
+        )?;
         self.index_put(TreeId::SessionCookies, &s.cookie_hash, s.id.as_bytes())
+    }
+
+    /// Ends a session: removes it with its index entries and revokes the refresh
+    /// families tied to it. Returns it if it existed.
+    pub fn end_session<E: From<StoreError>>(
+        &self,
+        id: &str,
+    ) -> Result<Option<SsoSession>, TxError<E>> {
+        let removed: Option<SsoSession> = self.remove(id.as_bytes())?;
+        if let Some(s) = &removed {
+            self.remove_raw(TreeId::SessionCookies, &s.cookie_hash)?;
+            self.remove_raw(TreeId::AccountSessions, &account_key(&s.account_id, &s.id))?;
+            for family in &s.family_ids {
+                self.revoke_family::<E>(family)?;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Revokes a refresh family: its live token stops working.
+    pub fn revoke_family<E: From<StoreError>>(&self, id: &str) -> Result<(), TxError<E>> {
+        if let Some(mut f) = self.family::<E>(id)? {
+            f.live = None;
+            self.put(&f)?;
+            self.remove_raw(TreeId::AccountFamilies, &account_key(&f.account_id, &f.id))?;
+        }
+        Ok(())
     }
 
     /// A session, read inside the transaction.
@@ -313,8 +355,16 @@ impl Tx<'_> {
         self.get(id.as_bytes())
     }
 
-    /// Stores a refresh family.
+    /// Stores a refresh family, indexed under its account while it is live.
     pub fn put_family<E: From<StoreError>>(&self, f: &RefreshFamily) -> Result<(), TxError<E>> {
-        self.put(f)
+        self.put(f)?;
+        match f.live {
+            Some(_) => self.index_put(
+                TreeId::AccountFamilies,
+                &account_key(&f.account_id, &f.id),
+                &[],
+            ),
+            None => self.remove_raw(TreeId::AccountFamilies, &account_key(&f.account_id, &f.id)),
+        }
     }
 }

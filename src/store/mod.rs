@@ -77,9 +77,11 @@ enum TreeId {
     Codes,
     RefreshTokens,
     Families,
+    AccountSessions,
+    AccountFamilies,
 }
 
-const TREE_NAMES: [&str; 22] = [
+const TREE_NAMES: [&str; 24] = [
     "meta",
     "tenants",
     "signing_keys",
@@ -102,7 +104,17 @@ const TREE_NAMES: [&str; 22] = [
     "codes",
     "refresh_tokens",
     "refresh_families",
+    "account_sessions",
+    "account_families",
 ];
+
+/// The key of an account's index entry for `id`: the account id, a zero byte, `id`.
+fn account_key(account_id: &str, id: &str) -> Vec<u8> {
+    let mut key = account_id.as_bytes().to_vec();
+    key.push(0);
+    key.extend_from_slice(id.as_bytes());
+    key
+}
 
 /// The key of a record that belongs to the tenant incarnation `uid`: the uid in
 /// big-endian (so one tenant's records are contiguous), then `rest`.
@@ -197,6 +209,16 @@ impl Store {
             .take_while(|item| item.as_ref().map_or(true, |(k, _)| k.starts_with(prefix)))
             .take(limit)
             .map(|item| codec::decode(&item?.1))
+            .collect()
+    }
+
+    /// The ids an account index holds for `account_id`.
+    fn account_index(&self, tree: TreeId, account_id: &str) -> Result<Vec<String>, StoreError> {
+        let prefix = account_key(account_id, "");
+        self.tree(tree)
+            .scan_prefix(&prefix)
+            .keys()
+            .map(|k| Ok(String::from_utf8_lossy(&k?[prefix.len()..]).into_owned()))
             .collect()
     }
 

@@ -7,10 +7,15 @@ use serde::Serialize;
 /// The stylesheet served at `/static/style.css`.
 pub const STYLESHEET: &str = include_str!("../../web/static/style.css");
 
-const TEMPLATES: [(&str, &str); 3] = [
+const TEMPLATES: [(&str, &str); 5] = [
     ("base.html", include_str!("../../web/templates/base.html")),
     ("login.html", include_str!("../../web/templates/login.html")),
     ("error.html", include_str!("../../web/templates/error.html")),
+    ("info.html", include_str!("../../web/templates/info.html")),
+    (
+        "logout.html",
+        include_str!("../../web/templates/logout.html"),
+    ),
 ];
 
 /// The template environment, built once.
@@ -65,9 +70,26 @@ pub struct LoginView {
     pub error: Option<String>,
 }
 
-/// The error page's view.
+/// The logout confirmation page's view.
 #[derive(Debug, Serialize)]
-pub struct ErrorView {
+pub struct LogoutView {
+    /// The tenant's display name.
+    pub tenant_name: String,
+    /// Where the form posts.
+    pub action: String,
+    /// The CSRF token (also in the CSRF cookie).
+    pub csrf: String,
+    /// The client, if named.
+    pub client_id: String,
+    /// Where to go afterwards, if asked.
+    pub post_logout_redirect_uri: String,
+    /// The client's state.
+    pub state: String,
+}
+
+/// The view of the error and information pages.
+#[derive(Debug, Serialize)]
+pub struct MessageView {
     /// The headline.
     pub title: String,
     /// What went wrong, for the user.
@@ -99,12 +121,39 @@ mod tests {
         let error = ui
             .render(
                 "error.html",
-                &ErrorView {
+                &MessageView {
                     title: "T".into(),
                     message: "M".into(),
                 },
             )
             .unwrap();
         assert!(error.contains("<h1>T</h1>"));
+        let info = ui
+            .render(
+                "info.html",
+                &MessageView {
+                    title: "Signed out".into(),
+                    message: "Bye".into(),
+                },
+            )
+            .unwrap();
+        assert!(info.contains("Bye"));
+        let logout = ui
+            .render(
+                "logout.html",
+                &LogoutView {
+                    tenant_name: "Acme".into(),
+                    action: "/t/acme/logout".into(),
+                    csrf: "c".into(),
+                    client_id: String::new(),
+                    post_logout_redirect_uri: "https://a.example/bye".into(),
+                    state: String::new(),
+                },
+            )
+            .unwrap();
+        assert!(
+            logout.contains("name=\"post_logout_redirect_uri\"")
+                && !logout.contains("name=\"state\"")
+        );
     }
 }

@@ -13,18 +13,18 @@ use openidconnect::{
 };
 use serde_json::{Value, json};
 
-const REDIRECT: &str = "https://app.example/cb";
+pub const REDIRECT: &str = "https://app.example/cb";
 
-struct Fixture {
+pub struct Fixture {
     _tmp: tempfile::TempDir,
-    server: Server,
-    api: Api,
-    secret: String,
-    alice: String,
+    pub server: Server,
+    pub api: Api,
+    pub secret: String,
+    pub alice: String,
     meta: CoreProviderMetadata,
 }
 
-fn start() -> Fixture {
+pub fn start() -> Fixture {
     let tmp = tempfile::tempdir().unwrap();
     let server = Server::start(tmp.path());
     let api = Api::new(&server);
@@ -42,7 +42,8 @@ fn start() -> Fixture {
         "/v2/admin/tenants/acme/clients",
         Some(&json!({"client_id": "web", "name": "Web", "redirect_uris": [REDIRECT],
                      "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
-                     "scopes": ["openid", "profile", "email", "orders", "billing"], "token_endpoint_auth_method": "client_secret_basic"})),
+                     "post_logout_redirect_uris": ["https://app.example/bye"],
+                     "scopes": ["openid", "profile", "email", "orders", "billing", "offline_access"], "token_endpoint_auth_method": "client_secret_basic"})),
     );
     assert_eq!(web.status, 201, "{:?}", web.body);
     let spa = api.call(
@@ -72,7 +73,7 @@ fn start() -> Fixture {
     }
 }
 
-type Rp = CoreClient<
+pub type Rp = CoreClient<
     openidconnect::EndpointSet,
     openidconnect::EndpointNotSet,
     openidconnect::EndpointNotSet,
@@ -81,7 +82,7 @@ type Rp = CoreClient<
     openidconnect::EndpointMaybeSet,
 >;
 
-fn rp_client(f: &Fixture) -> Rp {
+pub fn rp_client(f: &Fixture) -> Rp {
     CoreClient::from_provider_metadata(
         f.meta.clone(),
         ClientId::new("web".into()),
@@ -90,14 +91,14 @@ fn rp_client(f: &Fixture) -> Rp {
     .set_redirect_uri(RedirectUrl::new(REDIRECT.into()).unwrap())
 }
 
-struct Started {
-    url: String,
-    state: CsrfToken,
-    nonce: Nonce,
-    verifier: openidconnect::PkceCodeVerifier,
+pub struct Started {
+    pub url: String,
+    pub state: CsrfToken,
+    pub nonce: Nonce,
+    pub verifier: openidconnect::PkceCodeVerifier,
 }
 
-fn begin(client: &Rp, scopes: &[&str]) -> Started {
+pub fn begin(client: &Rp, scopes: &[&str]) -> Started {
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut req = client.authorize_url(
         CoreAuthenticationFlow::AuthorizationCode,
@@ -116,7 +117,7 @@ fn begin(client: &Rp, scopes: &[&str]) -> Started {
     }
 }
 
-fn code_from(location: &str, state: &CsrfToken) -> String {
+pub fn code_from(location: &str, state: &CsrfToken) -> String {
     assert!(location.starts_with(REDIRECT), "{location}");
     let params = redirect_params(location);
     assert_eq!(

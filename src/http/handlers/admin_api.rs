@@ -276,6 +276,10 @@ async fn dispatch(
             accounts::delete(ctx, id)?;
             deleted(state).await
         }
+        EndAccountSessions { id } => {
+            accounts::end_sessions(ctx, id)?;
+            deleted(state).await
+        }
         CreateToken => {
             let new: tokens::NewAdminToken = body::json(req).await?;
             let (record, value) = tokens::create(ctx, &new.label)?;

@@ -7,11 +7,12 @@ use crate::http::respond::{self, Body};
 use crate::oauth::OAuthError;
 use crate::oauth::authorize::{self, Outcome};
 use crate::oauth::login::{self, LoginOutcome};
+use crate::oauth::logout::{self, LogoutOutcome};
 use crate::oauth::request::Params;
 use crate::session;
 use crate::state::State;
 use crate::types::ErrorKind;
-use crate::ui::ErrorView;
+use crate::ui::MessageView;
 use hyper::body::Incoming;
 use hyper::header::COOKIE;
 use hyper::{Method, Request, Response, StatusCode};
@@ -36,11 +37,23 @@ fn error_page(
     message: &str,
     log: &RequestLog,
 ) -> Response<Body> {
-    let view = ErrorView {
+    page(state, "error.html", status, title, message, log)
+}
+
+/// A page with a title and a message.
+fn page(
+    state: &State,
+    template: &'static str,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    log: &RequestLog,
+) -> Response<Body> {
+    let view = MessageView {
         title: title.to_owned(),
         message: message.to_owned(),
     };
-    match state.ui.render("error.html", &view) {
+    match state.ui.render(template, &view) {
         Ok(html) => respond::html(status, html),
         Err(e) => {
             tracing::error!("{e} req={}", log.id());
@@ -212,6 +225,71 @@ pub async fn login(
         }
         Err(e) => oauth_page(state, e, log),
     }
+}
+
+/// `GET`/`POST /t/{tenant}/logout`.
+pub async fn logout(
+    state: &State,
+    tenant: &str,
+    req: Request<Incoming>,
+    log: &RequestLog,
+) -> Response<Body> {
+    let session_cookie = cookie(&req, session::COOKIE);
+    let csrf = cookie(&req, session::CSRF_COOKIE);
+    let params = match params(req).await {
+        Ok(p) => p,
+        Err(m) => {
+            return error_page(
+                state,
+                StatusCode::BAD_REQUEST,
+                "Sign-out not accepted",
+                &m,
+                log,
+            );
+        }
+    };
+    let mut resp = match logout::handle(
+        state,
+        tenant,
+        &params,
+        session_cookie.as_deref(),
+        csrf.as_deref(),
+    ) {
+        Ok(LogoutOutcome::Redirect(location)) => respond::see_other(&location),
+        Ok(LogoutOutcome::SignedOut) => page(
+            state,
+            "info.html",
+            StatusCode::OK,
+            "You are signed out",
+            "You can close this window.",
+            log,
+        ),
+        Ok(LogoutOutcome::Confirm(view)) => {
+            return match state.ui.render("logout.html", &view) {
+                Ok(html) => {
+                    let mut resp = respond::html(StatusCode::OK, html);
+                    respond::set_cookie(&mut resp, session::CSRF_COOKIE, &view.csrf, "Strict", 600);
+                    resp
+                }
+                Err(e) => {
+                    tracing::error!("{e} req={}", log.id());
+                    respond::html(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+                }
+            };
+        }
+        Ok(LogoutOutcome::ErrorPage(m)) => {
+            return error_page(
+                state,
+                StatusCode::BAD_REQUEST,
+                "Sign-out not accepted",
+                &m,
+                log,
+            );
+        }
+        Err(e) => return oauth_page(state, e, log),
+    };
+    respond::set_cookie(&mut resp, session::COOKIE, "", "Lax", 0);
+    resp
 }
 
 /// `GET /static/style.css`.

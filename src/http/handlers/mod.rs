@@ -35,6 +35,7 @@ async fn route(state: &State, req: Request<Incoming>, log: &RequestLog) -> Respo
             browser::authorize(state, tenant, req, log).await
         }
         Resolved::Route(Route::Login { tenant }) => browser::login(state, tenant, req, log).await,
+        Resolved::Route(Route::Logout { tenant }) => browser::logout(state, tenant, req, log).await,
         Resolved::Route(Route::Stylesheet) => browser::stylesheet(),
         Resolved::Route(Route::Token { tenant }) => oauth_api::token(state, tenant, req, log).await,
         Resolved::Route(Route::Introspect { tenant }) => {

@@ -4,6 +4,8 @@
 mod client_credentials;
 mod code;
 mod issue;
+
+pub use issue::live_account;
 mod refresh;
 
 use super::discovery::tenant;

@@ -1,0 +1,142 @@
+//! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): ends the browser's SSO
+//! session, which revokes the refresh tokens tied to it. With a valid `id_token_hint`
+//! it happens at once; without one the user confirms with a CSRF-protected form. A
+//! `post_logout_redirect_uri` is honoured only when the client registered it exactly.
+
+use super::OAuthError;
+use super::discovery::tenant;
+use super::request::Params;
+use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::crypto::jose::Unverified;
+use crate::crypto::random;
+use crate::session;
+use crate::state::State;
+use crate::store::StoreError;
+use crate::store::tenants::Tenant;
+use crate::types::secret::constant_time_eq;
+use crate::ui::LogoutView;
+
+/// What the browser gets.
+pub enum LogoutOutcome {
+    /// Back to the client.
+    Redirect(String),
+    /// A "signed out" page.
+    SignedOut,
+    /// The confirmation form.
+    Confirm(LogoutView),
+    /// An error page; nothing was changed.
+    ErrorPage(String),
+}
+
+/// The audience and session of a hint this appliance signed for `tenant` (its expiry
+/// does not matter: a hint only identifies).
+fn hint_claims(state: &State, tenant: &Tenant, hint: &str) -> Option<(String, Option<String>)> {
+    let unverified = Unverified::parse(hint).ok()?;
+    let keys = state.keys();
+    let key = keys.verifier(unverified.header.kid.as_deref()?)?;
+    let claims: serde_json::Value = serde_json::from_slice(&unverified.verify(key).ok()?).ok()?;
+    if claims["iss"].as_str() != Some(state.issuer(&tenant.id).as_str()) {
+        return None;
+    }
+    let aud = claims["aud"]
+        .as_str()
+        .or_else(|| claims["aud"][0].as_str())?
+        .to_owned();
+    Some((aud, claims["sid"].as_str().map(str::to_owned)))
+}
+
+/// Answers `GET`/`POST /t/{tenant}/logout`.
+pub fn handle(
+    state: &State,
+    slug: &str,
+    params: &Params,
+    session_cookie: Option<&str>,
+    csrf_cookie: Option<&str>,
+) -> Result<LogoutOutcome, OAuthError> {
+    let tenant = tenant(state, slug)?;
+    let hint =
+        match params.get("id_token_hint") {
+            Some(h) => match hint_claims(state, &tenant, h) {
+                Some(c) => Some(c),
+                None => return Ok(LogoutOutcome::ErrorPage(
+                    "The logout request carries an ID token this sign-in service did not issue."
+                        .into(),
+                )),
+            },
+            None => None,
+        };
+    let client_id = match (hint.as_ref().map(|h| h.0.as_str()), params.get("client_id")) {
+        (Some(a), Some(b)) if a != b => {
+            return Ok(LogoutOutcome::ErrorPage(
+                "client_id does not match the ID token.".into(),
+            ));
+        }
+        (Some(a), _) | (None, Some(a)) => Some(a.to_owned()),
+        (None, None) => None,
+    };
+    let redirect = params.get("post_logout_redirect_uri");
+    if let Some(uri) = redirect {
+        let registered = match &client_id {
+            Some(id) => state
+                .store
+                .client(tenant.uid, id)?
+                .is_some_and(|c| c.post_logout_redirect_uris.iter().any(|u| u == uri)),
+            None => false,
+        };
+        if !registered {
+            return Ok(LogoutOutcome::ErrorPage(
+                "The application asked to return to an address it has not registered for logout."
+                    .into(),
+            ));
+        }
+    }
+    let confirmed = match (params.get("csrf"), csrf_cookie) {
+        (Some(f), Some(c)) => constant_time_eq(f.as_bytes(), c.as_bytes()),
+        _ => false,
+    };
+    if hint.is_none() && !confirmed {
+        return Ok(LogoutOutcome::Confirm(LogoutView {
+            tenant_name: tenant.display_name.clone(),
+            action: format!("/t/{}/logout", tenant.id),
+            csrf: random::secret_token()?,
+            client_id: client_id.unwrap_or_default(),
+            post_logout_redirect_uri: redirect.unwrap_or("").to_owned(),
+            state: params.get("state").unwrap_or("").to_owned(),
+        }));
+    }
+    end_browser_session(state, &tenant, session_cookie)?;
+    Ok(match redirect {
+        Some(uri) => {
+            let mut url = url::Url::parse(uri)
+                .map_err(|_| OAuthError::Internal("a registered URI does not parse"))?;
+            if let Some(s) = params.get("state") {
+                url.query_pairs_mut().append_pair("state", s);
+            }
+            LogoutOutcome::Redirect(url.to_string())
+        }
+        None => LogoutOutcome::SignedOut,
+    })
+}
+
+fn end_browser_session(
+    state: &State,
+    tenant: &Tenant,
+    cookie: Option<&str>,
+) -> Result<(), OAuthError> {
+    let now = state.clock.now();
+    let Some(s) = session::from_cookie(&state.store, cookie, now)? else {
+        return Ok(());
+    };
+    let event = AuditEvent::new(
+        now,
+        AuditKind::Logout,
+        &Actor::Account(s.account_id.clone()),
+    )
+    .tenant(tenant.id.as_str())
+    .account(&s.account_id);
+    state.store.transaction(|tx| {
+        tx.end_session::<StoreError>(&s.id)?;
+        tx.audit(&event)
+    })?;
+    Ok(())
+}
