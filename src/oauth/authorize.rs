@@ -4,8 +4,12 @@
 
 use super::discovery::tenant;
 use super::request::Params;
+use super::token::issue::{self, UserGrant};
+use super::token::live_account;
+use super::tokens::ACCESS_TOKEN_TYP;
 use super::{OAuthError, scopes};
 use crate::clock::UnixTime;
+use crate::crypto::jose::Unverified;
 use crate::crypto::{hash, random};
 use crate::session;
 use crate::state::State;
@@ -55,6 +59,7 @@ struct Request {
     code_challenge: Option<String>,
     prompt: Prompt,
     login_hint: Option<String>,
+    max_age: Option<u64>,
     fragment: bool,
     issuer: String,
 }
@@ -162,6 +167,7 @@ fn parse(state: &State, tenant: &Tenant, params: &Params) -> Result<Request, Rej
         code_challenge: params.get("code_challenge").map(str::to_owned),
         prompt: Prompt::Default,
         login_hint: params.get("login_hint").map(str::to_owned),
+        max_age: None,
         fragment: match params.get("response_mode") {
             Some("fragment") => true,
             Some("query") => false,
@@ -197,13 +203,42 @@ fn parse(state: &State, tenant: &Tenant, params: &Params) -> Result<Request, Rej
             &format!("this client is not registered for response_type `{rt}`"),
         ));
     }
-    if req.response_type != ResponseType::Code {
+    let implicit = req.response_type != ResponseType::Code;
+    if implicit && params.get("response_mode") == Some("query") {
         return Err(bad(
             &req,
-            "unsupported_response_type",
-            "only the code flow is served so far",
+            "invalid_request",
+            "tokens are never returned in the query; use response_mode=fragment",
         ));
     }
+    let wants_id_token = matches!(
+        req.response_type,
+        ResponseType::IdToken | ResponseType::IdTokenToken
+    );
+    if wants_id_token && req.nonce.is_none() {
+        return Err(bad(
+            &req,
+            "invalid_request",
+            "nonce is required for the implicit flow",
+        ));
+    }
+    if wants_id_token && !req.scopes.iter().any(|s| s == "openid") {
+        return Err(bad(
+            &req,
+            "invalid_scope",
+            "an ID token needs the openid scope",
+        ));
+    }
+    req.max_age = match params.get("max_age") {
+        Some(m) => Some(m.parse::<u64>().map_err(|_| {
+            bad(
+                &req,
+                "invalid_request",
+                "max_age must be a number of seconds",
+            )
+        })?),
+        None => None,
+    };
     check_pkce(&req, params).map_err(|d| bad(&req, "invalid_request", d))?;
     req.prompt = parse_prompt(params.get("prompt")).map_err(|d| bad(&req, "invalid_request", d))?;
     Ok(req)
@@ -218,7 +253,10 @@ fn check_pkce(req: &Request, params: &Params) -> Result<(), &'static str> {
         (Some(_), Some(_)) => return Err("code_challenge_method must be S256"),
         (Some(_), None) => return Err("code_challenge_method is required and must be S256"),
         (None, Some(_)) => return Err("code_challenge_method without code_challenge"),
-        (None, None) if req.client.auth_method == AuthMethod::None => {
+        (None, None)
+            if req.client.auth_method == AuthMethod::None
+                && req.response_type == ResponseType::Code =>
+        {
             return Err("a public client must use PKCE (code_challenge with S256)");
         }
         (None, None) => {}
@@ -269,6 +307,89 @@ fn admitted(state: &State, tenant: &Tenant, account_id: &str) -> Result<bool, St
     Ok(enabled && state.store.membership(tenant.uid, account_id)?.is_some())
 }
 
+/// How the request will be answered.
+enum Decision {
+    /// Answer at once for this session.
+    Answer(SsoSession),
+    /// Ask the user to sign in (or `login_required` under `prompt=none`).
+    Login,
+    /// Refuse, back to the client.
+    Refuse(&'static str, &'static str),
+}
+
+/// The subject and session of an `id_token_hint`: an ID token this appliance signed for
+/// any of its tenants, expired or not, while its key is still published.
+fn hint(state: &State, token: &str) -> Option<(String, Option<String>)> {
+    let unverified = Unverified::parse(token).ok()?;
+    if unverified
+        .header
+        .typ
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case(ACCESS_TOKEN_TYP))
+    {
+        return None;
+    }
+    let keys = state.keys();
+    let key = keys.verifier(unverified.header.kid.as_deref()?)?;
+    let claims: serde_json::Value = serde_json::from_slice(&unverified.verify(key).ok()?).ok()?;
+    let ours = format!("{}/t/", state.config.public_url);
+    if !claims["iss"].as_str().is_some_and(|i| i.starts_with(&ours)) {
+        return None;
+    }
+    Some((
+        claims["sub"].as_str()?.to_owned(),
+        claims["sid"].as_str().map(str::to_owned),
+    ))
+}
+
+/// Picks the session to answer with (SPEC "id_token_hint", OIDC Core §3.1.2.1).
+fn decide(
+    state: &State,
+    tenant: &Tenant,
+    req: &Request,
+    browser: Option<SsoSession>,
+    hinted: Option<(String, Option<String>)>,
+    now: UnixTime,
+) -> Result<Decision, OAuthError> {
+    let session = match hinted {
+        Some((sub, sid)) => {
+            if browser.as_ref().is_some_and(|b| b.account_id != sub) {
+                return Ok(Decision::Login);
+            }
+            let named = match sid {
+                Some(sid) => state
+                    .store
+                    .session(&sid)?
+                    .filter(|s| s.account_id == sub && s.expires_at > now),
+                None => None,
+            };
+            match named.or(browser) {
+                Some(s) if !admitted(state, tenant, &s.account_id)? => {
+                    return Ok(Decision::Refuse(
+                        "access_denied",
+                        "the user is not a member of this tenant",
+                    ));
+                }
+                other => other,
+            }
+        }
+        None => match browser {
+            Some(s) if admitted(state, tenant, &s.account_id)? => Some(s),
+            _ => None,
+        },
+    };
+    // OIDC Core §3.1.2.1: re-authenticate when more than max_age seconds have passed;
+    // max_age=0 always asks, like prompt=login.
+    let fresh_enough = |s: &SsoSession| {
+        req.max_age
+            .is_none_or(|m| m > 0 && now.saturating_sub(s.auth_time) <= m)
+    };
+    Ok(match session {
+        Some(s) if req.prompt != Prompt::Login && fresh_enough(&s) => Decision::Answer(s),
+        _ => Decision::Login,
+    })
+}
+
 /// Answers `GET`/`POST /t/{tenant}/authorize`.
 pub fn handle(
     state: &State,
@@ -283,19 +404,31 @@ pub fn handle(
         Err(Rejected::Redirect(l)) => return Ok(Outcome::Redirect(l)),
     };
     let now = state.clock.now();
-    let session = session::from_cookie(&state.store, session_cookie, now)?;
-    let usable = match session {
-        Some(s) if admitted(state, &tenant, &s.account_id)? => Some(s),
-        _ => None,
+    let hinted = match params.get("id_token_hint") {
+        Some(h) => match hint(state, h) {
+            Some(found) => Some(found),
+            None => {
+                return Ok(Outcome::Redirect(req.error(
+                    "invalid_request",
+                    "id_token_hint is not an ID token this service issued",
+                )));
+            }
+        },
+        None => None,
     };
-    match (usable, req.prompt) {
-        (Some(s), Prompt::Default | Prompt::None) => {
-            Ok(Outcome::Redirect(answer(state, &tenant, &req, &s, now)?))
+    let browser = session::from_cookie(&state.store, session_cookie, now)?;
+    match (
+        decide(state, &tenant, &req, browser, hinted, now)?,
+        req.prompt,
+    ) {
+        (Decision::Answer(s), _) => Ok(Outcome::Redirect(answer(state, &tenant, &req, &s, now)?)),
+        (Decision::Refuse(code, description), _) => {
+            Ok(Outcome::Redirect(req.error(code, description)))
         }
-        (_, Prompt::None) => Ok(Outcome::Redirect(
-            req.error("login_required", "the user is not signed in"),
+        (Decision::Login, Prompt::None) => Ok(Outcome::Redirect(
+            req.error("login_required", "the user must sign in"),
         )),
-        _ => {
+        (Decision::Login, _) => {
             let pending = PendingAuthorization {
                 id: random::uuid()?,
                 tenant_uid: tenant.uid,
@@ -334,8 +467,8 @@ pub fn resume(
     }
 }
 
-/// The successful answer: a single-use code bound to client, redirect URI, PKCE
-/// challenge, nonce and session.
+/// The successful answer, by response type: a code (bound to client, redirect URI,
+/// PKCE challenge, nonce and session), or tokens in the fragment (implicit).
 fn answer(
     state: &State,
     tenant: &Tenant,
@@ -347,6 +480,62 @@ fn answer(
         .store
         .membership(tenant.uid, &session.account_id)?
         .ok_or(OAuthError::Internal("member vanished during authorization"))?;
+    let scopes = scopes::for_member(&req.scopes, &req.client, &membership);
+    if req.response_type == ResponseType::Code {
+        return issue_code(state, tenant, req, session, scopes, now);
+    }
+    let account = live_account(state, tenant, &session.account_id)?.ok_or(OAuthError::Internal(
+        "account vanished during authorization",
+    ))?;
+    let grant = UserGrant {
+        tenant,
+        client: &req.client,
+        account: &account,
+        scopes: &scopes,
+        sid: Some(&session.id),
+        auth_time: Some(session.auth_time),
+        nonce: req.nonce.as_deref(),
+    };
+    let access = match req.response_type {
+        ResponseType::Token | ResponseType::IdTokenToken => {
+            Some(issue::access_token(state, &grant, now)?)
+        }
+        _ => None,
+    };
+    let id = match req.response_type {
+        ResponseType::IdToken | ResponseType::IdTokenToken => Some(issue::id_token(
+            state,
+            &grant,
+            now,
+            access.as_ref().map(|a| a.0.as_str()),
+        )?),
+        _ => None,
+    };
+    let expires = tenant.access_token_ttl_secs.to_string();
+    let scope = scopes.join(" ");
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    if let Some((token, _)) = &access {
+        pairs.extend([
+            ("access_token", token.as_str()),
+            ("token_type", "Bearer"),
+            ("expires_in", expires.as_str()),
+            ("scope", scope.as_str()),
+        ]);
+    }
+    if let Some(id) = &id {
+        pairs.push(("id_token", id));
+    }
+    Ok(req.redirect(&pairs))
+}
+
+fn issue_code(
+    state: &State,
+    tenant: &Tenant,
+    req: &Request,
+    session: &SsoSession,
+    scopes: Vec<String>,
+    now: UnixTime,
+) -> Result<String, OAuthError> {
     let code = random::secret_token()?;
     let record = AuthCode {
         hash: hash::sha256(code.as_bytes()),
@@ -354,7 +543,7 @@ fn answer(
         client_id: req.client.client_id.clone(),
         redirect_uri: req.redirect_uri.clone(),
         account_id: session.account_id.clone(),
-        scopes: scopes::for_member(&req.scopes, &req.client, &membership),
+        scopes,
         nonce: req.nonce.clone(),
         code_challenge: req.code_challenge.clone(),
         sid: session.id.clone(),

@@ -13,6 +13,7 @@ mod management_validation;
 mod oauth_machine;
 mod offline;
 mod oidc_code;
+mod oidc_more;
 mod sessions;
 mod shutdown;
 mod support;

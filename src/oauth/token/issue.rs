@@ -39,15 +39,13 @@ pub struct Minted {
     pub exp: UnixTime,
 }
 
-/// Mints the tokens of `grant`; `refresh_token` is included as given.
-pub fn mint(
+/// Signs an access token for `grant`; returns it with its claims.
+pub fn access_token(
     state: &State,
     grant: &UserGrant<'_>,
-    refresh_token: Option<String>,
     now: UnixTime,
-) -> Result<Minted, OAuthError> {
+) -> Result<(String, AccessClaims), OAuthError> {
     let issuer = state.issuer(&grant.tenant.id);
-    let keys = state.keys();
     let mut claims = AccessClaims::new(
         &issuer,
         grant.tenant,
@@ -58,37 +56,57 @@ pub fn mint(
     )?;
     claims.sid = grant.sid.map(str::to_owned);
     claims.auth_time = grant.auth_time;
-    let access_token = sign_access(&keys, grant.tenant, &claims)?;
-    let id_token = if grant.scopes.iter().any(|s| s == "openid") {
-        let scopes: Vec<&str> = grant.scopes.iter().map(String::as_str).collect();
-        let mut user = UserInfo::of(grant.account, &scopes);
-        user.sub = String::new();
-        let id = IdClaims {
-            iss: issuer.clone(),
-            sub: grant.account.id.clone(),
-            aud: grant.client.client_id.clone(),
-            azp: grant.client.client_id.clone(),
-            exp: now + grant.tenant.id_token_ttl_secs,
-            iat: now,
-            auth_time: grant.auth_time,
-            nonce: grant.nonce.map(str::to_owned),
-            sid: grant.sid.map(str::to_owned),
-            at_hash: Some(half_hash(grant.client.id_token_alg, &access_token)),
-            c_hash: None,
-            user,
-        };
-        Some(sign_id(&keys, grant.client.id_token_alg, &id)?)
-    } else {
-        None
+    Ok((sign_access(&state.keys(), grant.tenant, &claims)?, claims))
+}
+
+/// Signs an ID token for `grant` with the client's algorithm; `at_hash` binds it to
+/// `access_token` when one is issued with it.
+pub fn id_token(
+    state: &State,
+    grant: &UserGrant<'_>,
+    now: UnixTime,
+    access_token: Option<&str>,
+) -> Result<String, OAuthError> {
+    let scopes: Vec<&str> = grant.scopes.iter().map(String::as_str).collect();
+    let mut user = UserInfo::of(grant.account, &scopes);
+    user.sub = String::new();
+    let claims = IdClaims {
+        iss: state.issuer(&grant.tenant.id),
+        sub: grant.account.id.clone(),
+        aud: grant.client.client_id.clone(),
+        azp: grant.client.client_id.clone(),
+        exp: now + grant.tenant.id_token_ttl_secs,
+        iat: now,
+        auth_time: grant.auth_time,
+        nonce: grant.nonce.map(str::to_owned),
+        sid: grant.sid.map(str::to_owned),
+        at_hash: access_token.map(|t| half_hash(grant.client.id_token_alg, t)),
+        c_hash: None,
+        user,
+    };
+    sign_id(&state.keys(), grant.client.id_token_alg, &claims)
+}
+
+/// Mints the tokens of `grant` for the token endpoint; `refresh_token` is included as given.
+pub fn mint(
+    state: &State,
+    grant: &UserGrant<'_>,
+    refresh_token: Option<String>,
+    now: UnixTime,
+) -> Result<Minted, OAuthError> {
+    let (access, claims) = access_token(state, grant, now)?;
+    let id = match grant.scopes.iter().any(|s| s == "openid") {
+        true => Some(id_token(state, grant, now, Some(&access))?),
+        false => None,
     };
     Ok(Minted {
         response: TokenResponse {
-            access_token,
+            access_token: access,
             token_type: "Bearer",
             expires_in: grant.tenant.access_token_ttl_secs,
             scope: claims.scope.clone(),
             refresh_token,
-            id_token,
+            id_token: id,
         },
         jti: claims.jti,
         exp: claims.exp,

@@ -3,7 +3,7 @@
 
 mod client_credentials;
 mod code;
-mod issue;
+pub mod issue;
 
 pub use issue::live_account;
 mod refresh;
