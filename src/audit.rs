@@ -99,6 +99,9 @@ pub enum AuditKind {
     /// A user signed in.
     #[serde(rename = "login")]
     Login,
+    /// A key (an address, a username, a client) was blocked for repeated failures.
+    #[serde(rename = "rate_limited")]
+    RateLimited,
     /// A user signed out.
     #[serde(rename = "logout")]
     Logout,

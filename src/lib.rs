@@ -10,6 +10,7 @@ pub mod config;
 pub mod crypto;
 pub mod datadir;
 pub mod http;
+pub mod limiter;
 pub mod oauth;
 pub mod offline;
 pub mod session;

@@ -19,6 +19,8 @@ pub struct State {
     pub master: MasterKey,
     /// The page templates.
     pub ui: crate::ui::Ui,
+    /// Failure counters for sign-in and the token endpoint.
+    pub limiter: crate::limiter::Limiter,
     /// An argon2id hash of a random password, verified for unknown usernames so that a
     /// failed sign-in takes as long whether or not the user exists.
     pub dummy_password_hash: String,
@@ -42,6 +44,7 @@ impl State {
             clock,
             master,
             ui,
+            limiter: crate::limiter::Limiter::default(),
             dummy_password_hash,
             keys: RwLock::new(Arc::new(keys)),
         }

@@ -172,3 +172,9 @@ pub fn stylesheet(css: &'static str) -> Response<Body> {
     );
     resp
 }
+
+/// Adds `Retry-After` (RFC 9110 §10.2.3) in seconds.
+pub fn retry_after(resp: &mut Response<Body>, secs: u64) {
+    resp.headers_mut()
+        .insert(hyper::header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+}

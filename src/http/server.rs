@@ -54,10 +54,10 @@ pub async fn run(
         tokio::spawn(async move {
             let _permit = permit;
             match tls {
-                None => serve(TokioIo::new(stream), state, &builder, watcher).await,
+                None => serve(TokioIo::new(stream), peer, state, &builder, watcher).await,
                 Some(acceptor) => {
                     match tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream)).await {
-                        Ok(Ok(s)) => serve(TokioIo::new(s), state, &builder, watcher).await,
+                        Ok(Ok(s)) => serve(TokioIo::new(s), peer, state, &builder, watcher).await,
                         Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
                         Err(_) => tracing::debug!("TLS handshake with {peer} timed out"),
                     }
@@ -90,6 +90,7 @@ fn http_builder() -> auto::Builder<TokioExecutor> {
 
 async fn serve<I>(
     io: TokioIo<I>,
+    peer: std::net::SocketAddr,
     state: Arc<State>,
     builder: &auto::Builder<TokioExecutor>,
     watcher: hyper_util::server::graceful::Watcher,
@@ -98,7 +99,7 @@ async fn serve<I>(
 {
     let service = service_fn(move |req| {
         let state = Arc::clone(&state);
-        async move { Ok::<_, Infallible>(handlers::handle(&state, req).await) }
+        async move { Ok::<_, Infallible>(handlers::handle(&state, req, peer.ip()).await) }
     });
     let conn = builder.serve_connection(io, service).into_owned();
     if let Err(e) = watcher.watch(conn).await {

@@ -21,7 +21,7 @@ struct ProviderMetadata<'a> {
     introspection_endpoint: String,
     revocation_endpoint: String,
     response_types_supported: [&'static str; 4],
-    response_modes_supported: [&'static str; 3],
+    response_modes_supported: [&'static str; 2],
     grant_types_supported: [&'static str; 5],
     subject_types_supported: [&'static str; 1],
     id_token_signing_alg_values_supported: [&'static str; 3],
@@ -31,7 +31,7 @@ struct ProviderMetadata<'a> {
     code_challenge_methods_supported: [&'static str; 1],
     scopes_supported: [&'static str; 4],
     claims_supported: [&'static str; 13],
-    prompt_values_supported: [&'static str; 3],
+    prompt_values_supported: [&'static str; 2],
 }
 
 /// Resolves a path's tenant slug; an invalid slug is an unknown tenant.
@@ -56,7 +56,7 @@ pub fn document(state: &State, slug: &str) -> Result<Vec<u8>, OAuthError> {
         revocation_endpoint: at("revoke"),
         issuer: &issuer,
         response_types_supported: ["code", "id_token", "id_token token", "token"],
-        response_modes_supported: ["query", "fragment", "form_post"],
+        response_modes_supported: ["query", "fragment"],
         grant_types_supported: [
             "authorization_code",
             "refresh_token",
@@ -97,7 +97,7 @@ pub fn document(state: &State, slug: &str) -> Result<Vec<u8>, OAuthError> {
             "email",
             "email_verified",
         ],
-        prompt_values_supported: ["none", "login", "consent"],
+        prompt_values_supported: ["none", "login"],
     };
     serde_json::to_vec(&doc)
         .map_err(|_| OAuthError::Internal("discovery document not serialisable"))

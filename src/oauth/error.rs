@@ -58,6 +58,9 @@ pub enum OAuthError {
         /// A human-readable description, never a secret.
         description: String,
     },
+    /// Too many failed attempts: retry after this many seconds.
+    #[error("too many failed attempts; retry in {0} s")]
+    TooMany(u64),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -85,6 +88,7 @@ impl OAuthError {
                 ErrorCode::TemporarilyUnavailable => ErrorKind::UpstreamBusy,
                 _ => ErrorKind::BadRequest,
             },
+            OAuthError::TooMany(_) => ErrorKind::TooMany,
             OAuthError::Store(e) => e.kind(),
             OAuthError::Internal(_) => ErrorKind::Internal,
         }
@@ -95,6 +99,7 @@ impl OAuthError {
         match self {
             OAuthError::Protocol { code, .. } => code.as_str(),
             OAuthError::UnknownTenant(_) => "invalid_request",
+            OAuthError::TooMany(_) => "slow_down",
             OAuthError::Store(_) | OAuthError::Internal(_) => "server_error",
         }
     }
@@ -102,7 +107,7 @@ impl OAuthError {
     /// What the caller may be told.
     pub fn public_message(&self) -> String {
         match self {
-            OAuthError::UnknownTenant(_) => self.to_string(),
+            OAuthError::UnknownTenant(_) | OAuthError::TooMany(_) => self.to_string(),
             OAuthError::Protocol { description, .. } => description.clone(),
             OAuthError::Store(_) | OAuthError::Internal(_) => "internal error".into(),
         }

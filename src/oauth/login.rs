@@ -8,6 +8,7 @@ use super::discovery::tenant;
 use super::request::Params;
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::{password, random};
+use crate::limiter::{Blocked, address_key};
 use crate::session;
 use crate::state::State;
 use crate::store::StoreError;
@@ -16,6 +17,7 @@ use crate::store::tenants::Tenant;
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
 use crate::ui::LoginView;
+use std::net::IpAddr;
 
 /// The one failure message: it does not say whether the username exists.
 pub const FAILED: &str = "The username or password is not correct.";
@@ -34,6 +36,8 @@ pub enum LoginOutcome {
     },
     /// An error page (400).
     ErrorPage(String),
+    /// Too many failures for this username: retry after this many seconds (429).
+    TooMany(u64),
     /// Signed in: set the session cookie and go on.
     Done {
         /// The session cookie's value.
@@ -85,12 +89,43 @@ pub fn show(state: &State, slug: &str, query: &Params) -> Result<LoginOutcome, O
     })
 }
 
+/// Refuses a client address that failed too often; run before the form is even read.
+pub fn admit_address(state: &State, peer: IpAddr) -> Result<(), Blocked> {
+    state.limiter.check(&address_key(peer), state.clock.now())
+}
+
+fn username_key(username: &str) -> String {
+    format!("user:{}", username.to_lowercase())
+}
+
+/// Counts a failed sign-in against the address and the username; audits a new block.
+fn count_failure(
+    state: &State,
+    tenant: &Tenant,
+    peer: IpAddr,
+    username: &str,
+    now: u64,
+) -> Result<(), OAuthError> {
+    for key in [address_key(peer), username_key(username)] {
+        if state.limiter.failure(&key, now).is_some() {
+            let event = AuditEvent::new(now, AuditKind::RateLimited, &Actor::System)
+                .tenant(tenant.id.as_str())
+                .target(&key);
+            state
+                .store
+                .transaction(|tx| tx.audit::<StoreError>(&event))?;
+        }
+    }
+    Ok(())
+}
+
 /// `POST /t/{tenant}/login`.
 pub async fn submit(
     state: &State,
     slug: &str,
     form: &Params,
     csrf_cookie: Option<&str>,
+    peer: IpAddr,
 ) -> Result<LoginOutcome, OAuthError> {
     let tenant = tenant(state, slug)?;
     let csrf_ok = match (form.get("csrf"), csrf_cookie) {
@@ -106,6 +141,9 @@ pub async fn submit(
     let username = form.get("username").unwrap_or("").trim().to_owned();
     let password = Secret::new(form.get("password").unwrap_or(""));
     let now = state.clock.now();
+    if let Err(blocked) = state.limiter.check(&username_key(&username), now) {
+        return Ok(LoginOutcome::TooMany(blocked.retry_after));
+    }
     let Some(account_id) = check_password(state, &tenant, &username, password).await? else {
         let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System)
             .tenant(tenant.id.as_str())
@@ -113,11 +151,13 @@ pub async fn submit(
         state
             .store
             .transaction(|tx| tx.audit::<StoreError>(&event))?;
+        count_failure(state, &tenant, peer, &username, now)?;
         return Ok(LoginOutcome::Form {
             view: view(&tenant, &p.id, &username, Some(FAILED))?,
             failed: true,
         });
     };
+    state.limiter.success(&username_key(&username));
     let (session, cookie) = session::new(&account_id, now)?;
     let event = AuditEvent::new(now, AuditKind::Login, &Actor::Account(account_id.clone()))
         .tenant(tenant.id.as_str())

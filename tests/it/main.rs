@@ -8,6 +8,7 @@
 mod admin_tokens;
 mod config_errors;
 mod foundation;
+mod limits;
 mod management;
 mod management_validation;
 mod oauth_machine;

@@ -16,6 +16,7 @@ use crate::ui::MessageView;
 use hyper::body::Incoming;
 use hyper::header::COOKIE;
 use hyper::{Method, Request, Response, StatusCode};
+use std::net::IpAddr;
 
 /// The value of cookie `name`, if the request carries it.
 fn cookie(req: &Request<Incoming>, name: &str) -> Option<String> {
@@ -170,15 +171,34 @@ fn login_form(
     }
 }
 
-/// `GET`/`POST /t/{tenant}/login`.
+/// A 429 page with `Retry-After`.
+fn too_many(state: &State, retry_after: u64, log: &RequestLog) -> Response<Body> {
+    let message = format!("Too many failed sign-ins. Try again in {retry_after} seconds.");
+    let mut resp = error_page(
+        state,
+        StatusCode::TOO_MANY_REQUESTS,
+        "Please wait",
+        &message,
+        log,
+    );
+    respond::retry_after(&mut resp, retry_after);
+    resp
+}
+
+/// `GET`/`POST /t/{tenant}/login`. A POST from an address that failed too often is
+/// refused before its form is read.
 pub async fn login(
     state: &State,
     tenant: &str,
     req: Request<Incoming>,
+    peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
     let csrf = cookie(&req, session::CSRF_COOKIE);
     let is_post = req.method() == Method::POST;
+    if is_post && let Err(blocked) = login::admit_address(state, peer) {
+        return too_many(state, blocked.retry_after, log);
+    }
     let params = match params(req).await {
         Ok(p) => p,
         Err(m) => {
@@ -192,7 +212,7 @@ pub async fn login(
         }
     };
     let result = if is_post {
-        login::submit(state, tenant, &params, csrf.as_deref()).await
+        login::submit(state, tenant, &params, csrf.as_deref(), peer).await
     } else {
         login::show(state, tenant, &params)
     };
@@ -212,6 +232,7 @@ pub async fn login(
             &m,
             log,
         ),
+        Ok(LoginOutcome::TooMany(retry_after)) => too_many(state, retry_after, log),
         Ok(LoginOutcome::Done { cookie, outcome: o }) => {
             let mut resp = outcome(state, tenant, o, log);
             respond::set_cookie(

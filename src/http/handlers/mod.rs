@@ -14,16 +14,22 @@ use crate::types::ErrorKind;
 use hyper::body::Incoming;
 use hyper::header::{ALLOW, HeaderValue};
 use hyper::{Request, Response};
+use std::net::IpAddr;
 
 /// Answers one request.
-pub async fn handle(state: &State, req: Request<Incoming>) -> Response<Body> {
+pub async fn handle(state: &State, req: Request<Incoming>, peer: IpAddr) -> Response<Body> {
     let log = RequestLog::start(req.method(), req.uri().path());
-    let resp = route(state, req, &log).await;
+    let resp = route(state, req, peer, &log).await;
     log.finish(resp.status());
     resp
 }
 
-async fn route(state: &State, req: Request<Incoming>, log: &RequestLog) -> Response<Body> {
+async fn route(
+    state: &State,
+    req: Request<Incoming>,
+    peer: IpAddr,
+    log: &RequestLog,
+) -> Response<Body> {
     let path = req.uri().path().to_owned();
     match router::resolve(req.method(), &path) {
         Resolved::Route(Route::Admin(r)) => admin_api::handle(state, r, req, log).await,
@@ -34,10 +40,14 @@ async fn route(state: &State, req: Request<Incoming>, log: &RequestLog) -> Respo
         Resolved::Route(Route::Authorize { tenant }) => {
             browser::authorize(state, tenant, req, log).await
         }
-        Resolved::Route(Route::Login { tenant }) => browser::login(state, tenant, req, log).await,
+        Resolved::Route(Route::Login { tenant }) => {
+            browser::login(state, tenant, req, peer, log).await
+        }
         Resolved::Route(Route::Logout { tenant }) => browser::logout(state, tenant, req, log).await,
         Resolved::Route(Route::Stylesheet) => browser::stylesheet(),
-        Resolved::Route(Route::Token { tenant }) => oauth_api::token(state, tenant, req, log).await,
+        Resolved::Route(Route::Token { tenant }) => {
+            oauth_api::token(state, tenant, req, peer, log).await
+        }
         Resolved::Route(Route::Introspect { tenant }) => {
             oauth_api::introspect(state, tenant, req, log).await
         }

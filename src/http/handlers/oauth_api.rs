@@ -10,6 +10,7 @@ use crate::types::ErrorKind;
 use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use hyper::{Request, Response, StatusCode};
+use std::net::IpAddr;
 
 /// Renders an OAuth error; `invalid_client` gets a Basic challenge (RFC 6749 §5.2).
 fn fail(e: OAuthError, log: &RequestLog) -> Response<Body> {
@@ -17,6 +18,9 @@ fn fail(e: OAuthError, log: &RequestLog) -> Response<Body> {
         tracing::error!("{e} req={}", log.id());
     }
     let mut resp = respond::oauth_error(e.kind(), e.code(), &e.public_message());
+    if let OAuthError::TooMany(retry_after) = e {
+        respond::retry_after(&mut resp, retry_after);
+    }
     if e.code() == "invalid_client" {
         resp.headers_mut().insert(
             WWW_AUTHENTICATE,
@@ -47,6 +51,7 @@ pub async fn token(
     state: &State,
     tenant: &str,
     req: Request<Incoming>,
+    peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
     let auth = authorization(&req);
@@ -54,7 +59,7 @@ pub async fn token(
         Ok(b) => b,
         Err(e) => return body_fail(e),
     };
-    match oauth::token::handle(state, tenant, auth.as_deref(), &bytes) {
+    match oauth::token::handle(state, tenant, auth.as_deref(), &bytes, peer) {
         Ok(t) => respond::json(StatusCode::OK, &t),
         Err(e) => fail(e, log),
     }

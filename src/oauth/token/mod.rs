@@ -11,9 +11,13 @@ mod refresh;
 use super::discovery::tenant;
 use super::request::Params;
 use super::{ErrorCode, OAuthError, client_auth};
+use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::limiter::address_key;
 use crate::state::State;
+use crate::store::tenants::Tenant;
 use crate::types::GrantType;
 use serde::Serialize;
+use std::net::IpAddr;
 
 /// A successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
 #[derive(Debug, Serialize)]
@@ -34,18 +38,57 @@ pub struct TokenResponse {
     pub id_token: Option<String>,
 }
 
-/// Answers `POST /t/{tenant}/token`.
+/// Answers `POST /t/{tenant}/token`. Failed client authentication and invalid grants
+/// count against the client address and the client id (429 after a few).
 pub fn handle(
     state: &State,
     slug: &str,
     authorization: Option<&str>,
     body: &[u8],
+    peer: IpAddr,
 ) -> Result<TokenResponse, OAuthError> {
     let tenant = tenant(state, slug)?;
+    let now = state.clock.now();
+    let address = address_key(peer);
+    state
+        .limiter
+        .check(&address, now)
+        .map_err(|b| OAuthError::TooMany(b.retry_after))?;
     let params = Params::parse(body)?;
-    let grant_name = params.require("grant_type")?;
     let presented = client_auth::presented(authorization, &params)?;
-    let client = client_auth::authenticate(&state.store, &tenant, &presented)?;
+    let client_key = format!("client:{}:{}", tenant.uid, presented.client_id);
+    state
+        .limiter
+        .check(&client_key, now)
+        .map_err(|b| OAuthError::TooMany(b.retry_after))?;
+    let result = grant(state, &tenant, &params, &presented);
+    if result
+        .as_ref()
+        .is_err_and(|e| matches!(e.code(), "invalid_client" | "invalid_grant"))
+    {
+        for key in [&address, &client_key] {
+            if state.limiter.failure(key, now).is_some() {
+                let event = AuditEvent::new(now, AuditKind::RateLimited, &Actor::System)
+                    .tenant(tenant.id.as_str())
+                    .target(key);
+                state
+                    .store
+                    .transaction(|tx| tx.audit::<crate::store::StoreError>(&event))?;
+            }
+        }
+    }
+    result
+}
+
+/// Client authentication, then the grant the client asked for, if it may use it.
+fn grant(
+    state: &State,
+    tenant: &Tenant,
+    params: &Params,
+    presented: &client_auth::Presented,
+) -> Result<TokenResponse, OAuthError> {
+    let grant_name = params.require("grant_type")?;
+    let client = client_auth::authenticate(&state.store, tenant, presented)?;
     let grant = GrantType::parse(grant_name)
         .filter(|g| *g != GrantType::Implicit)
         .ok_or_else(|| {
@@ -61,9 +104,9 @@ pub fn handle(
         ));
     }
     match grant {
-        GrantType::ClientCredentials => client_credentials::issue(state, &tenant, &client, &params),
-        GrantType::AuthorizationCode => code::redeem(state, &tenant, &client, &params),
-        GrantType::RefreshToken => refresh::rotate(state, &tenant, &client, &params),
+        GrantType::ClientCredentials => client_credentials::issue(state, tenant, &client, params),
+        GrantType::AuthorizationCode => code::redeem(state, tenant, &client, params),
+        GrantType::RefreshToken => refresh::rotate(state, tenant, &client, params),
         other => Err(OAuthError::new(
             ErrorCode::UnsupportedGrantType,
             format!("grant_type `{}` is not available yet", other.as_str()),

@@ -1,0 +1,137 @@
+//! Failure-based rate limiting with growing delays: after a few free failed attempts a
+//! key (a client address, a username, a client id) is blocked for a delay that doubles
+//! with each further failure, up to a cap. Callers answer 429 with `Retry-After`; no
+//! handler sleeps. Only failures count, so legitimate load is never throttled.
+
+use crate::clock::UnixTime;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Failures allowed before the first delay.
+const FREE_FAILURES: u32 = 5;
+/// The first delay, doubled per further failure.
+const BASE_DELAY_SECS: u64 = 1;
+/// The longest delay.
+const MAX_DELAY_SECS: u64 = 900;
+/// A key with no failure for this long is forgotten.
+const FORGET_AFTER_SECS: u64 = 3600;
+/// Keys tracked at most; past it, forgotten ones are pruned first.
+const MAX_KEYS: usize = 100_000;
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    failures: u32,
+    blocked_until: UnixTime,
+    last_failure: UnixTime,
+}
+
+/// Counts failures per key, shared by every request.
+#[derive(Debug, Default)]
+pub struct Limiter {
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+/// A key that is blocked, and for how many more seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Blocked {
+    /// Seconds until the next attempt is accepted (for `Retry-After`).
+    pub retry_after: u64,
+}
+
+impl Limiter {
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, Entry>) -> T) -> T {
+        match self.entries.lock() {
+            Ok(mut map) => f(&mut map),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }
+    }
+
+    /// Refuses `key` while it is blocked.
+    pub fn check(&self, key: &str, now: UnixTime) -> Result<(), Blocked> {
+        self.with(|map| match map.get(key) {
+            Some(e) if e.blocked_until > now => Err(Blocked {
+                retry_after: e.blocked_until - now,
+            }),
+            _ => Ok(()),
+        })
+    }
+
+    /// Records a failure of `key`; returns the block it now has, if any.
+    pub fn failure(&self, key: &str, now: UnixTime) -> Option<Blocked> {
+        self.with(|map| {
+            if map.len() >= MAX_KEYS {
+                map.retain(|_, e| now.saturating_sub(e.last_failure) < FORGET_AFTER_SECS);
+            }
+            let entry = map.entry(key.to_owned()).or_insert(Entry {
+                failures: 0,
+                blocked_until: 0,
+                last_failure: now,
+            });
+            if now.saturating_sub(entry.last_failure) >= FORGET_AFTER_SECS {
+                entry.failures = 0;
+            }
+            entry.failures += 1;
+            entry.last_failure = now;
+            let over = entry.failures.saturating_sub(FREE_FAILURES);
+            if over == 0 {
+                return None;
+            }
+            let delay = BASE_DELAY_SECS
+                .saturating_mul(1u64 << (over - 1).min(20))
+                .min(MAX_DELAY_SECS);
+            entry.blocked_until = now + delay;
+            Some(Blocked { retry_after: delay })
+        })
+    }
+
+    /// Forgets `key`'s failures (a successful sign-in for a username).
+    pub fn success(&self, key: &str) {
+        self.with(|map| map.remove(key));
+    }
+}
+
+/// The limiter key of a client address.
+pub fn address_key(ip: std::net::IpAddr) -> String {
+    format!("ip:{ip}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_start_after_the_free_failures_and_double() {
+        let l = Limiter::default();
+        for _ in 0..FREE_FAILURES {
+            assert_eq!(l.failure("k", 100), None);
+        }
+        assert!(l.check("k", 100).is_ok());
+        assert_eq!(l.failure("k", 100), Some(Blocked { retry_after: 1 }));
+        assert_eq!(l.check("k", 100), Err(Blocked { retry_after: 1 }));
+        assert!(l.check("k", 101).is_ok());
+        assert_eq!(l.failure("k", 101), Some(Blocked { retry_after: 2 }));
+        assert_eq!(l.failure("k", 103), Some(Blocked { retry_after: 4 }));
+        assert!(l.check("other", 103).is_ok(), "keys are independent");
+        l.success("k");
+        assert!(l.check("k", 103).is_ok());
+    }
+
+    #[test]
+    fn delays_are_capped_and_old_failures_forgotten() {
+        let l = Limiter::default();
+        for _ in 0..40 {
+            l.failure("k", 10);
+        }
+        assert_eq!(
+            l.check("k", 10),
+            Err(Blocked {
+                retry_after: MAX_DELAY_SECS
+            })
+        );
+        assert_eq!(
+            l.failure("k", 10 + FORGET_AFTER_SECS),
+            None,
+            "an hour later the count starts again"
+        );
+    }
+}
