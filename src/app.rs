@@ -194,6 +194,7 @@ fn serve(config: Config) -> Result<(), AppError> {
         if let Some(cert) = cert {
             spawn_reload_on_sighup(cert)?;
         }
+        tokio::spawn(sweep_expired_grants(Arc::clone(&state)));
         http::server::run(listener, acceptor, state, shutdown_signal()?).await;
         Ok::<_, AppError>(())
     })?;
@@ -243,6 +244,21 @@ fn tls_certificate(
             None
         }
     })
+}
+
+/// Every minute, removes expired codes, sign-ins, sessions, refresh tokens and denylist
+/// entries, on the blocking pool.
+async fn sweep_expired_grants(state: Arc<State>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let (store, now) = (Arc::clone(&state.store), state.clock.now());
+        match tokio::task::spawn_blocking(move || store.sweep_expired(now)).await {
+            Ok(Ok(swept)) => tracing::debug!("swept expired grants: {swept:?}"),
+            Ok(Err(e)) => tracing::warn!("sweeping expired grants failed: {e}"),
+            Err(_) => tracing::warn!("the sweep of expired grants stopped unexpectedly"),
+        }
+    }
 }
 
 fn spawn_reload_on_sighup(cert: Arc<http::tls::ReloadableCert>) -> Result<(), AppError> {

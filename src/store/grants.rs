@@ -31,20 +31,6 @@ impl Store {
             .tree(TreeId::RevokedJtis)
             .contains_key(tenant_key(uid, jti.as_bytes()))?)
     }
-
-    /// Removes denylist entries whose tokens have expired; returns how many.
-    pub fn sweep_revoked(&self, now: UnixTime) -> Result<usize, StoreError> {
-        let expired: Vec<Vec<u8>> = self
-            .scan_prefix::<RevokedJti>(&[], None, usize::MAX)?
-            .into_iter()
-            .filter(|r| r.exp <= now)
-            .map(|r| r.key())
-            .collect();
-        for key in &expired {
-            self.tree(TreeId::RevokedJtis).remove(key)?;
-        }
-        Ok(expired.len())
-    }
 }
 
 impl Tx<'_> {

@@ -5,6 +5,7 @@
 
 use super::codec;
 use super::{Store, StoreError, TreeId, TxError};
+use crate::clock::UnixTime;
 use std::collections::BTreeSet;
 
 /// Records removed per transaction, so a large tenant never makes one huge transaction.
@@ -119,4 +120,127 @@ fn forget_tenant(
         tx.put(&account)?;
     }
     Ok(())
+}
+
+/// What one sweep of expired grants removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Expired {
+    /// Authorization codes.
+    pub codes: usize,
+    /// Pending sign-ins.
+    pub pending: usize,
+    /// SSO sessions (their refresh families are revoked with them).
+    pub sessions: usize,
+    /// Refresh tokens.
+    pub refresh_tokens: usize,
+    /// Refresh families.
+    pub families: usize,
+    /// Denylist entries of access tokens that have expired anyway.
+    pub revoked_jtis: usize,
+}
+
+impl Store {
+    /// Removes the records of `R` that `expired` selects; one key at a time, as nothing
+    /// else refers to them.
+    fn sweep_records<R: super::codec::Record>(
+        &self,
+        expired: impl Fn(&R) -> bool,
+    ) -> Result<usize, StoreError> {
+        let mut removed = 0;
+        for item in self.tree(R::TREE).iter() {
+            let (key, value) = item?;
+            if codec::decode::<R>(&value).map_or(true, |r| expired(&r)) {
+                self.tree(R::TREE).remove(key)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Removes every grant that expired by `now`. Sessions are ended through their
+    /// transaction so that their indexes and refresh families go with them.
+    pub fn sweep_expired(&self, now: UnixTime) -> Result<Expired, StoreError> {
+        use super::grants::{
+            AuthCode, PendingAuthorization, RefreshFamily, RefreshToken, RevokedJti, SsoSession,
+        };
+        let mut sessions = Vec::new();
+        for item in self.tree(TreeId::Sessions).iter() {
+            let s: SsoSession = codec::decode(&item?.1)?;
+            if s.expires_at <= now {
+                sessions.push(s.id);
+            }
+        }
+        for id in &sessions {
+            self.transaction(|tx| tx.end_session::<StoreError>(id).map(|_| ()))?;
+        }
+        Ok(Expired {
+            codes: self.sweep_records(|c: &AuthCode| c.expires_at <= now)?,
+            pending: self.sweep_records(|p: &PendingAuthorization| p.expires_at <= now)?,
+            sessions: sessions.len(),
+            refresh_tokens: self.sweep_records(|t: &RefreshToken| t.expires_at <= now)?,
+            families: self.sweep_records(|f: &RefreshFamily| f.expires_at <= now)?,
+            revoked_jtis: self.sweep_records(|r: &RevokedJti| r.exp <= now)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::grants::{PendingAuthorization, RevokedJti, SsoSession};
+    use super::*;
+
+    fn pending(id: &str, expires_at: u64) -> PendingAuthorization {
+        PendingAuthorization {
+            id: id.into(),
+            tenant_uid: 1,
+            params: vec![],
+            created_at: 0,
+            expires_at,
+        }
+    }
+
+    #[test]
+    fn only_expired_grants_go_and_an_expired_session_leaves_no_index() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path(), 100).unwrap();
+        let session = |id: &str, expires_at| SsoSession {
+            id: id.into(),
+            cookie_hash: [id.as_bytes()[0]; 32],
+            account_id: "a".into(),
+            auth_time: 0,
+            expires_at,
+            family_ids: vec![],
+        };
+        store
+            .transaction(|tx| {
+                tx.put_pending::<StoreError>(&pending("old", 100))?;
+                tx.put_pending(&pending("new", 300))?;
+                tx.put_session(&session("s-old", 100))?;
+                tx.put_session(&session("t-new", 300))?;
+                tx.revoke_jti(&RevokedJti {
+                    tenant_uid: 1,
+                    jti: "j".into(),
+                    exp: 150,
+                })
+            })
+            .unwrap();
+        let swept = store.sweep_expired(200).unwrap();
+        assert_eq!(
+            (swept.pending, swept.sessions, swept.revoked_jtis),
+            (1, 1, 1)
+        );
+        assert!(store.pending("old").unwrap().is_none() && store.pending("new").unwrap().is_some());
+        assert!(
+            store.session("s-old").unwrap().is_none() && store.session("t-new").unwrap().is_some()
+        );
+        assert!(
+            store.session_by_cookie(&[b's'; 32]).unwrap().is_none(),
+            "the cookie index went too"
+        );
+        assert_eq!(
+            store.account_sessions("a").unwrap(),
+            vec!["t-new".to_owned()]
+        );
+        assert!(!store.is_revoked(1, "j").unwrap());
+    }
 }
