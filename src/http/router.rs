@@ -35,6 +35,11 @@ pub enum Route<'a> {
         /// Tenant slug as it appeared in the path.
         tenant: &'a str,
     },
+    /// `GET`/`POST /t/{tenant}/consent`.
+    Consent {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+    },
     /// `GET /static/style.css`.
     Stylesheet,
     /// `POST /t/{tenant}/token`.
@@ -147,6 +152,7 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
         ("GET" | "POST", ["t", tenant, "authorize"]) => Route::Authorize { tenant },
         ("GET" | "POST", ["t", tenant, "login"]) => Route::Login { tenant },
         ("GET" | "POST", ["t", tenant, "logout"]) => Route::Logout { tenant },
+        ("GET" | "POST", ["t", tenant, "consent"]) => Route::Consent { tenant },
         ("GET", ["static", "style.css"]) => Route::Stylesheet,
         ("POST", ["t", tenant, "token"]) => Route::Token { tenant },
         ("POST", ["t", tenant, "introspect"]) => Route::Introspect { tenant },

@@ -15,7 +15,7 @@ use crate::session;
 use crate::state::State;
 use crate::store::StoreError;
 use crate::store::clients::Client;
-use crate::store::grants::{AuthCode, PendingAuthorization, SsoSession};
+use crate::store::grants::{AuthCode, Consent, PendingAuthorization, SsoSession};
 use crate::store::tenants::Tenant;
 use crate::types::{AuthMethod, ResponseType};
 
@@ -31,6 +31,11 @@ pub enum Outcome {
     ErrorPage(String),
     /// A redirect to the client, with the answer or an error.
     Redirect(String),
+    /// The consent page, for the pending request.
+    Consent {
+        /// The stored request.
+        pending_id: String,
+    },
     /// The sign-in page, for the pending request.
     Login {
         /// The stored request.
@@ -60,6 +65,7 @@ struct Request {
     prompt: Prompt,
     login_hint: Option<String>,
     max_age: Option<u64>,
+    prompt_consent: bool,
     fragment: bool,
     issuer: String,
 }
@@ -168,6 +174,9 @@ fn parse(state: &State, tenant: &Tenant, params: &Params) -> Result<Request, Rej
         prompt: Prompt::Default,
         login_hint: params.get("login_hint").map(str::to_owned),
         max_age: None,
+        prompt_consent: params
+            .get("prompt")
+            .is_some_and(|p| p.split(' ').any(|v| v == "consent")),
         fragment: match params.get("response_mode") {
             Some("fragment") => true,
             Some("query") => false,
@@ -421,30 +430,98 @@ pub fn handle(
         decide(state, &tenant, &req, browser, hinted, now)?,
         req.prompt,
     ) {
-        (Decision::Answer(s), _) => Ok(Outcome::Redirect(answer(state, &tenant, &req, &s, now)?)),
+        (Decision::Answer(s), _) => {
+            proceed(state, &tenant, &req, &params.to_pairs(), &s, now, false)
+        }
         (Decision::Refuse(code, description), _) => {
             Ok(Outcome::Redirect(req.error(code, description)))
         }
         (Decision::Login, Prompt::None) => Ok(Outcome::Redirect(
             req.error("login_required", "the user must sign in"),
         )),
-        (Decision::Login, _) => {
-            let pending = PendingAuthorization {
-                id: random::uuid()?,
-                tenant_uid: tenant.uid,
-                params: params.to_pairs(),
-                created_at: now,
-                expires_at: now + PENDING_TTL_SECS,
-            };
-            state
-                .store
-                .transaction(|tx| tx.put_pending::<StoreError>(&pending))?;
-            Ok(Outcome::Login {
-                pending_id: pending.id,
-                login_hint: req.login_hint,
-            })
+        (Decision::Login, _) => Ok(Outcome::Login {
+            pending_id: store_pending(state, &tenant, &params.to_pairs(), now)?,
+            login_hint: req.login_hint,
+        }),
+    }
+}
+
+/// Stores the request to take up again after the user signed in or consented.
+fn store_pending(
+    state: &State,
+    tenant: &Tenant,
+    params: &[(String, String)],
+    now: UnixTime,
+) -> Result<String, OAuthError> {
+    let pending = PendingAuthorization {
+        id: random::uuid()?,
+        tenant_uid: tenant.uid,
+        params: params.to_vec(),
+        created_at: now,
+        expires_at: now + PENDING_TTL_SECS,
+    };
+    state
+        .store
+        .transaction(|tx| tx.put_pending::<StoreError>(&pending))?;
+    Ok(pending.id)
+}
+
+/// The scopes `req` would grant to the session's user.
+fn granted(
+    state: &State,
+    tenant: &Tenant,
+    req: &Request,
+    session: &SsoSession,
+) -> Result<Vec<String>, OAuthError> {
+    let membership = state
+        .store
+        .membership(tenant.uid, &session.account_id)?
+        .ok_or(OAuthError::Internal("member vanished during authorization"))?;
+    Ok(scopes::for_member(&req.scopes, &req.client, &membership))
+}
+
+/// Answers for `session`, unless the client asks for consent the user has not given
+/// for these scopes (or `prompt=consent` asks again).
+fn proceed(
+    state: &State,
+    tenant: &Tenant,
+    req: &Request,
+    params: &[(String, String)],
+    session: &SsoSession,
+    now: UnixTime,
+    consented: bool,
+) -> Result<Outcome, OAuthError> {
+    if req.client.require_consent && !consented {
+        let scopes = granted(state, tenant, req, session)?;
+        let given = state
+            .store
+            .consent(tenant.uid, &session.account_id, &req.client.client_id)?;
+        let covered = !req.prompt_consent
+            && given.is_some_and(|c| scopes.iter().all(|s| c.scopes.contains(s)));
+        if !covered {
+            if req.prompt == Prompt::None {
+                return Ok(Outcome::Redirect(req.error(
+                    "consent_required",
+                    "the user has not consented to this client",
+                )));
+            }
+            return Ok(Outcome::Consent {
+                pending_id: store_pending(state, tenant, params, now)?,
+            });
         }
     }
+    Ok(Outcome::Redirect(answer(state, tenant, req, session, now)?))
+}
+
+fn reparse(
+    state: &State,
+    tenant: &Tenant,
+    pending: &PendingAuthorization,
+) -> Result<Request, Outcome> {
+    parse(state, tenant, &Params::from_pairs(&pending.params)).map_err(|r| match r {
+        Rejected::Page(m) => Outcome::ErrorPage(m),
+        Rejected::Redirect(l) => Outcome::Redirect(l),
+    })
 }
 
 /// Finishes a pending request for the user who just signed in with `session`.
@@ -454,17 +531,65 @@ pub fn resume(
     pending: &PendingAuthorization,
     session: &SsoSession,
 ) -> Result<Outcome, OAuthError> {
-    match parse(state, tenant, &Params::from_pairs(&pending.params)) {
-        Ok(req) => Ok(Outcome::Redirect(answer(
+    match reparse(state, tenant, pending) {
+        Ok(req) => proceed(
             state,
             tenant,
             &req,
+            &pending.params,
             session,
             state.clock.now(),
-        )?)),
-        Err(Rejected::Page(m)) => Ok(Outcome::ErrorPage(m)),
-        Err(Rejected::Redirect(l)) => Ok(Outcome::Redirect(l)),
+            false,
+        ),
+        Err(outcome) => Ok(outcome),
     }
+}
+
+/// What the consent page shows: the client's name and the scopes it would get.
+pub fn consent_request(
+    state: &State,
+    tenant: &Tenant,
+    pending: &PendingAuthorization,
+    session: &SsoSession,
+) -> Result<Result<(String, Vec<String>), Outcome>, OAuthError> {
+    match reparse(state, tenant, pending) {
+        Ok(req) => Ok(Ok((
+            req.client.name.clone(),
+            granted(state, tenant, &req, session)?,
+        ))),
+        Err(outcome) => Ok(Err(outcome)),
+    }
+}
+
+/// The user's answer on the consent page: remember it and answer, or refuse.
+pub fn consent_given(
+    state: &State,
+    tenant: &Tenant,
+    pending: &PendingAuthorization,
+    session: &SsoSession,
+    allow: bool,
+) -> Result<Outcome, OAuthError> {
+    let req = match reparse(state, tenant, pending) {
+        Ok(r) => r,
+        Err(outcome) => return Ok(outcome),
+    };
+    if !allow {
+        return Ok(Outcome::Redirect(
+            req.error("access_denied", "the user declined"),
+        ));
+    }
+    let now = state.clock.now();
+    let consent = Consent {
+        tenant_uid: tenant.uid,
+        account_id: session.account_id.clone(),
+        client_id: req.client.client_id.clone(),
+        scopes: granted(state, tenant, &req, session)?,
+        granted_at: now,
+    };
+    state
+        .store
+        .transaction(|tx| tx.put_consent::<StoreError>(&consent))?;
+    proceed(state, tenant, &req, &pending.params, session, now, true)
 }
 
 /// The successful answer, by response type: a code (bound to client, redirect URI,

@@ -31,7 +31,7 @@ struct ProviderMetadata<'a> {
     code_challenge_methods_supported: [&'static str; 1],
     scopes_supported: [&'static str; 4],
     claims_supported: [&'static str; 13],
-    prompt_values_supported: [&'static str; 2],
+    prompt_values_supported: [&'static str; 3],
 }
 
 /// Resolves a path's tenant slug; an invalid slug is an unknown tenant.
@@ -97,7 +97,7 @@ pub fn document(state: &State, slug: &str) -> Result<Vec<u8>, OAuthError> {
             "email",
             "email_verified",
         ],
-        prompt_values_supported: ["none", "login"],
+        prompt_values_supported: ["none", "login", "consent"],
     };
     serde_json::to_vec(&doc)
         .map_err(|_| OAuthError::Internal("discovery document not serialisable"))

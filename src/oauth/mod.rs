@@ -2,6 +2,7 @@
 
 pub mod authorize;
 pub mod client_auth;
+pub mod consent;
 pub mod discovery;
 mod error;
 pub mod introspect;

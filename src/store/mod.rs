@@ -79,9 +79,10 @@ enum TreeId {
     Families,
     AccountSessions,
     AccountFamilies,
+    Consents,
 }
 
-const TREE_NAMES: [&str; 24] = [
+const TREE_NAMES: [&str; 25] = [
     "meta",
     "tenants",
     "signing_keys",
@@ -106,6 +107,7 @@ const TREE_NAMES: [&str; 24] = [
     "refresh_families",
     "account_sessions",
     "account_families",
+    "consents",
 ];
 
 /// The key of an account's index entry for `id`: the account id, a zero byte, `id`.

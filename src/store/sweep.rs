@@ -12,7 +12,8 @@ use std::collections::BTreeSet;
 const BATCH: usize = 256;
 
 /// Trees whose keys start with a tenant incarnation.
-const TENANT_TREES: [TreeId; 6] = [
+const TENANT_TREES: [TreeId; 7] = [
+    TreeId::Consents,
     TreeId::Clients,
     TreeId::RevokedJtis,
     TreeId::Introspection,

@@ -7,7 +7,11 @@ use serde::Serialize;
 /// The stylesheet served at `/static/style.css`.
 pub const STYLESHEET: &str = include_str!("../../web/static/style.css");
 
-const TEMPLATES: [(&str, &str); 5] = [
+const TEMPLATES: [(&str, &str); 6] = [
+    (
+        "consent.html",
+        include_str!("../../web/templates/consent.html"),
+    ),
     ("base.html", include_str!("../../web/templates/base.html")),
     ("login.html", include_str!("../../web/templates/login.html")),
     ("error.html", include_str!("../../web/templates/error.html")),
@@ -70,6 +74,23 @@ pub struct LoginView {
     pub error: Option<String>,
 }
 
+/// The consent page's view.
+#[derive(Debug, Serialize)]
+pub struct ConsentView {
+    /// The tenant's display name.
+    pub tenant_name: String,
+    /// The client's name.
+    pub client_name: String,
+    /// The scopes it would get.
+    pub scopes: Vec<String>,
+    /// Where the form posts.
+    pub action: String,
+    /// The CSRF token (also in the CSRF cookie).
+    pub csrf: String,
+    /// The pending authorization request.
+    pub request_id: String,
+}
+
 /// The logout confirmation page's view.
 #[derive(Debug, Serialize)]
 pub struct LogoutView {
@@ -128,6 +149,20 @@ mod tests {
             )
             .unwrap();
         assert!(error.contains("<h1>T</h1>"));
+        let consent = ui
+            .render(
+                "consent.html",
+                &ConsentView {
+                    tenant_name: "Acme".into(),
+                    client_name: "Reports".into(),
+                    scopes: vec!["openid".into(), "orders".into()],
+                    action: "/t/acme/consent".into(),
+                    csrf: "c".into(),
+                    request_id: "r".into(),
+                },
+            )
+            .unwrap();
+        assert!(consent.contains("<code>orders</code>") && consent.contains("value=\"deny\""));
         let info = ui
             .render(
                 "info.html",

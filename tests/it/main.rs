@@ -7,6 +7,7 @@
 
 mod admin_tokens;
 mod config_errors;
+mod consent;
 mod foundation;
 mod limits;
 mod management;

@@ -6,6 +6,7 @@ use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
 use crate::oauth::OAuthError;
 use crate::oauth::authorize::{self, Outcome};
+use crate::oauth::consent::{self, ConsentOutcome};
 use crate::oauth::login::{self, LoginOutcome};
 use crate::oauth::logout::{self, LogoutOutcome};
 use crate::oauth::request::Params;
@@ -112,6 +113,12 @@ fn outcome(state: &State, tenant: &str, o: Outcome, log: &RequestLog) -> Respons
             &message,
             log,
         ),
+        Outcome::Consent { pending_id } => {
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("request", &pending_id)
+                .finish();
+            respond::see_other(&format!("/t/{tenant}/consent?{query}"))
+        }
         Outcome::Login {
             pending_id,
             login_hint,
@@ -311,6 +318,63 @@ pub async fn logout(
     };
     respond::set_cookie(&mut resp, session::COOKIE, "", "Lax", 0);
     resp
+}
+
+/// `GET`/`POST /t/{tenant}/consent`.
+pub async fn consent(
+    state: &State,
+    tenant: &str,
+    req: Request<Incoming>,
+    log: &RequestLog,
+) -> Response<Body> {
+    let session_cookie = cookie(&req, session::COOKIE);
+    let csrf = cookie(&req, session::CSRF_COOKIE);
+    let is_post = req.method() == Method::POST;
+    let params = match params(req).await {
+        Ok(p) => p,
+        Err(m) => {
+            return error_page(
+                state,
+                StatusCode::BAD_REQUEST,
+                "Consent not accepted",
+                &m,
+                log,
+            );
+        }
+    };
+    let result = if is_post {
+        consent::decide(
+            state,
+            tenant,
+            &params,
+            session_cookie.as_deref(),
+            csrf.as_deref(),
+        )
+    } else {
+        consent::show(state, tenant, &params, session_cookie.as_deref())
+    };
+    match result {
+        Ok(ConsentOutcome::Page(view)) => match state.ui.render("consent.html", &view) {
+            Ok(html) => {
+                let mut resp = respond::html(StatusCode::OK, html);
+                respond::set_cookie(&mut resp, session::CSRF_COOKIE, &view.csrf, "Strict", 600);
+                resp
+            }
+            Err(e) => {
+                tracing::error!("{e} req={}", log.id());
+                respond::html(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+            }
+        },
+        Ok(ConsentOutcome::ErrorPage(m)) => error_page(
+            state,
+            StatusCode::BAD_REQUEST,
+            "Consent not accepted",
+            &m,
+            log,
+        ),
+        Ok(ConsentOutcome::Done(o)) => outcome(state, tenant, o, log),
+        Err(e) => oauth_page(state, e, log),
+    }
 }
 
 /// `GET /static/style.css`.

@@ -44,6 +44,9 @@ async fn route(
             browser::login(state, tenant, req, peer, log).await
         }
         Resolved::Route(Route::Logout { tenant }) => browser::logout(state, tenant, req, log).await,
+        Resolved::Route(Route::Consent { tenant }) => {
+            browser::consent(state, tenant, req, log).await
+        }
         Resolved::Route(Route::Stylesheet) => browser::stylesheet(),
         Resolved::Route(Route::Token { tenant }) => {
             oauth_api::token(state, tenant, req, peer, log).await

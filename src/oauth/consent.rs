@@ -1,0 +1,114 @@
+//! The consent page (`/t/{tenant}/consent`) for clients registered with
+//! `require_consent`: the scopes the client would get, and the user's allow or deny,
+//! remembered per user and client.
+
+use super::OAuthError;
+use super::authorize::{self, Outcome};
+use super::discovery::tenant;
+use super::request::Params;
+use crate::crypto::random;
+use crate::session;
+use crate::state::State;
+use crate::store::StoreError;
+use crate::store::grants::{PendingAuthorization, SsoSession};
+use crate::store::tenants::Tenant;
+use crate::types::secret::constant_time_eq;
+use crate::ui::ConsentView;
+
+/// What the consent page answers.
+pub enum ConsentOutcome {
+    /// The page (its CSRF token also goes in the cookie).
+    Page(ConsentView),
+    /// An error page (400).
+    ErrorPage(String),
+    /// Decided: where the request leads.
+    Done(Outcome),
+}
+
+/// The tenant, the pending request and the user's session, or why they are missing.
+fn context(
+    state: &State,
+    slug: &str,
+    request: Option<&str>,
+    cookie: Option<&str>,
+) -> Result<Result<(Tenant, PendingAuthorization, SsoSession), String>, OAuthError> {
+    let tenant = tenant(state, slug)?;
+    let now = state.clock.now();
+    let pending = request
+        .map(|id| state.store.pending(id))
+        .transpose()?
+        .flatten()
+        .filter(|p| p.tenant_uid == tenant.uid && p.expires_at > now);
+    let session = session::from_cookie(&state.store, cookie, now)?;
+    Ok(match (pending, session) {
+        (Some(p), Some(s)) => Ok((tenant, p, s)),
+        _ => Err(super::login::EXPIRED.to_owned()),
+    })
+}
+
+/// `GET /t/{tenant}/consent?request=…`.
+pub fn show(
+    state: &State,
+    slug: &str,
+    query: &Params,
+    session_cookie: Option<&str>,
+) -> Result<ConsentOutcome, OAuthError> {
+    let (tenant, pending, session) =
+        match context(state, slug, query.get("request"), session_cookie)? {
+            Ok(c) => c,
+            Err(m) => return Ok(ConsentOutcome::ErrorPage(m)),
+        };
+    Ok(
+        match authorize::consent_request(state, &tenant, &pending, &session)? {
+            Ok((client_name, scopes)) => ConsentOutcome::Page(ConsentView {
+                tenant_name: tenant.display_name.clone(),
+                client_name,
+                scopes,
+                action: format!("/t/{}/consent", tenant.id),
+                csrf: random::secret_token()?,
+                request_id: pending.id,
+            }),
+            Err(outcome) => ConsentOutcome::Done(outcome),
+        },
+    )
+}
+
+/// `POST /t/{tenant}/consent`: `decision=allow` or `deny`, once per pending request.
+pub fn decide(
+    state: &State,
+    slug: &str,
+    form: &Params,
+    session_cookie: Option<&str>,
+    csrf_cookie: Option<&str>,
+) -> Result<ConsentOutcome, OAuthError> {
+    let csrf_ok = match (form.get("csrf"), csrf_cookie) {
+        (Some(f), Some(c)) => constant_time_eq(f.as_bytes(), c.as_bytes()),
+        _ => false,
+    };
+    if !csrf_ok {
+        return Ok(ConsentOutcome::ErrorPage("The consent form was not accepted (its security token is missing or stale). Start again from the application.".into()));
+    }
+    let (tenant, pending, session) =
+        match context(state, slug, form.get("request"), session_cookie)? {
+            Ok(c) => c,
+            Err(m) => return Ok(ConsentOutcome::ErrorPage(m)),
+        };
+    let allow = match form.get("decision") {
+        Some("allow") => true,
+        Some("deny") => false,
+        _ => {
+            return Ok(ConsentOutcome::ErrorPage(
+                "The consent form carried no decision.".into(),
+            ));
+        }
+    };
+    let taken = state
+        .store
+        .transaction(|tx| tx.remove_pending::<StoreError>(&pending.id))?;
+    if taken.is_none() {
+        return Ok(ConsentOutcome::ErrorPage(super::login::EXPIRED.to_owned()));
+    }
+    Ok(ConsentOutcome::Done(authorize::consent_given(
+        state, &tenant, &pending, &session, allow,
+    )?))
+}
