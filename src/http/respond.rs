@@ -110,13 +110,18 @@ pub fn oauth_error(kind: ErrorKind, code: &str, description: &str) -> Response<B
     resp
 }
 
-/// Headers every HTML page carries: no script at all, styles only from us, no framing,
-/// no referrer.
+/// The policy of every HTML page: no script at all, styles only from us, no framing.
+const PAGE_CSP: &str =
+    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The `form_post` page's policy: the same, plus our one script that submits the form.
+const FORM_POST_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Headers every HTML page carries: a strict CSP, no framing, no referrer.
 fn page_headers(resp: &mut Response<Body>) {
     let h = resp.headers_mut();
     h.insert(
         "content-security-policy",
-        HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'"),
+        HeaderValue::from_static(PAGE_CSP),
     );
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
@@ -126,6 +131,30 @@ fn page_headers(resp: &mut Response<Body>) {
 pub fn html(status: StatusCode, body: String) -> Response<Body> {
     let mut resp = with_body(status, "text/html; charset=utf-8", Bytes::from(body));
     page_headers(&mut resp);
+    resp
+}
+
+/// The `form_post` page: like [`html`], but its CSP lets our own script run.
+pub fn form_post_page(body: String) -> Response<Body> {
+    let mut resp = html(StatusCode::OK, body);
+    resp.headers_mut().insert(
+        "content-security-policy",
+        HeaderValue::from_static(FORM_POST_CSP),
+    );
+    resp
+}
+
+/// A script, cacheable.
+pub fn script(js: &'static str) -> Response<Body> {
+    let mut resp = with_body(
+        StatusCode::OK,
+        "text/javascript; charset=utf-8",
+        Bytes::from_static(js.as_bytes()),
+    );
+    resp.headers_mut().insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     resp
 }
 

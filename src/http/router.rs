@@ -42,6 +42,8 @@ pub enum Route<'a> {
     },
     /// `GET /static/style.css`.
     Stylesheet,
+    /// `GET /static/form_post.js`.
+    FormPostScript,
     /// `POST /t/{tenant}/token`.
     Token {
         /// Tenant slug as it appeared in the path.
@@ -154,6 +156,7 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
         ("GET" | "POST", ["t", tenant, "logout"]) => Route::Logout { tenant },
         ("GET" | "POST", ["t", tenant, "consent"]) => Route::Consent { tenant },
         ("GET", ["static", "style.css"]) => Route::Stylesheet,
+        ("GET", ["static", "form_post.js"]) => Route::FormPostScript,
         ("POST", ["t", tenant, "token"]) => Route::Token { tenant },
         ("POST", ["t", tenant, "introspect"]) => Route::Introspect { tenant },
         ("POST", ["t", tenant, "revoke"]) => Route::Revoke { tenant },

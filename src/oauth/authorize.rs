@@ -36,6 +36,13 @@ pub enum Outcome {
         /// The stored request.
         pending_id: String,
     },
+    /// A page that posts the answer to the client (`response_mode=form_post`).
+    FormPost {
+        /// The redirect URI.
+        action: String,
+        /// The answer's parameters.
+        fields: Vec<(String, String)>,
+    },
     /// The sign-in page, for the pending request.
     Login {
         /// The stored request.
@@ -66,23 +73,47 @@ struct Request {
     login_hint: Option<String>,
     max_age: Option<u64>,
     prompt_consent: bool,
-    fragment: bool,
+    mode: ResponseMode,
     issuer: String,
 }
 
+/// How the answer travels back (OAuth 2.0 Multiple Response Types, Form Post Response Mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ResponseMode {
+    Query,
+    Fragment,
+    FormPost,
+}
+
 impl Request {
-    /// A redirect to the client carrying `pairs`, in the query or the fragment.
-    fn redirect(&self, pairs: &[(&str, &str)]) -> String {
-        build_redirect(
+    /// The answer to the client carrying `pairs` (plus `state` and `iss`): a redirect with
+    /// them in the query or the fragment, or a form posted to the redirect URI.
+    fn redirect(&self, pairs: &[(&str, &str)]) -> Outcome {
+        if self.mode == ResponseMode::FormPost {
+            let mut fields: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            if let Some(s) = &self.state {
+                fields.push(("state".into(), s.clone()));
+            }
+            fields.push(("iss".into(), self.issuer.clone()));
+            return Outcome::FormPost {
+                action: self.redirect_uri.clone(),
+                fields,
+            };
+        }
+        let fragment = self.mode == ResponseMode::Fragment;
+        Outcome::Redirect(build_redirect(
             &self.redirect_uri,
-            self.fragment,
+            fragment,
             pairs,
             self.state.as_deref(),
             &self.issuer,
-        )
+        ))
     }
 
-    fn error(&self, code: &str, description: &str) -> String {
+    fn error(&self, code: &str, description: &str) -> Outcome {
         self.redirect(&[("error", code), ("error_description", description)])
     }
 }
@@ -114,7 +145,7 @@ fn build_redirect(
 /// Why a request was turned away before it could be answered.
 enum Rejected {
     Page(String),
-    Redirect(String),
+    Respond(Outcome),
 }
 
 fn page(msg: impl Into<String>) -> Rejected {
@@ -177,17 +208,19 @@ fn parse(state: &State, tenant: &Tenant, params: &Params) -> Result<Request, Rej
         prompt_consent: params
             .get("prompt")
             .is_some_and(|p| p.split(' ').any(|v| v == "consent")),
-        fragment: match params.get("response_mode") {
-            Some("fragment") => true,
-            Some("query") => false,
-            _ => fragment_default,
+        mode: match params.get("response_mode") {
+            Some("form_post") => ResponseMode::FormPost,
+            Some("fragment") => ResponseMode::Fragment,
+            Some("query") => ResponseMode::Query,
+            _ if fragment_default => ResponseMode::Fragment,
+            _ => ResponseMode::Query,
         },
         issuer: state.issuer(&tenant.id),
     };
-    let bad = |req: &Request, code: &str, d: &str| Rejected::Redirect(req.error(code, d));
+    let bad = |req: &Request, code: &str, d: &str| Rejected::Respond(req.error(code, d));
     if let Some(mode) = params
         .get("response_mode")
-        .filter(|m| !matches!(*m, "query" | "fragment"))
+        .filter(|m| !matches!(*m, "query" | "fragment" | "form_post"))
     {
         return Err(bad(
             &req,
@@ -410,17 +443,17 @@ pub fn handle(
     let req = match parse(state, &tenant, params) {
         Ok(r) => r,
         Err(Rejected::Page(m)) => return Ok(Outcome::ErrorPage(m)),
-        Err(Rejected::Redirect(l)) => return Ok(Outcome::Redirect(l)),
+        Err(Rejected::Respond(o)) => return Ok(o),
     };
     let now = state.clock.now();
     let hinted = match params.get("id_token_hint") {
         Some(h) => match hint(state, h) {
             Some(found) => Some(found),
             None => {
-                return Ok(Outcome::Redirect(req.error(
+                return Ok(req.error(
                     "invalid_request",
                     "id_token_hint is not an ID token this service issued",
-                )));
+                ));
             }
         },
         None => None,
@@ -433,12 +466,8 @@ pub fn handle(
         (Decision::Answer(s), _) => {
             proceed(state, &tenant, &req, &params.to_pairs(), &s, now, false)
         }
-        (Decision::Refuse(code, description), _) => {
-            Ok(Outcome::Redirect(req.error(code, description)))
-        }
-        (Decision::Login, Prompt::None) => Ok(Outcome::Redirect(
-            req.error("login_required", "the user must sign in"),
-        )),
+        (Decision::Refuse(code, description), _) => Ok(req.error(code, description)),
+        (Decision::Login, Prompt::None) => Ok(req.error("login_required", "the user must sign in")),
         (Decision::Login, _) => Ok(Outcome::Login {
             pending_id: store_pending(state, &tenant, &params.to_pairs(), now)?,
             login_hint: req.login_hint,
@@ -500,17 +529,17 @@ fn proceed(
             && given.is_some_and(|c| scopes.iter().all(|s| c.scopes.contains(s)));
         if !covered {
             if req.prompt == Prompt::None {
-                return Ok(Outcome::Redirect(req.error(
+                return Ok(req.error(
                     "consent_required",
                     "the user has not consented to this client",
-                )));
+                ));
             }
             return Ok(Outcome::Consent {
                 pending_id: store_pending(state, tenant, params, now)?,
             });
         }
     }
-    Ok(Outcome::Redirect(answer(state, tenant, req, session, now)?))
+    answer(state, tenant, req, session, now)
 }
 
 fn reparse(
@@ -520,7 +549,7 @@ fn reparse(
 ) -> Result<Request, Outcome> {
     parse(state, tenant, &Params::from_pairs(&pending.params)).map_err(|r| match r {
         Rejected::Page(m) => Outcome::ErrorPage(m),
-        Rejected::Redirect(l) => Outcome::Redirect(l),
+        Rejected::Respond(o) => o,
     })
 }
 
@@ -574,9 +603,7 @@ pub fn consent_given(
         Err(outcome) => return Ok(outcome),
     };
     if !allow {
-        return Ok(Outcome::Redirect(
-            req.error("access_denied", "the user declined"),
-        ));
+        return Ok(req.error("access_denied", "the user declined"));
     }
     let now = state.clock.now();
     let consent = Consent {
@@ -600,7 +627,7 @@ fn answer(
     req: &Request,
     session: &SsoSession,
     now: UnixTime,
-) -> Result<String, OAuthError> {
+) -> Result<Outcome, OAuthError> {
     let membership = state
         .store
         .membership(tenant.uid, &session.account_id)?
@@ -660,7 +687,7 @@ fn issue_code(
     session: &SsoSession,
     scopes: Vec<String>,
     now: UnixTime,
-) -> Result<String, OAuthError> {
+) -> Result<Outcome, OAuthError> {
     let code = random::secret_token()?;
     let record = AuthCode {
         hash: hash::sha256(code.as_bytes()),

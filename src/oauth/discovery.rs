@@ -21,7 +21,7 @@ struct ProviderMetadata<'a> {
     introspection_endpoint: String,
     revocation_endpoint: String,
     response_types_supported: [&'static str; 4],
-    response_modes_supported: [&'static str; 2],
+    response_modes_supported: [&'static str; 3],
     grant_types_supported: [&'static str; 5],
     subject_types_supported: [&'static str; 1],
     id_token_signing_alg_values_supported: [&'static str; 3],
@@ -56,7 +56,7 @@ pub fn document(state: &State, slug: &str) -> Result<Vec<u8>, OAuthError> {
         revocation_endpoint: at("revoke"),
         issuer: &issuer,
         response_types_supported: ["code", "id_token", "id_token token", "token"],
-        response_modes_supported: ["query", "fragment"],
+        response_modes_supported: ["query", "fragment", "form_post"],
         grant_types_supported: [
             "authorization_code",
             "refresh_token",

@@ -7,7 +7,14 @@ use serde::Serialize;
 /// The stylesheet served at `/static/style.css`.
 pub const STYLESHEET: &str = include_str!("../../web/static/style.css");
 
-const TEMPLATES: [(&str, &str); 6] = [
+/// The script that submits a `form_post` answer, served at `/static/form_post.js`.
+pub const FORM_POST_SCRIPT: &str = include_str!("../../web/static/form_post.js");
+
+const TEMPLATES: [(&str, &str); 7] = [
+    (
+        "form_post.html",
+        include_str!("../../web/templates/form_post.html"),
+    ),
     (
         "consent.html",
         include_str!("../../web/templates/consent.html"),
@@ -72,6 +79,15 @@ pub struct LoginView {
     pub username: String,
     /// A failure message, if the last attempt failed.
     pub error: Option<String>,
+}
+
+/// The `form_post` page's view.
+#[derive(Debug, Serialize)]
+pub struct FormPostView {
+    /// The client's redirect URI.
+    pub action: String,
+    /// The answer's parameters.
+    pub fields: Vec<(String, String)>,
 }
 
 /// The consent page's view.
@@ -149,6 +165,16 @@ mod tests {
             )
             .unwrap();
         assert!(error.contains("<h1>T</h1>"));
+        let form = ui
+            .render(
+                "form_post.html",
+                &FormPostView {
+                    action: "https://a.example/cb".into(),
+                    fields: vec![("code".into(), "c\"x".into())],
+                },
+            )
+            .unwrap();
+        assert!(form.contains("name=\"code\" value=\"c&quot;x\""), "{form}");
         let consent = ui
             .render(
                 "consent.html",

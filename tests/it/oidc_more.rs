@@ -300,3 +300,50 @@ fn max_age_zero_forces_a_login_and_a_generous_one_does_not() {
     );
     code_from(again.location.as_deref().unwrap(), &strict.state);
 }
+
+#[test]
+fn form_post_posts_the_answer_and_login_hint_prefills_the_username() {
+    use crate::support::browser::{attribute, input_value};
+    let f = start();
+    let client = rp_client(&f);
+    let browser = Browser::new(&f.server);
+    let hinted = begin(&client, &[]);
+    let login = browser.get(&format!("{}&login_hint=Alice%40Example", hinted.url));
+    let form = browser.get(&login.location.unwrap());
+    assert_eq!(
+        input_value(&form.body, "username"),
+        "Alice@Example",
+        "login_hint prefills the username"
+    );
+
+    let started = begin(&client, &[]);
+    let answer = browser.sign_in(
+        &format!("{}&response_mode=form_post", started.url),
+        "alice",
+        "correct horse battery",
+    );
+    assert_eq!(answer.status, 200, "a page, not a redirect");
+    assert_eq!(
+        attribute(&answer.body, "form", "action"),
+        crate::oidc_code::REDIRECT
+    );
+    assert_eq!(
+        input_value(&answer.body, "state"),
+        started.state.secret().as_str()
+    );
+    assert!(
+        answer
+            .body
+            .contains("<script src=\"/static/form_post.js\"></script>")
+    );
+    let code = input_value(&answer.body, "code");
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap()
+        .set_pkce_verifier(started.verifier)
+        .request(&rp::http_client(f.server.agent()))
+        .unwrap();
+    assert!(openidconnect::TokenResponse::id_token(&tokens).is_some());
+    let script = browser.get("/static/form_post.js");
+    assert!(script.body.contains(".submit()"));
+}

@@ -13,7 +13,7 @@ use crate::oauth::request::Params;
 use crate::session;
 use crate::state::State;
 use crate::types::ErrorKind;
-use crate::ui::MessageView;
+use crate::ui::{FormPostView, MessageView};
 use hyper::body::Incoming;
 use hyper::header::COOKIE;
 use hyper::{Method, Request, Response, StatusCode};
@@ -113,6 +113,16 @@ fn outcome(state: &State, tenant: &str, o: Outcome, log: &RequestLog) -> Respons
             &message,
             log,
         ),
+        Outcome::FormPost { action, fields } => match state
+            .ui
+            .render("form_post.html", &FormPostView { action, fields })
+        {
+            Ok(html) => respond::form_post_page(html),
+            Err(e) => {
+                tracing::error!("{e} req={}", log.id());
+                respond::html(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+            }
+        },
         Outcome::Consent { pending_id } => {
             let query: String = url::form_urlencoded::Serializer::new(String::new())
                 .append_pair("request", &pending_id)

@@ -48,6 +48,7 @@ async fn route(
             browser::consent(state, tenant, req, log).await
         }
         Resolved::Route(Route::Stylesheet) => browser::stylesheet(),
+        Resolved::Route(Route::FormPostScript) => respond::script(crate::ui::FORM_POST_SCRIPT),
         Resolved::Route(Route::Token { tenant }) => {
             oauth_api::token(state, tenant, req, peer, log).await
         }

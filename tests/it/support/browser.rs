@@ -120,14 +120,20 @@ fn unescape(s: &str) -> String {
     .fold(s.to_owned(), |acc, (from, to)| acc.replace(from, to))
 }
 
-/// The value of the input named `name`.
+/// The value of the input named `name`, wherever its attributes stand.
 pub fn input_value(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let at = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no input {name}"))
-        + marker.len();
-    unescape(html[at..].split('"').next().unwrap())
+    let needle = format!("name=\"{name}\"");
+    let tag = html
+        .split("<input")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('>').unwrap_or(rest.len())])
+        .find(|tag| tag.contains(&needle))
+        .unwrap_or_else(|| panic!("no input {name}"));
+    let at = tag
+        .find("value=\"")
+        .unwrap_or_else(|| panic!("input {name} has no value"))
+        + "value=\"".len();
+    unescape(tag[at..].split('"').next().unwrap())
 }
 
 /// The query (or fragment) parameters of a redirect URL.
