@@ -347,3 +347,40 @@ fn form_post_posts_the_answer_and_login_hint_prefills_the_username() {
     let script = browser.get("/static/form_post.js");
     assert!(script.body.contains(".submit()"));
 }
+
+#[test]
+fn a_tampered_id_token_hint_is_refused_at_authorize_and_logout() {
+    use base64::Engine;
+    let f = start();
+    member_of(&f, "beta", &["b-read"]);
+    let browser = Browser::new(&f.server);
+    let hint = acme_id_token(&f, &browser);
+    let mut parts: Vec<String> = hint.split('.').map(str::to_owned).collect();
+    let mut claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&parts[1])
+            .unwrap(),
+    )
+    .unwrap();
+    claims["sub"] = json!("someone-else");
+    parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims.to_string());
+    let tampered = parts.join(".");
+    let at_authorize = Browser::new(&f.server).get(&at_tenant(
+        "beta",
+        &format!("&prompt=none&id_token_hint={tampered}"),
+    ));
+    assert_eq!(
+        redirect_params(at_authorize.location.as_deref().unwrap())["error"],
+        "invalid_request"
+    );
+    let at_logout = browser.get(&format!("/t/acme/logout?id_token_hint={tampered}"));
+    assert_eq!((at_logout.status, at_logout.location), (400, None));
+    let still = browser.get(&at_tenant(
+        "beta",
+        &format!("&prompt=none&id_token_hint={hint}"),
+    ));
+    assert!(
+        redirect_params(still.location.as_deref().unwrap()).contains_key("code"),
+        "the refused logout ended nothing"
+    );
+}
