@@ -111,8 +111,10 @@ fn initialise(config: &Config, clock: &Clock) -> Result<Opened, AppError> {
     let master = dir.master_key()?;
     let store = Arc::new(Store::open(&dir.store_path(), config.flush_interval_ms)?);
     admin::keys::ensure_signing_keys(&store, &master, clock.now())?;
-    let default = TenantId::parse("default").map_err(|e| ConfigError(e.to_string()))?;
-    admin::tenants::ensure_tenant(&store, &default, "Default", clock.now())?;
+    if store.is_fresh() {
+        let default = TenantId::parse("default").map_err(|e| ConfigError(e.to_string()))?;
+        admin::tenants::ensure_tenant(&store, &default, "Default", clock.now())?;
+    }
     if config.tls == TlsMode::SelfSigned {
         ensure_self_signed(&dir, config, clock)?;
     }

@@ -410,21 +410,26 @@ pub fn patch(
     let event = AuditEvent::new(ctx.now, AuditKind::ClientUpdated, &ctx.actor)
         .tenant(slug)
         .target(client_id);
-    write_existing(ctx, &tenant, client_id, &updated, &event, |stored| {
-        stored.api_key_ids.clone()
+    let written = write_existing(ctx, &tenant, client_id, &event, |stored| {
+        let mut c = updated.clone();
+        c.api_key_ids = stored.api_key_ids.clone();
+        if secret.is_none() && c.auth_method != AuthMethod::None {
+            c.secret_hash = stored.secret_hash;
+        }
+        c
     })?;
-    Ok(view(&tenant, updated, secret.map(|s| s.0)))
+    Ok(view(&tenant, written, secret.map(|s| s.0)))
 }
 
-/// Writes `client` over the stored one (keeping what `keep` takes from it), with `event`.
+/// Replaces the stored client with what `apply` makes of it, inside the transaction, so
+/// a concurrent change (a rotated secret, a new API key) is never lost; with `event`.
 fn write_existing(
     ctx: &Ctx<'_>,
     tenant: &Tenant,
     client_id: &str,
-    client: &Client,
     event: &AuditEvent,
-    keep: impl Fn(&Client) -> Vec<String>,
-) -> Result<(), AdminError> {
+    apply: impl Fn(&Client) -> Client,
+) -> Result<Client, AdminError> {
     ctx.store.transaction(|tx| {
         still_there(tx, tenant)?;
         let Some(stored) = tx.client::<AdminError>(tenant.uid, client_id)? else {
@@ -433,10 +438,10 @@ fn write_existing(
                 tenant.id
             ))));
         };
-        let mut c = client.clone();
-        c.api_key_ids = keep(&stored);
+        let c = apply(&stored);
         tx.put_client(&c)?;
-        tx.audit(event)
+        tx.audit(event)?;
+        Ok(c)
     })
 }
 
@@ -447,7 +452,7 @@ pub fn rotate_secret(
     client_id: &str,
 ) -> Result<RotatedSecret, AdminError> {
     let tenant = ctx.tenant(slug)?;
-    let mut client = find(ctx, &tenant, client_id)?;
+    let client = find(ctx, &tenant, client_id)?;
     if client.auth_method == AuthMethod::None {
         return Err(AdminError::invalid(
             "token_endpoint_auth_method",
@@ -455,12 +460,12 @@ pub fn rotate_secret(
         ));
     }
     let (secret, h) = new_secret()?;
-    client.secret_hash = Some(h);
     let event = AuditEvent::new(ctx.now, AuditKind::ClientSecretRotated, &ctx.actor)
         .tenant(slug)
         .target(client_id);
-    write_existing(ctx, &tenant, client_id, &client, &event, |stored| {
-        stored.api_key_ids.clone()
+    write_existing(ctx, &tenant, client_id, &event, |stored| Client {
+        secret_hash: Some(h),
+        ..stored.clone()
     })?;
     Ok(RotatedSecret {
         client_id: client_id.to_owned(),

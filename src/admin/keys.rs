@@ -48,8 +48,9 @@ fn new_record(alg: Alg, master: &MasterKey, now: UnixTime) -> Result<SigningKeyR
 
 /// Unseals and parses every stored key into the in-memory set.
 pub fn load_key_set(store: &Store, master: &MasterKey) -> Result<KeySet, AdminError> {
-    let keys = store
-        .signing_keys()?
+    let mut records = store.signing_keys()?;
+    records.sort_by_key(|r| r.created_at);
+    let keys = records
         .into_iter()
         .map(|r| {
             let pkcs8 = master.open(SEAL_PURPOSE, &r.sealed_pkcs8)?;

@@ -23,7 +23,8 @@ pub struct KeySet {
 }
 
 impl KeySet {
-    /// Builds the set; every algorithm needs exactly one active key.
+    /// Builds the set from keys oldest first; every algorithm needs an active key, and
+    /// when two are active (concurrent rotations) the newest signs, the other only verifies.
     pub fn new(keys: Vec<LoadedKey>) -> Result<KeySet, CryptoError> {
         let mut signers = HashMap::new();
         let mut verifiers = HashMap::new();
@@ -31,8 +32,8 @@ impl KeySet {
         for LoadedKey { key, active } in keys {
             jwks.keys.push(key.public_jwk().clone());
             verifiers.insert(key.kid().to_owned(), key.verifying_key());
-            if active && signers.insert(key.alg(), Arc::new(key)).is_some() {
-                return Err(CryptoError::KeySet("two active keys share an algorithm"));
+            if active {
+                signers.insert(key.alg(), Arc::new(key));
             }
         }
         if let Some(alg) = Alg::ALL.into_iter().find(|a| !signers.contains_key(a)) {

@@ -132,7 +132,9 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let message = match inner.classify() {
-            serde_json::error::Category::Data if path == "." => format!("invalid request: {inner}"),
+            serde_json::error::Category::Data if path == "." => {
+                format!("invalid request: {}", without_value(&inner.to_string()))
+            }
             serde_json::error::Category::Data => format!(
                 "invalid request: {path}: {}",
                 without_value(&inner.to_string())

@@ -64,6 +64,7 @@ enum Prompt {
 struct Request {
     client: Client,
     redirect_uri: String,
+    redirect_uri_sent: bool,
     response_type: ResponseType,
     scopes: Vec<String>,
     state: Option<String>,
@@ -197,6 +198,7 @@ fn parse(state: &State, tenant: &Tenant, params: &Params) -> Result<Request, Rej
     let mut req = Request {
         client,
         redirect_uri,
+        redirect_uri_sent: params.get("redirect_uri").is_some(),
         response_type: ResponseType::Code,
         scopes: scopes::split(params.get("scope")),
         state: params.get("state").map(str::to_owned),
@@ -694,6 +696,7 @@ fn issue_code(
         tenant_uid: tenant.uid,
         client_id: req.client.client_id.clone(),
         redirect_uri: req.redirect_uri.clone(),
+        redirect_uri_sent: req.redirect_uri_sent,
         account_id: session.account_id.clone(),
         scopes,
         nonce: req.nonce.clone(),

@@ -79,7 +79,7 @@ pub fn handle(
             token_type: Some("Bearer"),
             jti: Some(c.jti),
         },
-        Err(OAuthError::Protocol { .. }) => Introspection::default(),
+        Err(OAuthError::Protocol { .. }) => refresh_introspection(state, &tenant, &issuer, token)?,
         Err(e) => return Err(e),
     })
 }
@@ -108,4 +108,43 @@ fn live_claims(
         ));
     }
     Ok(claims)
+}
+
+/// The answer for a refresh token: active while it is its family's live token, unexpired,
+/// and its account may still sign in.
+fn refresh_introspection(
+    state: &State,
+    tenant: &crate::store::tenants::Tenant,
+    issuer: &str,
+    token: &str,
+) -> Result<Introspection, OAuthError> {
+    let hash = crate::crypto::hash::sha256(token.as_bytes());
+    let now = state.clock.now();
+    let Some(t) = state
+        .store
+        .refresh_token(&hash)?
+        .filter(|t| !t.used && t.expires_at > now)
+    else {
+        return Ok(Introspection::default());
+    };
+    let Some(family) = state
+        .store
+        .family(&t.family_id)?
+        .filter(|f| f.tenant_uid == tenant.uid && f.live == Some(hash))
+    else {
+        return Ok(Introspection::default());
+    };
+    if super::token::live_account(state, tenant, &family.account_id)?.is_none() {
+        return Ok(Introspection::default());
+    }
+    Ok(Introspection {
+        active: true,
+        iss: Some(issuer.to_owned()),
+        sub: Some(family.account_id),
+        client_id: Some(family.client_id),
+        scope: Some(family.scopes.join(" ")),
+        exp: Some(t.expires_at),
+        token_type: Some("refresh_token"),
+        ..Introspection::default()
+    })
 }

@@ -30,8 +30,20 @@ pub enum LogoutOutcome {
 
 /// The audience and session of a hint this appliance signed for `tenant` (its expiry
 /// does not matter: a hint only identifies).
-fn hint_claims(state: &State, tenant: &Tenant, hint: &str) -> Option<(String, Option<String>)> {
+fn hint_claims(
+    state: &State,
+    tenant: &Tenant,
+    hint: &str,
+) -> Option<(String, Option<String>, String)> {
     let unverified = Unverified::parse(hint).ok()?;
+    if unverified
+        .header
+        .typ
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case(super::tokens::ACCESS_TOKEN_TYP))
+    {
+        return None;
+    }
     let keys = state.keys();
     let key = keys.verifier(unverified.header.kid.as_deref()?)?;
     let claims: serde_json::Value = serde_json::from_slice(&unverified.verify(key).ok()?).ok()?;
@@ -42,7 +54,11 @@ fn hint_claims(state: &State, tenant: &Tenant, hint: &str) -> Option<(String, Op
         .as_str()
         .or_else(|| claims["aud"][0].as_str())?
         .to_owned();
-    Some((aud, claims["sid"].as_str().map(str::to_owned)))
+    Some((
+        aud,
+        claims["sid"].as_str().map(str::to_owned),
+        claims["sub"].as_str()?.to_owned(),
+    ))
 }
 
 /// Answers `GET`/`POST /t/{tenant}/logout`.
@@ -94,7 +110,18 @@ pub fn handle(
         (Some(f), Some(c)) => constant_time_eq(f.as_bytes(), c.as_bytes()),
         _ => false,
     };
-    if hint.is_none() && !confirmed {
+    let now = state.clock.now();
+    let browser = session::from_cookie(&state.store, session_cookie, now)?;
+    // A hint vouches for the request only when it names this browser's own session (or
+    // its user): anyone's hint must not end someone else's session unasked.
+    let vouched = match (&hint, &browser) {
+        (Some((_, sid, sub)), Some(b)) => {
+            sid.as_deref() == Some(b.id.as_str()) || *sub == b.account_id
+        }
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    if !vouched && !confirmed {
         return Ok(LogoutOutcome::Confirm(LogoutView {
             tenant_name: tenant.display_name.clone(),
             action: format!("/t/{}/logout", tenant.id),
@@ -104,7 +131,7 @@ pub fn handle(
             state: params.get("state").unwrap_or("").to_owned(),
         }));
     }
-    end_browser_session(state, &tenant, session_cookie)?;
+    end_browser_session(state, &tenant, browser)?;
     Ok(match redirect {
         Some(uri) => {
             let mut url = url::Url::parse(uri)
@@ -121,10 +148,10 @@ pub fn handle(
 fn end_browser_session(
     state: &State,
     tenant: &Tenant,
-    cookie: Option<&str>,
+    session: Option<crate::store::grants::SsoSession>,
 ) -> Result<(), OAuthError> {
     let now = state.clock.now();
-    let Some(s) = session::from_cookie(&state.store, cookie, now)? else {
+    let Some(s) = session else {
         return Ok(());
     };
     let event = AuditEvent::new(

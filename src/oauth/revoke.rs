@@ -8,7 +8,8 @@ use super::{OAuthError, client_auth};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::state::State;
 use crate::store::StoreError;
-use crate::store::grants::RevokedJti;
+use crate::store::grants::{RefreshFamily, RevokedJti};
+use crate::store::tenants::Tenant;
 
 /// Answers `POST /t/{tenant}/revoke`.
 pub fn handle(
@@ -27,6 +28,23 @@ pub fn handle(
     let token = params.require("token")?;
     let issuer = state.issuer(&tenant.id);
     let now = state.clock.now();
+    if let Some(family) = refresh_family(state, &tenant, token)? {
+        if family.client_id == client.client_id {
+            let event = AuditEvent::new(
+                now,
+                AuditKind::TokenRevoked,
+                &Actor::Client(client.client_id.clone()),
+            )
+            .tenant(tenant.id.as_str())
+            .account(&family.account_id)
+            .target(&family.id);
+            state.store.transaction(|tx| {
+                tx.revoke_family::<StoreError>(&family.id)?;
+                tx.audit(&event)
+            })?;
+        }
+        return Ok(());
+    }
     let Ok(claims) = verify_access(&state.keys(), &state.store, &tenant, &issuer, token, now)
     else {
         return Ok(());
@@ -51,4 +69,20 @@ pub fn handle(
         tx.audit(&event)
     })?;
     Ok(())
+}
+
+/// The family of a refresh token of `tenant`, if `token` is one.
+pub fn refresh_family(
+    state: &State,
+    tenant: &Tenant,
+    token: &str,
+) -> Result<Option<RefreshFamily>, OAuthError> {
+    let hash = crate::crypto::hash::sha256(token.as_bytes());
+    let Some(t) = state.store.refresh_token(&hash)? else {
+        return Ok(None);
+    };
+    Ok(state
+        .store
+        .family(&t.family_id)?
+        .filter(|f| f.tenant_uid == tenant.uid))
 }

@@ -130,7 +130,8 @@ pub fn verify_access(
         .map_err(|_| invalid("the access token signature is invalid"))?;
     let claims: AccessClaims = serde_json::from_slice(&payload)
         .map_err(|_| invalid("the access token claims are malformed"))?;
-    if claims.iss != issuer || claims.tenant != tenant.id.as_str() {
+    if claims.iss != issuer || claims.tenant != tenant.id.as_str() || claims.iat < tenant.created_at
+    {
         return Err(invalid("the access token belongs to another issuer"));
     }
     if claims.exp + LEEWAY_SECS <= now {

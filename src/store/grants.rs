@@ -99,6 +99,9 @@ pub struct AuthCode {
     pub client_id: String,
     /// The redirect URI it was sent to.
     pub redirect_uri: String,
+    /// Whether the authorization request named it (then the token request must too).
+    #[serde(default)]
+    pub redirect_uri_sent: bool,
     /// The account.
     pub account_id: String,
     /// Granted scopes.

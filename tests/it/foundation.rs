@@ -178,11 +178,7 @@ fn first_start_writes_a_private_admin_token_and_never_logs_it() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600);
-    let log = server.log();
-    assert!(
-        log.contains("admin-token"),
-        "the log names the file:\n{log}"
-    );
+    let log = server.wait_for_log("admin-token");
     assert!(!log.contains(&token), "the log must not contain the token");
 }
 
@@ -216,7 +212,7 @@ fn request_log_has_method_path_status_and_no_query() {
     let server = Server::start(tmp.path());
     let (status, _) = server.get("/t/default/jwks?code=SECRETCODE123");
     assert_eq!(status, 200);
-    let server_log = server.log();
+    let server_log = server.wait_for_log("GET /t/default/jwks 200");
     let line = server_log
         .lines()
         .find(|l| l.contains("GET /t/default/jwks 200"))

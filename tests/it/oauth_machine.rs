@@ -380,7 +380,7 @@ fn expired_tampered_foreign_and_wrong_type_tokens_are_refused() {
     let f = start();
     let issuer = format!("{}/t/acme", f.server.base);
     let now = latchkey::clock::Clock::system().now();
-    let base = json!({"iss": issuer, "aud": issuer, "sub": "svc", "client_id": "svc", "scope": "read openid", "iat": now - 7200, "exp": now - 3600, "jti": "j1", "tenant": "acme"});
+    let base = json!({"iss": issuer, "aud": issuer, "sub": "svc", "client_id": "svc", "scope": "read openid", "iat": now, "exp": now - 1, "jti": "j1", "tenant": "acme"});
     let expired = sign_as_server(&f.server.data_dir, Alg::ES256, "at+jwt", &base);
     let mut live = base.clone();
     live["exp"] = json!(now + 3600);

@@ -467,3 +467,51 @@ fn a_wrong_password_gets_one_message_a_csrf_less_post_is_refused_and_both_are_au
         "{csp}"
     );
 }
+
+#[test]
+fn the_token_request_must_repeat_a_redirect_uri_the_authorization_named_and_unknown_tenants_come_first()
+ {
+    let f = start();
+    let client = rp_client(&f);
+    let started = begin(&client, &[]);
+    let browser = Browser::new(&f.server);
+    let code = code_from(
+        browser
+            .sign_in(&started.url, "alice", "correct horse battery")
+            .location
+            .as_deref()
+            .unwrap(),
+        &started.state,
+    );
+    let resp = browser.post(
+        "/t/acme/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("code_verifier", started.verifier.secret()),
+            ("client_id", "web"),
+            ("client_secret", &f.secret),
+        ],
+    );
+    assert_eq!(resp.status, 400);
+    assert!(
+        resp.body.contains("invalid_grant") && resp.body.contains("redirect_uri"),
+        "{}",
+        resp.body
+    );
+    let unknown = f
+        .server
+        .agent()
+        .run(
+            ureq::http::Request::post(format!("{}/t/nope/token", f.server.base))
+                .header("content-type", "text/plain")
+                .body(b"x".to_vec())
+                .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(
+        unknown.status(),
+        404,
+        "an unknown tenant is judged before the body"
+    );
+}

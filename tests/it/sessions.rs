@@ -171,3 +171,76 @@ fn the_admin_ends_sessions_and_disabling_revokes_everything_for_good() {
         "access tokens are self-contained: valid again until they expire"
     );
 }
+
+#[test]
+fn refresh_tokens_introspect_and_revoke() {
+    let f = start();
+    let browser = Browser::new(&f.server);
+    let t = tokens(&f, &browser, &[]);
+    let refresh = t.refresh_token().unwrap().secret().clone();
+    let live = introspect(&f, &refresh);
+    assert_eq!(
+        (live["active"].as_bool(), live["token_type"].as_str()),
+        (Some(true), Some("refresh_token"))
+    );
+    assert_eq!(live["sub"].as_str(), Some(f.alice.as_str()));
+    let revoked = f
+        .server
+        .agent()
+        .run(
+            ureq::http::Request::post(format!("{}/t/acme/revoke", f.server.base))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(
+                    format!("client_id=web&client_secret={}&token={refresh}", f.secret)
+                        .into_bytes(),
+                )
+                .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+    assert_eq!(introspect(&f, &refresh), json!({"active": false}));
+    assert!(
+        !refresh_works(&f, &t),
+        "a revoked refresh token no longer works"
+    );
+}
+
+#[test]
+fn someone_elses_id_token_hint_does_not_sign_this_browser_out_unasked() {
+    let f = start();
+    let victim = Browser::new(&f.server);
+    tokens(&f, &victim, &[]);
+    let bob = f.api.call(
+        "POST",
+        "/v2/admin/tenants/acme/accounts",
+        Some(&json!({"username": "bob", "password": "bob's long password", "scopes": []})),
+    );
+    assert_eq!(bob.status, 201);
+    let client = rp_client(&f);
+    let started = begin(&client, &[]);
+    let attacker = Browser::new(&f.server);
+    let code = code_from(
+        attacker
+            .sign_in(&started.url, "bob", "bob's long password")
+            .location
+            .as_deref()
+            .unwrap(),
+        &started.state,
+    );
+    let bobs = client
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap()
+        .set_pkce_verifier(started.verifier)
+        .request(&rp::http_client(f.server.agent()))
+        .unwrap();
+    let page = victim.get(&format!(
+        "/t/acme/logout?id_token_hint={}",
+        bobs.id_token().unwrap()
+    ));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Sign out of Acme Corp?"),
+        "asks instead of signing out"
+    );
+    assert!(signed_in(&f, &victim));
+}

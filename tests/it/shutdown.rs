@@ -57,7 +57,7 @@ fn sigterm_during_a_slow_request_lets_it_finish() {
         "{}",
         server.log()
     );
-    assert!(server.log().contains("stopped"));
+    server.wait_for_log("stopped");
 
     let server = Server::start(tmp.path());
     let reply = Api::with_token(&server, created["token"].as_str().unwrap()).call(

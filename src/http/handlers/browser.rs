@@ -150,6 +150,9 @@ pub async fn authorize(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
+    if let Err(e) = crate::oauth::discovery::tenant(state, tenant) {
+        return oauth_page(state, e, log);
+    }
     let session_cookie = cookie(&req, session::COOKIE);
     let params = match params(req).await {
         Ok(p) => p,
@@ -211,6 +214,9 @@ pub async fn login(
     peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
+    if let Err(e) = crate::oauth::discovery::tenant(state, tenant) {
+        return oauth_page(state, e, log);
+    }
     let csrf = cookie(&req, session::CSRF_COOKIE);
     let is_post = req.method() == Method::POST;
     if is_post && let Err(blocked) = login::admit_address(state, peer) {
@@ -272,6 +278,9 @@ pub async fn logout(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
+    if let Err(e) = crate::oauth::discovery::tenant(state, tenant) {
+        return oauth_page(state, e, log);
+    }
     let session_cookie = cookie(&req, session::COOKIE);
     let csrf = cookie(&req, session::CSRF_COOKIE);
     let params = match params(req).await {
@@ -337,6 +346,9 @@ pub async fn consent(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
+    if let Err(e) = crate::oauth::discovery::tenant(state, tenant) {
+        return oauth_page(state, e, log);
+    }
     let session_cookie = cookie(&req, session::COOKIE);
     let csrf = cookie(&req, session::CSRF_COOKIE);
     let is_post = req.method() == Method::POST;

@@ -54,6 +54,12 @@ pub async fn token(
     peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
+    if let Err(e) = oauth::discovery::tenant(state, tenant) {
+        return fail(e, log);
+    }
+    if let Err(e) = oauth::token::admit(state, peer) {
+        return fail(e, log);
+    }
     let auth = authorization(&req);
     let bytes = match body::form(req).await {
         Ok(b) => b,
@@ -72,6 +78,9 @@ pub async fn introspect(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
+    if let Err(e) = oauth::discovery::tenant(state, tenant) {
+        return fail(e, log);
+    }
     let auth = authorization(&req);
     let bytes = match body::form(req).await {
         Ok(b) => b,
@@ -90,6 +99,9 @@ pub async fn revoke(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
+    if let Err(e) = oauth::discovery::tenant(state, tenant) {
+        return fail(e, log);
+    }
     let auth = authorization(&req);
     let bytes = match body::form(req).await {
         Ok(b) => b,
@@ -109,6 +121,9 @@ pub async fn userinfo(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
+    if let Err(e) = oauth::discovery::tenant(state, tenant) {
+        return fail(e, log);
+    }
     let header_token = authorization(&req).and_then(|h| {
         h.split_once(' ')
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))

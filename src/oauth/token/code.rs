@@ -60,13 +60,18 @@ pub fn redeem(
     if code.expires_at <= now {
         return Err(invalid("the code has expired"));
     }
-    if params
-        .get("redirect_uri")
-        .is_some_and(|r| r != code.redirect_uri)
-    {
-        return Err(invalid(
-            "redirect_uri differs from the authorization request",
-        ));
+    match params.get("redirect_uri") {
+        Some(r) if r != code.redirect_uri => {
+            return Err(invalid(
+                "redirect_uri differs from the authorization request",
+            ));
+        }
+        None if code.redirect_uri_sent => {
+            return Err(invalid(
+                "redirect_uri is required: the authorization request named it",
+            ));
+        }
+        _ => {}
     }
     if !pkce_ok(code.code_challenge.as_deref(), params.get("code_verifier")) {
         return Err(invalid(
@@ -106,7 +111,7 @@ pub fn redeem(
         access_exp: minted.exp,
         family_id: family.as_ref().map(|f| f.id.clone()),
     };
-    state.store.transaction(|tx| {
+    let won = state.store.transaction(|tx| {
         match tx.code::<OAuthError>(&code_hash)? {
             Some(c) if c.redeemed.is_none() => {
                 tx.put_code(&AuthCode {
@@ -114,13 +119,21 @@ pub fn redeem(
                     ..c
                 })?;
             }
-            _ => return Err(TxError::abort(invalid("the code was already used"))),
+            _ => return Ok(false),
         }
         if let Some(f) = &family {
             store_family(tx, f, now + tenant.refresh_token_ttl_secs)?;
         }
-        Ok(())
+        Ok(true)
     })?;
+    if !won {
+        if let Some(redeemed) = state.store.code(&code_hash)? {
+            revoke_replayed(state, tenant, &redeemed, now)?;
+        }
+        return Err(invalid(
+            "the code was already used; the tokens it issued are revoked",
+        ));
+    }
     Ok(minted.response)
 }
 

@@ -38,7 +38,15 @@ pub struct TokenResponse {
     pub id_token: Option<String>,
 }
 
-/// Answers `POST /t/{tenant}/token`. Failed client authentication and invalid grants
+/// Refuses an address that failed too often; the handler runs it before reading the body.
+pub fn admit(state: &State, peer: IpAddr) -> Result<(), OAuthError> {
+    state
+        .limiter
+        .check(&address_key(peer), state.clock.now())
+        .map_err(|b| OAuthError::TooMany(b.retry_after))
+}
+
+/// Answers `POST /t/{tenant}/token` (after [`admit`]). Failed client authentication and invalid grants
 /// count against the client address and the client id (429 after a few).
 pub fn handle(
     state: &State,
@@ -50,10 +58,6 @@ pub fn handle(
     let tenant = tenant(state, slug)?;
     let now = state.clock.now();
     let address = address_key(peer);
-    state
-        .limiter
-        .check(&address, now)
-        .map_err(|b| OAuthError::TooMany(b.retry_after))?;
     let params = Params::parse(body)?;
     let presented = client_auth::presented(authorization, &params)?;
     let client_key = format!("client:{}:{}", tenant.uid, presented.client_id);
@@ -62,11 +66,17 @@ pub fn handle(
         .check(&client_key, now)
         .map_err(|b| OAuthError::TooMany(b.retry_after))?;
     let result = grant(state, &tenant, &params, &presented);
-    if result
-        .as_ref()
-        .is_err_and(|e| matches!(e.code(), "invalid_client" | "invalid_grant"))
+    let keys: &[&String] = match result.as_ref().map_err(|e| e.code()) {
+        Ok(_) => {
+            state.limiter.success(&client_key);
+            &[]
+        }
+        Err("invalid_client") => &[&address, &client_key],
+        Err("invalid_grant") => &[&address],
+        Err(_) => &[],
+    };
     {
-        for key in [&address, &client_key] {
+        for key in keys {
             if state.limiter.failure(key, now).is_some() {
                 let event = AuditEvent::new(now, AuditKind::RateLimited, &Actor::System)
                     .tenant(tenant.id.as_str())

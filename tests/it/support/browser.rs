@@ -11,6 +11,8 @@ pub struct Page {
     pub location: Option<String>,
     /// The body.
     pub body: String,
+    /// `Retry-After`, if any.
+    pub retry_after: Option<u64>,
 }
 
 /// A browser with its own cookie jar.
@@ -25,9 +27,14 @@ fn page(resp: ureq::http::Response<ureq::Body>) -> Page {
         .headers()
         .get("location")
         .map(|v| v.to_str().unwrap().to_owned());
+    let retry_after = resp
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().parse().unwrap());
     Page {
         status,
         location,
+        retry_after,
         body: resp.into_body().read_to_string().unwrap(),
     }
 }

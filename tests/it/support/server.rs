@@ -57,6 +57,23 @@ impl Server {
         panic!("no free port found after 5 tries");
     }
 
+    /// Waits (bounded) until the log holds `needle`, then returns the whole log: the
+    /// thread copying the child's stderr may lag behind the response.
+    pub fn wait_for_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let log = self.log();
+            if log.contains(needle) {
+                return log;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no `{needle}` in the log:\n{log}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Every log line so far.
     pub fn log(&self) -> String {
         self.log.lock().map(|l| l.join("\n")).unwrap_or_default()
