@@ -75,16 +75,14 @@ pub fn handle(
         Err("invalid_grant") => &[&address],
         Err(_) => &[],
     };
-    {
-        for key in keys {
-            if state.limiter.failure(key, now).is_some() {
-                let event = AuditEvent::new(now, AuditKind::RateLimited, &Actor::System)
-                    .tenant(tenant.id.as_str())
-                    .target(key);
-                state
-                    .store
-                    .transaction(|tx| tx.audit::<crate::store::StoreError>(&event))?;
-            }
+    for key in keys {
+        if state.limiter.failure(key, now).is_some() {
+            let event = AuditEvent::new(now, AuditKind::RateLimited, &Actor::System)
+                .tenant(tenant.id.as_str())
+                .target(key);
+            state
+                .store
+                .transaction(|tx| tx.audit::<crate::store::StoreError>(&event))?;
         }
     }
     result
