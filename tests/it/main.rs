@@ -11,7 +11,6 @@ mod consent;
 mod foundation;
 mod limits;
 mod management;
-mod management_validation;
 mod oauth_machine;
 mod offline;
 mod oidc_code;
