@@ -55,8 +55,27 @@ fn page(
         title: title.to_owned(),
         message: message.to_owned(),
     };
-    match state.ui.render(template, &view) {
-        Ok(html) => respond::html(status, html),
+    render(state, template, &view, status, None, log)
+}
+
+/// Renders `template`; a form page also gets `csrf` as its double-submit cookie. A
+/// template that fails to render is a bug: logged, answered 500.
+fn render<T: serde::Serialize>(
+    state: &State,
+    template: &'static str,
+    view: &T,
+    status: StatusCode,
+    csrf: Option<&str>,
+    log: &RequestLog,
+) -> Response<Body> {
+    match state.ui.render(template, view) {
+        Ok(html) => {
+            let mut resp = respond::html(status, html);
+            if let Some(token) = csrf {
+                respond::set_cookie(&mut resp, session::CSRF_COOKIE, token, "Strict", 600);
+            }
+            resp
+        }
         Err(e) => {
             tracing::error!("{e} req={}", log.id());
             respond::html(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
@@ -178,17 +197,7 @@ fn login_form(
     status: StatusCode,
     log: &RequestLog,
 ) -> Response<Body> {
-    match state.ui.render("login.html", view) {
-        Ok(html) => {
-            let mut resp = respond::html(status, html);
-            respond::set_cookie(&mut resp, session::CSRF_COOKIE, &view.csrf, "Strict", 600);
-            resp
-        }
-        Err(e) => {
-            tracing::error!("{e} req={}", log.id());
-            respond::html(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
-        }
-    }
+    render(state, "login.html", view, status, Some(&view.csrf), log)
 }
 
 /// A 429 page with `Retry-After`.
@@ -312,17 +321,14 @@ pub async fn logout(
             log,
         ),
         Ok(LogoutOutcome::Confirm(view)) => {
-            return match state.ui.render("logout.html", &view) {
-                Ok(html) => {
-                    let mut resp = respond::html(StatusCode::OK, html);
-                    respond::set_cookie(&mut resp, session::CSRF_COOKIE, &view.csrf, "Strict", 600);
-                    resp
-                }
-                Err(e) => {
-                    tracing::error!("{e} req={}", log.id());
-                    respond::html(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
-                }
-            };
+            return render(
+                state,
+                "logout.html",
+                &view,
+                StatusCode::OK,
+                Some(&view.csrf),
+                log,
+            );
         }
         Ok(LogoutOutcome::ErrorPage(m)) => {
             return error_page(
@@ -376,17 +382,14 @@ pub async fn consent(
         consent::show(state, tenant, &params, session_cookie.as_deref())
     };
     match result {
-        Ok(ConsentOutcome::Page(view)) => match state.ui.render("consent.html", &view) {
-            Ok(html) => {
-                let mut resp = respond::html(StatusCode::OK, html);
-                respond::set_cookie(&mut resp, session::CSRF_COOKIE, &view.csrf, "Strict", 600);
-                resp
-            }
-            Err(e) => {
-                tracing::error!("{e} req={}", log.id());
-                respond::html(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
-            }
-        },
+        Ok(ConsentOutcome::Page(view)) => render(
+            state,
+            "consent.html",
+            &view,
+            StatusCode::OK,
+            Some(&view.csrf),
+            log,
+        ),
         Ok(ConsentOutcome::ErrorPage(m)) => error_page(
             state,
             StatusCode::BAD_REQUEST,

@@ -46,6 +46,34 @@ fn authorization(req: &Request<Incoming>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The shape of the client-authenticated form endpoints: the tenant first (404 before
+/// anything else), then the address limiter when `limited`, then the form, then one
+/// domain call answered as JSON.
+async fn form_endpoint<T: serde::Serialize>(
+    state: &State,
+    tenant: &str,
+    req: Request<Incoming>,
+    limited: Option<IpAddr>,
+    log: &RequestLog,
+    call: impl FnOnce(Option<&str>, &[u8]) -> Result<T, OAuthError>,
+) -> Response<Body> {
+    if let Err(e) = oauth::discovery::tenant(state, tenant) {
+        return fail(e, log);
+    }
+    if let Some(Err(e)) = limited.map(|peer| oauth::token::admit(state, peer)) {
+        return fail(e, log);
+    }
+    let auth = authorization(&req);
+    let bytes = match body::form(req).await {
+        Ok(b) => b,
+        Err(e) => return body_fail(e),
+    };
+    match call(auth.as_deref(), &bytes) {
+        Ok(answer) => respond::json(StatusCode::OK, &answer),
+        Err(e) => fail(e, log),
+    }
+}
+
 /// `POST /t/{tenant}/token`.
 pub async fn token(
     state: &State,
@@ -54,21 +82,10 @@ pub async fn token(
     peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
-    if let Err(e) = oauth::discovery::tenant(state, tenant) {
-        return fail(e, log);
-    }
-    if let Err(e) = oauth::token::admit(state, peer) {
-        return fail(e, log);
-    }
-    let auth = authorization(&req);
-    let bytes = match body::form(req).await {
-        Ok(b) => b,
-        Err(e) => return body_fail(e),
-    };
-    match oauth::token::handle(state, tenant, auth.as_deref(), &bytes, peer) {
-        Ok(t) => respond::json(StatusCode::OK, &t),
-        Err(e) => fail(e, log),
-    }
+    form_endpoint(state, tenant, req, Some(peer), log, |auth, bytes| {
+        oauth::token::handle(state, tenant, auth, bytes, peer)
+    })
+    .await
 }
 
 /// `POST /t/{tenant}/introspect`.
@@ -78,39 +95,23 @@ pub async fn introspect(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    if let Err(e) = oauth::discovery::tenant(state, tenant) {
-        return fail(e, log);
-    }
-    let auth = authorization(&req);
-    let bytes = match body::form(req).await {
-        Ok(b) => b,
-        Err(e) => return body_fail(e),
-    };
-    match oauth::introspect::handle(state, tenant, auth.as_deref(), &bytes) {
-        Ok(i) => respond::json(StatusCode::OK, &i),
-        Err(e) => fail(e, log),
-    }
+    form_endpoint(state, tenant, req, None, log, |auth, bytes| {
+        oauth::introspect::handle(state, tenant, auth, bytes)
+    })
+    .await
 }
 
-/// `POST /t/{tenant}/revoke`.
+/// `POST /t/{tenant}/revoke`: an empty JSON object whatever the token was (RFC 7009 §2.2).
 pub async fn revoke(
     state: &State,
     tenant: &str,
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    if let Err(e) = oauth::discovery::tenant(state, tenant) {
-        return fail(e, log);
-    }
-    let auth = authorization(&req);
-    let bytes = match body::form(req).await {
-        Ok(b) => b,
-        Err(e) => return body_fail(e),
-    };
-    match oauth::revoke::handle(state, tenant, auth.as_deref(), &bytes) {
-        Ok(()) => respond::json(StatusCode::OK, &serde_json::json!({})),
-        Err(e) => fail(e, log),
-    }
+    form_endpoint(state, tenant, req, None, log, |auth, bytes| {
+        oauth::revoke::handle(state, tenant, auth, bytes).map(|()| serde_json::json!({}))
+    })
+    .await
 }
 
 /// `GET`/`POST /t/{tenant}/userinfo`: the token from `Authorization: Bearer`, or from
