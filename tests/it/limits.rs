@@ -24,23 +24,16 @@ fn repeated_wrong_passwords_are_slowed_down_and_audited() {
     assert_eq!(statuses.last(), Some(&429), "then 429");
 
     let login = browser.get(&browser.get(&begin(&client, &[]).url).location.unwrap());
-    let resp = f
-        .server
-        .agent()
-        .run(
-            ureq::http::Request::post(format!("{}/t/acme/login", f.server.base))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(
-                    format!(
-                        "csrf={}&request={}&username=alice&password=correct+horse+battery",
-                        input_value(&login.body, "csrf"),
-                        input_value(&login.body, "request")
-                    )
-                    .into_bytes(),
-                )
-                .unwrap(),
+    let resp = f.server.post(
+        "/t/acme/login",
+        "application/x-www-form-urlencoded",
+        format!(
+            "csrf={}&request={}&username=alice&password=correct+horse+battery",
+            input_value(&login.body, "csrf"),
+            input_value(&login.body, "request")
         )
-        .unwrap();
+        .into_bytes(),
+    );
     assert_eq!(resp.status(), 429, "blocked before the form is even read");
     let retry: u64 = resp.headers()["retry-after"]
         .to_str()
@@ -68,18 +61,11 @@ fn repeated_bad_client_secrets_get_429_with_retry_after() {
     // Five free failures, then doubling blocks: a 429 must come within a few more tries
     // (bounded, so a slow machine that lets a short block lapse only adds a try).
     for _ in 0..20 {
-        let resp = f
-            .server
-            .agent()
-            .run(
-                ureq::http::Request::post(format!("{}/t/acme/token", f.server.base))
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(
-                        b"grant_type=client_credentials&client_id=web&client_secret=wrong".to_vec(),
-                    )
-                    .unwrap(),
-            )
-            .unwrap();
+        let resp = f.server.post(
+            "/t/acme/token",
+            "application/x-www-form-urlencoded",
+            b"grant_type=client_credentials&client_id=web&client_secret=wrong".to_vec(),
+        );
         let status = resp.status().as_u16();
         let retry = resp
             .headers()

@@ -247,14 +247,7 @@ fn client_authentication_and_grant_errors_follow_rfc_6749() {
 
     let json_body = f
         .server
-        .agent()
-        .run(
-            ureq::http::Request::post(format!("{}/t/acme/token", f.server.base))
-                .header("content-type", "application/json")
-                .body(b"{}".to_vec())
-                .unwrap(),
-        )
-        .unwrap();
+        .post("/t/acme/token", "application/json", b"{}".to_vec());
     assert_eq!(
         json_body.status(),
         400,
@@ -264,16 +257,11 @@ fn client_authentication_and_grant_errors_follow_rfc_6749() {
         serde_json::from_str(&json_body.into_body().read_to_string().unwrap()).unwrap();
     assert_eq!(body["error"], "invalid_request");
 
-    let unknown = f
-        .server
-        .agent()
-        .run(
-            ureq::http::Request::post(format!("{}/t/nope/token", f.server.base))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(b"grant_type=client_credentials".to_vec())
-                .unwrap(),
-        )
-        .unwrap();
+    let unknown = f.server.post(
+        "/t/nope/token",
+        "application/x-www-form-urlencoded",
+        b"grant_type=client_credentials".to_vec(),
+    );
     assert_eq!(unknown.status(), 404);
     let body: Value = serde_json::from_str(&unknown.into_body().read_to_string().unwrap()).unwrap();
     assert!(

@@ -6,7 +6,9 @@ use crate::support::api::Api;
 use crate::support::browser::{Browser, redirect_params};
 use crate::support::rp;
 use crate::support::server::Server;
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreTokenResponse,
+};
 use openidconnect::{
     AccessTokenHash, AuthorizationCode, ClientId, ClientSecret, CsrfToken, Nonce,
     OAuth2TokenResponse, PkceCodeChallenge, RedirectUrl, RefreshToken, Scope, TokenResponse,
@@ -320,23 +322,16 @@ fn a_replayed_code_is_refused_and_revokes_what_it_issued() {
         format!("{replay:?}").contains("invalid_grant"),
         "{replay:?}"
     );
-    let introspected = f
-        .server
-        .agent()
-        .run(
-            ureq::http::Request::post(format!("{}/t/acme/introspect", f.server.base))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(
-                    format!(
-                        "client_id=web&client_secret={}&token={}",
-                        f.secret,
-                        tokens.access_token().secret()
-                    )
-                    .into_bytes(),
-                )
-                .unwrap(),
+    let introspected = f.server.post(
+        "/t/acme/introspect",
+        "application/x-www-form-urlencoded",
+        format!(
+            "client_id=web&client_secret={}&token={}",
+            f.secret,
+            tokens.access_token().secret()
         )
-        .unwrap();
+        .into_bytes(),
+    );
     let body: Value =
         serde_json::from_str(&introspected.into_body().read_to_string().unwrap()).unwrap();
     assert_eq!(
@@ -499,19 +494,24 @@ fn the_token_request_must_repeat_a_redirect_uri_the_authorization_named_and_unkn
         "{}",
         resp.body
     );
-    let unknown = f
-        .server
-        .agent()
-        .run(
-            ureq::http::Request::post(format!("{}/t/nope/token", f.server.base))
-                .header("content-type", "text/plain")
-                .body(b"x".to_vec())
-                .unwrap(),
-        )
-        .unwrap();
+    let unknown = f.server.post("/t/nope/token", "text/plain", b"x".to_vec());
     assert_eq!(
         unknown.status(),
         404,
         "an unknown tenant is judged before the body"
     );
+}
+
+/// Signs alice in through `browser` with `scopes` and redeems the code.
+pub fn tokens(f: &Fixture, browser: &Browser, scopes: &[&str]) -> CoreTokenResponse {
+    let client = rp_client(f);
+    let started = begin(&client, scopes);
+    let answer = browser.sign_in(&started.url, "alice", "correct horse battery");
+    let code = code_from(answer.location.as_deref().unwrap(), &started.state);
+    client
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap()
+        .set_pkce_verifier(started.verifier)
+        .request(&rp::http_client(f.server.agent()))
+        .unwrap()
 }

@@ -1,6 +1,6 @@
 //! The implicit flows, `max_age`, and `id_token_hint` single sign-on across tenants.
 
-use crate::oidc_code::{Fixture, begin, code_from, rp_client, start};
+use crate::oidc_code::{Fixture, begin, code_from, rp_client, start, tokens};
 use crate::support::browser::{Browser, redirect_params};
 use crate::support::rp;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient};
@@ -143,23 +143,7 @@ fn member_of(f: &Fixture, tenant: &str, scopes: &[&str]) {
 
 /// Signs alice in at acme and returns her ID token.
 fn acme_id_token(f: &Fixture, browser: &Browser) -> String {
-    let client = rp_client(f);
-    let started = begin(&client, &[]);
-    let code = code_from(
-        browser
-            .sign_in(&started.url, "alice", "correct horse battery")
-            .location
-            .as_deref()
-            .unwrap(),
-        &started.state,
-    );
-    let tokens = client
-        .exchange_code(AuthorizationCode::new(code))
-        .unwrap()
-        .set_pkce_verifier(started.verifier)
-        .request(&rp::http_client(f.server.agent()))
-        .unwrap();
-    openidconnect::TokenResponse::id_token(&tokens)
+    openidconnect::TokenResponse::id_token(&tokens(f, browser, &[]))
         .unwrap()
         .to_string()
 }

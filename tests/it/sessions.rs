@@ -1,26 +1,12 @@
 //! Ending sessions: RP-initiated logout, the admin's "end sessions", and disabling an
 //! account; each revokes the refresh tokens it should and nothing becomes valid again.
 
-use crate::oidc_code::{Fixture, begin, code_from, rp_client, start};
+use crate::oidc_code::{Fixture, begin, code_from, rp_client, start, tokens};
 use crate::support::browser::{Browser, input_value, redirect_params};
 use crate::support::rp;
 use openidconnect::core::CoreTokenResponse;
 use openidconnect::{AuthorizationCode, OAuth2TokenResponse, TokenResponse};
 use serde_json::{Value, json};
-
-/// Signs alice in through `browser` and redeems the code.
-fn tokens(f: &Fixture, browser: &Browser, scopes: &[&str]) -> CoreTokenResponse {
-    let client = rp_client(f);
-    let started = begin(&client, scopes);
-    let answer = browser.sign_in(&started.url, "alice", "correct horse battery");
-    let code = code_from(answer.location.as_deref().unwrap(), &started.state);
-    client
-        .exchange_code(AuthorizationCode::new(code))
-        .unwrap()
-        .set_pkce_verifier(started.verifier)
-        .request(&rp::http_client(f.server.agent()))
-        .unwrap()
-}
 
 fn refresh_works(f: &Fixture, t: &CoreTokenResponse) -> bool {
     rp_client(f)
@@ -37,18 +23,11 @@ fn signed_in(f: &Fixture, browser: &Browser) -> bool {
 }
 
 fn introspect(f: &Fixture, token: &str) -> Value {
-    let resp = f
-        .server
-        .agent()
-        .run(
-            ureq::http::Request::post(format!("{}/t/acme/introspect", f.server.base))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(
-                    format!("client_id=web&client_secret={}&token={token}", f.secret).into_bytes(),
-                )
-                .unwrap(),
-        )
-        .unwrap();
+    let resp = f.server.post(
+        "/t/acme/introspect",
+        "application/x-www-form-urlencoded",
+        format!("client_id=web&client_secret={}&token={token}", f.secret).into_bytes(),
+    );
     serde_json::from_str(&resp.into_body().read_to_string().unwrap()).unwrap()
 }
 
@@ -184,19 +163,11 @@ fn refresh_tokens_introspect_and_revoke() {
         (Some(true), Some("refresh_token"))
     );
     assert_eq!(live["sub"].as_str(), Some(f.alice.as_str()));
-    let revoked = f
-        .server
-        .agent()
-        .run(
-            ureq::http::Request::post(format!("{}/t/acme/revoke", f.server.base))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(
-                    format!("client_id=web&client_secret={}&token={refresh}", f.secret)
-                        .into_bytes(),
-                )
-                .unwrap(),
-        )
-        .unwrap();
+    let revoked = f.server.post(
+        "/t/acme/revoke",
+        "application/x-www-form-urlencoded",
+        format!("client_id=web&client_secret={}&token={refresh}", f.secret).into_bytes(),
+    );
     assert_eq!(revoked.status(), 200);
     assert_eq!(introspect(&f, &refresh), json!({"active": false}));
     assert!(

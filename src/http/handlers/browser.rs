@@ -162,6 +162,48 @@ fn outcome(state: &State, tenant: &str, o: Outcome, log: &RequestLog) -> Respons
     }
 }
 
+/// What every browser endpoint reads first, in SPEC's order.
+struct BrowserRequest {
+    params: Params,
+    session: Option<String>,
+    csrf: Option<String>,
+    is_post: bool,
+}
+
+/// Reads a browser request: the tenant first (a 404 page before anything else), then for
+/// a POST the address limiter when `limit` names the peer, then cookies and parameters.
+/// `refused` titles the error page of unreadable parameters.
+async fn read(
+    state: &State,
+    tenant: &str,
+    req: Request<Incoming>,
+    limit: Option<IpAddr>,
+    refused: &str,
+    log: &RequestLog,
+) -> Result<BrowserRequest, Response<Body>> {
+    if let Err(e) = crate::oauth::discovery::tenant(state, tenant) {
+        return Err(oauth_page(state, e, log));
+    }
+    let is_post = req.method() == Method::POST;
+    if let Some(Err(blocked)) = limit
+        .filter(|_| is_post)
+        .map(|peer| login::admit_address(state, peer))
+    {
+        return Err(too_many(state, blocked.retry_after, log));
+    }
+    let session = cookie(&req, session::COOKIE);
+    let csrf = cookie(&req, session::CSRF_COOKIE);
+    match params(req).await {
+        Ok(params) => Ok(BrowserRequest {
+            params,
+            session,
+            csrf,
+            is_post,
+        }),
+        Err(m) => Err(error_page(state, StatusCode::BAD_REQUEST, refused, &m, log)),
+    }
+}
+
 /// `GET`/`POST /t/{tenant}/authorize`.
 pub async fn authorize(
     state: &State,
@@ -169,23 +211,20 @@ pub async fn authorize(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    if let Err(e) = crate::oauth::discovery::tenant(state, tenant) {
-        return oauth_page(state, e, log);
-    }
-    let session_cookie = cookie(&req, session::COOKIE);
-    let params = match params(req).await {
-        Ok(p) => p,
-        Err(m) => {
-            return error_page(
-                state,
-                StatusCode::BAD_REQUEST,
-                "Sign-in request not accepted",
-                &m,
-                log,
-            );
-        }
+    let r = match read(
+        state,
+        tenant,
+        req,
+        None,
+        "Sign-in request not accepted",
+        log,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(resp) => return resp,
     };
-    match authorize::handle(state, tenant, &params, session_cookie.as_deref()) {
+    match authorize::handle(state, tenant, &r.params, r.session.as_deref()) {
         Ok(o) => outcome(state, tenant, o, log),
         Err(e) => oauth_page(state, e, log),
     }
@@ -223,30 +262,14 @@ pub async fn login(
     peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
-    if let Err(e) = crate::oauth::discovery::tenant(state, tenant) {
-        return oauth_page(state, e, log);
-    }
-    let csrf = cookie(&req, session::CSRF_COOKIE);
-    let is_post = req.method() == Method::POST;
-    if is_post && let Err(blocked) = login::admit_address(state, peer) {
-        return too_many(state, blocked.retry_after, log);
-    }
-    let params = match params(req).await {
-        Ok(p) => p,
-        Err(m) => {
-            return error_page(
-                state,
-                StatusCode::BAD_REQUEST,
-                "Sign-in not accepted",
-                &m,
-                log,
-            );
-        }
+    let r = match read(state, tenant, req, Some(peer), "Sign-in not accepted", log).await {
+        Ok(r) => r,
+        Err(resp) => return resp,
     };
-    let result = if is_post {
-        login::submit(state, tenant, &params, csrf.as_deref(), peer).await
+    let result = if r.is_post {
+        login::submit(state, tenant, &r.params, r.csrf.as_deref(), peer).await
     } else {
-        login::show(state, tenant, &params)
+        login::show(state, tenant, &r.params)
     };
     match result {
         Ok(LoginOutcome::Form { view, failed }) => {
@@ -287,29 +310,16 @@ pub async fn logout(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    if let Err(e) = crate::oauth::discovery::tenant(state, tenant) {
-        return oauth_page(state, e, log);
-    }
-    let session_cookie = cookie(&req, session::COOKIE);
-    let csrf = cookie(&req, session::CSRF_COOKIE);
-    let params = match params(req).await {
-        Ok(p) => p,
-        Err(m) => {
-            return error_page(
-                state,
-                StatusCode::BAD_REQUEST,
-                "Sign-out not accepted",
-                &m,
-                log,
-            );
-        }
+    let r = match read(state, tenant, req, None, "Sign-out not accepted", log).await {
+        Ok(r) => r,
+        Err(resp) => return resp,
     };
     let mut resp = match logout::handle(
         state,
         tenant,
-        &params,
-        session_cookie.as_deref(),
-        csrf.as_deref(),
+        &r.params,
+        r.session.as_deref(),
+        r.csrf.as_deref(),
     ) {
         Ok(LogoutOutcome::Redirect(location)) => respond::see_other(&location),
         Ok(LogoutOutcome::SignedOut) => page(
@@ -352,34 +362,20 @@ pub async fn consent(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    if let Err(e) = crate::oauth::discovery::tenant(state, tenant) {
-        return oauth_page(state, e, log);
-    }
-    let session_cookie = cookie(&req, session::COOKIE);
-    let csrf = cookie(&req, session::CSRF_COOKIE);
-    let is_post = req.method() == Method::POST;
-    let params = match params(req).await {
-        Ok(p) => p,
-        Err(m) => {
-            return error_page(
-                state,
-                StatusCode::BAD_REQUEST,
-                "Consent not accepted",
-                &m,
-                log,
-            );
-        }
+    let r = match read(state, tenant, req, None, "Consent not accepted", log).await {
+        Ok(r) => r,
+        Err(resp) => return resp,
     };
-    let result = if is_post {
+    let result = if r.is_post {
         consent::decide(
             state,
             tenant,
-            &params,
-            session_cookie.as_deref(),
-            csrf.as_deref(),
+            &r.params,
+            r.session.as_deref(),
+            r.csrf.as_deref(),
         )
     } else {
-        consent::show(state, tenant, &params, session_cookie.as_deref())
+        consent::show(state, tenant, &r.params, r.session.as_deref())
     };
     match result {
         Ok(ConsentOutcome::Page(view)) => render(

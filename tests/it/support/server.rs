@@ -130,6 +130,22 @@ impl Server {
         agent_trusting(&self.data_dir.join("tls/cert.pem"))
     }
 
+    /// POSTs `body` with `content_type` to `path` (no redirect followed, HTTP errors as statuses).
+    pub fn post(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> ureq::http::Response<ureq::Body> {
+        let req = ureq::http::Request::post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body)
+            .expect("request");
+        self.agent()
+            .run(req)
+            .expect("POST failed at the transport level")
+    }
+
     /// GET `path`, returning status and body text.
     pub fn get(&self, path: &str) -> (u16, String) {
         let mut resp = self
