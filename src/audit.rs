@@ -16,6 +16,8 @@ pub enum Actor {
     Client(String),
     /// latchkey itself (initialisation, sweeps).
     System,
+    /// A caller that could not be identified (e.g. an unknown API key).
+    Anonymous,
 }
 
 /// What happened.
@@ -117,6 +119,12 @@ pub enum AuditKind {
     /// A token was revoked at the revocation endpoint.
     #[serde(rename = "token.revoked")]
     TokenRevoked,
+    /// A foreign token was exchanged for latchkey tokens.
+    #[serde(rename = "exchange")]
+    Exchange,
+    /// A token exchange was refused; `detail` says why.
+    #[serde(rename = "exchange.failed")]
+    ExchangeFailed,
 }
 
 impl AuditKind {
@@ -144,6 +152,9 @@ pub struct AuditEvent {
     pub account: Option<String>,
     /// The record acted on (client id, key id, token id …), never a secret.
     pub target: Option<String>,
+    /// Why, as a short fixed reason (e.g. `idp_timeout`), never a secret.
+    #[serde(default)]
+    pub detail: Option<String>,
 }
 
 impl AuditEvent {
@@ -156,6 +167,7 @@ impl AuditEvent {
             tenant: None,
             account: None,
             target: None,
+            detail: None,
         }
     }
 
@@ -174,6 +186,12 @@ impl AuditEvent {
     /// Names the target record.
     pub fn target(mut self, id: &str) -> Self {
         self.target = Some(id.to_owned());
+        self
+    }
+
+    /// Says why, in a short fixed reason.
+    pub fn detail(mut self, reason: &str) -> Self {
+        self.detail = Some(reason.to_owned());
         self
     }
 }

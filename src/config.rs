@@ -23,6 +23,8 @@ pub struct Config {
     pub flush_interval_ms: u64,
     /// Connections served at once; more wait in the kernel's backlog.
     pub max_connections: usize,
+    /// Calls to other servers (IdPs) in flight at once; more are refused with 503.
+    pub max_outbound_calls: usize,
     /// Most verbose log level written.
     pub log_level: tracing::Level,
 }
@@ -86,10 +88,11 @@ struct FileStore {
 #[serde(deny_unknown_fields)]
 struct FileLimits {
     max_connections: Option<usize>,
+    max_outbound_calls: Option<usize>,
 }
 
 /// The environment variables read, each overriding one file key.
-const ENV_KEYS: [&str; 10] = [
+const ENV_KEYS: [&str; 11] = [
     "LATCHKEY_CONFIG",
     "LATCHKEY_LISTEN",
     "LATCHKEY_PUBLIC_URL",
@@ -100,6 +103,7 @@ const ENV_KEYS: [&str; 10] = [
     "LATCHKEY_TLS_KEY_FILE",
     "LATCHKEY_STORE_FLUSH_INTERVAL_MS",
     "LATCHKEY_LIMITS_MAX_CONNECTIONS",
+    "LATCHKEY_LIMITS_MAX_OUTBOUND_CALLS",
 ];
 
 impl Config {
@@ -176,6 +180,9 @@ fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Resul
     if let Some(v) = env("LATCHKEY_LIMITS_MAX_CONNECTIONS") {
         f.limits.max_connections = Some(parse_number(&v, "LATCHKEY_LIMITS_MAX_CONNECTIONS")?);
     }
+    if let Some(v) = env("LATCHKEY_LIMITS_MAX_OUTBOUND_CALLS") {
+        f.limits.max_outbound_calls = Some(parse_number(&v, "LATCHKEY_LIMITS_MAX_OUTBOUND_CALLS")?);
+    }
     Ok(())
 }
 
@@ -216,6 +223,10 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
     if !(1..=1_000_000).contains(&max_connections) {
         return fail("[limits] max_connections must be between 1 and 1000000".into());
     }
+    let max_outbound_calls = f.limits.max_outbound_calls.unwrap_or(64);
+    if !(1..=4096).contains(&max_outbound_calls) {
+        return fail("[limits] max_outbound_calls must be between 1 and 4096".into());
+    }
     Ok(Config {
         listen,
         public_url,
@@ -224,6 +235,7 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
         tls: validate_tls(f.tls)?,
         flush_interval_ms,
         max_connections,
+        max_outbound_calls,
         log_level: validate_log_level(f.log_level.as_deref().unwrap_or("info"))?,
     })
 }

@@ -24,6 +24,10 @@ pub struct State {
     /// An argon2id hash of a random password, verified for unknown usernames so that a
     /// failed sign-in takes as long whether or not the user exists.
     pub dummy_password_hash: String,
+    /// The client for calls to IdPs, bounded by `max_outbound_calls`.
+    pub outbound: crate::outbound::Outbound,
+    /// Positive introspection answers, for tenants that turn the cache on.
+    pub introspection_cache: crate::exchange::cache::IntrospectionCache,
     keys: RwLock<Arc<KeySet>>,
 }
 
@@ -39,6 +43,8 @@ impl State {
         dummy_password_hash: String,
     ) -> Self {
         State {
+            outbound: crate::outbound::Outbound::new(config.max_outbound_calls),
+            introspection_cache: Default::default(),
             config,
             store,
             clock,

@@ -76,6 +76,7 @@ pub fn create(
     let value = format!("{PREFIX}{}", random::secret_token()?);
     let key = ApiKey {
         id: random::uuid()?,
+        tenant: tenant.id.clone(),
         tenant_uid: tenant.uid,
         client_id: client_id.to_owned(),
         label,

@@ -23,6 +23,8 @@ pub struct AuditView {
     pub account: Option<String>,
     /// The record acted on.
     pub target: Option<String>,
+    /// Why, for events that say (e.g. a failed exchange).
+    pub detail: Option<String>,
 }
 
 /// Filters of `GET /audit`.
@@ -69,6 +71,7 @@ pub fn list(
             tenant: s.event.tenant,
             account: s.event.account,
             target: s.event.target,
+            detail: s.event.detail,
         }),
     )
 }

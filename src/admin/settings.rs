@@ -5,7 +5,9 @@ use super::clients::still_there;
 use super::{AdminError, Ctx, validate};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::store::TxError;
-use crate::store::settings::{IntrospectionSettings, UpstreamSettings};
+use crate::store::settings::{
+    IntrospectionSettings, UpstreamSettings, introspection_purpose, upstream_purpose,
+};
 use serde::{Deserialize, Serialize};
 
 /// `PUT /tenants/{t}/introspection` body.
@@ -123,16 +125,6 @@ fn upstream_view(s: UpstreamSettings) -> UpstreamView {
         redirect_uri: s.redirect_uri,
         ca_pem: s.ca_pem,
     }
-}
-
-/// Seal purpose of a tenant's introspection secret.
-pub fn introspection_purpose(uid: u64) -> String {
-    format!("introspection-secret:{uid}")
-}
-
-/// Seal purpose of a tenant's upstream secret.
-pub fn upstream_purpose(uid: u64) -> String {
-    format!("upstream-secret:{uid}")
 }
 
 fn bounded(

@@ -64,6 +64,10 @@ pub enum Route<'a> {
         /// Tenant slug as it appeared in the path.
         tenant: &'a str,
     },
+    /// `POST /v2/sso/exchange-token`.
+    SsoExchange,
+    /// `POST /v2/sso/refresh-token`.
+    SsoRefresh,
     /// A management API call under `/v2/admin`.
     Admin(AdminRoute<'a>),
 }
@@ -83,6 +87,7 @@ pub enum AdminRoute<'a> {
     PutIntrospection { t: &'a str },
     GetIntrospection { t: &'a str },
     DeleteIntrospection { t: &'a str },
+    TestIntrospection { t: &'a str },
     PutUpstream { t: &'a str },
     GetUpstream { t: &'a str },
     DeleteUpstream { t: &'a str },
@@ -161,6 +166,8 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
         ("POST", ["t", tenant, "introspect"]) => Route::Introspect { tenant },
         ("POST", ["t", tenant, "revoke"]) => Route::Revoke { tenant },
         ("GET" | "POST", ["t", tenant, "userinfo"]) => Route::Userinfo { tenant },
+        ("POST", ["v2", "sso", "exchange-token"]) => Route::SsoExchange,
+        ("POST", ["v2", "sso", "refresh-token"]) => Route::SsoRefresh,
         (m, ["v2", "admin", rest @ ..]) => Route::Admin(admin_table(m, rest)?),
         _ => return None,
     })
@@ -177,6 +184,7 @@ fn admin_table<'a>(method: &str, segments: &[&'a str]) -> Option<AdminRoute<'a>>
         ("PUT", ["tenants", t, "introspection"]) => PutIntrospection { t },
         ("GET", ["tenants", t, "introspection"]) => GetIntrospection { t },
         ("DELETE", ["tenants", t, "introspection"]) => DeleteIntrospection { t },
+        ("POST", ["tenants", t, "introspection", "test"]) => TestIntrospection { t },
         ("PUT", ["tenants", t, "upstream-oidc"]) => PutUpstream { t },
         ("GET", ["tenants", t, "upstream-oidc"]) => GetUpstream { t },
         ("DELETE", ["tenants", t, "upstream-oidc"]) => DeleteUpstream { t },

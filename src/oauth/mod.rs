@@ -11,6 +11,7 @@ pub mod logout;
 pub mod request;
 pub mod revoke;
 pub mod scopes;
+pub mod sso_v2;
 pub mod token;
 pub mod tokens;
 pub mod userinfo;

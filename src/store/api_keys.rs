@@ -3,6 +3,7 @@
 use super::codec::Record;
 use super::{Store, StoreError, TreeId, Tx, TxError};
 use crate::clock::UnixTime;
+use crate::types::TenantId;
 use serde::{Deserialize, Serialize};
 
 /// An API key; the key itself is never stored.
@@ -10,7 +11,9 @@ use serde::{Deserialize, Serialize};
 pub struct ApiKey {
     /// Public id.
     pub id: String,
-    /// The tenant incarnation of its client.
+    /// The tenant of its client, by slug, to find it from the key alone.
+    pub tenant: TenantId,
+    /// The tenant incarnation of its client: a key outlives no recreated tenant.
     pub tenant_uid: u64,
     /// The client the exchanged tokens are issued to.
     pub client_id: String,

@@ -53,6 +53,16 @@ pub struct UpstreamSettings {
     pub ca_pem: Option<String>,
 }
 
+/// Seal purpose of a tenant's introspection secret.
+pub fn introspection_purpose(uid: u64) -> String {
+    format!("introspection-secret:{uid}")
+}
+
+/// Seal purpose of a tenant's upstream secret.
+pub fn upstream_purpose(uid: u64) -> String {
+    format!("upstream-secret:{uid}")
+}
+
 impl Record for IntrospectionSettings {
     const TREE: TreeId = TreeId::Introspection;
     fn key(&self) -> Vec<u8> {

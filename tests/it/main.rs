@@ -8,6 +8,8 @@
 mod admin_tokens;
 mod config_errors;
 mod consent;
+mod exchange;
+mod exchange_failures;
 mod foundation;
 mod limits;
 mod management;

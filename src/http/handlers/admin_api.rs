@@ -4,6 +4,7 @@
 use crate::admin::page::PageRequest;
 use crate::admin::{self, AdminError, Ctx};
 use crate::audit::Actor;
+use crate::exchange::{self, ExchangeError};
 use crate::http::body::{self, BodyError};
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
@@ -20,6 +21,18 @@ enum ApiError {
     Unauthorized,
     Body(BodyError),
     Admin(AdminError),
+    Exchange(ExchangeError),
+}
+
+impl From<ExchangeError> for ApiError {
+    fn from(e: ExchangeError) -> Self {
+        match e {
+            ExchangeError::NotConfigured(t) => ApiError::Admin(AdminError::NotFound(format!(
+                "tenant `{t}` has no introspection settings"
+            ))),
+            other => ApiError::Exchange(other),
+        }
+    }
 }
 
 impl From<BodyError> for ApiError {
@@ -54,6 +67,12 @@ impl ApiError {
             }
             ApiError::Body(e) => respond::problem(e.kind, &e.message),
             ApiError::Admin(e) => {
+                if e.kind() == ErrorKind::Internal {
+                    tracing::error!("{e} req={}", log.id());
+                }
+                respond::problem(e.kind(), &e.public_message())
+            }
+            ApiError::Exchange(e) => {
                 if e.kind() == ErrorKind::Internal {
                     tracing::error!("{e} req={}", log.id());
                 }
@@ -190,6 +209,11 @@ async fn dispatch(
             written(state, StatusCode::OK, None, &v).await
         }
         GetIntrospection { t } => ok(&settings::get_introspection(ctx, t)?),
+        TestIntrospection { t } => {
+            let tenant = ctx.tenant(t)?;
+            let probe: exchange::probe::ProbeRequest = body::json(req).await?;
+            ok(&exchange::probe::run(state, &tenant, &probe).await?)
+        }
         DeleteIntrospection { t } => {
             settings::delete_introspection(ctx, t)?;
             deleted(state).await

@@ -5,6 +5,7 @@ mod browser;
 mod health;
 mod oauth_api;
 mod oidc;
+mod sso_v2;
 
 use super::log::RequestLog;
 use super::respond::{self, Body};
@@ -58,6 +59,8 @@ async fn route(
         Resolved::Route(Route::Revoke { tenant }) => {
             oauth_api::revoke(state, tenant, req, log).await
         }
+        Resolved::Route(Route::SsoExchange) => sso_v2::exchange_token(state, req, log).await,
+        Resolved::Route(Route::SsoRefresh) => sso_v2::refresh_token(state, req, log).await,
         Resolved::Route(Route::Userinfo { tenant }) => {
             oauth_api::userinfo(state, tenant, req, log).await
         }

@@ -18,8 +18,10 @@ fn fail(e: OAuthError, log: &RequestLog) -> Response<Body> {
         tracing::error!("{e} req={}", log.id());
     }
     let mut resp = respond::oauth_error(e.kind(), e.code(), &e.public_message());
-    if let OAuthError::TooMany(retry_after) = e {
-        respond::retry_after(&mut resp, retry_after);
+    match e {
+        OAuthError::TooMany(retry_after) => respond::retry_after(&mut resp, retry_after),
+        _ if e.kind() == ErrorKind::UpstreamBusy => respond::retry_after(&mut resp, 1),
+        _ => {}
     }
     if e.code() == "invalid_client" {
         resp.headers_mut().insert(
@@ -55,7 +57,7 @@ async fn form_endpoint<T: serde::Serialize>(
     req: Request<Incoming>,
     limited: Option<IpAddr>,
     log: &RequestLog,
-    call: impl FnOnce(Option<&str>, &[u8]) -> Result<T, OAuthError>,
+    call: impl AsyncFnOnce(Option<&str>, &[u8]) -> Result<T, OAuthError>,
 ) -> Response<Body> {
     if let Err(e) = oauth::discovery::tenant(state, tenant) {
         return fail(e, log);
@@ -68,7 +70,7 @@ async fn form_endpoint<T: serde::Serialize>(
         Ok(b) => b,
         Err(e) => return body_fail(e),
     };
-    match call(auth.as_deref(), &bytes) {
+    match call(auth.as_deref(), &bytes).await {
         Ok(answer) => respond::json(StatusCode::OK, &answer),
         Err(e) => fail(e, log),
     }
@@ -82,8 +84,8 @@ pub async fn token(
     peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
-    form_endpoint(state, tenant, req, Some(peer), log, |auth, bytes| {
-        oauth::token::handle(state, tenant, auth, bytes, peer)
+    form_endpoint(state, tenant, req, Some(peer), log, async |auth, bytes| {
+        oauth::token::handle(state, tenant, auth, bytes, peer).await
     })
     .await
 }
@@ -95,7 +97,7 @@ pub async fn introspect(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    form_endpoint(state, tenant, req, None, log, |auth, bytes| {
+    form_endpoint(state, tenant, req, None, log, async |auth, bytes| {
         oauth::introspect::handle(state, tenant, auth, bytes)
     })
     .await
@@ -108,7 +110,7 @@ pub async fn revoke(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    form_endpoint(state, tenant, req, None, log, |auth, bytes| {
+    form_endpoint(state, tenant, req, None, log, async |auth, bytes| {
         oauth::revoke::handle(state, tenant, auth, bytes).map(|()| serde_json::json!({}))
     })
     .await

@@ -33,5 +33,6 @@ pub fn issue(
         scope: claims.scope,
         refresh_token: None,
         id_token: None,
+        issued_token_type: None,
     })
 }

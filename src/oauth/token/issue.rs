@@ -107,6 +107,7 @@ pub fn mint(
             scope: claims.scope.clone(),
             refresh_token,
             id_token: id,
+            issued_token_type: None,
         },
         jti: claims.jti,
         exp: claims.exp,

@@ -3,10 +3,11 @@
 
 mod client_credentials;
 mod code;
+pub mod exchange;
 pub mod issue;
 
 pub use issue::live_account;
-mod refresh;
+pub mod refresh;
 
 use super::discovery::tenant;
 use super::request::Params;
@@ -36,6 +37,9 @@ pub struct TokenResponse {
     /// An ID token, when `openid` was granted to a user.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
+    /// What the token exchange issued (RFC 8693 §2.2.1); only that grant sets it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<&'static str>,
 }
 
 /// Refuses an address that failed too often; the handler runs it before reading the body.
@@ -48,7 +52,7 @@ pub fn admit(state: &State, peer: IpAddr) -> Result<(), OAuthError> {
 
 /// Answers `POST /t/{tenant}/token` (after [`admit`]). Failed client authentication and invalid grants
 /// count against the client address and the client id (429 after a few).
-pub fn handle(
+pub async fn handle(
     state: &State,
     slug: &str,
     authorization: Option<&str>,
@@ -65,7 +69,7 @@ pub fn handle(
         .limiter
         .check(&client_key, now)
         .map_err(|b| OAuthError::TooMany(b.retry_after))?;
-    let result = grant(state, &tenant, &params, &presented);
+    let result = grant(state, &tenant, &params, &presented).await;
     let keys: &[&String] = match result.as_ref().map_err(|e| e.code()) {
         Ok(_) => {
             state.limiter.success(&client_key);
@@ -89,7 +93,7 @@ pub fn handle(
 }
 
 /// Client authentication, then the grant the client asked for, if it may use it.
-fn grant(
+async fn grant(
     state: &State,
     tenant: &Tenant,
     params: &Params,
@@ -114,10 +118,17 @@ fn grant(
     match grant {
         GrantType::ClientCredentials => client_credentials::issue(state, tenant, &client, params),
         GrantType::AuthorizationCode => code::redeem(state, tenant, &client, params),
-        GrantType::RefreshToken => refresh::rotate(state, tenant, &client, params),
-        other => Err(OAuthError::new(
+        GrantType::RefreshToken => refresh::rotate(
+            state,
+            tenant,
+            &client,
+            params.require("refresh_token")?,
+            params.get("scope"),
+        ),
+        GrantType::TokenExchange => exchange::grant(state, tenant, &client, params).await,
+        GrantType::Implicit => Err(OAuthError::new(
             ErrorCode::UnsupportedGrantType,
-            format!("grant_type `{}` is not available yet", other.as_str()),
+            "the implicit grant has no token request",
         )),
     }
 }

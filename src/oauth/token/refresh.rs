@@ -6,7 +6,6 @@ use super::TokenResponse;
 use super::issue::{UserGrant, live_account, mint};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::{hash, random};
-use crate::oauth::request::Params;
 use crate::oauth::{ErrorCode, OAuthError, scopes};
 use crate::state::State;
 use crate::store::clients::Client;
@@ -32,9 +31,10 @@ pub fn rotate(
     state: &State,
     tenant: &Tenant,
     client: &Client,
-    params: &Params,
+    presented: &str,
+    scope: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
-    let old_hash = hash::sha256(params.require("refresh_token")?.as_bytes());
+    let old_hash = hash::sha256(presented.as_bytes());
     let now = state.clock.now();
     let token = state
         .store
@@ -48,7 +48,7 @@ pub fn rotate(
     if token.expires_at <= now {
         return Err(invalid("the refresh token has expired"));
     }
-    let requested = scopes::split(params.get("scope"));
+    let requested = scopes::split(scope);
     if requested.iter().any(|s| !family.scopes.contains(s)) {
         return Err(OAuthError::new(
             ErrorCode::InvalidScope,

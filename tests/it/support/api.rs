@@ -18,6 +18,8 @@ pub struct Reply {
     pub www_authenticate: Option<String>,
     /// `Allow`, if any.
     pub allow: Option<String>,
+    /// `Retry-After`, if any.
+    pub retry_after: Option<String>,
 }
 
 /// A client bound to one server and one admin token.
@@ -81,10 +83,11 @@ impl Api {
             resp.status().as_u16(),
             header("content-type").unwrap_or_default(),
         );
-        let (location, www_authenticate, allow) = (
+        let (location, www_authenticate, allow, retry_after) = (
             header("location"),
             header("www-authenticate"),
             header("allow"),
+            header("retry-after"),
         );
         let text = resp.into_body().read_to_string().unwrap();
         let body = if text.is_empty() {
@@ -99,6 +102,7 @@ impl Api {
             location,
             www_authenticate,
             allow,
+            retry_after,
         }
     }
 }

@@ -5,4 +5,5 @@ pub mod browser;
 pub mod forge;
 pub mod rp;
 pub mod server;
+pub mod test_idp;
 pub mod tls_client;

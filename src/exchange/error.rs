@@ -1,0 +1,106 @@
+//! Why an exchange failed, sorted into the statuses SPEC gives each case.
+
+use crate::outbound::OutboundError;
+use crate::store::StoreError;
+use crate::types::ErrorKind;
+
+/// A failed exchange. No variant holds the foreign token or a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum ExchangeError {
+    /// No API key, an unknown one, or one whose client is gone.
+    #[error("a valid API key is required: Authorization: API-key <key>")]
+    BadApiKey,
+    /// The request body is not what the endpoint takes.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The tenant has no introspection endpoint set.
+    #[error("tenant `{0}` has no introspection endpoint configured")]
+    NotConfigured(String),
+    /// The IdP did not vouch for the token (inactive, expired, wrong issuer or audience).
+    #[error("{0}")]
+    Rejected(String),
+    /// The token is good but names no account that may sign in to the tenant.
+    #[error("{0}")]
+    NoAccount(String),
+    /// The IdP answered, but not usefully (error status, not JSON, no id at the pointer).
+    #[error("{0}")]
+    Idp(String),
+    /// The IdP did not answer in time.
+    #[error("{0}")]
+    IdpTimeout(String),
+    /// Too many IdP calls are in flight.
+    #[error("too many identity provider calls are in flight; retry shortly")]
+    Busy,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Our own fault, described for the log.
+    #[error("internal: {0}")]
+    Internal(&'static str),
+}
+
+impl ExchangeError {
+    /// The failure class, for the HTTP layer.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ExchangeError::BadApiKey | ExchangeError::Rejected(_) => ErrorKind::Unauthorized,
+            ExchangeError::BadRequest(_) => ErrorKind::BadRequest,
+            ExchangeError::NotConfigured(_) | ExchangeError::NoAccount(_) => ErrorKind::Forbidden,
+            ExchangeError::Idp(_) => ErrorKind::Upstream,
+            ExchangeError::IdpTimeout(_) => ErrorKind::UpstreamTimeout,
+            ExchangeError::Busy => ErrorKind::UpstreamBusy,
+            ExchangeError::Store(e) => e.kind(),
+            ExchangeError::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// What the caller may be told.
+    pub fn public_message(&self) -> String {
+        match self {
+            ExchangeError::Store(_) | ExchangeError::Internal(_) => "internal error".into(),
+            other => other.to_string(),
+        }
+    }
+
+    /// A short stable name for the audit log and metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ExchangeError::BadApiKey => "bad_api_key",
+            ExchangeError::BadRequest(_) => "bad_request",
+            ExchangeError::NotConfigured(_) => "not_configured",
+            ExchangeError::Rejected(_) => "token_rejected",
+            ExchangeError::NoAccount(_) => "no_account",
+            ExchangeError::Idp(_) => "idp_error",
+            ExchangeError::IdpTimeout(_) => "idp_timeout",
+            ExchangeError::Busy => "idp_busy",
+            ExchangeError::Store(_) | ExchangeError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<OutboundError> for ExchangeError {
+    fn from(e: OutboundError) -> Self {
+        match e {
+            OutboundError::Busy => ExchangeError::Busy,
+            OutboundError::Timeout(ms) => ExchangeError::IdpTimeout(format!(
+                "the identity provider did not answer the introspection call within {ms} ms"
+            )),
+            OutboundError::Tls(why) => ExchangeError::Idp(format!(
+                "TLS with the identity provider failed ({why}); is its CA in ca_pem?"
+            )),
+            OutboundError::TooLarge => ExchangeError::Idp(format!(
+                "the identity provider's introspection answer is larger than {} bytes",
+                crate::outbound::MAX_BODY
+            )),
+            other => ExchangeError::Idp(format!(
+                "the introspection call to the identity provider failed: {other}"
+            )),
+        }
+    }
+}
+
+impl From<crate::crypto::CryptoError> for ExchangeError {
+    fn from(_: crate::crypto::CryptoError) -> Self {
+        ExchangeError::Internal("a sealed secret could not be opened")
+    }
+}

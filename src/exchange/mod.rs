@@ -1,0 +1,120 @@
+//! Token exchange through introspection (SPEC "Token exchange through introspection"):
+//! API-key authentication, the RFC 7662 call to the tenant's IdP, and the mapping of its
+//! answer to the account provisioned with that `external_authentication_provider_id`.
+//! Minting the tokens is the OpenID provider's job (`oauth::sso_v2`, `oauth::token`).
+
+pub mod api_key;
+pub mod cache;
+mod error;
+pub mod introspection;
+pub mod probe;
+
+pub use error::ExchangeError;
+
+use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::state::State;
+use crate::store::StoreError;
+use crate::store::accounts::Account;
+use crate::store::members::Membership;
+use crate::store::tenants::Tenant;
+
+/// The longest foreign token accepted.
+pub const MAX_TOKEN_LEN: usize = 16 * 1024;
+
+/// The account a foreign token stands for, with its membership in the tenant.
+pub struct Subject {
+    /// The account, enabled.
+    pub account: Account,
+    /// Its membership in the tenant.
+    pub membership: Membership,
+}
+
+/// Checks `token` with the tenant's IdP (or the cache) and finds its account.
+pub async fn resolve(
+    state: &State,
+    tenant: &Tenant,
+    token: &str,
+) -> Result<Subject, ExchangeError> {
+    if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+        return Err(ExchangeError::BadRequest(format!(
+            "the foreign access token must be 1 to {MAX_TOKEN_LEN} bytes"
+        )));
+    }
+    let settings = state
+        .store
+        .introspection(tenant.uid)?
+        .ok_or_else(|| ExchangeError::NotConfigured(tenant.id.to_string()))?;
+    let key = cache::key(&settings, token);
+    let external_id = match state.introspection_cache.get(&key, state.clock.now()) {
+        Some(id) => id,
+        None => {
+            let reply =
+                introspection::call(&state.outbound, &state.master, &settings, token).await?;
+            let now = state.clock.now();
+            let verdict = introspection::judge(&settings, &reply, now)?;
+            state
+                .introspection_cache
+                .put(key, &verdict, settings.cache_ttl_secs, now);
+            verdict.external_id
+        }
+    };
+    subject(state, tenant, &external_id)
+}
+
+/// The enabled member of `tenant` whose external id is `external_id`.
+pub fn subject(
+    state: &State,
+    tenant: &Tenant,
+    external_id: &str,
+) -> Result<Subject, ExchangeError> {
+    let unknown = || {
+        ExchangeError::NoAccount(format!(
+            "no account of tenant `{}` has the external id `{external_id}`",
+            tenant.id
+        ))
+    };
+    let account_id = state
+        .store
+        .account_by_external_id(tenant.uid, external_id)?
+        .ok_or_else(unknown)?;
+    let membership = state
+        .store
+        .membership(tenant.uid, &account_id)?
+        .ok_or_else(unknown)?;
+    let account = state.store.account(&account_id)?.ok_or_else(unknown)?;
+    if account.disabled {
+        return Err(ExchangeError::NoAccount(format!(
+            "the account with the external id `{external_id}` is disabled"
+        )));
+    }
+    Ok(Subject {
+        account,
+        membership,
+    })
+}
+
+/// Audits one exchange by `caller` (its tenant and client, unknown when the API key
+/// was refused): the account it signed in, or why it failed. Neither the foreign token
+/// nor any secret is in the event.
+pub fn audit(
+    state: &State,
+    caller: Option<(&Tenant, &str)>,
+    outcome: Result<&str, &ExchangeError>,
+) -> Result<(), ExchangeError> {
+    let now = state.clock.now();
+    let actor = match caller {
+        Some((_, client_id)) => Actor::Client(client_id.to_owned()),
+        None => Actor::Anonymous,
+    };
+    let mut event = match outcome {
+        Ok(account_id) => AuditEvent::new(now, AuditKind::Exchange, &actor).account(account_id),
+        Err(e) => AuditEvent::new(now, AuditKind::ExchangeFailed, &actor).detail(e.reason()),
+    };
+    if let Some((tenant, _)) = caller {
+        event = event.tenant(tenant.id.as_str());
+    }
+    state
+        .store
+        .transaction(|tx| tx.audit::<StoreError>(&event))?;
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! Handlers of `/v2/sso`: the API key first, then a JSON body, then one domain call;
+//! failures are problem+json, a busy IdP pool adds `Retry-After`.
+
+use crate::exchange::api_key::{self, Caller};
+use crate::exchange::{self, ExchangeError};
+use crate::http::body;
+use crate::http::log::RequestLog;
+use crate::http::respond::{self, Body};
+use crate::oauth::sso_v2;
+use crate::state::State;
+use crate::types::ErrorKind;
+use hyper::body::Incoming;
+use hyper::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
+use hyper::{Request, Response, StatusCode};
+use serde::de::DeserializeOwned;
+
+fn fail(e: &ExchangeError, log: &RequestLog) -> Response<Body> {
+    if e.kind() == ErrorKind::Internal {
+        tracing::error!("{e} req={}", log.id());
+    }
+    let mut resp = respond::problem(e.kind(), &e.public_message());
+    match e {
+        ExchangeError::BadApiKey => {
+            resp.headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("API-key"));
+        }
+        ExchangeError::Busy => respond::retry_after(&mut resp, 1),
+        _ => {}
+    }
+    resp
+}
+
+/// The API key, then the body. Either refusal is audited as a failed exchange: both
+/// `/v2/sso` calls are the exchange API.
+async fn admit<T: DeserializeOwned>(
+    state: &State,
+    req: Request<Incoming>,
+    log: &RequestLog,
+) -> Result<(Caller, T), Response<Body>> {
+    let header = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (caller, refusal) = match api_key::authenticate(state, header.as_deref()) {
+        Err(e) => (None, (fail(&e, log), e)),
+        Ok(caller) => match body::json(req).await {
+            Ok(request) => return Ok((caller, request)),
+            Err(e) => {
+                let resp = respond::problem(e.kind, &e.message);
+                (Some(caller), (resp, ExchangeError::BadRequest(e.message)))
+            }
+        },
+    };
+    let who = caller
+        .as_ref()
+        .map(|c| (&c.tenant, c.client.client_id.as_str()));
+    match exchange::audit(state, who, Err(&refusal.1)) {
+        Ok(()) => Err(refusal.0),
+        Err(audit_failed) => Err(fail(&audit_failed, log)),
+    }
+}
+
+/// `POST /v2/sso/exchange-token`.
+pub async fn exchange_token(
+    state: &State,
+    req: Request<Incoming>,
+    log: &RequestLog,
+) -> Response<Body> {
+    let (caller, request) = match admit(state, req, log).await {
+        Ok(admitted) => admitted,
+        Err(resp) => return resp,
+    };
+    match sso_v2::exchange_token(state, &caller, &request).await {
+        Ok(tokens) => respond::json(StatusCode::OK, &tokens),
+        Err(e) => fail(&e, log),
+    }
+}
+
+/// `POST /v2/sso/refresh-token`.
+pub async fn refresh_token(
+    state: &State,
+    req: Request<Incoming>,
+    log: &RequestLog,
+) -> Response<Body> {
+    let (caller, request) = match admit(state, req, log).await {
+        Ok(admitted) => admitted,
+        Err(resp) => return resp,
+    };
+    match sso_v2::refresh_token(state, &caller, &request) {
+        Ok(tokens) => respond::json(StatusCode::OK, &tokens),
+        Err(e) => fail(&e, log),
+    }
+}

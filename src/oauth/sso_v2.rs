@@ -1,0 +1,122 @@
+//! `POST /v2/sso/exchange-token` and `POST /v2/sso/refresh-token` (SPEC "Token exchange
+//! through introspection"): an API key names tenant and client; the answer is the
+//! camel-cased shape partner apps expect, and failures are problem+json.
+
+use super::OAuthError;
+use super::token::{TokenResponse, exchange, refresh};
+use crate::exchange::api_key::Caller;
+use crate::exchange::{self as foreign, ExchangeError};
+use crate::state::State;
+use serde::{Deserialize, Serialize};
+
+/// The `/v2/sso/exchange-token` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeRequest {
+    /// The access token from the partner's IdP.
+    pub external_provider_access_token: String,
+}
+
+/// The `/v2/sso/refresh-token` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// A refresh token from an earlier exchange or refresh.
+    pub refresh_token: String,
+}
+
+/// The tokens, as SPEC shapes them.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SsoTokens {
+    /// The access token.
+    pub access_token: String,
+    /// A refresh token when the client may use the `refresh_token` grant, else null.
+    pub refresh_token: Option<String>,
+    /// An ID token when `openid` was granted, else null.
+    pub id_token: Option<String>,
+    /// Lifetime of the access token in seconds.
+    pub expires_in: u64,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// The granted scopes.
+    pub scope: Vec<String>,
+}
+
+impl From<TokenResponse> for SsoTokens {
+    fn from(t: TokenResponse) -> Self {
+        SsoTokens {
+            scope: t
+                .scope
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            access_token: t.access_token,
+            refresh_token: t.refresh_token,
+            id_token: t.id_token,
+            expires_in: t.expires_in,
+            token_type: t.token_type,
+        }
+    }
+}
+
+/// Exchanges a foreign token for tokens of the caller's client; the outcome is audited.
+pub async fn exchange_token(
+    state: &State,
+    caller: &Caller,
+    request: &ExchangeRequest,
+) -> Result<SsoTokens, ExchangeError> {
+    let resolved = foreign::resolve(
+        state,
+        &caller.tenant,
+        &request.external_provider_access_token,
+    )
+    .await;
+    foreign::audit(
+        state,
+        Some((&caller.tenant, &caller.client.client_id)),
+        resolved.as_ref().map(|s| s.account.id.as_str()),
+    )?;
+    let subject = resolved?;
+    let tokens = exchange::issue(
+        state,
+        &caller.tenant,
+        &caller.client,
+        &subject,
+        &caller.client.scopes,
+    )
+    .map_err(exchange_error)?;
+    Ok(tokens.into())
+}
+
+/// Rotates a refresh token of the caller's client, with the token endpoint's reuse
+/// detection: a used token revokes its family.
+pub fn refresh_token(
+    state: &State,
+    caller: &Caller,
+    request: &RefreshRequest,
+) -> Result<SsoTokens, ExchangeError> {
+    refresh::rotate(
+        state,
+        &caller.tenant,
+        &caller.client,
+        &request.refresh_token,
+        None,
+    )
+    .map(SsoTokens::from)
+    .map_err(exchange_error)
+}
+
+/// A token-endpoint failure in `/v2/sso` terms: a refused grant is a rejected token (401).
+fn exchange_error(e: OAuthError) -> ExchangeError {
+    let message = e.public_message();
+    match e {
+        OAuthError::Store(s) => ExchangeError::Store(s),
+        OAuthError::Internal(why) => ExchangeError::Internal(why),
+        OAuthError::Protocol { .. } if e.code() == "invalid_grant" => {
+            ExchangeError::Rejected(message)
+        }
+        _ => ExchangeError::BadRequest(message),
+    }
+}

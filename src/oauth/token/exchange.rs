@@ -1,0 +1,125 @@
+//! Tokens for an account found by token exchange: the RFC 8693 grant at the token
+//! endpoint, and the minting that `/v2/sso/exchange-token` shares with it. The tokens
+//! belong to no browser session: no `sid`, no `auth_time`.
+
+use super::TokenResponse;
+use super::code::store_family;
+use super::issue::{UserGrant, mint};
+use crate::crypto::{hash, random};
+use crate::exchange::{self, ExchangeError, Subject};
+use crate::oauth::request::Params;
+use crate::oauth::{ErrorCode, OAuthError, scopes};
+use crate::state::State;
+use crate::store::clients::Client;
+use crate::store::grants::RefreshFamily;
+use crate::store::tenants::Tenant;
+use crate::types::GrantType;
+
+/// The one subject and requested token type supported (RFC 8693 §3).
+pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+
+/// Mints tokens for `subject`: the `requested` scopes the client and the membership
+/// allow, and a refresh token when the client may use the `refresh_token` grant.
+pub fn issue(
+    state: &State,
+    tenant: &Tenant,
+    client: &Client,
+    subject: &Subject,
+    requested: &[String],
+) -> Result<TokenResponse, OAuthError> {
+    let now = state.clock.now();
+    let granted = scopes::for_member(requested, client, &subject.membership);
+    let refresh = match client.grant_types.contains(&GrantType::RefreshToken) {
+        true => Some((random::secret_token()?, random::uuid()?)),
+        false => None,
+    };
+    let grant = UserGrant {
+        tenant,
+        client,
+        account: &subject.account,
+        scopes: &granted,
+        sid: None,
+        auth_time: None,
+        nonce: None,
+    };
+    let minted = mint(state, &grant, refresh.as_ref().map(|r| r.0.clone()), now)?;
+    if let Some((token, id)) = &refresh {
+        let expires_at = now + tenant.refresh_token_ttl_secs;
+        let family = RefreshFamily {
+            id: id.clone(),
+            tenant_uid: tenant.uid,
+            client_id: client.client_id.clone(),
+            account_id: subject.account.id.clone(),
+            scopes: granted.clone(),
+            sid: None,
+            auth_time: None,
+            live: Some(hash::sha256(token.as_bytes())),
+            expires_at,
+        };
+        state
+            .store
+            .transaction(|tx| store_family(tx, &family, expires_at))?;
+    }
+    Ok(minted.response)
+}
+
+/// The `urn:ietf:params:oauth:grant-type:token-exchange` grant (RFC 8693 §2.1).
+pub async fn grant(
+    state: &State,
+    tenant: &Tenant,
+    client: &Client,
+    params: &Params,
+) -> Result<TokenResponse, OAuthError> {
+    let subject_token = params.require("subject_token")?;
+    let bad = |what: &str| OAuthError::new(ErrorCode::InvalidRequest, what);
+    if params.require("subject_token_type")? != ACCESS_TOKEN_TYPE {
+        return Err(bad(
+            "subject_token_type must be urn:ietf:params:oauth:token-type:access_token",
+        ));
+    }
+    if params
+        .get("requested_token_type")
+        .is_some_and(|t| t != ACCESS_TOKEN_TYPE)
+    {
+        return Err(bad(
+            "only access tokens can be requested (requested_token_type)",
+        ));
+    }
+    if params.get("actor_token").is_some() {
+        return Err(bad("delegation (actor_token) is not supported"));
+    }
+    let requested = match scopes::split(params.get("scope")) {
+        s if s.is_empty() => client.scopes.clone(),
+        s => s,
+    };
+    let resolved = exchange::resolve(state, tenant, subject_token).await;
+    exchange::audit(
+        state,
+        Some((tenant, &client.client_id)),
+        resolved.as_ref().map(|s| s.account.id.as_str()),
+    )
+    .map_err(oauth_error)?;
+    let subject = resolved.map_err(oauth_error)?;
+    let mut response = issue(state, tenant, client, &subject, &requested)?;
+    response.issued_token_type = Some(ACCESS_TOKEN_TYPE);
+    Ok(response)
+}
+
+/// An exchange failure in the token endpoint's words (SPEC: refused tokens and accounts
+/// are `invalid_grant`, IdP trouble is `temporarily_unavailable`).
+fn oauth_error(e: ExchangeError) -> OAuthError {
+    let message = e.public_message();
+    match e {
+        ExchangeError::Rejected(_) | ExchangeError::NoAccount(_) => {
+            OAuthError::new(ErrorCode::InvalidGrant, message)
+        }
+        ExchangeError::Idp(_) | ExchangeError::IdpTimeout(_) | ExchangeError::Busy => {
+            OAuthError::new(ErrorCode::TemporarilyUnavailable, message)
+        }
+        ExchangeError::BadApiKey
+        | ExchangeError::BadRequest(_)
+        | ExchangeError::NotConfigured(_) => OAuthError::new(ErrorCode::InvalidRequest, message),
+        ExchangeError::Store(s) => OAuthError::Store(s),
+        ExchangeError::Internal(why) => OAuthError::Internal(why),
+    }
+}

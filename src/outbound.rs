@@ -1,0 +1,249 @@
+//! Calls from latchkey to other servers (a tenant's introspection endpoint, an upstream
+//! OpenID provider): ureq over rustls, run on tokio's blocking threads so that a slow
+//! server never holds an async worker, and bounded so that many slow calls cannot pile
+//! up: past the limit a call fails at once with [`OutboundError::Busy`].
+#![allow(
+    clippy::disallowed_types,
+    reason = "this module is the one place that owns ureq agents"
+)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
+
+/// The most of a response body latchkey reads; a larger answer is an error.
+pub const MAX_BODY: u64 = 1024 * 1024;
+
+/// Where the system's trusted roots are, first match wins (Debian, RHEL, Alpine/BSD).
+const SYSTEM_BUNDLES: [&str; 3] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+];
+
+/// Why an outbound call produced no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboundError {
+    /// Too many calls are already in flight.
+    #[error("too many outbound calls are in flight")]
+    Busy,
+    /// No complete answer within the timeout.
+    #[error("no answer within {0} ms")]
+    Timeout(u128),
+    /// The TLS handshake failed, usually an untrusted certificate.
+    #[error("the TLS handshake failed: {0}")]
+    Tls(String),
+    /// The server could not be reached or broke the connection.
+    #[error("the server could not be reached: {0}")]
+    Unreachable(String),
+    /// The answer's body is larger than [`MAX_BODY`].
+    #[error("the answer is larger than {MAX_BODY} bytes")]
+    TooLarge,
+    /// A `ca_pem` holds no usable certificate.
+    #[error("the configured CA PEM holds no certificate")]
+    BadCa,
+}
+
+/// An answer, whatever its status.
+#[derive(Debug)]
+pub struct Reply {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The media type, lower-cased, without parameters.
+    pub media_type: String,
+    /// The body, at most [`MAX_BODY`] bytes.
+    pub body: Vec<u8>,
+}
+
+/// Whom a call goes to: the connection pool to use and how to trust and wait for it.
+#[derive(Debug)]
+pub struct Peer<'a> {
+    /// Names the pool of kept-alive connections, e.g. `introspection:{tenant uid}`.
+    pub pool: String,
+    /// Certificates trusted in addition to the system's roots.
+    pub ca_pem: Option<&'a str>,
+    /// Connect timeout, and the limit for the whole call.
+    pub timeout: Duration,
+}
+
+/// A pooled agent and the settings it was built for.
+struct Pooled {
+    ca_pem: Option<String>,
+    timeout: Duration,
+    agent: ureq::Agent,
+}
+
+/// The outbound HTTP client of the appliance.
+pub struct Outbound {
+    permits: Arc<Semaphore>,
+    system_roots: Arc<Vec<Certificate<'static>>>,
+    pools: Mutex<HashMap<String, Pooled>>,
+}
+
+impl Outbound {
+    /// A client allowing `max_in_flight` calls at once, trusting the system's roots.
+    pub fn new(max_in_flight: usize) -> Self {
+        let system_roots = SYSTEM_BUNDLES
+            .iter()
+            .find_map(|path| std::fs::read(path).ok())
+            .map(|pem| certificates(&pem))
+            .unwrap_or_default();
+        if system_roots.is_empty() {
+            tracing::warn!(
+                "no system CA bundle found; outbound TLS trusts only the bundled Mozilla roots and configured ca_pem"
+            );
+        }
+        Outbound {
+            permits: Arc::new(Semaphore::new(max_in_flight)),
+            system_roots: Arc::new(system_roots),
+            pools: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// POSTs `fields` as `application/x-www-form-urlencoded` to `url`, asking for JSON.
+    /// Redirects are not followed: a 3xx comes back as the reply.
+    pub async fn post_form(
+        &self,
+        peer: &Peer<'_>,
+        url: &str,
+        fields: &[(&str, &str)],
+    ) -> Result<Reply, OutboundError> {
+        let permit = Arc::clone(&self.permits)
+            .try_acquire_owned()
+            .map_err(|_| OutboundError::Busy)?;
+        let agent = self.agent(peer)?;
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let url = url.to_owned();
+        let timeout = peer.timeout;
+        let call = move || {
+            let _permit = permit;
+            let response = agent
+                .post(&url)
+                .header("Accept", "application/json")
+                .content_type("application/x-www-form-urlencoded")
+                .send(body.as_str());
+            read_reply(response, timeout)
+        };
+        tokio::task::spawn_blocking(call)
+            .await
+            .map_err(|_| OutboundError::Unreachable("the call was cancelled".into()))?
+    }
+
+    /// The agent of `peer.pool`, rebuilt when its trust or timeout changed.
+    fn agent(&self, peer: &Peer<'_>) -> Result<ureq::Agent, OutboundError> {
+        let mut pools = match self.pools.lock() {
+            Ok(p) => p,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(p) = pools.get(&peer.pool)
+            && p.ca_pem.as_deref() == peer.ca_pem
+            && p.timeout == peer.timeout
+        {
+            return Ok(p.agent.clone());
+        }
+        let agent = self.build_agent(peer)?;
+        pools.insert(
+            peer.pool.clone(),
+            Pooled {
+                ca_pem: peer.ca_pem.map(str::to_owned),
+                timeout: peer.timeout,
+                agent: agent.clone(),
+            },
+        );
+        Ok(agent)
+    }
+
+    fn build_agent(&self, peer: &Peer<'_>) -> Result<ureq::Agent, OutboundError> {
+        let extra = match peer.ca_pem {
+            Some(pem) => {
+                let certs = certificates(pem.as_bytes());
+                if certs.is_empty() {
+                    return Err(OutboundError::BadCa);
+                }
+                certs
+            }
+            None => Vec::new(),
+        };
+        let roots = if self.system_roots.is_empty() && extra.is_empty() {
+            RootCerts::WebPki
+        } else {
+            RootCerts::new_with_certs(&[self.system_roots.as_slice(), &extra].concat())
+        };
+        let tls = TlsConfig::builder()
+            .provider(TlsProvider::Rustls)
+            .root_certs(roots)
+            .build();
+        Ok(ureq::Agent::config_builder()
+            .tls_config(tls)
+            .https_only(true)
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(peer.timeout))
+            .timeout_global(Some(peer.timeout))
+            .max_idle_connections_per_host(8)
+            .user_agent(concat!("latchkey/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .new_agent())
+    }
+}
+
+/// The certificates in a PEM text; other items are skipped.
+fn certificates(pem: &[u8]) -> Vec<Certificate<'static>> {
+    ureq::tls::parse_pem(pem)
+        .filter_map(|item| match item {
+            Ok(PemItem::Certificate(c)) => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+fn read_reply(
+    response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    timeout: Duration,
+) -> Result<Reply, OutboundError> {
+    let mut response = response.map_err(|e| classify(e, timeout))?;
+    let media_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_BODY)
+        .read_to_vec()
+        .map_err(|e| classify(e, timeout))?;
+    Ok(Reply {
+        status: response.status().as_u16(),
+        media_type,
+        body,
+    })
+}
+
+/// Sorts a ureq error into what the caller must tell apart.
+fn classify(e: ureq::Error, timeout: Duration) -> OutboundError {
+    match e {
+        ureq::Error::Timeout(_) => OutboundError::Timeout(timeout.as_millis()),
+        ureq::Error::BodyExceedsLimit(_) => OutboundError::TooLarge,
+        ureq::Error::Tls(why) => OutboundError::Tls(why.to_owned()),
+        ureq::Error::Rustls(e) => OutboundError::Tls(e.to_string()),
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            OutboundError::Timeout(timeout.as_millis())
+        }
+        ureq::Error::Io(io) => match io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            Some(tls) => OutboundError::Tls(tls.to_string()),
+            None => OutboundError::Unreachable(io.to_string()),
+        },
+        other => OutboundError::Unreachable(other.to_string()),
+    }
+}
