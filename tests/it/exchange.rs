@@ -125,11 +125,20 @@ impl Fixture {
         r.body["items"].as_array().unwrap().clone()
     }
 
-    /// Asserts that no secret of the exchange reached the log.
+    /// Asserts that no secret of the exchange reached the log or the audit log.
     pub fn assert_log_clean(&self, also: &[&str]) {
         let log = self.server.log();
+        let audit = self
+            .api
+            .call("GET", "/v2/admin/audit?limit=500", None)
+            .body
+            .to_string();
         for secret in [FOREIGN, IDP_SECRET].iter().chain(also) {
             assert!(!log.contains(secret), "`{secret}` is in the log:\n{log}");
+            assert!(
+                !audit.contains(secret),
+                "`{secret}` is in the audit log:\n{audit}"
+            );
         }
     }
 }
