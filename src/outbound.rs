@@ -102,35 +102,70 @@ impl Outbound {
         }
     }
 
-    /// POSTs `fields` as `application/x-www-form-urlencoded` to `url`, asking for JSON.
-    /// Redirects are not followed: a 3xx comes back as the reply.
+    /// POSTs `fields` as `application/x-www-form-urlencoded` to `url`, asking for JSON,
+    /// with `authorization` as the `Authorization` header when given. Redirects are not
+    /// followed: a 3xx comes back as the reply.
     pub async fn post_form(
         &self,
         peer: &Peer<'_>,
         url: &str,
         fields: &[(&str, &str)],
+        authorization: Option<&str>,
+    ) -> Result<Reply, OutboundError> {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let (url, authorization) = (url.to_owned(), authorization.map(str::to_owned));
+        self.run(peer, move |agent| {
+            let mut request = agent
+                .post(&url)
+                .header("Accept", "application/json")
+                .content_type("application/x-www-form-urlencoded");
+            if let Some(a) = &authorization {
+                request = request.header("Authorization", a);
+            }
+            request.send(body.as_str())
+        })
+        .await
+    }
+
+    /// GETs `url`, asking for JSON, with `authorization` when given.
+    pub async fn get(
+        &self,
+        peer: &Peer<'_>,
+        url: &str,
+        authorization: Option<&str>,
+    ) -> Result<Reply, OutboundError> {
+        let (url, authorization) = (url.to_owned(), authorization.map(str::to_owned));
+        self.run(peer, move |agent| {
+            let mut request = agent.get(&url).header("Accept", "application/json");
+            if let Some(a) = &authorization {
+                request = request.header("Authorization", a);
+            }
+            request.call()
+        })
+        .await
+    }
+
+    /// Runs `call` with the pool's agent on a blocking thread, holding a permit.
+    async fn run(
+        &self,
+        peer: &Peer<'_>,
+        call: impl FnOnce(&ureq::Agent) -> Result<ureq::http::Response<ureq::Body>, ureq::Error>
+        + Send
+        + 'static,
     ) -> Result<Reply, OutboundError> {
         let permit = Arc::clone(&self.permits)
             .try_acquire_owned()
             .map_err(|_| OutboundError::Busy)?;
         let agent = self.agent(peer)?;
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        let url = url.to_owned();
         let timeout = peer.timeout;
-        let call = move || {
+        tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let response = agent
-                .post(&url)
-                .header("Accept", "application/json")
-                .content_type("application/x-www-form-urlencoded")
-                .send(body.as_str());
-            read_reply(response, timeout)
-        };
-        tokio::task::spawn_blocking(call)
-            .await
-            .map_err(|_| OutboundError::Unreachable("the call was cancelled".into()))?
+            read_reply(call(&agent), timeout)
+        })
+        .await
+        .map_err(|_| OutboundError::Unreachable("the call was cancelled".into()))?
     }
 
     /// The agent of `peer.pool`, rebuilt when its trust or timeout changed.

@@ -25,6 +25,7 @@ pub fn new(account_id: &str, now: UnixTime) -> Result<(SsoSession, Secret), Cryp
         auth_time: now,
         expires_at: now + LIFETIME_SECS,
         family_ids: Vec::new(),
+        upstream: None,
     };
     Ok((session, secret))
 }

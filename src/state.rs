@@ -28,6 +28,10 @@ pub struct State {
     pub outbound: crate::outbound::Outbound,
     /// Positive introspection answers, for tenants that turn the cache on.
     pub introspection_cache: crate::exchange::cache::IntrospectionCache,
+    /// Upstream discovery documents and keys, per brokered tenant.
+    pub providers: crate::broker::provider::ProviderCache,
+    /// Brokered logins waiting at their upstream.
+    pub broker_flights: crate::broker::Flights,
     keys: RwLock<Arc<KeySet>>,
 }
 
@@ -45,6 +49,8 @@ impl State {
         State {
             outbound: crate::outbound::Outbound::new(config.max_outbound_calls),
             introspection_cache: Default::default(),
+            providers: Default::default(),
+            broker_flights: Default::default(),
             config,
             store,
             clock,

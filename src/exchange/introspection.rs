@@ -47,7 +47,9 @@ pub async fn call(
         ("client_id", settings.client_id.as_str()),
         ("client_secret", secret.as_str()),
     ];
-    Ok(outbound.post_form(&peer, &settings.url, &fields).await?)
+    Ok(outbound
+        .post_form(&peer, &settings.url, &fields, None)
+        .await?)
 }
 
 /// The answer's JSON object, if the IdP answered 2xx with one.

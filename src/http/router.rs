@@ -64,6 +64,8 @@ pub enum Route<'a> {
         /// Tenant slug as it appeared in the path.
         tenant: &'a str,
     },
+    /// `GET /v2/login/oidc/callback`, also spelt `/v2/Login/Oidc/Callback`.
+    BrokerCallback,
     /// `POST /v2/sso/exchange-token`.
     SsoExchange,
     /// `POST /v2/sso/refresh-token`.
@@ -90,6 +92,7 @@ pub enum AdminRoute<'a> {
     TestIntrospection { t: &'a str },
     PutUpstream { t: &'a str },
     GetUpstream { t: &'a str },
+    TestUpstream { t: &'a str },
     DeleteUpstream { t: &'a str },
     CreateClient { t: &'a str },
     ListClients { t: &'a str },
@@ -166,6 +169,15 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
         ("POST", ["t", tenant, "introspect"]) => Route::Introspect { tenant },
         ("POST", ["t", tenant, "revoke"]) => Route::Revoke { tenant },
         ("GET" | "POST", ["t", tenant, "userinfo"]) => Route::Userinfo { tenant },
+        (
+            "GET",
+            [
+                "v2",
+                "login" | "Login",
+                "oidc" | "Oidc",
+                "callback" | "Callback",
+            ],
+        ) => Route::BrokerCallback,
         ("POST", ["v2", "sso", "exchange-token"]) => Route::SsoExchange,
         ("POST", ["v2", "sso", "refresh-token"]) => Route::SsoRefresh,
         (m, ["v2", "admin", rest @ ..]) => Route::Admin(admin_table(m, rest)?),
@@ -187,6 +199,7 @@ fn admin_table<'a>(method: &str, segments: &[&'a str]) -> Option<AdminRoute<'a>>
         ("POST", ["tenants", t, "introspection", "test"]) => TestIntrospection { t },
         ("PUT", ["tenants", t, "upstream-oidc"]) => PutUpstream { t },
         ("GET", ["tenants", t, "upstream-oidc"]) => GetUpstream { t },
+        ("POST", ["tenants", t, "upstream-oidc", "test"]) => TestUpstream { t },
         ("DELETE", ["tenants", t, "upstream-oidc"]) => DeleteUpstream { t },
         ("POST", ["tenants", t, "clients"]) => CreateClient { t },
         ("GET", ["tenants", t, "clients"]) => ListClients { t },

@@ -63,7 +63,8 @@ fn view(
     })
 }
 
-fn pending(
+/// The pending request `id` names, if it belongs to `tenant` and is still fresh.
+pub fn pending(
     state: &State,
     tenant: &Tenant,
     id: Option<&str>,
@@ -138,6 +139,11 @@ pub async fn submit(
     let Some(p) = pending(state, &tenant, form.get("request"))? else {
         return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
     };
+    if state.store.upstream(tenant.uid)?.is_some() {
+        return Ok(LoginOutcome::ErrorPage(
+            "This sign-in service signs you in at its identity provider, not with a password here. Start again from the application.".into(),
+        ));
+    }
     let username = form.get("username").unwrap_or("").trim().to_owned();
     let password = Secret::new(form.get("password").unwrap_or(""));
     let now = state.clock.now();

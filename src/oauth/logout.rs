@@ -1,7 +1,8 @@
 //! RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): ends the browser's SSO
 //! session, which revokes the refresh tokens tied to it. With a valid `id_token_hint`
 //! it happens at once; without one the user confirms with a CSRF-protected form. A
-//! `post_logout_redirect_uri` is honoured only when the client registered it exactly.
+//! `post_logout_redirect_uri` is honoured only when the client registered it exactly,
+//! and only for tenants without an upstream logout URL: those send the browser there.
 
 use super::OAuthError;
 use super::discovery::tenant;
@@ -26,6 +27,13 @@ pub enum LogoutOutcome {
     Confirm(LogoutView),
     /// An error page; nothing was changed.
     ErrorPage(String),
+    /// Signed out here; the tenant's upstream logout URL comes next (broker).
+    Upstream {
+        /// The tenant's upstream settings.
+        settings: Box<crate::store::settings::UpstreamSettings>,
+        /// The session that was ended, if the browser had one.
+        ended: Option<crate::store::grants::SsoSession>,
+    },
 }
 
 /// The audience and session of a hint this appliance signed for `tenant` (its expiry
@@ -131,7 +139,17 @@ pub fn handle(
             state: params.get("state").unwrap_or("").to_owned(),
         }));
     }
-    end_browser_session(state, &tenant, browser)?;
+    let ended = end_browser_session(state, &tenant, browser)?;
+    if let Some(settings) = state
+        .store
+        .upstream(tenant.uid)?
+        .filter(|u| u.logout_url.is_some())
+    {
+        return Ok(LogoutOutcome::Upstream {
+            settings: Box::new(settings),
+            ended,
+        });
+    }
     Ok(match redirect {
         Some(uri) => {
             let mut url = url::Url::parse(uri)
@@ -145,14 +163,15 @@ pub fn handle(
     })
 }
 
+/// Ends `session` if there is one, and returns it.
 fn end_browser_session(
     state: &State,
     tenant: &Tenant,
     session: Option<crate::store::grants::SsoSession>,
-) -> Result<(), OAuthError> {
+) -> Result<Option<crate::store::grants::SsoSession>, OAuthError> {
     let now = state.clock.now();
     let Some(s) = session else {
-        return Ok(());
+        return Ok(None);
     };
     let event = AuditEvent::new(
         now,
@@ -165,5 +184,5 @@ fn end_browser_session(
         tx.end_session::<StoreError>(&s.id)?;
         tx.audit(&event)
     })?;
-    Ok(())
+    Ok(Some(s))
 }

@@ -56,6 +56,24 @@ pub struct SsoSession {
     pub expires_at: UnixTime,
     /// Refresh-token families that end with this session.
     pub family_ids: Vec<String>,
+    /// The upstream sign-in behind it, for a brokered tenant's logout.
+    #[serde(default)]
+    pub upstream: Option<UpstreamSignIn>,
+}
+
+/// The upstream sign-in an SSO session came from (broker).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UpstreamSignIn {
+    /// The brokered tenant's incarnation.
+    pub tenant_uid: u64,
+    /// The upstream's ID token, sealed under [`upstream_id_token_purpose`]: it goes back
+    /// upstream as `id_token_hint` at logout.
+    pub sealed_id_token: Vec<u8>,
+}
+
+/// Seal purpose of the upstream ID token kept with session `sid`.
+pub fn upstream_id_token_purpose(sid: &str) -> String {
+    format!("upstream-id-token:{sid}")
 }
 
 impl Record for SsoSession {

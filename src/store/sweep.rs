@@ -211,6 +211,7 @@ mod tests {
             auth_time: 0,
             expires_at,
             family_ids: vec![],
+            upstream: None,
         };
         store
             .transaction(|tx| {

@@ -223,6 +223,15 @@ async fn dispatch(
             written(state, StatusCode::OK, None, &v).await
         }
         GetUpstream { t } => ok(&settings::get_upstream(ctx, t)?),
+        TestUpstream { t } => {
+            let tenant = ctx.tenant(t)?;
+            let Some(upstream) = ctx.store.upstream(tenant.uid)? else {
+                return Err(ApiError::Admin(AdminError::NotFound(format!(
+                    "tenant `{t}` has no upstream OpenID provider"
+                ))));
+            };
+            ok(&crate::broker::probe::run(state, &upstream).await)
+        }
         DeleteUpstream { t } => {
             settings::delete_upstream(ctx, t)?;
             deleted(state).await

@@ -1,6 +1,7 @@
 //! Handlers of the browser endpoints: authorize, the sign-in form and the stylesheet.
 //! Errors here are HTML pages; redirects go only to registered redirect URIs.
 
+use crate::broker::{self, BrokerError, begin::Begin};
 use crate::http::body;
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
@@ -269,7 +270,21 @@ pub async fn login(
     let result = if r.is_post {
         login::submit(state, tenant, &r.params, r.csrf.as_deref(), peer).await
     } else {
-        login::show(state, tenant, &r.params)
+        match broker::begin::begin(state, tenant, &r.params, r.session.as_deref()).await {
+            Ok(Begin::NotBrokered) => login::show(state, tenant, &r.params),
+            Ok(Begin::Redirect { location, cookie }) => {
+                let mut resp = respond::see_other(&location);
+                respond::set_cookie(
+                    &mut resp,
+                    broker::COOKIE,
+                    cookie.expose(),
+                    "Lax",
+                    broker::FLIGHT_SECS,
+                );
+                return resp;
+            }
+            Err(e) => return broker_page(state, e, log),
+        }
     };
     match result {
         Ok(LoginOutcome::Form { view, failed }) => {
@@ -322,14 +337,13 @@ pub async fn logout(
         r.csrf.as_deref(),
     ) {
         Ok(LogoutOutcome::Redirect(location)) => respond::see_other(&location),
-        Ok(LogoutOutcome::SignedOut) => page(
-            state,
-            "info.html",
-            StatusCode::OK,
-            "You are signed out",
-            "You can close this window.",
-            log,
-        ),
+        Ok(LogoutOutcome::Upstream { settings, ended }) => {
+            match broker::logout::location(state, &settings, ended.as_ref()).await {
+                Some(location) => respond::see_other(&location),
+                None => signed_out(state, log),
+            }
+        }
+        Ok(LogoutOutcome::SignedOut) => signed_out(state, log),
         Ok(LogoutOutcome::Confirm(view)) => {
             return render(
                 state,
@@ -352,6 +366,77 @@ pub async fn logout(
         Err(e) => return oauth_page(state, e, log),
     };
     respond::set_cookie(&mut resp, session::COOKIE, "", "Lax", 0);
+    resp
+}
+
+fn signed_out(state: &State, log: &RequestLog) -> Response<Body> {
+    page(
+        state,
+        "info.html",
+        StatusCode::OK,
+        "You are signed out",
+        "You can close this window.",
+        log,
+    )
+}
+
+/// A brokered sign-in that stopped: 403 for a user the broker refuses, else 400.
+fn broker_page(state: &State, e: BrokerError, log: &RequestLog) -> Response<Body> {
+    match e {
+        BrokerError::Page(m) => error_page(
+            state,
+            StatusCode::BAD_REQUEST,
+            "Sign-in not completed",
+            &m,
+            log,
+        ),
+        BrokerError::Refused(m) => {
+            error_page(state, StatusCode::FORBIDDEN, "Access refused", &m, log)
+        }
+        BrokerError::OAuth(e) => oauth_page(state, e, log),
+        other => {
+            tracing::error!("broker: {other} req={}", log.id());
+            error_page(
+                state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The sign-in service failed; try again.",
+                log,
+            )
+        }
+    }
+}
+
+/// `GET /v2/login/oidc/callback` (either spelling): the upstream's answer.
+pub async fn callback(state: &State, req: Request<Incoming>, log: &RequestLog) -> Response<Body> {
+    let browser = cookie(&req, broker::COOKIE);
+    let params = match params(req).await {
+        Ok(p) => p,
+        Err(m) => {
+            return error_page(
+                state,
+                StatusCode::BAD_REQUEST,
+                "Sign-in not completed",
+                &m,
+                log,
+            );
+        }
+    };
+    let mut resp = match broker::callback::handle(state, &params, browser.as_deref()).await {
+        Ok(done) => {
+            let mut resp = outcome(state, &done.tenant, done.outcome, log);
+            respond::set_cookie(
+                &mut resp,
+                session::COOKIE,
+                done.cookie.expose(),
+                "Lax",
+                session::LIFETIME_SECS,
+            );
+            resp
+        }
+        Err(e) => broker_page(state, e, log),
+    };
+    respond::set_cookie(&mut resp, broker::COOKIE, "", "Lax", 0);
     resp
 }
 

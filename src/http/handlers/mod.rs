@@ -59,6 +59,7 @@ async fn route(
         Resolved::Route(Route::Revoke { tenant }) => {
             oauth_api::revoke(state, tenant, req, log).await
         }
+        Resolved::Route(Route::BrokerCallback) => browser::callback(state, req, log).await,
         Resolved::Route(Route::SsoExchange) => sso_v2::exchange_token(state, req, log).await,
         Resolved::Route(Route::SsoRefresh) => sso_v2::refresh_token(state, req, log).await,
         Resolved::Route(Route::Userinfo { tenant }) => {

@@ -1,0 +1,306 @@
+//! `GET /v2/login/oidc/callback`: the upstream sends the browser back with a code. The
+//! state is taken once and must come back in the browser that left with it; the code is
+//! exchanged (client_secret_basic, or client_secret_post when discovery asks for it);
+//! the ID token is validated; the username is read from it or from userinfo; and only
+//! an enabled member of the tenant, with the upstream `sub` seen at its first login,
+//! gets an SSO session and the downstream answer.
+
+use super::id_token::{self, Expected};
+use super::provider::{self, Metadata};
+use super::{BrokerError, flight::Flight};
+use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::crypto::hash;
+use crate::oauth::authorize::{self, Outcome};
+use crate::oauth::request::Params;
+use crate::session;
+use crate::state::State;
+use crate::store::StoreError;
+use crate::store::accounts::Account;
+use crate::store::grants::{UpstreamSignIn, upstream_id_token_purpose};
+use crate::store::settings::{UpstreamSettings, upstream_purpose};
+use crate::store::tenants::Tenant;
+use crate::types::Secret;
+use crate::types::secret::constant_time_eq;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Shown when the state is unknown, used, expired or from another browser.
+const UNKNOWN_STATE: &str = "This sign-in is unknown, expired, was already completed, or was started in another browser. Start again from the application.";
+
+/// A finished brokered sign-in.
+pub struct Done {
+    /// The tenant, for rendering the outcome.
+    pub tenant: String,
+    /// The new SSO session's cookie value.
+    pub cookie: Secret,
+    /// Where the downstream request leads.
+    pub outcome: Outcome,
+}
+
+/// The token endpoint's answer, as far as the broker reads it.
+#[derive(Deserialize)]
+struct UpstreamTokens {
+    id_token: Option<String>,
+    access_token: Option<String>,
+    error: Option<String>,
+}
+
+/// Answers the callback.
+pub async fn handle(
+    state: &State,
+    params: &Params,
+    browser_cookie: Option<&str>,
+) -> Result<Done, BrokerError> {
+    let page = |m: &str| BrokerError::Page(m.to_owned());
+    let now = state.clock.now();
+    let flight = params
+        .get("state")
+        .and_then(|s| state.broker_flights.take(&hash::sha256(s.as_bytes())))
+        .filter(|f| f.expires_at > now)
+        .ok_or_else(|| page(UNKNOWN_STATE))?;
+    let same_browser = browser_cookie
+        .is_some_and(|c| constant_time_eq(&hash::sha256(c.as_bytes()), &flight.browser_hash));
+    if !same_browser {
+        return Err(page(UNKNOWN_STATE));
+    }
+    if let Some(error) = params.get("error") {
+        let detail = params
+            .get("error_description")
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        return Err(BrokerError::Page(format!(
+            "The identity provider did not sign you in: {error}{detail}."
+        )));
+    }
+    let code = params
+        .get("code")
+        .ok_or_else(|| page("The identity provider sent no code."))?;
+    let tenant = state
+        .store
+        .tenant(&flight.tenant)?
+        .filter(|t| t.uid == flight.tenant_uid)
+        .ok_or_else(|| page(UNKNOWN_STATE))?;
+    let settings = state
+        .store
+        .upstream(tenant.uid)?
+        .ok_or_else(|| page("This sign-in service no longer uses an identity provider."))?;
+    let metadata = state
+        .providers
+        .metadata(&state.outbound, &settings, now)
+        .await?;
+    let tokens = redeem(state, &settings, &metadata, &flight, code).await?;
+    let id_token = tokens
+        .id_token
+        .ok_or_else(|| page("The identity provider returned no ID token."))?;
+    let expected = Expected {
+        issuer: &metadata.issuer,
+        client_id: &settings.client_id,
+        nonce: flight.nonce.expose(),
+        now,
+    };
+    let claims = id_token::verify(
+        &state.providers,
+        &state.outbound,
+        &settings,
+        &id_token,
+        &expected,
+    )
+    .await?;
+    let sub = claims["sub"].as_str().unwrap_or_default().to_owned();
+    let username = match claims[&settings.username_claim].as_str() {
+        Some(u) => u.to_owned(),
+        None => from_userinfo(state, &settings, &metadata, tokens.access_token, &sub).await?,
+    };
+    let account = admitted(state, &tenant, &username, &sub)?;
+    sign_in(state, &tenant, &flight, &account, &sub, &id_token)
+}
+
+/// Exchanges the code at the upstream's token endpoint (RFC 6749 §4.1.3, RFC 7636 §4.5).
+async fn redeem(
+    state: &State,
+    settings: &UpstreamSettings,
+    metadata: &Metadata,
+    flight: &Flight,
+    code: &str,
+) -> Result<UpstreamTokens, BrokerError> {
+    let secret = state.master.open(
+        &upstream_purpose(settings.tenant_uid),
+        &settings.sealed_client_secret,
+    )?;
+    let secret = String::from_utf8(secret)
+        .map_err(|_| BrokerError::Internal("the upstream secret is not UTF-8"))?;
+    let mut fields = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", flight.redirect_uri.as_str()),
+        ("code_verifier", flight.verifier.expose()),
+    ];
+    let basic;
+    let authorization = if metadata.wants_post() {
+        fields.push(("client_id", settings.client_id.as_str()));
+        fields.push(("client_secret", secret.as_str()));
+        None
+    } else {
+        basic = basic_auth(&settings.client_id, &secret);
+        Some(basic.as_str())
+    };
+    let reply = state
+        .outbound
+        .post_form(
+            &provider::peer(settings),
+            &metadata.token_endpoint,
+            &fields,
+            authorization,
+        )
+        .await?;
+    let tokens: Option<UpstreamTokens> = serde_json::from_slice(&reply.body).ok();
+    match (reply.status, tokens) {
+        (200, Some(t)) => Ok(t),
+        (status, t) => Err(BrokerError::Page(format!(
+            "The identity provider refused the sign-in code (HTTP {status}{}).",
+            t.and_then(|t| t.error)
+                .map(|e| format!(", {e}"))
+                .unwrap_or_default()
+        ))),
+    }
+}
+
+/// `client_secret_basic` (RFC 6749 §2.3.1: both parts form-encoded first).
+fn basic_auth(id: &str, secret: &str) -> String {
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let pair = format!("{}:{}", enc(id), enc(secret));
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
+}
+
+/// The username from userinfo (OIDC Core §5.3), whose `sub` must be the ID token's.
+async fn from_userinfo(
+    state: &State,
+    settings: &UpstreamSettings,
+    metadata: &Metadata,
+    access_token: Option<String>,
+    sub: &str,
+) -> Result<String, BrokerError> {
+    let missing = || {
+        BrokerError::Page(format!(
+            "The identity provider did not say the username (claim `{}`).",
+            settings.username_claim
+        ))
+    };
+    let (Some(endpoint), Some(token)) = (&metadata.userinfo_endpoint, access_token) else {
+        return Err(missing());
+    };
+    let reply = state
+        .outbound
+        .get(
+            &provider::peer(settings),
+            endpoint,
+            Some(&format!("Bearer {token}")),
+        )
+        .await?;
+    let info: Value = provider::json_of(&reply, "userinfo endpoint")
+        .map_err(|why| BrokerError::Page(format!("The identity provider is not usable: {why}.")))?;
+    if info["sub"].as_str() != Some(sub) {
+        return Err(BrokerError::Page(
+            "The identity provider's userinfo is about another user than its ID token.".into(),
+        ));
+    }
+    info[&settings.username_claim]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(missing)
+}
+
+/// The enabled member with `username`, whose remembered upstream `sub` (if any) is `sub`.
+fn admitted(
+    state: &State,
+    tenant: &Tenant,
+    username: &str,
+    sub: &str,
+) -> Result<Account, BrokerError> {
+    let now = state.clock.now();
+    let refuse = |reason: &str, message: String| -> Result<Account, BrokerError> {
+        let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System)
+            .tenant(tenant.id.as_str())
+            .target(username)
+            .detail(reason);
+        state
+            .store
+            .transaction(|tx| tx.audit::<StoreError>(&event))?;
+        Err(BrokerError::Refused(message))
+    };
+    let not_provisioned = || {
+        format!(
+            "You signed in at the identity provider as `{username}`, but that user is not provisioned for {}. Ask your administrator for access.",
+            tenant.display_name
+        )
+    };
+    let Some(account) = state.store.account_by_username(username)? else {
+        return refuse("not_provisioned", not_provisioned());
+    };
+    let Some(membership) = state.store.membership(tenant.uid, &account.id)? else {
+        return refuse("not_provisioned", not_provisioned());
+    };
+    if account.disabled {
+        return refuse(
+            "account_disabled",
+            format!("The account `{username}` is disabled."),
+        );
+    }
+    if membership.upstream_sub.as_deref().is_some_and(|s| s != sub) {
+        return refuse(
+            "upstream_sub_mismatch",
+            format!(
+                "The identity provider's user `{username}` is not the one first seen under that name. Ask your administrator."
+            ),
+        );
+    }
+    Ok(account)
+}
+
+/// Creates the SSO session (keeping the upstream ID token sealed for logout), binds the
+/// upstream `sub` at the first login, and finishes the downstream request.
+fn sign_in(
+    state: &State,
+    tenant: &Tenant,
+    flight: &Flight,
+    account: &Account,
+    sub: &str,
+    id_token: &str,
+) -> Result<Done, BrokerError> {
+    let now = state.clock.now();
+    let pending = state
+        .store
+        .pending(&flight.pending_id)?
+        .filter(|p| p.tenant_uid == tenant.uid && p.expires_at > now)
+        .ok_or_else(|| BrokerError::Page(crate::oauth::login::EXPIRED.into()))?;
+    let (mut session, cookie) = session::new(&account.id, now)?;
+    session.upstream = Some(UpstreamSignIn {
+        tenant_uid: tenant.uid,
+        sealed_id_token: state
+            .master
+            .seal(&upstream_id_token_purpose(&session.id), id_token.as_bytes())?,
+    });
+    let event = AuditEvent::new(now, AuditKind::Login, &Actor::Account(account.id.clone()))
+        .tenant(tenant.id.as_str())
+        .account(&account.id)
+        .detail("upstream");
+    state.store.transaction(|tx| {
+        let current = tx.membership::<StoreError>(tenant.uid, &account.id)?;
+        if let Some(mut m) = current.filter(|m| m.upstream_sub.is_none()) {
+            m.upstream_sub = Some(sub.to_owned());
+            tx.put_membership(&m)?;
+        }
+        tx.put_session(&session)?;
+        tx.remove_pending(&pending.id)?;
+        tx.audit(&event)
+    })?;
+    Ok(Done {
+        tenant: tenant.id.to_string(),
+        cookie,
+        outcome: authorize::resume(state, tenant, &pending, &session)?,
+    })
+}
