@@ -56,8 +56,7 @@ pub async fn handle(
     let now = state.clock.now();
     let flight = params
         .get("state")
-        .and_then(|s| state.broker_flights.take(&hash::sha256(s.as_bytes())))
-        .filter(|f| f.expires_at > now)
+        .and_then(|s| state.broker_flights.take(&hash::sha256(s.as_bytes()), now))
         .ok_or_else(|| page(UNKNOWN_STATE))?;
     let same_browser = browser_cookie
         .is_some_and(|c| constant_time_eq(&hash::sha256(c.as_bytes()), &flight.browser_hash));

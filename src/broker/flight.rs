@@ -66,8 +66,42 @@ impl Flights {
         Ok(())
     }
 
-    /// Takes the login of a state's hash out: a second callback finds nothing.
-    pub fn take(&self, state_hash: &[u8; 32]) -> Option<Flight> {
-        self.map().remove(state_hash)
+    /// Takes the login of a state's hash out, if it has not expired by `now`: a second
+    /// callback finds nothing.
+    pub fn take(&self, state_hash: &[u8; 32], now: UnixTime) -> Option<Flight> {
+        self.map().remove(state_hash).filter(|f| f.expires_at > now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flight(expires_at: UnixTime) -> Flight {
+        Flight {
+            tenant: crate::types::TenantId::parse("t").unwrap(),
+            tenant_uid: 1,
+            pending_id: "p".into(),
+            nonce: Secret::new("n"),
+            verifier: Secret::new("v"),
+            redirect_uri: "https://sso/cb".into(),
+            browser_hash: [0; 32],
+            expires_at,
+        }
+    }
+
+    #[test]
+    fn a_login_is_taken_once_and_never_after_it_expired() {
+        let flights = Flights::default();
+        flights.insert([1; 32], flight(700), 100).unwrap();
+        flights.insert([2; 32], flight(700), 100).unwrap();
+        assert!(flights.take(&[1; 32], 699).is_some());
+        assert!(flights.take(&[1; 32], 699).is_none(), "single use");
+        assert!(
+            flights.take(&[2; 32], 700).is_none(),
+            "expired after ten minutes"
+        );
+        assert!(flights.take(&[2; 32], 100).is_none(), "and gone for good");
+        assert!(flights.take(&[3; 32], 100).is_none());
     }
 }

@@ -64,7 +64,8 @@ struct Entry {
     metadata: Metadata,
     fetched_at: UnixTime,
     keys: Vec<VerifyingKey>,
-    keys_fetched_at: Option<UnixTime>,
+    keys_fetched: bool,
+    refetched_at: Option<UnixTime>,
 }
 
 /// Discovery documents and keys by tenant incarnation.
@@ -163,14 +164,16 @@ impl ProviderCache {
                 metadata: metadata.clone(),
                 fetched_at: now,
                 keys: Vec::new(),
-                keys_fetched_at: None,
+                keys_fetched: false,
+                refetched_at: None,
             },
         );
         Ok(metadata)
     }
 
-    /// The key that verifies a token signed with `alg` under `kid`. An unknown key id
-    /// refetches the JWKS, at most once a minute, so a rotation upstream is picked up.
+    /// The key that verifies a token signed with `alg` under `kid`. The JWKS is fetched
+    /// at first use; an unknown key id refetches it, at most once a minute, so a rotation
+    /// upstream is picked up but a stream of forged tokens cannot hammer the upstream.
     pub async fn key(
         &self,
         outbound: &Outbound,
@@ -180,22 +183,28 @@ impl ProviderCache {
         now: UnixTime,
     ) -> Result<VerifyingKey, BrokerError> {
         let metadata = self.metadata(outbound, settings, now).await?;
-        let refetch = {
+        let (fetched_before, may_refetch) = {
             let entries = self.entries();
             let entry = entries.get(&settings.tenant_uid);
             if let Some(k) = entry.and_then(|e| pick(&e.keys, kid, alg)) {
                 return Ok(k);
             }
-            entry
-                .and_then(|e| e.keys_fetched_at)
-                .is_none_or(|at| now >= at + JWKS_REFETCH_SECS)
+            (
+                entry.is_some_and(|e| e.keys_fetched),
+                entry
+                    .and_then(|e| e.refetched_at)
+                    .is_none_or(|at| now >= at + JWKS_REFETCH_SECS),
+            )
         };
-        if refetch {
+        if !fetched_before || may_refetch {
             let keys = fetch_keys(outbound, settings, &metadata).await?;
             let found = pick(&keys, kid, alg);
             if let Some(e) = self.entries().get_mut(&settings.tenant_uid) {
                 e.keys = keys;
-                e.keys_fetched_at = Some(now);
+                if e.keys_fetched {
+                    e.refetched_at = Some(now);
+                }
+                e.keys_fetched = true;
             }
             if let Some(k) = found {
                 return Ok(k);

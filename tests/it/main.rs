@@ -6,6 +6,7 @@
 )]
 
 mod admin_tokens;
+mod broker;
 mod config_errors;
 mod consent;
 mod exchange;

@@ -407,7 +407,8 @@ fn broker_page(state: &State, e: BrokerError, log: &RequestLog) -> Response<Body
     }
 }
 
-/// `GET /v2/login/oidc/callback` (either spelling): the upstream's answer.
+/// `GET /v2/login/oidc/callback` (either spelling): the upstream's answer. The binding
+/// cookie is cleared only on success, so a forged callback cannot spoil a real login.
 pub async fn callback(state: &State, req: Request<Incoming>, log: &RequestLog) -> Response<Body> {
     let browser = cookie(&req, broker::COOKIE);
     let params = match params(req).await {
@@ -422,7 +423,7 @@ pub async fn callback(state: &State, req: Request<Incoming>, log: &RequestLog) -
             );
         }
     };
-    let mut resp = match broker::callback::handle(state, &params, browser.as_deref()).await {
+    match broker::callback::handle(state, &params, browser.as_deref()).await {
         Ok(done) => {
             let mut resp = outcome(state, &done.tenant, done.outcome, log);
             respond::set_cookie(
@@ -432,12 +433,11 @@ pub async fn callback(state: &State, req: Request<Incoming>, log: &RequestLog) -
                 "Lax",
                 session::LIFETIME_SECS,
             );
+            respond::set_cookie(&mut resp, broker::COOKIE, "", "Lax", 0);
             resp
         }
         Err(e) => broker_page(state, e, log),
-    };
-    respond::set_cookie(&mut resp, broker::COOKIE, "", "Lax", 0);
-    resp
+    }
 }
 
 /// `GET`/`POST /t/{tenant}/consent`.

@@ -7,3 +7,4 @@ pub mod rp;
 pub mod server;
 pub mod test_idp;
 pub mod tls_client;
+pub mod upstream;

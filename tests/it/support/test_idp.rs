@@ -21,6 +21,8 @@ pub struct Recorded {
     pub method: String,
     /// The path, without the query.
     pub path: String,
+    /// The query string.
+    pub query: String,
     /// Header values by lower-case name.
     pub headers: BTreeMap<String, String>,
     /// The body.
@@ -39,6 +41,13 @@ impl Recorded {
             .into_owned()
             .collect()
     }
+
+    /// The query's pairs.
+    pub fn query(&self) -> BTreeMap<String, String> {
+        url::form_urlencoded::parse(self.query.as_bytes())
+            .into_owned()
+            .collect()
+    }
 }
 
 /// How the IdP answers one request.
@@ -47,6 +56,8 @@ pub enum Answer {
     Json(u16, Value),
     /// Any bytes with a status and content type.
     Raw(u16, &'static str, Vec<u8>),
+    /// A 302 to this location.
+    Redirect(String),
     /// No answer until [`TestIdp::release`] (then a 503).
     Hang,
 }
@@ -170,6 +181,7 @@ async fn serve(
     let recorded = Recorded {
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or("").to_owned(),
         headers: parts
             .headers
             .iter()
@@ -179,20 +191,27 @@ async fn serve(
     };
     shared.requests.lock().unwrap().push(recorded.clone());
     let handler = Arc::clone(&shared.handler.lock().unwrap());
+    let mut location = None;
     let (status, content_type, bytes) = match handler(&recorded) {
         Answer::Json(status, v) => (status, "application/json", v.to_string().into_bytes()),
         Answer::Raw(status, ct, bytes) => (status, ct, bytes),
+        Answer::Redirect(to) => {
+            location = Some(to);
+            (302, "text/plain", Vec::new())
+        }
         Answer::Hang => {
             let mut released = shared.release.subscribe();
             let _ = released.wait_for(|r| *r).await;
             (503, "text/plain", b"released".to_vec())
         }
     };
-    Ok(hyper::Response::builder()
+    let mut resp = hyper::Response::builder()
         .status(status)
-        .header("content-type", content_type)
-        .body(Full::new(Bytes::from(bytes)))
-        .unwrap())
+        .header("content-type", content_type);
+    if let Some(to) = location {
+        resp = resp.header("location", to);
+    }
+    Ok(resp.body(Full::new(Bytes::from(bytes))).unwrap())
 }
 
 /// A fresh CA, and a certificate for 127.0.0.1 and localhost signed by it.
