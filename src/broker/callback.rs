@@ -63,6 +63,32 @@ pub async fn handle(
     if !same_browser {
         return Err(page(UNKNOWN_STATE));
     }
+    let tenant = state
+        .store
+        .tenant(&flight.tenant)?
+        .filter(|t| t.uid == flight.tenant_uid)
+        .ok_or_else(|| page(UNKNOWN_STATE))?;
+    let result = complete(state, params, &flight, &tenant).await;
+    if let Err(BrokerError::Page(_)) = &result {
+        let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System)
+            .tenant(tenant.id.as_str())
+            .detail("upstream_failed");
+        state
+            .store
+            .transaction(|tx| tx.audit::<StoreError>(&event))?;
+    }
+    result
+}
+
+/// Everything after the state was accepted: the upstream's answer, checked.
+async fn complete(
+    state: &State,
+    params: &Params,
+    flight: &Flight,
+    tenant: &Tenant,
+) -> Result<Done, BrokerError> {
+    let page = |m: &str| BrokerError::Page(m.to_owned());
+    let now = state.clock.now();
     if let Some(error) = params.get("error") {
         let detail = params
             .get("error_description")
@@ -75,11 +101,6 @@ pub async fn handle(
     let code = params
         .get("code")
         .ok_or_else(|| page("The identity provider sent no code."))?;
-    let tenant = state
-        .store
-        .tenant(&flight.tenant)?
-        .filter(|t| t.uid == flight.tenant_uid)
-        .ok_or_else(|| page(UNKNOWN_STATE))?;
     let settings = state
         .store
         .upstream(tenant.uid)?
@@ -88,7 +109,7 @@ pub async fn handle(
         .providers
         .metadata(&state.outbound, &settings, now)
         .await?;
-    let tokens = redeem(state, &settings, &metadata, &flight, code).await?;
+    let tokens = redeem(state, &settings, &metadata, flight, code).await?;
     let id_token = tokens
         .id_token
         .ok_or_else(|| page("The identity provider returned no ID token."))?;
@@ -111,8 +132,8 @@ pub async fn handle(
         Some(u) => u.to_owned(),
         None => from_userinfo(state, &settings, &metadata, tokens.access_token, &sub).await?,
     };
-    let account = admitted(state, &tenant, &username, &sub)?;
-    sign_in(state, &tenant, &flight, &account, &sub, &id_token)
+    let account = admitted(state, tenant, &username, &sub)?;
+    sign_in(state, tenant, flight, &account, &sub, &id_token)
 }
 
 /// Exchanges the code at the upstream's token endpoint (RFC 6749 §4.1.3, RFC 7636 §4.5).

@@ -352,6 +352,17 @@ fn id_tokens_with_a_bad_nonce_issuer_audience_expiry_or_key_are_refused() {
         400,
         "does not publish",
     );
+    let failed = f
+        .api
+        .call("GET", "/v2/admin/audit?kind=login.failed", None)
+        .body;
+    let upstream_failed = failed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["detail"] == "upstream_failed" && e["tenant"] == "brokered")
+        .count();
+    assert_eq!(upstream_failed, 5, "each refused ID token is audited");
 }
 
 #[test]
