@@ -143,18 +143,7 @@ mod tests {
     use super::*;
 
     fn settings() -> IntrospectionSettings {
-        IntrospectionSettings {
-            tenant_uid: 1,
-            url: "https://idp.test/introspect".into(),
-            client_id: "latchkey".into(),
-            sealed_client_secret: vec![],
-            account_id_pointer: "/account_id".into(),
-            timeout_ms: 1000,
-            ca_pem: None,
-            expected_issuer: None,
-            expected_audience: None,
-            cache_ttl_secs: 0,
-        }
+        IntrospectionSettings::sample()
     }
 
     fn reply(status: u16, body: &str) -> Reply {

@@ -63,6 +63,25 @@ pub fn upstream_purpose(uid: u64) -> String {
     format!("upstream-secret:{uid}")
 }
 
+#[cfg(test)]
+impl IntrospectionSettings {
+    /// Settings for unit tests: pointer `/account_id`, no checks, cache off.
+    pub fn sample() -> Self {
+        IntrospectionSettings {
+            tenant_uid: 1,
+            url: "https://idp.test/introspect".into(),
+            client_id: "latchkey".into(),
+            sealed_client_secret: vec![],
+            account_id_pointer: "/account_id".into(),
+            timeout_ms: 1000,
+            ca_pem: None,
+            expected_issuer: None,
+            expected_audience: None,
+            cache_ttl_secs: 0,
+        }
+    }
+}
+
 impl Record for IntrospectionSettings {
     const TREE: TreeId = TreeId::Introspection;
     fn key(&self) -> Vec<u8> {

@@ -35,11 +35,7 @@ fn start() -> Fixture {
     let server = Server::start(tmp.path());
     let api = Api::new(&server);
     let up = Upstream::start("up-alice", json!({"preferred_username": "Alice"}));
-    let post = |path: &str, body: Value| {
-        let r = api.call("POST", path, Some(&body));
-        assert_eq!(r.status, 201, "{path}: {}", r.body);
-        r.body
-    };
+    let post = |path: &str, body: Value| crate::management::create(&api, path, &body).body;
     post(
         "/v2/admin/tenants",
         json!({"id": "brokered", "display_name": "Brokered Inc"}),

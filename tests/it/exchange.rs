@@ -51,11 +51,7 @@ pub fn start_with(opts: Options) -> Fixture {
             Answer::Json(200, json!({"active": false}))
         }
     });
-    let created = |path: &str, body: Value| -> Value {
-        let r = api.call("POST", path, Some(&body));
-        assert_eq!(r.status, 201, "POST {path}: {}", r.body);
-        r.body
-    };
+    let created = |path: &str, body: Value| crate::management::create(&api, path, &body).body;
     created(
         "/v2/admin/tenants",
         json!({"id": "partner", "display_name": "Partner"}),

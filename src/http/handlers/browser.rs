@@ -84,6 +84,22 @@ fn render<T: serde::Serialize>(
     }
 }
 
+/// A 500 page; what went wrong goes to the log only.
+fn internal_error_page(
+    state: &State,
+    e: &dyn std::fmt::Display,
+    log: &RequestLog,
+) -> Response<Body> {
+    tracing::error!("{e} req={}", log.id());
+    error_page(
+        state,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "The sign-in service failed; try again.",
+        log,
+    )
+}
+
 fn oauth_page(state: &State, e: OAuthError, log: &RequestLog) -> Response<Body> {
     match e.kind() {
         ErrorKind::NotFound => error_page(
@@ -93,16 +109,7 @@ fn oauth_page(state: &State, e: OAuthError, log: &RequestLog) -> Response<Body> 
             &e.public_message(),
             log,
         ),
-        ErrorKind::Internal => {
-            tracing::error!("{e} req={}", log.id());
-            error_page(
-                state,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "The sign-in service failed; try again.",
-                log,
-            )
-        }
+        ErrorKind::Internal => internal_error_page(state, &e, log),
         _ => error_page(
             state,
             StatusCode::BAD_REQUEST,
@@ -394,16 +401,7 @@ fn broker_page(state: &State, e: BrokerError, log: &RequestLog) -> Response<Body
             error_page(state, StatusCode::FORBIDDEN, "Access refused", &m, log)
         }
         BrokerError::OAuth(e) => oauth_page(state, e, log),
-        other => {
-            tracing::error!("broker: {other} req={}", log.id());
-            error_page(
-                state,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "The sign-in service failed; try again.",
-                log,
-            )
-        }
+        other => internal_error_page(state, &other, log),
     }
 }
 

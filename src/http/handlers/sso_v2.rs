@@ -61,20 +61,33 @@ async fn admit<T: DeserializeOwned>(
     }
 }
 
+/// The shape of both calls: admit, one domain call, the tokens as JSON.
+async fn endpoint<T: DeserializeOwned>(
+    state: &State,
+    req: Request<Incoming>,
+    log: &RequestLog,
+    call: impl AsyncFnOnce(&Caller, &T) -> Result<sso_v2::SsoTokens, ExchangeError>,
+) -> Response<Body> {
+    let (caller, request) = match admit(state, req, log).await {
+        Ok(admitted) => admitted,
+        Err(resp) => return resp,
+    };
+    match call(&caller, &request).await {
+        Ok(tokens) => respond::json(StatusCode::OK, &tokens),
+        Err(e) => fail(&e, log),
+    }
+}
+
 /// `POST /v2/sso/exchange-token`.
 pub async fn exchange_token(
     state: &State,
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    let (caller, request) = match admit(state, req, log).await {
-        Ok(admitted) => admitted,
-        Err(resp) => return resp,
-    };
-    match sso_v2::exchange_token(state, &caller, &request).await {
-        Ok(tokens) => respond::json(StatusCode::OK, &tokens),
-        Err(e) => fail(&e, log),
-    }
+    endpoint(state, req, log, async |caller, request| {
+        sso_v2::exchange_token(state, caller, request).await
+    })
+    .await
 }
 
 /// `POST /v2/sso/refresh-token`.
@@ -83,12 +96,8 @@ pub async fn refresh_token(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    let (caller, request) = match admit(state, req, log).await {
-        Ok(admitted) => admitted,
-        Err(resp) => return resp,
-    };
-    match sso_v2::refresh_token(state, &caller, &request) {
-        Ok(tokens) => respond::json(StatusCode::OK, &tokens),
-        Err(e) => fail(&e, log),
-    }
+    endpoint(state, req, log, async |caller, request| {
+        sso_v2::refresh_token(state, caller, request)
+    })
+    .await
 }

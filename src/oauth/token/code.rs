@@ -3,9 +3,9 @@
 //! revokes what the first one issued.
 
 use super::TokenResponse;
-use super::issue::{UserGrant, live_account, mint};
+use super::issue::{UserGrant, live_account, mint, new_refresh};
 use crate::audit::{Actor, AuditEvent, AuditKind};
-use crate::crypto::{hash, random};
+use crate::crypto::hash;
 use crate::oauth::request::Params;
 use crate::oauth::{ErrorCode, OAuthError};
 use crate::state::State;
@@ -13,7 +13,6 @@ use crate::store::clients::Client;
 use crate::store::grants::{AuthCode, Redemption, RefreshFamily, RefreshToken, RevokedJti};
 use crate::store::tenants::Tenant;
 use crate::store::{StoreError, TxError};
-use crate::types::GrantType;
 use crate::types::secret::constant_time_eq;
 use base64::Engine;
 
@@ -81,10 +80,7 @@ pub fn redeem(
     let account = live_account(state, tenant, &code.account_id)?
         .ok_or_else(|| invalid("the account may no longer sign in here"))?;
     let offline = code.scopes.iter().any(|s| s == "offline_access");
-    let refresh = match client.grant_types.contains(&GrantType::RefreshToken) {
-        true => Some((random::secret_token()?, random::uuid()?)),
-        false => None,
-    };
+    let refresh = new_refresh(client)?;
     let grant = UserGrant {
         tenant,
         client,

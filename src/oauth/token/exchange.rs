@@ -4,8 +4,8 @@
 
 use super::TokenResponse;
 use super::code::store_family;
-use super::issue::{UserGrant, mint};
-use crate::crypto::{hash, random};
+use super::issue::{UserGrant, mint, new_refresh};
+use crate::crypto::hash;
 use crate::exchange::{self, ExchangeError, Subject};
 use crate::oauth::request::Params;
 use crate::oauth::{ErrorCode, OAuthError, scopes};
@@ -13,7 +13,6 @@ use crate::state::State;
 use crate::store::clients::Client;
 use crate::store::grants::RefreshFamily;
 use crate::store::tenants::Tenant;
-use crate::types::GrantType;
 
 /// The one subject and requested token type supported (RFC 8693 §3).
 pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
@@ -29,10 +28,7 @@ pub fn issue(
 ) -> Result<TokenResponse, OAuthError> {
     let now = state.clock.now();
     let granted = scopes::for_member(requested, client, &subject.membership);
-    let refresh = match client.grant_types.contains(&GrantType::RefreshToken) {
-        true => Some((random::secret_token()?, random::uuid()?)),
-        false => None,
-    };
+    let refresh = new_refresh(client)?;
     let grant = UserGrant {
         tenant,
         client,

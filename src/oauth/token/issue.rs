@@ -3,6 +3,7 @@
 
 use super::TokenResponse;
 use crate::clock::UnixTime;
+use crate::crypto::random;
 use crate::oauth::OAuthError;
 use crate::oauth::tokens::{AccessClaims, IdClaims, half_hash, sign_access, sign_id};
 use crate::oauth::userinfo::UserInfo;
@@ -10,6 +11,7 @@ use crate::state::State;
 use crate::store::accounts::Account;
 use crate::store::clients::Client;
 use crate::store::tenants::Tenant;
+use crate::types::GrantType;
 
 /// Who gets tokens, for what.
 pub struct UserGrant<'a> {
@@ -112,6 +114,16 @@ pub fn mint(
         jti: claims.jti,
         exp: claims.exp,
     })
+}
+
+/// A new refresh token and family id, when `client` may use the `refresh_token` grant.
+pub fn new_refresh(client: &Client) -> Result<Option<(String, String)>, OAuthError> {
+    Ok(
+        match client.grant_types.contains(&GrantType::RefreshToken) {
+            true => Some((random::secret_token()?, random::uuid()?)),
+            false => None,
+        },
+    )
 }
 
 /// The account behind a grant, if it may still get tokens: enabled and a member.
