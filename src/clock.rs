@@ -51,6 +51,18 @@ pub fn civil_from_days(z: i64) -> (i32, u8, u8) {
     (y, m, d)
 }
 
+/// Converts a proleptic Gregorian date to days since 1970-01-01 (inverse of
+/// [`civil_from_days`]).
+pub fn days_from_civil(y: i64, m: u8, d: u8) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (i64::from(m) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Formats a time as RFC 3339 in UTC, as the management API shows timestamps.
 pub fn rfc3339(t: UnixTime) -> String {
     let (y, m, d) = civil_from_days((t / 86_400) as i64);

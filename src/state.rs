@@ -32,6 +32,8 @@ pub struct State {
     pub providers: crate::broker::provider::ProviderCache,
     /// Brokered logins waiting at their upstream.
     pub broker_flights: crate::broker::Flights,
+    /// Admin UI sessions.
+    pub consoles: crate::admin::console::Consoles,
     keys: RwLock<Arc<KeySet>>,
 }
 
@@ -51,6 +53,7 @@ impl State {
             introspection_cache: Default::default(),
             providers: Default::default(),
             broker_flights: Default::default(),
+            consoles: Default::default(),
             config,
             store,
             clock,
@@ -77,6 +80,19 @@ impl State {
             Ok(k) => Arc::clone(&k),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
         }
+    }
+
+    /// When the served TLS certificate expires: `None` with TLS off, or when the file
+    /// cannot be read. The file is read each time, so a SIGHUP reload shows at once.
+    pub fn certificate_expiry(&self) -> Option<crate::clock::UnixTime> {
+        let path = match &self.config.tls {
+            crate::config::TlsMode::SelfSigned => self.config.data_dir.join("tls").join("cert.pem"),
+            crate::config::TlsMode::Files { cert_file, .. } => cert_file.clone(),
+            crate::config::TlsMode::Off => return None,
+        };
+        let pem = std::fs::read(path).ok()?;
+        let der = rustls_pemfile::certs(&mut pem.as_slice()).next()?.ok()?;
+        crate::crypto::cert_expiry::not_after(&der)
     }
 
     /// The issuer of a tenant: `{public_url}/t/{tenant}`.

@@ -97,6 +97,19 @@ pub fn list(store: &Store) -> Result<super::page::Page<KeyView>, AdminError> {
     Ok(super::page::Page { items, next: None })
 }
 
+/// The algorithm and age in whole days of each active key, for the dashboard.
+pub fn active_ages(
+    store: &Store,
+    now: crate::clock::UnixTime,
+) -> Result<Vec<(Alg, u64)>, AdminError> {
+    Ok(store
+        .signing_keys()?
+        .into_iter()
+        .filter(|k| k.state == KeyState::Active)
+        .map(|k| (k.alg, now.saturating_sub(k.created_at) / 86_400))
+        .collect())
+}
+
 /// Makes a new active key per algorithm and retires the current ones, which stay
 /// published so tokens they signed keep verifying. Key generation runs off the async
 /// workers. Returns the new key set to install.

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod audit_log;
 pub mod clients;
+pub mod console;
 mod ctx;
 mod error;
 pub mod keys;

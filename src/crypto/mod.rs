@@ -1,5 +1,6 @@
 //! Cryptography on ring: JOSE, signing keys, sealing at rest, hashing and randomness.
 
+pub mod cert_expiry;
 mod error;
 pub mod hash;
 pub mod jose;

@@ -34,6 +34,13 @@ pub async fn hash_off_workers(password: Secret) -> Result<String, CryptoError> {
         .map_err(|_| CryptoError::Password)?
 }
 
+/// [`verify`] on a blocking thread, so argon2id never holds an async worker.
+pub async fn verify_off_workers(password: Secret, phc: String) -> Result<bool, CryptoError> {
+    tokio::task::spawn_blocking(move || verify(&password, &phc))
+        .await
+        .map_err(|_| CryptoError::Password)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -127,6 +127,14 @@ fn page_headers(resp: &mut Response<Body>) {
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
 }
 
+/// Tells browsers to use HTTPS only for a year (RFC 6797), for pages served over TLS.
+pub fn hsts(resp: &mut Response<Body>) {
+    resp.headers_mut().insert(
+        "strict-transport-security",
+        HeaderValue::from_static("max-age=31536000"),
+    );
+}
+
 /// An HTML page.
 pub fn html(status: StatusCode, body: String) -> Response<Body> {
     let mut resp = with_body(status, "text/html; charset=utf-8", Bytes::from(body));

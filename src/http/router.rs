@@ -66,6 +66,8 @@ pub enum Route<'a> {
     },
     /// `GET /v2/login/oidc/callback`, also spelt `/v2/Login/Oidc/Callback`.
     BrokerCallback,
+    /// `GET`/`POST /admin/…`: the admin web UI, which routes its own pages.
+    AdminUi,
     /// `POST /v2/sso/exchange-token`.
     SsoExchange,
     /// `POST /v2/sso/refresh-token`.
@@ -178,6 +180,7 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
                 "callback" | "Callback",
             ],
         ) => Route::BrokerCallback,
+        ("GET" | "POST", ["admin", ..]) => Route::AdminUi,
         ("POST", ["v2", "sso", "exchange-token"]) => Route::SsoExchange,
         ("POST", ["v2", "sso", "refresh-token"]) => Route::SsoRefresh,
         (m, ["v2", "admin", rest @ ..]) => Route::Admin(admin_table(m, rest)?),

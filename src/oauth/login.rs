@@ -195,7 +195,7 @@ async fn check_password(
         .as_ref()
         .and_then(|a| a.password_hash.clone())
         .unwrap_or_else(|| state.dummy_password_hash.clone());
-    let matches = tokio::task::spawn_blocking(move || password::verify(&password, &phc))
+    let matches = password::verify_off_workers(password, phc)
         .await
         .map_err(|_| OAuthError::Internal("password check failed"))?;
     Ok(account

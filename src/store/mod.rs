@@ -214,6 +214,36 @@ impl Store {
             .collect()
     }
 
+    /// How many keys of `tree` start with `prefix` (keys only, nothing decoded).
+    fn count_prefix(&self, tree: TreeId, prefix: &[u8]) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for key in self.tree(tree).scan_prefix(prefix).keys() {
+            key?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// How many clients tenant incarnation `uid` has.
+    pub fn count_clients(&self, uid: u64) -> Result<usize, StoreError> {
+        self.count_prefix(TreeId::Clients, &uid.to_be_bytes())
+    }
+
+    /// How many members tenant incarnation `uid` has.
+    pub fn count_members(&self, uid: u64) -> Result<usize, StoreError> {
+        self.count_prefix(TreeId::Members, &uid.to_be_bytes())
+    }
+
+    /// How many SSO sessions are still live at `now`.
+    pub fn count_live_sessions(&self, now: crate::clock::UnixTime) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for item in self.tree(TreeId::Sessions).iter().values() {
+            let session: grants::SsoSession = codec::decode(&item?)?;
+            n += usize::from(session.expires_at > now);
+        }
+        Ok(n)
+    }
+
     /// The ids an account index holds for `account_id`.
     fn account_index(&self, tree: TreeId, account_id: &str) -> Result<Vec<String>, StoreError> {
         let prefix = account_key(account_id, "");

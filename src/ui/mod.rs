@@ -1,6 +1,8 @@
 //! Server-rendered pages: a minijinja environment over the templates embedded from
 //! `web/templates` (strict undefined, HTML auto-escaping), and the embedded stylesheet.
 
+pub mod admin;
+
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
@@ -10,7 +12,51 @@ pub const STYLESHEET: &str = include_str!("../../web/static/style.css");
 /// The script that submits a `form_post` answer, served at `/static/form_post.js`.
 pub const FORM_POST_SCRIPT: &str = include_str!("../../web/static/form_post.js");
 
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 18] = [
+    (
+        "admin/base.html",
+        include_str!("../../web/templates/admin/base.html"),
+    ),
+    (
+        "admin/macros.html",
+        include_str!("../../web/templates/admin/macros.html"),
+    ),
+    (
+        "admin/login.html",
+        include_str!("../../web/templates/admin/login.html"),
+    ),
+    (
+        "admin/dashboard.html",
+        include_str!("../../web/templates/admin/dashboard.html"),
+    ),
+    (
+        "admin/events.html",
+        include_str!("../../web/templates/admin/events.html"),
+    ),
+    (
+        "admin/tenants.html",
+        include_str!("../../web/templates/admin/tenants.html"),
+    ),
+    (
+        "admin/tenant.html",
+        include_str!("../../web/templates/admin/tenant.html"),
+    ),
+    (
+        "admin/secret.html",
+        include_str!("../../web/templates/admin/secret.html"),
+    ),
+    (
+        "admin/accounts.html",
+        include_str!("../../web/templates/admin/accounts.html"),
+    ),
+    (
+        "admin/keys.html",
+        include_str!("../../web/templates/admin/keys.html"),
+    ),
+    (
+        "admin/audit.html",
+        include_str!("../../web/templates/admin/audit.html"),
+    ),
     (
         "form_post.html",
         include_str!("../../web/templates/form_post.html"),

@@ -6,6 +6,7 @@
 )]
 
 mod admin_tokens;
+mod admin_ui;
 mod broker;
 mod config_errors;
 mod consent;

@@ -1,6 +1,7 @@
 //! Dispatch from a resolved route to its handler, with the request logged once.
 
 mod admin_api;
+mod admin_ui;
 mod browser;
 mod health;
 mod oauth_api;
@@ -59,6 +60,7 @@ async fn route(
         Resolved::Route(Route::Revoke { tenant }) => {
             oauth_api::revoke(state, tenant, req, log).await
         }
+        Resolved::Route(Route::AdminUi) => admin_ui::handle(state, req, peer, log).await,
         Resolved::Route(Route::BrokerCallback) => browser::callback(state, req, log).await,
         Resolved::Route(Route::SsoExchange) => sso_v2::exchange_token(state, req, log).await,
         Resolved::Route(Route::SsoRefresh) => sso_v2::refresh_token(state, req, log).await,

@@ -13,6 +13,8 @@ pub struct Page {
     pub body: String,
     /// `Retry-After`, if any.
     pub retry_after: Option<u64>,
+    /// Every header, by lower-case name (the last value of a repeated one).
+    pub headers: std::collections::HashMap<String, String>,
 }
 
 /// A browser with its own cookie jar.
@@ -31,10 +33,16 @@ fn page(resp: ureq::http::Response<ureq::Body>) -> Page {
         .headers()
         .get("retry-after")
         .map(|v| v.to_str().unwrap().parse().unwrap());
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
     Page {
         status,
         location,
         retry_after,
+        headers,
         body: resp.into_body().read_to_string().unwrap(),
     }
 }

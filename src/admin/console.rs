@@ -1,0 +1,148 @@
+//! Sign-in to the admin web UI: an admin account's password (argon2id, off the async
+//! workers) or an admin token, then a session named by a `__Host-` cookie. Sessions
+//! live in memory (a restart signs admins out), end after 30 idle minutes or 8 hours,
+//! and carry the synchronizer CSRF token every form of the UI must send back.
+
+use super::{AdminError, tokens};
+use crate::audit::Actor;
+use crate::clock::UnixTime;
+use crate::crypto::{hash, password, random};
+use crate::state::State;
+use crate::types::Secret;
+use crate::types::secret::constant_time_eq;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Name of the admin session cookie.
+pub const COOKIE: &str = "__Host-latchkey_admin";
+/// A session ends after this long without a request.
+pub const IDLE_SECS: u64 = 30 * 60;
+/// A session ends this long after sign-in, used or not.
+pub const ABSOLUTE_SECS: u64 = 8 * 3600;
+/// The most admin sessions at once; the oldest goes first.
+const CAPACITY: usize = 1_000;
+
+/// A signed-in admin.
+#[derive(Clone, Debug)]
+pub struct Console {
+    /// Who acts, for the audit log.
+    pub actor: Actor,
+    /// What the UI calls them.
+    pub display: String,
+    /// The CSRF token of the session's forms.
+    pub csrf: String,
+    signed_in_at: UnixTime,
+    last_seen: UnixTime,
+}
+
+impl Console {
+    /// Whether `presented` is this session's CSRF token.
+    pub fn csrf_ok(&self, presented: Option<&str>) -> bool {
+        presented.is_some_and(|p| constant_time_eq(p.as_bytes(), self.csrf.as_bytes()))
+    }
+}
+
+/// The admin sessions, by SHA-256 of their cookie.
+#[derive(Default)]
+pub struct Consoles {
+    by_cookie: Mutex<HashMap<[u8; 32], Console>>,
+}
+
+/// What a sign-in form sends: a username and password, or an admin token.
+pub struct Credentials {
+    /// Username, when signing in with a password.
+    pub username: String,
+    /// The password.
+    pub password: Secret,
+    /// An admin token instead.
+    pub token: Secret,
+}
+
+impl Consoles {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Console>> {
+        match self.by_cookie.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// The live session a cookie names, its idle clock restarted.
+    pub fn get(&self, cookie: Option<&str>, now: UnixTime) -> Option<Console> {
+        let key = hash::sha256(cookie.filter(|c| !c.is_empty())?.as_bytes());
+        let mut map = self.map();
+        let live = map
+            .get(&key)
+            .is_some_and(|c| now < c.last_seen + IDLE_SECS && now < c.signed_in_at + ABSOLUTE_SECS);
+        if !live {
+            map.remove(&key);
+            return None;
+        }
+        let console = map.get_mut(&key)?;
+        console.last_seen = now;
+        Some(console.clone())
+    }
+
+    /// Ends the session a cookie names.
+    pub fn end(&self, cookie: Option<&str>) {
+        if let Some(c) = cookie {
+            self.map().remove(&hash::sha256(c.as_bytes()));
+        }
+    }
+
+    fn open(&self, actor: Actor, display: String, now: UnixTime) -> Result<Secret, AdminError> {
+        let cookie = Secret::new(random::secret_token()?);
+        let console = Console {
+            actor,
+            display,
+            csrf: random::secret_token()?,
+            signed_in_at: now,
+            last_seen: now,
+        };
+        let mut map = self.map();
+        if map.len() >= CAPACITY {
+            map.retain(|_, c| now < c.last_seen + IDLE_SECS);
+        }
+        if map.len() >= CAPACITY
+            && let Some(oldest) = map.iter().min_by_key(|(_, c)| c.last_seen).map(|(k, _)| *k)
+        {
+            map.remove(&oldest);
+        }
+        map.insert(hash::sha256(cookie.expose().as_bytes()), console);
+        Ok(cookie)
+    }
+}
+
+/// Signs in with `creds`; `None` when they are wrong (one answer for every reason).
+pub async fn sign_in(state: &State, creds: Credentials) -> Result<Option<Secret>, AdminError> {
+    let now = state.clock.now();
+    if !creds.token.expose().is_empty() {
+        return match tokens::authenticate(&state.store, &creds.token)? {
+            Some(t) => {
+                let display = format!("admin token {}", t.label);
+                Ok(Some(state.consoles.open(
+                    Actor::AdminToken(t.id),
+                    display,
+                    now,
+                )?))
+            }
+            None => Ok(None),
+        };
+    }
+    let account = state
+        .store
+        .account_by_username(creds.username.trim())?
+        .filter(|a| a.admin && !a.disabled);
+    let phc = account
+        .as_ref()
+        .and_then(|a| a.password_hash.clone())
+        .unwrap_or_else(|| state.dummy_password_hash.clone());
+    let matches = password::verify_off_workers(creds.password, phc).await?;
+    match account.filter(|a| matches && a.password_hash.is_some()) {
+        Some(a) => Ok(Some(state.consoles.open(
+            Actor::Account(a.id),
+            a.username,
+            now,
+        )?)),
+        None => Ok(None),
+    }
+}

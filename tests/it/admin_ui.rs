@@ -1,0 +1,274 @@
+//! The admin web UI driven over HTTPS by a cookie-keeping client: sign-in with a token
+//! and with an admin password, the security headers, CSRF, a refused form that keeps its
+//! input, provisioning through the forms (checked through the management API, which
+//! must agree), one-time secret reveals that work, and sign-out.
+
+use crate::support::api::Api;
+use crate::support::browser::{Browser, Page, input_value};
+use crate::support::server::Server;
+use serde_json::json;
+
+fn signed_in(server: &Server) -> (Browser, String) {
+    let browser = Browser::new(server);
+    let start = browser.get("/admin");
+    assert_eq!(start.status, 303);
+    assert_eq!(start.location.as_deref(), Some("/admin/login"));
+    let form = browser.get("/admin/login");
+    assert_eq!(form.status, 200, "{}", form.body);
+    let done = browser.post(
+        "/admin/login",
+        &[
+            ("csrf", &input_value(&form.body, "csrf")),
+            ("token", &server.admin_token()),
+        ],
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    let home = browser.get("/admin");
+    assert_eq!(home.status, 200, "{}", home.body);
+    let csrf = input_value(&home.body, "csrf");
+    (browser, csrf)
+}
+
+fn assert_secure_page(page: &Page) {
+    let csp = &page.headers["content-security-policy"];
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(page.headers["x-frame-options"], "DENY");
+    assert_eq!(page.headers["referrer-policy"], "no-referrer");
+    assert!(page.headers["strict-transport-security"].starts_with("max-age="));
+}
+
+/// The one-time secret on a reveal page.
+fn revealed(page: &Page) -> String {
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("only this once"));
+    page.body
+        .split("id=\"secret\"")
+        .nth(1)
+        .and_then(|rest| rest.split("value=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn an_admin_provisions_through_the_forms_and_the_api_agrees() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let api = Api::new(&server);
+    let (browser, csrf) = signed_in(&server);
+    let home = browser.get("/admin");
+    assert_secure_page(&home);
+    assert!(home.body.contains("Signing keys") && home.body.contains("expires"));
+
+    let no_csrf = browser.post(
+        "/admin/tenants",
+        &[("id", "acme"), ("display_name", "Acme")],
+    );
+    assert_eq!(no_csrf.status, 403);
+    let bad = browser.post(
+        "/admin/tenants",
+        &[
+            ("csrf", &csrf),
+            ("id", "Not A Slug!"),
+            ("display_name", "Acme Corp"),
+        ],
+    );
+    assert_eq!(bad.status, 200);
+    assert!(
+        bad.body.contains("class=\"field-error\" id=\"e-id\""),
+        "{}",
+        bad.body
+    );
+    assert_eq!(
+        input_value(&bad.body, "display_name"),
+        "Acme Corp",
+        "input kept"
+    );
+    assert_eq!(input_value(&bad.body, "id"), "Not A Slug!");
+    assert_eq!(api.call("GET", "/v2/admin/tenants/acme", None).status, 404);
+
+    let made = browser.post(
+        "/admin/tenants",
+        &[
+            ("csrf", &csrf),
+            ("id", "acme"),
+            ("display_name", "Acme Corp"),
+        ],
+    );
+    assert_eq!(
+        made.location.as_deref(),
+        Some("/admin/tenants/acme?done=tenant-created")
+    );
+    let tenant = browser.get("/admin/tenants/acme?done=tenant-created");
+    assert!(tenant.body.contains("The tenant was created."));
+    assert_eq!(
+        api.call("GET", "/v2/admin/tenants/acme", None).body["display_name"],
+        "Acme Corp"
+    );
+
+    let client = browser.post(
+        "/admin/tenants/acme/clients",
+        &[
+            ("csrf", &csrf),
+            ("client_id", "backend"),
+            ("name", "Backend"),
+            ("grant_types", "client_credentials"),
+            ("scopes", "orders"),
+            ("token_endpoint_auth_method", "client_secret_basic"),
+        ],
+    );
+    let secret = revealed(&client);
+    assert!(secret.starts_with("lkcs_"));
+    let token = server.post(
+        "/t/acme/token",
+        "application/x-www-form-urlencoded",
+        format!("grant_type=client_credentials&client_id=backend&client_secret={secret}")
+            .into_bytes(),
+    );
+    assert_eq!(token.status(), 200, "the revealed secret works");
+
+    let key = browser.post(
+        "/admin/tenants/acme/clients/backend/api-keys",
+        &[("csrf", &csrf), ("label", "partner backend")],
+    );
+    assert!(revealed(&key).starts_with("lkapi_"));
+    let keys = api.call(
+        "GET",
+        "/v2/admin/tenants/acme/clients/backend/api-keys",
+        None,
+    );
+    assert_eq!(keys.body["items"][0]["label"], "partner backend");
+
+    let account = browser.post(
+        "/admin/accounts",
+        &[
+            ("csrf", &csrf),
+            ("username", "carol"),
+            ("email", "carol@example.com"),
+            ("password", ""),
+        ],
+    );
+    assert_eq!(
+        account.location.as_deref(),
+        Some("/admin/accounts?done=account-created")
+    );
+    let member = browser.post(
+        "/admin/tenants/acme/members",
+        &[
+            ("csrf", &csrf),
+            ("username", "carol"),
+            ("scopes", "orders"),
+            ("external_authentication_provider_id", "ext-7"),
+        ],
+    );
+    assert_eq!(member.status, 303, "{}", member.body);
+    let members = api.call("GET", "/v2/admin/tenants/acme/members", None);
+    assert_eq!(
+        members.body["items"][0]["external_authentication_provider_id"],
+        "ext-7"
+    );
+    let nobody = browser.post(
+        "/admin/tenants/acme/members",
+        &[("csrf", &csrf), ("username", "nobody"), ("scopes", "")],
+    );
+    assert!(nobody.body.contains("no account has this username"));
+    assert_eq!(input_value(&nobody.body, "username"), "nobody");
+
+    let search = browser.get("/admin/accounts?q=carol%40");
+    assert!(search.body.contains("carol@example.com"));
+    let audit = browser.get("/admin/audit?kind=membership.set");
+    assert!(audit.body.contains("membership.set") && !audit.body.contains("tenant.created"));
+
+    let wrong = browser.post(
+        "/admin/tenants/acme/delete",
+        &[("csrf", &csrf), ("confirm", "acm")],
+    );
+    assert!(wrong.body.contains("type the tenant id exactly"));
+    assert_eq!(api.call("GET", "/v2/admin/tenants/acme", None).status, 200);
+
+    let keys = browser.get("/admin/keys");
+    assert_eq!(
+        keys.body.matches("<td>active</td>").count(),
+        3,
+        "{}",
+        keys.body
+    );
+    let rotated = browser.post("/admin/keys/rotate", &[("csrf", &csrf)]);
+    assert_eq!(
+        rotated.location.as_deref(),
+        Some("/admin/keys?done=keys-rotated")
+    );
+    let keys = browser.get("/admin/keys?done=keys-rotated");
+    assert_eq!(keys.body.matches("<td>retired</td>").count(), 3);
+    assert_eq!(
+        api.call("GET", "/v2/admin/keys", None).body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        6
+    );
+    let probe = browser.post("/admin/tenants/acme/upstream-oidc/test", &[("csrf", &csrf)]);
+    assert!(
+        probe
+            .body
+            .contains("No upstream OpenID provider is configured.")
+    );
+
+    let out = browser.post("/admin/logout", &[("csrf", &csrf)]);
+    assert_eq!(out.location.as_deref(), Some("/admin/login"));
+    assert_eq!(browser.get("/admin").status, 303, "signed out");
+    let log = server.log();
+    assert!(!log.contains(&secret) && !log.contains(&server.admin_token()));
+}
+
+#[test]
+fn an_admin_account_signs_in_with_its_password_and_others_cannot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let api = Api::new(&server);
+    for (username, admin) in [("root", true), ("user", false)] {
+        let r = api.call(
+            "POST",
+            "/v2/admin/accounts",
+            Some(
+                &json!({"username": username, "password": "long enough password", "admin": admin}),
+            ),
+        );
+        assert_eq!(r.status, 201);
+    }
+    let try_in = |username: &str, password: &str| {
+        let browser = Browser::new(&server);
+        let form = browser.get("/admin/login");
+        let page = browser.post(
+            "/admin/login",
+            &[
+                ("csrf", &input_value(&form.body, "csrf")),
+                ("username", username),
+                ("password", password),
+            ],
+        );
+        (browser, page)
+    };
+    let (browser, page) = try_in("root", "long enough password");
+    assert_eq!(page.status, 303);
+    assert!(browser.get("/admin").body.contains("root"));
+    for (u, p) in [
+        ("root", "wrong password"),
+        ("user", "long enough password"),
+        ("ghost", "x"),
+    ] {
+        let (browser, page) = try_in(u, p);
+        assert_eq!(page.status, 401, "{u}");
+        assert!(page.body.contains("not correct"));
+        assert_eq!(browser.get("/admin").status, 303);
+    }
+    let no_csrf = Browser::new(&server).post(
+        "/admin/login",
+        &[("username", "root"), ("password", "long enough password")],
+    );
+    assert_eq!(
+        no_csrf.status, 400,
+        "a sign-in without the form's token is refused"
+    );
+}
