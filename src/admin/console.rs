@@ -118,7 +118,7 @@ pub async fn sign_in(state: &State, creds: Credentials) -> Result<Option<Secret>
     if !creds.token.expose().is_empty() {
         return match tokens::authenticate(&state.store, &creds.token)? {
             Some(t) => {
-                let display = format!("admin token {}", t.label);
+                let display = format!("token “{}”", t.label);
                 Ok(Some(state.consoles.open(
                     Actor::AdminToken(t.id),
                     display,

@@ -76,7 +76,8 @@ fn an_admin_provisions_through_the_forms_and_the_api_agrees() {
     );
     assert_eq!(bad.status, 200);
     assert!(
-        bad.body.contains("class=\"field-error\" id=\"e-id\""),
+        bad.body
+            .contains("class=\"field-error\" id=\"tenant-id-error\""),
         "{}",
         bad.body
     );

@@ -302,6 +302,8 @@ fn notice(query: &Fields) -> Option<&'static str> {
     Some(match query.get("done")?.as_str() {
         "tenant-created" => "The tenant was created.",
         "tenant-deleted" => "The tenant was deleted.",
+        "tenant-renamed" => "The tenant was renamed.",
+        "settings-saved" => "The settings were saved.",
         "member-added" => "The member was added.",
         "member-removed" => "The member was removed.",
         "key-revoked" => "The API key was revoked.",
@@ -378,6 +380,47 @@ async fn post(
             written(s, "/admin/tenants?done=tenant-deleted").await
         }
         ["tenants", t, "clients"] => create_client(s, t, fields).await,
+        ["tenants", t, "introspection"] => {
+            let refused = |e: AdminError| TenantForms {
+                introspection: FormState::refused(kept(&fields), &e),
+                ..TenantForms::default()
+            };
+            let saved = introspection_input(&fields)
+                .and_then(|input| settings::put_introspection(&ctx, t, &input));
+            match saved {
+                Ok(_) => written(s, &format!("/admin/tenants/{t}?done=settings-saved")).await,
+                Err(e) => tenant_page(s, t, None, refused(e)),
+            }
+        }
+        ["tenants", t, "upstream-oidc"] => {
+            let input = upstream_input(&fields);
+            match settings::put_upstream(&ctx, t, &input) {
+                Ok(_) => written(s, &format!("/admin/tenants/{t}?done=settings-saved")).await,
+                Err(e) => {
+                    let forms = TenantForms {
+                        upstream: FormState::refused(kept(&fields), &e),
+                        ..TenantForms::default()
+                    };
+                    tenant_page(s, t, None, forms)
+                }
+            }
+        }
+        ["tenants", t, "rename"] => {
+            let patch = tenants::TenantPatch {
+                display_name: Some(field(&fields, "display_name")),
+                ..tenants::TenantPatch::default()
+            };
+            match tenants::patch(&ctx, t, &patch) {
+                Ok(_) => written(s, &format!("/admin/tenants/{t}?done=tenant-renamed")).await,
+                Err(e) => {
+                    let forms = TenantForms {
+                        rename: FormState::refused(kept(&fields), &e),
+                        ..TenantForms::default()
+                    };
+                    tenant_page(s, t, None, forms)
+                }
+            }
+        }
         ["tenants", t, "clients", c, "secret"] => {
             let rotated = clients::rotate_secret(&ctx, t, c)?;
             s.state.store.flush_durable().await?;
@@ -469,11 +512,54 @@ fn field(fields: &Fields, name: &str) -> String {
     fields.get(name).cloned().unwrap_or_default()
 }
 
+/// A field left empty is absent.
+fn optional(fields: &Fields, name: &str) -> Option<String> {
+    fields.get(name).filter(|v| !v.trim().is_empty()).cloned()
+}
+
+/// A whole number field; empty is absent.
+fn number(fields: &Fields, name: &'static str) -> Result<Option<u64>, AdminError> {
+    optional(fields, name)
+        .map(|v| {
+            v.trim()
+                .parse()
+                .map_err(|_| AdminError::invalid(name, "must be a whole number"))
+        })
+        .transpose()
+}
+
+fn introspection_input(fields: &Fields) -> Result<settings::IntrospectionInput, AdminError> {
+    Ok(settings::IntrospectionInput {
+        url: field(fields, "url"),
+        client_id: field(fields, "client_id"),
+        client_secret: optional(fields, "client_secret"),
+        account_id_pointer: optional(fields, "account_id_pointer"),
+        timeout_ms: number(fields, "timeout_ms")?,
+        ca_pem: optional(fields, "ca_pem"),
+        expected_issuer: optional(fields, "expected_issuer"),
+        expected_audience: optional(fields, "expected_audience"),
+        cache_ttl_secs: number(fields, "cache_ttl_secs")?,
+    })
+}
+
+fn upstream_input(fields: &Fields) -> settings::UpstreamInput {
+    settings::UpstreamInput {
+        configuration_url: field(fields, "configuration_url"),
+        client_id: field(fields, "client_id"),
+        client_secret: optional(fields, "client_secret"),
+        logout_url: optional(fields, "logout_url"),
+        scopes: optional(fields, "scopes").map(|s| words(&s, &[' ', ','])),
+        username_claim: optional(fields, "username_claim"),
+        redirect_uri: optional(fields, "redirect_uri"),
+        ca_pem: optional(fields, "ca_pem"),
+    }
+}
+
 /// The fields worth showing again: never the CSRF token or a password.
 fn kept(fields: &Fields) -> Fields {
     fields
         .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "csrf" | "password"))
+        .filter(|(k, _)| !matches!(k.as_str(), "csrf" | "password" | "client_secret" | "token"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
@@ -573,7 +659,24 @@ struct TenantForms {
     client: FormState,
     member: FormState,
     delete: FormState,
+    introspection: FormState,
+    upstream: FormState,
+    rename: FormState,
     probe: Option<String>,
+}
+
+/// `form` as refused, or else a form showing `current` values.
+fn or_current(form: FormState, current: &[(&str, Option<String>)]) -> FormState {
+    if !form.values.is_empty() {
+        return form;
+    }
+    FormState {
+        values: current
+            .iter()
+            .filter_map(|(k, v)| v.clone().map(|v| ((*k).to_owned(), v)))
+            .collect(),
+        ..form
+    }
 }
 
 fn tenant_page(
@@ -592,6 +695,43 @@ fn tenant_page(
     }
     let introspection = settings::get_introspection(&ctx, slug).ok();
     let upstream = settings::get_upstream(&ctx, slug).ok();
+    let i = introspection.as_ref();
+    let introspection_form = or_current(
+        forms.introspection,
+        &[
+            ("url", i.map(|v| v.url.clone())),
+            ("client_id", i.map(|v| v.client_id.clone())),
+            (
+                "account_id_pointer",
+                i.map(|v| v.account_id_pointer.clone()),
+            ),
+            ("timeout_ms", i.map(|v| v.timeout_ms.to_string())),
+            ("ca_pem", i.and_then(|v| v.ca_pem.clone())),
+            ("expected_issuer", i.and_then(|v| v.expected_issuer.clone())),
+            (
+                "expected_audience",
+                i.and_then(|v| v.expected_audience.clone()),
+            ),
+            ("cache_ttl_secs", i.map(|v| v.cache_ttl_secs.to_string())),
+        ],
+    );
+    let u = upstream.as_ref();
+    let upstream_form = or_current(
+        forms.upstream,
+        &[
+            ("configuration_url", u.map(|v| v.configuration_url.clone())),
+            ("client_id", u.map(|v| v.client_id.clone())),
+            ("scopes", u.map(|v| v.scopes.join(" "))),
+            ("username_claim", u.map(|v| v.username_claim.clone())),
+            ("logout_url", u.and_then(|v| v.logout_url.clone())),
+            ("redirect_uri", u.map(|v| v.redirect_uri.clone())),
+            ("ca_pem", u.and_then(|v| v.ca_pem.clone())),
+        ],
+    );
+    let rename_form = or_current(
+        forms.rename,
+        &[("display_name", Some(tenant.display_name.clone()))],
+    );
     Ok(s.page(
         "admin/tenant.html",
         format!("Tenant {}", tenant.display_name),
@@ -606,6 +746,9 @@ fn tenant_page(
             "client_form": forms.client,
             "member_form": forms.member,
             "delete_form": forms.delete,
+            "introspection_form": introspection_form,
+            "upstream_form": upstream_form,
+            "rename_form": rename_form,
             "probe": forms.probe,
         }),
     ))

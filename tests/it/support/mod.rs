@@ -8,3 +8,4 @@ pub mod server;
 pub mod test_idp;
 pub mod tls_client;
 pub mod upstream;
+pub mod webdriver;
