@@ -3,7 +3,7 @@
 use super::page::{Page, PageRequest};
 use super::{AdminError, Ctx};
 use crate::audit::Actor;
-use crate::clock::rfc3339;
+use crate::clock::{UnixTime, rfc3339};
 use serde::Serialize;
 
 /// An audit event as the API shows it.
@@ -36,6 +36,34 @@ pub struct AuditFilter {
     pub account: Option<String>,
     /// Only this kind.
     pub kind: Option<String>,
+    /// Only events at or after this time.
+    pub since: Option<UnixTime>,
+    /// Only events before this time.
+    pub until: Option<UnixTime>,
+}
+
+/// Reads a `since`/`until` day (`YYYY-MM-DD`, UTC): `since` is that day's start, `until`
+/// the end of that day, so `since=until=D` is the whole day D.
+pub fn parse_day(
+    field: &'static str,
+    text: &str,
+    end_of_day: bool,
+) -> Result<UnixTime, AdminError> {
+    let bad = || AdminError::invalid(field, "must be a day like 2026-11-23");
+    let parts: Vec<&str> = text.trim().split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return Err(bad());
+    };
+    let (y, m, d) = match (y.parse::<i64>(), m.parse::<u8>(), d.parse::<u8>()) {
+        (Ok(y), Ok(m), Ok(d))
+            if y.abs() < 10_000 && (1..=12).contains(&m) && (1..=31).contains(&d) =>
+        {
+            (y, m, d)
+        }
+        _ => return Err(bad()),
+    };
+    let day = crate::clock::days_from_civil(y, m, d) + i64::from(end_of_day);
+    UnixTime::try_from(day * 86_400).map_err(|_| bad())
 }
 
 /// Events newest first; `after` is the id of the last event of the previous page.
@@ -61,6 +89,8 @@ pub fn list(
                 .as_ref()
                 .is_none_or(|a| e.account.as_ref() == Some(a))
             && filter.kind.as_ref().is_none_or(|k| e.kind.name() == *k)
+            && filter.since.is_none_or(|t| e.at >= t)
+            && filter.until.is_none_or(|t| e.at < t)
     })?;
     Ok(
         Page::from_fetched(fetched, page.limit, |e| e.id.to_string()).map(|s| AuditView {

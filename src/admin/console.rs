@@ -146,3 +146,54 @@ pub async fn sign_in(state: &State, creds: Credentials) -> Result<Option<Secret>
         None => Ok(None),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_end_when_idle_or_old_and_at_sign_out() {
+        let consoles = Consoles::default();
+        let actor = Actor::System;
+        let a = consoles.open(actor.clone(), "a".into(), 1_000).unwrap();
+        let a = Some(a.expose());
+        assert!(consoles.get(a, 1_000 + IDLE_SECS - 1).is_some());
+        let later = 1_000 + IDLE_SECS - 1 + IDLE_SECS - 1;
+        assert!(
+            consoles.get(a, later).is_some(),
+            "each request restarts the idle clock"
+        );
+        assert!(
+            consoles.get(a, later + IDLE_SECS).is_none(),
+            "idle too long"
+        );
+        assert!(consoles.get(a, later).is_none(), "and gone for good");
+
+        let b = consoles.open(actor.clone(), "b".into(), 0).unwrap();
+        let b = Some(b.expose());
+        let mut now = 0;
+        while now + IDLE_SECS / 2 < ABSOLUTE_SECS {
+            now += IDLE_SECS / 2;
+            assert!(consoles.get(b, now).is_some());
+        }
+        assert!(
+            consoles.get(b, ABSOLUTE_SECS).is_none(),
+            "never past the absolute limit"
+        );
+
+        let c = consoles.open(actor, "c".into(), 0).unwrap();
+        consoles.end(Some(c.expose()));
+        assert!(consoles.get(Some(c.expose()), 1).is_none());
+        assert!(consoles.get(None, 1).is_none() && consoles.get(Some(""), 1).is_none());
+    }
+
+    #[test]
+    fn csrf_tokens_must_match_exactly() {
+        let consoles = Consoles::default();
+        let cookie = consoles.open(Actor::System, "x".into(), 0).unwrap();
+        let console = consoles.get(Some(cookie.expose()), 0).unwrap();
+        assert!(console.csrf_ok(Some(&console.csrf.clone())));
+        assert!(!console.csrf_ok(Some("forged")));
+        assert!(!console.csrf_ok(None));
+    }
+}

@@ -113,8 +113,8 @@ pub fn oauth_error(kind: ErrorKind, code: &str, description: &str) -> Response<B
 /// The policy of every HTML page: no script at all, styles only from us, no framing.
 const PAGE_CSP: &str =
     "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'";
-/// The `form_post` page's policy: the same, plus our one script that submits the form.
-const FORM_POST_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The policy of pages that run our own scripts (form_post, the admin UI): the same, plus `script-src 'self'`.
+const OWN_SCRIPTS_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Headers every HTML page carries: a strict CSP, no framing, no referrer.
 fn page_headers(resp: &mut Response<Body>) {
@@ -135,6 +135,14 @@ pub fn hsts(resp: &mut Response<Body>) {
     );
 }
 
+/// Lets a page run our own scripts (`script-src 'self'`), nothing inline, nothing else.
+pub fn allow_own_scripts(resp: &mut Response<Body>) {
+    resp.headers_mut().insert(
+        "content-security-policy",
+        HeaderValue::from_static(OWN_SCRIPTS_CSP),
+    );
+}
+
 /// An HTML page.
 pub fn html(status: StatusCode, body: String) -> Response<Body> {
     let mut resp = with_body(status, "text/html; charset=utf-8", Bytes::from(body));
@@ -145,10 +153,7 @@ pub fn html(status: StatusCode, body: String) -> Response<Body> {
 /// The `form_post` page: like [`html`], but its CSP lets our own script run.
 pub fn form_post_page(body: String) -> Response<Body> {
     let mut resp = html(StatusCode::OK, body);
-    resp.headers_mut().insert(
-        "content-security-policy",
-        HeaderValue::from_static(FORM_POST_CSP),
-    );
+    allow_own_scripts(&mut resp);
     resp
 }
 

@@ -44,6 +44,8 @@ pub enum Route<'a> {
     Stylesheet,
     /// `GET /static/form_post.js`.
     FormPostScript,
+    /// `GET /static/admin.js`.
+    AdminScript,
     /// `POST /t/{tenant}/token`.
     Token {
         /// Tenant slug as it appeared in the path.
@@ -167,6 +169,7 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
         ("GET" | "POST", ["t", tenant, "consent"]) => Route::Consent { tenant },
         ("GET", ["static", "style.css"]) => Route::Stylesheet,
         ("GET", ["static", "form_post.js"]) => Route::FormPostScript,
+        ("GET", ["static", "admin.js"]) => Route::AdminScript,
         ("POST", ["t", tenant, "token"]) => Route::Token { tenant },
         ("POST", ["t", tenant, "introspect"]) => Route::Introspect { tenant },
         ("POST", ["t", tenant, "revoke"]) => Route::Revoke { tenant },

@@ -9,10 +9,17 @@ use serde::Serialize;
 /// The stylesheet served at `/static/style.css`.
 pub const STYLESHEET: &str = include_str!("../../web/static/style.css");
 
+/// The admin UI's progressive enhancement (copy buttons), served at `/static/admin.js`.
+pub const ADMIN_SCRIPT: &str = include_str!("../../web/static/admin.js");
+
 /// The script that submits a `form_post` answer, served at `/static/form_post.js`.
 pub const FORM_POST_SCRIPT: &str = include_str!("../../web/static/form_post.js");
 
-const TEMPLATES: [(&str, &str); 18] = [
+const TEMPLATES: [(&str, &str); 19] = [
+    (
+        "admin/account.html",
+        include_str!("../../web/templates/admin/account.html"),
+    ),
     (
         "admin/base.html",
         include_str!("../../web/templates/admin/base.html"),

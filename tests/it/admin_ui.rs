@@ -178,6 +178,69 @@ fn an_admin_provisions_through_the_forms_and_the_api_agrees() {
 
     let search = browser.get("/admin/accounts?q=carol%40");
     assert!(search.body.contains("carol@example.com"));
+    let carol = api
+        .call("GET", "/v2/admin/accounts?username=carol", None)
+        .body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page = browser.get(&format!("/admin/accounts/{carol}"));
+    assert!(page.body.contains("/admin/tenants/acme") && page.body.contains("No live sessions."));
+    let edited = browser.post(
+        &format!("/admin/accounts/{carol}/edit"),
+        &[
+            ("csrf", &csrf),
+            ("username", "carol"),
+            ("email", "c@example.org"),
+            ("name", "Carol C"),
+        ],
+    );
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    let view = api
+        .call("GET", &format!("/v2/admin/accounts/{carol}"), None)
+        .body;
+    assert_eq!(
+        (view["email"].as_str(), view["name"].as_str()),
+        (Some("c@example.org"), Some("Carol C"))
+    );
+    let bad_email = browser.post(
+        &format!("/admin/accounts/{carol}/edit"),
+        &[
+            ("csrf", &csrf),
+            ("username", "carol"),
+            ("email", "not an email"),
+            ("name", ""),
+        ],
+    );
+    assert!(
+        bad_email.body.contains("edit-email-error"),
+        "{}",
+        bad_email.body
+    );
+    assert_eq!(input_value(&bad_email.body, "email"), "not an email");
+    let password = browser.post(
+        &format!("/admin/accounts/{carol}/password"),
+        &[("csrf", &csrf), ("password", "another long password")],
+    );
+    assert_eq!(password.status, 303);
+    assert_eq!(
+        api.call("GET", &format!("/v2/admin/accounts/{carol}"), None)
+            .body["password_set"],
+        true
+    );
+    let redirects = browser.post(
+        "/admin/tenants/acme/clients/backend/redirects",
+        &[("csrf", &csrf), ("redirect_uris", "https://app.example/cb")],
+    );
+    assert!(
+        redirects.body.contains("Client backend:"),
+        "a client without browser flows takes no redirect URI"
+    );
+    let empty_day = browser.get("/admin/audit?since=2000-01-01&until=2000-01-01");
+    assert!(empty_day.body.contains("No events."));
+    let bad_day = browser.get("/admin/audit?since=yesterday");
+    assert_eq!(bad_day.status, 400);
+    assert!(bad_day.body.contains("since"));
     let audit = browser.get("/admin/audit?kind=membership.set");
     assert!(audit.body.contains("membership.set") && !audit.body.contains("tenant.created"));
 

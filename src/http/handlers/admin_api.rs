@@ -338,6 +338,12 @@ async fn dispatch(
                 tenant: param(&q, "tenant").map(str::to_owned),
                 account: param(&q, "account").map(str::to_owned),
                 kind: param(&q, "kind").map(str::to_owned),
+                since: param(&q, "since")
+                    .map(|d| audit_log::parse_day("since", d, false))
+                    .transpose()?,
+                until: param(&q, "until")
+                    .map(|d| audit_log::parse_day("until", d, true))
+                    .transpose()?,
             };
             // A filtered read may scan far back: keep it off the other requests' way.
             ok(&tokio::task::block_in_place(|| {

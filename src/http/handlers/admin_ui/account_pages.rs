@@ -1,0 +1,137 @@
+//! The accounts list and an account's page: search, create, edit, password, enable and
+//! disable, memberships and live sessions.
+
+use super::forms::*;
+use super::{Answer, Fields, Signed, written};
+use crate::admin::page::PageRequest;
+use crate::admin::{AdminError, accounts};
+use crate::ui::admin::FormState;
+use serde_json::json;
+
+/// The account page's forms.
+pub(super) async fn post(s: &Signed<'_>, id: &str, action: &[&str], fields: Fields) -> Answer {
+    let ctx = s.ctx();
+    match action {
+        [action @ ("enable" | "disable")] => {
+            let patch = accounts::AccountPatch {
+                disabled: Some(*action == "disable"),
+                ..accounts::AccountPatch::default()
+            };
+            accounts::patch(&ctx, id, &patch).await?;
+            written(s, &format!("/admin/accounts/{id}?done=account-updated")).await
+        }
+        ["sessions", "end"] => {
+            accounts::end_sessions(&ctx, id)?;
+            written(s, &format!("/admin/accounts/{id}?done=sessions-ended")).await
+        }
+        ["edit"] => {
+            let patch = accounts::AccountPatch {
+                username: Some(field(&fields, "username")),
+                email: Some(optional(&fields, "email")),
+                name: Some(optional(&fields, "name")),
+                ..accounts::AccountPatch::default()
+            };
+            match accounts::patch(&ctx, id, &patch).await {
+                Ok(_) => written(s, &format!("/admin/accounts/{id}?done=account-updated")).await,
+                Err(e) => account_page(
+                    s,
+                    id,
+                    None,
+                    FormState::refused(kept(&fields), &e),
+                    FormState::default(),
+                ),
+            }
+        }
+        ["password"] => {
+            let patch = accounts::AccountPatch {
+                password: Some(optional(&fields, "password")),
+                ..accounts::AccountPatch::default()
+            };
+            match accounts::patch(&ctx, id, &patch).await {
+                Ok(_) => written(s, &format!("/admin/accounts/{id}?done=password-set")).await,
+                Err(e) => {
+                    let form =
+                        FormState::refused([("password".to_owned(), String::new())].into(), &e);
+                    account_page(s, id, None, FormState::default(), form)
+                }
+            }
+        }
+        _ => Err(AdminError::NotFound("no such action".into())),
+    }
+}
+
+pub(super) fn accounts_page(
+    s: &Signed<'_>,
+    query: &Fields,
+    done: Option<&'static str>,
+    form: FormState,
+) -> Answer {
+    let q = query.get("q").map(|q| q.trim()).filter(|q| !q.is_empty());
+    let list = tokio::task::block_in_place(|| {
+        accounts::list(&s.ctx(), None, q, &PageRequest::parse(Some("100"), None)?)
+    })?;
+    Ok(s.page(
+        "admin/accounts.html",
+        "Accounts".into(),
+        "accounts",
+        done,
+        json!({"accounts": list.items, "q": q.unwrap_or(""), "form": form}),
+    ))
+}
+
+pub(super) fn account_page(
+    s: &Signed<'_>,
+    id: &str,
+    done: Option<&'static str>,
+    edit: FormState,
+    password: FormState,
+) -> Answer {
+    let account = accounts::get(&s.ctx(), id)?;
+    let now = s.state.clock.now();
+    let mut sessions = Vec::new();
+    for sid in s.state.store.account_sessions(id)? {
+        if let Some(session) = s.state.store.session(&sid)?.filter(|x| x.expires_at > now) {
+            sessions.push(json!({
+                "id": session.id,
+                "auth_time": crate::clock::rfc3339(session.auth_time),
+                "expires_at": crate::clock::rfc3339(session.expires_at),
+            }));
+        }
+    }
+    let edit = or_current(
+        edit,
+        &[
+            ("username", Some(account.username.clone())),
+            ("email", account.email.clone()),
+            ("name", account.name.clone()),
+        ],
+    );
+    Ok(s.page(
+        "admin/account.html",
+        format!("Account {}", account.username),
+        "accounts",
+        done,
+        json!({"account": account, "sessions": sessions, "edit_form": edit, "password_form": password}),
+    ))
+}
+
+/// The new-account form.
+pub(super) async fn create(s: &Signed<'_>, fields: Fields) -> Answer {
+    let optional = |k: &str| Some(field(&fields, k)).filter(|v| !v.trim().is_empty());
+    let new = accounts::NewAccount {
+        username: field(&fields, "username"),
+        email: optional("email"),
+        name: optional("name"),
+        password: optional("password"),
+        admin: None,
+    };
+    match accounts::create(&s.ctx(), &new).await {
+        Ok(_) => written(s, "/admin/accounts?done=account-created").await,
+        Err(e) => accounts_page(
+            s,
+            &Fields::new(),
+            None,
+            FormState::refused(kept(&fields), &e),
+        ),
+    }
+}

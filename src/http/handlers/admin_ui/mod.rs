@@ -1,0 +1,397 @@
+//! The admin web UI under `/admin`: server-rendered pages over the same operations as
+//! the management API (`admin::*`), so the two never disagree. Every page but sign-in
+//! needs an admin session; every POST needs the session's CSRF token; every write is
+//! durable before the answer; a refused form comes back with its input and messages.
+
+mod account_pages;
+mod forms;
+mod overview;
+mod tenant_pages;
+
+use crate::admin::{AdminError, Ctx, console, keys};
+use crate::http::body;
+use crate::http::log::RequestLog;
+use crate::http::respond::{self, Body};
+use crate::limiter::address_key;
+use crate::session::CSRF_COOKIE;
+use crate::state::State;
+use crate::types::{ErrorKind, Secret};
+use crate::ui::admin::{AdminLoginView, AdminPage, FormState, SecretView};
+use hyper::body::Incoming;
+use hyper::header::COOKIE;
+use hyper::{Method, Request, Response, StatusCode};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// A form's fields; a name given twice keeps its last value.
+type Fields = BTreeMap<String, String>;
+
+/// What a signed-in request carries.
+struct Signed<'a> {
+    state: &'a State,
+    console: console::Console,
+    log: &'a RequestLog,
+}
+
+impl Signed<'_> {
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            store: &self.state.store,
+            master: &self.state.master,
+            now: self.state.clock.now(),
+            actor: self.console.actor.clone(),
+            public_url: &self.state.config.public_url,
+        }
+    }
+
+    /// Renders `template` in the admin frame.
+    fn page<T: Serialize>(
+        &self,
+        template: &'static str,
+        title: String,
+        nav: &'static str,
+        notice: Option<&'static str>,
+        body: T,
+    ) -> Response<Body> {
+        let view = AdminPage {
+            title,
+            nav,
+            who: self.console.display.clone(),
+            csrf: self.console.csrf.clone(),
+            notice,
+            body,
+        };
+        render(self.state, template, &view, StatusCode::OK, self.log)
+    }
+}
+
+fn render<T: Serialize>(
+    state: &State,
+    template: &'static str,
+    view: &T,
+    status: StatusCode,
+    log: &RequestLog,
+) -> Response<Body> {
+    match state.ui.render(template, view) {
+        Ok(html) => {
+            let mut resp = respond::html(status, html);
+            respond::allow_own_scripts(&mut resp);
+            if state.config.tls != crate::config::TlsMode::Off {
+                respond::hsts(&mut resp);
+            }
+            resp
+        }
+        Err(e) => {
+            tracing::error!("{e} req={}", log.id());
+            respond::html(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+        }
+    }
+}
+
+fn cookie(req: &Request<Incoming>, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+fn pairs(text: &[u8]) -> Fields {
+    url::form_urlencoded::parse(text).into_owned().collect()
+}
+
+fn internal(state: &State, e: &dyn std::fmt::Display, log: &RequestLog) -> Response<Body> {
+    tracing::error!("{e} req={}", log.id());
+    message(
+        state,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "The operation failed; see the log.",
+        log,
+    )
+}
+
+fn message(
+    state: &State,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+    log: &RequestLog,
+) -> Response<Body> {
+    let view = crate::ui::MessageView {
+        title: title.to_owned(),
+        message: text.to_owned(),
+    };
+    render(state, "error.html", &view, status, log)
+}
+
+/// Answers a request under `/admin`.
+pub async fn handle(
+    state: &State,
+    req: Request<Incoming>,
+    peer: IpAddr,
+    log: &RequestLog,
+) -> Response<Body> {
+    let path = req.uri().path().trim_end_matches('/').to_owned();
+    let segments: Vec<&str> = path.split('/').skip(2).collect();
+    let is_post = req.method() == Method::POST;
+    if segments == ["login"] {
+        return login(state, req, peer, log).await;
+    }
+    let session_cookie = cookie(&req, console::COOKIE);
+    let Some(console) = state
+        .consoles
+        .get(session_cookie.as_deref(), state.clock.now())
+    else {
+        return respond::see_other("/admin/login");
+    };
+    let query = pairs(req.uri().query().unwrap_or("").as_bytes());
+    let fields = if is_post {
+        match body::read_limited(req, body::DEFAULT_LIMIT).await {
+            Ok(b) => pairs(&b),
+            Err(e) => {
+                return message(
+                    state,
+                    respond::status_of(e.kind),
+                    "Not accepted",
+                    &e.message,
+                    log,
+                );
+            }
+        }
+    } else {
+        Fields::new()
+    };
+    let signed = Signed {
+        state,
+        console,
+        log,
+    };
+    if is_post
+        && !signed
+            .console
+            .csrf_ok(fields.get("csrf").map(String::as_str))
+    {
+        return message(
+            state,
+            StatusCode::FORBIDDEN,
+            "Form not accepted",
+            "The form's security token is missing or stale. Reload the page and try again.",
+            log,
+        );
+    }
+    let result = if is_post {
+        post(&signed, &segments, fields, session_cookie.as_deref()).await
+    } else {
+        get(&signed, &segments, &query).await
+    };
+    result.unwrap_or_else(|e| match e.kind() {
+        ErrorKind::Internal => internal(state, &e, log),
+        kind => message(
+            state,
+            respond::status_of(kind),
+            "Not accepted",
+            &e.public_message(),
+            log,
+        ),
+    })
+}
+
+/// The sign-in page: a double-submit CSRF cookie, the address limiter, one message for
+/// every failure.
+async fn login(
+    state: &State,
+    req: Request<Incoming>,
+    peer: IpAddr,
+    log: &RequestLog,
+) -> Response<Body> {
+    let form = |username: &str, error: Option<String>, status| -> Response<Body> {
+        let csrf = match crate::crypto::random::secret_token() {
+            Ok(t) => t,
+            Err(e) => return internal(state, &e, log),
+        };
+        let view = AdminLoginView {
+            csrf: csrf.clone(),
+            username: username.to_owned(),
+            error,
+        };
+        let mut resp = render(state, "admin/login.html", &view, status, log);
+        respond::set_cookie(&mut resp, CSRF_COOKIE, &csrf, "Strict", 600);
+        resp
+    };
+    if req.method() != Method::POST {
+        return form("", None, StatusCode::OK);
+    }
+    let now = state.clock.now();
+    let address = address_key(peer);
+    if let Err(blocked) = state.limiter.check(&address, now) {
+        let mut resp = message(
+            state,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Please wait",
+            &format!(
+                "Too many failed sign-ins. Try again in {} seconds.",
+                blocked.retry_after
+            ),
+            log,
+        );
+        respond::retry_after(&mut resp, blocked.retry_after);
+        return resp;
+    }
+    let csrf_cookie = cookie(&req, CSRF_COOKIE);
+    let fields = match body::read_limited(req, body::DEFAULT_LIMIT).await {
+        Ok(b) => pairs(&b),
+        Err(e) => {
+            return message(
+                state,
+                respond::status_of(e.kind),
+                "Not accepted",
+                &e.message,
+                log,
+            );
+        }
+    };
+    let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let csrf_ok = csrf_cookie.is_some_and(|c| {
+        crate::types::secret::constant_time_eq(c.as_bytes(), field("csrf").as_bytes())
+    });
+    if !csrf_ok {
+        return form(
+            &field("username"),
+            Some("The form expired; sign in again.".into()),
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    let creds = console::Credentials {
+        username: field("username"),
+        password: Secret::new(field("password")),
+        token: Secret::new(field("token").trim()),
+    };
+    match console::sign_in(state, creds).await {
+        Ok(Some(cookie)) => {
+            state.limiter.success(&address);
+            let mut resp = respond::see_other("/admin");
+            respond::set_cookie(
+                &mut resp,
+                console::COOKIE,
+                cookie.expose(),
+                "Strict",
+                console::ABSOLUTE_SECS,
+            );
+            resp
+        }
+        Ok(None) => {
+            state.limiter.failure(&address, now);
+            form(
+                &field("username"),
+                Some("The username, password or token is not correct.".into()),
+                StatusCode::UNAUTHORIZED,
+            )
+        }
+        Err(e) => internal(state, &e, log),
+    }
+}
+
+type Answer = Result<Response<Body>, AdminError>;
+
+/// The notice a `?done=` code stands for; unknown codes show nothing.
+fn notice(query: &Fields) -> Option<&'static str> {
+    Some(match query.get("done")?.as_str() {
+        "tenant-created" => "The tenant was created.",
+        "tenant-deleted" => "The tenant was deleted.",
+        "tenant-renamed" => "The tenant was renamed.",
+        "client-updated" => "The client was updated.",
+        "settings-saved" => "The settings were saved.",
+        "member-added" => "The member was added.",
+        "member-removed" => "The member was removed.",
+        "key-revoked" => "The API key was revoked.",
+        "account-created" => "The account was created.",
+        "account-updated" => "The account was updated.",
+        "sessions-ended" => "The account's sessions were ended.",
+        "password-set" => "The password was changed.",
+        "keys-rotated" => "New signing keys are active.",
+        _ => return None,
+    })
+}
+
+async fn get(s: &Signed<'_>, segments: &[&str], query: &Fields) -> Answer {
+    let done = notice(query);
+    match segments {
+        [] => overview::dashboard(s),
+        ["tenants"] => tenant_pages::tenants_page(s, done, FormState::default()),
+        ["tenants", t] => {
+            tenant_pages::tenant_page(s, t, done, tenant_pages::TenantForms::default())
+        }
+        ["accounts"] => account_pages::accounts_page(s, query, done, FormState::default()),
+        ["accounts", id] => {
+            account_pages::account_page(s, id, done, FormState::default(), FormState::default())
+        }
+        ["keys"] => Ok(s.page(
+            "admin/keys.html",
+            "Signing keys".into(),
+            "keys",
+            done,
+            json!({"keys": keys::list(&s.state.store)?.items}),
+        )),
+        ["audit"] => overview::audit_page(s, query),
+        _ => Err(AdminError::NotFound("no such page".into())),
+    }
+}
+
+async fn post(
+    s: &Signed<'_>,
+    segments: &[&str],
+    fields: Fields,
+    session_cookie: Option<&str>,
+) -> Answer {
+    let ctx = s.ctx();
+    match segments {
+        ["logout"] => {
+            s.state.consoles.end(session_cookie);
+            let mut resp = respond::see_other("/admin/login");
+            respond::set_cookie(&mut resp, console::COOKIE, "", "Strict", 0);
+            Ok(resp)
+        }
+        ["tenants"] => tenant_pages::create(s, fields).await,
+        ["tenants", t, action @ ..] => tenant_pages::post(s, t, action, fields).await,
+        ["accounts"] => account_pages::create(s, fields).await,
+        ["accounts", id, action @ ..] => account_pages::post(s, id, action, fields).await,
+        ["keys", "rotate"] => {
+            s.state.set_keys(keys::rotate(&ctx).await?);
+            written(s, "/admin/keys?done=keys-rotated").await
+        }
+        _ => Err(AdminError::NotFound("no such action".into())),
+    }
+}
+
+/// Makes a write durable, then sends the browser to `location` (post/redirect/get).
+async fn written(s: &Signed<'_>, location: &str) -> Answer {
+    s.state.store.flush_durable().await?;
+    Ok(respond::see_other(location))
+}
+
+fn reveal(
+    s: &Signed<'_>,
+    label: &'static str,
+    what: String,
+    value: String,
+    back: String,
+) -> Answer {
+    Ok(s.page(
+        "admin/secret.html",
+        format!("New {}", label.to_lowercase()),
+        "tenants",
+        None,
+        SecretView {
+            what,
+            label,
+            value,
+            back,
+        },
+    ))
+}

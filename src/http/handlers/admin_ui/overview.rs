@@ -1,0 +1,105 @@
+//! The dashboard and the audit log.
+
+use super::{Answer, Fields, Signed};
+use crate::admin::page::PageRequest;
+use crate::admin::{audit_log, keys};
+use crate::ui::admin::{KeyAge, TenantRow};
+use serde_json::json;
+
+pub(super) fn dashboard(s: &Signed<'_>) -> Answer {
+    let store = &s.state.store;
+    let now = s.state.clock.now();
+    let tenants = store.tenants(None, 500)?;
+    let mut rows = Vec::new();
+    for t in tenants {
+        rows.push(TenantRow {
+            clients: store.count_clients(t.uid)?,
+            members: store.count_members(t.uid)?,
+            id: t.id.to_string(),
+            display_name: t.display_name,
+        });
+    }
+    let key_ages: Vec<KeyAge> = keys::active_ages(store, now)?
+        .into_iter()
+        .map(|(alg, age_days)| KeyAge {
+            alg: alg.as_str().to_owned(),
+            age_days,
+        })
+        .collect();
+    let events = audit_log::list(
+        &s.ctx(),
+        &audit_log::AuditFilter::default(),
+        &PageRequest::parse(Some("10"), None)?,
+    )?;
+    let cert = tokio::task::block_in_place(|| s.state.certificate_expiry());
+    Ok(s.page(
+        "admin/dashboard.html",
+        "Dashboard".into(),
+        "dashboard",
+        None,
+        json!({
+            "tenants": rows,
+            "keys": key_ages,
+            "events": events.items,
+            "sessions": store.count_live_sessions(now)?,
+            "store_size": human_size(store.size_on_disk()?),
+            "cert_expires": cert.map(crate::clock::rfc3339),
+            "cert_warning": cert.is_some_and(|c| c < now + 30 * 86_400),
+        }),
+    ))
+}
+
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
+        b => format!("{} KiB", b.div_ceil(1024)),
+    }
+}
+
+pub(super) fn audit_page(s: &Signed<'_>, query: &Fields) -> Answer {
+    let given = |k: &str| {
+        query
+            .get(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let filter = audit_log::AuditFilter {
+        tenant: given("tenant"),
+        account: given("account"),
+        kind: given("kind"),
+        since: given("since")
+            .map(|d| audit_log::parse_day("since", &d, false))
+            .transpose()?,
+        until: given("until")
+            .map(|d| audit_log::parse_day("until", &d, true))
+            .transpose()?,
+    };
+    let request = PageRequest::parse(Some("50"), query.get("after").map(String::as_str))?;
+    let page = tokio::task::block_in_place(|| audit_log::list(&s.ctx(), &filter, &request))?;
+    let next = page.next.map(|after| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for k in ["tenant", "account", "kind", "since", "until"] {
+            if let Some(v) = given(k) {
+                q.append_pair(k, &v);
+            }
+        }
+        q.append_pair("after", &after);
+        format!("/admin/audit?{}", q.finish())
+    });
+    Ok(s.page(
+        "admin/audit.html",
+        "Audit log".into(),
+        "audit",
+        None,
+        json!({
+            "events": page.items,
+            "tenant": filter.tenant.unwrap_or_default(),
+            "account": filter.account.unwrap_or_default(),
+            "kind": filter.kind.unwrap_or_default(),
+            "since": given("since").unwrap_or_default(),
+            "until": given("until").unwrap_or_default(),
+            "next": next,
+        }),
+    ))
+}

@@ -1,0 +1,346 @@
+//! The tenants list and a tenant's page: clients, API keys, members, IdP settings with
+//! their connection tests, rename and delete.
+
+use super::forms::*;
+use super::{Answer, Fields, Signed, reveal, written};
+use crate::admin::page::PageRequest;
+use crate::admin::{AdminError, api_keys, clients, members, settings, tenants};
+use crate::http::respond;
+use crate::ui::admin::FormState;
+use serde_json::json;
+
+/// The new-tenant form.
+pub(super) async fn create(s: &Signed<'_>, fields: Fields) -> Answer {
+    let ctx = s.ctx();
+    let new = tenants::NewTenant {
+        id: field(&fields, "id"),
+        display_name: field(&fields, "display_name"),
+    };
+    match tenants::create(&ctx, &new) {
+        Ok(t) => written(s, &format!("/admin/tenants/{}?done=tenant-created", t.id)).await,
+        Err(e) => tenants_page(s, None, FormState::refused(kept(&fields), &e)),
+    }
+}
+
+/// The tenant page's forms.
+pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Fields) -> Answer {
+    let ctx = s.ctx();
+    match action {
+        ["delete"] => {
+            if field(&fields, "confirm") != t {
+                let forms = TenantForms {
+                    delete: FormState::refused(
+                        kept(&fields),
+                        &AdminError::invalid("confirm", "type the tenant id exactly to delete it"),
+                    ),
+                    ..TenantForms::default()
+                };
+                return tenant_page(s, t, None, forms);
+            }
+            let uid = tenants::delete(&ctx, t)?;
+            let store = std::sync::Arc::clone(&s.state.store);
+            if tokio::task::spawn_blocking(move || store.sweep_tenant(uid))
+                .await
+                .is_err()
+            {
+                tracing::warn!("the sweep of a deleted tenant stopped; the next start finishes it");
+            }
+            written(s, "/admin/tenants?done=tenant-deleted").await
+        }
+        ["clients"] => create_client(s, t, fields).await,
+        ["introspection"] => {
+            let refused = |e: AdminError| TenantForms {
+                introspection: FormState::refused(kept(&fields), &e),
+                ..TenantForms::default()
+            };
+            let saved = introspection_input(&fields)
+                .and_then(|input| settings::put_introspection(&ctx, t, &input));
+            match saved {
+                Ok(_) => written(s, &format!("/admin/tenants/{t}?done=settings-saved")).await,
+                Err(e) => tenant_page(s, t, None, refused(e)),
+            }
+        }
+        ["upstream-oidc"] => {
+            let input = upstream_input(&fields);
+            match settings::put_upstream(&ctx, t, &input) {
+                Ok(_) => written(s, &format!("/admin/tenants/{t}?done=settings-saved")).await,
+                Err(e) => {
+                    let forms = TenantForms {
+                        upstream: FormState::refused(kept(&fields), &e),
+                        ..TenantForms::default()
+                    };
+                    tenant_page(s, t, None, forms)
+                }
+            }
+        }
+        ["rename"] => {
+            let patch = tenants::TenantPatch {
+                display_name: Some(field(&fields, "display_name")),
+                ..tenants::TenantPatch::default()
+            };
+            match tenants::patch(&ctx, t, &patch) {
+                Ok(_) => written(s, &format!("/admin/tenants/{t}?done=tenant-renamed")).await,
+                Err(e) => {
+                    let forms = TenantForms {
+                        rename: FormState::refused(kept(&fields), &e),
+                        ..TenantForms::default()
+                    };
+                    tenant_page(s, t, None, forms)
+                }
+            }
+        }
+        ["clients", c, "redirects"] => {
+            let patch = clients::ClientInput {
+                redirect_uris: Some(words(&field(&fields, "redirect_uris"), &[' '])),
+                ..clients::ClientInput::default()
+            };
+            match clients::patch(&ctx, t, c, &patch) {
+                Ok(_) => written(s, &format!("/admin/tenants/{t}?done=client-updated")).await,
+                Err(e) => {
+                    let forms = TenantForms {
+                        problem: Some(format!("Client {c}: {}", e.public_message())),
+                        ..TenantForms::default()
+                    };
+                    tenant_page(s, t, None, forms)
+                }
+            }
+        }
+        ["clients", c, "secret"] => {
+            let rotated = clients::rotate_secret(&ctx, t, c)?;
+            s.state.store.flush_durable().await?;
+            reveal(
+                s,
+                "Client secret",
+                format!("The new secret of client {c}. The old one no longer works."),
+                rotated.client_secret,
+                format!("/admin/tenants/{t}"),
+            )
+        }
+        ["clients", c, "api-keys"] => {
+            let new = api_keys::NewApiKey {
+                label: field(&fields, "label"),
+            };
+            let created = api_keys::create(&ctx, t, c, &new)?;
+            s.state.store.flush_durable().await?;
+            reveal(
+                s,
+                "API key",
+                format!(
+                    "The API key “{}” of client {c}, for Authorization: API-key <key>.",
+                    created.label
+                ),
+                created.key,
+                format!("/admin/tenants/{t}"),
+            )
+        }
+        ["clients", c, "api-keys", id, "revoke"] => {
+            api_keys::revoke(&ctx, t, c, id)?;
+            written(s, &format!("/admin/tenants/{t}?done=key-revoked")).await
+        }
+        ["members"] => add_member(s, t, fields).await,
+        ["members", account, "remove"] => {
+            members::delete(&ctx, t, account)?;
+            written(s, &format!("/admin/tenants/{t}?done=member-removed")).await
+        }
+        ["introspection", "test"] => {
+            let tenant = ctx.tenant(t)?;
+            let probe = crate::exchange::probe::ProbeRequest {
+                token: field(&fields, "token"),
+            };
+            let report = match crate::exchange::probe::run(s.state, &tenant, &probe).await {
+                Ok(r) => serde_json::to_string_pretty(&r),
+                Err(e) => Ok(e.public_message()),
+            };
+            let forms = TenantForms {
+                probe: report.ok(),
+                ..TenantForms::default()
+            };
+            tenant_page(s, t, None, forms)
+        }
+        ["upstream-oidc", "test"] => {
+            let tenant = ctx.tenant(t)?;
+            let report = match s.state.store.upstream(tenant.uid)? {
+                Some(u) => {
+                    serde_json::to_string_pretty(&crate::broker::probe::run(s.state, &u).await).ok()
+                }
+                None => Some("No upstream OpenID provider is configured.".into()),
+            };
+            let forms = TenantForms {
+                probe: report,
+                ..TenantForms::default()
+            };
+            tenant_page(s, t, None, forms)
+        }
+        _ => Err(AdminError::NotFound("no such action".into())),
+    }
+}
+
+pub(super) fn tenants_page(s: &Signed<'_>, done: Option<&'static str>, form: FormState) -> Answer {
+    let list = tenants::list(&s.ctx(), &PageRequest::parse(Some("500"), None)?)?;
+    Ok(s.page(
+        "admin/tenants.html",
+        "Tenants".into(),
+        "tenants",
+        done,
+        json!({"tenants": list.items, "form": form}),
+    ))
+}
+
+/// The forms of the tenant page, each with its own input and errors.
+#[derive(Default)]
+pub(super) struct TenantForms {
+    client: FormState,
+    member: FormState,
+    delete: FormState,
+    introspection: FormState,
+    upstream: FormState,
+    rename: FormState,
+    probe: Option<String>,
+    problem: Option<String>,
+}
+
+pub(super) fn tenant_page(
+    s: &Signed<'_>,
+    slug: &str,
+    done: Option<&'static str>,
+    forms: TenantForms,
+) -> Answer {
+    let ctx = s.ctx();
+    let tenant = tenants::get(&ctx, slug)?;
+    let all = PageRequest::parse(Some("500"), None)?;
+    let mut client_rows = Vec::new();
+    for c in clients::list(&ctx, slug, &all)?.items {
+        let keys = api_keys::list(&ctx, slug, &c.client_id, &all)?.items;
+        client_rows.push(json!({"client": c, "keys": keys}));
+    }
+    let introspection = settings::get_introspection(&ctx, slug).ok();
+    let upstream = settings::get_upstream(&ctx, slug).ok();
+    let i = introspection.as_ref();
+    let introspection_form = or_current(
+        forms.introspection,
+        &[
+            ("url", i.map(|v| v.url.clone())),
+            ("client_id", i.map(|v| v.client_id.clone())),
+            (
+                "account_id_pointer",
+                i.map(|v| v.account_id_pointer.clone()),
+            ),
+            ("timeout_ms", i.map(|v| v.timeout_ms.to_string())),
+            ("ca_pem", i.and_then(|v| v.ca_pem.clone())),
+            ("expected_issuer", i.and_then(|v| v.expected_issuer.clone())),
+            (
+                "expected_audience",
+                i.and_then(|v| v.expected_audience.clone()),
+            ),
+            ("cache_ttl_secs", i.map(|v| v.cache_ttl_secs.to_string())),
+        ],
+    );
+    let u = upstream.as_ref();
+    let upstream_form = or_current(
+        forms.upstream,
+        &[
+            ("configuration_url", u.map(|v| v.configuration_url.clone())),
+            ("client_id", u.map(|v| v.client_id.clone())),
+            ("scopes", u.map(|v| v.scopes.join(" "))),
+            ("username_claim", u.map(|v| v.username_claim.clone())),
+            ("logout_url", u.and_then(|v| v.logout_url.clone())),
+            ("redirect_uri", u.map(|v| v.redirect_uri.clone())),
+            ("ca_pem", u.and_then(|v| v.ca_pem.clone())),
+        ],
+    );
+    let rename_form = or_current(
+        forms.rename,
+        &[("display_name", Some(tenant.display_name.clone()))],
+    );
+    Ok(s.page(
+        "admin/tenant.html",
+        format!("Tenant {}", tenant.display_name),
+        "tenants",
+        done,
+        json!({
+            "tenant": tenant,
+            "clients": client_rows,
+            "members": members::list(&ctx, slug, &all)?.items,
+            "introspection": introspection,
+            "upstream": upstream,
+            "client_form": forms.client,
+            "member_form": forms.member,
+            "delete_form": forms.delete,
+            "introspection_form": introspection_form,
+            "upstream_form": upstream_form,
+            "rename_form": rename_form,
+            "probe": forms.probe,
+            "problem": forms.problem,
+        }),
+    ))
+}
+
+async fn create_client(s: &Signed<'_>, slug: &str, fields: Fields) -> Answer {
+    let text = |k: &str| field(&fields, k);
+    let input = clients::ClientInput {
+        client_id: Some(text("client_id")).filter(|c| !c.trim().is_empty()),
+        name: Some(text("name")),
+        redirect_uris: Some(words(&text("redirect_uris"), &[' '])),
+        grant_types: Some(words(&text("grant_types"), &[' ', ','])),
+        response_types: Some(words(&text("response_types"), &[','])),
+        scopes: Some(words(&text("scopes"), &[' ', ','])),
+        token_endpoint_auth_method: Some(text("token_endpoint_auth_method"))
+            .filter(|m| !m.trim().is_empty()),
+        ..clients::ClientInput::default()
+    };
+    match clients::create(&s.ctx(), slug, &input) {
+        Ok(created) => {
+            s.state.store.flush_durable().await?;
+            match created.client_secret {
+                Some(secret) => reveal(
+                    s,
+                    "Client secret",
+                    format!(
+                        "Client {} is registered. This is its secret.",
+                        created.client_id
+                    ),
+                    secret,
+                    format!("/admin/tenants/{slug}"),
+                ),
+                None => Ok(respond::see_other(&format!("/admin/tenants/{slug}"))),
+            }
+        }
+        Err(e) => {
+            let forms = TenantForms {
+                client: FormState::refused(kept(&fields), &e),
+                ..TenantForms::default()
+            };
+            tenant_page(s, slug, None, forms)
+        }
+    }
+}
+
+async fn add_member(s: &Signed<'_>, slug: &str, fields: Fields) -> Answer {
+    let ctx = s.ctx();
+    let username = field(&fields, "username");
+    let refused = |e: AdminError| {
+        let forms = TenantForms {
+            member: FormState::refused(kept(&fields), &e),
+            ..TenantForms::default()
+        };
+        tenant_page(s, slug, None, forms)
+    };
+    let Some(account) = s.state.store.account_by_username(username.trim())? else {
+        return refused(AdminError::invalid(
+            "username",
+            "no account has this username",
+        ));
+    };
+    let input = members::MembershipInput {
+        scopes: words(&field(&fields, "scopes"), &[' ', ',']),
+        external_authentication_provider_id: Some(field(
+            &fields,
+            "external_authentication_provider_id",
+        ))
+        .filter(|e| !e.trim().is_empty()),
+    };
+    match members::put(&ctx, slug, &account.id, &input) {
+        Ok(_) => written(s, &format!("/admin/tenants/{slug}?done=member-added")).await,
+        Err(e) => refused(e),
+    }
+}
