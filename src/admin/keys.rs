@@ -97,16 +97,19 @@ pub fn list(store: &Store) -> Result<super::page::Page<KeyView>, AdminError> {
     Ok(super::page::Page { items, next: None })
 }
 
-/// The algorithm and age in whole days of each active key, for the dashboard.
-pub fn active_ages(
+/// Each key's id, algorithm, whether it is active, and its age in whole days: for the
+/// admin UI, which shows ages rather than dates.
+pub fn ages(
     store: &Store,
     now: crate::clock::UnixTime,
-) -> Result<Vec<(Alg, u64)>, AdminError> {
+) -> Result<Vec<(String, Alg, bool, u64)>, AdminError> {
     Ok(store
         .signing_keys()?
         .into_iter()
-        .filter(|k| k.state == KeyState::Active)
-        .map(|k| (k.alg, now.saturating_sub(k.created_at) / 86_400))
+        .map(|k| {
+            let age = now.saturating_sub(k.created_at) / 86_400;
+            (k.kid, k.alg, k.state == KeyState::Active, age)
+        })
         .collect())
 }
 

@@ -106,6 +106,11 @@ fn an_admin_provisions_in_a_real_browser_and_the_provisioning_is_real() {
     submit(&chrome, "/clients");
     let client_secret = chrome.find("#secret").value();
     assert!(client_secret.starts_with("lkcs_"));
+    assert_eq!(
+        chrome.find("#secret + button").text(),
+        "Copy",
+        "our script runs under the page's CSP"
+    );
     chrome.screenshot("07-client-secret");
 
     chrome.go(&tenant_page);
@@ -171,10 +176,14 @@ fn an_admin_provisions_in_a_real_browser_and_the_provisioning_is_real() {
         404
     );
 
+    chrome.go(&format!("{base}/admin/accounts"));
+    chrome.click_and_wait("a[href^='/admin/accounts/']");
+    assert!(chrome.source().contains("/admin/tenants/partner"));
+    chrome.screenshot("10-account");
     for (page, shot) in [
-        ("audit", "10-audit"),
-        ("keys", "11-keys"),
-        ("", "12-dashboard-after"),
+        ("audit", "11-audit"),
+        ("keys", "12-keys"),
+        ("", "13-dashboard-after"),
     ] {
         chrome.go(&format!("{base}/admin/{page}"));
         chrome.screenshot(shot);
@@ -186,7 +195,7 @@ fn an_admin_provisions_in_a_real_browser_and_the_provisioning_is_real() {
         chrome.url().ends_with("/admin/login"),
         "the session is over"
     );
-    chrome.screenshot("13-signed-out");
+    chrome.screenshot("14-signed-out");
 }
 
 /// The client registered through the UI runs a code flow for the account made there.

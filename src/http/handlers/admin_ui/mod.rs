@@ -336,7 +336,13 @@ async fn get(s: &Signed<'_>, segments: &[&str], query: &Fields) -> Answer {
             "Signing keys".into(),
             "keys",
             done,
-            json!({"keys": keys::list(&s.state.store)?.items}),
+            json!({
+                "keys": keys::list(&s.state.store)?.items,
+                "ages": keys::ages(&s.state.store, s.state.clock.now())?
+                    .into_iter()
+                    .map(|(kid, _, _, days)| (kid, days))
+                    .collect::<BTreeMap<String, u64>>(),
+            }),
         )),
         ["audit"] => overview::audit_page(s, query),
         _ => Err(AdminError::NotFound("no such page".into())),

@@ -19,9 +19,10 @@ pub(super) fn dashboard(s: &Signed<'_>) -> Answer {
             display_name: t.display_name,
         });
     }
-    let key_ages: Vec<KeyAge> = keys::active_ages(store, now)?
+    let key_ages: Vec<KeyAge> = keys::ages(store, now)?
         .into_iter()
-        .map(|(alg, age_days)| KeyAge {
+        .filter(|(_, _, active, _)| *active)
+        .map(|(_, alg, _, age_days)| KeyAge {
             alg: alg.as_str().to_owned(),
             age_days,
         })
