@@ -98,10 +98,13 @@ fn an_admin_provisions_in_a_real_browser_and_the_provisioning_is_real() {
     chrome.fill("#client-client_id", "web");
     chrome.fill("#client-name", "Partner web app");
     chrome.fill("#client-redirect_uris", REDIRECT);
-    chrome.fill("#client-grant_types", "authorization_code refresh_token");
+    for grant in ["authorization_code", "refresh_token"] {
+        chrome
+            .find(&format!("input[name=grant_types][value={grant}]"))
+            .click();
+    }
     chrome.fill("#client-response_types", "code");
     chrome.fill("#client-scopes", "openid profile orders");
-    chrome.fill("#client-token_endpoint_auth_method", "client_secret_basic");
     chrome.screenshot("06-client-form");
     submit(&chrome, "/clients");
     let client_secret = chrome.find("#secret").value();

@@ -108,6 +108,27 @@ fn an_admin_provisions_through_the_forms_and_the_api_agrees() {
         "Acme Corp"
     );
 
+    let refused = browser.post(
+        "/admin/tenants/acme/clients",
+        &[
+            ("csrf", &csrf),
+            ("client_id", "web"),
+            ("name", "Web"),
+            ("grant_types", "authorization_code"),
+            ("grant_types", "refresh_token"),
+            ("response_types", "code"),
+            ("token_endpoint_auth_method", "none"),
+        ],
+    );
+    assert!(refused.body.contains("redirect"), "{}", refused.body);
+    assert!(refused.body.contains(r#"value="refresh_token" checked"#));
+    assert!(
+        refused
+            .body
+            .contains(r#"value="authorization_code" checked"#)
+    );
+    assert!(!refused.body.contains(r#"value="implicit" checked"#));
+    assert!(refused.body.contains(r#"<option value="none" selected>"#));
     let client = browser.post(
         "/admin/tenants/acme/clients",
         &[
@@ -141,6 +162,23 @@ fn an_admin_provisions_through_the_forms_and_the_api_agrees() {
     );
     assert_eq!(keys.body["items"][0]["label"], "partner backend");
 
+    let second_admin = browser.post(
+        "/admin/accounts",
+        &[
+            ("csrf", &csrf),
+            ("username", "ops"),
+            ("password", "a long admin password"),
+            ("admin", "yes"),
+        ],
+    );
+    assert_eq!(second_admin.status, 303);
+    let ops = api
+        .call("GET", "/v2/admin/accounts?username=ops", None)
+        .body;
+    assert_eq!(
+        ops["items"][0]["admin"], true,
+        "an admin creates another admin"
+    );
     let account = browser.post(
         "/admin/accounts",
         &[

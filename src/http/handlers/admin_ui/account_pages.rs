@@ -123,7 +123,7 @@ pub(super) async fn create(s: &Signed<'_>, fields: Fields) -> Answer {
         email: optional("email"),
         name: optional("name"),
         password: optional("password"),
-        admin: None,
+        admin: Some(fields.contains_key("admin")),
     };
     match accounts::create(&s.ctx(), &new).await {
         Ok(_) => written(s, "/admin/accounts?done=account-created").await,

@@ -25,7 +25,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-/// A form's fields; a name given twice keeps its last value.
+/// A form's fields by name.
 type Fields = BTreeMap<String, String>;
 
 /// What a signed-in request carries.
@@ -101,8 +101,20 @@ fn cookie(req: &Request<Incoming>, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
+/// A form's pairs; the values of a name given several times (checkboxes) are joined
+/// with spaces.
 fn pairs(text: &[u8]) -> Fields {
-    url::form_urlencoded::parse(text).into_owned().collect()
+    let mut fields = Fields::new();
+    for (k, v) in url::form_urlencoded::parse(text).into_owned() {
+        fields
+            .entry(k)
+            .and_modify(|joined: &mut String| {
+                joined.push(' ');
+                joined.push_str(&v);
+            })
+            .or_insert(v);
+    }
+    fields
 }
 
 fn internal(state: &State, e: &dyn std::fmt::Display, log: &RequestLog) -> Response<Body> {
