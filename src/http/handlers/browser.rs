@@ -1,6 +1,7 @@
 //! Handlers of the browser endpoints: authorize, the sign-in form and the stylesheet.
 //! Errors here are HTML pages; redirects go only to registered redirect URIs.
 
+use super::cookie;
 use crate::broker::{self, BrokerError, begin::Begin};
 use crate::http::body;
 use crate::http::log::RequestLog;
@@ -16,21 +17,8 @@ use crate::state::State;
 use crate::types::ErrorKind;
 use crate::ui::{FormPostView, MessageView};
 use hyper::body::Incoming;
-use hyper::header::COOKIE;
 use hyper::{Method, Request, Response, StatusCode};
 use std::net::IpAddr;
-
-/// The value of cookie `name`, if the request carries it.
-fn cookie(req: &Request<Incoming>, name: &str) -> Option<String> {
-    req.headers()
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-}
 
 /// An HTML error page.
 fn error_page(

@@ -14,7 +14,7 @@ use super::router::{self, Resolved, Route};
 use crate::state::State;
 use crate::types::ErrorKind;
 use hyper::body::Incoming;
-use hyper::header::{ALLOW, HeaderValue};
+use hyper::header::{ALLOW, COOKIE, HeaderValue};
 use hyper::{Request, Response};
 use std::net::IpAddr;
 
@@ -80,4 +80,16 @@ async fn route(
         }
         Resolved::NotFound => respond::problem(ErrorKind::NotFound, "no such endpoint"),
     }
+}
+
+/// The value of cookie `name`, if the request carries it.
+pub(super) fn cookie(req: &Request<Incoming>, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
 }

@@ -8,6 +8,7 @@ mod forms;
 mod overview;
 mod tenant_pages;
 
+use super::cookie;
 use crate::admin::{AdminError, Ctx, console, keys};
 use crate::http::body;
 use crate::http::log::RequestLog;
@@ -18,7 +19,6 @@ use crate::state::State;
 use crate::types::{ErrorKind, Secret};
 use crate::ui::admin::{AdminLoginView, AdminPage, FormState, SecretView};
 use hyper::body::Incoming;
-use hyper::header::COOKIE;
 use hyper::{Method, Request, Response, StatusCode};
 use serde::Serialize;
 use serde_json::json;
@@ -90,17 +90,6 @@ fn render<T: Serialize>(
     }
 }
 
-fn cookie(req: &Request<Incoming>, name: &str) -> Option<String> {
-    req.headers()
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-}
-
 /// A form's pairs; the values of a name given several times (checkboxes) are joined
 /// with spaces.
 fn pairs(text: &[u8]) -> Fields {
@@ -142,6 +131,24 @@ fn message(
     render(state, "error.html", &view, status, log)
 }
 
+/// Reads a POSTed form (64 KiB at most); a body problem is answered with a page.
+async fn read_form(
+    state: &State,
+    req: Request<Incoming>,
+    log: &RequestLog,
+) -> Result<Fields, Response<Body>> {
+    match body::read_limited(req, body::DEFAULT_LIMIT).await {
+        Ok(b) => Ok(pairs(&b)),
+        Err(e) => Err(message(
+            state,
+            respond::status_of(e.kind),
+            "Not accepted",
+            &e.message,
+            log,
+        )),
+    }
+}
+
 /// Answers a request under `/admin`.
 pub async fn handle(
     state: &State,
@@ -164,17 +171,9 @@ pub async fn handle(
     };
     let query = pairs(req.uri().query().unwrap_or("").as_bytes());
     let fields = if is_post {
-        match body::read_limited(req, body::DEFAULT_LIMIT).await {
-            Ok(b) => pairs(&b),
-            Err(e) => {
-                return message(
-                    state,
-                    respond::status_of(e.kind),
-                    "Not accepted",
-                    &e.message,
-                    log,
-                );
-            }
+        match read_form(state, req, log).await {
+            Ok(f) => f,
+            Err(resp) => return resp,
         }
     } else {
         Fields::new()
@@ -256,17 +255,9 @@ async fn login(
         return resp;
     }
     let csrf_cookie = cookie(&req, CSRF_COOKIE);
-    let fields = match body::read_limited(req, body::DEFAULT_LIMIT).await {
-        Ok(b) => pairs(&b),
-        Err(e) => {
-            return message(
-                state,
-                respond::status_of(e.kind),
-                "Not accepted",
-                &e.message,
-                log,
-            );
-        }
+    let fields = match read_form(state, req, log).await {
+        Ok(f) => f,
+        Err(resp) => return resp,
     };
     let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let csrf_ok = csrf_cookie.is_some_and(|c| {
