@@ -95,6 +95,9 @@ pub enum AuditKind {
     /// An admin token was revoked.
     #[serde(rename = "admin_token.revoked")]
     AdminTokenRevoked,
+    /// An online backup was taken.
+    #[serde(rename = "backup.created")]
+    BackupCreated,
     /// Signing keys were rotated.
     #[serde(rename = "keys.rotated")]
     KeysRotated,

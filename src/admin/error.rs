@@ -27,6 +27,9 @@ pub enum AdminError {
     /// A uniqueness rule would be broken.
     #[error("{0}")]
     Conflict(String),
+    /// A backup could not be written.
+    #[error("backup: {0}")]
+    Backup(String),
 }
 
 impl AdminError {
@@ -46,6 +49,7 @@ impl AdminError {
             AdminError::Invalid { .. } => ErrorKind::BadRequest,
             AdminError::NotFound(_) => ErrorKind::NotFound,
             AdminError::Conflict(_) => ErrorKind::Conflict,
+            AdminError::Backup(_) => ErrorKind::Internal,
         }
     }
 
@@ -55,7 +59,9 @@ impl AdminError {
             AdminError::Invalid { .. } | AdminError::NotFound(_) | AdminError::Conflict(_) => {
                 self.to_string()
             }
-            AdminError::Store(_) | AdminError::Crypto(_) => "internal error".into(),
+            AdminError::Store(_) | AdminError::Crypto(_) | AdminError::Backup(_) => {
+                "internal error".into()
+            }
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod audit_log;
+pub mod backup;
 pub mod clients;
 pub mod console;
 mod ctx;

@@ -9,6 +9,7 @@ pub const MASTER_KEY_LEN: usize = 32;
 /// The data dir's master key; seals signing keys and secrets latchkey must replay.
 pub struct MasterKey {
     key: LessSafeKey,
+    raw: [u8; MASTER_KEY_LEN],
 }
 
 impl std::fmt::Debug for MasterKey {
@@ -25,9 +26,18 @@ impl MasterKey {
         }
         let unbound = UnboundKey::new(&AES_256_GCM, bytes)
             .map_err(|_| CryptoError::MasterKey("is not a valid AES-256 key"))?;
+        let mut raw = [0u8; MASTER_KEY_LEN];
+        raw.copy_from_slice(bytes);
         Ok(MasterKey {
             key: LessSafeKey::new(unbound),
+            raw,
         })
+    }
+
+    /// The key's bytes, for a backup only: a backup carries the master key, so it is as
+    /// secret as the data dir (SPEC "Durability and security promises").
+    pub fn bytes_for_backup(&self) -> Vec<u8> {
+        self.raw.to_vec()
     }
 
     /// Encrypts `plaintext`; `purpose` must be given again to open it, so a sealed

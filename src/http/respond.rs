@@ -2,14 +2,67 @@
 //! headers every response carries.
 
 use crate::types::ErrorKind;
-use http_body_util::Full;
-use hyper::body::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Frame};
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde::Serialize;
 
-/// The body type of every response.
-pub type Body = Full<Bytes>;
+/// The body type of every response: usually one buffer, a stream for a backup.
+pub type Body = BoxBody<Bytes, std::io::Error>;
+
+fn full(bytes: Bytes) -> Body {
+    Full::new(bytes).map_err(|never| match never {}).boxed()
+}
+
+/// A body fed chunk by chunk from a channel.
+struct ChannelBody(tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>);
+
+impl hyper::body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(|c| c.map(Frame::data)))
+    }
+}
+
+/// Streams `file` from its current position, read on a blocking thread in 64 KiB chunks
+/// while the client keeps up.
+pub fn stream_file(file: std::fs::File, content_type: &'static str) -> Response<Body> {
+    use std::io::Read;
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::task::spawn_blocking(move || {
+        let mut file = file;
+        loop {
+            let mut buf = vec![0u8; 64 * 1024];
+            let chunk = match file.read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => {
+                    buf.truncate(n);
+                    Ok(Bytes::from(buf))
+                }
+                Err(e) => Err(e),
+            };
+            let failed = chunk.is_err();
+            if tx.blocking_send(chunk).is_err() || failed {
+                return;
+            }
+        }
+    });
+    let mut resp = Response::new(ChannelBody(rx).boxed());
+    resp.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    resp.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
 
 /// The status a failure class is reported with.
 pub fn status_of(kind: ErrorKind) -> StatusCode {
@@ -31,7 +84,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
 }
 
 fn with_body(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Body> {
-    let mut resp = Response::new(Full::new(body));
+    let mut resp = Response::new(full(body));
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -85,7 +138,7 @@ pub fn problem(kind: ErrorKind, detail: &str) -> Response<Body> {
 
 /// `204 No Content`.
 pub fn no_content() -> Response<Body> {
-    let mut resp = Response::new(Full::new(Bytes::new()));
+    let mut resp = Response::new(full(Bytes::new()));
     *resp.status_mut() = StatusCode::NO_CONTENT;
     resp
 }

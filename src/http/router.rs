@@ -123,6 +123,7 @@ pub enum AdminRoute<'a> {
     ListKeys,
     RotateKeys,
     ListAudit,
+    Backup,
 }
 
 /// The outcome of routing.
@@ -232,6 +233,7 @@ fn admin_table<'a>(method: &str, segments: &[&'a str]) -> Option<AdminRoute<'a>>
         ("GET", ["keys"]) => ListKeys,
         ("POST", ["keys", "rotate"]) => RotateKeys,
         ("GET", ["audit"]) => ListAudit,
+        ("POST", ["backup"]) => Backup,
         _ => return None,
     })
 }

@@ -107,6 +107,17 @@ impl Store {
         Ok(records)
     }
 
+    /// Writes a consistent snapshot of the running store: writers wait while it is
+    /// taken, so `out` should be fast (a local file), not a network peer.
+    pub fn export_snapshot(
+        &self,
+        master_key: &[u8],
+        out: &mut impl Write,
+    ) -> Result<u64, BackupError> {
+        let _alone = self.gate.write().unwrap_or_else(|p| p.into_inner());
+        self.export(master_key, out)
+    }
+
     /// Loads a backup into this (empty) store and migrates it to the current schema;
     /// returns the master key it carried.
     pub fn import(&self, input: &mut impl Read) -> Result<Vec<u8>, BackupError> {

@@ -132,6 +132,9 @@ pub struct Store {
     trees: Vec<sled::Tree>,
     dir: PathBuf,
     fresh: bool,
+    /// Transactions hold it shared; an online backup holds it alone, briefly, so the
+    /// snapshot sees no half of anything (sled's iterators are not snapshots).
+    gate: std::sync::RwLock<()>,
 }
 
 impl Store {
@@ -148,6 +151,7 @@ impl Store {
             trees,
             dir: dir.to_path_buf(),
             fresh: false,
+            gate: std::sync::RwLock::new(()),
         };
         store.fresh = migrate::run(&store)?;
         Ok(store)
@@ -168,6 +172,7 @@ impl Store {
         &self,
         f: impl Fn(&Tx<'_>) -> Result<T, TxError<E>>,
     ) -> Result<T, E> {
+        let _shared = self.gate.read().unwrap_or_else(|p| p.into_inner());
         let trees: Vec<&sled::Tree> = self.trees.iter().collect();
         trees
             .as_slice()

@@ -151,6 +151,7 @@ impl Store {
         for item in self.tree(R::TREE).iter() {
             let (key, value) = item?;
             if codec::decode::<R>(&value).map_or(true, |r| expired(&r)) {
+                let _shared = self.gate.read().unwrap_or_else(|p| p.into_inner());
                 self.tree(R::TREE).remove(key)?;
                 removed += 1;
             }

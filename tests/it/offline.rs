@@ -147,6 +147,76 @@ fn backup_then_restore_reproduces_every_record() {
 }
 
 #[test]
+fn an_online_backup_of_a_running_server_restores_and_serves() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let server = Server::start(&a);
+    let api = Api::new(&server);
+    let (client_secret, _) = populate(&api);
+    let token = server.admin_token();
+    let (_, jwks_before) = server.get("/t/acme/jwks");
+
+    let unauthorized = server.post("/v2/admin/backup", "application/json", Vec::new());
+    assert_eq!(unauthorized.status(), 401);
+    let mut resp = server
+        .agent()
+        .post(&format!("{}/v2/admin/backup", server.base))
+        .header("authorization", &format!("Bearer {token}"))
+        .send_empty()
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/cbor-seq");
+    let bytes = resp
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_vec()
+        .unwrap();
+    assert!(
+        !bytes
+            .windows(client_secret.len())
+            .any(|w| w == client_secret.as_bytes()),
+        "no plaintext secret in a backup"
+    );
+    let before = snapshot(&api, &server.base);
+    assert!(before.contains("backup.created"), "the backup is audited");
+    let leftovers: Vec<_> = std::fs::read_dir(&a)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("backup-"))
+        .collect();
+    assert!(leftovers.is_empty(), "the snapshot file is gone");
+
+    let file = tmp.path().join("online.cbor");
+    std::fs::write(&file, &bytes).unwrap();
+    let (code, _, stderr) = run(&["restore", "--data-dir", dir_arg(&b), dir_arg(&file)], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let restored = Server::start(&b);
+    let api_b = Api::with_token(&restored, &token);
+    assert_eq!(
+        snapshot(&api_b, &restored.base),
+        before,
+        "every record is back"
+    );
+    assert_eq!(
+        restored.get("/t/acme/jwks").1,
+        jwks_before,
+        "the same signing keys"
+    );
+    let token_call = restored.post(
+        "/t/acme/token",
+        "application/x-www-form-urlencoded",
+        format!("grant_type=client_credentials&client_id=web&client_secret={client_secret}")
+            .into_bytes(),
+    );
+    assert_eq!(
+        token_call.status(),
+        400,
+        "the restored client authenticates (and is refused the grant it lacks)"
+    );
+}
+
+#[test]
 fn restore_refuses_a_non_empty_dir_and_a_truncated_file() {
     let tmp = tempfile::tempdir().unwrap();
     let a = tmp.path().join("a");

@@ -333,6 +333,13 @@ async fn dispatch(
             state.set_keys(keys::rotate(ctx).await?);
             written(state, StatusCode::OK, None, &keys::list(ctx.store)?).await
         }
+        Backup => {
+            let dir = state.config.data_dir.clone();
+            let (file, records) =
+                tokio::task::block_in_place(|| admin::backup::snapshot(ctx, &dir))?;
+            tracing::info!("backup: {records} records streamed");
+            Ok(respond::stream_file(file, "application/cbor-seq"))
+        }
         ListAudit => {
             let filter = audit_log::AuditFilter {
                 tenant: param(&q, "tenant").map(str::to_owned),
