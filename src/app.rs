@@ -197,6 +197,7 @@ fn serve(config: Config) -> Result<(), AppError> {
             spawn_reload_on_sighup(cert)?;
         }
         tokio::spawn(sweep_expired_grants(Arc::clone(&state)));
+        tokio::spawn(watch_certificate_expiry(Arc::clone(&state)));
         http::server::run(listener, acceptor, state, shutdown_signal()?).await;
         Ok::<_, AppError>(())
     })?;
@@ -259,6 +260,37 @@ async fn sweep_expired_grants(state: Arc<State>) {
             Ok(Ok(swept)) => tracing::debug!("swept expired grants: {swept:?}"),
             Ok(Err(e)) => tracing::warn!("sweeping expired grants failed: {e}"),
             Err(_) => tracing::warn!("the sweep of expired grants stopped unexpectedly"),
+        }
+    }
+}
+
+/// At start and then daily, warns in the log when the served certificate expires within
+/// 30 days, and says so louder once it has expired.
+async fn watch_certificate_expiry(state: Arc<State>) {
+    const WARN_SECS: u64 = 30 * 86_400;
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(86_400));
+    loop {
+        tick.tick().await;
+        let reader = Arc::clone(&state);
+        let expiry = match tokio::task::spawn_blocking(move || reader.certificate_expiry()).await {
+            Ok(e) => e,
+            Err(_) => {
+                tracing::warn!("reading the TLS certificate's expiry stopped unexpectedly");
+                None
+            }
+        };
+        let now = state.clock.now();
+        match expiry {
+            Some(at) if at <= now => tracing::error!(
+                "the TLS certificate expired on {}: clients refuse it; install a new one and send SIGHUP",
+                crate::clock::rfc3339(at)
+            ),
+            Some(at) if at < now + WARN_SECS => tracing::warn!(
+                "the TLS certificate expires on {} (in {} days): install a new one and send SIGHUP",
+                crate::clock::rfc3339(at),
+                (at - now) / 86_400
+            ),
+            _ => {}
         }
     }
 }

@@ -92,6 +92,40 @@ fn write_cert(dir: &std::path::Path) {
 }
 
 #[test]
+fn an_expired_certificate_is_reported_in_the_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let files = tmp.path().join("files");
+    std::fs::create_dir(&files).unwrap();
+    let old =
+        latchkey::crypto::self_signed::generate(&["127.0.0.1".to_owned()], 1_000_000_000).unwrap();
+    std::fs::write(files.join("server.crt"), old.cert_pem).unwrap();
+    std::fs::write(files.join("server.key"), old.key_pem).unwrap();
+    let opts = Options {
+        args: vec!["--tls-mode".into(), "files".into()],
+        env: vec![
+            (
+                "LATCHKEY_TLS_CERT_FILE".into(),
+                files.join("server.crt").to_str().unwrap().into(),
+            ),
+            (
+                "LATCHKEY_TLS_KEY_FILE".into(),
+                files.join("server.key").to_str().unwrap().into(),
+            ),
+        ],
+    };
+    let server = Server::start_with(&tmp.path().join("data"), opts);
+    let log = server.wait_for_log("the TLS certificate expired on");
+    assert!(log.contains("send SIGHUP"), "{log}");
+    let fresh = Server::start(&tmp.path().join("fresh"));
+    fresh.wait_for_log("listening on");
+    assert_eq!(fresh.get("/healthz").0, 200);
+    assert!(
+        !fresh.log().contains("the TLS certificate expire"),
+        "a new certificate raises nothing"
+    );
+}
+
+#[test]
 fn sighup_reloads_the_certificate_without_dropping_connections() {
     let tmp = tempfile::tempdir().unwrap();
     let files = tmp.path().join("files");
