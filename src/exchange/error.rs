@@ -28,6 +28,9 @@ pub enum ExchangeError {
     /// The IdP did not answer in time.
     #[error("{0}")]
     IdpTimeout(String),
+    /// Too many failures from this address or API key: retry after this many seconds.
+    #[error("too many failed attempts; retry in {0} s")]
+    TooMany(u64),
     /// Too many IdP calls are in flight.
     #[error("too many identity provider calls are in flight; retry shortly")]
     Busy,
@@ -49,6 +52,7 @@ impl ExchangeError {
             ExchangeError::Idp(_) => ErrorKind::Upstream,
             ExchangeError::IdpTimeout(_) => ErrorKind::UpstreamTimeout,
             ExchangeError::Busy => ErrorKind::UpstreamBusy,
+            ExchangeError::TooMany(_) => ErrorKind::TooMany,
             ExchangeError::Store(e) => e.kind(),
             ExchangeError::Internal(_) => ErrorKind::Internal,
         }
@@ -73,6 +77,7 @@ impl ExchangeError {
             ExchangeError::Idp(_) => "idp_error",
             ExchangeError::IdpTimeout(_) => "idp_timeout",
             ExchangeError::Busy => "idp_busy",
+            ExchangeError::TooMany(_) => "rate_limited",
             ExchangeError::Store(_) | ExchangeError::Internal(_) => "internal",
         }
     }

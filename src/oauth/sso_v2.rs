@@ -4,10 +4,13 @@
 
 use super::OAuthError;
 use super::token::{TokenResponse, exchange, refresh};
+use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::exchange::api_key::Caller;
 use crate::exchange::{self as foreign, ExchangeError};
+use crate::limiter::address_key;
 use crate::state::State;
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 
 /// The `/v2/sso/exchange-token` body.
 #[derive(Debug, Deserialize)]
@@ -106,6 +109,56 @@ pub fn refresh_token(
     )
     .map(SsoTokens::from)
     .map_err(exchange_error)
+}
+
+/// The limiter key of an API key.
+fn key_of(caller: &Caller) -> String {
+    format!("api_key:{}", caller.key.id)
+}
+
+/// Refuses, before any work, an address that presented bad API keys too often and, once
+/// the key is known, a key whose foreign or refresh tokens were refused too often.
+pub fn admit(state: &State, peer: IpAddr, caller: Option<&Caller>) -> Result<(), ExchangeError> {
+    let now = state.clock.now();
+    let refuse = |b: crate::limiter::Blocked| ExchangeError::TooMany(b.retry_after);
+    state
+        .limiter
+        .check(&address_key(peer), now)
+        .map_err(refuse)?;
+    if let Some(c) = caller {
+        state.limiter.check(&key_of(c), now).map_err(refuse)?;
+    }
+    Ok(())
+}
+
+/// Counts an outcome: a bad API key against the address, a refused token against the
+/// key; a success clears the key. A new block is audited.
+pub fn count<T>(
+    state: &State,
+    peer: IpAddr,
+    caller: Option<&Caller>,
+    outcome: &Result<T, ExchangeError>,
+) -> Result<(), ExchangeError> {
+    let key = match (caller, outcome) {
+        (_, Err(ExchangeError::BadApiKey)) => address_key(peer),
+        (Some(c), Err(ExchangeError::Rejected(_) | ExchangeError::NoAccount(_))) => key_of(c),
+        (Some(c), Ok(_)) => {
+            state.limiter.success(&key_of(c));
+            return Ok(());
+        }
+        _ => return Ok(()),
+    };
+    let now = state.clock.now();
+    if state.limiter.failure(&key, now).is_some() {
+        let mut event = AuditEvent::new(now, AuditKind::RateLimited, &Actor::System).target(&key);
+        if let Some(c) = caller {
+            event = event.tenant(c.tenant.id.as_str());
+        }
+        state
+            .store
+            .transaction(|tx| tx.audit::<crate::store::StoreError>(&event))?;
+    }
+    Ok(())
 }
 
 /// A token-endpoint failure in `/v2/sso` terms: a refused grant is a rejected token (401).

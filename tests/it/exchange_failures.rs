@@ -81,12 +81,29 @@ fn foreign_tokens_the_idp_does_not_vouch_for_are_401() {
                                  "iss": "https://idp.partner", "client_id": "latchkey"}),
         )
     });
-    assert_eq!(
-        f.exchange(FOREIGN).status,
-        200,
-        "client_id satisfies the audience"
+    assert_problem(&f.exchange(FOREIGN), 429, "retry in");
+    let fresh = crate::management::create(
+        &f.api,
+        "/v2/admin/tenants/partner/clients/app/api-keys",
+        &json!({"label": "fresh"}),
     );
-    assert_eq!(failure_reasons(&f), vec!["token_rejected"; 6]);
+    let mut sso = crate::support::api::Api::new(&f.server);
+    sso.authorization = Some(format!("API-key {}", fresh.body["key"].as_str().unwrap()));
+    let r = sso.call(
+        "POST",
+        "/v2/sso/exchange-token",
+        Some(&json!({"external_provider_access_token": FOREIGN})),
+    );
+    assert_eq!(
+        r.status, 200,
+        "client_id satisfies the audience: {}",
+        r.body
+    );
+    assert_eq!(
+        failure_reasons(&f),
+        [vec!["token_rejected"; 6], vec!["rate_limited"]].concat(),
+        "six refusals block the key"
+    );
     f.assert_log_clean(&[]);
 }
 
@@ -284,4 +301,68 @@ fn a_hanging_idp_times_out_with_504_while_the_rest_answers_and_the_pool_stays_bo
     let reasons = failure_reasons(&f);
     assert_eq!(reasons.iter().filter(|r| *r == "idp_timeout").count(), 2);
     assert_eq!(reasons.iter().filter(|r| *r == "idp_busy").count(), 1);
+}
+
+#[test]
+fn refused_tokens_block_their_api_key_and_bad_keys_block_their_address() {
+    let f = start();
+    for _ in 0..6 {
+        assert_eq!(f.exchange("not-active").status, 401);
+    }
+    let blocked = f.exchange(FOREIGN);
+    assert_problem(&blocked, 429, "retry in");
+    assert!(
+        blocked
+            .retry_after
+            .as_deref()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    assert_eq!(
+        f.idp.requests().len(),
+        6,
+        "a blocked key causes no IdP call"
+    );
+
+    let other = crate::management::create(
+        &f.api,
+        "/v2/admin/tenants/partner/clients/app/api-keys",
+        &json!({"label": "second"}),
+    );
+    let mut second = crate::support::api::Api::new(&f.server);
+    second.authorization = Some(format!("API-key {}", other.body["key"].as_str().unwrap()));
+    let exchange = |api: &crate::support::api::Api| {
+        api.call(
+            "POST",
+            "/v2/sso/exchange-token",
+            Some(&json!({"external_provider_access_token": FOREIGN})),
+        )
+    };
+    assert_eq!(exchange(&second).status, 200, "another key is not blocked");
+
+    let mut wrong = crate::support::api::Api::new(&f.server);
+    wrong.authorization = Some("API-key lkapi_wrong".into());
+    for _ in 0..6 {
+        assert_eq!(exchange(&wrong).status, 401);
+    }
+    let address_blocked = exchange(&second);
+    assert_problem(&address_blocked, 429, "retry in");
+    let limited = f.audit("rate_limited");
+    let targets: Vec<&str> = limited
+        .iter()
+        .map(|e| e["target"].as_str().unwrap())
+        .collect();
+    assert!(
+        targets.iter().any(|t| t.starts_with("api_key:")),
+        "{targets:?}"
+    );
+    assert!(
+        targets
+            .iter()
+            .any(|t| t.starts_with("addr:") || t.contains("127.0.0.1")),
+        "{targets:?}"
+    );
+    assert!(failure_reasons(&f).contains(&"rate_limited".to_owned()));
 }

@@ -63,8 +63,8 @@ async fn route(
         }
         Resolved::Route(Route::AdminUi) => admin_ui::handle(state, req, peer, log).await,
         Resolved::Route(Route::BrokerCallback) => browser::callback(state, req, log).await,
-        Resolved::Route(Route::SsoExchange) => sso_v2::exchange_token(state, req, log).await,
-        Resolved::Route(Route::SsoRefresh) => sso_v2::refresh_token(state, req, log).await,
+        Resolved::Route(Route::SsoExchange) => sso_v2::exchange_token(state, req, peer, log).await,
+        Resolved::Route(Route::SsoRefresh) => sso_v2::refresh_token(state, req, peer, log).await,
         Resolved::Route(Route::Userinfo { tenant }) => {
             oauth_api::userinfo(state, tenant, req, log).await
         }

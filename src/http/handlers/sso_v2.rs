@@ -13,6 +13,7 @@ use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use hyper::{Request, Response, StatusCode};
 use serde::de::DeserializeOwned;
+use std::net::IpAddr;
 
 fn fail(e: &ExchangeError, log: &RequestLog) -> Response<Body> {
     if e.kind() == ErrorKind::Internal {
@@ -25,16 +26,18 @@ fn fail(e: &ExchangeError, log: &RequestLog) -> Response<Body> {
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("API-key"));
         }
         ExchangeError::Busy => respond::retry_after(&mut resp, 1),
+        ExchangeError::TooMany(secs) => respond::retry_after(&mut resp, *secs),
         _ => {}
     }
     resp
 }
 
-/// The API key, then the body. Either refusal is audited as a failed exchange: both
-/// `/v2/sso` calls are the exchange API.
+/// The limiters, the API key, then the body. Each refusal is audited as a failed
+/// exchange: both `/v2/sso` calls are the exchange API.
 async fn admit<T: DeserializeOwned>(
     state: &State,
     req: Request<Incoming>,
+    peer: IpAddr,
     log: &RequestLog,
 ) -> Result<(Caller, T), Response<Body>> {
     let header = req
@@ -42,7 +45,13 @@ async fn admit<T: DeserializeOwned>(
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let (caller, refusal) = match api_key::authenticate(state, header.as_deref()) {
+    let authenticated = sso_v2::admit(state, peer, None)
+        .and_then(|()| api_key::authenticate(state, header.as_deref()))
+        .and_then(|caller| sso_v2::admit(state, peer, Some(&caller)).map(|()| caller));
+    if let Err(e) = sso_v2::count(state, peer, None, &authenticated) {
+        return Err(fail(&e, log));
+    }
+    let (caller, refusal) = match authenticated {
         Err(e) => (None, (fail(&e, log), e)),
         Ok(caller) => match body::json(req).await {
             Ok(request) => return Ok((caller, request)),
@@ -65,14 +74,19 @@ async fn admit<T: DeserializeOwned>(
 async fn endpoint<T: DeserializeOwned>(
     state: &State,
     req: Request<Incoming>,
+    peer: IpAddr,
     log: &RequestLog,
     call: impl AsyncFnOnce(&Caller, &T) -> Result<sso_v2::SsoTokens, ExchangeError>,
 ) -> Response<Body> {
-    let (caller, request) = match admit(state, req, log).await {
+    let (caller, request) = match admit(state, req, peer, log).await {
         Ok(admitted) => admitted,
         Err(resp) => return resp,
     };
-    match call(&caller, &request).await {
+    let result = call(&caller, &request).await;
+    if let Err(e) = sso_v2::count(state, peer, Some(&caller), &result) {
+        return fail(&e, log);
+    }
+    match result {
         Ok(tokens) => respond::json(StatusCode::OK, &tokens),
         Err(e) => fail(&e, log),
     }
@@ -82,9 +96,10 @@ async fn endpoint<T: DeserializeOwned>(
 pub async fn exchange_token(
     state: &State,
     req: Request<Incoming>,
+    peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
-    endpoint(state, req, log, async |caller, request| {
+    endpoint(state, req, peer, log, async |caller, request| {
         sso_v2::exchange_token(state, caller, request).await
     })
     .await
@@ -94,9 +109,10 @@ pub async fn exchange_token(
 pub async fn refresh_token(
     state: &State,
     req: Request<Incoming>,
+    peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
-    endpoint(state, req, log, async |caller, request| {
+    endpoint(state, req, peer, log, async |caller, request| {
         sso_v2::refresh_token(state, caller, request)
     })
     .await

@@ -109,6 +109,7 @@ fn oauth_error(e: ExchangeError) -> OAuthError {
         ExchangeError::Rejected(_) | ExchangeError::NoAccount(_) => {
             OAuthError::new(ErrorCode::InvalidGrant, message)
         }
+        ExchangeError::TooMany(secs) => OAuthError::TooMany(secs),
         ExchangeError::Idp(_) | ExchangeError::IdpTimeout(_) | ExchangeError::Busy => {
             OAuthError::new(ErrorCode::TemporarilyUnavailable, message)
         }
