@@ -25,6 +25,8 @@ pub struct Config {
     pub max_connections: usize,
     /// Calls to other servers (IdPs) in flight at once; more are refused with 503.
     pub max_outbound_calls: usize,
+    /// Peers whose `X-Forwarded-For` names the client (reverse proxies).
+    pub trusted_proxies: Vec<crate::types::Cidr>,
     /// Most verbose log level written.
     pub log_level: tracing::Level,
 }
@@ -62,6 +64,7 @@ struct FileConfig {
     public_url: Option<String>,
     data_dir: Option<PathBuf>,
     log_level: Option<String>,
+    trusted_proxies: Option<Vec<String>>,
     #[serde(default)]
     tls: FileTls,
     #[serde(default)]
@@ -92,7 +95,7 @@ struct FileLimits {
 }
 
 /// The environment variables read, each overriding one file key.
-const ENV_KEYS: [&str; 11] = [
+const ENV_KEYS: [&str; 12] = [
     "LATCHKEY_CONFIG",
     "LATCHKEY_LISTEN",
     "LATCHKEY_PUBLIC_URL",
@@ -104,6 +107,7 @@ const ENV_KEYS: [&str; 11] = [
     "LATCHKEY_STORE_FLUSH_INTERVAL_MS",
     "LATCHKEY_LIMITS_MAX_CONNECTIONS",
     "LATCHKEY_LIMITS_MAX_OUTBOUND_CALLS",
+    "LATCHKEY_TRUSTED_PROXIES",
 ];
 
 impl Config {
@@ -165,6 +169,15 @@ fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Resul
     set(&mut f.listen, "LATCHKEY_LISTEN");
     set(&mut f.public_url, "LATCHKEY_PUBLIC_URL");
     set(&mut f.log_level, "LATCHKEY_LOG_LEVEL");
+    if let Some(v) = env("LATCHKEY_TRUSTED_PROXIES") {
+        f.trusted_proxies = Some(
+            v.split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        );
+    }
     set(&mut f.tls.mode, "LATCHKEY_TLS_MODE");
     let path = |slot: &mut Option<PathBuf>, key: &str| {
         if let Some(v) = env(key) {
@@ -236,8 +249,21 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
         flush_interval_ms,
         max_connections,
         max_outbound_calls,
+        trusted_proxies: validate_trusted_proxies(f.trusted_proxies.unwrap_or_default())?,
         log_level: validate_log_level(f.log_level.as_deref().unwrap_or("info"))?,
     })
+}
+
+fn validate_trusted_proxies(list: Vec<String>) -> Result<Vec<crate::types::Cidr>, ConfigError> {
+    list.iter()
+        .map(|p| {
+            crate::types::Cidr::parse(p).ok_or_else(|| {
+                ConfigError(format!(
+                    "trusted_proxies: `{p}` is not an IP address or network like 10.0.0.0/8"
+                ))
+            })
+        })
+        .collect()
 }
 
 fn validate_public_url(text: &str) -> Result<(String, String), ConfigError> {
@@ -366,6 +392,25 @@ mod tests {
         assert!(with(&[("LATCHKEY_LOG_LEVEL", "loud")]).starts_with("log_level:"));
         assert!(with(&[("LATCHKEY_LISTNE", "x")]).contains("LATCHKEY_LISTNE"));
         assert!(with(&[("LATCHKEY_STORE_FLUSH_INTERVAL_MS", "soon")]).contains("whole number"));
+        assert!(
+            with(&[("LATCHKEY_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.0/40")])
+                .starts_with("trusted_proxies: `10.0.0.0/40`")
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_the_file_or_a_comma_list() -> Result<(), ConfigError> {
+        let c = load(
+            ConfigArgs::default(),
+            &[("LATCHKEY_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")],
+        )?;
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert!(
+            c.trusted_proxies[1]
+                .contains("10.9.8.7".parse().map_err(|_| ConfigError("ip".into()))?)
+        );
+        assert!(load(ConfigArgs::default(), &[])?.trusted_proxies.is_empty());
+        Ok(())
     }
 
     #[test]

@@ -6,6 +6,7 @@
 )]
 
 mod body;
+mod client_addr;
 mod handlers;
 mod log;
 mod respond;

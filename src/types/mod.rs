@@ -1,12 +1,14 @@
 //! Validated newtypes shared by every layer: what a value *is* is decided once, at the edge.
 
 mod alg;
+mod cidr;
 mod error_kind;
 mod oauth;
 pub mod secret;
 mod tenant_id;
 
 pub use alg::Alg;
+pub use cidr::Cidr;
 pub use error_kind::ErrorKind;
 pub use oauth::{
     AuthMethod, GrantType, RedirectUriError, ResponseType, check_redirect_uri, is_scope_token,

@@ -84,3 +84,77 @@ fn repeated_bad_client_secrets_get_429_with_retry_after() {
     }
     panic!("no 429 after {seen:?}");
 }
+
+/// Six bad client authentications from `from` (an `X-Forwarded-For` value), each with a
+/// new client id so that only the address accumulates failures; then the seventh status.
+fn seventh_from(server: &crate::support::server::Server, from: &str) -> u16 {
+    let attempt = |i: usize| {
+        server
+            .agent()
+            .post(&format!("{}/t/default/token", server.base))
+            .header("x-forwarded-for", from)
+            .content_type("application/x-www-form-urlencoded")
+            .send(format!(
+                "grant_type=client_credentials&client_id=nobody-{from}-{i}&client_secret=x"
+            ))
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    for i in 0..6 {
+        assert_eq!(attempt(i), 401);
+    }
+    attempt(6)
+}
+
+#[test]
+fn x_forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let behind = crate::support::server::Server::start_with(
+        &tmp.path().join("behind"),
+        crate::support::server::Options {
+            env: vec![(
+                "LATCHKEY_TRUSTED_PROXIES".into(),
+                "127.0.0.1, 10.0.0.0/8".into(),
+            )],
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        seventh_from(&behind, "203.0.113.7"),
+        429,
+        "that client is slowed down"
+    );
+    assert_eq!(
+        seventh_from(&behind, "198.51.100.9"),
+        429,
+        "another client has its own count, and is slowed down only after its own failures"
+    );
+    let fresh = behind
+        .agent()
+        .post(&format!("{}/t/default/token", behind.base))
+        .header("x-forwarded-for", "192.0.2.55")
+        .content_type("application/x-www-form-urlencoded")
+        .send("grant_type=client_credentials&client_id=someone&client_secret=x")
+        .unwrap();
+    assert_eq!(
+        fresh.status(),
+        401,
+        "a third client is not blocked by the others"
+    );
+
+    let direct = crate::support::server::Server::start(&tmp.path().join("direct"));
+    assert_eq!(seventh_from(&direct, "203.0.113.7"), 429);
+    let spoofed = direct
+        .agent()
+        .post(&format!("{}/t/default/token", direct.base))
+        .header("x-forwarded-for", "192.0.2.55")
+        .content_type("application/x-www-form-urlencoded")
+        .send("grant_type=client_credentials&client_id=someone&client_secret=x")
+        .unwrap();
+    assert_eq!(
+        spoofed.status(),
+        429,
+        "without a trusted proxy the header is ignored: the peer itself is blocked"
+    );
+}

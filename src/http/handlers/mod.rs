@@ -20,6 +20,18 @@ use std::net::IpAddr;
 
 /// Answers one request.
 pub async fn handle(state: &State, req: Request<Incoming>, peer: IpAddr) -> Response<Body> {
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let joined = (!forwarded.is_empty()).then(|| forwarded.join(","));
+    let peer = crate::http::client_addr::client_address(
+        &state.config.trusted_proxies,
+        peer,
+        joined.as_deref(),
+    );
     let log = RequestLog::start(req.method(), req.uri().path());
     let resp = route(state, req, peer, &log).await;
     log.finish(resp.status());
