@@ -250,14 +250,25 @@ fn tls_certificate(
 }
 
 /// Every minute, removes expired codes, sign-ins, sessions, refresh tokens and denylist
-/// entries, on the blocking pool.
+/// entries, and audit events past `[audit] retention_days`, on the blocking pool.
 async fn sweep_expired_grants(state: Arc<State>) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         tick.tick().await;
         let (store, now) = (Arc::clone(&state.store), state.clock.now());
-        match tokio::task::spawn_blocking(move || store.sweep_expired(now)).await {
-            Ok(Ok(swept)) => tracing::debug!("swept expired grants: {swept:?}"),
+        let retention = state.config.audit_retention_days * 86_400;
+        let sweep = move || {
+            let swept = store.sweep_expired(now)?;
+            let pruned = match retention {
+                0 => 0,
+                keep => store.prune_audit(now.saturating_sub(keep))?,
+            };
+            Ok::<_, crate::store::StoreError>((swept, pruned))
+        };
+        match tokio::task::spawn_blocking(sweep).await {
+            Ok(Ok((swept, pruned))) => {
+                tracing::debug!("swept expired grants: {swept:?}; pruned {pruned} audit events")
+            }
             Ok(Err(e)) => tracing::warn!("sweeping expired grants failed: {e}"),
             Err(_) => tracing::warn!("the sweep of expired grants stopped unexpectedly"),
         }

@@ -25,6 +25,8 @@ pub struct Config {
     pub max_connections: usize,
     /// Calls to other servers (IdPs) in flight at once; more are refused with 503.
     pub max_outbound_calls: usize,
+    /// Days audit events are kept; 0 keeps them forever.
+    pub audit_retention_days: u64,
     /// Peers whose `X-Forwarded-For` names the client (reverse proxies).
     pub trusted_proxies: Vec<crate::types::Cidr>,
     /// Most verbose log level written.
@@ -71,6 +73,14 @@ struct FileConfig {
     store: FileStore,
     #[serde(default)]
     limits: FileLimits,
+    #[serde(default)]
+    audit: FileAudit,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAudit {
+    retention_days: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -95,7 +105,7 @@ struct FileLimits {
 }
 
 /// The environment variables read, each overriding one file key.
-const ENV_KEYS: [&str; 12] = [
+const ENV_KEYS: [&str; 13] = [
     "LATCHKEY_CONFIG",
     "LATCHKEY_LISTEN",
     "LATCHKEY_PUBLIC_URL",
@@ -108,6 +118,7 @@ const ENV_KEYS: [&str; 12] = [
     "LATCHKEY_LIMITS_MAX_CONNECTIONS",
     "LATCHKEY_LIMITS_MAX_OUTBOUND_CALLS",
     "LATCHKEY_TRUSTED_PROXIES",
+    "LATCHKEY_AUDIT_RETENTION_DAYS",
 ];
 
 impl Config {
@@ -193,6 +204,9 @@ fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Resul
     if let Some(v) = env("LATCHKEY_LIMITS_MAX_CONNECTIONS") {
         f.limits.max_connections = Some(parse_number(&v, "LATCHKEY_LIMITS_MAX_CONNECTIONS")?);
     }
+    if let Some(v) = env("LATCHKEY_AUDIT_RETENTION_DAYS") {
+        f.audit.retention_days = Some(parse_number(&v, "LATCHKEY_AUDIT_RETENTION_DAYS")?);
+    }
     if let Some(v) = env("LATCHKEY_LIMITS_MAX_OUTBOUND_CALLS") {
         f.limits.max_outbound_calls = Some(parse_number(&v, "LATCHKEY_LIMITS_MAX_OUTBOUND_CALLS")?);
     }
@@ -249,6 +263,14 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
         flush_interval_ms,
         max_connections,
         max_outbound_calls,
+        audit_retention_days: match f.audit.retention_days.unwrap_or(365) {
+            d if d <= 36_500 => d,
+            _ => {
+                return fail(
+                    "[audit] retention_days must be at most 36500 (0 keeps events forever)".into(),
+                );
+            }
+        },
         trusted_proxies: validate_trusted_proxies(f.trusted_proxies.unwrap_or_default())?,
         log_level: validate_log_level(f.log_level.as_deref().unwrap_or("info"))?,
     })
@@ -392,6 +414,10 @@ mod tests {
         assert!(with(&[("LATCHKEY_LOG_LEVEL", "loud")]).starts_with("log_level:"));
         assert!(with(&[("LATCHKEY_LISTNE", "x")]).contains("LATCHKEY_LISTNE"));
         assert!(with(&[("LATCHKEY_STORE_FLUSH_INTERVAL_MS", "soon")]).contains("whole number"));
+        assert!(
+            with(&[("LATCHKEY_AUDIT_RETENTION_DAYS", "99999")])
+                .starts_with("[audit] retention_days")
+        );
         assert!(
             with(&[("LATCHKEY_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.0/40")])
                 .starts_with("trusted_proxies: `10.0.0.0/40`")
