@@ -90,12 +90,15 @@ fn with_logging(
 
 fn init_logging(config: &Config) {
     use std::io::IsTerminal;
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
-        .with_max_level(config.log_level)
-        .init();
+        .with_max_level(config.log_level);
+    if config.log_json {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.with_ansi(std::io::stderr().is_terminal()).init();
+    }
 }
 
 /// The data dir, opened, locked and initialised.

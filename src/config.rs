@@ -31,6 +31,8 @@ pub struct Config {
     pub trusted_proxies: Vec<crate::types::Cidr>,
     /// Most verbose log level written.
     pub log_level: tracing::Level,
+    /// One JSON object per log line instead of text.
+    pub log_json: bool,
 }
 
 /// The three TLS modes of SPEC.
@@ -66,6 +68,7 @@ struct FileConfig {
     public_url: Option<String>,
     data_dir: Option<PathBuf>,
     log_level: Option<String>,
+    log_format: Option<String>,
     trusted_proxies: Option<Vec<String>>,
     #[serde(default)]
     tls: FileTls,
@@ -105,12 +108,13 @@ struct FileLimits {
 }
 
 /// The environment variables read, each overriding one file key.
-const ENV_KEYS: [&str; 13] = [
+const ENV_KEYS: [&str; 14] = [
     "LATCHKEY_CONFIG",
     "LATCHKEY_LISTEN",
     "LATCHKEY_PUBLIC_URL",
     "LATCHKEY_DATA_DIR",
     "LATCHKEY_LOG_LEVEL",
+    "LATCHKEY_LOG_FORMAT",
     "LATCHKEY_TLS_MODE",
     "LATCHKEY_TLS_CERT_FILE",
     "LATCHKEY_TLS_KEY_FILE",
@@ -180,6 +184,7 @@ fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Resul
     set(&mut f.listen, "LATCHKEY_LISTEN");
     set(&mut f.public_url, "LATCHKEY_PUBLIC_URL");
     set(&mut f.log_level, "LATCHKEY_LOG_LEVEL");
+    set(&mut f.log_format, "LATCHKEY_LOG_FORMAT");
     if let Some(v) = env("LATCHKEY_TRUSTED_PROXIES") {
         f.trusted_proxies = Some(
             v.split(',')
@@ -273,6 +278,11 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
         },
         trusted_proxies: validate_trusted_proxies(f.trusted_proxies.unwrap_or_default())?,
         log_level: validate_log_level(f.log_level.as_deref().unwrap_or("info"))?,
+        log_json: match f.log_format.as_deref().unwrap_or("text") {
+            "text" => false,
+            "json" => true,
+            other => return fail(format!("log_format: `{other}` is not text or json")),
+        },
     })
 }
 
@@ -412,6 +422,7 @@ mod tests {
         assert!(with(&[("LATCHKEY_TLS_MODE", "maybe")]).starts_with("[tls] mode:"));
         assert!(with(&[("LATCHKEY_TLS_MODE", "files")]).contains("cert_file"));
         assert!(with(&[("LATCHKEY_LOG_LEVEL", "loud")]).starts_with("log_level:"));
+        assert!(with(&[("LATCHKEY_LOG_FORMAT", "xml")]).starts_with("log_format:"));
         assert!(with(&[("LATCHKEY_LISTNE", "x")]).contains("LATCHKEY_LISTNE"));
         assert!(with(&[("LATCHKEY_STORE_FLUSH_INTERVAL_MS", "soon")]).contains("whole number"));
         assert!(

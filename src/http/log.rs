@@ -13,16 +13,18 @@ pub struct RequestLog {
     method: Method,
     path: String,
     started: Instant,
+    structured: bool,
 }
 
 impl RequestLog {
-    /// Starts timing a request.
-    pub fn start(method: &Method, path: &str) -> Self {
+    /// Starts timing a request; `structured` logs its line as fields (JSON logs).
+    pub fn start(method: &Method, path: &str, structured: bool) -> Self {
         RequestLog {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             method: method.clone(),
             path: path.to_owned(),
             started: Instant::now(),
+            structured,
         }
     }
 
@@ -34,6 +36,17 @@ impl RequestLog {
     /// Writes the request's line.
     pub fn finish(self, status: StatusCode) {
         let ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        if self.structured {
+            tracing::info!(
+                method = %self.method,
+                path = %self.path,
+                status = status.as_u16(),
+                ms,
+                req = self.id,
+                "request"
+            );
+            return;
+        }
         tracing::info!(
             "{} {} {} {ms:.1}ms req={}",
             self.method,

@@ -223,3 +223,35 @@ fn request_log_has_method_path_status_and_no_query() {
         "query strings are never logged"
     );
 }
+
+#[test]
+fn json_logs_are_one_object_per_line_with_the_request_as_fields() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        tmp.path(),
+        crate::support::server::Options {
+            env: vec![("LATCHKEY_LOG_FORMAT".into(), "json".into())],
+            ..Default::default()
+        },
+    );
+    assert_eq!(server.get("/healthz?secret=hidden").0, 200);
+    let log = server.wait_for_log("\"path\":\"/healthz\"");
+    let mut request = None;
+    for line in log.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        assert!(
+            v["level"].is_string() && v["timestamp"].is_string(),
+            "{line}"
+        );
+        if v["path"] == "/healthz" {
+            request = Some(v);
+        }
+    }
+    let request = request.unwrap();
+    assert_eq!(request["method"], "GET");
+    assert_eq!(request["status"], 200);
+    assert!(request["ms"].is_number() && request["req"].is_number());
+    assert!(!log.contains("hidden"), "the query is never logged");
+    assert!(log.contains("\"message\":\"listening on"), "{log}");
+}

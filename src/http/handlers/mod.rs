@@ -32,7 +32,7 @@ pub async fn handle(state: &State, req: Request<Incoming>, peer: IpAddr) -> Resp
         peer,
         joined.as_deref(),
     );
-    let log = RequestLog::start(req.method(), req.uri().path());
+    let log = RequestLog::start(req.method(), req.uri().path(), state.config.log_json);
     let resp = route(state, req, peer, &log).await;
     log.finish(resp.status());
     resp

@@ -224,14 +224,17 @@ fn try_start(dir: &Path, opts: &Options) -> Result<Server, String> {
     }
 }
 
-/// Copies the child's stderr into `log`, and reports the address of `listening on ADDR`.
+/// Copies the child's stderr into `log`, and reports the address of `listening on ADDR`
+/// (in a text line, or in a JSON line's message).
 fn follow_log(child: &mut Child, log: Arc<Mutex<Vec<String>>>) -> mpsc::Receiver<SocketAddr> {
     let (tx, rx) = mpsc::channel();
     let stderr = child.stderr.take().expect("piped stderr");
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines() {
             let Ok(line) = line else { break };
-            if let Some(Ok(a)) = line.split("listening on ").nth(1).map(|a| a.trim().parse()) {
+            let listening = line.split("listening on ").nth(1);
+            let addr = listening.map(|a| a.trim().trim_end_matches("\"}").parse());
+            if let Some(Ok(a)) = addr {
                 let _ = tx.send(a);
             }
             if let Ok(mut l) = log.lock() {
