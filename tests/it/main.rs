@@ -20,6 +20,7 @@ mod oauth_machine;
 mod offline;
 mod oidc_code;
 mod oidc_more;
+mod races;
 mod sessions;
 mod shutdown;
 mod support;
