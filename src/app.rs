@@ -201,6 +201,7 @@ fn serve(config: Config) -> Result<(), AppError> {
         }
         tokio::spawn(sweep_expired_grants(Arc::clone(&state)));
         tokio::spawn(watch_certificate_expiry(Arc::clone(&state)));
+        tokio::spawn(rotate_keys_on_schedule(Arc::clone(&state)));
         http::server::run(listener, acceptor, state, shutdown_signal()?).await;
         Ok::<_, AppError>(())
     })?;
@@ -276,6 +277,41 @@ async fn sweep_expired_grants(state: Arc<State>) {
             Err(_) => tracing::warn!("the sweep of expired grants stopped unexpectedly"),
         }
     }
+}
+
+/// Hourly: rotates the signing keys when the newest is `[keys] rotation_days` old, and
+/// removes retired keys once every token they signed has expired.
+async fn rotate_keys_on_schedule(state: Arc<State>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = keys_maintenance(&state).await {
+            tracing::warn!("scheduled signing-key maintenance failed: {e}");
+        }
+    }
+}
+
+async fn keys_maintenance(state: &State) -> Result<(), admin::AdminError> {
+    let ctx = admin::Ctx {
+        store: &state.store,
+        master: &state.master,
+        now: state.clock.now(),
+        actor: Actor::System,
+        public_url: &state.config.public_url,
+    };
+    let every = state.config.key_rotation_days * 86_400;
+    if every > 0 && admin::keys::rotation_due(ctx.store, ctx.now, every)? {
+        state.set_keys(admin::keys::rotate(&ctx).await?);
+        state.store.flush_durable().await?;
+        tracing::info!("signing keys rotated on schedule");
+    }
+    let keep = admin::keys::longest_token_lifetime(ctx.store)?;
+    if admin::keys::prune_retired(&ctx, keep)? > 0 {
+        state.store.flush_durable().await?;
+        state.set_keys(admin::keys::load_key_set(ctx.store, ctx.master)?);
+        tracing::info!("retired signing keys whose tokens have expired were removed");
+    }
+    Ok(())
 }
 
 /// At start and then daily, warns in the log when the served certificate expires within

@@ -101,6 +101,9 @@ pub enum AuditKind {
     /// Signing keys were rotated.
     #[serde(rename = "keys.rotated")]
     KeysRotated,
+    /// Retired signing keys, whose tokens have all expired, were removed from the JWKS.
+    #[serde(rename = "keys.removed")]
+    KeysRemoved,
     /// A user signed in.
     #[serde(rename = "login")]
     Login,

@@ -27,6 +27,8 @@ pub struct Config {
     pub max_outbound_calls: usize,
     /// Days audit events are kept; 0 keeps them forever.
     pub audit_retention_days: u64,
+    /// Days between scheduled signing-key rotations; 0 rotates only on request.
+    pub key_rotation_days: u64,
     /// Peers whose `X-Forwarded-For` names the client (reverse proxies).
     pub trusted_proxies: Vec<crate::types::Cidr>,
     /// Most verbose log level written.
@@ -78,6 +80,14 @@ struct FileConfig {
     limits: FileLimits,
     #[serde(default)]
     audit: FileAudit,
+    #[serde(default)]
+    keys: FileKeys,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileKeys {
+    rotation_days: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -108,7 +118,7 @@ struct FileLimits {
 }
 
 /// The environment variables read, each overriding one file key.
-const ENV_KEYS: [&str; 14] = [
+const ENV_KEYS: [&str; 15] = [
     "LATCHKEY_CONFIG",
     "LATCHKEY_LISTEN",
     "LATCHKEY_PUBLIC_URL",
@@ -123,6 +133,7 @@ const ENV_KEYS: [&str; 14] = [
     "LATCHKEY_LIMITS_MAX_OUTBOUND_CALLS",
     "LATCHKEY_TRUSTED_PROXIES",
     "LATCHKEY_AUDIT_RETENTION_DAYS",
+    "LATCHKEY_KEYS_ROTATION_DAYS",
 ];
 
 impl Config {
@@ -209,6 +220,9 @@ fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Resul
     if let Some(v) = env("LATCHKEY_LIMITS_MAX_CONNECTIONS") {
         f.limits.max_connections = Some(parse_number(&v, "LATCHKEY_LIMITS_MAX_CONNECTIONS")?);
     }
+    if let Some(v) = env("LATCHKEY_KEYS_ROTATION_DAYS") {
+        f.keys.rotation_days = Some(parse_number(&v, "LATCHKEY_KEYS_ROTATION_DAYS")?);
+    }
     if let Some(v) = env("LATCHKEY_AUDIT_RETENTION_DAYS") {
         f.audit.retention_days = Some(parse_number(&v, "LATCHKEY_AUDIT_RETENTION_DAYS")?);
     }
@@ -273,6 +287,14 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
             _ => {
                 return fail(
                     "[audit] retention_days must be at most 36500 (0 keeps events forever)".into(),
+                );
+            }
+        },
+        key_rotation_days: match f.keys.rotation_days.unwrap_or(90) {
+            d if d <= 3650 => d,
+            _ => {
+                return fail(
+                    "[keys] rotation_days must be at most 3650 (0 rotates only on request)".into(),
                 );
             }
         },
@@ -428,6 +450,9 @@ mod tests {
         assert!(
             with(&[("LATCHKEY_AUDIT_RETENTION_DAYS", "99999")])
                 .starts_with("[audit] retention_days")
+        );
+        assert!(
+            with(&[("LATCHKEY_KEYS_ROTATION_DAYS", "99999")]).starts_with("[keys] rotation_days")
         );
         assert!(
             with(&[("LATCHKEY_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.0/40")])

@@ -113,6 +113,55 @@ pub fn ages(
         .collect())
 }
 
+/// Whether the newest active key is at least `every_secs` old: time for the scheduled
+/// rotation.
+pub fn rotation_due(store: &Store, now: UnixTime, every_secs: u64) -> Result<bool, AdminError> {
+    let newest = store
+        .signing_keys()?
+        .into_iter()
+        .filter(|k| k.state == KeyState::Active)
+        .map(|k| k.created_at)
+        .max();
+    Ok(newest.is_some_and(|created| now >= created + every_secs))
+}
+
+/// The longest an access or ID token of any tenant lives: how long a retired key must
+/// stay published after it stopped signing.
+pub fn longest_token_lifetime(store: &Store) -> Result<u64, AdminError> {
+    Ok(store
+        .tenants(None, usize::MAX)?
+        .iter()
+        .map(|t| t.access_token_ttl_secs.max(t.id_token_ttl_secs))
+        .max()
+        .unwrap_or(3600))
+}
+
+/// Removes retired keys retired at least `keep_secs` ago, so the JWKS stops listing keys
+/// no live token needs; returns how many went.
+pub fn prune_retired(ctx: &super::Ctx<'_>, keep_secs: u64) -> Result<usize, AdminError> {
+    let gone: Vec<String> = ctx
+        .store
+        .signing_keys()?
+        .into_iter()
+        .filter(|k| k.state == KeyState::Retired)
+        .filter(|k| k.retired_at.is_some_and(|r| r + keep_secs <= ctx.now))
+        .map(|k| k.kid)
+        .collect();
+    if gone.is_empty() {
+        return Ok(0);
+    }
+    let event =
+        crate::audit::AuditEvent::new(ctx.now, crate::audit::AuditKind::KeysRemoved, &ctx.actor)
+            .target(&gone.join(" "));
+    ctx.store.transaction(|tx| {
+        for kid in &gone {
+            tx.remove_signing_key::<AdminError>(kid)?;
+        }
+        tx.audit(&event)
+    })?;
+    Ok(gone.len())
+}
+
 /// Makes a new active key per algorithm and retires the current ones, which stay
 /// published so tokens they signed keep verifying. Key generation runs off the async
 /// workers. Returns the new key set to install.
@@ -154,4 +203,64 @@ pub async fn rotate(ctx: &super::Ctx<'_>) -> Result<KeySet, AdminError> {
         tx.audit(&event)
     })?;
     load_key_set(ctx.store, ctx.master)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::admin::Ctx;
+    use crate::audit::Actor;
+
+    const DAY: u64 = 86_400;
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn keys_rotate_on_schedule_and_retired_ones_go_once_their_tokens_expired() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path(), 100).unwrap();
+        let master = MasterKey::from_bytes(&[7u8; 32]).unwrap();
+        let t0 = 1_700_000_000;
+        ensure_signing_keys(&store, &master, t0).unwrap();
+        let every = 90 * DAY;
+        assert!(!rotation_due(&store, t0 + every - 1, every).unwrap());
+        assert!(rotation_due(&store, t0 + every, every).unwrap());
+
+        let at = |now| Ctx {
+            store: &store,
+            master: &master,
+            now,
+            actor: Actor::System,
+            public_url: "https://sso.example",
+        };
+        let rotated_at = t0 + every;
+        let set = rotate(&at(rotated_at)).await.unwrap();
+        assert!(
+            !rotation_due(&store, rotated_at + 1, every).unwrap(),
+            "the new keys are young"
+        );
+        assert_eq!(store.signing_keys().unwrap().len(), 6);
+        let keep = longest_token_lifetime(&store).unwrap();
+        assert_eq!(keep, 3600, "no tenant yet: the default lifetime");
+        assert_eq!(prune_retired(&at(rotated_at + keep - 1), keep).unwrap(), 0);
+        assert_eq!(prune_retired(&at(rotated_at + keep), keep).unwrap(), 3);
+        let left = store.signing_keys().unwrap();
+        assert_eq!(left.len(), 3);
+        assert!(left.iter().all(|k| k.state == KeyState::Active));
+        let before: serde_json::Value = serde_json::from_slice(set.jwks_json()).unwrap();
+        let after: serde_json::Value =
+            serde_json::from_slice(load_key_set(&store, &master).unwrap().jwks_json()).unwrap();
+        assert_eq!(
+            before["keys"].as_array().unwrap().len(),
+            6,
+            "overlap: both generations"
+        );
+        assert_eq!(
+            after["keys"].as_array().unwrap().len(),
+            3,
+            "only the active ones remain"
+        );
+        let events = store
+            .audit_events(None, 10, |e| e.kind == crate::audit::AuditKind::KeysRemoved)
+            .unwrap();
+        assert_eq!(events.len(), 1);
+    }
 }

@@ -55,4 +55,10 @@ impl Tx<'_> {
     ) -> Result<(), TxError<E>> {
         self.put(k)
     }
+
+    /// Removes a signing key (a retired one whose tokens have all expired).
+    pub fn remove_signing_key<E: From<StoreError>>(&self, kid: &str) -> Result<(), TxError<E>> {
+        self.remove::<SigningKeyRecord, E>(kid.as_bytes())
+            .map(|_| ())
+    }
 }
