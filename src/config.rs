@@ -35,6 +35,8 @@ pub struct Config {
     pub log_level: tracing::Level,
     /// One JSON object per log line instead of text.
     pub log_json: bool,
+    /// `/metrics` answers without an admin token.
+    pub metrics_public: bool,
 }
 
 /// The three TLS modes of SPEC.
@@ -82,6 +84,14 @@ struct FileConfig {
     audit: FileAudit,
     #[serde(default)]
     keys: FileKeys,
+    #[serde(default)]
+    metrics: FileMetrics,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileMetrics {
+    public: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -118,7 +128,7 @@ struct FileLimits {
 }
 
 /// The environment variables read, each overriding one file key.
-const ENV_KEYS: [&str; 15] = [
+const ENV_KEYS: [&str; 16] = [
     "LATCHKEY_CONFIG",
     "LATCHKEY_LISTEN",
     "LATCHKEY_PUBLIC_URL",
@@ -134,6 +144,7 @@ const ENV_KEYS: [&str; 15] = [
     "LATCHKEY_TRUSTED_PROXIES",
     "LATCHKEY_AUDIT_RETENTION_DAYS",
     "LATCHKEY_KEYS_ROTATION_DAYS",
+    "LATCHKEY_METRICS_PUBLIC",
 ];
 
 impl Config {
@@ -220,6 +231,17 @@ fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Resul
     if let Some(v) = env("LATCHKEY_LIMITS_MAX_CONNECTIONS") {
         f.limits.max_connections = Some(parse_number(&v, "LATCHKEY_LIMITS_MAX_CONNECTIONS")?);
     }
+    if let Some(v) = env("LATCHKEY_METRICS_PUBLIC") {
+        f.metrics.public = Some(match v.as_str() {
+            "true" => true,
+            "false" => false,
+            _ => {
+                return fail(format!(
+                    "LATCHKEY_METRICS_PUBLIC: `{v}` is not true or false"
+                ));
+            }
+        });
+    }
     if let Some(v) = env("LATCHKEY_KEYS_ROTATION_DAYS") {
         f.keys.rotation_days = Some(parse_number(&v, "LATCHKEY_KEYS_ROTATION_DAYS")?);
     }
@@ -300,6 +322,7 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
         },
         trusted_proxies: validate_trusted_proxies(f.trusted_proxies.unwrap_or_default())?,
         log_level: validate_log_level(f.log_level.as_deref().unwrap_or("info"))?,
+        metrics_public: f.metrics.public.unwrap_or(false),
         log_json: match f.log_format.as_deref().unwrap_or("text") {
             "text" => false,
             "json" => true,

@@ -13,6 +13,7 @@ pub mod datadir;
 pub mod exchange;
 pub mod http;
 pub mod limiter;
+pub mod metrics;
 pub mod oauth;
 pub mod offline;
 pub mod outbound;

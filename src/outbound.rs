@@ -78,13 +78,15 @@ struct Pooled {
 /// The outbound HTTP client of the appliance.
 pub struct Outbound {
     permits: Arc<Semaphore>,
+    metrics: Arc<crate::metrics::Metrics>,
     system_roots: Arc<Vec<Certificate<'static>>>,
     pools: Mutex<HashMap<String, Pooled>>,
 }
 
 impl Outbound {
-    /// A client allowing `max_in_flight` calls at once, trusting the system's roots.
-    pub fn new(max_in_flight: usize) -> Self {
+    /// A client allowing `max_in_flight` calls at once, trusting the system's roots;
+    /// each call's duration goes to `metrics`.
+    pub fn new(max_in_flight: usize, metrics: Arc<crate::metrics::Metrics>) -> Self {
         let system_roots = SYSTEM_BUNDLES
             .iter()
             .find_map(|path| std::fs::read(path).ok())
@@ -97,6 +99,7 @@ impl Outbound {
         }
         Outbound {
             permits: Arc::new(Semaphore::new(max_in_flight)),
+            metrics,
             system_roots: Arc::new(system_roots),
             pools: Mutex::new(HashMap::new()),
         }
@@ -160,12 +163,20 @@ impl Outbound {
             .map_err(|_| OutboundError::Busy)?;
         let agent = self.agent(peer)?;
         let timeout = peer.timeout;
-        tokio::task::spawn_blocking(move || {
+        let kind = match peer.pool.split(':').next() {
+            Some("introspection") => "introspection",
+            Some("upstream") => "upstream",
+            _ => "other",
+        };
+        let started = std::time::Instant::now();
+        let reply = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             read_reply(call(&agent), timeout)
         })
         .await
-        .map_err(|_| OutboundError::Unreachable("the call was cancelled".into()))?
+        .map_err(|_| OutboundError::Unreachable("the call was cancelled".into()))?;
+        self.metrics.idp_call(kind, started.elapsed().as_secs_f64());
+        reply
     }
 
     /// The agent of `peer.pool`, rebuilt when its trust or timeout changed.

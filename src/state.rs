@@ -34,6 +34,8 @@ pub struct State {
     pub broker_flights: crate::broker::Flights,
     /// Admin UI sessions.
     pub consoles: crate::admin::console::Consoles,
+    /// Counters and histograms for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
     keys: RwLock<Arc<KeySet>>,
 }
 
@@ -48,8 +50,13 @@ impl State {
         ui: crate::ui::Ui,
         dummy_password_hash: String,
     ) -> Self {
+        let metrics = Arc::new(crate::metrics::Metrics::default());
         State {
-            outbound: crate::outbound::Outbound::new(config.max_outbound_calls),
+            outbound: crate::outbound::Outbound::new(
+                config.max_outbound_calls,
+                Arc::clone(&metrics),
+            ),
+            metrics,
             introspection_cache: Default::default(),
             providers: Default::default(),
             broker_flights: Default::default(),

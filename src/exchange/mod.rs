@@ -102,6 +102,10 @@ pub fn audit(
     outcome: Result<&str, &ExchangeError>,
 ) -> Result<(), ExchangeError> {
     let now = state.clock.now();
+    state.metrics.exchange(match outcome {
+        Ok(_) => "ok",
+        Err(e) => e.reason(),
+    });
     let actor = match caller {
         Some((_, client_id)) => Actor::Client(client_id.to_owned()),
         None => Actor::Anonymous,

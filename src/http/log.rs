@@ -33,6 +33,11 @@ impl RequestLog {
         self.id
     }
 
+    /// Seconds since the request started.
+    pub fn elapsed_secs(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
     /// Writes the request's line.
     pub fn finish(self, status: StatusCode) {
         let ms = self.started.elapsed().as_secs_f64() * 1000.0;

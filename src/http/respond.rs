@@ -136,6 +136,19 @@ pub fn problem(kind: ErrorKind, detail: &str) -> Response<Body> {
     with_body(status, "application/problem+json", Bytes::from(bytes))
 }
 
+/// A `200` text body of `content_type`.
+pub fn text(content_type: &'static str, body: String) -> Response<Body> {
+    with_body(StatusCode::OK, content_type, Bytes::from(body))
+}
+
+/// Adds a `WWW-Authenticate: Bearer` challenge for `realm`.
+pub fn bearer_challenge(resp: &mut Response<Body>, realm: &'static str) {
+    if let Ok(v) = HeaderValue::from_str(&format!("Bearer realm=\"{realm}\"")) {
+        resp.headers_mut()
+            .insert(hyper::header::WWW_AUTHENTICATE, v);
+    }
+}
+
 /// `204 No Content`.
 pub fn no_content() -> Response<Body> {
     let mut resp = Response::new(full(Bytes::new()));

@@ -70,6 +70,8 @@ pub enum Route<'a> {
     BrokerCallback,
     /// `GET`/`POST /admin/…`: the admin web UI, which routes its own pages.
     AdminUi,
+    /// `GET /metrics`.
+    Metrics,
     /// `POST /v2/sso/exchange-token`.
     SsoExchange,
     /// `POST /v2/sso/refresh-token`.
@@ -139,6 +141,38 @@ pub enum Resolved<'a> {
 
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
+impl Resolved<'_> {
+    /// A fixed name for metrics: the endpoint, never a value from the path.
+    pub fn label(&self) -> &'static str {
+        let route = match self {
+            Resolved::Route(r) => r,
+            Resolved::MethodNotAllowed(_) => return "method_not_allowed",
+            Resolved::NotFound => return "not_found",
+        };
+        match route {
+            Route::Healthz => "healthz",
+            Route::Readyz => "readyz",
+            Route::Discovery { .. } => "discovery",
+            Route::Jwks { .. } => "jwks",
+            Route::Authorize { .. } => "authorize",
+            Route::Login { .. } => "login",
+            Route::Logout { .. } => "logout",
+            Route::Consent { .. } => "consent",
+            Route::Stylesheet | Route::FormPostScript | Route::AdminScript => "static",
+            Route::Token { .. } => "token",
+            Route::Introspect { .. } => "introspect",
+            Route::Revoke { .. } => "revoke",
+            Route::Userinfo { .. } => "userinfo",
+            Route::AdminUi => "admin_ui",
+            Route::Metrics => "metrics",
+            Route::BrokerCallback => "broker_callback",
+            Route::SsoExchange => "sso_exchange",
+            Route::SsoRefresh => "sso_refresh",
+            Route::Admin(_) => "admin_api",
+        }
+    }
+}
+
 /// Resolves a request line to a route.
 pub fn resolve<'a>(method: &Method, path: &'a str) -> Resolved<'a> {
     let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
@@ -185,6 +219,7 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
             ],
         ) => Route::BrokerCallback,
         ("GET" | "POST", ["admin", ..]) => Route::AdminUi,
+        ("GET", ["metrics"]) => Route::Metrics,
         ("POST", ["v2", "sso", "exchange-token"]) => Route::SsoExchange,
         ("POST", ["v2", "sso", "refresh-token"]) => Route::SsoRefresh,
         (m, ["v2", "admin", rest @ ..]) => Route::Admin(admin_table(m, rest)?),

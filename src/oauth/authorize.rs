@@ -652,6 +652,7 @@ fn answer(
     };
     let access = match req.response_type {
         ResponseType::Token | ResponseType::IdTokenToken => {
+            state.metrics.token_issued("implicit");
             Some(issue::access_token(state, &grant, now)?)
         }
         _ => None,

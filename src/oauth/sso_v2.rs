@@ -90,6 +90,7 @@ pub async fn exchange_token(
         &caller.client.scopes,
     )
     .map_err(exchange_error)?;
+    state.metrics.token_issued("exchange");
     Ok(tokens.into())
 }
 
@@ -107,7 +108,10 @@ pub fn refresh_token(
         &request.refresh_token,
         None,
     )
-    .map(SsoTokens::from)
+    .map(|t| {
+        state.metrics.token_issued("refresh_token");
+        SsoTokens::from(t)
+    })
     .map_err(exchange_error)
 }
 

@@ -16,6 +16,7 @@ mod exchange_failures;
 mod foundation;
 mod limits;
 mod management;
+mod metrics;
 mod oauth_machine;
 mod offline;
 mod oidc_code;

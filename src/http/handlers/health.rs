@@ -1,4 +1,5 @@
-//! Liveness and readiness probes for systemd, load balancers and tests.
+//! Liveness and readiness probes for systemd, load balancers and tests, and the
+//! Prometheus metrics.
 
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
@@ -15,6 +16,45 @@ struct Status {
 /// `GET /healthz`: answers while the process serves at all.
 pub fn alive() -> Response<Body> {
     respond::json(StatusCode::OK, &Status { status: "ok" })
+}
+
+/// `GET /metrics`: the Prometheus text format; it takes an admin token unless
+/// `[metrics] public = true`.
+pub fn metrics(state: &State, authorization: Option<&str>, log: &RequestLog) -> Response<Body> {
+    if !state.config.metrics_public {
+        let token = authorization
+            .and_then(|h| h.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| crate::types::Secret::new(t.trim()));
+        let admitted = match token {
+            Some(t) => crate::admin::tokens::authenticate(&state.store, &t),
+            None => Ok(None),
+        };
+        match admitted {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                let mut resp =
+                    respond::problem(ErrorKind::Unauthorized, "an admin token is required");
+                respond::bearer_challenge(&mut resp, "latchkey metrics");
+                return resp;
+            }
+            Err(e) => {
+                tracing::error!("metrics: {e} req={}", log.id());
+                return respond::problem(ErrorKind::Internal, "internal error");
+            }
+        }
+    }
+    let size = match state.store.size_on_disk() {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("metrics: store size unknown: {e}");
+            0
+        }
+    };
+    respond::text(
+        "text/plain; version=0.0.4; charset=utf-8",
+        state.metrics.render(size),
+    )
 }
 
 /// `GET /readyz`: the store answers and the key set is loaded.

@@ -33,7 +33,13 @@ pub async fn handle(state: &State, req: Request<Incoming>, peer: IpAddr) -> Resp
         joined.as_deref(),
     );
     let log = RequestLog::start(req.method(), req.uri().path(), state.config.log_json);
-    let resp = route(state, req, peer, &log).await;
+    let path = req.uri().path().to_owned();
+    let resolved = router::resolve(req.method(), &path);
+    let label = resolved.label();
+    let resp = route(state, req, resolved, peer, &log).await;
+    state
+        .metrics
+        .request(label, resp.status().as_u16(), log.elapsed_secs());
     log.finish(resp.status());
     resp
 }
@@ -41,13 +47,20 @@ pub async fn handle(state: &State, req: Request<Incoming>, peer: IpAddr) -> Resp
 async fn route(
     state: &State,
     req: Request<Incoming>,
+    resolved: Resolved<'_>,
     peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
-    let path = req.uri().path().to_owned();
-    match router::resolve(req.method(), &path) {
+    match resolved {
         Resolved::Route(Route::Admin(r)) => admin_api::handle(state, r, req, log).await,
         Resolved::Route(Route::Healthz) => health::alive(),
+        Resolved::Route(Route::Metrics) => {
+            let auth = req
+                .headers()
+                .get(hyper::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok());
+            health::metrics(state, auth, log)
+        }
         Resolved::Route(Route::Readyz) => health::ready(state, log),
         Resolved::Route(Route::Discovery { tenant }) => oidc::discovery(state, tenant, log),
         Resolved::Route(Route::Jwks { tenant }) => oidc::jwks(state, tenant, log),

@@ -115,7 +115,7 @@ async fn grant(
             format!("this client may not use the `{}` grant", grant.as_str()),
         ));
     }
-    match grant {
+    let issued = match grant {
         GrantType::ClientCredentials => client_credentials::issue(state, tenant, &client, params),
         GrantType::AuthorizationCode => code::redeem(state, tenant, &client, params),
         GrantType::RefreshToken => refresh::rotate(
@@ -130,5 +130,7 @@ async fn grant(
             ErrorCode::UnsupportedGrantType,
             "the implicit grant has no token request",
         )),
-    }
+    }?;
+    state.metrics.token_issued(grant.as_str());
+    Ok(issued)
 }

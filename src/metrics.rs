@@ -1,0 +1,183 @@
+//! Counters and latency histograms for `GET /metrics`, rendered in the Prometheus text
+//! exposition format. Labels are fixed names (routes, grants, outcomes), never values
+//! from a request, so the series stay few and no secret can become a label.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 11] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+/// A latency histogram: a count per bucket (not cumulative), the sum and the count.
+#[derive(Default)]
+struct Histogram {
+    buckets: [u64; BUCKETS.len()],
+    sum: f64,
+    count: u64,
+}
+
+impl Histogram {
+    fn observe(&mut self, secs: f64) {
+        if let Some(i) = BUCKETS.iter().position(|b| secs <= *b) {
+            self.buckets[i] += 1;
+        }
+        self.sum += secs;
+        self.count += 1;
+    }
+
+    fn render(&self, out: &mut String, name: &str, label: &str, value: &str) {
+        let mut cumulative = 0;
+        for (bound, n) in BUCKETS.iter().zip(self.buckets) {
+            cumulative += n;
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{{label}=\"{value}\",le=\"{bound}\"}} {cumulative}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{label}=\"{value}\",le=\"+Inf\"}} {}",
+            self.count
+        );
+        let _ = writeln!(out, "{name}_sum{{{label}=\"{value}\"}} {}", self.sum);
+        let _ = writeln!(out, "{name}_count{{{label}=\"{value}\"}} {}", self.count);
+    }
+}
+
+#[derive(Default)]
+struct Series {
+    requests: BTreeMap<(&'static str, u16), u64>,
+    latency: BTreeMap<&'static str, Histogram>,
+    tokens: BTreeMap<&'static str, u64>,
+    exchanges: BTreeMap<&'static str, u64>,
+    idp_calls: BTreeMap<&'static str, Histogram>,
+}
+
+/// The appliance's metrics.
+#[derive(Default)]
+pub struct Metrics {
+    series: Mutex<Series>,
+}
+
+impl Metrics {
+    fn with(&self, f: impl FnOnce(&mut Series)) {
+        match self.series.lock() {
+            Ok(mut s) => f(&mut s),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }
+    }
+
+    /// A request answered on `route` with `status` after `secs`.
+    pub fn request(&self, route: &'static str, status: u16, secs: f64) {
+        self.with(|s| {
+            *s.requests.entry((route, status)).or_default() += 1;
+            s.latency.entry(route).or_default().observe(secs);
+        });
+    }
+
+    /// Tokens issued by `grant` (a grant type, `implicit`, or `exchange`).
+    pub fn token_issued(&self, grant: &'static str) {
+        self.with(|s| *s.tokens.entry(grant).or_default() += 1);
+    }
+
+    /// A token exchange that ended with `outcome` (`ok` or a failure reason).
+    pub fn exchange(&self, outcome: &'static str) {
+        self.with(|s| *s.exchanges.entry(outcome).or_default() += 1);
+    }
+
+    /// A call to an IdP of `kind` (`introspection`, `upstream`) that took `secs`.
+    pub fn idp_call(&self, kind: &'static str, secs: f64) {
+        self.with(|s| s.idp_calls.entry(kind).or_default().observe(secs));
+    }
+
+    /// The text exposition, with the store's size on disk.
+    pub fn render(&self, store_bytes: u64) -> String {
+        let mut out = String::new();
+        self.with(|s| {
+            out.push_str(
+                "# HELP latchkey_http_requests_total Requests answered, by route and status.\n",
+            );
+            out.push_str("# TYPE latchkey_http_requests_total counter\n");
+            for ((route, status), n) in &s.requests {
+                let _ = writeln!(
+                    out,
+                    "latchkey_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
+                );
+            }
+            out.push_str(
+                "# HELP latchkey_http_request_duration_seconds Time to answer, by route.\n",
+            );
+            out.push_str("# TYPE latchkey_http_request_duration_seconds histogram\n");
+            for (route, h) in &s.latency {
+                h.render(
+                    &mut out,
+                    "latchkey_http_request_duration_seconds",
+                    "route",
+                    route,
+                );
+            }
+            out.push_str(
+                "# HELP latchkey_rate_limited_total Requests refused with 429, by route.\n",
+            );
+            out.push_str("# TYPE latchkey_rate_limited_total counter\n");
+            for ((route, _), n) in s.requests.iter().filter(|((_, st), _)| *st == 429) {
+                let _ = writeln!(out, "latchkey_rate_limited_total{{route=\"{route}\"}} {n}");
+            }
+            out.push_str("# HELP latchkey_tokens_issued_total Token responses issued, by grant.\n");
+            out.push_str("# TYPE latchkey_tokens_issued_total counter\n");
+            for (grant, n) in &s.tokens {
+                let _ = writeln!(out, "latchkey_tokens_issued_total{{grant=\"{grant}\"}} {n}");
+            }
+            out.push_str("# HELP latchkey_exchanges_total Token exchanges, by outcome.\n");
+            out.push_str("# TYPE latchkey_exchanges_total counter\n");
+            for (outcome, n) in &s.exchanges {
+                let _ = writeln!(out, "latchkey_exchanges_total{{outcome=\"{outcome}\"}} {n}");
+            }
+            out.push_str(
+                "# HELP latchkey_idp_call_duration_seconds Calls to identity providers, by kind.\n",
+            );
+            out.push_str("# TYPE latchkey_idp_call_duration_seconds histogram\n");
+            for (kind, h) in &s.idp_calls {
+                h.render(&mut out, "latchkey_idp_call_duration_seconds", "kind", kind);
+            }
+        });
+        out.push_str("# HELP latchkey_store_size_bytes The store's size on disk.\n");
+        out.push_str("# TYPE latchkey_store_size_bytes gauge\n");
+        let _ = writeln!(out, "latchkey_store_size_bytes {store_bytes}");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_cumulative_histograms() {
+        let m = Metrics::default();
+        m.request("token", 200, 0.002);
+        m.request("token", 200, 0.3);
+        m.request("token", 429, 0.0001);
+        m.token_issued("client_credentials");
+        m.exchange("idp_timeout");
+        let text = m.render(4096);
+        assert!(text.contains("latchkey_http_requests_total{route=\"token\",status=\"200\"} 2"));
+        assert!(text.contains("latchkey_rate_limited_total{route=\"token\"} 1"));
+        assert!(text.contains(
+            "latchkey_http_request_duration_seconds_bucket{route=\"token\",le=\"0.001\"} 1"
+        ));
+        assert!(text.contains(
+            "latchkey_http_request_duration_seconds_bucket{route=\"token\",le=\"0.0025\"} 2"
+        ));
+        assert!(text.contains(
+            "latchkey_http_request_duration_seconds_bucket{route=\"token\",le=\"+Inf\"} 3"
+        ));
+        assert!(text.contains("latchkey_http_request_duration_seconds_count{route=\"token\"} 3"));
+        assert!(text.contains("latchkey_tokens_issued_total{grant=\"client_credentials\"} 1"));
+        assert!(text.contains("latchkey_exchanges_total{outcome=\"idp_timeout\"} 1"));
+        assert!(text.contains("latchkey_store_size_bytes 4096"));
+    }
+}
