@@ -91,6 +91,18 @@ fn write_cert(dir: &std::path::Path) {
     std::fs::rename(tmp_cert, dir.join("server.crt")).unwrap();
 }
 
+/// Options serving `server.crt` and `server.key` from `files` in `files` TLS mode.
+fn files_mode(files: &std::path::Path) -> Options {
+    let path = |name: &str| files.join(name).to_str().unwrap().to_owned();
+    Options {
+        args: vec!["--tls-mode".into(), "files".into()],
+        env: vec![
+            ("LATCHKEY_TLS_CERT_FILE".into(), path("server.crt")),
+            ("LATCHKEY_TLS_KEY_FILE".into(), path("server.key")),
+        ],
+    }
+}
+
 #[test]
 fn an_expired_certificate_is_reported_in_the_log() {
     let tmp = tempfile::tempdir().unwrap();
@@ -100,20 +112,7 @@ fn an_expired_certificate_is_reported_in_the_log() {
         latchkey::crypto::self_signed::generate(&["127.0.0.1".to_owned()], 1_000_000_000).unwrap();
     std::fs::write(files.join("server.crt"), old.cert_pem).unwrap();
     std::fs::write(files.join("server.key"), old.key_pem).unwrap();
-    let opts = Options {
-        args: vec!["--tls-mode".into(), "files".into()],
-        env: vec![
-            (
-                "LATCHKEY_TLS_CERT_FILE".into(),
-                files.join("server.crt").to_str().unwrap().into(),
-            ),
-            (
-                "LATCHKEY_TLS_KEY_FILE".into(),
-                files.join("server.key").to_str().unwrap().into(),
-            ),
-        ],
-    };
-    let server = Server::start_with(&tmp.path().join("data"), opts);
+    let server = Server::start_with(&tmp.path().join("data"), files_mode(&files));
     let log = server.wait_for_log("the TLS certificate expired on");
     assert!(log.contains("send SIGHUP"), "{log}");
     let fresh = Server::start(&tmp.path().join("fresh"));
@@ -131,20 +130,7 @@ fn sighup_reloads_the_certificate_without_dropping_connections() {
     let files = tmp.path().join("files");
     std::fs::create_dir(&files).unwrap();
     write_cert(&files);
-    let opts = Options {
-        args: vec!["--tls-mode".into(), "files".into()],
-        env: vec![
-            (
-                "LATCHKEY_TLS_CERT_FILE".into(),
-                files.join("server.crt").to_str().unwrap().into(),
-            ),
-            (
-                "LATCHKEY_TLS_KEY_FILE".into(),
-                files.join("server.key").to_str().unwrap().into(),
-            ),
-        ],
-    };
-    let server = Server::start_with(&tmp.path().join("data"), opts);
+    let server = Server::start_with(&tmp.path().join("data"), files_mode(&files));
     let cert = files.join("server.crt");
     runtime().block_on(async {
         let old_stream = connect(
