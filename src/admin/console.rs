@@ -4,10 +4,11 @@
 //! and carry the synchronizer CSRF token every form of the UI must send back.
 
 use super::{AdminError, tokens};
-use crate::audit::Actor;
+use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::clock::UnixTime;
 use crate::crypto::{hash, password, random};
 use crate::state::State;
+use crate::store::StoreError;
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
 use std::collections::HashMap;
@@ -113,20 +114,42 @@ impl Consoles {
 }
 
 /// Signs in with `creds`; `None` when they are wrong (one answer for every reason).
+/// Both outcomes are audited (`login` / `login.failed`, detail `admin_ui`); a failure
+/// names the username tried, never a password or token.
 pub async fn sign_in(state: &State, creds: Credentials) -> Result<Option<Secret>, AdminError> {
     let now = state.clock.now();
-    if !creds.token.expose().is_empty() {
-        return match tokens::authenticate(&state.store, &creds.token)? {
-            Some(t) => {
-                let display = format!("token “{}”", t.label);
-                Ok(Some(state.consoles.open(
-                    Actor::AdminToken(t.id),
-                    display,
-                    now,
-                )?))
+    let username = creds.username.trim().to_owned();
+    let who = identify(state, creds).await?;
+    let event = match &who {
+        Some((actor, _)) => AuditEvent::new(now, AuditKind::Login, actor),
+        None => {
+            let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System);
+            if username.is_empty() {
+                event
+            } else {
+                event.target(&username)
             }
-            None => Ok(None),
-        };
+        }
+    }
+    .detail("admin_ui");
+    state
+        .store
+        .transaction(|tx| tx.audit::<StoreError>(&event))?;
+    match who {
+        Some((actor, display)) => Ok(Some(state.consoles.open(actor, display, now)?)),
+        None => Ok(None),
+    }
+}
+
+/// Who `creds` prove to be: an admin token, or an enabled admin account whose password
+/// matches (checked against a dummy hash for anyone else, so timing tells nothing).
+async fn identify(
+    state: &State,
+    creds: Credentials,
+) -> Result<Option<(Actor, String)>, AdminError> {
+    if !creds.token.expose().is_empty() {
+        return Ok(tokens::authenticate(&state.store, &creds.token)?
+            .map(|t| (Actor::AdminToken(t.id), format!("token “{}”", t.label))));
     }
     let account = state
         .store
@@ -137,14 +160,9 @@ pub async fn sign_in(state: &State, creds: Credentials) -> Result<Option<Secret>
         .and_then(|a| a.password_hash.clone())
         .unwrap_or_else(|| state.dummy_password_hash.clone());
     let matches = password::verify_off_workers(creds.password, phc).await?;
-    match account.filter(|a| matches && a.password_hash.is_some()) {
-        Some(a) => Ok(Some(state.consoles.open(
-            Actor::Account(a.id),
-            a.username,
-            now,
-        )?)),
-        None => Ok(None),
-    }
+    Ok(account
+        .filter(|a| matches && a.password_hash.is_some())
+        .map(|a| (Actor::Account(a.id), a.username)))
 }
 
 #[cfg(test)]

@@ -365,6 +365,23 @@ fn an_admin_account_signs_in_with_its_password_and_others_cannot() {
         assert!(page.body.contains("not correct"));
         assert_eq!(browser.get("/admin").status, 303);
     }
+    let failed = api
+        .call("GET", "/v2/admin/audit?kind=login.failed", None)
+        .body;
+    let targets: Vec<&str> = failed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["detail"] == "admin_ui")
+        .map(|e| e["target"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        targets,
+        ["ghost", "user", "root"],
+        "failed admin sign-ins are audited"
+    );
+    let logins = api.call("GET", "/v2/admin/audit?kind=login", None).body;
+    assert_eq!(logins["items"][0]["detail"], "admin_ui");
     let no_csrf = Browser::new(&server).post(
         "/admin/login",
         &[("username", "root"), ("password", "long enough password")],

@@ -84,6 +84,32 @@ fn dir_arg(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// Restores `file` into the empty `dir`, serves it, and checks that every record
+/// (`before`, seen with the admin `token`) and the signing keys came back.
+fn restore_and_check(
+    file: &Path,
+    dir: &Path,
+    token: &str,
+    before: &str,
+    jwks_before: &str,
+) -> Server {
+    let (code, _, stderr) = run(&["restore", "--data-dir", dir_arg(dir), dir_arg(file)], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let restored = Server::start(dir);
+    let api = Api::with_token(&restored, token);
+    assert_eq!(
+        snapshot(&api, &restored.base),
+        before,
+        "every record is back"
+    );
+    assert_eq!(
+        restored.get("/t/acme/jwks").1,
+        jwks_before,
+        "the same signing keys"
+    );
+    restored
+}
+
 #[test]
 fn backup_then_restore_reproduces_every_record() {
     let tmp = tempfile::tempdir().unwrap();
@@ -122,22 +148,7 @@ fn backup_then_restore_reproduces_every_record() {
     }
     let file = tmp.path().join("snapshot.cbor");
     std::fs::write(&file, &snapshot_bytes).unwrap();
-    let (code, _, stderr) = run(&["restore", "--data-dir", dir_arg(&b), dir_arg(&file)], &[]);
-    assert_eq!(code, 0, "{stderr}");
-
-    std::fs::copy(a.join("admin-token"), b.join("admin-token")).unwrap();
-    let restored = Server::start(&b);
-    let api_b = Api::with_token(&restored, &token);
-    assert_eq!(
-        snapshot(&api_b, &restored.base),
-        before,
-        "every record is back"
-    );
-    assert_eq!(
-        restored.get("/t/acme/jwks").1,
-        jwks_before,
-        "the same signing keys"
-    );
+    let _restored = restore_and_check(&file, &b, &token, &before, &jwks_before);
     let (code, _, stderr) = run(&["restore", "--data-dir", dir_arg(&b), dir_arg(&file)], &[]);
     assert_ne!(code, 0);
     assert!(
@@ -189,20 +200,7 @@ fn an_online_backup_of_a_running_server_restores_and_serves() {
 
     let file = tmp.path().join("online.cbor");
     std::fs::write(&file, &bytes).unwrap();
-    let (code, _, stderr) = run(&["restore", "--data-dir", dir_arg(&b), dir_arg(&file)], &[]);
-    assert_eq!(code, 0, "{stderr}");
-    let restored = Server::start(&b);
-    let api_b = Api::with_token(&restored, &token);
-    assert_eq!(
-        snapshot(&api_b, &restored.base),
-        before,
-        "every record is back"
-    );
-    assert_eq!(
-        restored.get("/t/acme/jwks").1,
-        jwks_before,
-        "the same signing keys"
-    );
+    let restored = restore_and_check(&file, &b, &token, &before, &jwks_before);
     let token_call = restored.post(
         "/t/acme/token",
         "application/x-www-form-urlencoded",
