@@ -21,8 +21,14 @@ pub struct Config {
     pub tls: TlsMode,
     /// sled's background flush interval: the most a crash can lose of token issuance.
     pub flush_interval_ms: u64,
-    /// Connections served at once; more wait in the kernel's backlog.
+    /// Connections served at once; more are answered 503 and closed.
     pub max_connections: usize,
+    /// A connection that moves no byte for this long is closed.
+    pub idle_timeout: std::time::Duration,
+    /// The largest request head (request line and headers) read, in bytes.
+    pub max_header_bytes: usize,
+    /// How failed sign-ins, client authentications and exchanges are slowed down.
+    pub rate_limits: crate::limiter::Policy,
     /// Calls to other servers (IdPs) in flight at once; more are refused with 503.
     pub max_outbound_calls: usize,
     /// Days audit events are kept; 0 keeps them forever.
@@ -81,6 +87,8 @@ struct FileConfig {
     #[serde(default)]
     limits: FileLimits,
     #[serde(default)]
+    rate_limits: FileRateLimits,
+    #[serde(default)]
     audit: FileAudit,
     #[serde(default)]
     keys: FileKeys,
@@ -125,10 +133,20 @@ struct FileStore {
 struct FileLimits {
     max_connections: Option<usize>,
     max_outbound_calls: Option<usize>,
+    idle_timeout_secs: Option<u64>,
+    max_header_bytes: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRateLimits {
+    free_failures: Option<u32>,
+    first_delay_secs: Option<u64>,
+    max_delay_secs: Option<u64>,
 }
 
 /// The environment variables read, each overriding one file key.
-const ENV_KEYS: [&str; 16] = [
+const ENV_KEYS: [&str; 21] = [
     "LATCHKEY_CONFIG",
     "LATCHKEY_LISTEN",
     "LATCHKEY_PUBLIC_URL",
@@ -141,6 +159,11 @@ const ENV_KEYS: [&str; 16] = [
     "LATCHKEY_STORE_FLUSH_INTERVAL_MS",
     "LATCHKEY_LIMITS_MAX_CONNECTIONS",
     "LATCHKEY_LIMITS_MAX_OUTBOUND_CALLS",
+    "LATCHKEY_LIMITS_IDLE_TIMEOUT_SECS",
+    "LATCHKEY_LIMITS_MAX_HEADER_BYTES",
+    "LATCHKEY_RATE_LIMITS_FREE_FAILURES",
+    "LATCHKEY_RATE_LIMITS_FIRST_DELAY_SECS",
+    "LATCHKEY_RATE_LIMITS_MAX_DELAY_SECS",
     "LATCHKEY_TRUSTED_PROXIES",
     "LATCHKEY_AUDIT_RETENTION_DAYS",
     "LATCHKEY_KEYS_ROTATION_DAYS",
@@ -251,6 +274,22 @@ fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Resul
     if let Some(v) = env("LATCHKEY_LIMITS_MAX_OUTBOUND_CALLS") {
         f.limits.max_outbound_calls = Some(parse_number(&v, "LATCHKEY_LIMITS_MAX_OUTBOUND_CALLS")?);
     }
+    if let Some(v) = env("LATCHKEY_LIMITS_IDLE_TIMEOUT_SECS") {
+        f.limits.idle_timeout_secs = Some(parse_number(&v, "LATCHKEY_LIMITS_IDLE_TIMEOUT_SECS")?);
+    }
+    if let Some(v) = env("LATCHKEY_LIMITS_MAX_HEADER_BYTES") {
+        f.limits.max_header_bytes = Some(parse_number(&v, "LATCHKEY_LIMITS_MAX_HEADER_BYTES")?);
+    }
+    let r = &mut f.rate_limits;
+    if let Some(v) = env("LATCHKEY_RATE_LIMITS_FREE_FAILURES") {
+        r.free_failures = Some(parse_number(&v, "LATCHKEY_RATE_LIMITS_FREE_FAILURES")?);
+    }
+    if let Some(v) = env("LATCHKEY_RATE_LIMITS_FIRST_DELAY_SECS") {
+        r.first_delay_secs = Some(parse_number(&v, "LATCHKEY_RATE_LIMITS_FIRST_DELAY_SECS")?);
+    }
+    if let Some(v) = env("LATCHKEY_RATE_LIMITS_MAX_DELAY_SECS") {
+        r.max_delay_secs = Some(parse_number(&v, "LATCHKEY_RATE_LIMITS_MAX_DELAY_SECS")?);
+    }
     Ok(())
 }
 
@@ -274,6 +313,27 @@ fn apply_flags(f: &mut FileConfig, a: &ConfigArgs) {
     }
 }
 
+fn validate_rate_limits(r: &FileRateLimits) -> Result<crate::limiter::Policy, ConfigError> {
+    let default = crate::limiter::Policy::default();
+    let policy = crate::limiter::Policy {
+        free_failures: r.free_failures.unwrap_or(default.free_failures),
+        first_delay_secs: r.first_delay_secs.unwrap_or(default.first_delay_secs),
+        max_delay_secs: r.max_delay_secs.unwrap_or(default.max_delay_secs),
+    };
+    if !(1..=1000).contains(&policy.free_failures) {
+        return fail("[rate_limits] free_failures must be between 1 and 1000".into());
+    }
+    if !(1..=3600).contains(&policy.first_delay_secs) {
+        return fail("[rate_limits] first_delay_secs must be between 1 and 3600".into());
+    }
+    if !(policy.first_delay_secs..=86_400).contains(&policy.max_delay_secs) {
+        return fail(
+            "[rate_limits] max_delay_secs must be between first_delay_secs and 86400".into(),
+        );
+    }
+    Ok(policy)
+}
+
 fn validate(f: FileConfig) -> Result<Config, ConfigError> {
     let listen_text = f.listen.as_deref().unwrap_or("127.0.0.1:8443");
     let Ok(listen) = listen_text.parse::<SocketAddr>() else {
@@ -295,6 +355,14 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
     if !(1..=4096).contains(&max_outbound_calls) {
         return fail("[limits] max_outbound_calls must be between 1 and 4096".into());
     }
+    let idle_timeout_secs = f.limits.idle_timeout_secs.unwrap_or(60);
+    if !(1..=3600).contains(&idle_timeout_secs) {
+        return fail("[limits] idle_timeout_secs must be between 1 and 3600".into());
+    }
+    let max_header_bytes = f.limits.max_header_bytes.unwrap_or(16 * 1024);
+    if !(8192..=1024 * 1024).contains(&max_header_bytes) {
+        return fail("[limits] max_header_bytes must be between 8192 and 1048576".into());
+    }
     Ok(Config {
         listen,
         public_url,
@@ -303,6 +371,9 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
         tls: validate_tls(f.tls)?,
         flush_interval_ms,
         max_connections,
+        idle_timeout: std::time::Duration::from_secs(idle_timeout_secs),
+        max_header_bytes,
+        rate_limits: validate_rate_limits(&f.rate_limits)?,
         max_outbound_calls,
         audit_retention_days: match f.audit.retention_days.unwrap_or(365) {
             d if d <= 36_500 => d,
@@ -428,6 +499,16 @@ mod tests {
         assert_eq!(c.public_url, "https://localhost:8443");
         assert_eq!(c.data_dir, PathBuf::from("./data"));
         assert_eq!(c.tls, TlsMode::SelfSigned);
+        assert_eq!(c.idle_timeout, std::time::Duration::from_secs(60));
+        assert_eq!(c.max_header_bytes, 16384);
+        assert_eq!(
+            c.rate_limits,
+            crate::limiter::Policy {
+                free_failures: 5,
+                first_delay_secs: 1,
+                max_delay_secs: 900
+            }
+        );
         Ok(())
     }
 
@@ -476,6 +557,25 @@ mod tests {
         );
         assert!(
             with(&[("LATCHKEY_KEYS_ROTATION_DAYS", "99999")]).starts_with("[keys] rotation_days")
+        );
+        assert!(
+            with(&[("LATCHKEY_LIMITS_MAX_HEADER_BYTES", "100")])
+                .starts_with("[limits] max_header_bytes")
+        );
+        assert!(
+            with(&[("LATCHKEY_LIMITS_IDLE_TIMEOUT_SECS", "0")])
+                .starts_with("[limits] idle_timeout_secs")
+        );
+        assert!(
+            with(&[("LATCHKEY_RATE_LIMITS_FREE_FAILURES", "0")])
+                .starts_with("[rate_limits] free_failures")
+        );
+        assert!(
+            with(&[
+                ("LATCHKEY_RATE_LIMITS_FIRST_DELAY_SECS", "60"),
+                ("LATCHKEY_RATE_LIMITS_MAX_DELAY_SECS", "30")
+            ])
+            .starts_with("[rate_limits] max_delay_secs")
         );
         assert!(
             with(&[("LATCHKEY_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.0/40")])

@@ -7,12 +7,26 @@ use crate::clock::UnixTime;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Failures allowed before the first delay.
-const FREE_FAILURES: u32 = 5;
-/// The first delay, doubled per further failure.
-const BASE_DELAY_SECS: u64 = 1;
-/// The longest delay.
-const MAX_DELAY_SECS: u64 = 900;
+/// How quickly failures are slowed down: `[rate_limits]` in the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Failures allowed before the first delay.
+    pub free_failures: u32,
+    /// The first delay, doubled per further failure.
+    pub first_delay_secs: u64,
+    /// The longest delay.
+    pub max_delay_secs: u64,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            free_failures: 5,
+            first_delay_secs: 1,
+            max_delay_secs: 900,
+        }
+    }
+}
 /// A key with no failure for this long is forgotten.
 const FORGET_AFTER_SECS: u64 = 3600;
 /// Keys tracked at most; past it, forgotten ones are pruned first.
@@ -28,6 +42,7 @@ struct Entry {
 /// Counts failures per key, shared by every request.
 #[derive(Debug, Default)]
 pub struct Limiter {
+    policy: Policy,
     entries: Mutex<HashMap<String, Entry>>,
 }
 
@@ -39,6 +54,14 @@ pub struct Blocked {
 }
 
 impl Limiter {
+    /// A limiter that slows failures down as `policy` says.
+    pub fn new(policy: Policy) -> Limiter {
+        Limiter {
+            policy,
+            entries: Mutex::default(),
+        }
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, Entry>) -> T) -> T {
         match self.entries.lock() {
             Ok(mut map) => f(&mut map),
@@ -72,13 +95,15 @@ impl Limiter {
             }
             entry.failures += 1;
             entry.last_failure = now;
-            let over = entry.failures.saturating_sub(FREE_FAILURES);
+            let over = entry.failures.saturating_sub(self.policy.free_failures);
             if over == 0 {
                 return None;
             }
-            let delay = BASE_DELAY_SECS
+            let delay = self
+                .policy
+                .first_delay_secs
                 .saturating_mul(1u64 << (over - 1).min(20))
-                .min(MAX_DELAY_SECS);
+                .min(self.policy.max_delay_secs);
             entry.blocked_until = now + delay;
             Some(Blocked { retry_after: delay })
         })
@@ -102,7 +127,7 @@ mod tests {
     #[test]
     fn delays_start_after_the_free_failures_and_double() {
         let l = Limiter::default();
-        for _ in 0..FREE_FAILURES {
+        for _ in 0..Policy::default().free_failures {
             assert_eq!(l.failure("k", 100), None);
         }
         assert!(l.check("k", 100).is_ok());
@@ -122,16 +147,25 @@ mod tests {
         for _ in 0..40 {
             l.failure("k", 10);
         }
-        assert_eq!(
-            l.check("k", 10),
-            Err(Blocked {
-                retry_after: MAX_DELAY_SECS
-            })
-        );
+        assert_eq!(l.check("k", 10), Err(Blocked { retry_after: 900 }));
         assert_eq!(
             l.failure("k", 10 + FORGET_AFTER_SECS),
             None,
             "an hour later the count starts again"
         );
+    }
+
+    #[test]
+    fn the_policy_sets_free_failures_first_delay_and_cap() {
+        let l = Limiter::new(Policy {
+            free_failures: 2,
+            first_delay_secs: 10,
+            max_delay_secs: 25,
+        });
+        assert_eq!(l.failure("k", 0), None);
+        assert_eq!(l.failure("k", 0), None);
+        assert_eq!(l.failure("k", 0), Some(Blocked { retry_after: 10 }));
+        assert_eq!(l.failure("k", 0), Some(Blocked { retry_after: 20 }));
+        assert_eq!(l.failure("k", 0), Some(Blocked { retry_after: 25 }));
     }
 }

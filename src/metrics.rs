@@ -54,6 +54,7 @@ struct Series {
     tokens: BTreeMap<&'static str, u64>,
     exchanges: BTreeMap<&'static str, u64>,
     idp_calls: BTreeMap<&'static str, Histogram>,
+    connections_refused: u64,
 }
 
 /// The appliance's metrics.
@@ -91,6 +92,11 @@ impl Metrics {
     /// A call to an IdP of `kind` (`introspection`, `upstream`) that took `secs`.
     pub fn idp_call(&self, kind: &'static str, secs: f64) {
         self.with(|s| s.idp_calls.entry(kind).or_default().observe(secs));
+    }
+
+    /// A connection refused because `[limits] max_connections` were open.
+    pub fn connection_refused(&self) {
+        self.with(|s| s.connections_refused += 1);
     }
 
     /// The text exposition, with the store's size on disk.
@@ -143,6 +149,15 @@ impl Metrics {
             for (kind, h) in &s.idp_calls {
                 h.render(&mut out, "latchkey_idp_call_duration_seconds", "kind", kind);
             }
+            out.push_str(
+                "# HELP latchkey_connections_refused_total Connections refused at [limits] max_connections.\n",
+            );
+            out.push_str("# TYPE latchkey_connections_refused_total counter\n");
+            let _ = writeln!(
+                out,
+                "latchkey_connections_refused_total {}",
+                s.connections_refused
+            );
         });
         out.push_str("# HELP latchkey_store_size_bytes The store's size on disk.\n");
         out.push_str("# TYPE latchkey_store_size_bytes gauge\n");
@@ -163,6 +178,7 @@ mod tests {
         m.request("token", 429, 0.0001);
         m.token_issued("client_credentials");
         m.exchange("idp_timeout");
+        m.connection_refused();
         let text = m.render(4096);
         assert!(text.contains("latchkey_http_requests_total{route=\"token\",status=\"200\"} 2"));
         assert!(text.contains("latchkey_rate_limited_total{route=\"token\"} 1"));
@@ -179,5 +195,6 @@ mod tests {
         assert!(text.contains("latchkey_tokens_issued_total{grant=\"client_credentials\"} 1"));
         assert!(text.contains("latchkey_exchanges_total{outcome=\"idp_timeout\"} 1"));
         assert!(text.contains("latchkey_store_size_bytes 4096"));
+        assert!(text.contains("latchkey_connections_refused_total 1"));
     }
 }

@@ -61,12 +61,12 @@ impl State {
             providers: Default::default(),
             broker_flights: Default::default(),
             consoles: Default::default(),
+            limiter: crate::limiter::Limiter::new(config.rate_limits),
             config,
             store,
             clock,
             master,
             ui,
-            limiter: crate::limiter::Limiter::default(),
             dummy_password_hash,
             keys: RwLock::new(Arc::new(keys)),
         }

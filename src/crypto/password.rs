@@ -1,11 +1,13 @@
 //! Password hashing with argon2id (RFC 9106), PHC strings at rest. Hashing is slow on
-//! purpose, so the async paths run it on the blocking pool.
+//! purpose, so the async paths run it on the blocking pool, one hash per core at a time.
 
 use super::CryptoError;
 use crate::types::Secret;
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use std::sync::OnceLock;
+use tokio::sync::Semaphore;
 
 /// Hashes a password with argon2id and the crate's default (OWASP) parameters. Blocking.
 pub fn hash(password: &Secret) -> Result<String, CryptoError> {
@@ -27,18 +29,34 @@ pub fn verify(password: &Secret, phc: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Hashes running at once: one per core. A flood of sign-ins waits here, on no thread,
+/// instead of taking every blocking thread (which IdP calls need too) and 19 MiB of
+/// memory per hash.
+fn cores() -> &'static Semaphore {
+    static CORES: OnceLock<Semaphore> = OnceLock::new();
+    CORES.get_or_init(|| {
+        Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZero::get))
+    })
+}
+
+/// Runs `work` on the blocking pool once a core is free.
+async fn off_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, CryptoError> {
+    let _core = cores().acquire().await.map_err(|_| CryptoError::Password)?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| CryptoError::Password)
+}
+
 /// [`hash`] on the blocking pool, so the async workers keep serving.
 pub async fn hash_off_workers(password: Secret) -> Result<String, CryptoError> {
-    tokio::task::spawn_blocking(move || hash(&password))
-        .await
-        .map_err(|_| CryptoError::Password)?
+    off_workers(move || hash(&password)).await?
 }
 
 /// [`verify`] on a blocking thread, so argon2id never holds an async worker.
 pub async fn verify_off_workers(password: Secret, phc: String) -> Result<bool, CryptoError> {
-    tokio::task::spawn_blocking(move || verify(&password, &phc))
-        .await
-        .map_err(|_| CryptoError::Password)
+    off_workers(move || verify(&password, &phc)).await
 }
 
 #[cfg(test)]

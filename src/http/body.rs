@@ -9,6 +9,14 @@ use serde::de::DeserializeOwned;
 
 /// The default body limit of SPEC: 64 KiB.
 pub const DEFAULT_LIMIT: usize = 64 * 1024;
+/// The limit of endpoints whose forms are a few short fields (sign-in, consent,
+/// introspection, revocation, refresh), so a flood of large bodies costs less there.
+pub const SMALL_LIMIT: usize = 16 * 1024;
+
+/// The body limit of the request's route, set by the dispatcher before any handler
+/// reads the body.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit(pub usize);
 
 /// A body that could not be read or decoded, with the message for the caller.
 #[derive(Debug)]
@@ -32,8 +40,12 @@ const DRAIN_CAP: usize = 1024 * 1024;
 /// How long an oversize body is drained at most.
 const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Reads the whole body, refusing more than `limit` bytes (by header and by count).
-pub async fn read_limited(req: Request<Incoming>, limit: usize) -> Result<Bytes, BodyError> {
+/// Reads the whole body, refusing more than the route's [`Limit`] (by header and by count).
+pub async fn read_limited(req: Request<Incoming>) -> Result<Bytes, BodyError> {
+    let limit = req
+        .extensions()
+        .get::<Limit>()
+        .map_or(DEFAULT_LIMIT, |l| l.0);
     let too_large = || {
         error(
             ErrorKind::PayloadTooLarge,
@@ -98,7 +110,7 @@ fn media_type<B>(req: &Request<B>) -> Option<String> {
 /// read as `{}` when `T` allows it, since SPEC lets a `POST` without a body omit the type.
 pub async fn json<T: DeserializeOwned>(req: Request<Incoming>) -> Result<T, BodyError> {
     let media = media_type(&req);
-    let bytes = read_limited(req, DEFAULT_LIMIT).await?;
+    let bytes = read_limited(req).await?;
     match media.as_deref() {
         Some("application/json") => decode_json(&bytes),
         None if bytes.is_empty() => decode_json(b"{}"),
@@ -112,7 +124,7 @@ pub async fn json<T: DeserializeOwned>(req: Request<Incoming>) -> Result<T, Body
 /// Reads an `application/x-www-form-urlencoded` body, as OAuth endpoints take.
 pub async fn form(req: Request<Incoming>) -> Result<Bytes, BodyError> {
     let media = media_type(&req);
-    let bytes = read_limited(req, DEFAULT_LIMIT).await?;
+    let bytes = read_limited(req).await?;
     match media.as_deref() {
         Some("application/x-www-form-urlencoded") => Ok(bytes),
         _ => Err(error(

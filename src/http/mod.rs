@@ -5,6 +5,7 @@
     reason = "the http module owns hyper"
 )]
 
+mod activity;
 mod body;
 mod client_addr;
 mod handlers;

@@ -142,6 +142,25 @@ pub enum Resolved<'a> {
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 impl Resolved<'_> {
+    /// The largest body the endpoint reads: SPEC's 64 KiB, or less where the body is a
+    /// small form.
+    pub fn body_limit(&self) -> usize {
+        use crate::http::body::{DEFAULT_LIMIT, SMALL_LIMIT};
+        match self {
+            Resolved::Route(
+                Route::Authorize { .. }
+                | Route::Login { .. }
+                | Route::Logout { .. }
+                | Route::Consent { .. }
+                | Route::Introspect { .. }
+                | Route::Revoke { .. }
+                | Route::Userinfo { .. }
+                | Route::SsoRefresh,
+            ) => SMALL_LIMIT,
+            _ => DEFAULT_LIMIT,
+        }
+    }
+
     /// A fixed name for metrics: the endpoint, never a value from the path.
     pub fn label(&self) -> &'static str {
         let route = match self {

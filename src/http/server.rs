@@ -1,19 +1,22 @@
-//! The accept loop: a connection cap, the TLS handshake, HTTP/1.1 or HTTP/2 by ALPN,
-//! a header-read timeout, and graceful shutdown that lets in-flight requests finish.
+//! The accept loop: a connection cap with a clear refusal past it, the TLS handshake,
+//! HTTP/1.1 or HTTP/2 by ALPN, header-size, header-read, idle and HTTP/2 stream limits,
+//! and graceful shutdown that lets in-flight requests finish.
 
-use super::handlers;
+use super::activity::{Activity, Tracked};
+use super::{handlers, respond};
 use crate::state::State;
+use crate::types::ErrorKind;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
 
 /// A client that sends its headers (or its TLS handshake) slower than this is dropped.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -21,6 +24,17 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 /// HTTP/2 streams one connection may have open at once.
 const MAX_CONCURRENT_STREAMS: u32 = 64;
+/// HTTP/2 streams a client may open and reset before the server accepted them; past it
+/// the connection is closed (the "rapid reset" flood, CVE-2023-44487).
+const MAX_PENDING_RESET_STREAMS: usize = 20;
+/// HTTP/2 streams the server may reset for a client's protocol errors before it closes
+/// the connection.
+const MAX_ERROR_RESET_STREAMS: usize = 256;
+/// Connections past the cap that are still told why they are refused; more are closed
+/// at once, so a flood cannot spend handshakes without bound.
+const MAX_REFUSALS: usize = 64;
+/// How long a refused connection may take to read its answer.
+const REFUSAL_TIME: Duration = Duration::from_secs(10);
 
 /// Serves until `shutdown` resolves, then drains open connections for a bounded time.
 pub async fn run(
@@ -29,15 +43,13 @@ pub async fn run(
     state: Arc<State>,
     shutdown: impl Future<Output = ()>,
 ) {
-    let limit = Arc::new(Semaphore::new(state.config.max_connections));
-    let graceful = GracefulShutdown::new();
-    let builder = Arc::new(http_builder());
+    let max = state.config.max_connections;
+    let slots = Arc::new(Semaphore::new(max));
+    let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
+    let (stopping, stop) = watch::channel(false);
+    let builder = Arc::new(http_builder(&state.config));
     tokio::pin!(shutdown);
     loop {
-        let permit = tokio::select! {
-            p = Arc::clone(&limit).acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-            () = &mut shutdown => break,
-        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
@@ -45,21 +57,55 @@ pub async fn run(
             },
             () = &mut shutdown => break,
         };
-        let (tls, state, builder, watcher) = (
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            state.metrics.connection_refused();
+            if let Ok(permit) = Arc::clone(&refusals).try_acquire_owned() {
+                let (tls, builder) = (tls.clone(), Arc::clone(&builder));
+                tokio::spawn(async move {
+                    let _permit = permit;
+                    let refuse = refuse(stream, peer, tls, &builder, max);
+                    let _ = tokio::time::timeout(REFUSAL_TIME, refuse).await;
+                });
+            }
+            continue;
+        };
+        let (tls, state, builder, stop) = (
             tls.clone(),
             Arc::clone(&state),
             Arc::clone(&builder),
-            graceful.watcher(),
+            stop.clone(),
         );
         tokio::spawn(async move {
-            let _permit = permit;
-            match tls {
-                None => serve(TokioIo::new(stream), peer, state, &builder, watcher).await,
-                Some(acceptor) => {
-                    match tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream)).await {
-                        Ok(Ok(s)) => serve(TokioIo::new(s), peer, state, &builder, watcher).await,
-                        Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
-                        Err(_) => tracing::debug!("TLS handshake with {peer} timed out"),
+            let _slot = slot;
+            let idle = state.config.idle_timeout;
+            let activity = Activity::new();
+            let service = service_fn(move |req| {
+                let state = Arc::clone(&state);
+                async move { Ok::<_, Infallible>(handlers::handle(&state, req, peer.ip()).await) }
+            });
+            let Some(io) = handshake(stream, peer, tls, &activity).await else {
+                return;
+            };
+            let conn = builder.serve_connection(io, service);
+            tokio::pin!(conn);
+            let mut closing = false;
+            let mut stop = stop;
+            loop {
+                tokio::select! {
+                    ended = conn.as_mut() => {
+                        if let Err(e) = ended {
+                            tracing::debug!("connection with {peer} ended with an error: {e}");
+                        }
+                        break;
+                    }
+                    _ = stop.wait_for(|s| *s), if !closing => {
+                        conn.as_mut().graceful_shutdown();
+                        closing = true;
+                    }
+                    () = activity.idle_for(idle), if !closing => {
+                        tracing::debug!("closing the idle connection with {peer}");
+                        conn.as_mut().graceful_shutdown();
+                        closing = true;
                     }
                 }
             }
@@ -67,7 +113,9 @@ pub async fn run(
     }
     drop(listener);
     tracing::info!("shutting down: no new connections, draining in-flight requests");
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+    let _ = stopping.send(true);
+    let all = u32::try_from(max).unwrap_or(u32::MAX);
+    if tokio::time::timeout(SHUTDOWN_GRACE, slots.acquire_many(all))
         .await
         .is_err()
     {
@@ -75,34 +123,78 @@ pub async fn run(
     }
 }
 
-fn http_builder() -> auto::Builder<TokioExecutor> {
+/// The socket as HTTP sees it: tracked for idleness, and through TLS when it is on.
+type Io = TokioIo<Box<dyn Socket>>;
+
+/// What hyper needs of a connection, whether plain or TLS.
+trait Socket: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Socket for T {}
+
+/// Completes the TLS handshake (bounded by [`HEADER_READ_TIMEOUT`]); `None` if it failed.
+async fn handshake(
+    stream: TcpStream,
+    peer: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    activity: &Arc<Activity>,
+) -> Option<Io> {
+    let tracked = Tracked::new(stream, Arc::clone(activity));
+    let Some(acceptor) = tls else {
+        return Some(TokioIo::new(Box::new(tracked)));
+    };
+    match tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(tracked)).await {
+        Ok(Ok(s)) => Some(TokioIo::new(Box::new(s))),
+        Ok(Err(e)) => {
+            tracing::debug!("TLS handshake with {peer} failed: {e}");
+            None
+        }
+        Err(_) => {
+            tracing::debug!("TLS handshake with {peer} timed out");
+            None
+        }
+    }
+}
+
+/// Answers every request on a connection past the cap with 503 and `Retry-After`, so
+/// the client learns why instead of hanging in the backlog, then closes it.
+async fn refuse(
+    stream: TcpStream,
+    peer: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    builder: &auto::Builder<TokioExecutor>,
+    max: usize,
+) {
+    let Some(io) = handshake(stream, peer, tls, &Activity::new()).await else {
+        return;
+    };
+    tracing::debug!("refusing {peer}: {max} connections are open");
+    let service = service_fn(move |_req| async move {
+        let detail = format!(
+            "the server is at its limit of {max} open connections ([limits] max_connections); retry shortly"
+        );
+        let mut resp = respond::problem(ErrorKind::Busy, &detail);
+        respond::retry_after(&mut resp, 1);
+        resp.headers_mut().insert(
+            hyper::header::CONNECTION,
+            hyper::header::HeaderValue::from_static("close"),
+        );
+        Ok::<_, Infallible>(resp)
+    });
+    let _ = builder.serve_connection(io, service).await;
+}
+
+fn http_builder(config: &crate::config::Config) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_buf_size(config.max_header_bytes);
     builder
         .http2()
         .timer(TokioTimer::new())
-        .max_concurrent_streams(MAX_CONCURRENT_STREAMS);
+        .max_concurrent_streams(MAX_CONCURRENT_STREAMS)
+        .max_pending_accept_reset_streams(MAX_PENDING_RESET_STREAMS)
+        .max_local_error_reset_streams(MAX_ERROR_RESET_STREAMS)
+        .max_header_list_size(u32::try_from(config.max_header_bytes).unwrap_or(u32::MAX));
     builder
-}
-
-async fn serve<I>(
-    io: TokioIo<I>,
-    peer: std::net::SocketAddr,
-    state: Arc<State>,
-    builder: &auto::Builder<TokioExecutor>,
-    watcher: hyper_util::server::graceful::Watcher,
-) where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let service = service_fn(move |req| {
-        let state = Arc::clone(&state);
-        async move { Ok::<_, Infallible>(handlers::handle(&state, req, peer.ip()).await) }
-    });
-    let conn = builder.serve_connection(io, service).into_owned();
-    if let Err(e) = watcher.watch(conn).await {
-        tracing::debug!("connection ended with an error: {e}");
-    }
 }

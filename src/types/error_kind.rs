@@ -25,6 +25,8 @@ pub enum ErrorKind {
     Upstream,
     /// Too many upstream calls are already in flight.
     UpstreamBusy,
+    /// The appliance is at one of its own capacity limits (connections, hashing).
+    Busy,
     /// An upstream service did not answer in time.
     UpstreamTimeout,
     /// Our own fault; details go to the log only.

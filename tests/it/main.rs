@@ -15,6 +15,7 @@ mod exchange;
 mod exchange_failures;
 mod foundation;
 mod limits;
+mod listener;
 mod management;
 mod metrics;
 mod oauth_machine;

@@ -1,19 +1,12 @@
 //! TLS versions, ALPN and HTTP/2, and certificate reload on SIGHUP.
 
 use crate::support::server::{Options, Server};
-use crate::support::tls_client::{connect, peer_leaf, tls11_client_hello};
+use crate::support::tls_client::{connect, peer_leaf, runtime, tls11_client_hello};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 #[test]
 fn tls_1_1_is_refused_with_a_protocol_version_alert() {

@@ -19,7 +19,7 @@ use hyper::{Request, Response};
 use std::net::IpAddr;
 
 /// Answers one request.
-pub async fn handle(state: &State, req: Request<Incoming>, peer: IpAddr) -> Response<Body> {
+pub async fn handle(state: &State, mut req: Request<Incoming>, peer: IpAddr) -> Response<Body> {
     let forwarded: Vec<&str> = req
         .headers()
         .get_all("x-forwarded-for")
@@ -36,6 +36,8 @@ pub async fn handle(state: &State, req: Request<Incoming>, peer: IpAddr) -> Resp
     let path = req.uri().path().to_owned();
     let resolved = router::resolve(req.method(), &path);
     let label = resolved.label();
+    req.extensions_mut()
+        .insert(crate::http::body::Limit(resolved.body_limit()));
     let resp = route(state, req, resolved, peer, &log).await;
     state
         .metrics

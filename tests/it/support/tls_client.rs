@@ -7,6 +7,52 @@ use std::sync::Arc;
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
+/// A single-threaded runtime for the async clients of a sync test.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// An HTTP/1.1 connection to `server` over TLS 1.3.
+pub async fn connect_http1(server: &crate::support::server::Server) -> TlsStream<TcpStream> {
+    connect(
+        server.addr,
+        &server.data_dir.join("tls/cert.pem"),
+        &[b"http/1.1"],
+        &[&rustls::version::TLS13],
+    )
+    .await
+    .expect("TLS connection")
+}
+
+/// Writes `request` (a whole HTTP/1.1 request) and reads one response: the head, then
+/// `Content-Length` bytes of body, or up to the end of the stream without one.
+pub async fn round_trip(stream: &mut TlsStream<TcpStream>, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream.write_all(request).await.expect("write");
+    let mut seen = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&seen).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end].lines().find_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse::<usize>().ok())?
+            });
+            if length.is_some_and(|n| seen.len() >= end + 4 + n) {
+                return text;
+            }
+        }
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return String::from_utf8_lossy(&seen).into_owned(),
+            Ok(n) => seen.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
 /// Connects with TLS, trusting the PEM certificate at `cert`, offering `alpn` and `versions`.
 pub async fn connect(
     addr: SocketAddr,

@@ -137,7 +137,7 @@ async fn read_form(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Result<Fields, Response<Body>> {
-    match body::read_limited(req, body::DEFAULT_LIMIT).await {
+    match body::read_limited(req).await {
         Ok(b) => Ok(pairs(&b)),
         Err(e) => Err(message(
             state,
