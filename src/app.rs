@@ -154,9 +154,18 @@ fn ensure_self_signed(dir: &DataDir, config: &Config, clock: &Clock) -> Result<(
     Ok(())
 }
 
-fn serve(config: Config) -> Result<(), AppError> {
-    init_logging(&config);
-    let clock = Clock::system();
+/// The appliance without its listener: the shared state every request sees, and the
+/// data dir, locked while this lives. `serve` puts HTTP on it; property tests and fuzz
+/// targets drive the domain through it directly.
+pub struct Appliance {
+    /// What every request handler is given.
+    pub state: Arc<State>,
+    dir: DataDir,
+}
+
+/// Opens the data dir of `config` (initialising it when empty) and assembles the state,
+/// exactly as `serve` does before it listens.
+pub fn open(config: Config, clock: Clock) -> Result<Appliance, AppError> {
     let opened = initialise(&config, &clock)?;
     write_first_admin_token(&opened, &clock)?;
     let keys = admin::keys::load_key_set(&opened.store, &opened.master)?;
@@ -164,25 +173,22 @@ fn serve(config: Config) -> Result<(), AppError> {
     if swept > 0 {
         tracing::info!("removed {swept} records left by deleted tenants");
     }
-    let cert = tls_certificate(&config, &opened.dir)?;
-    let acceptor = cert.clone().map(http::tls::acceptor).transpose()?;
-    let Opened {
-        store,
-        master,
-        dir: _held_until_exit,
-    } = opened;
+    let Opened { store, master, dir } = opened;
     let ui = crate::ui::Ui::new().map_err(|e| AppError::Usage(e.to_string()))?;
     let dummy = crate::types::Secret::new(crypto::random::secret_token()?);
     let dummy_hash = crypto::password::hash(&dummy)?;
     let state = Arc::new(State::new(
-        config,
-        Arc::clone(&store),
-        clock,
-        master,
-        keys,
-        ui,
-        dummy_hash,
+        config, store, clock, master, keys, ui, dummy_hash,
     ));
+    Ok(Appliance { state, dir })
+}
+
+fn serve(config: Config) -> Result<(), AppError> {
+    init_logging(&config);
+    let Appliance { state, dir } = open(config, Clock::system())?;
+    let cert = tls_certificate(&state.config, &dir)?;
+    let acceptor = cert.clone().map(http::tls::acceptor).transpose()?;
+    let store = Arc::clone(&state.store);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

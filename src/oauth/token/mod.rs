@@ -4,6 +4,8 @@
 mod client_credentials;
 mod code;
 pub mod exchange;
+#[cfg(test)]
+mod invariants;
 pub mod issue;
 
 pub use issue::live_account;
