@@ -16,7 +16,7 @@ pub mod page;
 pub mod settings;
 pub mod tenants;
 pub mod tokens;
-mod validate;
+pub mod validate;
 
 pub use ctx::Ctx;
 pub use error::AdminError;

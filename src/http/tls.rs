@@ -59,33 +59,37 @@ fn pem_error(path: &Path, what: impl Into<String>) -> TlsError {
     }
 }
 
-/// Reads a PEM certificate chain.
-pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
-    let bytes = read(path)?;
-    let certs = rustls_pemfile::certs(&mut bytes.as_slice())
+/// The certificates of a PEM text, or what is wrong with it.
+pub fn parse_certs(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs = rustls_pemfile::certs(&mut &pem[..])
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| pem_error(path, format!("unreadable PEM ({e})")))?;
+        .map_err(|e| format!("unreadable PEM ({e})"))?;
     if certs.is_empty() {
-        return Err(pem_error(path, "no CERTIFICATE block found"));
+        return Err("no CERTIFICATE block found".into());
     }
     Ok(certs)
 }
 
-fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
-    let bytes = read(path)?;
-    rustls_pemfile::private_key(&mut bytes.as_slice())
-        .map_err(|e| pem_error(path, format!("unreadable PEM ({e})")))?
-        .ok_or_else(|| pem_error(path, "no PRIVATE KEY block found"))
+/// The first private key of a PEM text, checked usable by the TLS provider.
+pub fn parse_key(pem: &[u8]) -> Result<Arc<dyn rustls::sign::SigningKey>, String> {
+    let der: PrivateKeyDer<'static> = rustls_pemfile::private_key(&mut &pem[..])
+        .map_err(|e| format!("unreadable PEM ({e})"))?
+        .ok_or("no PRIVATE KEY block found")?;
+    provider()
+        .key_provider
+        .load_private_key(der)
+        .map_err(|e| format!("unusable private key ({e})"))
+}
+
+/// Reads a PEM certificate chain.
+pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    parse_certs(&read(path)?).map_err(|e| pem_error(path, e))
 }
 
 /// Loads a certificate chain and its key, checking that they belong together.
 pub fn load_certified_key(cert: &Path, key: &Path) -> Result<CertifiedKey, TlsError> {
     let certs = load_certs(cert)?;
-    let key_der = load_key(key)?;
-    let signing_key = provider()
-        .key_provider
-        .load_private_key(key_der)
-        .map_err(|e| pem_error(key, format!("unusable private key ({e})")))?;
+    let signing_key = parse_key(&read(key)?).map_err(|e| pem_error(key, e))?;
     let certified = CertifiedKey::new(certs, signing_key);
     certified.keys_match().map_err(|_| TlsError::Mismatch {
         cert: cert.to_path_buf(),

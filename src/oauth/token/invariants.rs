@@ -6,107 +6,18 @@
 
 use super::code::store_family;
 use super::refresh::rotate;
-use crate::admin::Ctx;
-use crate::app::Appliance;
-use crate::audit::Actor;
 use crate::crypto::{hash, random};
 use crate::oauth::{OAuthError, introspect, revoke};
-use crate::store::clients::Client;
+use crate::sandbox::Sandbox;
 use crate::store::grants::RefreshFamily;
-use crate::store::tenants::Tenant;
-use base64::Engine;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use serde_json::json;
 use std::collections::HashSet;
 
 /// Refresh families per case.
 const FAMILIES: usize = 3;
 
-/// One appliance on a temporary data dir, with a tenant, a confidential client and a
-/// member, shared by every case (each case starts new families).
-struct World {
-    app: Appliance,
-    tenant: Tenant,
-    client: Client,
-    basic: String,
-    account_id: String,
-    _dir: tempfile::TempDir,
-}
-
-fn from<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
-    serde_json::from_value(v).unwrap()
-}
-
-fn world() -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let args = crate::cli::ConfigArgs {
-        data_dir: Some(dir.path().to_path_buf()),
-        tls_mode: Some("off".into()),
-        ..Default::default()
-    };
-    let config = crate::config::Config::load(&args).unwrap();
-    let app = crate::app::open(config, crate::clock::Clock::system()).unwrap();
-    let state = &app.state;
-    let ctx = Ctx {
-        store: &state.store,
-        master: &state.master,
-        now: state.clock.now(),
-        actor: Actor::System,
-        public_url: &state.config.public_url,
-    };
-    crate::admin::tenants::create(&ctx, &from(json!({"id": "acme", "display_name": "Acme"})))
-        .unwrap();
-    let client = crate::admin::clients::create(
-        &ctx,
-        "acme",
-        &from(json!({
-            "name": "web",
-            "redirect_uris": ["https://app.example/cb"],
-            "grant_types": ["authorization_code", "refresh_token"],
-            "response_types": ["code"],
-            "scopes": ["openid", "offline_access"],
-            "token_endpoint_auth_method": "client_secret_basic",
-        })),
-    )
-    .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    let account = runtime
-        .block_on(crate::admin::accounts::create(
-            &ctx,
-            &from(json!({"username": "alice"})),
-        ))
-        .unwrap();
-    crate::admin::members::put(
-        &ctx,
-        "acme",
-        &account.id,
-        &from(json!({"scopes": ["openid", "offline_access"]})),
-    )
-    .unwrap();
-    let tenant = ctx.tenant("acme").unwrap();
-    let basic = base64::engine::general_purpose::STANDARD.encode(format!(
-        "{}:{}",
-        client.client_id,
-        client.client_secret.clone().unwrap()
-    ));
-    World {
-        client: state
-            .store
-            .client(tenant.uid, &client.client_id)
-            .unwrap()
-            .unwrap(),
-        tenant,
-        basic: format!("Basic {basic}"),
-        account_id: account.id,
-        app,
-        _dir: dir,
-    }
-}
-
-impl World {
+impl Sandbox {
     /// A new offline family with its first token, as a code redemption stores it.
     fn new_family(&self) -> String {
         let token = random::secret_token().unwrap();
@@ -138,14 +49,25 @@ impl World {
 
     fn revoke(&self, token: &str) {
         let body = format!("token={token}");
-        revoke::handle(&self.app.state, "acme", Some(&self.basic), body.as_bytes()).unwrap();
+        revoke::handle(
+            &self.app.state,
+            "acme",
+            Some(&self.basic_auth),
+            body.as_bytes(),
+        )
+        .unwrap();
     }
 
     fn active(&self, token: &str) -> bool {
         let body = format!("token={token}");
-        introspect::handle(&self.app.state, "acme", Some(&self.basic), body.as_bytes())
-            .unwrap()
-            .active
+        introspect::handle(
+            &self.app.state,
+            "acme",
+            Some(&self.basic_auth),
+            body.as_bytes(),
+        )
+        .unwrap()
+        .active
     }
 }
 
@@ -173,7 +95,7 @@ struct Family {
     dead: bool,
 }
 
-fn run_case(world: &World, ops: &[Op]) -> Result<(), TestCaseError> {
+fn run_case(world: &Sandbox, ops: &[Op]) -> Result<(), TestCaseError> {
     let mut families: Vec<Family> = (0..FAMILIES)
         .map(|_| Family {
             tokens: vec![world.new_family()],
@@ -241,7 +163,7 @@ fn run_case(world: &World, ops: &[Op]) -> Result<(), TestCaseError> {
 
 #[test]
 fn refresh_revoke_and_replay_keep_the_family_invariants() {
-    let world = world();
+    let world = Sandbox::new().unwrap();
     let mut runner = TestRunner::new(Config {
         cases: 48,
         failure_persistence: None,

@@ -1,0 +1,173 @@
+//! Entry points of the fuzz targets under `fuzz/` (libFuzzer through cargo-fuzz), one
+//! per parser that sees untrusted bytes. Each feeds the bytes to the parser and checks
+//! what must hold for any input; a panic is a finding. The corpus replay test below runs
+//! every committed input through the same entry points on each `cargo test`.
+
+use crate::crypto::jose::{Jwk, SigningKey, Unverified, VerifyingKey};
+use crate::oauth::authorize::{self, Outcome};
+use crate::oauth::request::Params;
+use crate::sandbox::{REDIRECT_URI, Sandbox};
+
+/// Compact JWS parsing and verification, JWK import, and the sign → verify round trip.
+/// `keys` are keys the input was never signed with, so no input may verify.
+pub fn jws(keys: &[SigningKey], data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    for key in keys {
+        if let Ok(unverified) = Unverified::parse(text) {
+            assert!(
+                unverified.verify(&key.verifying_key()).is_err(),
+                "a token nobody signed verified"
+            );
+        }
+        if data.len() <= 4096 {
+            let token = key
+                .sign_compact(Some("JWT"), data)
+                .unwrap_or_else(|e| panic!("signing failed: {e}"));
+            let back = Unverified::parse(&token).and_then(|u| u.verify(&key.verifying_key()));
+            assert_eq!(back.ok().as_deref(), Some(data), "the payload changed");
+        }
+    }
+    if let Ok(jwk) = serde_json::from_str::<Jwk>(text) {
+        let _ = VerifyingKey::from_jwk(&jwk);
+    }
+}
+
+/// Form and query decoding: what decodes re-encodes to the same parameters; the
+/// management API's paging and day parameters never panic.
+pub fn form(data: &[u8]) {
+    let Ok(params) = Params::parse(data) else {
+        return;
+    };
+    let mut pairs = params.to_pairs();
+    for (k, v) in &pairs {
+        assert!(!v.is_empty(), "an empty value counts as absent");
+        assert_eq!(params.get(k), Some(v.as_str()));
+    }
+    let encoded = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&pairs)
+        .finish();
+    let mut again = Params::parse(encoded.as_bytes())
+        .unwrap_or_else(|e| panic!("re-encoded parameters do not parse: {e}"))
+        .to_pairs();
+    pairs.sort();
+    again.sort();
+    assert_eq!(pairs, again, "a round trip changed the parameters");
+    let _ = crate::admin::page::PageRequest::parse(params.get("limit"), params.get("after"));
+    for (field, end) in [("since", false), ("until", true)] {
+        if let Some(day) = params.get(field) {
+            let _ = crate::admin::audit_log::parse_day("day", day, end);
+        }
+    }
+}
+
+/// JSON Pointer (RFC 6901): the first line is a pointer, the rest a JSON document, as
+/// an introspection answer. A pointer the settings accept finds the same value as
+/// serde_json does, and an id comes back only as a non-empty string.
+pub fn json_pointer(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (pointer, document) = text.split_once('\n').unwrap_or((text, "{}"));
+    if crate::admin::validate::json_pointer("pointer", pointer).is_err() {
+        return;
+    }
+    let Ok(answer) = serde_json::from_str::<serde_json::Value>(document) else {
+        return;
+    };
+    match crate::exchange::introspection::external_id(&answer, pointer) {
+        Ok(id) => {
+            assert!(!id.is_empty());
+            assert!(answer.pointer(pointer).is_some(), "an id from nowhere");
+        }
+        Err(e) => assert!(e.to_string().contains(pointer)),
+    }
+}
+
+/// The authorization endpoint's parameters, as a query string, for the sandbox's tenant
+/// with no session. Whatever the input, a redirect goes only to the registered URI.
+pub fn authorize(sandbox: &Sandbox, data: &[u8]) {
+    let Ok(params) = Params::parse(data) else {
+        return;
+    };
+    let Ok(outcome) = authorize::handle(&sandbox.app.state, "acme", &params, None) else {
+        return;
+    };
+    let registered = |uri: &str| {
+        uri.strip_prefix(REDIRECT_URI)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['?', '#']))
+    };
+    match outcome {
+        Outcome::Redirect(location) => {
+            assert!(registered(&location), "redirected to {location}");
+        }
+        Outcome::FormPost { action, .. } => assert_eq!(action, REDIRECT_URI),
+        Outcome::ErrorPage(_) | Outcome::Consent { .. } | Outcome::Login { .. } => {}
+    }
+}
+
+/// CBOR decoding of every record kind the store keeps.
+pub fn cbor(data: &[u8]) {
+    crate::store::decode_as_every_record(data);
+}
+
+/// PEM loading of certificates and keys (TLS files, `ca_pem` settings) and the DER walk
+/// that finds a certificate's expiry.
+pub fn pem(data: &[u8]) {
+    let _ = crate::crypto::cert_expiry::not_after(data);
+    let certs = crate::http::tls::parse_certs(data);
+    if let Ok(certs) = &certs {
+        for cert in certs {
+            let _ = crate::crypto::cert_expiry::not_after(cert);
+        }
+    }
+    let _ = crate::http::tls::parse_key(data);
+    if let Ok(text) = std::str::from_utf8(data)
+        && crate::admin::validate::ca_pem("ca_pem", Some(text))
+            .is_ok_and(|accepted| accepted.is_some())
+    {
+        assert!(
+            crate::http::tls::parse_certs(text.trim().as_bytes()).is_ok(),
+            "ca_pem accepted what the TLS loader refuses"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Alg;
+    use std::path::Path;
+
+    /// Every committed input of `target`'s corpus.
+    fn corpus(target: &str) -> Vec<Vec<u8>> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/corpus")
+            .join(target);
+        let mut inputs: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|entry| std::fs::read(entry.unwrap().path()).unwrap())
+            .collect();
+        assert!(!inputs.is_empty(), "{} is empty", dir.display());
+        inputs.sort();
+        inputs
+    }
+
+    #[test]
+    fn the_committed_corpora_replay_cleanly() {
+        let keys = [
+            SigningKey::generate(Alg::ES256).unwrap().0,
+            SigningKey::generate(Alg::RS256).unwrap().0,
+        ];
+        corpus("jws").iter().for_each(|d| jws(&keys, d));
+        corpus("form").iter().for_each(|d| form(d));
+        corpus("json_pointer").iter().for_each(|d| json_pointer(d));
+        corpus("cbor").iter().for_each(|d| cbor(d));
+        corpus("pem").iter().for_each(|d| pem(d));
+        let sandbox = Sandbox::new().unwrap();
+        corpus("authorize")
+            .iter()
+            .for_each(|d| authorize(&sandbox, d));
+    }
+}
