@@ -11,6 +11,7 @@ mod admin_ui;
 mod broker;
 mod config_errors;
 mod consent;
+mod crash;
 mod exchange;
 mod exchange_failures;
 mod foundation;

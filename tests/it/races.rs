@@ -21,25 +21,46 @@ fn basic(f: &Fixture) -> String {
 
 /// A fresh code for alice, and the token request form that redeems it.
 fn code_form(f: &Fixture) -> String {
+    try_code_form(f).unwrap()
+}
+
+/// [`code_form`], returning a transport failure instead of panicking (the server may be
+/// killed meanwhile).
+pub(crate) fn try_code_form(f: &Fixture) -> Result<String, ureq::Error> {
     let started: Started = begin(&rp_client(f), &["orders"]);
-    let answer = Browser::new(&f.server).sign_in(&started.url, "alice", "correct horse battery");
-    let code = code_from(answer.location.as_deref().unwrap(), &started.state);
+    let answer =
+        Browser::new(&f.server).try_sign_in(&started.url, "alice", "correct horse battery")?;
+    let location = answer
+        .location
+        .as_deref()
+        .unwrap_or_else(|| panic!("sign-in answered {}: {}", answer.status, answer.body));
+    let code = code_from(location, &started.state);
     let redirect: String = url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect();
-    format!(
+    Ok(format!(
         "grant_type=authorization_code&code={code}&redirect_uri={redirect}&code_verifier={}",
         started.verifier.secret()
-    )
+    ))
 }
 
 fn post(f: &Fixture, agent: &ureq::Agent, form: String) -> (u16, Value) {
+    try_post(f, agent, form).unwrap()
+}
+
+/// POSTs `form` to the token endpoint as client `web`; returns status and body, or the
+/// transport failure.
+pub(crate) fn try_post(
+    f: &Fixture,
+    agent: &ureq::Agent,
+    form: String,
+) -> Result<(u16, Value), ureq::Error> {
     let mut resp = agent
         .post(&format!("{}/t/acme/token", f.server.base))
         .header("authorization", &basic(f))
         .content_type("application/x-www-form-urlencoded")
-        .send(form)
-        .unwrap();
-    let text = resp.body_mut().read_to_string().unwrap();
-    (resp.status().as_u16(), serde_json::from_str(&text).unwrap())
+        .send(form)?;
+    let text = resp.body_mut().read_to_string()?;
+    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
+    Ok((resp.status().as_u16(), body))
 }
 
 /// POSTs `form` from `RACERS` threads released together; returns each answer.
@@ -76,16 +97,21 @@ fn winner(results: &[(u16, Value)]) -> Value {
 }
 
 fn active(f: &Fixture, token: &str) -> bool {
-    let mut resp = f
-        .server
-        .agent()
+    introspect(f, &f.server.agent(), token)["active"] == true
+}
+
+/// What `/t/acme/introspect` says of `token`, asked by client `web`.
+pub(crate) fn introspect(f: &Fixture, agent: &ureq::Agent, token: &str) -> Value {
+    let mut resp = agent
         .post(&format!("{}/t/acme/introspect", f.server.base))
         .header("authorization", &basic(f))
         .content_type("application/x-www-form-urlencoded")
         .send(format!("token={token}"))
         .unwrap();
-    let v: Value = serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
-    v["active"] == true
+    let status = resp.status().as_u16();
+    let text = resp.body_mut().read_to_string().unwrap();
+    assert_eq!(status, 200, "introspection: {text}");
+    serde_json::from_str(&text).unwrap()
 }
 
 #[test]

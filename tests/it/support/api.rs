@@ -47,14 +47,25 @@ impl Api {
 
     /// Sends JSON (or nothing) with `method` to `path`.
     pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
+        self.try_call(method, path, body).expect("transport")
+    }
+
+    /// [`Api::call`], returning a transport failure instead of panicking (the server may
+    /// be killed meanwhile).
+    pub fn try_call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Reply, ureq::Error> {
         match body {
-            Some(v) => self.raw(
+            Some(v) => self.try_raw(
                 method,
                 path,
                 Some("application/json"),
                 v.to_string().into_bytes(),
             ),
-            None => self.raw(method, path, None, Vec::new()),
+            None => self.try_raw(method, path, None, Vec::new()),
         }
     }
 
@@ -66,6 +77,18 @@ impl Api {
         content_type: Option<&str>,
         body: Vec<u8>,
     ) -> Reply {
+        self.try_raw(method, path, content_type, body)
+            .expect("transport")
+    }
+
+    /// [`Api::raw`], returning a transport failure instead of panicking.
+    fn try_raw(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Result<Reply, ureq::Error> {
         let mut req = http_request(method, &format!("{}{path}", self.base));
         if let Some(a) = &self.authorization {
             req = req.header("authorization", a);
@@ -73,7 +96,7 @@ impl Api {
         if let Some(ct) = content_type {
             req = req.header("content-type", ct);
         }
-        let resp = self.agent.run(req.body(body).unwrap()).expect("transport");
+        let resp = self.agent.run(req.body(body).unwrap())?;
         let header = |name: &str| {
             resp.headers()
                 .get(name)
@@ -89,13 +112,13 @@ impl Api {
             header("allow"),
             header("retry-after"),
         );
-        let text = resp.into_body().read_to_string().unwrap();
+        let text = resp.into_body().read_to_string()?;
         let body = if text.is_empty() {
             Value::Null
         } else {
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
         };
-        Reply {
+        Ok(Reply {
             status,
             body,
             content_type,
@@ -103,7 +126,7 @@ impl Api {
             www_authenticate,
             allow,
             retry_after,
-        }
+        })
     }
 }
 

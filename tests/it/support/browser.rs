@@ -23,7 +23,7 @@ pub struct Browser {
     base: String,
 }
 
-fn page(resp: ureq::http::Response<ureq::Body>) -> Page {
+fn page(resp: ureq::http::Response<ureq::Body>) -> Result<Page, ureq::Error> {
     let status = resp.status().as_u16();
     let location = resp
         .headers()
@@ -38,13 +38,13 @@ fn page(resp: ureq::http::Response<ureq::Body>) -> Page {
         .iter()
         .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
         .collect();
-    Page {
+    Ok(Page {
         status,
         location,
         retry_after,
         headers,
-        body: resp.into_body().read_to_string().unwrap(),
-    }
+        body: resp.into_body().read_to_string()?,
+    })
 }
 
 impl Browser {
@@ -66,11 +66,19 @@ impl Browser {
 
     /// GET without following redirects.
     pub fn get(&self, url: &str) -> Page {
-        page(self.agent.get(self.absolute(url)).call().unwrap())
+        self.try_get(url).unwrap()
+    }
+
+    fn try_get(&self, url: &str) -> Result<Page, ureq::Error> {
+        page(self.agent.get(self.absolute(url)).call()?)
     }
 
     /// POSTs a form.
     pub fn post(&self, url: &str, pairs: &[(&str, &str)]) -> Page {
+        self.try_post(url, pairs).unwrap()
+    }
+
+    fn try_post(&self, url: &str, pairs: &[(&str, &str)]) -> Result<Page, ureq::Error> {
         let mut ser = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in pairs {
             ser.append_pair(k, v);
@@ -79,22 +87,33 @@ impl Browser {
             .header("content-type", "application/x-www-form-urlencoded")
             .body(ser.finish().into_bytes())
             .unwrap();
-        page(self.agent.run(req).unwrap())
+        page(self.agent.run(req)?)
     }
 
     /// Starts at an authorize URL; when it leads to the login form, fills it in and
     /// submits it. Returns the last answer (a redirect to the client, or the form again).
     pub fn sign_in(&self, authorize_url: &str, username: &str, password: &str) -> Page {
-        let first = self.get(authorize_url);
+        self.try_sign_in(authorize_url, username, password).unwrap()
+    }
+
+    /// [`Browser::sign_in`], returning a transport failure instead of panicking (the
+    /// server may be killed meanwhile).
+    pub fn try_sign_in(
+        &self,
+        authorize_url: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<Page, ureq::Error> {
+        let first = self.try_get(authorize_url)?;
         let Some(login) = first.location.clone().filter(|l| l.contains("/login?")) else {
-            return first;
+            return Ok(first);
         };
-        let form = self.get(&login);
+        let form = self.try_get(&login)?;
         assert_eq!(form.status, 200, "{}", form.body);
         let action = attribute(&form.body, "form", "action");
         let csrf = input_value(&form.body, "csrf");
         let request = input_value(&form.body, "request");
-        self.post(
+        self.try_post(
             &action,
             &[
                 ("csrf", &csrf),

@@ -57,6 +57,13 @@ impl Server {
         panic!("no free port found after 5 tries");
     }
 
+    /// Starts a server on the existing `dir` listening on `port`: the one a killed server
+    /// used, so the public URL, and the issuers of the tokens it signed, stay the same.
+    pub fn start_on(dir: &Path, port: u16, opts: Options) -> Server {
+        try_start_on(dir, port, &opts)
+            .unwrap_or_else(|log| panic!("latchkey did not start on port {port}:\n{log}"))
+    }
+
     /// Waits (bounded) until the log holds `needle`, then returns the whole log: the
     /// thread copying the child's stderr may lag behind the response.
     pub fn wait_for_log(&self, needle: &str) -> String {
@@ -191,7 +198,10 @@ fn free_port() -> u16 {
 }
 
 fn try_start(dir: &Path, opts: &Options) -> Result<Server, String> {
-    let port = free_port();
+    try_start_on(dir, free_port(), opts)
+}
+
+fn try_start_on(dir: &Path, port: u16, opts: &Options) -> Result<Server, String> {
     let base = format!("https://127.0.0.1:{port}");
     let mut cmd = Command::new(binary());
     cmd.arg("serve")
