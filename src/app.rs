@@ -90,6 +90,12 @@ fn with_logging(
 
 fn init_logging(config: &Config) {
     use std::io::IsTerminal;
+    // sled and ureq log through the `log` crate. Their warnings (a store repaired at
+    // open, say) belong in our log; their debug chatter does not, and ureq's would carry
+    // request headers.
+    let _ = tracing_log::LogTracer::builder()
+        .with_max_level(tracing_log::log::LevelFilter::Warn)
+        .init();
     let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_target(false)

@@ -57,6 +57,11 @@ pub async fn run(
             },
             () = &mut shutdown => break,
         };
+        // Answers are small and written whole: Nagle's algorithm would only hold the last
+        // segment back until the client's delayed ACK (tens of milliseconds).
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!("TCP_NODELAY on {peer}: {e}");
+        }
         let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
             state.metrics.connection_refused();
             if let Ok(permit) = Arc::clone(&refusals).try_acquire_owned() {
