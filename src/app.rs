@@ -194,7 +194,7 @@ fn serve(config: Config) -> Result<(), AppError> {
     let Appliance { state, dir } = open(config, Clock::system())?;
     let cert = tls_certificate(&state.config, &dir)?;
     let acceptor = cert.clone().map(http::tls::acceptor).transpose()?;
-    let store = Arc::clone(&state.store);
+    let kept = Arc::clone(&state);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -214,11 +214,13 @@ fn serve(config: Config) -> Result<(), AppError> {
         tokio::spawn(sweep_expired_grants(Arc::clone(&state)));
         tokio::spawn(watch_certificate_expiry(Arc::clone(&state)));
         tokio::spawn(rotate_keys_on_schedule(Arc::clone(&state)));
+        tokio::spawn(write_issued_audit(Arc::clone(&state)));
         http::server::run(listener, acceptor, state, shutdown_signal()?).await;
         Ok::<_, AppError>(())
     })?;
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
-    store.flush_blocking()?;
+    kept.write_issued_audit()?;
+    kept.store.flush_blocking()?;
     tracing::info!("stopped");
     Ok(())
 }
@@ -263,6 +265,23 @@ fn tls_certificate(
             None
         }
     })
+}
+
+/// Every flush interval, writes the queued token-issue audit events in one transaction,
+/// so they reach disk with the tokens they describe.
+async fn write_issued_audit(state: Arc<State>) {
+    let every = std::time::Duration::from_millis(state.config.flush_interval_ms);
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let state = Arc::clone(&state);
+        match tokio::task::spawn_blocking(move || state.write_issued_audit()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!("writing token-issue audit events failed: {e}"),
+            Err(_) => tracing::warn!("the token-issue audit writer stopped unexpectedly"),
+        }
+    }
 }
 
 /// Every minute, removes expired codes, sign-ins, sessions, refresh tokens and denylist

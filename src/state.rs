@@ -36,10 +36,49 @@ pub struct State {
     pub consoles: crate::admin::console::Consoles,
     /// Counters and histograms for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Token-issue audit events waiting for their batch write.
+    pub issued: crate::audit::Batch,
     keys: RwLock<Arc<KeySet>>,
 }
 
 impl State {
+    /// Counts a token response of `grant` and queues its audit event: the client, and
+    /// the account when tokens were issued for one.
+    pub fn token_issued(
+        &self,
+        grant: &'static str,
+        tenant: &crate::types::TenantId,
+        client_id: &str,
+        account_id: Option<&str>,
+    ) {
+        use crate::audit::{Actor, AuditEvent, AuditKind};
+        self.metrics.token_issued(grant);
+        let event = AuditEvent::new(
+            self.clock.now(),
+            AuditKind::TokenIssued,
+            &Actor::Client(client_id.to_owned()),
+        )
+        .tenant(tenant.as_str())
+        .detail(grant);
+        self.issued.push(match account_id {
+            Some(id) => event.account(id),
+            None => event,
+        });
+    }
+
+    /// Writes the queued token-issue events in one transaction.
+    pub fn write_issued_audit(&self) -> Result<usize, crate::store::StoreError> {
+        let events = self.issued.take();
+        if !events.is_empty() {
+            self.store.transaction(|tx| {
+                events
+                    .iter()
+                    .try_for_each(|e| tx.audit::<crate::store::StoreError>(e))
+            })?;
+        }
+        Ok(events.len())
+    }
+
     /// Assembles the state.
     pub fn new(
         config: Config,
@@ -61,6 +100,7 @@ impl State {
             providers: Default::default(),
             broker_flights: Default::default(),
             consoles: Default::default(),
+            issued: Default::default(),
             limiter: crate::limiter::Limiter::new(config.rate_limits),
             config,
             store,

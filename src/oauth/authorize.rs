@@ -652,7 +652,12 @@ fn answer(
     };
     let access = match req.response_type {
         ResponseType::Token | ResponseType::IdTokenToken => {
-            state.metrics.token_issued("implicit");
+            state.token_issued(
+                "implicit",
+                &tenant.id,
+                &req.client.client_id,
+                Some(&account.id),
+            );
             Some(issue::access_token(state, &grant, now)?)
         }
         _ => None,

@@ -109,7 +109,12 @@ pub fn refresh_token(
         None,
     )
     .map(|t| {
-        state.metrics.token_issued("refresh_token");
+        state.token_issued(
+            "refresh_token",
+            &caller.tenant.id,
+            &caller.client.client_id,
+            t.account_id.as_deref(),
+        );
         SsoTokens::from(t)
     })
     .map_err(exchange_error)

@@ -463,3 +463,33 @@ fn userinfo_needs_a_bearer_token_for_an_account() {
         "a client's own token names no account"
     );
 }
+
+#[test]
+fn issued_tokens_are_audited_in_batches_without_the_tokens() {
+    let f = start();
+    let tokens: Vec<String> = (0..3)
+        .map(|_| {
+            let (status, body) = token(&f, "grant_type=client_credentials");
+            assert_eq!(status, 200, "{body}");
+            body["access_token"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let events = loop {
+        let audit = f.api.call("GET", "/v2/admin/audit?kind=token.issued", None);
+        let items = audit.body["items"].as_array().unwrap().clone();
+        if items.len() >= 3 || std::time::Instant::now() > deadline {
+            break items;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(events.len(), 3, "one event per token response: {events:?}");
+    for e in &events {
+        assert_eq!(e["kind"], "token.issued");
+        assert_eq!(e["tenant"], "acme");
+        assert_eq!(e["detail"], "client_credentials");
+        assert_eq!(e["actor"], json!({"type": "client", "id": "svc"}), "{e}");
+        let text = e.to_string();
+        assert!(tokens.iter().all(|t| !text.contains(t.as_str())));
+    }
+}

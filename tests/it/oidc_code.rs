@@ -290,6 +290,30 @@ fn refresh_rotates_and_a_reused_token_revokes_the_family() {
         .api
         .call("GET", "/v2/admin/audit?kind=refresh.reused", None);
     assert_eq!(audit.body["items"].as_array().unwrap().len(), 1);
+
+    // One code redemption and two rotations were answered; the refused ones issue nothing.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let grants = loop {
+        let audit = f.api.call("GET", "/v2/admin/audit?kind=token.issued", None);
+        let items = audit.body["items"].as_array().unwrap().clone();
+        if items.len() >= 3 || std::time::Instant::now() > deadline {
+            break items;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut details: Vec<&str> = grants
+        .iter()
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    details.sort();
+    assert_eq!(
+        details,
+        ["authorization_code", "refresh_token", "refresh_token"]
+    );
+    assert!(
+        grants.iter().all(|e| e["account"] == f.alice.as_str()),
+        "{grants:?}"
+    );
 }
 
 #[test]

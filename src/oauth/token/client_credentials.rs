@@ -34,5 +34,6 @@ pub fn issue(
         refresh_token: None,
         id_token: None,
         issued_token_type: None,
+        account_id: None,
     })
 }

@@ -110,6 +110,7 @@ pub fn mint(
             refresh_token,
             id_token: id,
             issued_token_type: None,
+            account_id: Some(grant.account.id.clone()),
         },
         jti: claims.jti,
         exp: claims.exp,

@@ -42,6 +42,9 @@ pub struct TokenResponse {
     /// What the token exchange issued (RFC 8693 §2.2.1); only that grant sets it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issued_token_type: Option<&'static str>,
+    /// The account the tokens are for, for the audit log; never sent.
+    #[serde(skip)]
+    pub account_id: Option<String>,
 }
 
 /// Refuses an address that failed too often; the handler runs it before reading the body.
@@ -133,6 +136,11 @@ async fn grant(
             "the implicit grant has no token request",
         )),
     }?;
-    state.metrics.token_issued(grant.as_str());
+    state.token_issued(
+        grant.as_str(),
+        &tenant.id,
+        &client.client_id,
+        issued.account_id.as_deref(),
+    );
     Ok(issued)
 }
