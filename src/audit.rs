@@ -66,6 +66,9 @@ pub enum AuditKind {
     /// An account was created.
     #[serde(rename = "account.created")]
     AccountCreated,
+    /// A batch of accounts was imported offline (`detail`: how many).
+    #[serde(rename = "accounts.imported")]
+    AccountsImported,
     /// An account was changed.
     #[serde(rename = "account.updated")]
     AccountUpdated,

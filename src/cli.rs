@@ -70,6 +70,12 @@ pub enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Create accounts from a JSON Lines file (`-` for stdin), one object per line:
+    /// `{"username", "email"?, "name"?, "password_hash"?}` with an argon2id PHC hash.
+    ImportAccounts {
+        /// The file to read.
+        file: PathBuf,
+    },
 }
 
 /// Flags that override the config file and the environment.

@@ -119,6 +119,16 @@ async fn run_admin(ctx: &Ctx<'_>, command: AdminCommand) -> Result<String, AppEr
             };
             Ok(admin::accounts::create(ctx, &new).await?.id)
         }
+        AdminCommand::ImportAccounts { file } => {
+            let imported = if file.as_os_str() == "-" {
+                admin::import::import(ctx, std::io::stdin().lock()).await?
+            } else {
+                let opened = std::fs::File::open(&file)
+                    .map_err(|e| AppError::Usage(format!("cannot read {}: {e}", file.display())))?;
+                admin::import::import(ctx, std::io::BufReader::new(opened)).await?
+            };
+            Ok(format!("imported {imported} accounts"))
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod clients;
 pub mod console;
 mod ctx;
 mod error;
+pub mod import;
 pub mod keys;
 pub mod members;
 pub mod page;

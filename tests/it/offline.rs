@@ -312,3 +312,63 @@ fn admin_cli_creates_tokens_and_accounts_and_sets_passwords() {
         "newest first"
     );
 }
+
+#[test]
+fn import_accounts_reads_json_lines_with_argon2id_hashes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = dir_arg(tmp.path());
+    assert_eq!(run(&["init", "--data-dir", dir], &[]).0, 0);
+    let (_, token, _) = run(&["admin", "--data-dir", dir, "create-token"], &[]);
+    let phc = latchkey::crypto::password::hash(&latchkey::types::Secret::new("imported pw"))
+        .unwrap();
+    let lines = format!(
+        "{}\n\n{}\n",
+        json!({"username": "imp1", "email": "imp1@example.com", "password_hash": phc}),
+        json!({"username": "imp2", "name": "Imp Two"})
+    );
+    let import = |input: &str| {
+        let (code, out, stderr) = run_bytes(
+            &["admin", "--data-dir", dir, "import-accounts", "-"],
+            &[],
+            Some(input.as_bytes()),
+        );
+        (code, String::from_utf8_lossy(&out).into_owned(), stderr)
+    };
+    let (code, out, stderr) = import(&lines);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(out.trim(), "imported 2 accounts");
+
+    let bcrypt = json!({"username": "imp3", "password_hash": "$2b$10$abcdefghijklmnopqrstuv"});
+    let (code, _, stderr) = import(&format!("{bcrypt}\n"));
+    assert_eq!(code, 1);
+    assert!(stderr.contains("line 1") && stderr.contains("argon2id"), "{stderr}");
+    let (code, _, stderr) = import("{\"username\": \"imp4\"}\n{\"user\": \"x\"}\n");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("line 2") && stderr.contains("unknown field"), "{stderr}");
+    let (code, _, stderr) = import("{\"username\": \"IMP1\"}\n");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("taken"), "{stderr}");
+
+    let server = Server::start(tmp.path());
+    let api = Api::with_token(&server, token.trim());
+    let found = api.call("GET", "/v2/admin/accounts?username=imp1", None);
+    let imp1 = &found.body["items"][0];
+    assert_eq!(imp1["email"], "imp1@example.com");
+    assert_eq!(imp1["password_set"], true);
+    let found = api.call("GET", "/v2/admin/accounts?username=imp2", None);
+    assert_eq!(found.body["items"][0]["password_set"], false);
+    let imp4 = api.call("GET", "/v2/admin/accounts?username=imp4", None);
+    assert_eq!(
+        imp4.body["items"].as_array().unwrap().len(),
+        0,
+        "a bad line stops its batch before anything is written"
+    );
+    let audit = api.call("GET", "/v2/admin/audit?kind=accounts.imported", None);
+    let details: Vec<&str> = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(details, ["2 accounts"]);
+}
