@@ -92,9 +92,11 @@ fn init_logging(config: &Config) {
     use std::io::IsTerminal;
     // sled and ureq log through the `log` crate. Their warnings (a store repaired at
     // open, say) belong in our log; their debug chatter does not, and ureq's would carry
-    // request headers.
+    // request headers. rustls warns about every odd handshake, which any client could
+    // use to fill the log; a failed handshake is already a debug line of ours.
     let _ = tracing_log::LogTracer::builder()
         .with_max_level(tracing_log::log::LevelFilter::Warn)
+        .ignore_crate("rustls")
         .init();
     let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)

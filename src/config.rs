@@ -23,7 +23,7 @@ pub struct Config {
     pub flush_interval_ms: u64,
     /// Connections served at once; more are answered 503 and closed.
     pub max_connections: usize,
-    /// A connection that moves no byte for this long is closed.
+    /// A connection with no request in flight or begun for this long is closed.
     pub idle_timeout: std::time::Duration,
     /// The largest request head (request line and headers) read, in bytes.
     pub max_header_bytes: usize,

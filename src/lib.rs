@@ -11,6 +11,7 @@ pub mod config;
 pub mod crypto;
 pub mod datadir;
 pub mod exchange;
+#[cfg(any(test, fuzzing))]
 pub mod fuzzing;
 pub mod http;
 pub mod limiter;
@@ -18,6 +19,7 @@ pub mod metrics;
 pub mod oauth;
 pub mod offline;
 pub mod outbound;
+#[cfg(any(test, fuzzing))]
 pub mod sandbox;
 pub mod session;
 pub mod state;

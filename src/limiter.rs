@@ -27,7 +27,7 @@ impl Default for Policy {
         }
     }
 }
-/// A key with no failure for this long is forgotten.
+/// A key with no failure, and no block, for this long is forgotten.
 const FORGET_AFTER_SECS: u64 = 3600;
 /// Keys tracked at most; past it, forgotten ones are pruned first.
 const MAX_KEYS: usize = 100_000;
@@ -37,6 +37,14 @@ struct Entry {
     failures: u32,
     blocked_until: UnixTime,
     last_failure: UnixTime,
+}
+
+impl Entry {
+    /// Counted from the end of the last block too, so a block longer than the forget
+    /// window does not hand back the free failures the moment it ends.
+    fn forgotten(&self, now: UnixTime) -> bool {
+        now.saturating_sub(self.last_failure.max(self.blocked_until)) >= FORGET_AFTER_SECS
+    }
 }
 
 /// Counts failures per key, shared by every request.
@@ -83,14 +91,14 @@ impl Limiter {
     pub fn failure(&self, key: &str, now: UnixTime) -> Option<Blocked> {
         self.with(|map| {
             if map.len() >= MAX_KEYS {
-                map.retain(|_, e| now.saturating_sub(e.last_failure) < FORGET_AFTER_SECS);
+                map.retain(|_, e| !e.forgotten(now));
             }
             let entry = map.entry(key.to_owned()).or_insert(Entry {
                 failures: 0,
                 blocked_until: 0,
                 last_failure: now,
             });
-            if now.saturating_sub(entry.last_failure) >= FORGET_AFTER_SECS {
+            if entry.forgotten(now) {
                 entry.failures = 0;
             }
             entry.failures += 1;
@@ -149,9 +157,9 @@ mod tests {
         }
         assert_eq!(l.check("k", 10), Err(Blocked { retry_after: 900 }));
         assert_eq!(
-            l.failure("k", 10 + FORGET_AFTER_SECS),
+            l.failure("k", 10 + 900 + FORGET_AFTER_SECS),
             None,
-            "an hour later the count starts again"
+            "an hour after the block ended the count starts again"
         );
     }
 
@@ -167,5 +175,23 @@ mod tests {
         assert_eq!(l.failure("k", 0), Some(Blocked { retry_after: 10 }));
         assert_eq!(l.failure("k", 0), Some(Blocked { retry_after: 20 }));
         assert_eq!(l.failure("k", 0), Some(Blocked { retry_after: 25 }));
+    }
+
+    #[test]
+    fn a_block_longer_than_the_forget_window_does_not_reset_the_count() {
+        let l = Limiter::new(Policy {
+            free_failures: 1,
+            first_delay_secs: 7200,
+            max_delay_secs: 86_400,
+        });
+        assert_eq!(l.failure("k", 0), None);
+        assert_eq!(l.failure("k", 0), Some(Blocked { retry_after: 7200 }));
+        assert_eq!(
+            l.failure("k", 7200),
+            Some(Blocked {
+                retry_after: 14_400
+            }),
+            "the next failure after the block doubles it"
+        );
     }
 }

@@ -237,8 +237,9 @@ impl Outbound {
     }
 }
 
-/// The certificates in a PEM text; other items are skipped.
-fn certificates(pem: &[u8]) -> Vec<Certificate<'static>> {
+/// The certificates in a PEM text, as a tenant's `ca_pem` is trusted; other items are
+/// skipped.
+pub fn certificates(pem: &[u8]) -> Vec<Certificate<'static>> {
     ureq::tls::parse_pem(pem)
         .filter_map(|item| match item {
             Ok(PemItem::Certificate(c)) => Some(c),

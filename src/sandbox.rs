@@ -27,7 +27,17 @@ pub struct Sandbox {
     pub basic_auth: String,
     /// Alice's account id.
     pub account_id: String,
-    dir: PathBuf,
+    /// Last, so the directory goes only after the store in it is closed.
+    _dir: RemoveOnDrop,
+}
+
+/// Removes a directory when dropped.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn input<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
@@ -42,6 +52,7 @@ impl Sandbox {
             std::process::id(),
             crate::crypto::random::secret_token()?
         ));
+        let guard = RemoveOnDrop(dir.clone());
         let args = crate::cli::ConfigArgs {
             data_dir: Some(dir.clone()),
             tls_mode: Some("off".into()),
@@ -105,13 +116,7 @@ impl Sandbox {
             client,
             account_id: account.id,
             app,
-            dir,
+            _dir: guard,
         })
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

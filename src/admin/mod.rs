@@ -17,7 +17,7 @@ pub mod page;
 pub mod settings;
 pub mod tenants;
 pub mod tokens;
-pub mod validate;
+pub(crate) mod validate;
 
 pub use ctx::Ctx;
 pub use error::AdminError;

@@ -6,7 +6,7 @@ use crate::types::Secret;
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use tokio::sync::Semaphore;
 
 /// Hashes a password with argon2id and the crate's default (OWASP) parameters. Blocking.
@@ -32,21 +32,30 @@ pub fn verify(password: &Secret, phc: &str) -> bool {
 /// Hashes running at once: one per core. A flood of sign-ins waits here, on no thread,
 /// instead of taking every blocking thread (which IdP calls need too) and 19 MiB of
 /// memory per hash.
-fn cores() -> &'static Semaphore {
-    static CORES: OnceLock<Semaphore> = OnceLock::new();
-    CORES.get_or_init(|| {
-        Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZero::get))
-    })
+fn cores() -> Arc<Semaphore> {
+    static CORES: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    Arc::clone(CORES.get_or_init(|| {
+        let n = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        Arc::new(Semaphore::new(n))
+    }))
 }
 
-/// Runs `work` on the blocking pool once a core is free.
+/// Runs `work` on the blocking pool once a core is free. The core is held by the
+/// blocking job itself, so a caller that goes away (a cancelled request) does not free
+/// it while the hash still runs.
 async fn off_workers<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, CryptoError> {
-    let _core = cores().acquire().await.map_err(|_| CryptoError::Password)?;
-    tokio::task::spawn_blocking(work)
+    let core = cores()
+        .acquire_owned()
         .await
-        .map_err(|_| CryptoError::Password)
+        .map_err(|_| CryptoError::Password)?;
+    tokio::task::spawn_blocking(move || {
+        let _core = core;
+        work()
+    })
+    .await
+    .map_err(|_| CryptoError::Password)
 }
 
 /// [`hash`] on the blocking pool, so the async workers keep serving.

@@ -1,30 +1,31 @@
-//! Idle detection for a connection: the socket is wrapped so every byte read or written
-//! stamps the time, and [`Activity::idle_for`] resolves once nothing moved for a while.
-//! hyper has no idle timeout of its own (its header-read timer covers only the wait for
-//! a request's first headers), so this is what closes quiet keep-alive connections.
+//! Idle detection for a connection, by requests rather than bytes: a connection is idle
+//! when no request is in flight (a response still streaming counts) and none has
+//! started or finished for a while. Counting bytes would let a client keep a slot for
+//! ever with HTTP/2 PINGs or a trickle of body bytes.
 
-use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant;
 
-/// When a connection last moved a byte, shared by its socket and its driver.
+/// The requests of one connection: how many are in flight, and when the last one
+/// started or finished.
 #[derive(Debug)]
 pub struct Activity {
     opened: Instant,
     last_ms: AtomicU64,
+    in_flight: AtomicUsize,
+    started: AtomicU64,
 }
 
 impl Activity {
-    /// A fresh stamp for a connection opened now.
+    /// A connection opened now, with no request yet.
     pub fn new() -> Arc<Activity> {
         Arc::new(Activity {
             opened: Instant::now(),
             last_ms: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+            started: AtomicU64::new(0),
         })
     }
 
@@ -33,110 +34,111 @@ impl Activity {
         self.last_ms.store(ms, Ordering::Relaxed);
     }
 
+    /// A request starts; it stays in flight until the guard (moved into its response
+    /// body) is dropped.
+    pub fn begin(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        self.started.fetch_add(1, Ordering::Relaxed);
+        self.touch();
+        InFlight(Arc::clone(self))
+    }
+
+    /// How many requests have started on this connection.
+    pub fn requests(&self) -> u64 {
+        self.started.load(Ordering::Relaxed)
+    }
+
     fn quiet_for(&self) -> Duration {
         let last = Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
         self.opened.elapsed().saturating_sub(last)
     }
 
-    /// Resolves once no byte has moved for `limit`.
+    /// Resolves once no request is in flight and none started or ended for `limit`.
     pub async fn idle_for(&self, limit: Duration) {
         loop {
             let quiet = self.quiet_for();
-            if quiet >= limit {
+            let busy = self.in_flight.load(Ordering::SeqCst) > 0;
+            if !busy && quiet >= limit {
                 return;
             }
-            tokio::time::sleep(limit - quiet).await;
+            let wait = if busy { limit } else { limit - quiet };
+            tokio::time::sleep(wait.max(Duration::from_millis(10))).await;
         }
     }
 }
 
-/// A socket that stamps [`Activity`] on every successful read and write.
-pub struct Tracked<S> {
-    inner: S,
-    activity: Arc<Activity>,
-}
+/// A request in flight; dropping it ends the request.
+#[derive(Debug)]
+pub struct InFlight(Arc<Activity>);
 
-impl<S> Tracked<S> {
-    /// Wraps `inner`, stamping `activity`.
-    pub fn new(inner: S, activity: Arc<Activity>) -> Tracked<S> {
-        Tracked { inner, activity }
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
-impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            self.activity.touch();
+/// A response body that keeps its request in flight until it is sent or dropped.
+pub struct Guarded<B> {
+    body: B,
+    _in_flight: InFlight,
+}
+
+impl<B> Guarded<B> {
+    /// Ties `body` to `in_flight`.
+    pub fn new(body: B, in_flight: InFlight) -> Guarded<B> {
+        Guarded {
+            body,
+            _in_flight: in_flight,
         }
-        polled
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let polled = Pin::new(&mut self.inner).poll_write(cx, data);
-        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touch();
-        }
-        polled
+impl<B: hyper::body::Body + Unpin> hyper::body::Body for Guarded<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<B::Data>, B::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
     }
 
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touch();
-        }
-        polled
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
     }
 
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     #[tokio::test(start_paused = true)]
-    async fn idle_for_waits_until_nothing_moved_for_the_limit() {
-        let (a, mut b) = tokio::io::duplex(64);
+    async fn idle_waits_for_requests_in_flight_and_then_the_limit() {
         let activity = Activity::new();
-        let mut tracked = Tracked::new(a, Arc::clone(&activity));
         let limit = Duration::from_secs(60);
         tokio::time::advance(Duration::from_secs(50)).await;
-        b.write_all(b"ping").await.unwrap();
-        let mut buf = [0u8; 4];
-        tracked.read_exact(&mut buf).await.unwrap();
-        let started = tokio::time::Instant::now();
-        activity.idle_for(limit).await;
+        let request = activity.begin();
+        tokio::time::advance(Duration::from_secs(300)).await;
+        let started = Instant::now();
+        let idle = tokio::spawn({
+            let activity = Arc::clone(&activity);
+            async move { activity.idle_for(limit).await }
+        });
+        tokio::time::sleep(Duration::from_secs(120)).await;
+        assert!(!idle.is_finished(), "a request in flight is not idle");
+        drop(request);
+        idle.await.unwrap();
         let waited = started.elapsed();
         assert!(
-            waited >= Duration::from_secs(59),
-            "a read restarts the wait: {waited:?}"
+            waited >= Duration::from_secs(180),
+            "the wait restarts when the request ends: {waited:?}"
         );
+        assert_eq!(activity.requests(), 1);
     }
 }

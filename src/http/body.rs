@@ -39,9 +39,27 @@ fn error(kind: ErrorKind, message: impl Into<String>) -> BodyError {
 const DRAIN_CAP: usize = 1024 * 1024;
 /// How long an oversize body is drained at most.
 const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long a whole body may take to arrive: a client trickling bytes cannot hold its
+/// request (and connection slot) open for longer.
+const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Reads the whole body, refusing more than the route's [`Limit`] (by header and by count).
+/// Reads the whole body, refusing more than the route's [`Limit`] (by header and by
+/// count), or one that takes longer than [`BODY_READ_TIMEOUT`] to arrive.
 pub async fn read_limited(req: Request<Incoming>) -> Result<Bytes, BodyError> {
+    tokio::time::timeout(BODY_READ_TIMEOUT, read_within_limit(req))
+        .await
+        .unwrap_or_else(|_| {
+            Err(error(
+                ErrorKind::RequestTimeout,
+                format!(
+                    "the body did not arrive within {} s",
+                    BODY_READ_TIMEOUT.as_secs()
+                ),
+            ))
+        })
+}
+
+async fn read_within_limit(req: Request<Incoming>) -> Result<Bytes, BodyError> {
     let limit = req
         .extensions()
         .get::<Limit>()

@@ -78,6 +78,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::TooMany => StatusCode::TOO_MANY_REQUESTS,
         ErrorKind::Upstream => StatusCode::BAD_GATEWAY,
         ErrorKind::UpstreamBusy | ErrorKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         ErrorKind::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }

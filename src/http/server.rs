@@ -2,7 +2,7 @@
 //! HTTP/1.1 or HTTP/2 by ALPN, header-size, header-read, idle and HTTP/2 stream limits,
 //! and graceful shutdown that lets in-flight requests finish.
 
-use super::activity::{Activity, Tracked};
+use super::activity::{Activity, Guarded};
 use super::{handlers, respond};
 use crate::state::State;
 use crate::types::ErrorKind;
@@ -35,6 +35,12 @@ const MAX_ERROR_RESET_STREAMS: usize = 256;
 const MAX_REFUSALS: usize = 64;
 /// How long a refused connection may take to read its answer.
 const REFUSAL_TIME: Duration = Duration::from_secs(10);
+/// How long a connection asked to close (idle, or shutting down) may take to do so
+/// before it is dropped: a client that ignores HTTP/2's GOAWAY cannot keep its slot.
+const CLOSE_GRACE: Duration = Duration::from_secs(30);
+/// The pause after a failed `accept` (out of file descriptors, say), so the loop does
+/// not spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Serves until `shutdown` resolves, then drains open connections for a bounded time.
 pub async fn run(
@@ -53,7 +59,11 @@ pub async fn run(
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
-                Err(e) => { tracing::warn!("accept failed: {e}"); continue; }
+                Err(e) => {
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                }
             },
             () = &mut shutdown => break,
         };
@@ -82,38 +92,10 @@ pub async fn run(
         );
         tokio::spawn(async move {
             let _slot = slot;
-            let idle = state.config.idle_timeout;
-            let activity = Activity::new();
-            let service = service_fn(move |req| {
-                let state = Arc::clone(&state);
-                async move { Ok::<_, Infallible>(handlers::handle(&state, req, peer.ip()).await) }
-            });
-            let Some(io) = handshake(stream, peer, tls, &activity).await else {
+            let Some(io) = handshake(stream, peer, tls).await else {
                 return;
             };
-            let conn = builder.serve_connection(io, service);
-            tokio::pin!(conn);
-            let mut closing = false;
-            let mut stop = stop;
-            loop {
-                tokio::select! {
-                    ended = conn.as_mut() => {
-                        if let Err(e) = ended {
-                            tracing::debug!("connection with {peer} ended with an error: {e}");
-                        }
-                        break;
-                    }
-                    _ = stop.wait_for(|s| *s), if !closing => {
-                        conn.as_mut().graceful_shutdown();
-                        closing = true;
-                    }
-                    () = activity.idle_for(idle), if !closing => {
-                        tracing::debug!("closing the idle connection with {peer}");
-                        conn.as_mut().graceful_shutdown();
-                        closing = true;
-                    }
-                }
-            }
+            serve(io, peer, state, &builder, stop).await;
         });
     }
     drop(listener);
@@ -128,7 +110,64 @@ pub async fn run(
     }
 }
 
-/// The socket as HTTP sees it: tracked for idleness, and through TLS when it is on.
+/// Serves one connection until it ends, closing it when idle or at shutdown, and
+/// dropping it when it sends no request in time or does not close when asked.
+async fn serve(
+    io: Io,
+    peer: SocketAddr,
+    state: Arc<State>,
+    builder: &auto::Builder<TokioExecutor>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let idle = state.config.idle_timeout;
+    let activity = Activity::new();
+    let requests = Arc::clone(&activity);
+    let service = service_fn(move |req| {
+        let (state, in_flight) = (Arc::clone(&state), requests.begin());
+        async move {
+            let resp = handlers::handle(&state, req, peer.ip()).await;
+            Ok::<_, Infallible>(resp.map(|body| Guarded::new(body, in_flight)))
+        }
+    });
+    let conn = builder.serve_connection(io, service);
+    tokio::pin!(conn);
+    let first_request_by = tokio::time::Instant::now() + HEADER_READ_TIMEOUT;
+    let mut first_request_checked = false;
+    let mut closing_since = None;
+    loop {
+        let close_by = closing_since.map(|since| since + CLOSE_GRACE);
+        tokio::select! {
+            ended = conn.as_mut() => {
+                if let Err(e) = ended {
+                    tracing::debug!("connection with {peer} ended with an error: {e}");
+                }
+                return;
+            }
+            _ = stop.wait_for(|s| *s), if closing_since.is_none() => {
+                conn.as_mut().graceful_shutdown();
+                closing_since = Some(tokio::time::Instant::now());
+            }
+            () = activity.idle_for(idle), if closing_since.is_none() => {
+                tracing::debug!("closing the idle connection with {peer}");
+                conn.as_mut().graceful_shutdown();
+                closing_since = Some(tokio::time::Instant::now());
+            }
+            () = tokio::time::sleep_until(first_request_by), if !first_request_checked => {
+                if activity.requests() == 0 {
+                    tracing::debug!("no request from {peer} within {HEADER_READ_TIMEOUT:?}");
+                    return;
+                }
+                first_request_checked = true;
+            }
+            () = tokio::time::sleep_until(close_by.unwrap_or(first_request_by)), if close_by.is_some() => {
+                tracing::debug!("dropping the connection with {peer}: it did not close when asked");
+                return;
+            }
+        }
+    }
+}
+
+/// The socket as HTTP sees it: through TLS when it is on.
 type Io = TokioIo<Box<dyn Socket>>;
 
 /// What hyper needs of a connection, whether plain or TLS.
@@ -140,13 +179,11 @@ async fn handshake(
     stream: TcpStream,
     peer: SocketAddr,
     tls: Option<tokio_rustls::TlsAcceptor>,
-    activity: &Arc<Activity>,
 ) -> Option<Io> {
-    let tracked = Tracked::new(stream, Arc::clone(activity));
     let Some(acceptor) = tls else {
-        return Some(TokioIo::new(Box::new(tracked)));
+        return Some(TokioIo::new(Box::new(stream)));
     };
-    match tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(tracked)).await {
+    match tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream)).await {
         Ok(Ok(s)) => Some(TokioIo::new(Box::new(s))),
         Ok(Err(e)) => {
             tracing::debug!("TLS handshake with {peer} failed: {e}");
@@ -168,7 +205,7 @@ async fn refuse(
     builder: &auto::Builder<TokioExecutor>,
     max: usize,
 ) {
-    let Some(io) = handshake(stream, peer, tls, &Activity::new()).await else {
+    let Some(io) = handshake(stream, peer, tls).await else {
         return;
     };
     tracing::debug!("refusing {peer}: {max} connections are open");

@@ -26,6 +26,7 @@ pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError>
 
 /// Decodes `bytes` as each kind `T` and, where that works, checks that encoding is
 /// stable across a second round trip.
+#[cfg(any(test, fuzzing))]
 fn decode_and_round_trip<T: Serialize + DeserializeOwned>(bytes: &[u8]) {
     let Ok(value) = decode::<T>(bytes) else {
         return;
@@ -42,6 +43,7 @@ fn decode_and_round_trip<T: Serialize + DeserializeOwned>(bytes: &[u8]) {
 /// Decodes `bytes` as every record kind the store keeps: a damaged record must be an
 /// error, never a panic, and what decodes must re-encode stably. The entry point of the
 /// CBOR fuzz target.
+#[cfg(any(test, fuzzing))]
 pub fn decode_as_every_record(bytes: &[u8]) {
     use super::*;
     decode_and_round_trip::<admin_tokens::AdminToken>(bytes);

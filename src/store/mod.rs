@@ -23,6 +23,7 @@ mod sweep;
 pub mod tenants;
 mod tx;
 
+#[cfg(any(test, fuzzing))]
 pub use codec::decode_as_every_record;
 pub use error::StoreError;
 pub use tx::{Tx, TxError};

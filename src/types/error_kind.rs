@@ -25,8 +25,10 @@ pub enum ErrorKind {
     Upstream,
     /// Too many upstream calls are already in flight.
     UpstreamBusy,
-    /// The appliance is at one of its own capacity limits (connections, hashing).
+    /// The appliance is at its connection limit.
     Busy,
+    /// The client sent its body too slowly.
+    RequestTimeout,
     /// An upstream service did not answer in time.
     UpstreamTimeout,
     /// Our own fault; details go to the log only.

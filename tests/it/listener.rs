@@ -223,3 +223,20 @@ fn a_password_hashing_flood_leaves_the_other_endpoints_answering() {
         "twenty discovery and JWKS answers came while the flood ran ({during} accounts hashed)"
     );
 }
+
+#[test]
+fn a_connection_that_sends_no_request_is_dropped_long_before_the_idle_timeout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = start_with_env(&tmp, &[("LATCHKEY_LIMITS_IDLE_TIMEOUT_SECS", "3600")]);
+    runtime().block_on(async {
+        use tokio::io::AsyncReadExt;
+        let mut silent = connect_http1(&server).await;
+        let mut byte = [0u8; 1];
+        let ended = tokio::time::timeout(Duration::from_secs(60), silent.read(&mut byte))
+            .await
+            .expect(
+                "dropped within the 10 s first-request deadline, not the hour-long idle timeout",
+            );
+        assert!(matches!(ended, Ok(0) | Err(_)), "{ended:?}");
+    });
+}

@@ -319,8 +319,8 @@ fn import_accounts_reads_json_lines_with_argon2id_hashes() {
     let dir = dir_arg(tmp.path());
     assert_eq!(run(&["init", "--data-dir", dir], &[]).0, 0);
     let (_, token, _) = run(&["admin", "--data-dir", dir, "create-token"], &[]);
-    let phc = latchkey::crypto::password::hash(&latchkey::types::Secret::new("imported pw"))
-        .unwrap();
+    let phc =
+        latchkey::crypto::password::hash(&latchkey::types::Secret::new("imported pw")).unwrap();
     let lines = format!(
         "{}\n\n{}\n",
         json!({"username": "imp1", "email": "imp1@example.com", "password_hash": phc}),
@@ -341,10 +341,16 @@ fn import_accounts_reads_json_lines_with_argon2id_hashes() {
     let bcrypt = json!({"username": "imp3", "password_hash": "$2b$10$abcdefghijklmnopqrstuv"});
     let (code, _, stderr) = import(&format!("{bcrypt}\n"));
     assert_eq!(code, 1);
-    assert!(stderr.contains("line 1") && stderr.contains("argon2id"), "{stderr}");
+    assert!(
+        stderr.contains("line 1") && stderr.contains("argon2id"),
+        "{stderr}"
+    );
     let (code, _, stderr) = import("{\"username\": \"imp4\"}\n{\"user\": \"x\"}\n");
     assert_eq!(code, 1);
-    assert!(stderr.contains("line 2") && stderr.contains("unknown field"), "{stderr}");
+    assert!(
+        stderr.contains("line 2") && stderr.contains("unknown field"),
+        "{stderr}"
+    );
     let (code, _, stderr) = import("{\"username\": \"IMP1\"}\n");
     assert_eq!(code, 1);
     assert!(stderr.contains("taken"), "{stderr}");
