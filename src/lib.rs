@@ -19,7 +19,6 @@ pub mod metrics;
 pub mod oauth;
 pub mod offline;
 pub mod outbound;
-#[cfg(any(test, fuzzing))]
 pub mod sandbox;
 pub mod session;
 pub mod state;

@@ -1,7 +1,7 @@
 //! A provisioned appliance without a listener, on a throwaway data dir: tenant `acme`,
-//! one confidential client (code, implicit and refresh grants, redirect
-//! [`REDIRECT_URI`]) and one member, `alice`. Property tests and fuzz targets drive the
-//! domain through it, as the HTTP handlers would.
+//! one confidential client (code, implicit, refresh and client_credentials grants, redirect
+//! [`REDIRECT_URI`]) and one member, `alice`. Property tests, fuzz targets and the
+//! criterion benchmarks drive the domain through it, as the HTTP handlers would.
 
 use crate::admin::Ctx;
 use crate::app::{AppError, Appliance};
@@ -81,7 +81,7 @@ impl Sandbox {
                 "client_id": "web",
                 "name": "web",
                 "redirect_uris": [REDIRECT_URI],
-                "grant_types": ["authorization_code", "implicit", "refresh_token"],
+                "grant_types": ["authorization_code", "implicit", "refresh_token", "client_credentials"],
                 "response_types": ["code", "id_token token"],
                 "scopes": ["openid", "profile", "offline_access"],
                 "token_endpoint_auth_method": "client_secret_basic",

@@ -1,0 +1,625 @@
+#!/usr/bin/env python3
+"""The side-by-side benchmark: latchkey against node oidc-provider on this machine.
+
+bench/run installs what is missing and calls this. Every scenario runs latchkey, then
+the peer, then latchkey again, and so on (--rounds times each), with wrk as the load
+generator (keep-alive, --connections connections over --threads threads, --duration
+seconds). Each figure is the median over the rounds. Server CPU time and memory are
+read from /proc. Results go to bench/results/<time>/ as results.json, results.md and
+plot.png.
+"""
+
+import argparse
+import base64
+import datetime
+import hashlib
+import html as html_lib
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+LUA = os.path.join(BENCH, "lua")
+BINARY = os.path.join(ROOT, "target", "release", "latchkey")
+REDIRECT = "https://app.example/cb"
+PEER_SECRET = "bench-client-secret-0123456789abcdef"
+PASSWORD = "bench password 0123"
+VERIFIER = "bench-pkce-verifier-0123456789abcdefghijklmnopqrstuvwxyz"
+CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def basic(client_id, secret):
+    pair = f"{urllib.parse.quote(client_id, safe='')}:{urllib.parse.quote(secret, safe='')}"
+    return "Basic " + base64.b64encode(pair.encode()).decode()
+
+
+class Server:
+    """A server process: its pid's CPU time and memory, and an HTTPS client for it."""
+
+    def __init__(self, name, args, port, cert, env=None, cwd=None):
+        self.name, self.port, self.cert = name, port, cert
+        self.log = tempfile.TemporaryFile()
+        started = time.monotonic()
+        self.proc = subprocess.Popen(
+            args, stdout=self.log, stderr=self.log, env={**os.environ, **(env or {})}, cwd=cwd
+        )
+        self.ready_ms = self.wait_ready(started)
+
+    def context(self):
+        ctx = ssl.create_default_context(cafile=self.cert)
+        ctx.check_hostname = False
+        return ctx
+
+    def wait_ready(self, started, path="/"):
+        deadline = started + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.log.seek(0)
+                sys.exit(f"{self.name} exited:\n{self.log.read().decode(errors='replace')}")
+            try:
+                status, _, _ = self.request("GET", self.ready_path())
+                if status == 200:
+                    return (time.monotonic() - started) * 1000
+            except OSError:
+                pass
+            time.sleep(0.002)
+        sys.exit(f"{self.name} was not ready within 60 s")
+
+    def ready_path(self):
+        return "/readyz" if self.name == "latchkey" else "/.well-known/openid-configuration"
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context(), timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, resp.headers, resp.read()
+        finally:
+            conn.close()
+
+    def json(self, method, path, body=None, headers=None, expect=(200, 201)):
+        data = json.dumps(body).encode() if body is not None else None
+        hdrs = {"Content-Type": "application/json", **(headers or {})} if data else dict(headers or {})
+        status, _, raw = self.request(method, path, data, hdrs)
+        if status not in expect:
+            sys.exit(f"{self.name} {method} {path}: {status} {raw[:500]!r}")
+        return json.loads(raw) if raw else None
+
+    def form(self, path, fields, auth=None, expect=(200,)):
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if auth:
+            headers["Authorization"] = auth
+        status, _, raw = self.request("POST", path, urllib.parse.urlencode(fields).encode(), headers)
+        if status not in expect:
+            sys.exit(f"{self.name} POST {path}: {status} {raw[:500]!r}")
+        return json.loads(raw)
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS
+
+    def memory_kib(self, key):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+        return 0
+
+    def reset_peak(self):
+        with open(f"/proc/{self.proc.pid}/clear_refs", "w") as f:
+            f.write("5")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+class Cookies:
+    """Just enough of a cookie jar for two sign-ins."""
+
+    def __init__(self):
+        self.jar = {}
+
+    def take(self, headers):
+        for value in headers.get_all("Set-Cookie") or []:
+            pair = value.split(";", 1)[0]
+            name, _, val = pair.partition("=")
+            if val:
+                self.jar[name.strip()] = val
+            else:
+                self.jar.pop(name.strip(), None)
+
+    def header(self):
+        return "; ".join(f"{k}={v}" for k, v in self.jar.items())
+
+
+def follow_to_code(server, start_path, cookies, on_page):
+    """Follows redirects from `start_path` inside `server` until one goes to the client;
+    `on_page` answers each HTML page with (path, form fields) to POST. Returns the code."""
+    method, path, body = "GET", start_path, None
+    for _ in range(20):
+        headers = {"Cookie": cookies.header()}
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            data = urllib.parse.urlencode(body).encode()
+        status, hdrs, raw = server.request(method, path, data, headers)
+        cookies.take(hdrs)
+        if status in (302, 303):
+            location = hdrs["Location"]
+            if location.startswith(REDIRECT):
+                query = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)
+                if "code" not in query:
+                    sys.exit(f"{server.name} refused the sign-in: {location}")
+                return query["code"][0]
+            parsed = urllib.parse.urlparse(location)
+            method, path, body = "GET", parsed.path + (f"?{parsed.query}" if parsed.query else ""), None
+        elif status == 200:
+            method, (path, body) = "POST", on_page(path, raw.decode())
+        else:
+            sys.exit(f"{server.name} {method} {path}: {status} {raw[:300]!r}")
+    sys.exit(f"{server.name}: no code after 20 steps")
+
+
+class Latchkey:
+    """latchkey: started on a data dir, provisioned through the management API."""
+
+    name = "latchkey"
+
+    def __init__(self, data_dir, token=None):
+        self.port = free_port()
+        base = f"https://127.0.0.1:{self.port}"
+        args = [BINARY, "serve", "--data-dir", data_dir, "--listen", f"127.0.0.1:{self.port}",
+                "--public-url", base]
+        self.token = token or init(data_dir)
+        self.cert = os.path.join(data_dir, "tls", "cert.pem")
+        self.key = os.path.join(data_dir, "tls", "key.pem")
+        self.command = " ".join(args)
+        self.server = Server("latchkey", args, self.port, self.cert, env={"LATCHKEY_LOG_LEVEL": "warn"})
+        self.admin = {"Authorization": f"Bearer {self.token}"}
+
+    def api(self, method, path, body=None):
+        return self.server.json(method, "/v2/admin" + path, body, self.admin)
+
+    def provision(self, idp_port):
+        s = self
+        s.api("POST", "/tenants", {"id": "bench", "display_name": "Bench"})
+        s.api("POST", "/tenants", {"id": "bench-rs", "display_name": "Bench RS256"})
+        s.api("PATCH", "/tenants/bench-rs", {"access_token_alg": "RS256"})
+        self.secrets = {}
+        for tenant in ("bench", "bench-rs"):
+            made = s.api("POST", f"/tenants/{tenant}/clients", {
+                "client_id": "cc", "name": "machine", "redirect_uris": [],
+                "grant_types": ["client_credentials"], "response_types": [], "scopes": ["read"],
+                "token_endpoint_auth_method": "client_secret_basic"})
+            self.secrets[(tenant, "cc")] = made["client_secret"]
+        for client, alg in (("web-es256", "ES256"), ("web-rs256", "RS256")):
+            made = s.api("POST", "/tenants/bench/clients", {
+                "client_id": client, "name": client, "redirect_uris": [REDIRECT],
+                "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+                "scopes": ["openid", "offline_access"], "token_endpoint_auth_method": "client_secret_basic",
+                "id_token_signed_response_alg": alg})
+            self.secrets[("bench", client)] = made["client_secret"]
+        s.api("POST", "/tenants/bench/accounts", {
+            "username": "bench-user", "password": PASSWORD, "scopes": ["openid", "offline_access"],
+            "external_authentication_provider_id": "bench-ext"})
+        s.api("PUT", "/tenants/bench/introspection", {
+            "url": f"https://127.0.0.1:{idp_port}/introspect", "client_id": "bench",
+            "client_secret": "bench-idp-secret", "ca_pem": open(self.cert).read()})
+        self.api_key = s.api("POST", "/tenants/bench/clients/web-es256/api-keys", {"label": "bench"})["key"]
+        self.cookies = Cookies()
+        self.sign_in("web-es256")
+
+    def auth(self, tenant, client):
+        return basic(client, self.secrets[(tenant, client)])
+
+    def authorize_path(self, client):
+        return "/t/bench/authorize?" + urllib.parse.urlencode({
+            "response_type": "code", "client_id": client, "redirect_uri": REDIRECT,
+            "scope": "openid offline_access", "state": "bench", "code_challenge": CHALLENGE,
+            "code_challenge_method": "S256"})
+
+    def sign_in(self, client):
+        def login_page(path, html):
+            fields = {k: html_lib.unescape(v) for k, v in re.findall(r'name="(csrf|request)" value="([^"]+)"', html)}
+            action = html_lib.unescape(re.search(r'<form method="post" action="([^"]+)"', html).group(1))
+            return action, {**fields, "username": "bench-user", "password": PASSWORD}
+        return follow_to_code(self.server, self.authorize_path(client), self.cookies, login_page)
+
+    def code_tokens(self, client):
+        code = follow_to_code(self.server, self.authorize_path(client), self.cookies,
+                              lambda p, h: sys.exit(f"unexpected page {p}"))
+        return self.server.form("/t/bench/token", {
+            "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+            "code_verifier": VERIFIER}, self.auth("bench", client))
+
+    def session_cookie(self):
+        return "__Host-latchkey_session=" + self.cookies.jar["__Host-latchkey_session"]
+
+
+class Peer:
+    """node oidc-provider 9 from npm, with bench/peer.mjs."""
+
+    name = "peer"
+
+    def __init__(self, folder, cert, key):
+        self.port = free_port()
+        args = ["node", os.path.join(folder, "peer.mjs"), str(self.port), cert, key]
+        self.command = " ".join(args)
+        self.server = Server("peer", args, self.port, cert, env={"NODE_ENV": "production"})
+        self.cookies = Cookies()
+        self.sign_in("web-es256")
+        self.sign_in("web-rs256")
+
+    def auth(self, _tenant, client):
+        return basic(client, PEER_SECRET)
+
+    def authorize_path(self, client):
+        return "/auth?" + urllib.parse.urlencode({
+            "response_type": "code", "client_id": client, "redirect_uri": REDIRECT,
+            "scope": "openid offline_access", "state": "bench", "code_challenge": CHALLENGE,
+            "code_challenge_method": "S256"})
+
+    def sign_in(self, client):
+        def interaction(path, html):
+            prompt = re.search(r'name="prompt" value="([^"]+)"', html).group(1)
+            return path, {"prompt": prompt, "login": "bench-user", "password": "any"}
+        return follow_to_code(self.server, self.authorize_path(client), self.cookies, interaction)
+
+    def code_tokens(self, client):
+        code = follow_to_code(self.server, self.authorize_path(client), self.cookies,
+                              lambda p, h: sys.exit(f"unexpected page {p}"))
+        return self.server.form("/token", {
+            "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+            "code_verifier": VERIFIER}, self.auth(None, client))
+
+    def session_cookie(self):
+        return self.cookies.header()
+
+
+def scenario_args(target, scenario, opts, work):
+    """The wrk script and its arguments for `scenario` against `target`, or None when the
+    target has no such scenario. Runs whatever set-up the scenario needs first."""
+    lk = isinstance(target, Latchkey)
+    form = "application/x-www-form-urlencoded"
+    if scenario in ("cc_es256", "cc_rs256"):
+        alg = scenario[-5:]
+        if lk:
+            tenant = "bench" if alg == "es256" else "bench-rs"
+            return "post.lua", [f"/t/{tenant}/token", "grant_type=client_credentials",
+                                target.auth(tenant, "cc"), form]
+        return "post.lua", ["/token", "grant_type=client_credentials&scope=read",
+                            target.auth(None, f"cc-{alg}"), form]
+    if scenario == "introspect":
+        if lk:
+            token = target.server.form("/t/bench/token", {"grant_type": "client_credentials"},
+                                       target.auth("bench", "cc"))["access_token"]
+            return "post.lua", ["/t/bench/introspect", f"token={token}", target.auth("bench", "cc"), form]
+        token = target.server.form("/token", {"grant_type": "client_credentials"},
+                                   target.auth(None, "cc-opaque"))["access_token"]
+        return "post.lua", ["/token/introspection", f"token={token}", target.auth(None, "cc-opaque"), form]
+    if scenario == "userinfo":
+        token = target.code_tokens("web-es256")["access_token"]
+        return "get.lua", ["/t/bench/userinfo" if lk else "/me", f"Bearer {token}"]
+    if scenario == "refresh":
+        families = opts.connections + 4 * opts.threads
+        tokens = [target.code_tokens("web-es256")["refresh_token"] for _ in range(families)]
+        path = os.path.join(work, f"refresh-{target.name}.txt")
+        with open(path, "w") as f:
+            f.write("\n".join(tokens) + "\n")
+        return "refresh.lua", ["/t/bench/token" if lk else "/token",
+                               target.auth("bench", "web-es256"), path, str(opts.threads)]
+    if scenario in ("code_es256", "code_rs256"):
+        client = "web-" + scenario[-5:]
+        return "codeflow.lua", [target.authorize_path(client), target.session_cookie(),
+                                "/t/bench/token" if lk else "/token", target.auth("bench", client),
+                                urllib.parse.quote(REDIRECT, safe=""), VERIFIER]
+    if scenario == "jwks":
+        return "get.lua", ["/t/bench/jwks" if lk else "/jwks", ""]
+    if scenario == "exchange" and lk:
+        return "post.lua", ["/v2/sso/exchange-token",
+                            json.dumps({"external_provider_access_token": "bench-foreign-token"}),
+                            f"API-key {target.api_key}", "application/json"]
+    if scenario == "login" and lk:
+        return "login.lua", [target.authorize_path("web-es256"), "bench-user", PASSWORD]
+    return None
+
+
+def wrk(port, script, args, opts, connections=None):
+    command = ["wrk", "-t", str(opts.threads), "-c", str(connections or opts.connections),
+               "-d", f"{opts.duration}s", "--latency", "-s", script, f"https://127.0.0.1:{port}", "--", *args]
+    out = subprocess.run(command, cwd=LUA, capture_output=True, text=True, check=False)
+    line = next((l for l in out.stdout.splitlines() if l.startswith("RESULT ")), None)
+    if line is None:
+        sys.exit(f"wrk failed: {out.stdout}\n{out.stderr}")
+    shown = [c if len(c) < 120 else c[:60] + "…" for c in command]
+    return json.loads(line[len("RESULT "):]), " ".join(shown)
+
+
+def measure(target, scenario, opts, work):
+    """One run of `scenario` against `target`: wrk's figures plus CPU and memory."""
+    prepared = scenario_args(target, scenario, opts, work)
+    if prepared is None:
+        return None
+    script, args = prepared
+    server = target.server
+    cpu_before = server.cpu_seconds()
+    server.reset_peak()
+    result, command = wrk(server.port, script, args, opts)
+    cpu = server.cpu_seconds() - cpu_before
+    seconds = result["duration_us"] / 1e6
+    counted = result["flows"] if scenario.startswith(("code", "login", "refresh")) else result["requests"]
+    return {
+        "rate": counted / seconds,
+        "requests_per_s": result["requests"] / seconds,
+        "p50_ms": result["p50_us"] / 1000,
+        "p99_ms": result["p99_us"] / 1000,
+        "cpu_s_per_1000": cpu / max(counted, 1) * 1000,
+        "errors": result["status_errors"] + result["socket_errors"],
+        "rss_peak_mib": server.memory_kib("VmHWM") / 1024,
+        "command": command,
+    }
+
+
+SCENARIOS = {
+    "cc_es256": "client_credentials, ES256 access token (requests/s)",
+    "cc_rs256": "client_credentials, RS256 access token (requests/s)",
+    "introspect": "introspection of a valid access token (requests/s)",
+    "userinfo": "userinfo (requests/s)",
+    "refresh": "refresh-token grant with rotation (requests/s)",
+    "code_es256": "authorization code + PKCE with a session, ES256 ID token (flows/s)",
+    "code_rs256": "authorization code + PKCE with a session, RS256 ID token (flows/s)",
+    "jwks": "JWKS (requests/s)",
+    "exchange": "/v2/sso/exchange-token against a local HTTPS IdP (requests/s)",
+    "login": "password sign-in, argon2id (sign-ins/s)",
+}
+
+
+def median_of(runs, key):
+    values = [r[key] for r in runs if r and key in r]
+    return statistics.median(values) if values else None
+
+
+def summarise(runs):
+    if not any(runs):
+        return None
+    keys = ("rate", "p50_ms", "p99_ms", "cpu_s_per_1000", "rss_peak_mib", "errors")
+    summary = {k: median_of(runs, k) for k in keys}
+    summary["runs"] = runs
+    return summary
+
+
+def install_peer(work):
+    folder = os.path.join(work, "peer")
+    os.makedirs(folder, exist_ok=True)
+    subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", folder,
+                    "oidc-provider@9"], check=True)
+    version = json.load(open(os.path.join(folder, "node_modules", "oidc-provider", "package.json")))["version"]
+    # ES modules resolve packages next to the script, so it runs from the install folder.
+    shutil.copy(os.path.join(BENCH, "peer.mjs"), folder)
+    return folder, version
+
+
+def init(data_dir):
+    """Initialises a data dir; returns the admin token `latchkey init` prints."""
+    out = subprocess.run([BINARY, "init", "--data-dir", data_dir], check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def import_accounts(data_dir, count):
+    """Fills a new data dir with `count` accounts; returns (admin token, seconds taken)."""
+    token = init(data_dir)
+    path = os.path.join(data_dir, "..", f"accounts-{count}.jsonl")
+    with open(path, "w") as f:
+        for i in range(count):
+            f.write(f'{{"username":"user{i:07d}","email":"user{i:07d}@example.com"}}\n')
+    started = time.monotonic()
+    subprocess.run([BINARY, "admin", "--data-dir", data_dir, "import-accounts", path], check=True,
+                   capture_output=True)
+    os.remove(path)
+    return token, time.monotonic() - started
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per run (10)")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections (32)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved runs per scenario (3)")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated subset")
+    parser.add_argument("--sizes", default="100000,1000000",
+                        help="pre-filled store sizes for the growth check ('' to skip)")
+    parser.add_argument("--out", default=os.path.join(BENCH, "results"))
+    opts = parser.parse_args()
+    scenarios = [s for s in opts.scenarios.split(",") if s]
+    work = tempfile.mkdtemp(prefix="latchkey-bench-")
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out_dir = os.path.join(opts.out, stamp)
+    os.makedirs(out_dir, exist_ok=True)
+    report = {"when": stamp, "machine": {"cores": os.cpu_count(), "cpu": cpu_model()},
+              "options": vars(opts), "binary_bytes": os.path.getsize(BINARY), "scenarios": {}}
+    peer_folder, version = install_peer(work)
+    report["peer"] = f"oidc-provider {version}, node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}"
+    idp_port = free_port()
+    data_dir = os.path.join(work, "latchkey")
+    os.makedirs(data_dir)
+    lk = Latchkey(data_dir)
+    idp = Server("idp", ["node", os.path.join(BENCH, "idp.mjs"), str(idp_port), lk.cert, lk.key],
+                 idp_port, lk.cert)
+    lk.provision(idp_port)
+    peer = Peer(peer_folder, lk.cert, lk.key)
+    time.sleep(1)
+    report["ready_ms"] = {"latchkey_empty": lk.server.ready_ms}
+    report["rss_idle_mib"] = {"latchkey": lk.server.memory_kib("VmRSS") / 1024,
+                              "peer": peer.server.memory_kib("VmRSS") / 1024}
+    report["commands"] = {"latchkey": lk.command, "peer": peer.command}
+    runs = {s: {"latchkey": [], "peer": []} for s in scenarios}
+    for round_no in range(opts.rounds):
+        for scenario in scenarios:
+            for target in (lk, peer):
+                result = measure(target, scenario, opts, work)
+                runs[scenario][target.name].append(result)
+                if result:
+                    print(f"round {round_no + 1} {scenario:11} {target.name:8} {result['rate']:9.0f}/s "
+                          f"p50 {result['p50_ms']:7.2f} ms p99 {result['p99_ms']:7.2f} ms "
+                          f"cpu {result['cpu_s_per_1000']:.3f} s/1000", flush=True)
+    for scenario in scenarios:
+        report["scenarios"][scenario] = {
+            "what": SCENARIOS[scenario],
+            "latchkey": summarise(runs[scenario]["latchkey"]),
+            "peer": summarise(runs[scenario]["peer"]),
+        }
+    if "exchange" in scenarios:
+        idp_runs = []
+        for _ in range(opts.rounds):
+            result, command = wrk(idp_port, "post.lua", ["/introspect", "token=bench-foreign-token", "", "application/x-www-form-urlencoded"], opts)
+            idp_runs.append({"p50_ms": result["p50_us"] / 1000, "p99_ms": result["p99_us"] / 1000,
+                             "rate": result["requests"] / (result["duration_us"] / 1e6), "command": command})
+        report["scenarios"]["exchange"]["idp_alone"] = summarise(idp_runs)
+    report["rss_idle_after_mib"] = {"latchkey": lk.server.memory_kib("VmRSS") / 1024,
+                                    "peer": peer.server.memory_kib("VmRSS") / 1024}
+    peer.server.stop()
+    idp.stop()
+    lk.server.stop()
+    report["sizes"] = {}
+    for size in [int(s) for s in opts.sizes.split(",") if s]:
+        sized_dir = os.path.join(work, f"latchkey-{size}")
+        os.makedirs(sized_dir)
+        token, import_secs = import_accounts(sized_dir, size)
+        sized = Latchkey(sized_dir, token)
+        sized.provision(idp_port)
+        entry = {"accounts": size, "import_s": import_secs, "ready_ms": sized.server.ready_ms, "scenarios": {}}
+        for scenario in ("cc_es256", "code_es256"):
+            sized_runs = [measure(sized, scenario, opts, work) for _ in range(opts.rounds)]
+            entry["scenarios"][scenario] = summarise(sized_runs)
+            print(f"{size} accounts {scenario}: {entry['scenarios'][scenario]['rate']:.0f}/s", flush=True)
+        sized.server.stop()
+        # Restart on the full store: how long until it answers.
+        again = Latchkey(sized_dir, token)
+        entry["ready_ms_restart"] = again.server.ready_ms
+        again.server.stop()
+        report["sizes"][str(size)] = entry
+    write_report(report, out_dir)
+    shutil.rmtree(work, ignore_errors=True)
+    print(f"\nresults in {out_dir}")
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def fmt(value, digits=0):
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def write_report(report, out_dir):
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
+        json.dump(report, f, indent=2)
+    lines = [
+        f"# latchkey vs {report['peer']}",
+        "",
+        f"{report['when']}, {report['machine']['cores']} cores ({report['machine']['cpu']}); "
+        f"wrk {report['options']['threads']} threads, {report['options']['connections']} connections, "
+        f"{report['options']['duration']} s per run, median of {report['options']['rounds']} interleaved runs.",
+        "",
+        "| scenario | latchkey /s | peer /s | ratio | p50 ms (lk / peer) | p99 ms (lk / peer) | CPU s per 1000 (lk / peer) | peak RSS MiB (lk / peer) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, s in report["scenarios"].items():
+        lk, peer = s["latchkey"], s["peer"]
+        ratio = f"{lk['rate'] / peer['rate']:.2f}×" if lk and peer and peer["rate"] else "–"
+        lines.append(
+            f"| {s['what']} | {fmt(lk and lk['rate'])} | {fmt(peer and peer['rate'])} | {ratio} | "
+            f"{fmt(lk and lk['p50_ms'], 2)} / {fmt(peer and peer['p50_ms'], 2)} | "
+            f"{fmt(lk and lk['p99_ms'], 2)} / {fmt(peer and peer['p99_ms'], 2)} | "
+            f"{fmt(lk and lk['cpu_s_per_1000'], 3)} / {fmt(peer and peer['cpu_s_per_1000'], 3)} | "
+            f"{fmt(lk and lk['rss_peak_mib'], 1)} / {fmt(peer and peer['rss_peak_mib'], 1)} |")
+    exchange = report["scenarios"].get("exchange")
+    if exchange and exchange.get("idp_alone") and exchange["latchkey"]:
+        added = exchange["latchkey"]["p50_ms"] - exchange["idp_alone"]["p50_ms"]
+        lines += ["", f"Exchange: the IdP alone answers at p50 {exchange['idp_alone']['p50_ms']:.2f} ms; "
+                      f"through latchkey p50 {exchange['latchkey']['p50_ms']:.2f} ms, so latchkey adds "
+                      f"{added:.2f} ms at p50 (same concurrency)."]
+    lines += ["", f"Idle RSS: latchkey {report['rss_idle_mib']['latchkey']:.1f} MiB, "
+                  f"peer {report['rss_idle_mib']['peer']:.1f} MiB. Binary: "
+                  f"{report['binary_bytes'] / 1048576:.1f} MiB. Ready after start (empty store): "
+                  f"{report['ready_ms']['latchkey_empty']:.0f} ms."]
+    if report["sizes"]:
+        lines += ["", "| accounts in store | import s | ready ms (restart) | client_credentials /s | code flows /s |",
+                  "|---|---|---|---|---|"]
+        for size, e in report["sizes"].items():
+            lines.append(f"| {int(size):,} | {e['import_s']:.1f} | {e['ready_ms_restart']:.0f} | "
+                         f"{fmt(e['scenarios']['cc_es256']['rate'])} | {fmt(e['scenarios']['code_es256']['rate'])} |")
+    lines += ["", "Commands:", "", f"- latchkey: `{report['commands']['latchkey']}`",
+              f"- peer: `{report['commands']['peer']}`"]
+    for name, s in report["scenarios"].items():
+        for who in ("latchkey", "peer"):
+            if s[who]:
+                lines.append(f"- {name} {who}: `{s[who]['runs'][0]['command']}`")
+    with open(os.path.join(out_dir, "results.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    plot(report, out_dir)
+    print("\n".join(lines))
+
+
+def plot(report, out_dir):
+    rows = [(n, s["latchkey"], s["peer"]) for n, s in report["scenarios"].items()]
+    data = os.path.join(out_dir, "plot.dat")
+    with open(data, "w") as f:
+        for name, lk, peer in rows:
+            f.write(f"{name} {lk['rate'] if lk else 0} {peer['rate'] if peer else 0} "
+                    f"{lk['p99_ms'] if lk else 0} {peer['p99_ms'] if peer else 0}\n")
+    script = f"""
+set terminal pngcairo size 1400,900 font ',10'
+set output '{os.path.join(out_dir, 'plot.png')}'
+set multiplot layout 2,1
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set grid ytics
+set xtics rotate by -20
+set key top right
+set logscale y
+set title 'Throughput per scenario (log scale; flows/s for code and login)'
+set ylabel 'per second'
+plot '{data}' using 2:xtic(1) title 'latchkey' lc rgb '#1f77b4', '' using 3 title 'oidc-provider' lc rgb '#ff7f0e'
+set title 'p99 latency per scenario (log scale)'
+set ylabel 'ms'
+plot '{data}' using 4:xtic(1) title 'latchkey' lc rgb '#1f77b4', '' using 5 title 'oidc-provider' lc rgb '#ff7f0e'
+unset multiplot
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=False)
+
+
+if __name__ == "__main__":
+    main()
