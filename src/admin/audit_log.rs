@@ -25,6 +25,9 @@ pub struct AuditView {
     pub target: Option<String>,
     /// Why, for events that say (e.g. a failed exchange).
     pub detail: Option<String>,
+    /// How many identical events this one stands for (batched token issuance).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
 }
 
 /// Filters of `GET /audit`.
@@ -102,6 +105,7 @@ pub fn list(
             account: s.event.account,
             target: s.event.target,
             detail: s.event.detail,
+            count: s.event.count,
         }),
     )
 }

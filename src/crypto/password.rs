@@ -3,30 +3,90 @@
 
 use super::CryptoError;
 use crate::types::Secret;
-use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::Semaphore;
+
+/// glibc raises its mmap threshold (up to 32 MiB) each time a large mapping is freed;
+/// from then on a freed 19 MiB argon2 buffer stayed in its thread's arena, and each
+/// sign-in on another blocking thread left 19 MiB more resident for good. Reserving more
+/// than that ceiling keeps every buffer its own mapping, returned to the OS when dropped;
+/// only the pages argon2 writes ever become resident.
+const RESERVED_BYTES: usize = 33 * 1024 * 1024;
+
+/// argon2's working memory for `params`, in a reservation the allocator unmaps on drop.
+fn working_memory(params: &Params) -> Vec<Block> {
+    let count = params.block_count();
+    let mut blocks = Vec::with_capacity(count.max(RESERVED_BYTES / Block::SIZE));
+    blocks.resize(count, Block::default());
+    blocks
+}
+
+/// Runs `argon` over `password` and `salt` into `out`.
+fn compute(
+    argon: &Argon2<'_>,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), CryptoError> {
+    argon
+        .hash_password_into_with_memory(password, salt, out, working_memory(argon.params()))
+        .map_err(|_| CryptoError::Password)
+}
 
 /// Hashes a password with argon2id and the crate's default (OWASP) parameters. Blocking.
 pub fn hash(password: &Secret) -> Result<String, CryptoError> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.expose().as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|_| CryptoError::Password)
+    let argon = Argon2::default();
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt
+        .as_salt()
+        .decode_b64(&mut salt_bytes)
+        .map_err(|_| CryptoError::Password)?;
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    compute(&argon, password.expose().as_bytes(), salt_bytes, &mut out)?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(argon.params()).map_err(|_| CryptoError::Password)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(|_| CryptoError::Password)?),
+    };
+    Ok(phc.to_string())
 }
 
-/// True if `password` matches the PHC string. Blocking.
+/// True if `password` matches the PHC string (any argon2 variant and parameters, as an
+/// import may bring). Blocking.
 pub fn verify(password: &Secret, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.expose().as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
+        Algorithm::try_from(parsed.algorithm),
+        Params::try_from(&parsed),
+        parsed.salt,
+        parsed.hash,
+    ) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let argon = Argon2::new(algorithm, version, params);
+    if compute(&argon, password.expose().as_bytes(), salt_bytes, &mut out).is_err() {
+        return false;
+    }
+    // `Output`'s equality is constant-time.
+    Output::new(&out).is_ok_and(|computed| computed == expected)
 }
 
 /// Hashes running at once: one per core. A flood of sign-ins waits here, on no thread,
@@ -81,5 +141,36 @@ mod tests {
         assert!(verify(&pw, &a));
         assert!(!verify(&Secret::new("wrong"), &a));
         assert!(!verify(&pw, "not a phc string"));
+    }
+    #[test]
+    fn hashes_interoperate_with_the_argon2_crates_own_hasher() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let pw = Secret::new("interoperable password");
+        let ours = hash(&pw).unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"interoperable password", &parsed)
+                .is_ok()
+        );
+        let salt = SaltString::generate(&mut OsRng);
+        let theirs = Argon2::default()
+            .hash_password(b"interoperable password", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify(&pw, &theirs));
+        assert!(!verify(&Secret::new("interoperable passworD"), &theirs));
+        let argon2i = Argon2::new(
+            Algorithm::Argon2i,
+            Version::V0x13,
+            Params::new(8192, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"interoperable password", &salt)
+        .unwrap()
+        .to_string();
+        assert!(
+            verify(&pw, &argon2i),
+            "other argon2 variants and parameters verify too"
+        );
     }
 }
