@@ -2,10 +2,13 @@
 //! verification, and the JWKS document pre-serialised once per change.
 
 use super::CryptoError;
-use super::jose::{JwkSet, SigningKey, VerifyingKey};
+use super::jose::{JoseError, JwkSet, SigningKey, Unverified, VerifyingKey};
 use crate::types::Alg;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+/// Tokens remembered as verified; past this the memory starts afresh.
+const REMEMBERED: usize = 4096;
 
 /// A signing key with its place in the rotation.
 pub struct LoadedKey {
@@ -20,6 +23,11 @@ pub struct KeySet {
     signers: HashMap<Alg, Arc<SigningKey>>,
     verifiers: HashMap<String, VerifyingKey>,
     jwks_json: Vec<u8>,
+    /// SHA-256 of a whole compact token that verified against this set → its payload.
+    /// Resource servers present the same access token again and again; an ECDSA
+    /// verification costs about forty times the digest. A new set (a rotation) starts
+    /// empty, so nothing outlives the keys that verified it.
+    verified: Mutex<HashMap<[u8; 32], Vec<u8>>>,
 }
 
 impl KeySet {
@@ -49,6 +57,7 @@ impl KeySet {
             signers,
             verifiers,
             jwks_json,
+            verified: Mutex::default(),
         })
     }
 
@@ -62,8 +71,75 @@ impl KeySet {
         self.verifiers.get(kid)
     }
 
+    /// Verifies `token` (already parsed as `unverified`) with the published key its header
+    /// names, and returns the payload; a token verified before by this set is not
+    /// verified again.
+    pub fn verify(&self, token: &str, unverified: Unverified<'_>) -> Result<Vec<u8>, JoseError> {
+        let digest = super::hash::sha256(token.as_bytes());
+        let remembered = || self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(payload) = remembered().get(&digest) {
+            return Ok(payload.clone());
+        }
+        let key = unverified
+            .header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.verifiers.get(kid))
+            .ok_or(JoseError::UnknownKey)?;
+        let payload = unverified.verify(key)?;
+        let mut memory = remembered();
+        if memory.len() >= REMEMBERED {
+            memory.clear();
+        }
+        memory.insert(digest, payload.clone());
+        Ok(payload)
+    }
+
     /// The JWKS document (RFC 7517 §5), serialised once.
     pub fn jwks_json(&self) -> &[u8] {
         &self.jwks_json
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set() -> (KeySet, String) {
+        let keys: Vec<LoadedKey> = Alg::ALL
+            .into_iter()
+            .map(|alg| LoadedKey {
+                key: SigningKey::generate(alg).unwrap().0,
+                active: true,
+            })
+            .collect();
+        let set = KeySet::new(keys).unwrap();
+        let token = set
+            .signer(Alg::ES256)
+            .unwrap()
+            .sign_compact(Some("at+jwt"), b"{\"sub\":\"a\"}")
+            .unwrap();
+        (set, token)
+    }
+
+    #[test]
+    fn a_remembered_token_verifies_again_and_nothing_else_rides_on_it() {
+        let (set, token) = set();
+        let verify = |t: &str| set.verify(t, Unverified::parse(t).unwrap());
+        assert_eq!(verify(&token).unwrap(), b"{\"sub\":\"a\"}");
+        assert_eq!(verify(&token).unwrap(), b"{\"sub\":\"a\"}", "from memory");
+        let (head, signature) = token.rsplit_once('.').unwrap();
+        let flipped = if signature.starts_with('A') { "B" } else { "A" };
+        let forged = format!("{head}.{flipped}{}", &signature[1..]);
+        assert!(
+            verify(&forged).is_err(),
+            "a changed signature is checked afresh"
+        );
+        let (other, foreign) = self::set();
+        drop(other);
+        assert!(
+            matches!(verify(&foreign), Err(JoseError::UnknownKey)),
+            "another set's key is unknown here"
+        );
     }
 }

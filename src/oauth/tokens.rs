@@ -119,15 +119,12 @@ pub fn verify_access(
     {
         return Err(invalid("not an access token"));
     }
-    let key = unverified
-        .header
-        .kid
-        .as_deref()
-        .and_then(|kid| keys.verifier(kid))
-        .ok_or_else(|| invalid("the access token is not signed by this appliance"))?;
-    let payload = unverified
-        .verify(key)
-        .map_err(|_| invalid("the access token signature is invalid"))?;
+    let payload = keys.verify(token, unverified).map_err(|e| match e {
+        crate::crypto::jose::JoseError::UnknownKey => {
+            invalid("the access token is not signed by this appliance")
+        }
+        _ => invalid("the access token signature is invalid"),
+    })?;
     let claims: AccessClaims = serde_json::from_slice(&payload)
         .map_err(|_| invalid("the access token claims are malformed"))?;
     if claims.iss != issuer || claims.tenant != tenant.id.as_str() || claims.iat < tenant.created_at
