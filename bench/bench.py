@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 
@@ -125,9 +126,12 @@ class Server:
                     return int(line.split()[1])
         return 0
 
-    def reset_peak(self):
-        with open(f"/proc/{self.proc.pid}/clear_refs", "w") as f:
-            f.write("5")
+    def sample_rss(self, stop, peak):
+        """Reads VmRSS every 50 ms until `stop` is set, keeping the highest in `peak[0]`
+        (VmHWM cannot be reset everywhere, so the peak of one run is sampled)."""
+        while not stop.is_set():
+            peak[0] = max(peak[0], self.memory_kib("VmRSS"))
+            stop.wait(0.05)
 
     def stop(self):
         self.proc.terminate()
@@ -367,8 +371,12 @@ def measure(target, scenario, opts, work):
     script, args = prepared
     server = target.server
     cpu_before = server.cpu_seconds()
-    server.reset_peak()
+    stop, peak = threading.Event(), [server.memory_kib("VmRSS")]
+    sampler = threading.Thread(target=server.sample_rss, args=(stop, peak))
+    sampler.start()
     result, command = wrk(server.port, script, args, opts)
+    stop.set()
+    sampler.join()
     cpu = server.cpu_seconds() - cpu_before
     seconds = result["duration_us"] / 1e6
     counted = result["flows"] if scenario.startswith(("code", "login", "refresh")) else result["requests"]
@@ -379,7 +387,7 @@ def measure(target, scenario, opts, work):
         "p99_ms": result["p99_us"] / 1000,
         "cpu_s_per_1000": cpu / max(counted, 1) * 1000,
         "errors": result["status_errors"] + result["socket_errors"],
-        "rss_peak_mib": server.memory_kib("VmHWM") / 1024,
+        "rss_peak_mib": peak[0] / 1024,
         "command": command,
     }
 

@@ -78,6 +78,9 @@ struct Pooled {
 /// The outbound HTTP client of the appliance.
 pub struct Outbound {
     permits: Arc<Semaphore>,
+    /// Also the kept-alive connections per IdP: every call that may run at once finds
+    /// a warm connection instead of paying a TLS handshake.
+    max_in_flight: usize,
     metrics: Arc<crate::metrics::Metrics>,
     system_roots: Arc<Vec<Certificate<'static>>>,
     pools: Mutex<HashMap<String, Pooled>>,
@@ -99,6 +102,7 @@ impl Outbound {
         }
         Outbound {
             permits: Arc::new(Semaphore::new(max_in_flight)),
+            max_in_flight,
             metrics,
             system_roots: Arc::new(system_roots),
             pools: Mutex::new(HashMap::new()),
@@ -230,7 +234,8 @@ impl Outbound {
             .max_redirects(0)
             .timeout_connect(Some(peer.timeout))
             .timeout_global(Some(peer.timeout))
-            .max_idle_connections_per_host(8)
+            .max_idle_connections(self.max_in_flight)
+            .max_idle_connections_per_host(self.max_in_flight)
             .user_agent(concat!("latchkey/", env!("CARGO_PKG_VERSION")))
             .build()
             .new_agent())
