@@ -215,9 +215,9 @@ impl AuditEvent {
     }
 }
 
-/// Token-issue events, gathered between batch writes: identical events (same tenant,
-/// client, account and grant) become one event with a `count`, stamped with the first
-/// one's time. Token issuance is the hot path; SPEC lets its events trail by a flush
+/// Token-issue events (grants, successful exchanges), gathered between batch writes:
+/// identical events (same tenant, client, account and grant) become one event with a
+/// `count`, stamped with the first one's time. Token issuance is the hot path; SPEC lets its events trail by a flush
 /// interval, and thousands of identical records a second would only bloat the store.
 #[derive(Debug, Default)]
 pub struct Batch {

@@ -712,9 +712,7 @@ fn issue_code(
         expires_at: now + CODE_TTL_SECS,
         redeemed: None,
     };
-    state
-        .store
-        .transaction(|tx| tx.put_code::<StoreError>(&record))?;
+    state.store.insert_code(&record)?;
     Ok(req.redirect(&[("code", &code)]))
 }
 

@@ -209,6 +209,43 @@ impl Record for RefreshFamily {
 }
 
 impl Store {
+    /// Stores a new code: one record nothing else refers to, so it needs no transaction.
+    pub fn insert_code(&self, c: &AuthCode) -> Result<(), StoreError> {
+        self.put_alone(c)
+    }
+
+    /// Marks the code `hash` redeemed unless it already is, by compare-and-swap on its
+    /// record: of two redemptions racing, exactly one gets `true`.
+    pub fn redeem_code(
+        &self,
+        hash: &[u8; 32],
+        redemption: &Redemption,
+    ) -> Result<bool, StoreError> {
+        self.swap_alone::<AuthCode>(hash, |code| {
+            code.redeemed.is_none().then(|| AuthCode {
+                redeemed: Some(redemption.clone()),
+                ..code
+            })
+        })
+    }
+
+    /// Stores a new refresh family, its first token and its account index: new keys no
+    /// other write touches until the family is handed out, so no transaction.
+    pub fn insert_family(&self, f: &RefreshFamily, first: &RefreshToken) -> Result<(), StoreError> {
+        self.put_alone(first)?;
+        self.put_alone(f)?;
+        self.index_alone(TreeId::AccountFamilies, &account_key(&f.account_id, &f.id))
+    }
+
+    /// Adds family `family_id` to session `sid`'s list, so the session's end ends it too;
+    /// `false` if the session is gone.
+    pub fn link_family(&self, sid: &str, family_id: &str) -> Result<bool, StoreError> {
+        self.swap_alone::<SsoSession>(sid.as_bytes(), |mut session| {
+            session.family_ids.push(family_id.to_owned());
+            Some(session)
+        })
+    }
+
     /// The session whose cookie secret hashes to `hash`.
     pub fn session_by_cookie(&self, hash: &[u8; 32]) -> Result<Option<SsoSession>, StoreError> {
         match self.tree(TreeId::SessionCookies).get(hash)? {
@@ -331,11 +368,6 @@ impl Tx<'_> {
         hash: &[u8; 32],
     ) -> Result<Option<AuthCode>, TxError<E>> {
         self.get(hash)
-    }
-
-    /// Stores a code.
-    pub fn put_code<E: From<StoreError>>(&self, c: &AuthCode) -> Result<(), TxError<E>> {
-        self.put(c)
     }
 
     /// A refresh token by hash.

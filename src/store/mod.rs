@@ -182,6 +182,49 @@ impl Store {
             .map_err(tx::from_sled_outcome)
     }
 
+    /// Writes one record outside a transaction, for records no other write depends on.
+    /// A sled transaction ends by sealing its batch in the log, which costs a write and a
+    /// wait on the disk; a lone insert only joins the next group flush.
+    fn put_alone<R: Record>(&self, rec: &R) -> Result<(), StoreError> {
+        let _shared = self.gate.read().unwrap_or_else(|p| p.into_inner());
+        let bytes = codec::encode(rec)?;
+        self.tree(R::TREE).insert(rec.key(), bytes)?;
+        Ok(())
+    }
+
+    /// Adds an index key (empty value) outside a transaction.
+    fn index_alone(&self, tree: TreeId, key: &[u8]) -> Result<(), StoreError> {
+        let _shared = self.gate.read().unwrap_or_else(|p| p.into_inner());
+        self.tree(tree).insert(key, &[])?;
+        Ok(())
+    }
+
+    /// Replaces the record at `key` with what `change` makes of it, by compare-and-swap
+    /// (retried if another write got in between): a single-record read-modify-write
+    /// without a transaction. `false` if there is no record or `change` declines.
+    fn swap_alone<R: Record>(
+        &self,
+        key: &[u8],
+        change: impl Fn(R) -> Option<R>,
+    ) -> Result<bool, StoreError> {
+        let _shared = self.gate.read().unwrap_or_else(|p| p.into_inner());
+        let tree = self.tree(R::TREE);
+        loop {
+            let Some(old) = tree.get(key)? else {
+                return Ok(false);
+            };
+            let Some(new) = change(codec::decode(&old)?) else {
+                return Ok(false);
+            };
+            if tree
+                .compare_and_swap(key, Some(&old), Some(codec::encode(&new)?))?
+                .is_ok()
+            {
+                return Ok(true);
+            }
+        }
+    }
+
     /// Reads one record outside a transaction.
     fn get<R: Record>(&self, key: &[u8]) -> Result<Option<R>, StoreError> {
         self.tree(R::TREE)

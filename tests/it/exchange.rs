@@ -121,6 +121,19 @@ impl Fixture {
         r.body["items"].as_array().unwrap().clone()
     }
 
+    /// The audit events of `kind` once there are at least `n` (bounded wait): successful
+    /// exchanges are written with the batched token-issue events.
+    pub fn audit_eventually(&self, kind: &str, n: usize) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let events = self.audit(kind);
+            if events.len() >= n || std::time::Instant::now() > deadline {
+                return events;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
     /// Asserts that no secret of the exchange reached the log or the audit log.
     pub fn assert_log_clean(&self, also: &[&str]) {
         let log = self.server.log();
@@ -242,7 +255,7 @@ fn an_exchange_issues_tokens_for_the_mapped_account_after_the_exact_introspectio
         .unwrap();
     assert_eq!(userinfo["sub"], f.account.as_str());
 
-    let events = f.audit("exchange");
+    let events = f.audit_eventually("exchange", 1);
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["account"], f.account.as_str());
     assert_eq!(events[0]["tenant"], "partner");

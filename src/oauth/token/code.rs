@@ -1,6 +1,6 @@
 //! The `authorization_code` grant (RFC 6749 §4.1.3, RFC 7636 §4.6). Redemption marks the
-//! code used inside a transaction, so two redemptions can never both succeed; a replay
-//! revokes what the first one issued.
+//! code used by compare-and-swap on its record, so two redemptions can never both
+//! succeed; a replay revokes what the first one issued.
 
 use super::TokenResponse;
 use super::issue::{UserGrant, live_account, mint, new_refresh};
@@ -9,10 +9,10 @@ use crate::crypto::hash;
 use crate::oauth::request::Params;
 use crate::oauth::{ErrorCode, OAuthError};
 use crate::state::State;
+use crate::store::StoreError;
 use crate::store::clients::Client;
 use crate::store::grants::{AuthCode, Redemption, RefreshFamily, RefreshToken, RevokedJti};
 use crate::store::tenants::Tenant;
-use crate::store::{StoreError, TxError};
 use crate::types::secret::constant_time_eq;
 use base64::Engine;
 
@@ -107,22 +107,13 @@ pub fn redeem(
         access_exp: minted.exp,
         family_id: family.as_ref().map(|f| f.id.clone()),
     };
-    let won = state.store.transaction(|tx| {
-        match tx.code::<OAuthError>(&code_hash)? {
-            Some(c) if c.redeemed.is_none() => {
-                tx.put_code(&AuthCode {
-                    redeemed: Some(redemption.clone()),
-                    ..c
-                })?;
-            }
-            _ => return Ok(false),
-        }
-        if let Some(f) = &family {
-            store_family(tx, f, now + tenant.refresh_token_ttl_secs)?;
-        }
-        Ok(true)
-    })?;
-    if !won {
+    // The family exists before the code is marked, so a replay that wins the next race
+    // finds it to revoke. No transaction: each step is one record, and a sled
+    // transaction's commit costs a log write and a wait on the disk.
+    if let Some(f) = &family {
+        state.store.insert_family(f, &first_token(f))?;
+    }
+    if !state.store.redeem_code(&code_hash, &redemption)? {
         if let Some(redeemed) = state.store.code(&code_hash)? {
             revoke_replayed(state, tenant, &redeemed, now)?;
         }
@@ -130,30 +121,25 @@ pub fn redeem(
             "the code was already used; the tokens it issued are revoked",
         ));
     }
+    if let Some(f) = family.as_ref().filter(|f| f.sid.is_some())
+        && !state.store.link_family(&code.sid, &f.id)?
+    {
+        state
+            .store
+            .transaction(|tx| tx.revoke_family::<StoreError>(&f.id))?;
+        return Err(invalid("the sign-in session has ended"));
+    }
     Ok(minted.response)
 }
 
-/// Stores a new family and its first token, and ties it to its session.
-pub fn store_family(
-    tx: &crate::store::Tx<'_>,
-    f: &RefreshFamily,
-    expires_at: u64,
-) -> Result<(), TxError<OAuthError>> {
-    let Some(live) = f.live else { return Ok(()) };
-    if let Some(sid) = &f.sid {
-        let Some(mut session) = tx.session::<OAuthError>(sid)? else {
-            return Err(TxError::abort(invalid("the sign-in session has ended")));
-        };
-        session.family_ids.push(f.id.clone());
-        tx.put_session(&session)?;
-    }
-    tx.put_family(f)?;
-    tx.put_refresh_token(&RefreshToken {
-        hash: live,
+/// The first token record of a new family.
+pub(super) fn first_token(f: &RefreshFamily) -> RefreshToken {
+    RefreshToken {
+        hash: f.live.unwrap_or_default(),
         family_id: f.id.clone(),
         used: false,
-        expires_at,
-    })
+        expires_at: f.expires_at,
+    }
 }
 
 /// A replayed code: deny its access token and end its refresh family (RFC 6749 §4.1.2).
