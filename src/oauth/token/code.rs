@@ -114,6 +114,11 @@ pub fn redeem(
         state.store.insert_family(f, &first_token(f))?;
     }
     if !state.store.redeem_code(&code_hash, &redemption)? {
+        if let Some(f) = &family {
+            state
+                .store
+                .transaction(|tx| tx.revoke_family::<StoreError>(&f.id))?;
+        }
         if let Some(redeemed) = state.store.code(&code_hash)? {
             revoke_replayed(state, tenant, &redeemed, now)?;
         }
