@@ -188,10 +188,31 @@ def follow_to_code(server, start_path, cookies, on_page):
     sys.exit(f"{server.name}: no code after 20 steps")
 
 
-class Latchkey:
+class Target:
+    """What both servers share: the code-flow requests, at each one's own paths."""
+
+    authorize_base = token_path = ""
+
+    def authorize_path(self, client):
+        return self.authorize_base + "?" + urllib.parse.urlencode({
+            "response_type": "code", "client_id": client, "redirect_uri": REDIRECT,
+            "scope": "openid offline_access", "state": "bench", "code_challenge": CHALLENGE,
+            "code_challenge_method": "S256"})
+
+    def code_tokens(self, client):
+        """Tokens from one code flow on the signed-in session."""
+        code = follow_to_code(self.server, self.authorize_path(client), self.cookies,
+                              lambda p, h: sys.exit(f"unexpected page {p}"))
+        return self.server.form(self.token_path, {
+            "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+            "code_verifier": VERIFIER}, self.auth("bench", client))
+
+
+class Latchkey(Target):
     """latchkey: started on a data dir, provisioned through the management API."""
 
     name = "latchkey"
+    authorize_base, token_path = "/t/bench/authorize", "/t/bench/token"
 
     def __init__(self, data_dir, token=None):
         self.port = free_port()
@@ -240,12 +261,6 @@ class Latchkey:
     def auth(self, tenant, client):
         return basic(client, self.secrets[(tenant, client)])
 
-    def authorize_path(self, client):
-        return "/t/bench/authorize?" + urllib.parse.urlencode({
-            "response_type": "code", "client_id": client, "redirect_uri": REDIRECT,
-            "scope": "openid offline_access", "state": "bench", "code_challenge": CHALLENGE,
-            "code_challenge_method": "S256"})
-
     def sign_in(self, client):
         def login_page(path, html):
             fields = {k: html_lib.unescape(v) for k, v in re.findall(r'name="(csrf|request)" value="([^"]+)"', html)}
@@ -253,21 +268,15 @@ class Latchkey:
             return action, {**fields, "username": "bench-user", "password": PASSWORD}
         return follow_to_code(self.server, self.authorize_path(client), self.cookies, login_page)
 
-    def code_tokens(self, client):
-        code = follow_to_code(self.server, self.authorize_path(client), self.cookies,
-                              lambda p, h: sys.exit(f"unexpected page {p}"))
-        return self.server.form("/t/bench/token", {
-            "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-            "code_verifier": VERIFIER}, self.auth("bench", client))
-
     def session_cookie(self):
         return "__Host-latchkey_session=" + self.cookies.jar["__Host-latchkey_session"]
 
 
-class Peer:
+class Peer(Target):
     """node oidc-provider 9 from npm, with bench/peer.mjs."""
 
     name = "peer"
+    authorize_base, token_path = "/auth", "/token"
 
     def __init__(self, folder, cert, key):
         self.port = free_port()
@@ -281,24 +290,11 @@ class Peer:
     def auth(self, _tenant, client):
         return basic(client, PEER_SECRET)
 
-    def authorize_path(self, client):
-        return "/auth?" + urllib.parse.urlencode({
-            "response_type": "code", "client_id": client, "redirect_uri": REDIRECT,
-            "scope": "openid offline_access", "state": "bench", "code_challenge": CHALLENGE,
-            "code_challenge_method": "S256"})
-
     def sign_in(self, client):
         def interaction(path, html):
             prompt = re.search(r'name="prompt" value="([^"]+)"', html).group(1)
             return path, {"prompt": prompt, "login": "bench-user", "password": "any"}
         return follow_to_code(self.server, self.authorize_path(client), self.cookies, interaction)
-
-    def code_tokens(self, client):
-        code = follow_to_code(self.server, self.authorize_path(client), self.cookies,
-                              lambda p, h: sys.exit(f"unexpected page {p}"))
-        return self.server.form("/token", {
-            "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-            "code_verifier": VERIFIER}, self.auth(None, client))
 
     def session_cookie(self):
         return self.cookies.header()

@@ -25,6 +25,23 @@ fn start_with_env(tmp: &tempfile::TempDir, env: &[(&str, &str)]) -> Server {
     )
 }
 
+/// Asserts that the server ends `conn` within `secs` (EOF or a reset), sending nothing.
+async fn assert_closed_within(
+    conn: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
+    secs: u64,
+    why: &str,
+) {
+    use tokio::io::AsyncReadExt;
+    let mut byte = [0u8; 1];
+    let ended = tokio::time::timeout(Duration::from_secs(secs), conn.read(&mut byte))
+        .await
+        .unwrap_or_else(|_| panic!("{why}"));
+    assert!(
+        matches!(ended, Ok(0) | Err(_)),
+        "the stream ended instead of sending {ended:?}"
+    );
+}
+
 /// Polls `/healthz` on new connections until one is served (bounded).
 async fn healthz_until_served(server: &Server) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -100,21 +117,13 @@ fn a_quiet_connection_is_closed_after_the_idle_timeout() {
     let tmp = tempfile::tempdir().unwrap();
     let server = start_with_env(&tmp, &[("LATCHKEY_LIMITS_IDLE_TIMEOUT_SECS", "1")]);
     runtime().block_on(async {
-        use tokio::io::AsyncReadExt;
         let mut conn = connect_http1(&server).await;
         assert!(
             round_trip(&mut conn, HEALTHZ)
                 .await
                 .starts_with("HTTP/1.1 200")
         );
-        let mut byte = [0u8; 1];
-        let ended = tokio::time::timeout(Duration::from_secs(30), conn.read(&mut byte))
-            .await
-            .expect("the server closes a quiet connection");
-        assert!(
-            matches!(ended, Ok(0) | Err(_)),
-            "the stream ended instead of sending {ended:?}"
-        );
+        assert_closed_within(&mut conn, 30, "the server closes a quiet connection").await;
     });
 }
 
@@ -229,14 +238,12 @@ fn a_connection_that_sends_no_request_is_dropped_long_before_the_idle_timeout() 
     let tmp = tempfile::tempdir().unwrap();
     let server = start_with_env(&tmp, &[("LATCHKEY_LIMITS_IDLE_TIMEOUT_SECS", "3600")]);
     runtime().block_on(async {
-        use tokio::io::AsyncReadExt;
         let mut silent = connect_http1(&server).await;
-        let mut byte = [0u8; 1];
-        let ended = tokio::time::timeout(Duration::from_secs(60), silent.read(&mut byte))
-            .await
-            .expect(
-                "dropped within the 10 s first-request deadline, not the hour-long idle timeout",
-            );
-        assert!(matches!(ended, Ok(0) | Err(_)), "{ended:?}");
+        assert_closed_within(
+            &mut silent,
+            60,
+            "dropped within the 10 s first-request deadline, not the hour-long idle timeout",
+        )
+        .await;
     });
 }
