@@ -23,7 +23,7 @@ pub enum Actor {
 }
 
 /// What happened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum AuditKind {
     /// A tenant was created.
     #[serde(rename = "tenant.created")]
@@ -215,38 +215,54 @@ impl AuditEvent {
     }
 }
 
-/// Token-issue events (grants, successful exchanges), gathered between batch writes:
-/// identical events (same tenant, client, account and grant) become one event with a
-/// `count`, stamped with the first one's time. Token issuance is the hot path; SPEC lets its events trail by a flush
+/// Token-issue events, gathered between batch writes: identical events (same kind,
+/// tenant, actor, account, target and grant) become one event with a `count`, stamped
+/// with the first one's time. Token issuance is the hot path; SPEC lets its events trail by a flush
 /// interval, and thousands of identical records a second would only bloat the store.
 #[derive(Debug, Default)]
 pub struct Batch {
-    events: Mutex<HashMap<FoldKey, AuditEvent>>,
+    events: Mutex<Gathered>,
 }
 
-/// What makes two token-issue events identical: tenant, actor, account and grant.
-type FoldKey = (Option<String>, Actor, Option<String>, Option<String>);
+/// The events of one batch by what makes them identical, each with its arrival number.
+type Gathered = HashMap<FoldKey, (u64, AuditEvent)>;
+
+/// What makes two events identical: kind, tenant, actor, account, target and detail.
+type FoldKey = (
+    AuditKind,
+    Option<String>,
+    Actor,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 
 impl Batch {
     /// Adds `event` to the next batch, folding it into an identical one.
     pub fn push(&self, event: AuditEvent) {
         let key = (
+            event.kind,
             event.tenant.clone(),
             event.actor.clone(),
             event.account.clone(),
+            event.target.clone(),
             event.detail.clone(),
         );
         let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        let arrival = events.len() as u64;
+        let adds = event.count.unwrap_or(1);
         events
             .entry(key)
-            .and_modify(|e| e.count = Some(e.count.unwrap_or(1) + 1))
-            .or_insert(event);
+            .and_modify(|(_, e)| e.count = Some(e.count.unwrap_or(1) + adds))
+            .or_insert((arrival, event));
     }
 
-    /// Everything gathered so far, leaving the batch empty.
+    /// Everything gathered so far in the order it happened, leaving the batch empty.
     pub fn take(&self) -> Vec<AuditEvent> {
-        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
-        std::mem::take(&mut *events).into_values().collect()
+        let gathered = std::mem::take(&mut *self.events.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut events: Vec<(u64, AuditEvent)> = gathered.into_values().collect();
+        events.sort_by_key(|(arrival, e)| (e.at, *arrival));
+        events.into_iter().map(|(_, e)| e).collect()
     }
 }
 
@@ -275,9 +291,13 @@ mod tests {
         batch.push(issued(11, "a"));
         batch.push(issued(12, "a"));
         batch.push(issued(13, "b"));
-        let mut events = batch.take();
-        events.sort_by_key(|e| e.at);
-        assert_eq!(events.len(), 2);
+        batch.push(
+            AuditEvent::new(14, AuditKind::Exchange, &Actor::Client("a".into()))
+                .tenant("acme")
+                .detail("client_credentials"),
+        );
+        let events = batch.take();
+        assert_eq!(events.len(), 3, "another kind is never folded in");
         assert_eq!((events[0].at, events[0].count), (10, Some(3)));
         assert_eq!((events[1].at, events[1].count), (13, None));
         assert!(batch.take().is_empty(), "taking empties the batch");

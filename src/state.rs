@@ -70,11 +70,16 @@ impl State {
     pub fn write_issued_audit(&self) -> Result<usize, crate::store::StoreError> {
         let events = self.issued.take();
         if !events.is_empty() {
-            self.store.transaction(|tx| {
+            let written = self.store.transaction(|tx| {
                 events
                     .iter()
                     .try_for_each(|e| tx.audit::<crate::store::StoreError>(e))
-            })?;
+            });
+            if let Err(e) = written {
+                // Kept for the next batch rather than lost.
+                events.into_iter().for_each(|event| self.issued.push(event));
+                return Err(e);
+            }
         }
         Ok(events.len())
     }

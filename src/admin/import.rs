@@ -24,11 +24,14 @@ struct ImportedAccount {
 }
 
 fn argon2id_phc(line: usize, phc: &str) -> Result<String, AdminError> {
-    match argon2::PasswordHash::new(phc) {
-        Ok(parsed) if parsed.algorithm.as_str() == "argon2id" => Ok(phc.to_owned()),
-        _ => Err(AdminError::invalid(
+    match crate::crypto::password::acceptable_phc(phc) {
+        true => Ok(phc.to_owned()),
+        false => Err(AdminError::invalid(
             "password_hash",
-            format!("line {line}: must be an argon2id PHC string ($argon2id$v=19$…)"),
+            format!(
+                "line {line}: must be an argon2id PHC string ($argon2id$v=19$…) with a salt, \
+                 at most 256 MiB of memory, 10 passes and 8 lanes"
+            ),
         )),
     }
 }

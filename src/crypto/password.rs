@@ -57,31 +57,64 @@ pub fn hash(password: &Secret) -> Result<String, CryptoError> {
     Ok(phc.to_string())
 }
 
-/// True if `password` matches the PHC string (any argon2 variant and parameters, as an
-/// import may bring). Blocking.
-pub fn verify(password: &Secret, phc: &str) -> bool {
-    let Ok(parsed) = PasswordHash::new(phc) else {
-        return false;
-    };
-    let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
-        Algorithm::try_from(parsed.algorithm),
-        Params::try_from(&parsed),
-        parsed.salt,
-        parsed.hash,
-    ) else {
-        return false;
-    };
+/// The most memory (KiB) a stored hash may ask for: a PHC string is data (an import
+/// brings them), and argon2 allows up to 4 TiB, which would abort the process.
+const MAX_M_COST_KIB: u32 = 256 * 1024;
+/// The most passes a stored hash may ask for, so one sign-in cannot hold a core for ever.
+const MAX_T_COST: u32 = 10;
+/// The most lanes a stored hash may ask for.
+const MAX_P_COST: u32 = 8;
+
+/// An argon2 PHC string within the bounds above, taken apart for verifying: the hasher,
+/// the salt and the expected output. `None` for anything else.
+struct Stored<'a> {
+    argon: Argon2<'static>,
+    salt: argon2::password_hash::Salt<'a>,
+    expected: Output,
+}
+
+fn stored(phc: &str) -> Option<Stored<'_>> {
+    let parsed = PasswordHash::new(phc).ok()?;
+    let algorithm = Algorithm::try_from(parsed.algorithm).ok()?;
+    let params = Params::try_from(&parsed).ok()?;
     let version = match parsed.version.map(Version::try_from) {
         None => Version::default(),
-        Some(Ok(v)) => v,
-        Some(Err(_)) => return false,
+        Some(v) => v.ok()?,
+    };
+    let within = params.m_cost() <= MAX_M_COST_KIB
+        && params.t_cost() <= MAX_T_COST
+        && params.p_cost() <= MAX_P_COST;
+    let (salt, expected) = (parsed.salt?, parsed.hash?);
+    (within && (16..=64).contains(&expected.len())).then(|| Stored {
+        argon: Argon2::new(algorithm, version, params),
+        salt,
+        expected,
+    })
+}
+
+/// Checks that `phc` is an argon2id string this appliance will verify (bounded memory,
+/// passes and lanes, a salt, a 16–64 byte hash), for an import.
+pub fn acceptable_phc(phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|p| p.algorithm.as_str() == "argon2id")
+        && stored(phc).is_some()
+}
+
+/// True if `password` matches the PHC string: argon2id as this appliance hashes, or any
+/// argon2 variant an import brought, within the bounds above. Blocking.
+pub fn verify(password: &Secret, phc: &str) -> bool {
+    let Some(Stored {
+        argon,
+        salt,
+        expected,
+    }) = stored(phc)
+    else {
+        return false;
     };
     let mut salt_bytes = [0u8; 64];
     let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else {
         return false;
     };
     let mut out = vec![0u8; expected.len()];
-    let argon = Argon2::new(algorithm, version, params);
     if compute(&argon, password.expose().as_bytes(), salt_bytes, &mut out).is_err() {
         return false;
     }
@@ -171,6 +204,29 @@ mod tests {
         assert!(
             verify(&pw, &argon2i),
             "other argon2 variants and parameters verify too"
+        );
+    }
+
+    #[test]
+    fn stored_hashes_beyond_the_bounds_are_refused_without_hashing() {
+        let pw = Secret::new("bounded");
+        let good = hash(&pw).unwrap();
+        assert!(acceptable_phc(&good));
+        let params = good.split('$').nth(3).unwrap().to_owned();
+        for bad in [
+            "m=4294967295,t=2,p=1",
+            "m=19456,t=4294967295,p=1",
+            "m=19456,t=2,p=255",
+        ] {
+            let phc = good.replace(&params, bad);
+            assert!(!acceptable_phc(&phc), "{bad}");
+            assert!(!verify(&pw, &phc), "{bad}");
+        }
+        let no_salt = good.rsplitn(3, '$').last().unwrap().to_owned();
+        assert!(!acceptable_phc(&no_salt));
+        assert!(
+            !acceptable_phc(&good.replace("argon2id", "argon2i")),
+            "imports take argon2id only"
         );
     }
 }

@@ -117,13 +117,8 @@ pub fn audit(
     if let Some((tenant, _)) = caller {
         event = event.tenant(tenant.id.as_str());
     }
-    // A success issued tokens: its event joins the batched token-issue events. A failure
-    // is written at once.
-    match outcome {
-        Ok(_) => state.issued.push(event),
-        Err(_) => state
-            .store
-            .transaction(|tx| tx.audit::<StoreError>(&event))?,
-    }
+    state
+        .store
+        .transaction(|tx| tx.audit::<StoreError>(&event))?;
     Ok(())
 }

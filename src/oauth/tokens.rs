@@ -119,7 +119,7 @@ pub fn verify_access(
     {
         return Err(invalid("not an access token"));
     }
-    let payload = keys.verify(token, unverified).map_err(|e| match e {
+    let payload = keys.verify(token).map_err(|e| match e {
         crate::crypto::jose::JoseError::UnknownKey => {
             invalid("the access token is not signed by this appliance")
         }

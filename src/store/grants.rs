@@ -230,11 +230,16 @@ impl Store {
     }
 
     /// Stores a new refresh family, its first token and its account index: new keys no
-    /// other write touches until the family is handed out, so no transaction.
+    /// other write touches until the family is handed out, so no transaction. The index
+    /// goes first, so a crash that keeps the family also kept what lets disabling the
+    /// account find it (an index entry without its family is harmless); one backup gate
+    /// guard covers all three.
     pub fn insert_family(&self, f: &RefreshFamily, first: &RefreshToken) -> Result<(), StoreError> {
-        self.put_alone(first)?;
-        self.put_alone(f)?;
-        self.index_alone(TreeId::AccountFamilies, &account_key(&f.account_id, &f.id))
+        let _shared = self.shared();
+        self.tree(TreeId::AccountFamilies)
+            .insert(account_key(&f.account_id, &f.id), &[])?;
+        self.insert_record(first)?;
+        self.insert_record(f)
     }
 
     /// Adds family `family_id` to session `sid`'s list, so the session's end ends it too;

@@ -182,21 +182,23 @@ impl Store {
             .map_err(tx::from_sled_outcome)
     }
 
-    /// Writes one record outside a transaction, for records no other write depends on.
-    /// A sled transaction ends by sealing its batch in the log, which costs a write and a
+    /// Holds off a backup snapshot while the caller writes outside a transaction.
+    fn shared(&self) -> std::sync::RwLockReadGuard<'_, ()> {
+        self.gate.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes one record outside a transaction; the caller holds [`Store::shared`]. A
+    /// sled transaction ends by sealing its batch in the log, which costs a write and a
     /// wait on the disk; a lone insert only joins the next group flush.
-    fn put_alone<R: Record>(&self, rec: &R) -> Result<(), StoreError> {
-        let _shared = self.gate.read().unwrap_or_else(|p| p.into_inner());
-        let bytes = codec::encode(rec)?;
-        self.tree(R::TREE).insert(rec.key(), bytes)?;
+    fn insert_record<R: Record>(&self, rec: &R) -> Result<(), StoreError> {
+        self.tree(R::TREE).insert(rec.key(), codec::encode(rec)?)?;
         Ok(())
     }
 
-    /// Adds an index key (empty value) outside a transaction.
-    fn index_alone(&self, tree: TreeId, key: &[u8]) -> Result<(), StoreError> {
-        let _shared = self.gate.read().unwrap_or_else(|p| p.into_inner());
-        self.tree(tree).insert(key, &[])?;
-        Ok(())
+    /// [`Store::insert_record`] for a record that stands alone.
+    fn put_alone<R: Record>(&self, rec: &R) -> Result<(), StoreError> {
+        let _shared = self.shared();
+        self.insert_record(rec)
     }
 
     /// Replaces the record at `key` with what `change` makes of it, by compare-and-swap
@@ -207,7 +209,7 @@ impl Store {
         key: &[u8],
         change: impl Fn(R) -> Option<R>,
     ) -> Result<bool, StoreError> {
-        let _shared = self.gate.read().unwrap_or_else(|p| p.into_inner());
+        let _shared = self.shared();
         let tree = self.tree(R::TREE);
         loop {
             let Some(old) = tree.get(key)? else {

@@ -111,7 +111,7 @@ pub fn redeem(
     // finds it to revoke. No transaction: each step is one record, and a sled
     // transaction's commit costs a log write and a wait on the disk.
     if let Some(f) = &family {
-        state.store.insert_family(f, &first_token(f))?;
+        insert_family(state, f)?;
     }
     if !state.store.redeem_code(&code_hash, &redemption)? {
         if let Some(f) = &family {
@@ -137,13 +137,19 @@ pub fn redeem(
     Ok(minted.response)
 }
 
-/// The first token record of a new family.
-pub(super) fn first_token(f: &RefreshFamily) -> RefreshToken {
-    RefreshToken {
-        hash: f.live.unwrap_or_default(),
-        family_id: f.id.clone(),
-        used: false,
-        expires_at: f.expires_at,
+/// Stores a new family with its first (live) token; a family with none stores nothing.
+pub(super) fn insert_family(state: &State, f: &RefreshFamily) -> Result<(), StoreError> {
+    match f.live {
+        Some(hash) => state.store.insert_family(
+            f,
+            &RefreshToken {
+                hash,
+                family_id: f.id.clone(),
+                used: false,
+                expires_at: f.expires_at,
+            },
+        ),
+        None => Ok(()),
     }
 }
 

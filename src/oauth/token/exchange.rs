@@ -3,7 +3,7 @@
 //! belong to no browser session: no `sid`, no `auth_time`.
 
 use super::TokenResponse;
-use super::code::first_token;
+use super::code::insert_family;
 use super::issue::{UserGrant, mint, new_refresh};
 use crate::crypto::hash;
 use crate::exchange::{self, ExchangeError, Subject};
@@ -52,7 +52,7 @@ pub fn issue(
             live: Some(hash::sha256(token.as_bytes())),
             expires_at,
         };
-        state.store.insert_family(&family, &first_token(&family))?;
+        insert_family(state, &family)?;
     }
     Ok(minted.response)
 }

@@ -4,7 +4,7 @@
 //! stopped working works again. Liveness is read the way a client reads it: through
 //! token introspection (RFC 7662).
 
-use super::code::first_token;
+use super::code::insert_family;
 use super::refresh::rotate;
 use crate::crypto::{hash, random};
 use crate::oauth::{OAuthError, introspect, revoke};
@@ -33,11 +33,7 @@ impl Sandbox {
             live: Some(hash::sha256(token.as_bytes())),
             expires_at: now + self.tenant.refresh_token_ttl_secs,
         };
-        self.app
-            .state
-            .store
-            .insert_family(&family, &first_token(&family))
-            .unwrap();
+        insert_family(&self.app.state, &family).unwrap();
         token
     }
 
