@@ -32,8 +32,10 @@ use codec::Record;
 use sled::Transactional;
 use std::path::{Path, PathBuf};
 
-/// sled's page cache; its 1 GiB default is far more than an appliance should hold.
-const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+/// sled's page cache; its 1 GiB default is far more than an appliance should hold. sled
+/// holds several times this much in all: at 64 MiB a sustained code-flow load settled at
+/// about 110 MiB of anonymous memory, at 16 MiB at about 57 MiB, for 7 % fewer flows.
+const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Opens sled, retrying briefly while its own file lock is still held by a `Db` this
 /// process just dropped (sled's flusher thread lets go a moment later). Other processes
