@@ -66,11 +66,6 @@ impl KeySet {
         self.signers.get(&alg).map(|k| k.as_ref())
     }
 
-    /// The published key with this `kid`, active or retired.
-    pub fn verifier(&self, kid: &str) -> Option<&VerifyingKey> {
-        self.verifiers.get(kid)
-    }
-
     /// Verifies the compact JWS `token` with the published key its header names, and
     /// returns the payload; a token verified before by this set is not verified again.
     pub fn verify(&self, token: &str) -> Result<Vec<u8>, JoseError> {

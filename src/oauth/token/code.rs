@@ -113,11 +113,14 @@ pub fn redeem(
     if let Some(f) = &family {
         insert_family(state, f)?;
     }
+    let end_family = |f: &RefreshFamily| {
+        state
+            .store
+            .transaction(|tx| tx.revoke_family::<StoreError>(&f.id))
+    };
     if !state.store.redeem_code(&code_hash, &redemption)? {
         if let Some(f) = &family {
-            state
-                .store
-                .transaction(|tx| tx.revoke_family::<StoreError>(&f.id))?;
+            end_family(f)?;
         }
         if let Some(redeemed) = state.store.code(&code_hash)? {
             revoke_replayed(state, tenant, &redeemed, now)?;
@@ -129,9 +132,7 @@ pub fn redeem(
     if let Some(f) = family.as_ref().filter(|f| f.sid.is_some())
         && !state.store.link_family(&code.sid, &f.id)?
     {
-        state
-            .store
-            .transaction(|tx| tx.revoke_family::<StoreError>(&f.id))?;
+        end_family(f)?;
         return Err(invalid("the sign-in session has ended"));
     }
     Ok(minted.response)
