@@ -24,7 +24,6 @@ pub fn new(account_id: &str, now: UnixTime) -> Result<(SsoSession, Secret), Cryp
         account_id: account_id.to_owned(),
         auth_time: now,
         expires_at: now + LIFETIME_SECS,
-        family_ids: Vec::new(),
         upstream: None,
     };
     Ok((session, secret))

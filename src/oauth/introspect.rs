@@ -111,7 +111,7 @@ fn live_claims(
 }
 
 /// The answer for a refresh token: active while it is its family's live token, unexpired,
-/// and its account may still sign in.
+/// its account may still sign in, and the SSO session it is bound to (if any) lives.
 fn refresh_introspection(
     state: &State,
     tenant: &crate::store::tenants::Tenant,
@@ -135,6 +135,11 @@ fn refresh_introspection(
         return Ok(Introspection::default());
     };
     if super::token::live_account(state, tenant, &family.account_id)?.is_none() {
+        return Ok(Introspection::default());
+    }
+    if let Some(sid) = &family.sid
+        && !state.store.session_alive(sid, now)?
+    {
         return Ok(Introspection::default());
     }
     Ok(Introspection {

@@ -52,10 +52,9 @@ pub struct SsoSession {
     pub account_id: String,
     /// When the user last entered a password (OIDC `auth_time`).
     pub auth_time: UnixTime,
-    /// When the session ends regardless of use.
+    /// When the session ends regardless of use. Refresh families bound to the session
+    /// (their `sid`) stop working with it: refresh and introspection look it up.
     pub expires_at: UnixTime,
-    /// Refresh-token families that end with this session.
-    pub family_ids: Vec<String>,
     /// The upstream sign-in behind it, for a brokered tenant's logout.
     #[serde(default)]
     pub upstream: Option<UpstreamSignIn>,
@@ -242,13 +241,10 @@ impl Store {
         self.insert_record(f)
     }
 
-    /// Adds family `family_id` to session `sid`'s list, so the session's end ends it too;
-    /// `false` if the session is gone.
-    pub fn link_family(&self, sid: &str, family_id: &str) -> Result<bool, StoreError> {
-        self.swap_alone::<SsoSession>(sid.as_bytes(), |mut session| {
-            session.family_ids.push(family_id.to_owned());
-            Some(session)
-        })
+    /// True while session `sid` exists and has not expired at `now`: what a refresh
+    /// family bound to it needs to keep working.
+    pub fn session_alive(&self, sid: &str, now: UnixTime) -> Result<bool, StoreError> {
+        Ok(self.session(sid)?.is_some_and(|s| s.expires_at > now))
     }
 
     /// The session whose cookie secret hashes to `hash`.
@@ -307,8 +303,9 @@ impl Tx<'_> {
         self.index_put(TreeId::SessionCookies, &s.cookie_hash, s.id.as_bytes())
     }
 
-    /// Ends a session: removes it with its index entries and revokes the refresh
-    /// families tied to it. Returns it if it existed.
+    /// Ends a session: removes it with its index entries. The refresh families bound to
+    /// it stop working at once, since refresh and introspection look the session up;
+    /// the sweep removes them later. Returns it if it existed.
     pub fn end_session<E: From<StoreError>>(
         &self,
         id: &str,
@@ -317,9 +314,6 @@ impl Tx<'_> {
         if let Some(s) = &removed {
             self.remove_raw(TreeId::SessionCookies, &s.cookie_hash)?;
             self.remove_raw(TreeId::AccountSessions, &account_key(&s.account_id, &s.id))?;
-            for family in &s.family_ids {
-                self.revoke_family::<E>(family)?;
-            }
         }
         Ok(removed)
     }

@@ -130,11 +130,11 @@ pub struct Expired {
     pub codes: usize,
     /// Pending sign-ins.
     pub pending: usize,
-    /// SSO sessions (their refresh families are revoked with them).
+    /// SSO sessions.
     pub sessions: usize,
     /// Refresh tokens.
     pub refresh_tokens: usize,
-    /// Refresh families.
+    /// Refresh families: expired, or bound to a session that has ended.
     pub families: usize,
     /// Denylist entries of access tokens that have expired anyway.
     pub revoked_jtis: usize,
@@ -159,12 +159,34 @@ impl Store {
         Ok(removed)
     }
 
+    /// Removes the refresh families that expired by `now` or whose session has ended,
+    /// each with its account index entry. The record goes first: an index entry left
+    /// by a crash in between names nothing, and revoking nothing is harmless.
+    fn sweep_families(&self, now: UnixTime) -> Result<usize, StoreError> {
+        use super::grants::RefreshFamily;
+        let mut removed = 0;
+        for item in self.tree(TreeId::Families).iter() {
+            let (key, value) = item?;
+            let family: RefreshFamily = codec::decode(&value)?;
+            let session_ended = match &family.sid {
+                Some(sid) => !self.session_alive(sid, now)?,
+                None => false,
+            };
+            if family.expires_at <= now || session_ended {
+                let _shared = self.gate.read().unwrap_or_else(|p| p.into_inner());
+                self.tree(TreeId::Families).remove(key)?;
+                self.tree(TreeId::AccountFamilies)
+                    .remove(super::account_key(&family.account_id, &family.id))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// Removes every grant that expired by `now`. Sessions are ended through their
-    /// transaction so that their indexes and refresh families go with them.
+    /// transaction so that their indexes go with them.
     pub fn sweep_expired(&self, now: UnixTime) -> Result<Expired, StoreError> {
-        use super::grants::{
-            AuthCode, PendingAuthorization, RefreshFamily, RefreshToken, RevokedJti, SsoSession,
-        };
+        use super::grants::{AuthCode, PendingAuthorization, RefreshToken, RevokedJti, SsoSession};
         let mut sessions = Vec::new();
         for item in self.tree(TreeId::Sessions).iter() {
             let s: SsoSession = codec::decode(&item?.1)?;
@@ -180,7 +202,7 @@ impl Store {
             pending: self.sweep_records(|p: &PendingAuthorization| p.expires_at <= now)?,
             sessions: sessions.len(),
             refresh_tokens: self.sweep_records(|t: &RefreshToken| t.expires_at <= now)?,
-            families: self.sweep_records(|f: &RefreshFamily| f.expires_at <= now)?,
+            families: self.sweep_families(now)?,
             revoked_jtis: self.sweep_records(|r: &RevokedJti| r.exp <= now)?,
         })
     }
@@ -188,7 +210,9 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::super::grants::{PendingAuthorization, RevokedJti, SsoSession};
+    use super::super::grants::{
+        PendingAuthorization, RefreshFamily, RefreshToken, RevokedJti, SsoSession,
+    };
     use super::*;
 
     fn pending(id: &str, expires_at: u64) -> PendingAuthorization {
@@ -211,7 +235,6 @@ mod tests {
             account_id: "a".into(),
             auth_time: 0,
             expires_at,
-            family_ids: vec![],
             upstream: None,
         };
         store
@@ -227,10 +250,44 @@ mod tests {
                 })
             })
             .unwrap();
+        let family = |id: &str, sid: Option<&str>| {
+            let f = RefreshFamily {
+                id: id.into(),
+                tenant_uid: 1,
+                client_id: "c".into(),
+                account_id: "a".into(),
+                scopes: vec![],
+                sid: sid.map(str::to_owned),
+                auth_time: None,
+                live: Some([id.as_bytes()[0]; 32]),
+                expires_at: 300,
+            };
+            let first = RefreshToken {
+                hash: [id.as_bytes()[0]; 32],
+                family_id: id.into(),
+                used: false,
+                expires_at: 300,
+            };
+            store.insert_family(&f, &first).unwrap();
+        };
+        family("f-ended", Some("s-old"));
+        family("g-live", Some("t-new"));
+        family("h-offline", None);
         let swept = store.sweep_expired(200).unwrap();
         assert_eq!(
-            (swept.pending, swept.sessions, swept.revoked_jtis),
-            (1, 1, 1)
+            (
+                swept.pending,
+                swept.sessions,
+                swept.revoked_jtis,
+                swept.families
+            ),
+            (1, 1, 1, 1)
+        );
+        assert!(store.family("f-ended").unwrap().is_none());
+        assert_eq!(
+            store.account_families("a").unwrap(),
+            vec!["g-live".to_owned(), "h-offline".to_owned()],
+            "the ended session's family left the account index too"
         );
         assert!(store.pending("old").unwrap().is_none() && store.pending("new").unwrap().is_some());
         assert!(

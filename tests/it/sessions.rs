@@ -38,6 +38,8 @@ fn logout_with_an_id_token_hint_ends_the_session_and_its_refresh_tokens() {
     let t = tokens(&f, &browser, &[]);
     let offline = tokens(&f, &browser, &["offline_access"]);
     assert!(signed_in(&f, &browser));
+    let bound_refresh = t.refresh_token().unwrap().secret().clone();
+    assert_eq!(introspect(&f, &bound_refresh)["active"], true);
     let hint = t.id_token().unwrap().to_string();
 
     let bad = browser.get(&format!(
@@ -53,6 +55,11 @@ fn logout_with_an_id_token_hint_ends_the_session_and_its_refresh_tokens() {
         Some("https://app.example/bye?state=s9")
     );
     assert!(!signed_in(&f, &browser), "the session is gone");
+    assert_eq!(
+        introspect(&f, &bound_refresh),
+        json!({"active": false}),
+        "a refresh token bound to the ended session is inactive"
+    );
     assert!(
         !refresh_works(&f, &t),
         "refresh tokens without offline_access end with the session"

@@ -129,8 +129,10 @@ pub fn redeem(
             "the code was already used; the tokens it issued are revoked",
         ));
     }
+    // A family bound to the session stops working when it ends (refresh looks it up);
+    // one that ended before this redemption is refused here, its new family with it.
     if let Some(f) = family.as_ref().filter(|f| f.sid.is_some())
-        && !state.store.link_family(&code.sid, &f.id)?
+        && !state.store.session_alive(&code.sid, now)?
     {
         end_family(f)?;
         return Err(invalid("the sign-in session has ended"));

@@ -62,16 +62,6 @@ pub fn rotate(
     };
     let account = live_account(state, tenant, &family.account_id)?
         .ok_or_else(|| invalid("the account may no longer sign in here"))?;
-    if let Some(sid) = &family.sid
-        && state
-            .store
-            .session(sid)?
-            .is_none_or(|s| s.expires_at <= now)
-    {
-        return Err(invalid(
-            "the sign-in session of this refresh token has ended",
-        ));
-    }
     let new_token = random::secret_token()?;
     let grant = UserGrant {
         tenant,
@@ -85,6 +75,16 @@ pub fn rotate(
     let minted = mint(state, &grant, Some(new_token.clone()), now)?;
     let new_hash = hash::sha256(new_token.as_bytes());
     let outcome = state.store.transaction(|tx| {
+        // Read in the transaction, so a rotation and the session's end are ordered.
+        if let Some(sid) = &family.sid
+            && tx
+                .session::<OAuthError>(sid)?
+                .is_none_or(|s| s.expires_at <= now)
+        {
+            return Err(TxError::abort(invalid(
+                "the sign-in session of this refresh token has ended",
+            )));
+        }
         let current: Option<RefreshToken> = tx.refresh_token::<OAuthError>(&old_hash)?;
         let fam: Option<RefreshFamily> = tx.family(&family.id)?;
         match (current, fam) {
