@@ -123,7 +123,7 @@ fn refresh_introspection(
     let Some(t) = state
         .store
         .refresh_token(&hash)?
-        .filter(|t| !t.used && t.expires_at > now)
+        .filter(|t| t.expires_at > now)
     else {
         return Ok(Introspection::default());
     };

@@ -156,16 +156,14 @@ impl Record for AuthCode {
     }
 }
 
-/// A refresh token, stored by its SHA-256. Used tokens stay, marked, so that a reuse is
-/// recognised and kills the family.
+/// A refresh token, stored by its SHA-256. Exchanged tokens stay until they expire, so
+/// that a reuse finds its family, whose live token it no longer is, and kills it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RefreshToken {
     /// SHA-256 of the token.
     pub hash: [u8; 32],
     /// Its family.
     pub family_id: String,
-    /// Set once it was exchanged for a new one.
-    pub used: bool,
     /// Expiry.
     pub expires_at: UnixTime,
 }
@@ -224,6 +222,28 @@ impl Store {
             code.redeemed.is_none().then(|| AuthCode {
                 redeemed: Some(redemption.clone()),
                 ..code
+            })
+        })
+    }
+
+    /// Stores a new token of an existing refresh family. It works only once
+    /// [`Store::rotate_family`] makes it the family's live token.
+    pub fn insert_refresh_token(&self, t: &RefreshToken) -> Result<(), StoreError> {
+        self.put_alone(t)
+    }
+
+    /// Makes `new` the live token of family `id` if `old` still is, by compare-and-swap:
+    /// of two rotations of one token, exactly one gets `true`.
+    pub fn rotate_family(
+        &self,
+        id: &str,
+        old: &[u8; 32],
+        new: &[u8; 32],
+    ) -> Result<bool, StoreError> {
+        self.swap_alone::<RefreshFamily>(id.as_bytes(), |f| {
+            (f.live == Some(*old)).then_some(RefreshFamily {
+                live: Some(*new),
+                ..f
             })
         })
     }
@@ -367,22 +387,6 @@ impl Tx<'_> {
         hash: &[u8; 32],
     ) -> Result<Option<AuthCode>, TxError<E>> {
         self.get(hash)
-    }
-
-    /// A refresh token by hash.
-    pub fn refresh_token<E: From<StoreError>>(
-        &self,
-        hash: &[u8; 32],
-    ) -> Result<Option<RefreshToken>, TxError<E>> {
-        self.get(hash)
-    }
-
-    /// Stores a refresh token.
-    pub fn put_refresh_token<E: From<StoreError>>(
-        &self,
-        t: &RefreshToken,
-    ) -> Result<(), TxError<E>> {
-        self.put(t)
     }
 
     /// A refresh family by id.

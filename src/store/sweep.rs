@@ -265,7 +265,6 @@ mod tests {
             let first = RefreshToken {
                 hash: [id.as_bytes()[0]; 32],
                 family_id: id.into(),
-                used: false,
                 expires_at: 300,
             };
             store.insert_family(&f, &first).unwrap();

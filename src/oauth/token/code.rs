@@ -148,7 +148,6 @@ pub(super) fn insert_family(state: &State, f: &RefreshFamily) -> Result<(), Stor
             &RefreshToken {
                 hash,
                 family_id: f.id.clone(),
-                used: false,
                 expires_at: f.expires_at,
             },
         ),

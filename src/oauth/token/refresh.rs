@@ -1,6 +1,7 @@
 //! The `refresh_token` grant (RFC 6749 §6) with rotation: every use returns a new token
-//! and marks the old one used; presenting a used token revokes the whole family (OAuth
-//! 2.0 Security BCP §4.14). A family without `offline_access` ends with its session.
+//! and makes it the family's live one; presenting any other token of the family revokes
+//! the whole family (OAuth 2.0 Security BCP §4.14). A family without `offline_access`
+//! ends with its session.
 
 use super::TokenResponse;
 use super::issue::{UserGrant, live_account, mint};
@@ -8,22 +9,13 @@ use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::{hash, random};
 use crate::oauth::{ErrorCode, OAuthError, scopes};
 use crate::state::State;
+use crate::store::StoreError;
 use crate::store::clients::Client;
 use crate::store::grants::{RefreshFamily, RefreshToken};
 use crate::store::tenants::Tenant;
-use crate::store::{StoreError, TxError};
 
 fn invalid(description: &str) -> OAuthError {
     OAuthError::new(ErrorCode::InvalidGrant, description)
-}
-
-/// What the rotation transaction found.
-enum Rotation {
-    Rotated,
-    /// A token already exchanged was presented again: the family is killed.
-    Reused,
-    /// The family was revoked earlier (reuse, code replay, logout).
-    Revoked,
 }
 
 /// Exchanges a refresh token for new tokens.
@@ -62,6 +54,9 @@ pub fn rotate(
     };
     let account = live_account(state, tenant, &family.account_id)?
         .ok_or_else(|| invalid("the account may no longer sign in here"))?;
+    if family.live != Some(old_hash) {
+        return Err(refused_stale(state, tenant, client, &family, now)?);
+    }
     let new_token = random::secret_token()?;
     let grant = UserGrant {
         tenant,
@@ -74,58 +69,62 @@ pub fn rotate(
     };
     let minted = mint(state, &grant, Some(new_token.clone()), now)?;
     let new_hash = hash::sha256(new_token.as_bytes());
-    let outcome = state.store.transaction(|tx| {
-        // Read in the transaction, so a rotation and the session's end are ordered.
-        if let Some(sid) = &family.sid
-            && tx
-                .session::<OAuthError>(sid)?
-                .is_none_or(|s| s.expires_at <= now)
-        {
-            return Err(TxError::abort(invalid(
-                "the sign-in session of this refresh token has ended",
-            )));
-        }
-        let current: Option<RefreshToken> = tx.refresh_token::<OAuthError>(&old_hash)?;
-        let fam: Option<RefreshFamily> = tx.family(&family.id)?;
-        match (current, fam) {
-            (Some(t), Some(mut f)) if !t.used && f.live == Some(old_hash) => {
-                tx.put_refresh_token(&RefreshToken { used: true, ..t })?;
-                tx.put_refresh_token(&RefreshToken {
-                    hash: new_hash,
-                    family_id: f.id.clone(),
-                    used: false,
-                    expires_at: f.expires_at,
-                })?;
-                f.live = Some(new_hash);
-                tx.put_family(&f)?;
-                Ok(Rotation::Rotated)
-            }
-            (Some(t), Some(mut f)) if t.used => {
-                f.live = None;
-                tx.put_family(&f)?;
-                Ok(Rotation::Reused)
-            }
-            (Some(_), Some(_)) => Ok(Rotation::Revoked),
-            (None, _) | (_, None) => Err(TxError::abort(invalid("the refresh token is unknown"))),
-        }
+    // The new token is stored first and works only once the family names it; the
+    // family's compare-and-swap is the rotation, so of two uses of one token exactly one
+    // wins. No transaction: its commit costs a log write and a wait on the disk.
+    state.store.insert_refresh_token(&RefreshToken {
+        hash: new_hash,
+        family_id: family.id.clone(),
+        expires_at: family.expires_at,
     })?;
-    match outcome {
-        Rotation::Rotated => Ok(minted.response),
-        Rotation::Revoked => Err(invalid("the refresh token was revoked")),
-        Rotation::Reused => {
-            let event = AuditEvent::new(
-                now,
-                AuditKind::RefreshReused,
-                &Actor::Client(client.client_id.clone()),
-            )
-            .tenant(tenant.id.as_str())
-            .account(&family.account_id);
-            state
-                .store
-                .transaction(|tx| tx.audit::<StoreError>(&event))?;
-            Err(invalid(
-                "the refresh token was already used; its whole family is revoked",
-            ))
-        }
+    if !state
+        .store
+        .rotate_family(&family.id, &old_hash, &new_hash)?
+    {
+        return Err(refused_stale(state, tenant, client, &family, now)?);
     }
+    // Checked after the swap: a session that ended before it ends this family too.
+    if let Some(sid) = &family.sid
+        && !state.store.session_alive(sid, now)?
+    {
+        state
+            .store
+            .transaction(|tx| tx.revoke_family::<StoreError>(&family.id))?;
+        return Err(invalid(
+            "the sign-in session of this refresh token has ended",
+        ));
+    }
+    Ok(minted.response)
+}
+
+/// The answer to a token of `family` that is not its live one: the family was revoked
+/// earlier, or the token was already exchanged, which is a reuse and revokes the family
+/// (OAuth 2.0 Security BCP §4.14).
+fn refused_stale(
+    state: &State,
+    tenant: &Tenant,
+    client: &Client,
+    family: &RefreshFamily,
+    now: u64,
+) -> Result<OAuthError, OAuthError> {
+    let event = AuditEvent::new(
+        now,
+        AuditKind::RefreshReused,
+        &Actor::Client(client.client_id.clone()),
+    )
+    .tenant(tenant.id.as_str())
+    .account(&family.account_id);
+    let reused = state.store.transaction(|tx| {
+        let live = tx.family::<StoreError>(&family.id)?.and_then(|f| f.live);
+        if live.is_some() {
+            tx.revoke_family(&family.id)?;
+            tx.audit(&event)?;
+        }
+        Ok(live.is_some())
+    })?;
+    Ok(if reused {
+        invalid("the refresh token was already used; its whole family is revoked")
+    } else {
+        invalid("the refresh token was revoked")
+    })
 }
