@@ -183,8 +183,7 @@ pub fn open(config: Config, clock: Clock) -> Result<Appliance, AppError> {
     }
     let Opened { store, master, dir } = opened;
     let ui = crate::ui::Ui::new().map_err(|e| AppError::Usage(e.to_string()))?;
-    let dummy = crate::types::Secret::new(crypto::random::secret_token()?);
-    let dummy_hash = crypto::password::hash(&dummy)?;
+    let dummy_hash = crypto::password::unmatchable()?;
     let state = Arc::new(State::new(
         config, store, clock, master, keys, ui, dummy_hash,
     ));

@@ -47,12 +47,26 @@ pub fn hash(password: &Secret) -> Result<String, CryptoError> {
         .map_err(|_| CryptoError::Password)?;
     let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
     compute(&argon, password.expose().as_bytes(), salt_bytes, &mut out)?;
+    phc_string(&argon, &salt, &out)
+}
+
+/// A PHC string with the default parameters whose output is random bytes, so that no
+/// known password matches it. Checking a password against it costs what a real check
+/// costs, which is what an unknown user's sign-in needs; making it hashes nothing.
+pub fn unmatchable() -> Result<String, CryptoError> {
+    let salt = SaltString::generate(&mut OsRng);
+    let out = super::random::bytes::<{ Params::DEFAULT_OUTPUT_LEN }>()?;
+    phc_string(&Argon2::default(), &salt, &out)
+}
+
+/// The PHC string for `out`, hashed by `argon` with `salt`.
+fn phc_string(argon: &Argon2<'_>, salt: &SaltString, out: &[u8]) -> Result<String, CryptoError> {
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
         params: ParamsString::try_from(argon.params()).map_err(|_| CryptoError::Password)?,
         salt: Some(salt.as_salt()),
-        hash: Some(Output::new(&out).map_err(|_| CryptoError::Password)?),
+        hash: Some(Output::new(out).map_err(|_| CryptoError::Password)?),
     };
     Ok(phc.to_string())
 }
@@ -175,6 +189,22 @@ mod tests {
         assert!(!verify(&Secret::new("wrong"), &a));
         assert!(!verify(&pw, "not a phc string"));
     }
+    #[test]
+    fn the_unmatchable_hash_costs_what_a_real_one_does_and_matches_nothing() {
+        let real = hash(&Secret::new("anything")).unwrap();
+        let (a, b) = (unmatchable().unwrap(), unmatchable().unwrap());
+        let params = |phc: &str| phc.split('$').take(4).collect::<Vec<_>>().join("$");
+        assert_eq!(
+            params(&a),
+            params(&real),
+            "same algorithm, version and cost"
+        );
+        assert!(acceptable_phc(&a), "it is verified, not refused early");
+        assert_ne!(a, b);
+        assert!(!verify(&Secret::new(""), &a));
+        assert!(!verify(&Secret::new("anything"), &a));
+    }
+
     #[test]
     fn hashes_interoperate_with_the_argon2_crates_own_hasher() {
         use argon2::password_hash::{PasswordHasher, PasswordVerifier};
