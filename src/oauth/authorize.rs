@@ -7,10 +7,10 @@ use super::request::Params;
 use super::token::issue::{self, UserGrant};
 use super::token::live_account;
 use super::tokens::ACCESS_TOKEN_TYP;
-use super::{OAuthError, scopes};
+use super::{OAuthError, grant_token, scopes};
 use crate::clock::UnixTime;
 use crate::crypto::jose::Unverified;
-use crate::crypto::{hash, random};
+use crate::crypto::random;
 use crate::session;
 use crate::state::State;
 use crate::store::StoreError;
@@ -695,9 +695,10 @@ fn issue_code(
     scopes: Vec<String>,
     now: UnixTime,
 ) -> Result<Outcome, OAuthError> {
-    let code = random::secret_token()?;
+    let (code, key) = grant_token::issue(now)?;
     let record = AuthCode {
-        hash: hash::sha256(code.as_bytes()),
+        hash: key.hash,
+        issued_at: key.issued_at,
         tenant_uid: tenant.uid,
         client_id: req.client.client_id.clone(),
         redirect_uri: req.redirect_uri.clone(),

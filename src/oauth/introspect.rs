@@ -118,11 +118,11 @@ fn refresh_introspection(
     issuer: &str,
     token: &str,
 ) -> Result<Introspection, OAuthError> {
-    let hash = crate::crypto::hash::sha256(token.as_bytes());
+    let key = super::grant_token::key_of(token);
     let now = state.clock.now();
     let Some(t) = state
         .store
-        .refresh_token(&hash)?
+        .refresh_token(&key)?
         .filter(|t| t.expires_at > now)
     else {
         return Ok(Introspection::default());
@@ -130,7 +130,7 @@ fn refresh_introspection(
     let Some(family) = state
         .store
         .family(&t.family_id)?
-        .filter(|f| f.tenant_uid == tenant.uid && f.live == Some(hash))
+        .filter(|f| f.tenant_uid == tenant.uid && f.live == Some(key.hash))
     else {
         return Ok(Introspection::default());
     };

@@ -5,6 +5,7 @@ pub mod client_auth;
 pub mod consent;
 pub mod discovery;
 mod error;
+pub mod grant_token;
 pub mod introspect;
 pub mod login;
 pub mod logout;

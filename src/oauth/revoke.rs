@@ -77,8 +77,10 @@ pub fn refresh_family(
     tenant: &Tenant,
     token: &str,
 ) -> Result<Option<RefreshFamily>, OAuthError> {
-    let hash = crate::crypto::hash::sha256(token.as_bytes());
-    let Some(t) = state.store.refresh_token(&hash)? else {
+    let Some(t) = state
+        .store
+        .refresh_token(&super::grant_token::key_of(token))?
+    else {
         return Ok(None);
     };
     Ok(state

@@ -104,12 +104,39 @@ impl Record for PendingAuthorization {
     }
 }
 
-/// An authorization code (RFC 6749 §4.1.2), stored by its SHA-256. It stays after use,
-/// marked, until it would have expired, so a replay is recognised.
+/// Where a code or a refresh token is stored: the second it was issued (big-endian),
+/// then its SHA-256. Grants issued together sit together at the end of their tree, so
+/// sled's cache holds the few leaves being written and redeemed; keyed by hash alone,
+/// every new grant landed on a random leaf, and code flows slowed by a third once the
+/// trees outgrew the cache. Grants stored before the prefix existed have no issue second
+/// and are keyed by their hash alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GrantKey {
+    /// The second it was issued.
+    pub issued_at: Option<UnixTime>,
+    /// SHA-256 of the token.
+    pub hash: [u8; 32],
+}
+
+impl GrantKey {
+    /// The key bytes.
+    pub fn bytes(&self) -> Vec<u8> {
+        match self.issued_at {
+            Some(t) => [&t.to_be_bytes()[..], &self.hash].concat(),
+            None => self.hash.to_vec(),
+        }
+    }
+}
+
+/// An authorization code (RFC 6749 §4.1.2), stored under its [`GrantKey`]. It stays after
+/// use, marked, until it would have expired, so a replay is recognised.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuthCode {
     /// SHA-256 of the code.
     pub hash: [u8; 32],
+    /// The second it was issued (part of its key).
+    #[serde(default)]
+    pub issued_at: Option<UnixTime>,
     /// The tenant incarnation.
     pub tenant_uid: u64,
     /// The client it was issued to.
@@ -149,29 +176,52 @@ pub struct Redemption {
     pub family_id: Option<String>,
 }
 
-impl Record for AuthCode {
-    const TREE: TreeId = TreeId::Codes;
-    fn key(&self) -> Vec<u8> {
-        self.hash.to_vec()
+impl AuthCode {
+    /// Where it is stored.
+    pub fn grant_key(&self) -> GrantKey {
+        GrantKey {
+            issued_at: self.issued_at,
+            hash: self.hash,
+        }
     }
 }
 
-/// A refresh token, stored by its SHA-256. Exchanged tokens stay until they expire, so
+impl Record for AuthCode {
+    const TREE: TreeId = TreeId::Codes;
+    fn key(&self) -> Vec<u8> {
+        self.grant_key().bytes()
+    }
+}
+
+/// A refresh token, stored under its [`GrantKey`]. Exchanged tokens stay until they expire, so
 /// that a reuse finds its family, whose live token it no longer is, and kills it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RefreshToken {
     /// SHA-256 of the token.
     pub hash: [u8; 32],
+    /// The second it was issued (part of its key).
+    #[serde(default)]
+    pub issued_at: Option<UnixTime>,
     /// Its family.
     pub family_id: String,
     /// Expiry.
     pub expires_at: UnixTime,
 }
 
+impl RefreshToken {
+    /// Where it is stored.
+    pub fn grant_key(&self) -> GrantKey {
+        GrantKey {
+            issued_at: self.issued_at,
+            hash: self.hash,
+        }
+    }
+}
+
 impl Record for RefreshToken {
     const TREE: TreeId = TreeId::RefreshTokens;
     fn key(&self) -> Vec<u8> {
-        self.hash.to_vec()
+        self.grant_key().bytes()
     }
 }
 
@@ -211,14 +261,10 @@ impl Store {
         self.put_alone(c)
     }
 
-    /// Marks the code `hash` redeemed unless it already is, by compare-and-swap on its
+    /// Marks the code at `key` redeemed unless it already is, by compare-and-swap on its
     /// record: of two redemptions racing, exactly one gets `true`.
-    pub fn redeem_code(
-        &self,
-        hash: &[u8; 32],
-        redemption: &Redemption,
-    ) -> Result<bool, StoreError> {
-        self.swap_alone::<AuthCode>(hash, |code| {
+    pub fn redeem_code(&self, key: &GrantKey, redemption: &Redemption) -> Result<bool, StoreError> {
+        self.swap_alone::<AuthCode>(&key.bytes(), |code| {
             code.redeemed.is_none().then(|| AuthCode {
                 redeemed: Some(redemption.clone()),
                 ..code
@@ -290,14 +336,14 @@ impl Store {
         self.account_index(TreeId::AccountFamilies, account_id)
     }
 
-    /// A code by hash.
-    pub fn code(&self, hash: &[u8; 32]) -> Result<Option<AuthCode>, StoreError> {
-        self.get(hash)
+    /// The code stored at `key`.
+    pub fn code(&self, key: &GrantKey) -> Result<Option<AuthCode>, StoreError> {
+        self.get(&key.bytes())
     }
 
-    /// A refresh token by hash.
-    pub fn refresh_token(&self, hash: &[u8; 32]) -> Result<Option<RefreshToken>, StoreError> {
-        self.get(hash)
+    /// The refresh token stored at `key`.
+    pub fn refresh_token(&self, key: &GrantKey) -> Result<Option<RefreshToken>, StoreError> {
+        self.get(&key.bytes())
     }
 
     /// A refresh family by id.
@@ -379,14 +425,6 @@ impl Tx<'_> {
         id: &str,
     ) -> Result<Option<PendingAuthorization>, TxError<E>> {
         self.remove(id.as_bytes())
-    }
-
-    /// A code by hash.
-    pub fn code<E: From<StoreError>>(
-        &self,
-        hash: &[u8; 32],
-    ) -> Result<Option<AuthCode>, TxError<E>> {
-        self.get(hash)
     }
 
     /// A refresh family by id.

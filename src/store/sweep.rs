@@ -264,6 +264,7 @@ mod tests {
             };
             let first = RefreshToken {
                 hash: [id.as_bytes()[0]; 32],
+                issued_at: Some(100),
                 family_id: id.into(),
                 expires_at: 300,
             };

@@ -6,12 +6,15 @@ use super::TokenResponse;
 use super::issue::{UserGrant, live_account, mint, new_refresh};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::hash;
+use crate::oauth::grant_token;
 use crate::oauth::request::Params;
 use crate::oauth::{ErrorCode, OAuthError};
 use crate::state::State;
 use crate::store::StoreError;
 use crate::store::clients::Client;
-use crate::store::grants::{AuthCode, Redemption, RefreshFamily, RefreshToken, RevokedJti};
+use crate::store::grants::{
+    AuthCode, GrantKey, Redemption, RefreshFamily, RefreshToken, RevokedJti,
+};
 use crate::store::tenants::Tenant;
 use crate::types::secret::constant_time_eq;
 use base64::Engine;
@@ -43,11 +46,11 @@ pub fn redeem(
     client: &Client,
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
-    let code_hash = hash::sha256(params.require("code")?.as_bytes());
+    let code_key = grant_token::key_of(params.require("code")?);
     let now = state.clock.now();
     let code = state
         .store
-        .code(&code_hash)?
+        .code(&code_key)?
         .filter(|c| c.tenant_uid == tenant.uid && c.client_id == client.client_id)
         .ok_or_else(|| invalid("the code is unknown or was issued to another client"))?;
     if code.redeemed.is_some() {
@@ -80,7 +83,7 @@ pub fn redeem(
     let account = live_account(state, tenant, &code.account_id)?
         .ok_or_else(|| invalid("the account may no longer sign in here"))?;
     let offline = code.scopes.iter().any(|s| s == "offline_access");
-    let refresh = new_refresh(client)?;
+    let refresh = new_refresh(client, now)?;
     let grant = UserGrant {
         tenant,
         client,
@@ -90,16 +93,21 @@ pub fn redeem(
         auth_time: Some(code.auth_time),
         nonce: code.nonce.as_deref(),
     };
-    let minted = mint(state, &grant, refresh.as_ref().map(|r| r.0.clone()), now)?;
-    let family = refresh.as_ref().map(|(token, id)| RefreshFamily {
-        id: id.clone(),
+    let minted = mint(
+        state,
+        &grant,
+        refresh.as_ref().map(|r| r.token.clone()),
+        now,
+    )?;
+    let family = refresh.as_ref().map(|r| RefreshFamily {
+        id: r.family_id.clone(),
         tenant_uid: tenant.uid,
         client_id: client.client_id.clone(),
         account_id: account.id.clone(),
         scopes: code.scopes.clone(),
         sid: (!offline).then(|| code.sid.clone()),
         auth_time: Some(code.auth_time),
-        live: Some(hash::sha256(token.as_bytes())),
+        live: Some(r.key.hash),
         expires_at: now + tenant.refresh_token_ttl_secs,
     });
     let redemption = Redemption {
@@ -110,19 +118,19 @@ pub fn redeem(
     // The family exists before the code is marked, so a replay that wins the next race
     // finds it to revoke. No transaction: each step is one record, and a sled
     // transaction's commit costs a log write and a wait on the disk.
-    if let Some(f) = &family {
-        insert_family(state, f)?;
+    if let Some((f, r)) = family.as_ref().zip(refresh.as_ref()) {
+        insert_family(state, f, &r.key)?;
     }
     let end_family = |f: &RefreshFamily| {
         state
             .store
             .transaction(|tx| tx.revoke_family::<StoreError>(&f.id))
     };
-    if !state.store.redeem_code(&code_hash, &redemption)? {
+    if !state.store.redeem_code(&code_key, &redemption)? {
         if let Some(f) = &family {
             end_family(f)?;
         }
-        if let Some(redeemed) = state.store.code(&code_hash)? {
+        if let Some(redeemed) = state.store.code(&code_key)? {
             revoke_replayed(state, tenant, &redeemed, now)?;
         }
         return Err(invalid(
@@ -140,19 +148,21 @@ pub fn redeem(
     Ok(minted.response)
 }
 
-/// Stores a new family with its first (live) token; a family with none stores nothing.
-pub(super) fn insert_family(state: &State, f: &RefreshFamily) -> Result<(), StoreError> {
-    match f.live {
-        Some(hash) => state.store.insert_family(
-            f,
-            &RefreshToken {
-                hash,
-                family_id: f.id.clone(),
-                expires_at: f.expires_at,
-            },
-        ),
-        None => Ok(()),
-    }
+/// Stores a new family with its first (live) token, which is stored at `first`.
+pub(super) fn insert_family(
+    state: &State,
+    f: &RefreshFamily,
+    first: &GrantKey,
+) -> Result<(), StoreError> {
+    state.store.insert_family(
+        f,
+        &RefreshToken {
+            hash: first.hash,
+            issued_at: first.issued_at,
+            family_id: f.id.clone(),
+            expires_at: f.expires_at,
+        },
+    )
 }
 
 /// A replayed code: deny its access token and end its refresh family (RFC 6749 §4.1.2).

@@ -5,7 +5,6 @@
 use super::TokenResponse;
 use super::code::insert_family;
 use super::issue::{UserGrant, mint, new_refresh};
-use crate::crypto::hash;
 use crate::exchange::{self, ExchangeError, Subject};
 use crate::oauth::request::Params;
 use crate::oauth::{ErrorCode, OAuthError, scopes};
@@ -28,7 +27,7 @@ pub fn issue(
 ) -> Result<TokenResponse, OAuthError> {
     let now = state.clock.now();
     let granted = scopes::for_member(requested, client, &subject.membership);
-    let refresh = new_refresh(client)?;
+    let refresh = new_refresh(client, now)?;
     let grant = UserGrant {
         tenant,
         client,
@@ -38,21 +37,26 @@ pub fn issue(
         auth_time: None,
         nonce: None,
     };
-    let minted = mint(state, &grant, refresh.as_ref().map(|r| r.0.clone()), now)?;
-    if let Some((token, id)) = &refresh {
+    let minted = mint(
+        state,
+        &grant,
+        refresh.as_ref().map(|r| r.token.clone()),
+        now,
+    )?;
+    if let Some(r) = &refresh {
         let expires_at = now + tenant.refresh_token_ttl_secs;
         let family = RefreshFamily {
-            id: id.clone(),
+            id: r.family_id.clone(),
             tenant_uid: tenant.uid,
             client_id: client.client_id.clone(),
             account_id: subject.account.id.clone(),
             scopes: granted.clone(),
             sid: None,
             auth_time: None,
-            live: Some(hash::sha256(token.as_bytes())),
+            live: Some(r.key.hash),
             expires_at,
         };
-        insert_family(state, &family)?;
+        insert_family(state, &family, &r.key)?;
     }
     Ok(minted.response)
 }

@@ -6,10 +6,9 @@
 
 use super::code::insert_family;
 use super::refresh::rotate;
-use crate::crypto::{hash, random};
-use crate::oauth::{OAuthError, introspect, revoke};
+use crate::oauth::{OAuthError, grant_token, introspect, revoke};
 use crate::sandbox::Sandbox;
-use crate::store::grants::RefreshFamily;
+use crate::store::grants::{GrantKey, RefreshFamily};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use std::collections::HashSet;
@@ -20,20 +19,25 @@ const FAMILIES: usize = 3;
 impl Sandbox {
     /// A new offline family with its first token, as a code redemption stores it.
     fn new_family(&self) -> String {
-        let token = random::secret_token().unwrap();
+        let (token, key) = grant_token::issue(self.app.state.clock.now()).unwrap();
+        self.family_with(token, key)
+    }
+
+    /// A new offline family whose first token is `token`, stored at `key`.
+    fn family_with(&self, token: String, key: GrantKey) -> String {
         let now = self.app.state.clock.now();
         let family = RefreshFamily {
-            id: random::secret_token().unwrap(),
+            id: grant_token::family_id(now).unwrap(),
             tenant_uid: self.tenant.uid,
             client_id: self.client.client_id.clone(),
             account_id: self.account_id.clone(),
             scopes: vec!["openid".into(), "offline_access".into()],
             sid: None,
             auth_time: Some(now),
-            live: Some(hash::sha256(token.as_bytes())),
+            live: Some(key.hash),
             expires_at: now + self.tenant.refresh_token_ttl_secs,
         };
-        insert_family(&self.app.state, &family).unwrap();
+        insert_family(&self.app.state, &family, &key).unwrap();
         token
     }
 
@@ -159,6 +163,24 @@ fn run_case(world: &Sandbox, ops: &[Op]) -> Result<(), TestCaseError> {
         }
     }
     Ok(())
+}
+
+#[test]
+fn a_token_stored_under_its_hash_alone_still_rotates_reuses_and_revokes() {
+    let world = Sandbox::new().unwrap();
+    let legacy = crate::crypto::random::secret_token().unwrap();
+    let key = grant_token::key_of(&legacy);
+    assert_eq!(key.issued_at, None, "an old-format token");
+    world.family_with(legacy.clone(), key);
+    assert!(world.active(&legacy));
+    let next = world.refresh(&legacy).unwrap();
+    assert!(
+        grant_token::key_of(&next).issued_at.is_some(),
+        "new tokens carry it"
+    );
+    assert!(world.active(&next) && !world.active(&legacy));
+    assert!(world.refresh(&legacy).is_err(), "a reuse");
+    assert!(!world.active(&next), "the reuse revoked the family");
 }
 
 #[test]

@@ -3,13 +3,13 @@
 
 use super::TokenResponse;
 use crate::clock::UnixTime;
-use crate::crypto::random;
-use crate::oauth::OAuthError;
 use crate::oauth::tokens::{AccessClaims, IdClaims, half_hash, sign_access, sign_id};
 use crate::oauth::userinfo::UserInfo;
+use crate::oauth::{OAuthError, grant_token};
 use crate::state::State;
 use crate::store::accounts::Account;
 use crate::store::clients::Client;
+use crate::store::grants::GrantKey;
 use crate::store::tenants::Tenant;
 use crate::types::GrantType;
 
@@ -117,14 +117,28 @@ pub fn mint(
     })
 }
 
-/// A new refresh token and family id, when `client` may use the `refresh_token` grant.
-pub fn new_refresh(client: &Client) -> Result<Option<(String, String)>, OAuthError> {
-    Ok(
-        match client.grant_types.contains(&GrantType::RefreshToken) {
-            true => Some((random::secret_token()?, random::uuid()?)),
-            false => None,
-        },
-    )
+/// The first refresh token of a new family, before it is stored.
+pub struct NewRefresh {
+    /// The token handed to the client.
+    pub token: String,
+    /// Where it is stored.
+    pub key: GrantKey,
+    /// The id of its family.
+    pub family_id: String,
+}
+
+/// A new refresh token and family id issued at `now`, when `client` may use the
+/// `refresh_token` grant.
+pub fn new_refresh(client: &Client, now: UnixTime) -> Result<Option<NewRefresh>, OAuthError> {
+    if !client.grant_types.contains(&GrantType::RefreshToken) {
+        return Ok(None);
+    }
+    let (token, key) = grant_token::issue(now)?;
+    Ok(Some(NewRefresh {
+        token,
+        key,
+        family_id: grant_token::family_id(now)?,
+    }))
 }
 
 /// The account behind a grant, if it may still get tokens: enabled and a member.

@@ -6,8 +6,7 @@
 use super::TokenResponse;
 use super::issue::{UserGrant, live_account, mint};
 use crate::audit::{Actor, AuditEvent, AuditKind};
-use crate::crypto::{hash, random};
-use crate::oauth::{ErrorCode, OAuthError, scopes};
+use crate::oauth::{ErrorCode, OAuthError, grant_token, scopes};
 use crate::state::State;
 use crate::store::StoreError;
 use crate::store::clients::Client;
@@ -26,11 +25,11 @@ pub fn rotate(
     presented: &str,
     scope: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
-    let old_hash = hash::sha256(presented.as_bytes());
+    let old = grant_token::key_of(presented);
     let now = state.clock.now();
     let token = state
         .store
-        .refresh_token(&old_hash)?
+        .refresh_token(&old)?
         .ok_or_else(|| invalid("the refresh token is unknown"))?;
     let family = state
         .store
@@ -54,10 +53,10 @@ pub fn rotate(
     };
     let account = live_account(state, tenant, &family.account_id)?
         .ok_or_else(|| invalid("the account may no longer sign in here"))?;
-    if family.live != Some(old_hash) {
+    if family.live != Some(old.hash) {
         return Err(refused_stale(state, tenant, client, &family, now)?);
     }
-    let new_token = random::secret_token()?;
+    let (new_token, new) = grant_token::issue(now)?;
     let grant = UserGrant {
         tenant,
         client,
@@ -68,18 +67,18 @@ pub fn rotate(
         nonce: None,
     };
     let minted = mint(state, &grant, Some(new_token.clone()), now)?;
-    let new_hash = hash::sha256(new_token.as_bytes());
     // The new token is stored first and works only once the family names it; the
     // family's compare-and-swap is the rotation, so of two uses of one token exactly one
     // wins. No transaction: its commit costs a log write and a wait on the disk.
     state.store.insert_refresh_token(&RefreshToken {
-        hash: new_hash,
+        hash: new.hash,
+        issued_at: new.issued_at,
         family_id: family.id.clone(),
         expires_at: family.expires_at,
     })?;
     if !state
         .store
-        .rotate_family(&family.id, &old_hash, &new_hash)?
+        .rotate_family(&family.id, &old.hash, &new.hash)?
     {
         return Err(refused_stale(state, tenant, client, &family, now)?);
     }
