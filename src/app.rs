@@ -222,6 +222,11 @@ fn serve(config: Config) -> Result<(), AppError> {
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     kept.write_issued_audit()?;
     kept.store.flush_blocking()?;
+    drop(kept);
+    // The next start then reads sled's snapshot instead of replaying this run's log.
+    if let Err(e) = crate::store::checkpoint(&dir.store_path()) {
+        tracing::warn!("could not leave a store snapshot for the next start: {e}");
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -8,7 +8,7 @@ use crate::cli::AdminCommand;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::datadir::DataDir;
-use crate::store::Store;
+use crate::store::{self, Store};
 use std::io::{BufRead, Write};
 use std::path::Path;
 
@@ -45,6 +45,8 @@ pub fn restore(config: &Config, file: &Path) -> Result<(), AppError> {
     let master = store.import(&mut std::io::BufReader::new(input))?;
     dir.write_master_key(&master)?;
     store.flush_blocking()?;
+    drop(store);
+    store::checkpoint(&dir.store_path())?;
     tracing::info!(
         "restored {} into {}",
         file.display(),
@@ -77,6 +79,8 @@ pub fn admin(config: &Config, command: AdminCommand) -> Result<(), AppError> {
         .map_err(AppError::Runtime)?;
     let line = runtime.block_on(run_admin(&ctx, command))?;
     store.flush_blocking()?;
+    drop(store);
+    store::checkpoint(&dir.store_path())?;
     let mut stdout = std::io::stdout();
     writeln!(stdout, "{line}").map_err(AppError::Runtime)
 }

@@ -40,11 +40,11 @@ const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 /// Opens sled, retrying briefly while its own file lock is still held by a `Db` this
 /// process just dropped (sled's flusher thread lets go a moment later). Other processes
 /// are kept out by the data dir's lock, so the wait is bounded and short.
-fn open_db(dir: &Path, flush_every_ms: u64) -> Result<sled::Db, StoreError> {
+fn open_db(dir: &Path, flush_every_ms: Option<u64>) -> Result<sled::Db, StoreError> {
     let config = sled::Config::new()
         .path(dir)
         .cache_capacity(CACHE_BYTES)
-        .flush_every_ms(Some(flush_every_ms));
+        .flush_every_ms(flush_every_ms);
     for _ in 0..100 {
         match config.open() {
             Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
@@ -54,6 +54,15 @@ fn open_db(dir: &Path, flush_every_ms: u64) -> Result<sled::Db, StoreError> {
         }
     }
     Ok(config.open()?)
+}
+
+/// Opens the closed store in `dir` once and closes it again. sled's open replays the log
+/// written since its last snapshot and then writes a new one, so doing this on the way
+/// out (after an import, a restore, a clean stop) spares the next start that replay: a
+/// million freshly imported accounts made the first start take 660 ms.
+pub fn checkpoint(dir: &Path) -> Result<(), StoreError> {
+    drop(open_db(dir, None)?);
+    Ok(())
 }
 
 /// The trees of the store; the discriminant is the position in [`TREE_NAMES`].
@@ -145,7 +154,7 @@ impl Store {
     /// Opens (or creates) the store in `dir`, migrating it to the current schema.
     /// `flush_every_ms` bounds what a crash can lose of writes not flushed explicitly.
     pub fn open(dir: &Path, flush_every_ms: u64) -> Result<Store, StoreError> {
-        let db = open_db(dir, flush_every_ms)?;
+        let db = open_db(dir, Some(flush_every_ms))?;
         let trees = TREE_NAMES
             .iter()
             .map(|name| db.open_tree(name))
@@ -339,5 +348,50 @@ impl Store {
     pub fn ping(&self) -> Result<(), StoreError> {
         self.tree(TreeId::Meta).get(migrate::SCHEMA_KEY)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The log position of the newest snapshot sled left in `dir`, if any.
+    fn newest_snapshot(dir: &Path) -> Option<u64> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| {
+                let name = e.unwrap().file_name().into_string().unwrap();
+                u64::from_str_radix(name.strip_prefix("snap.")?, 16).ok()
+            })
+            .max()
+    }
+
+    #[test]
+    fn a_checkpoint_leaves_a_snapshot_covering_every_write() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path(), 100).unwrap();
+        for i in 0..1000u32 {
+            store
+                .tree(TreeId::Meta)
+                .insert(i.to_be_bytes(), vec![7u8; 64])
+                .unwrap();
+        }
+        store.flush_blocking().unwrap();
+        let before = newest_snapshot(tmp.path()).unwrap_or(0);
+        drop(store);
+        checkpoint(tmp.path()).unwrap();
+        let after = newest_snapshot(tmp.path()).unwrap();
+        assert!(after > before, "{after} > {before}");
+        let store = Store::open(tmp.path(), 100).unwrap();
+        assert_eq!(
+            newest_snapshot(tmp.path()),
+            Some(after),
+            "nothing left to replay"
+        );
+        assert_eq!(
+            store.tree(TreeId::Meta).len(),
+            1001,
+            "the writes and the schema"
+        );
     }
 }
