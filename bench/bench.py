@@ -402,6 +402,21 @@ SCENARIOS = {
 }
 
 
+RING_BENCH = "ring RSA-2048 sign, all cores"
+RING_COMMAND = ["cargo", "bench", "--quiet", "--bench", "hot_paths", "--", "--exact", RING_BENCH,
+                "--output-format", "bencher", "--warm-up-time", "1", "--measurement-time", "4"]
+
+
+def ring_alone():
+    """RSA-2048 signatures per second with every core signing and nothing else running:
+    the ceiling for RS256 client_credentials, measured between the load runs."""
+    out = subprocess.run(RING_COMMAND, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    ns = re.search(r"bench:\s+([\d,]+) ns/iter", out)
+    if not ns:
+        sys.exit(f"no figure in the output of {' '.join(RING_COMMAND)}:\n{out}")
+    return {"rate": 1e9 / int(ns.group(1).replace(",", ""))}
+
+
 def median_of(runs, key):
     values = [r[key] for r in runs if r and key in r]
     return statistics.median(values) if values else None
@@ -481,6 +496,7 @@ def main():
                               "peer": peer.server.memory_kib("VmRSS") / 1024}
     report["commands"] = {"latchkey": lk.command, "peer": peer.command}
     runs = {s: {"latchkey": [], "peer": []} for s in scenarios}
+    ring_runs = []
     for round_no in range(opts.rounds):
         for scenario in scenarios:
             for target in (lk, peer):
@@ -490,12 +506,20 @@ def main():
                     print(f"round {round_no + 1} {scenario:11} {target.name:8} {result['rate']:9.0f}/s "
                           f"p50 {result['p50_ms']:7.2f} ms p99 {result['p99_ms']:7.2f} ms "
                           f"cpu {result['cpu_s_per_1000']:.3f} s/1000", flush=True)
+            if scenario == "cc_rs256":
+                ring_runs.append(ring_alone())
+                print(f"round {round_no + 1} ring RSA-2048 signing alone {ring_runs[-1]['rate']:9.0f}/s",
+                      flush=True)
     for scenario in scenarios:
         report["scenarios"][scenario] = {
             "what": SCENARIOS[scenario],
             "latchkey": summarise(runs[scenario]["latchkey"]),
             "peer": summarise(runs[scenario]["peer"]),
         }
+    if ring_runs:
+        report["scenarios"]["cc_rs256"]["ring_alone"] = {
+            "rate": statistics.median(r["rate"] for r in ring_runs),
+            "runs": ring_runs, "command": " ".join(RING_COMMAND)}
     if "exchange" in scenarios:
         idp_runs = []
         for _ in range(opts.rounds):
@@ -582,6 +606,12 @@ def write_report(report, out_dir):
             f"{fmt(lk and lk['p99_ms'], 2)} / {fmt(peer and peer['p99_ms'], 2)} | "
             f"{fmt(lk and lk['cpu_s_per_1000'], 3)} / {fmt(peer and peer['cpu_s_per_1000'], 3)} | "
             f"{fmt(lk and lk['rss_peak_mib'], 1)} / {fmt(peer and peer['rss_peak_mib'], 1)} |")
+    rs256 = report["scenarios"].get("cc_rs256")
+    if rs256 and rs256.get("ring_alone") and rs256["latchkey"]:
+        ring = rs256["ring_alone"]["rate"]
+        lines += ["", f"RS256 client_credentials: ring's RSA-2048 signing alone, every core signing, "
+                      f"reaches {ring:,.0f} signatures/s between the load runs; latchkey serves "
+                      f"{rs256['latchkey']['rate']:,.0f} tokens/s, {rs256['latchkey']['rate'] / ring:.0%} of it."]
     exchange = report["scenarios"].get("exchange")
     if exchange and exchange.get("idp_alone") and exchange["latchkey"]:
         added = exchange["latchkey"]["p50_ms"] - exchange["idp_alone"]["p50_ms"]

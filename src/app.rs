@@ -290,15 +290,23 @@ async fn write_issued_audit(state: Arc<State>) {
     }
 }
 
-/// Every minute, removes expired codes, sign-ins, sessions, refresh tokens and denylist
-/// entries, and audit events past `[audit] retention_days`, on the blocking pool.
+/// How often expired codes, refresh tokens and families are removed.
+const GRANT_SWEEP_SECS: u64 = 5;
+
+/// Every [`GRANT_SWEEP_SECS`], removes expired codes, refresh tokens and families; every
+/// minute also expired sign-ins, sessions and denylist entries, and audit events past
+/// `[audit] retention_days`; all on the blocking pool.
 async fn sweep_expired_grants(state: Arc<State>) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-    loop {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(GRANT_SWEEP_SECS));
+    for round in 0u64.. {
         tick.tick().await;
         let (store, now) = (Arc::clone(&state.store), state.clock.now());
         let retention = state.config.audit_retention_days * 86_400;
+        let full = round % (60 / GRANT_SWEEP_SECS) == 0;
         let sweep = move || {
+            if !full {
+                return Ok((store.sweep_expired_grants(now)?, 0));
+            }
             let swept = store.sweep_expired(now)?;
             let pruned = match retention {
                 0 => 0,

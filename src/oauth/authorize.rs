@@ -695,10 +695,11 @@ fn issue_code(
     scopes: Vec<String>,
     now: UnixTime,
 ) -> Result<Outcome, OAuthError> {
-    let (code, key) = grant_token::issue(now)?;
+    let expires_at = now + CODE_TTL_SECS;
+    let (code, key) = grant_token::issue(expires_at)?;
     let record = AuthCode {
         hash: key.hash,
-        issued_at: key.issued_at,
+        key_expiry: key.expiry,
         tenant_uid: tenant.uid,
         client_id: req.client.client_id.clone(),
         redirect_uri: req.redirect_uri.clone(),
@@ -709,7 +710,7 @@ fn issue_code(
         code_challenge: req.code_challenge.clone(),
         sid: session.id.clone(),
         auth_time: session.auth_time,
-        expires_at: now + CODE_TTL_SECS,
+        expires_at,
         redeemed: None,
     };
     state.store.insert_code(&record)?;

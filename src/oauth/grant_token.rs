@@ -1,6 +1,6 @@
-//! Codes and refresh tokens as handed out: the second they were issued, then 256 random
-//! bits, in base64url. The store keeps each under that second and its SHA-256
-//! ([`GrantKey`]), so grants issued together are stored together.
+//! Codes and refresh tokens as handed out: the second they expire, then 256 random bits,
+//! in base64url. The store keeps each under that second and its SHA-256 ([`GrantKey`]),
+//! so grants are stored in expiry order.
 
 use crate::clock::UnixTime;
 use crate::crypto::{CryptoError, hash, random};
@@ -8,47 +8,47 @@ use crate::store::grants::GrantKey;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-/// Bytes behind a token: the issue second (8, big-endian) and 32 random ones.
+/// Bytes behind a token: the expiry second (8, big-endian) and 32 random ones.
 const RAW_LEN: usize = 40;
 /// Characters of a token: unpadded base64url of [`RAW_LEN`] bytes.
 const TOKEN_LEN: usize = 54;
 
-/// A new code or refresh token issued at `now`, with the key it is stored under.
-pub fn issue(now: UnixTime) -> Result<(String, GrantKey), CryptoError> {
+/// A new code or refresh token that expires at `expires_at`, with its store key.
+pub fn issue(expires_at: UnixTime) -> Result<(String, GrantKey), CryptoError> {
     let mut raw = [0u8; RAW_LEN];
-    raw[..8].copy_from_slice(&now.to_be_bytes());
+    raw[..8].copy_from_slice(&expires_at.to_be_bytes());
     raw[8..].copy_from_slice(&random::bytes::<32>()?);
     let token = URL_SAFE_NO_PAD.encode(raw);
     let key = GrantKey {
-        issued_at: Some(now),
+        expiry: Some(expires_at),
         hash: hash::sha256(token.as_bytes()),
     };
     Ok((token, key))
 }
 
-/// The key a presented code or refresh token is stored under. A token without an issue
+/// The key a presented code or refresh token is stored under. A token without an expiry
 /// second (handed out before tokens carried one) is stored under its hash alone; any
 /// other string is looked up the same way and found nowhere.
 pub fn key_of(token: &str) -> GrantKey {
-    let issued_at = (token.len() == TOKEN_LEN)
+    let expiry = (token.len() == TOKEN_LEN)
         .then(|| URL_SAFE_NO_PAD.decode(token).ok())
         .flatten()
         .and_then(|raw| raw.get(..8)?.try_into().ok())
         .map(u64::from_be_bytes);
     GrantKey {
-        issued_at,
+        expiry,
         hash: hash::sha256(token.as_bytes()),
     }
 }
 
-/// A new refresh family id: the second it was created in hex, so ids sort by creation
-/// and new families are stored together too, then 128 random bits.
-pub fn family_id(now: UnixTime) -> Result<String, CryptoError> {
+/// A new refresh family id: the second the family expires in hex, so ids sort by expiry
+/// like the tokens' keys, then 128 random bits.
+pub fn family_id(expires_at: UnixTime) -> Result<String, CryptoError> {
     let random: String = random::bytes::<16>()?
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    Ok(format!("{now:016x}{random}"))
+    Ok(format!("{expires_at:016x}{random}"))
 }
 
 #[cfg(test)]
@@ -56,7 +56,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_token_finds_the_key_it_was_issued_with_and_sorts_by_issue_time() {
+    fn a_token_finds_the_key_it_was_issued_with_and_sorts_by_expiry() {
         let (early, early_key) = issue(1_700_000_000).unwrap();
         let (late, late_key) = issue(1_700_000_001).unwrap();
         assert_eq!(early.len(), TOKEN_LEN);
@@ -64,7 +64,7 @@ mod tests {
         assert_eq!(key_of(&late), late_key);
         assert!(
             early_key.bytes() < late_key.bytes(),
-            "stored in issue order"
+            "stored in expiry order"
         );
         assert_ne!(
             issue(1_700_000_000).unwrap().0,
@@ -74,10 +74,10 @@ mod tests {
     }
 
     #[test]
-    fn tokens_without_an_issue_second_are_keyed_by_their_hash_alone() {
+    fn tokens_without_an_expiry_second_are_keyed_by_their_hash_alone() {
         let legacy = random::secret_token().unwrap();
         let key = key_of(&legacy);
-        assert_eq!(key.issued_at, None);
+        assert_eq!(key.expiry, None);
         assert_eq!(key.bytes(), hash::sha256(legacy.as_bytes()).to_vec());
         for odd in [
             "",
@@ -85,12 +85,12 @@ mod tests {
             &"A".repeat(TOKEN_LEN - 1),
             &"é".repeat(27),
         ] {
-            assert_eq!(key_of(odd).issued_at, None, "{odd}");
+            assert_eq!(key_of(odd).expiry, None, "{odd}");
         }
     }
 
     #[test]
-    fn family_ids_sort_by_creation_time() {
+    fn family_ids_sort_by_expiry() {
         let (a, b) = (family_id(5).unwrap(), family_id(6).unwrap());
         assert!(a < b);
         assert_eq!(a.len(), 48);

@@ -104,16 +104,17 @@ impl Record for PendingAuthorization {
     }
 }
 
-/// Where a code or a refresh token is stored: the second it was issued (big-endian),
-/// then its SHA-256. Grants issued together sit together at the end of their tree, so
-/// sled's cache holds the few leaves being written and redeemed; keyed by hash alone,
+/// Where a code or a refresh token is stored: the second it expires (big-endian), then
+/// its SHA-256. Grants issued together sit together near the end of their tree, so
+/// sled's cache holds the few leaves being written and redeemed (keyed by hash alone,
 /// every new grant landed on a random leaf, and code flows slowed by a third once the
-/// trees outgrew the cache. Grants stored before the prefix existed have no issue second
-/// and are keyed by their hash alone.
+/// trees outgrew the cache), and the expired ones are the front of the tree, which the
+/// sweep removes without reading the rest. Grants stored before keys carried the
+/// second are keyed by their hash alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GrantKey {
-    /// The second it was issued.
-    pub issued_at: Option<UnixTime>,
+    /// The second it expires.
+    pub expiry: Option<UnixTime>,
     /// SHA-256 of the token.
     pub hash: [u8; 32],
 }
@@ -121,7 +122,7 @@ pub struct GrantKey {
 impl GrantKey {
     /// The key bytes.
     pub fn bytes(&self) -> Vec<u8> {
-        match self.issued_at {
+        match self.expiry {
             Some(t) => [&t.to_be_bytes()[..], &self.hash].concat(),
             None => self.hash.to_vec(),
         }
@@ -134,9 +135,9 @@ impl GrantKey {
 pub struct AuthCode {
     /// SHA-256 of the code.
     pub hash: [u8; 32],
-    /// The second it was issued (part of its key).
+    /// The expiry second its key leads with; `None` for one stored under its hash alone.
     #[serde(default)]
-    pub issued_at: Option<UnixTime>,
+    pub key_expiry: Option<UnixTime>,
     /// The tenant incarnation.
     pub tenant_uid: u64,
     /// The client it was issued to.
@@ -180,7 +181,7 @@ impl AuthCode {
     /// Where it is stored.
     pub fn grant_key(&self) -> GrantKey {
         GrantKey {
-            issued_at: self.issued_at,
+            expiry: self.key_expiry,
             hash: self.hash,
         }
     }
@@ -199,9 +200,9 @@ impl Record for AuthCode {
 pub struct RefreshToken {
     /// SHA-256 of the token.
     pub hash: [u8; 32],
-    /// The second it was issued (part of its key).
+    /// The expiry second its key leads with; `None` for one stored under its hash alone.
     #[serde(default)]
-    pub issued_at: Option<UnixTime>,
+    pub key_expiry: Option<UnixTime>,
     /// Its family.
     pub family_id: String,
     /// Expiry.
@@ -212,7 +213,7 @@ impl RefreshToken {
     /// Where it is stored.
     pub fn grant_key(&self) -> GrantKey {
         GrantKey {
-            issued_at: self.issued_at,
+            expiry: self.key_expiry,
             hash: self.hash,
         }
     }

@@ -11,6 +11,10 @@ use std::collections::BTreeSet;
 /// Records removed per transaction, so a large tenant never makes one huge transaction.
 const BATCH: usize = 256;
 
+/// Where binary grant keys without an expiry second begin: keys that lead with one start
+/// with four zero bytes until 2106 (see `GrantKey`); family ids, in hex, with "00000000".
+const BINARY_LEGACY_FROM: [u8; 8] = (1u64 << 32).to_be_bytes();
+
 /// Trees whose keys start with a tenant incarnation.
 const TENANT_TREES: [TreeId; 7] = [
     TreeId::Consents,
@@ -134,7 +138,8 @@ pub struct Expired {
     pub sessions: usize,
     /// Refresh tokens.
     pub refresh_tokens: usize,
-    /// Refresh families: expired, or bound to a session that has ended.
+    /// Refresh families. One bound to an ended session is refused at once and removed
+    /// when it expires.
     pub families: usize,
     /// Denylist entries of access tokens that have expired anyway.
     pub revoked_jtis: usize,
@@ -159,34 +164,76 @@ impl Store {
         Ok(removed)
     }
 
-    /// Removes the refresh families that expired by `now` or whose session has ended,
-    /// each with its account index entry. The record goes first: an index entry left
-    /// by a crash in between names nothing, and revoking nothing is harmless.
-    fn sweep_families(&self, now: UnixTime) -> Result<usize, StoreError> {
-        use super::grants::RefreshFamily;
-        let mut removed = 0;
-        for item in self.tree(TreeId::Families).iter() {
+    /// Removes the records of `R` that expired by `now`, calling `removed` with each.
+    /// Keys that lead with their expiry second put every expired record in the front of
+    /// the tree, before `cutoff`, so the scan reads nothing else; keys from `legacy_from`
+    /// on were stored before keys carried the second and are checked one by one.
+    fn sweep_front<R: super::codec::Record>(
+        &self,
+        cutoff: &[u8],
+        legacy_from: &[u8],
+        expired: impl Fn(&R) -> bool,
+        mut removed: impl FnMut(&R) -> Result<(), StoreError>,
+    ) -> Result<usize, StoreError> {
+        let tree = self.tree(R::TREE);
+        let front = tree.range::<&[u8], _>(..cutoff);
+        let mut count = 0;
+        for item in front.chain(tree.range::<&[u8], _>(legacy_from..)) {
             let (key, value) = item?;
-            let family: RefreshFamily = codec::decode(&value)?;
-            let session_ended = match &family.sid {
-                Some(sid) => !self.session_alive(sid, now)?,
-                None => false,
-            };
-            if family.expires_at <= now || session_ended {
+            let record = codec::decode::<R>(&value).ok();
+            if record.as_ref().is_none_or(&expired) {
                 let _shared = self.gate.read().unwrap_or_else(|p| p.into_inner());
-                self.tree(TreeId::Families).remove(key)?;
-                self.tree(TreeId::AccountFamilies)
-                    .remove(super::account_key(&family.account_id, &family.id))?;
-                removed += 1;
+                tree.remove(key)?;
+                if let Some(r) = &record {
+                    removed(r)?;
+                }
+                count += 1;
             }
         }
-        Ok(removed)
+        Ok(count)
     }
 
-    /// Removes every grant that expired by `now`. Sessions are ended through their
-    /// transaction so that their indexes go with them.
+    /// Removes the codes, refresh tokens and refresh families that expired by `now`.
+    /// Each is the front of its tree, so this reads only what it removes and can run
+    /// every few seconds: a small sweep often keeps the process smaller than a large
+    /// one each minute.
+    pub fn sweep_expired_grants(&self, now: UnixTime) -> Result<Expired, StoreError> {
+        use super::grants::{AuthCode, RefreshFamily, RefreshToken};
+        let binary_cutoff = (now + 1).to_be_bytes();
+        Ok(Expired {
+            codes: self.sweep_front(
+                &binary_cutoff,
+                &BINARY_LEGACY_FROM,
+                |c: &AuthCode| c.expires_at <= now,
+                |_| Ok(()),
+            )?,
+            refresh_tokens: self.sweep_front(
+                &binary_cutoff,
+                &BINARY_LEGACY_FROM,
+                |t: &RefreshToken| t.expires_at <= now,
+                |_| Ok(()),
+            )?,
+            // The record went first: an index entry left by a crash in between names
+            // nothing, and revoking nothing is harmless.
+            families: self.sweep_front(
+                format!("{:016x}", now + 1).as_bytes(),
+                b"00000001",
+                |f: &RefreshFamily| f.expires_at <= now,
+                |f| {
+                    self.tree(TreeId::AccountFamilies)
+                        .remove(super::account_key(&f.account_id, &f.id))?;
+                    Ok(())
+                },
+            )?,
+            ..Expired::default()
+        })
+    }
+
+    /// Removes everything that expired by `now`: the grants above, and sessions, pending
+    /// sign-ins and denylist entries, which take a full scan. Sessions are ended through
+    /// their transaction so that their indexes go with them.
     pub fn sweep_expired(&self, now: UnixTime) -> Result<Expired, StoreError> {
-        use super::grants::{AuthCode, PendingAuthorization, RefreshToken, RevokedJti, SsoSession};
+        use super::grants::{PendingAuthorization, RevokedJti, SsoSession};
         let mut sessions = Vec::new();
         for item in self.tree(TreeId::Sessions).iter() {
             let s: SsoSession = codec::decode(&item?.1)?;
@@ -198,12 +245,10 @@ impl Store {
             self.transaction(|tx| tx.end_session::<StoreError>(id).map(|_| ()))?;
         }
         Ok(Expired {
-            codes: self.sweep_records(|c: &AuthCode| c.expires_at <= now)?,
             pending: self.sweep_records(|p: &PendingAuthorization| p.expires_at <= now)?,
             sessions: sessions.len(),
-            refresh_tokens: self.sweep_records(|t: &RefreshToken| t.expires_at <= now)?,
-            families: self.sweep_families(now)?,
             revoked_jtis: self.sweep_records(|r: &RevokedJti| r.exp <= now)?,
+            ..self.sweep_expired_grants(now)?
         })
     }
 }
@@ -250,7 +295,8 @@ mod tests {
                 })
             })
             .unwrap();
-        let family = |id: &str, sid: Option<&str>| {
+        // Ids and keys that lead with the expiry second, and ones stored before that.
+        let family = |id: &str, expires_at, key_expiry, sid: Option<&str>| {
             let f = RefreshFamily {
                 id: id.into(),
                 tenant_uid: 1,
@@ -259,35 +305,42 @@ mod tests {
                 scopes: vec![],
                 sid: sid.map(str::to_owned),
                 auth_time: None,
-                live: Some([id.as_bytes()[0]; 32]),
-                expires_at: 300,
+                live: Some([id.as_bytes()[17]; 32]),
+                expires_at,
             };
             let first = RefreshToken {
-                hash: [id.as_bytes()[0]; 32],
-                issued_at: Some(100),
+                hash: [id.as_bytes()[17]; 32],
+                key_expiry,
                 family_id: id.into(),
-                expires_at: 300,
+                expires_at,
             };
             store.insert_family(&f, &first).unwrap();
         };
-        family("f-ended", Some("s-old"));
-        family("g-live", Some("t-new"));
-        family("h-offline", None);
+        let (gone, kept) = (format!("{:016x}-a", 150), format!("{:016x}-b", 300));
+        family(&gone, 150, Some(150), None);
+        family(&kept, 300, Some(300), Some("s-old"));
+        family("legacy-family-gone", 150, None, None);
+        family("legacy-family-kept", 300, None, None);
         let swept = store.sweep_expired(200).unwrap();
         assert_eq!(
             (
                 swept.pending,
                 swept.sessions,
                 swept.revoked_jtis,
-                swept.families
+                swept.families,
+                swept.refresh_tokens
             ),
-            (1, 1, 1, 1)
+            (1, 1, 1, 2, 2)
         );
-        assert!(store.family("f-ended").unwrap().is_none());
+        assert!(store.family(&gone).unwrap().is_none());
+        assert!(
+            store.family(&kept).unwrap().is_some(),
+            "a family of an ended session is refused, and removed when it expires"
+        );
         assert_eq!(
             store.account_families("a").unwrap(),
-            vec!["g-live".to_owned(), "h-offline".to_owned()],
-            "the ended session's family left the account index too"
+            vec![kept.clone(), "legacy-family-kept".to_owned()],
+            "expired families left the account index too"
         );
         assert!(store.pending("old").unwrap().is_none() && store.pending("new").unwrap().is_some());
         assert!(

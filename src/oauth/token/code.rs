@@ -83,7 +83,8 @@ pub fn redeem(
     let account = live_account(state, tenant, &code.account_id)?
         .ok_or_else(|| invalid("the account may no longer sign in here"))?;
     let offline = code.scopes.iter().any(|s| s == "offline_access");
-    let refresh = new_refresh(client, now)?;
+    let family_expires_at = now + tenant.refresh_token_ttl_secs;
+    let refresh = new_refresh(client, family_expires_at)?;
     let grant = UserGrant {
         tenant,
         client,
@@ -108,7 +109,7 @@ pub fn redeem(
         sid: (!offline).then(|| code.sid.clone()),
         auth_time: Some(code.auth_time),
         live: Some(r.key.hash),
-        expires_at: now + tenant.refresh_token_ttl_secs,
+        expires_at: family_expires_at,
     });
     let redemption = Redemption {
         access_jti: minted.jti.clone(),
@@ -158,7 +159,7 @@ pub(super) fn insert_family(
         f,
         &RefreshToken {
             hash: first.hash,
-            issued_at: first.issued_at,
+            key_expiry: first.expiry,
             family_id: f.id.clone(),
             expires_at: f.expires_at,
         },

@@ -27,7 +27,8 @@ pub fn issue(
 ) -> Result<TokenResponse, OAuthError> {
     let now = state.clock.now();
     let granted = scopes::for_member(requested, client, &subject.membership);
-    let refresh = new_refresh(client, now)?;
+    let expires_at = now + tenant.refresh_token_ttl_secs;
+    let refresh = new_refresh(client, expires_at)?;
     let grant = UserGrant {
         tenant,
         client,
@@ -44,7 +45,6 @@ pub fn issue(
         now,
     )?;
     if let Some(r) = &refresh {
-        let expires_at = now + tenant.refresh_token_ttl_secs;
         let family = RefreshFamily {
             id: r.family_id.clone(),
             tenant_uid: tenant.uid,

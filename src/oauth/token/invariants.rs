@@ -19,7 +19,8 @@ const FAMILIES: usize = 3;
 impl Sandbox {
     /// A new offline family with its first token, as a code redemption stores it.
     fn new_family(&self) -> String {
-        let (token, key) = grant_token::issue(self.app.state.clock.now()).unwrap();
+        let expires_at = self.app.state.clock.now() + self.tenant.refresh_token_ttl_secs;
+        let (token, key) = grant_token::issue(expires_at).unwrap();
         self.family_with(token, key)
     }
 
@@ -27,7 +28,7 @@ impl Sandbox {
     fn family_with(&self, token: String, key: GrantKey) -> String {
         let now = self.app.state.clock.now();
         let family = RefreshFamily {
-            id: grant_token::family_id(now).unwrap(),
+            id: grant_token::family_id(now + self.tenant.refresh_token_ttl_secs).unwrap(),
             tenant_uid: self.tenant.uid,
             client_id: self.client.client_id.clone(),
             account_id: self.account_id.clone(),
@@ -170,12 +171,12 @@ fn a_token_stored_under_its_hash_alone_still_rotates_reuses_and_revokes() {
     let world = Sandbox::new().unwrap();
     let legacy = crate::crypto::random::secret_token().unwrap();
     let key = grant_token::key_of(&legacy);
-    assert_eq!(key.issued_at, None, "an old-format token");
+    assert_eq!(key.expiry, None, "an old-format token");
     world.family_with(legacy.clone(), key);
     assert!(world.active(&legacy));
     let next = world.refresh(&legacy).unwrap();
     assert!(
-        grant_token::key_of(&next).issued_at.is_some(),
+        grant_token::key_of(&next).expiry.is_some(),
         "new tokens carry it"
     );
     assert!(world.active(&next) && !world.active(&legacy));

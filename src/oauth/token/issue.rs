@@ -127,17 +127,20 @@ pub struct NewRefresh {
     pub family_id: String,
 }
 
-/// A new refresh token and family id issued at `now`, when `client` may use the
-/// `refresh_token` grant.
-pub fn new_refresh(client: &Client, now: UnixTime) -> Result<Option<NewRefresh>, OAuthError> {
+/// A new refresh token and family id for a family that expires at `expires_at`, when
+/// `client` may use the `refresh_token` grant.
+pub fn new_refresh(
+    client: &Client,
+    expires_at: UnixTime,
+) -> Result<Option<NewRefresh>, OAuthError> {
     if !client.grant_types.contains(&GrantType::RefreshToken) {
         return Ok(None);
     }
-    let (token, key) = grant_token::issue(now)?;
+    let (token, key) = grant_token::issue(expires_at)?;
     Ok(Some(NewRefresh {
         token,
         key,
-        family_id: grant_token::family_id(now)?,
+        family_id: grant_token::family_id(expires_at)?,
     }))
 }
 

@@ -56,7 +56,7 @@ pub fn rotate(
     if family.live != Some(old.hash) {
         return Err(refused_stale(state, tenant, client, &family, now)?);
     }
-    let (new_token, new) = grant_token::issue(now)?;
+    let (new_token, new) = grant_token::issue(family.expires_at)?;
     let grant = UserGrant {
         tenant,
         client,
@@ -72,7 +72,7 @@ pub fn rotate(
     // wins. No transaction: its commit costs a log write and a wait on the disk.
     state.store.insert_refresh_token(&RefreshToken {
         hash: new.hash,
-        issued_at: new.issued_at,
+        key_expiry: new.expiry,
         family_id: family.id.clone(),
         expires_at: family.expires_at,
     })?;
