@@ -83,8 +83,7 @@ pub fn redeem(
     let account = live_account(state, tenant, &code.account_id)?
         .ok_or_else(|| invalid("the account may no longer sign in here"))?;
     let offline = code.scopes.iter().any(|s| s == "offline_access");
-    let family_expires_at = now + tenant.refresh_token_ttl_secs;
-    let refresh = new_refresh(client, family_expires_at)?;
+    let refresh = new_refresh(client, now + tenant.refresh_token_ttl_secs)?;
     let grant = UserGrant {
         tenant,
         client,
@@ -100,17 +99,9 @@ pub fn redeem(
         refresh.as_ref().map(|r| r.token.clone()),
         now,
     )?;
-    let family = refresh.as_ref().map(|r| RefreshFamily {
-        id: r.family_id.clone(),
-        tenant_uid: tenant.uid,
-        client_id: client.client_id.clone(),
-        account_id: account.id.clone(),
-        scopes: code.scopes.clone(),
-        sid: (!offline).then(|| code.sid.clone()),
-        auth_time: Some(code.auth_time),
-        live: Some(r.key.hash),
-        expires_at: family_expires_at,
-    });
+    let family = refresh
+        .as_ref()
+        .map(|r| r.family(&grant, (!offline).then(|| code.sid.clone())));
     let redemption = Redemption {
         access_jti: minted.jti.clone(),
         access_exp: minted.exp,

@@ -10,7 +10,6 @@ use crate::oauth::request::Params;
 use crate::oauth::{ErrorCode, OAuthError, scopes};
 use crate::state::State;
 use crate::store::clients::Client;
-use crate::store::grants::RefreshFamily;
 use crate::store::tenants::Tenant;
 
 /// The one subject and requested token type supported (RFC 8693 §3).
@@ -27,8 +26,7 @@ pub fn issue(
 ) -> Result<TokenResponse, OAuthError> {
     let now = state.clock.now();
     let granted = scopes::for_member(requested, client, &subject.membership);
-    let expires_at = now + tenant.refresh_token_ttl_secs;
-    let refresh = new_refresh(client, expires_at)?;
+    let refresh = new_refresh(client, now + tenant.refresh_token_ttl_secs)?;
     let grant = UserGrant {
         tenant,
         client,
@@ -45,18 +43,7 @@ pub fn issue(
         now,
     )?;
     if let Some(r) = &refresh {
-        let family = RefreshFamily {
-            id: r.family_id.clone(),
-            tenant_uid: tenant.uid,
-            client_id: client.client_id.clone(),
-            account_id: subject.account.id.clone(),
-            scopes: granted.clone(),
-            sid: None,
-            auth_time: None,
-            live: Some(r.key.hash),
-            expires_at,
-        };
-        insert_family(state, &family, &r.key)?;
+        insert_family(state, &r.family(&grant, None), &r.key)?;
     }
     Ok(minted.response)
 }

@@ -9,7 +9,7 @@ use crate::oauth::{OAuthError, grant_token};
 use crate::state::State;
 use crate::store::accounts::Account;
 use crate::store::clients::Client;
-use crate::store::grants::GrantKey;
+use crate::store::grants::{GrantKey, RefreshFamily};
 use crate::store::tenants::Tenant;
 use crate::types::GrantType;
 
@@ -125,6 +125,25 @@ pub struct NewRefresh {
     pub key: GrantKey,
     /// The id of its family.
     pub family_id: String,
+    /// When the family expires.
+    pub expires_at: UnixTime,
+}
+
+impl NewRefresh {
+    /// The family this token starts for `grant`, bound to SSO session `sid` if any.
+    pub fn family(&self, grant: &UserGrant<'_>, sid: Option<String>) -> RefreshFamily {
+        RefreshFamily {
+            id: self.family_id.clone(),
+            tenant_uid: grant.tenant.uid,
+            client_id: grant.client.client_id.clone(),
+            account_id: grant.account.id.clone(),
+            scopes: grant.scopes.to_vec(),
+            sid,
+            auth_time: grant.auth_time,
+            live: Some(self.key.hash),
+            expires_at: self.expires_at,
+        }
+    }
 }
 
 /// A new refresh token and family id for a family that expires at `expires_at`, when
@@ -141,6 +160,7 @@ pub fn new_refresh(
         token,
         key,
         family_id: grant_token::family_id(expires_at)?,
+        expires_at,
     }))
 }
 
