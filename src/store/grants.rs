@@ -395,11 +395,6 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// A session, read inside the transaction.
-    pub fn session<E: From<StoreError>>(&self, id: &str) -> Result<Option<SsoSession>, TxError<E>> {
-        self.get(id.as_bytes())
-    }
-
     /// Removes a session and its cookie index entry.
     pub fn remove_session<E: From<StoreError>>(
         &self,
