@@ -49,7 +49,10 @@ impl Record for Client {
 impl Store {
     /// A client of the tenant incarnation `uid`.
     pub fn client(&self, uid: u64, client_id: &str) -> Result<Option<Client>, StoreError> {
-        self.get(&tenant_key(uid, client_id.as_bytes()))
+        self.clients.get(
+            self.tree(TreeId::Clients),
+            &tenant_key(uid, client_id.as_bytes()),
+        )
     }
 
     /// A tenant's clients in id order after `after`.

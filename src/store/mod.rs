@@ -13,6 +13,7 @@ pub mod audit;
 pub mod backup;
 pub mod clients;
 mod codec;
+mod decoded;
 mod error;
 pub mod grants;
 pub mod members;
@@ -148,6 +149,10 @@ pub struct Store {
     /// Transactions hold it shared; an online backup holds it alone, briefly, so the
     /// snapshot sees no half of anything (sled's iterators are not snapshots).
     gate: std::sync::RwLock<()>,
+    /// Tenants as every request reads them, decoded once per stored version.
+    tenants: decoded::Decoded<tenants::Tenant>,
+    /// Clients likewise.
+    clients: decoded::Decoded<clients::Client>,
 }
 
 impl Store {
@@ -165,6 +170,8 @@ impl Store {
             dir: dir.to_path_buf(),
             fresh: false,
             gate: std::sync::RwLock::new(()),
+            tenants: decoded::Decoded::new(),
+            clients: decoded::Decoded::new(),
         };
         store.fresh = migrate::run(&store)?;
         Ok(store)

@@ -54,7 +54,8 @@ impl Record for Tenant {
 impl Store {
     /// The tenant with this slug, if any.
     pub fn tenant(&self, id: &TenantId) -> Result<Option<Tenant>, StoreError> {
-        self.get(id.as_str().as_bytes())
+        self.tenants
+            .get(self.tree(TreeId::Tenants), id.as_str().as_bytes())
     }
 
     /// Tenants in slug order after `after`, at most `limit`.
