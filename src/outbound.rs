@@ -16,6 +16,16 @@ use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 /// The most of a response body latchkey reads; a larger answer is an error.
 pub const MAX_BODY: u64 = 1024 * 1024;
 
+/// The largest response head latchkey reads: as large as our own `max_header_bytes`
+/// default.
+pub const MAX_HEAD: usize = 16 * 1024;
+
+/// The size of each of a connection's read and write buffers (TCP and TLS each have a
+/// pair). ureq's 128 KiB default kept half a MiB per pooled connection, 14 MiB under an
+/// exchange load, for answers of a few hundred bytes. The read buffer holds more than
+/// [`MAX_HEAD`] so that a longer head is reported as such, not as a stalled read.
+const BUFFER_BYTES: usize = MAX_HEAD + 4 * 1024;
+
 /// Where the system's trusted roots are, first match wins (Debian, RHEL, Alpine/BSD).
 const SYSTEM_BUNDLES: [&str; 3] = [
     "/etc/ssl/certs/ca-certificates.crt",
@@ -41,6 +51,9 @@ pub enum OutboundError {
     /// The answer's body is larger than [`MAX_BODY`].
     #[error("the answer is larger than {MAX_BODY} bytes")]
     TooLarge,
+    /// The answer's status line and headers are longer than [`MAX_HEAD`].
+    #[error("the answer's head is larger than {MAX_HEAD} bytes")]
+    HeadTooLarge,
     /// A `ca_pem` holds no usable certificate.
     #[error("the configured CA PEM holds no certificate")]
     BadCa,
@@ -236,6 +249,9 @@ impl Outbound {
             .timeout_global(Some(peer.timeout))
             .max_idle_connections(self.max_in_flight)
             .max_idle_connections_per_host(self.max_in_flight)
+            .input_buffer_size(BUFFER_BYTES)
+            .output_buffer_size(BUFFER_BYTES)
+            .max_response_header_size(MAX_HEAD)
             .user_agent(concat!("latchkey/", env!("CARGO_PKG_VERSION")))
             .build()
             .new_agent())
@@ -284,6 +300,7 @@ fn classify(e: ureq::Error, timeout: Duration) -> OutboundError {
     match e {
         ureq::Error::Timeout(_) => OutboundError::Timeout(timeout.as_millis()),
         ureq::Error::BodyExceedsLimit(_) => OutboundError::TooLarge,
+        ureq::Error::LargeResponseHeader(..) => OutboundError::HeadTooLarge,
         ureq::Error::Tls(why) => OutboundError::Tls(why.to_owned()),
         ureq::Error::Rustls(e) => OutboundError::Tls(e.to_string()),
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {

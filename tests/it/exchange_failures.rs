@@ -146,6 +146,27 @@ fn an_idp_that_fails_is_502_with_its_status_but_not_its_body() {
 }
 
 #[test]
+fn an_idp_response_head_over_16_kib_is_502_and_a_smaller_one_is_read() {
+    let f = start();
+    let vouched = json!({"active": true, "account_id": "ext-42"});
+    let answer = vouched.clone();
+    f.idp
+        .answer(move |_| Answer::PaddedHead(12 * 1024, answer.clone()));
+    let r = f.exchange(FOREIGN);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body["accessToken"].is_string(), "{}", r.body);
+    f.idp
+        .answer(move |_| Answer::PaddedHead(20 * 1024, vouched.clone()));
+    assert_problem(
+        &f.exchange(FOREIGN),
+        502,
+        "the answer's head is larger than 16384 bytes",
+    );
+    assert_eq!(failure_reasons(&f), vec!["idp_error"]);
+    assert_eq!(f.server.get("/healthz").0, 200);
+}
+
+#[test]
 fn an_untrusted_idp_certificate_is_502_naming_tls() {
     let f = start();
     let r = f.api.call(

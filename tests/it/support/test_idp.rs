@@ -60,6 +60,8 @@ pub enum Answer {
     Redirect(String),
     /// No answer until [`TestIdp::release`] (then a 503).
     Hang,
+    /// JSON 200 with an `x-padding` header of this many bytes, for a large response head.
+    PaddedHead(usize, Value),
 }
 
 type Handler = Arc<dyn Fn(&Recorded) -> Answer + Send + Sync>;
@@ -191,7 +193,7 @@ async fn serve(
     };
     shared.requests.lock().unwrap().push(recorded.clone());
     let handler = Arc::clone(&shared.handler.lock().unwrap());
-    let mut location = None;
+    let (mut location, mut padding) = (None, None);
     let (status, content_type, bytes) = match handler(&recorded) {
         Answer::Json(status, v) => (status, "application/json", v.to_string().into_bytes()),
         Answer::Raw(status, ct, bytes) => (status, ct, bytes),
@@ -204,12 +206,19 @@ async fn serve(
             let _ = released.wait_for(|r| *r).await;
             (503, "text/plain", b"released".to_vec())
         }
+        Answer::PaddedHead(size, v) => {
+            padding = Some("p".repeat(size));
+            (200, "application/json", v.to_string().into_bytes())
+        }
     };
     let mut resp = hyper::Response::builder()
         .status(status)
         .header("content-type", content_type);
     if let Some(to) = location {
         resp = resp.header("location", to);
+    }
+    if let Some(p) = padding {
+        resp = resp.header("x-padding", p);
     }
     Ok(resp.body(Full::new(Bytes::from(bytes))).unwrap())
 }
