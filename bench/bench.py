@@ -553,7 +553,8 @@ def main():
         token, import_secs = import_accounts(sized_dir, size)
         sized = Latchkey(sized_dir, token)
         sized.provision(idp_port)
-        entry = {"accounts": size, "import_s": import_secs, "ready_ms": sized.server.ready_ms, "scenarios": {}}
+        entry = {"accounts": size, "import_s": import_secs, "ready_ms": sized.server.ready_ms,
+                 "rss_idle_mib": sized.server.memory_kib("VmRSS") / 1024, "scenarios": {}}
         for scenario in ("cc_es256", "code_es256"):
             sized_runs = [measure(sized, scenario, opts, work) for _ in range(opts.rounds)]
             entry["scenarios"][scenario] = summarise(sized_runs)
@@ -629,11 +630,14 @@ def write_report(report, out_dir):
                   f"{report['binary_bytes'] / 1048576:.1f} MiB. Ready after start (empty store): "
                   f"{report['ready_ms']['latchkey_empty']:.0f} ms."]
     if report["sizes"]:
-        lines += ["", "| accounts in store | import s | ready ms (restart) | client_credentials /s | code flows /s |",
-                  "|---|---|---|---|---|"]
+        lines += ["", "| accounts in store | import s | ready ms (restart) | idle RSS MiB | "
+                      "client_credentials /s | code flows /s | peak RSS MiB (cc / code) |",
+                  "|---|---|---|---|---|---|---|"]
         for size, e in report["sizes"].items():
+            cc, code = e["scenarios"]["cc_es256"], e["scenarios"]["code_es256"]
             lines.append(f"| {int(size):,} | {e['import_s']:.1f} | {e['ready_ms_restart']:.0f} | "
-                         f"{fmt(e['scenarios']['cc_es256']['rate'])} | {fmt(e['scenarios']['code_es256']['rate'])} |")
+                         f"{fmt(e.get('rss_idle_mib'), 1)} | {fmt(cc['rate'])} | {fmt(code['rate'])} | "
+                         f"{fmt(cc['rss_peak_mib'], 1)} / {fmt(code['rss_peak_mib'], 1)} |")
     lines += ["", "Commands:", "", f"- latchkey: `{report['commands']['latchkey']}`",
               f"- peer: `{report['commands']['peer']}`"]
     for name, s in report["scenarios"].items():
