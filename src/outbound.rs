@@ -18,7 +18,7 @@ pub const MAX_BODY: u64 = 1024 * 1024;
 
 /// The largest response head latchkey reads: as large as our own `max_header_bytes`
 /// default.
-pub const MAX_HEAD: usize = 16 * 1024;
+const MAX_HEAD: usize = 16 * 1024;
 
 /// The size of each of a connection's read and write buffers (TCP and TLS each have a
 /// pair). ureq's 128 KiB default kept half a MiB per pooled connection, 14 MiB under an
