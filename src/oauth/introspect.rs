@@ -118,19 +118,11 @@ fn refresh_introspection(
     issuer: &str,
     token: &str,
 ) -> Result<Introspection, OAuthError> {
-    let key = super::grant_token::key_of(token);
     let now = state.clock.now();
-    let Some(t) = state
-        .store
-        .refresh_token(&key)?
-        .filter(|t| t.expires_at > now)
-    else {
-        return Ok(Introspection::default());
-    };
-    let Some(family) = state
-        .store
-        .family(&t.family_id)?
-        .filter(|f| f.tenant_uid == tenant.uid && f.live == Some(key.hash))
+    let Some(family) = super::grant_token::find_refresh_family(&state.store, token)?
+        .filter(|(f, hash)| f.tenant_uid == tenant.uid && f.live == Some(*hash))
+        .map(|(f, _)| f)
+        .filter(|f| f.expires_at > now)
     else {
         return Ok(Introspection::default());
     };
@@ -148,7 +140,7 @@ fn refresh_introspection(
         sub: Some(family.account_id),
         client_id: Some(family.client_id),
         scope: Some(family.scopes.join(" ")),
-        exp: Some(t.expires_at),
+        exp: Some(family.expires_at),
         token_type: Some("refresh_token"),
         ..Introspection::default()
     })

@@ -77,14 +77,9 @@ pub fn refresh_family(
     tenant: &Tenant,
     token: &str,
 ) -> Result<Option<RefreshFamily>, OAuthError> {
-    let Some(t) = state
-        .store
-        .refresh_token(&super::grant_token::key_of(token))?
-    else {
-        return Ok(None);
-    };
-    Ok(state
-        .store
-        .family(&t.family_id)?
-        .filter(|f| f.tenant_uid == tenant.uid))
+    Ok(
+        super::grant_token::find_refresh_family(&state.store, token)?
+            .map(|(f, _)| f)
+            .filter(|f| f.tenant_uid == tenant.uid),
+    )
 }

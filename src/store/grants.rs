@@ -194,8 +194,10 @@ impl Record for AuthCode {
     }
 }
 
-/// A refresh token, stored under its [`GrantKey`]. Exchanged tokens stay until they expire, so
-/// that a reuse finds its family, whose live token it no longer is, and kills it.
+/// A refresh token of the older form, which did not name its family, stored under its
+/// [`GrantKey`]. No new ones are stored: tokens now name their family, which holds the
+/// live one's hash. Those still out find their family through this record until the
+/// sweep removes it at expiry, so a reuse still finds the family and kills it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RefreshToken {
     /// SHA-256 of the token.
@@ -243,7 +245,7 @@ pub struct RefreshFamily {
     pub sid: Option<String>,
     /// When the user authenticated.
     pub auth_time: Option<UnixTime>,
-    /// The one live token's hash; `None` once revoked.
+    /// The one live token's SHA-256; `None` once revoked.
     pub live: Option<[u8; 32]>,
     /// When the last token of the family expires.
     pub expires_at: UnixTime,
@@ -273,14 +275,16 @@ impl Store {
         })
     }
 
-    /// Stores a new token of an existing refresh family. It works only once
-    /// [`Store::rotate_family`] makes it the family's live token.
-    pub fn insert_refresh_token(&self, t: &RefreshToken) -> Result<(), StoreError> {
+    /// Stores a refresh token of the older form: the next token of a family from before
+    /// tokens named their family. It works only once [`Store::rotate_family`] makes it
+    /// the family's live token.
+    pub fn insert_older_refresh_token(&self, t: &RefreshToken) -> Result<(), StoreError> {
         self.put_alone(t)
     }
 
     /// Makes `new` the live token of family `id` if `old` still is, by compare-and-swap:
-    /// of two rotations of one token, exactly one gets `true`.
+    /// of two rotations of one token, exactly one gets `true`. The rotation writes
+    /// nothing else.
     pub fn rotate_family(
         &self,
         id: &str,
@@ -295,16 +299,15 @@ impl Store {
         })
     }
 
-    /// Stores a new refresh family, its first token and its account index: new keys no
-    /// other write touches until the family is handed out, so no transaction. The index
-    /// goes first, so a crash that keeps the family also kept what lets disabling the
-    /// account find it (an index entry without its family is harmless); one backup gate
-    /// guard covers all three.
-    pub fn insert_family(&self, f: &RefreshFamily, first: &RefreshToken) -> Result<(), StoreError> {
+    /// Stores a new refresh family and its account index: new keys no other write
+    /// touches until the family is handed out, so no transaction. The index goes first,
+    /// so a crash that keeps the family also kept what lets disabling the account find
+    /// it (an index entry without its family is harmless); one backup gate guard covers
+    /// both.
+    pub fn insert_family(&self, f: &RefreshFamily) -> Result<(), StoreError> {
         let _shared = self.shared();
         self.tree(TreeId::AccountFamilies)
             .insert(account_key(&f.account_id, &f.id), &[])?;
-        self.insert_record(first)?;
         self.insert_record(f)
     }
 
@@ -342,7 +345,7 @@ impl Store {
         self.get(&key.bytes())
     }
 
-    /// The refresh token stored at `key`.
+    /// The older-form refresh token stored at `key`.
     pub fn refresh_token(&self, key: &GrantKey) -> Result<Option<RefreshToken>, StoreError> {
         self.get(&key.bytes())
     }

@@ -188,6 +188,13 @@ impl Store {
         &self.trees[id as usize]
     }
 
+    /// How many keys the whole store holds: what a test checks to see that an operation
+    /// stored nothing new.
+    #[cfg(test)]
+    pub fn record_count(&self) -> usize {
+        self.trees.iter().map(sled::Tree::len).sum()
+    }
+
     /// Runs `f` atomically over every tree. sled may re-run `f` on conflict, so it must
     /// be pure: no I/O, no clock, no await.
     pub fn transaction<T, E: From<StoreError>>(

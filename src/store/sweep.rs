@@ -308,13 +308,15 @@ mod tests {
                 live: Some([id.as_bytes()[17]; 32]),
                 expires_at,
             };
-            let first = RefreshToken {
-                hash: [id.as_bytes()[17]; 32],
-                key_expiry,
-                family_id: id.into(),
-                expires_at,
-            };
-            store.insert_family(&f, &first).unwrap();
+            store.insert_family(&f).unwrap();
+            store
+                .insert_older_refresh_token(&RefreshToken {
+                    hash: [id.as_bytes()[17]; 32],
+                    key_expiry,
+                    family_id: id.into(),
+                    expires_at,
+                })
+                .unwrap();
         };
         let (gone, kept) = (format!("{:016x}-a", 150), format!("{:016x}-b", 300));
         family(&gone, 150, Some(150), None);

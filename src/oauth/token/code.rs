@@ -12,9 +12,7 @@ use crate::oauth::{ErrorCode, OAuthError};
 use crate::state::State;
 use crate::store::StoreError;
 use crate::store::clients::Client;
-use crate::store::grants::{
-    AuthCode, GrantKey, Redemption, RefreshFamily, RefreshToken, RevokedJti,
-};
+use crate::store::grants::{AuthCode, Redemption, RefreshFamily, RevokedJti};
 use crate::store::tenants::Tenant;
 use crate::types::secret::constant_time_eq;
 use base64::Engine;
@@ -110,8 +108,8 @@ pub fn redeem(
     // The family exists before the code is marked, so a replay that wins the next race
     // finds it to revoke. No transaction: each step is one record, and a sled
     // transaction's commit costs a log write and a wait on the disk.
-    if let Some((f, r)) = family.as_ref().zip(refresh.as_ref()) {
-        insert_family(state, f, &r.key)?;
+    if let Some(f) = &family {
+        state.store.insert_family(f)?;
     }
     let end_family = |f: &RefreshFamily| {
         state
@@ -138,23 +136,6 @@ pub fn redeem(
         return Err(invalid("the sign-in session has ended"));
     }
     Ok(minted.response)
-}
-
-/// Stores a new family with its first (live) token, which is stored at `first`.
-pub(super) fn insert_family(
-    state: &State,
-    f: &RefreshFamily,
-    first: &GrantKey,
-) -> Result<(), StoreError> {
-    state.store.insert_family(
-        f,
-        &RefreshToken {
-            hash: first.hash,
-            key_expiry: first.expiry,
-            family_id: f.id.clone(),
-            expires_at: f.expires_at,
-        },
-    )
 }
 
 /// A replayed code: deny its access token and end its refresh family (RFC 6749 §4.1.2).

@@ -3,7 +3,6 @@
 //! belong to no browser session: no `sid`, no `auth_time`.
 
 use super::TokenResponse;
-use super::code::insert_family;
 use super::issue::{UserGrant, mint, new_refresh};
 use crate::exchange::{self, ExchangeError, Subject};
 use crate::oauth::request::Params;
@@ -43,7 +42,7 @@ pub fn issue(
         now,
     )?;
     if let Some(r) = &refresh {
-        insert_family(state, &r.family(&grant, None), &r.key)?;
+        state.store.insert_family(&r.family(&grant, None))?;
     }
     Ok(minted.response)
 }

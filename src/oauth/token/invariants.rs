@@ -4,11 +4,10 @@
 //! stopped working works again. Liveness is read the way a client reads it: through
 //! token introspection (RFC 7662).
 
-use super::code::insert_family;
 use super::refresh::rotate;
 use crate::oauth::{OAuthError, grant_token, introspect, revoke};
 use crate::sandbox::Sandbox;
-use crate::store::grants::{GrantKey, RefreshFamily};
+use crate::store::grants::{RefreshFamily, RefreshToken};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use std::collections::HashSet;
@@ -20,26 +19,44 @@ impl Sandbox {
     /// A new offline family with its first token, as a code redemption stores it.
     fn new_family(&self) -> String {
         let expires_at = self.app.state.clock.now() + self.tenant.refresh_token_ttl_secs;
-        let (token, key) = grant_token::issue(expires_at).unwrap();
-        self.family_with(token, key)
+        let (id, first) = grant_token::new_family(expires_at).unwrap();
+        self.store_family(id, first.hash);
+        first.token
     }
 
-    /// A new offline family whose first token is `token`, stored at `key`.
-    fn family_with(&self, token: String, key: GrantKey) -> String {
+    /// Stores offline family `id` whose live token hashes to `live`.
+    fn store_family(&self, id: String, live: [u8; 32]) {
         let now = self.app.state.clock.now();
         let family = RefreshFamily {
-            id: grant_token::family_id(now + self.tenant.refresh_token_ttl_secs).unwrap(),
+            id,
             tenant_uid: self.tenant.uid,
             client_id: self.client.client_id.clone(),
             account_id: self.account_id.clone(),
             scopes: vec!["openid".into(), "offline_access".into()],
             sid: None,
             auth_time: Some(now),
-            live: Some(key.hash),
+            live: Some(live),
             expires_at: now + self.tenant.refresh_token_ttl_secs,
         };
-        insert_family(&self.app.state, &family, &key).unwrap();
-        token
+        self.app.state.store.insert_family(&family).unwrap();
+    }
+
+    /// A family stored before tokens named their family: its token `token` has a record
+    /// of its own, which names the family.
+    fn older_form_family(&self, id: &str, token: &str) {
+        let key = grant_token::key_of(token);
+        self.store_family(id.to_owned(), key.hash);
+        let expires_at = self.app.state.clock.now() + self.tenant.refresh_token_ttl_secs;
+        self.app
+            .state
+            .store
+            .insert_older_refresh_token(&RefreshToken {
+                hash: key.hash,
+                key_expiry: key.expiry,
+                family_id: id.to_owned(),
+                expires_at,
+            })
+            .unwrap();
     }
 
     fn refresh(&self, token: &str) -> Result<String, OAuthError> {
@@ -167,21 +184,44 @@ fn run_case(world: &Sandbox, ops: &[Op]) -> Result<(), TestCaseError> {
 }
 
 #[test]
-fn a_token_stored_under_its_hash_alone_still_rotates_reuses_and_revokes() {
+fn tokens_of_the_older_forms_still_rotate_reuse_and_revoke() {
     let world = Sandbox::new().unwrap();
-    let legacy = crate::crypto::random::secret_token().unwrap();
-    let key = grant_token::key_of(&legacy);
-    assert_eq!(key.expiry, None, "an old-format token");
-    world.family_with(legacy.clone(), key);
-    assert!(world.active(&legacy));
-    let next = world.refresh(&legacy).unwrap();
-    assert!(
-        grant_token::key_of(&next).expiry.is_some(),
-        "new tokens carry it"
-    );
-    assert!(world.active(&next) && !world.active(&legacy));
-    assert!(world.refresh(&legacy).is_err(), "a reuse");
-    assert!(!world.active(&next), "the reuse revoked the family");
+    let expires_at = world.app.state.clock.now() + world.tenant.refresh_token_ttl_secs;
+    let hash_only = crate::crypto::random::secret_token().unwrap();
+    let with_expiry = grant_token::issue(expires_at).unwrap().0;
+    assert_eq!(grant_token::key_of(&hash_only).expiry, None);
+    assert_eq!(grant_token::key_of(&with_expiry).expiry, Some(expires_at));
+    for (n, older) in [hash_only, with_expiry].into_iter().enumerate() {
+        world.older_form_family(&format!("older-family-{n}"), &older);
+        assert!(world.active(&older));
+        let next = world.refresh(&older).unwrap();
+        assert!(
+            grant_token::key_of(&next).expiry.is_some() && next.len() == older.len().max(54),
+            "an older family keeps the older form: {next}"
+        );
+        assert!(world.active(&next) && !world.active(&older));
+        let after = world.refresh(&next).unwrap();
+        assert!(world.active(&after) && !world.active(&next));
+        assert!(world.refresh(&older).is_err(), "a reuse");
+        assert!(!world.active(&after), "the reuse revoked the family");
+    }
+    let revoked = crate::crypto::random::secret_token().unwrap();
+    world.older_form_family("older-family-revoked", &revoked);
+    world.revoke(&revoked);
+    assert!(!world.active(&revoked) && world.refresh(&revoked).is_err());
+}
+
+#[test]
+fn a_rotation_stores_no_new_record() {
+    let world = Sandbox::new().unwrap();
+    let mut token = world.new_family();
+    let store = &world.app.state.store;
+    let before = store.record_count();
+    for _ in 0..5 {
+        token = world.refresh(&token).unwrap();
+    }
+    assert_eq!(store.record_count(), before);
+    assert!(world.active(&token));
 }
 
 #[test]

@@ -9,7 +9,7 @@ use crate::oauth::{OAuthError, grant_token};
 use crate::state::State;
 use crate::store::accounts::Account;
 use crate::store::clients::Client;
-use crate::store::grants::{GrantKey, RefreshFamily};
+use crate::store::grants::RefreshFamily;
 use crate::store::tenants::Tenant;
 use crate::types::GrantType;
 
@@ -121,8 +121,8 @@ pub fn mint(
 pub struct NewRefresh {
     /// The token handed to the client.
     pub token: String,
-    /// Where it is stored.
-    pub key: GrantKey,
+    /// Its SHA-256, which the family keeps as its live one.
+    pub hash: [u8; 32],
     /// The id of its family.
     pub family_id: String,
     /// When the family expires.
@@ -140,7 +140,7 @@ impl NewRefresh {
             scopes: grant.scopes.to_vec(),
             sid,
             auth_time: grant.auth_time,
-            live: Some(self.key.hash),
+            live: Some(self.hash),
             expires_at: self.expires_at,
         }
     }
@@ -155,11 +155,11 @@ pub fn new_refresh(
     if !client.grant_types.contains(&GrantType::RefreshToken) {
         return Ok(None);
     }
-    let (token, key) = grant_token::issue(expires_at)?;
+    let (family_id, first) = grant_token::new_family(expires_at)?;
     Ok(Some(NewRefresh {
-        token,
-        key,
-        family_id: grant_token::family_id(expires_at)?,
+        token: first.token,
+        hash: first.hash,
+        family_id,
         expires_at,
     }))
 }

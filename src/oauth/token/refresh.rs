@@ -6,6 +6,7 @@
 use super::TokenResponse;
 use super::issue::{UserGrant, live_account, mint};
 use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::oauth::grant_token::NewRefreshToken;
 use crate::oauth::{ErrorCode, OAuthError, grant_token, scopes};
 use crate::state::State;
 use crate::store::StoreError;
@@ -25,18 +26,13 @@ pub fn rotate(
     presented: &str,
     scope: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
-    let old = grant_token::key_of(presented);
     let now = state.clock.now();
-    let token = state
-        .store
-        .refresh_token(&old)?
+    let (family, old) = grant_token::find_refresh_family(&state.store, presented)?
         .ok_or_else(|| invalid("the refresh token is unknown"))?;
-    let family = state
-        .store
-        .family(&token.family_id)?
-        .filter(|f| f.tenant_uid == tenant.uid && f.client_id == client.client_id)
-        .ok_or_else(|| invalid("the refresh token was issued to another client"))?;
-    if token.expires_at <= now {
+    if family.tenant_uid != tenant.uid || family.client_id != client.client_id {
+        return Err(invalid("the refresh token was issued to another client"));
+    }
+    if family.expires_at <= now {
         return Err(invalid("the refresh token has expired"));
     }
     let requested = scopes::split(scope);
@@ -53,10 +49,13 @@ pub fn rotate(
     };
     let account = live_account(state, tenant, &family.account_id)?
         .ok_or_else(|| invalid("the account may no longer sign in here"))?;
-    if family.live != Some(old.hash) {
+    if family.live != Some(old) {
         return Err(refused_stale(state, tenant, client, &family, now)?);
     }
-    let (new_token, new) = grant_token::issue(family.expires_at)?;
+    let new = match grant_token::next_refresh_token(presented)? {
+        Some(new) => new,
+        None => older_form_successor(state, &family)?,
+    };
     let grant = UserGrant {
         tenant,
         client,
@@ -66,20 +65,10 @@ pub fn rotate(
         auth_time: family.auth_time,
         nonce: None,
     };
-    let minted = mint(state, &grant, Some(new_token.clone()), now)?;
-    // The new token is stored first and works only once the family names it; the
-    // family's compare-and-swap is the rotation, so of two uses of one token exactly one
-    // wins. No transaction: its commit costs a log write and a wait on the disk.
-    state.store.insert_refresh_token(&RefreshToken {
-        hash: new.hash,
-        key_expiry: new.expiry,
-        family_id: family.id.clone(),
-        expires_at: family.expires_at,
-    })?;
-    if !state
-        .store
-        .rotate_family(&family.id, &old.hash, &new.hash)?
-    {
+    let minted = mint(state, &grant, Some(new.token), now)?;
+    // The family's compare-and-swap is the rotation, so of two uses of one token exactly
+    // one wins. No transaction: its commit costs a log write and a wait on the disk.
+    if !state.store.rotate_family(&family.id, &old, &new.hash)? {
         return Err(refused_stale(state, tenant, client, &family, now)?);
     }
     // Checked after the swap: a session that ended before it ends this family too.
@@ -94,6 +83,26 @@ pub fn rotate(
         ));
     }
     Ok(minted.response)
+}
+
+/// The next token of a family from before tokens named their family. It keeps the
+/// older form to the family's end: a record of its own names the family, stored before
+/// the rotation makes the token live.
+fn older_form_successor(
+    state: &State,
+    family: &RefreshFamily,
+) -> Result<NewRefreshToken, OAuthError> {
+    let (token, key) = grant_token::issue(family.expires_at)?;
+    state.store.insert_older_refresh_token(&RefreshToken {
+        hash: key.hash,
+        key_expiry: key.expiry,
+        family_id: family.id.clone(),
+        expires_at: family.expires_at,
+    })?;
+    Ok(NewRefreshToken {
+        token,
+        hash: key.hash,
+    })
 }
 
 /// The answer to a token of `family` that is not its live one: the family was revoked
