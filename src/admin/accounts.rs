@@ -163,6 +163,7 @@ pub(super) async fn prepare(new: &NewAccount, now: u64) -> Result<Account, Admin
         password_hash,
         admin: new.admin.unwrap_or(false),
         disabled: false,
+        refresh_epoch: 0,
         created_at: now,
         tenant_uids: Vec::new(),
     })
@@ -280,31 +281,27 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
         a.password_hash = new_password.clone().unwrap_or(a.password_hash);
         a.admin = p.admin.unwrap_or(a.admin);
         a.disabled = p.disabled.unwrap_or(a.disabled);
+        if kind == AuditKind::AccountDisabled {
+            a.refresh_epoch += 1;
+        }
         tx.put_account(&a)?;
         tx.audit(&event)?;
         Ok(a)
     })?;
     if kind == AuditKind::AccountDisabled {
-        end_access(ctx, id, true)?;
+        end_sessions_of(ctx, id)?;
     }
     view(ctx.store, updated)
 }
 
-/// Ends an account's SSO sessions, which revokes the refresh families tied to them;
-/// with `all_tokens`, every other refresh family (`offline_access`) too.
-fn end_access(ctx: &Ctx<'_>, id: &str, all_tokens: bool) -> Result<(), AdminError> {
+/// Ends an account's SSO sessions, which ends the refresh families tied to them. Its
+/// other families (`offline_access`) end when disabling bumps the account's
+/// `refresh_epoch`, and with the account when it is deleted.
+fn end_sessions_of(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
     let sessions = ctx.store.account_sessions(id)?;
-    let families = if all_tokens {
-        ctx.store.account_families(id)?
-    } else {
-        Vec::new()
-    };
     ctx.store.transaction(|tx| {
         for sid in &sessions {
             tx.end_session::<AdminError>(sid)?;
-        }
-        for family in &families {
-            tx.revoke_family::<AdminError>(family)?;
         }
         Ok(())
     })
@@ -313,7 +310,7 @@ fn end_access(ctx: &Ctx<'_>, id: &str, all_tokens: bool) -> Result<(), AdminErro
 /// `DELETE /accounts/{id}/sessions`: ends the account's SSO sessions and their refresh tokens.
 pub fn end_sessions(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
     find(ctx, id)?;
-    end_access(ctx, id, false)?;
+    end_sessions_of(ctx, id)?;
     let event = AuditEvent::new(ctx.now, AuditKind::AccountSessionsEnded, &ctx.actor).account(id);
     ctx.store.transaction(|tx| tx.audit::<AdminError>(&event))
 }
@@ -332,5 +329,5 @@ pub fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
         }
         tx.audit(&event)
     })?;
-    end_access(ctx, id, true)
+    end_sessions_of(ctx, id)
 }

@@ -126,7 +126,7 @@ fn refresh_introspection(
     else {
         return Ok(Introspection::default());
     };
-    if super::token::live_account(state, tenant, &family.account_id)?.is_none() {
+    if super::token::family_account(state, tenant, &family)?.is_none() {
         return Ok(Introspection::default());
     }
     if let Some(sid) = &family.sid

@@ -23,6 +23,11 @@ pub struct Account {
     pub admin: bool,
     /// Refused everywhere while set.
     pub disabled: bool,
+    /// Bumped each time the account is disabled. A refresh family carries the epoch it
+    /// was granted in and works only while it is the account's, so the account's refresh
+    /// tokens stay dead once it is enabled again, without an index of its families to walk.
+    #[serde(default)]
+    pub refresh_epoch: u64,
     /// When it was created.
     pub created_at: UnixTime,
     /// Tenant incarnations it is a member of, so its memberships can be enumerated

@@ -247,6 +247,10 @@ pub struct RefreshFamily {
     pub auth_time: Option<UnixTime>,
     /// The one live token's SHA-256; `None` once revoked.
     pub live: Option<[u8; 32]>,
+    /// The account's `refresh_epoch` when the grant was made (0 for a family stored
+    /// before families carried it, as for every account never disabled since).
+    #[serde(default)]
+    pub account_epoch: u64,
     /// When the last token of the family expires.
     pub expires_at: UnixTime,
 }
@@ -299,16 +303,11 @@ impl Store {
         })
     }
 
-    /// Stores a new refresh family and its account index: new keys no other write
-    /// touches until the family is handed out, so no transaction. The index goes first,
-    /// so a crash that keeps the family also kept what lets disabling the account find
-    /// it (an index entry without its family is harmless); one backup gate guard covers
-    /// both.
+    /// Stores a new refresh family: one new key no other write touches until the family
+    /// is handed out, so no transaction. Nothing indexes it under its account: disabling
+    /// the account bumps its `refresh_epoch` instead.
     pub fn insert_family(&self, f: &RefreshFamily) -> Result<(), StoreError> {
-        let _shared = self.shared();
-        self.tree(TreeId::AccountFamilies)
-            .insert(account_key(&f.account_id, &f.id), &[])?;
-        self.insert_record(f)
+        self.put_alone(f)
     }
 
     /// True while session `sid` exists and has not expired at `now`: what a refresh
@@ -333,11 +332,6 @@ impl Store {
     /// The ids of an account's SSO sessions.
     pub fn account_sessions(&self, account_id: &str) -> Result<Vec<String>, StoreError> {
         self.account_index(TreeId::AccountSessions, account_id)
-    }
-
-    /// The ids of an account's refresh families.
-    pub fn account_families(&self, account_id: &str) -> Result<Vec<String>, StoreError> {
-        self.account_index(TreeId::AccountFamilies, account_id)
     }
 
     /// The code stored at `key`.
@@ -393,7 +387,6 @@ impl Tx<'_> {
         if let Some(mut f) = self.family::<E>(id)? {
             f.live = None;
             self.put(&f)?;
-            self.remove_raw(TreeId::AccountFamilies, &account_key(&f.account_id, &f.id))?;
         }
         Ok(())
     }
@@ -434,17 +427,9 @@ impl Tx<'_> {
         self.get(id.as_bytes())
     }
 
-    /// Stores a refresh family, indexed under its account while it is live.
+    /// Stores a refresh family.
     pub fn put_family<E: From<StoreError>>(&self, f: &RefreshFamily) -> Result<(), TxError<E>> {
-        self.put(f)?;
-        match f.live {
-            Some(_) => self.index_put(
-                TreeId::AccountFamilies,
-                &account_key(&f.account_id, &f.id),
-                &[],
-            ),
-            None => self.remove_raw(TreeId::AccountFamilies, &account_key(&f.account_id, &f.id)),
-        }
+        self.put(f)
     }
 }
 

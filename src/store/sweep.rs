@@ -213,8 +213,8 @@ impl Store {
                 |t: &RefreshToken| t.expires_at <= now,
                 |_| Ok(()),
             )?,
-            // The record went first: an index entry left by a crash in between names
-            // nothing, and revoking nothing is harmless.
+            // Families stored before accounts had a `refresh_epoch` were indexed under
+            // their account; the entry goes with its family.
             families: self.sweep_front(
                 format!("{:016x}", now + 1).as_bytes(),
                 b"00000001",
@@ -306,9 +306,14 @@ mod tests {
                 sid: sid.map(str::to_owned),
                 auth_time: None,
                 live: Some([id.as_bytes()[17]; 32]),
+                account_epoch: 0,
                 expires_at,
             };
             store.insert_family(&f).unwrap();
+            store
+                .tree(TreeId::AccountFamilies)
+                .insert(super::super::account_key("a", id), &[])
+                .unwrap();
             store
                 .insert_older_refresh_token(&RefreshToken {
                     hash: [id.as_bytes()[17]; 32],
@@ -340,9 +345,9 @@ mod tests {
             "a family of an ended session is refused, and removed when it expires"
         );
         assert_eq!(
-            store.account_families("a").unwrap(),
+            store.account_index(TreeId::AccountFamilies, "a").unwrap(),
             vec![kept.clone(), "legacy-family-kept".to_owned()],
-            "expired families left the account index too"
+            "expired families left the account index of older releases too"
         );
         assert!(store.pending("old").unwrap().is_none() && store.pending("new").unwrap().is_some());
         assert!(

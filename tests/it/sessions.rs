@@ -151,6 +151,11 @@ fn the_admin_ends_sessions_and_disabling_revokes_everything_for_good() {
         !refresh_works(&f, &offline),
         "re-enabling does not bring revoked tokens back"
     );
+    let again = tokens(&f, &Browser::new(&f.server), &["offline_access"]);
+    assert!(
+        refresh_works(&f, &again),
+        "a grant made after re-enabling works, in the same second too"
+    );
     assert_eq!(
         introspect(&f, &access)["active"],
         true,

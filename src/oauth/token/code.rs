@@ -81,7 +81,7 @@ pub fn redeem(
     let account = live_account(state, tenant, &code.account_id)?
         .ok_or_else(|| invalid("the account may no longer sign in here"))?;
     let offline = code.scopes.iter().any(|s| s == "offline_access");
-    let refresh = new_refresh(client, now + tenant.refresh_token_ttl_secs)?;
+    let refresh = new_refresh(tenant, client, now)?;
     let grant = UserGrant {
         tenant,
         client,

@@ -25,7 +25,7 @@ pub fn issue(
 ) -> Result<TokenResponse, OAuthError> {
     let now = state.clock.now();
     let granted = scopes::for_member(requested, client, &subject.membership);
-    let refresh = new_refresh(client, now + tenant.refresh_token_ttl_secs)?;
+    let refresh = new_refresh(tenant, client, now)?;
     let grant = UserGrant {
         tenant,
         client,

@@ -36,6 +36,7 @@ impl Sandbox {
             sid: None,
             auth_time: Some(now),
             live: Some(live),
+            account_epoch: 0,
             expires_at: now + self.tenant.refresh_token_ttl_secs,
         };
         self.app.state.store.insert_family(&family).unwrap();

@@ -141,20 +141,23 @@ impl NewRefresh {
             sid,
             auth_time: grant.auth_time,
             live: Some(self.hash),
+            account_epoch: grant.account.refresh_epoch,
             expires_at: self.expires_at,
         }
     }
 }
 
-/// A new refresh token and family id for a family that expires at `expires_at`, when
-/// `client` may use the `refresh_token` grant.
+/// A new refresh token and family id for a grant made at `now`, living as long as the
+/// tenant says, when `client` may use the `refresh_token` grant.
 pub fn new_refresh(
+    tenant: &Tenant,
     client: &Client,
-    expires_at: UnixTime,
+    now: UnixTime,
 ) -> Result<Option<NewRefresh>, OAuthError> {
     if !client.grant_types.contains(&GrantType::RefreshToken) {
         return Ok(None);
     }
+    let expires_at = now + tenant.refresh_token_ttl_secs;
     let (family_id, first) = grant_token::new_family(expires_at)?;
     Ok(Some(NewRefresh {
         token: first.token,
@@ -162,6 +165,17 @@ pub fn new_refresh(
         family_id,
         expires_at,
     }))
+}
+
+/// The account behind refresh family `family`, if the family may still get tokens: the
+/// account may ([`live_account`]) and was not disabled since the grant was made.
+pub fn family_account(
+    state: &State,
+    tenant: &Tenant,
+    family: &RefreshFamily,
+) -> Result<Option<Account>, OAuthError> {
+    Ok(live_account(state, tenant, &family.account_id)?
+        .filter(|a| a.refresh_epoch == family.account_epoch))
 }
 
 /// The account behind a grant, if it may still get tokens: enabled and a member.

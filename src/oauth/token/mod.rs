@@ -8,7 +8,7 @@ pub mod exchange;
 mod invariants;
 pub mod issue;
 
-pub use issue::live_account;
+pub use issue::{family_account, live_account};
 pub mod refresh;
 
 use super::discovery::tenant;

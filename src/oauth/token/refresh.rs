@@ -4,7 +4,7 @@
 //! ends with its session.
 
 use super::TokenResponse;
-use super::issue::{UserGrant, live_account, mint};
+use super::issue::{UserGrant, family_account, mint};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::oauth::grant_token::NewRefreshToken;
 use crate::oauth::{ErrorCode, OAuthError, grant_token, scopes};
@@ -47,7 +47,7 @@ pub fn rotate(
     } else {
         requested
     };
-    let account = live_account(state, tenant, &family.account_id)?
+    let account = family_account(state, tenant, &family)?
         .ok_or_else(|| invalid("the account may no longer sign in here"))?;
     if family.live != Some(old) {
         return Err(refused_stale(state, tenant, client, &family, now)?);
