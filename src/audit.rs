@@ -215,10 +215,11 @@ impl AuditEvent {
     }
 }
 
-/// Token-issue events, gathered between batch writes: identical events (same kind,
-/// tenant, actor, account, target and grant) become one event with a `count`, stamped
-/// with the first one's time. Token issuance is the hot path; SPEC lets its events trail by a flush
-/// interval, and thousands of identical records a second would only bloat the store.
+/// Token-issue events (and successful exchanges, which issue tokens), gathered between
+/// batch writes: identical events (same kind, tenant, actor, account, target and grant)
+/// become one event with a `count`, stamped with the first one's time. Token issuance is
+/// the hot path; SPEC lets its events trail by a flush interval, and thousands of
+/// identical records a second would only bloat the store.
 #[derive(Debug, Default)]
 pub struct Batch {
     events: Mutex<Gathered>,

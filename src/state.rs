@@ -36,7 +36,7 @@ pub struct State {
     pub consoles: crate::admin::console::Consoles,
     /// Counters and histograms for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
-    /// Token-issue audit events waiting for their batch write.
+    /// Token-issue and exchange audit events waiting for their batch write.
     pub issued: crate::audit::Batch,
     keys: RwLock<Arc<KeySet>>,
 }
