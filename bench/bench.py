@@ -208,6 +208,13 @@ class Target:
             "code_verifier": VERIFIER}, self.auth("bench", client))
 
 
+def unit_environment():
+    """The environment systemd/latchkey.service gives latchkey, so it runs here as shipped."""
+    with open(os.path.join(ROOT, "systemd", "latchkey.service")) as f:
+        pairs = [line.strip()[len("Environment="):] for line in f if line.startswith("Environment=")]
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
 class Latchkey(Target):
     """latchkey: started on a data dir, provisioned through the management API."""
 
@@ -223,7 +230,8 @@ class Latchkey(Target):
         self.cert = os.path.join(data_dir, "tls", "cert.pem")
         self.key = os.path.join(data_dir, "tls", "key.pem")
         self.command = " ".join(args)
-        self.server = Server("latchkey", args, self.port, self.cert, env={"LATCHKEY_LOG_LEVEL": "warn"})
+        env = {**unit_environment(), "LATCHKEY_LOG_LEVEL": "warn"}
+        self.server = Server("latchkey", args, self.port, self.cert, env=env)
         self.admin = {"Authorization": f"Bearer {self.token}"}
 
     def api(self, method, path, body=None):
