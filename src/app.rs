@@ -198,6 +198,7 @@ fn serve(config: Config) -> Result<(), AppError> {
     let kept = Arc::clone(&state);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_park(crate::store::release_deferred)
         .build()
         .map_err(AppError::Runtime)?;
     runtime.block_on(async move {
@@ -282,7 +283,12 @@ async fn write_issued_audit(state: Arc<State>) {
     loop {
         tick.tick().await;
         let state = Arc::clone(&state);
-        match tokio::task::spawn_blocking(move || state.write_issued_audit()).await {
+        let write = move || {
+            let written = state.write_issued_audit();
+            crate::store::release_deferred();
+            written
+        };
+        match tokio::task::spawn_blocking(write).await {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::warn!("writing token-issue audit events failed: {e}"),
             Err(_) => tracing::warn!("the token-issue audit writer stopped unexpectedly"),
@@ -313,6 +319,11 @@ async fn sweep_expired_grants(state: Arc<State>) {
                 keep => store.prune_audit(now.saturating_sub(keep))?,
             };
             Ok::<_, crate::store::StoreError>((swept, pruned))
+        };
+        let sweep = move || {
+            let swept = sweep();
+            crate::store::release_deferred();
+            swept
         };
         match tokio::task::spawn_blocking(sweep).await {
             Ok(Ok((swept, pruned))) => {
