@@ -283,12 +283,7 @@ async fn write_issued_audit(state: Arc<State>) {
     loop {
         tick.tick().await;
         let state = Arc::clone(&state);
-        let write = move || {
-            let written = state.write_issued_audit();
-            crate::store::release_deferred();
-            written
-        };
-        match tokio::task::spawn_blocking(write).await {
+        match crate::store::run_blocking(move || state.write_issued_audit()).await {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::warn!("writing token-issue audit events failed: {e}"),
             Err(_) => tracing::warn!("the token-issue audit writer stopped unexpectedly"),
@@ -320,12 +315,7 @@ async fn sweep_expired_grants(state: Arc<State>) {
             };
             Ok::<_, crate::store::StoreError>((swept, pruned))
         };
-        let sweep = move || {
-            let swept = sweep();
-            crate::store::release_deferred();
-            swept
-        };
-        match tokio::task::spawn_blocking(sweep).await {
+        match crate::store::run_blocking(sweep).await {
             Ok(Ok((swept, pruned))) => {
                 tracing::debug!("swept expired grants: {swept:?}; pruned {pruned} audit events")
             }

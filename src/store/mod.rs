@@ -68,6 +68,19 @@ pub fn release_deferred() {
     crossbeam_epoch::pin().flush();
 }
 
+/// Runs store work on the blocking pool, then releases what sled deferred on that thread
+/// ([`release_deferred`]): blocking threads are many and often quiet afterwards.
+pub async fn run_blocking<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    tokio::task::spawn_blocking(move || {
+        let done = job();
+        release_deferred();
+        done
+    })
+    .await
+}
+
 /// Opens the closed store in `dir` once and closes it again. sled's open replays the log
 /// written since its last snapshot and then writes a new one, so doing this on the way
 /// out (after an import, a restore, a clean stop) spares the next start that replay: a
@@ -351,7 +364,6 @@ impl Store {
     /// file, since sled 0.34 only calls `sync_file_range` (no device cache flush).
     pub fn flush_blocking(&self) -> Result<(), StoreError> {
         self.db.flush()?;
-        release_deferred();
         std::fs::File::open(self.dir.join("db"))
             .and_then(|f| f.sync_data())
             .map_err(StoreError::Sync)
@@ -360,7 +372,7 @@ impl Store {
     /// [`Store::flush_blocking`] off the async workers; awaited before a write's 2xx.
     pub async fn flush_durable(self: &std::sync::Arc<Self>) -> Result<(), StoreError> {
         let store = std::sync::Arc::clone(self);
-        tokio::task::spawn_blocking(move || store.flush_blocking())
+        run_blocking(move || store.flush_blocking())
             .await
             .map_err(|_| StoreError::Sync(std::io::Error::other("flush task failed")))?
     }

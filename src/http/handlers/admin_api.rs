@@ -196,7 +196,7 @@ async fn dispatch(
         DeleteTenant { t } => {
             let uid = tenants::delete(ctx, t)?;
             let store = std::sync::Arc::clone(&state.store);
-            match tokio::task::spawn_blocking(move || store.sweep_tenant(uid)).await {
+            match crate::store::run_blocking(move || store.sweep_tenant(uid)).await {
                 Ok(result) => result.map(|_| ())?,
                 Err(_) => tracing::warn!(
                     "the sweep of a deleted tenant stopped; the next start finishes it"

@@ -39,7 +39,7 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
             }
             let uid = tenants::delete(&ctx, t)?;
             let store = std::sync::Arc::clone(&s.state.store);
-            if tokio::task::spawn_blocking(move || store.sweep_tenant(uid))
+            if crate::store::run_blocking(move || store.sweep_tenant(uid))
                 .await
                 .is_err()
             {
