@@ -94,7 +94,7 @@ pub fn redeem(
     let minted = mint(
         state,
         &grant,
-        refresh.as_ref().map(|r| r.token.clone()),
+        refresh.as_ref().map(|r| r.first.token.clone()),
         now,
     )?;
     let family = refresh

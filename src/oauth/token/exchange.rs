@@ -38,7 +38,7 @@ pub fn issue(
     let minted = mint(
         state,
         &grant,
-        refresh.as_ref().map(|r| r.token.clone()),
+        refresh.as_ref().map(|r| r.first.token.clone()),
         now,
     )?;
     if let Some(r) = &refresh {

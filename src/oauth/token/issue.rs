@@ -3,6 +3,7 @@
 
 use super::TokenResponse;
 use crate::clock::UnixTime;
+use crate::oauth::grant_token::NewRefreshToken;
 use crate::oauth::tokens::{AccessClaims, IdClaims, half_hash, sign_access, sign_id};
 use crate::oauth::userinfo::UserInfo;
 use crate::oauth::{OAuthError, grant_token};
@@ -119,10 +120,9 @@ pub fn mint(
 
 /// The first refresh token of a new family, before it is stored.
 pub struct NewRefresh {
-    /// The token handed to the client.
-    pub token: String,
-    /// Its SHA-256, which the family keeps as its live one.
-    pub hash: [u8; 32],
+    /// The token handed to the client, and its SHA-256, which the family keeps as its
+    /// live one.
+    pub first: NewRefreshToken,
     /// The id of its family.
     pub family_id: String,
     /// When the family expires.
@@ -140,7 +140,7 @@ impl NewRefresh {
             scopes: grant.scopes.to_vec(),
             sid,
             auth_time: grant.auth_time,
-            live: Some(self.hash),
+            live: Some(self.first.hash),
             account_epoch: grant.account.refresh_epoch,
             expires_at: self.expires_at,
         }
@@ -160,8 +160,7 @@ pub fn new_refresh(
     let expires_at = now + tenant.refresh_token_ttl_secs;
     let (family_id, first) = grant_token::new_family(expires_at)?;
     Ok(Some(NewRefresh {
-        token: first.token,
-        hash: first.hash,
+        first,
         family_id,
         expires_at,
     }))
