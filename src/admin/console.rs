@@ -8,7 +8,7 @@ use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::clock::UnixTime;
 use crate::crypto::{hash, password, random};
 use crate::state::State;
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
 use std::collections::HashMap;
@@ -47,6 +47,17 @@ impl Console {
 #[derive(Default)]
 pub struct Consoles {
     by_cookie: Mutex<HashMap<[u8; 32], Console>>,
+}
+
+/// Whether what opened a session still stands: the admin token exists, or the account
+/// exists, holds its admin role and is enabled. Checked on every request, so revoking
+/// the token or demoting, disabling or deleting the account ends its sessions at once.
+pub fn still_entitled(store: &Store, console: &Console) -> Result<bool, StoreError> {
+    Ok(match &console.actor {
+        Actor::AdminToken(id) => store.admin_token(id)?.is_some(),
+        Actor::Account(id) => store.account(id)?.is_some_and(|a| a.admin && !a.disabled),
+        Actor::Client(_) | Actor::System | Actor::Anonymous => false,
+    })
 }
 
 /// What a sign-in form sends: a username and password, or an admin token.

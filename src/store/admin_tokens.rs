@@ -34,6 +34,11 @@ impl Store {
         }
     }
 
+    /// The token with public id `id`, if it still exists.
+    pub fn admin_token(&self, id: &str) -> Result<Option<AdminToken>, StoreError> {
+        self.get(id.as_bytes())
+    }
+
     /// Admin tokens in id order after `after`, at most `limit`.
     pub fn admin_tokens(
         &self,

@@ -24,6 +24,7 @@ mod offline;
 mod oidc_code;
 mod oidc_more;
 mod races;
+mod review;
 mod sessions;
 mod shutdown;
 mod support;

@@ -169,6 +169,14 @@ pub async fn handle(
     else {
         return respond::see_other("/admin/login");
     };
+    match console::still_entitled(&state.store, &console) {
+        Ok(true) => {}
+        Ok(false) => {
+            state.consoles.end(session_cookie.as_deref());
+            return respond::see_other("/admin/login");
+        }
+        Err(e) => return internal(state, &e, log),
+    }
     let query = pairs(req.uri().query().unwrap_or("").as_bytes());
     let fields = if is_post {
         match read_form(state, req, log).await {

