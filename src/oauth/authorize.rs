@@ -76,6 +76,9 @@ struct Request {
     prompt_consent: bool,
     mode: ResponseMode,
     issuer: String,
+    /// Only an `id_token_hint` vouches for the user, no session cookie: such an
+    /// authorization never grants `offline_access`, which would outlive the session.
+    hint_alone: bool,
 }
 
 /// How the answer travels back (OAuth 2.0 Multiple Response Types, Form Post Response Mode).
@@ -218,6 +221,7 @@ fn parse(state: &State, tenant: &Tenant, params: &Params) -> Result<Request, Rej
             _ => ResponseMode::Query,
         },
         issuer: state.issuer(&tenant.id),
+        hint_alone: false,
     };
     let bad = |req: &Request, code: &str, d: &str| Rejected::Respond(req.error(code, d));
     if let Some(mode) = params
@@ -353,17 +357,27 @@ fn admitted(state: &State, tenant: &Tenant, account_id: &str) -> Result<bool, St
 
 /// How the request will be answered.
 enum Decision {
-    /// Answer at once for this session.
-    Answer(SsoSession),
+    /// Answer at once for this session; `true` when only an `id_token_hint` (no
+    /// session cookie) vouches for it.
+    Answer(SsoSession, bool),
     /// Ask the user to sign in (or `login_required` under `prompt=none`).
     Login,
     /// Refuse, back to the client.
     Refuse(&'static str, &'static str),
 }
 
-/// The subject and session of an `id_token_hint`: an ID token this appliance signed for
-/// any of its tenants, expired or not, while its key is still published.
-fn hint(state: &State, token: &str) -> Option<(String, Option<String>)> {
+/// What an `id_token_hint` names: an ID token this appliance signed for any of its
+/// tenants, expired or not, while its key is still published.
+struct Hint {
+    sub: String,
+    sid: Option<String>,
+    /// Its `aud` (a string or an array), which must name the requesting client before
+    /// the hint may stand in for a login.
+    audience: Vec<String>,
+}
+
+/// Reads an `id_token_hint`; `None` when it is not an ID token this appliance signed.
+fn hint(state: &State, token: &str) -> Option<Hint> {
     let unverified = Unverified::parse(token).ok()?;
     if unverified
         .header
@@ -379,10 +393,19 @@ fn hint(state: &State, token: &str) -> Option<(String, Option<String>)> {
     if !claims["iss"].as_str().is_some_and(|i| i.starts_with(&ours)) {
         return None;
     }
-    Some((
-        claims["sub"].as_str()?.to_owned(),
-        claims["sid"].as_str().map(str::to_owned),
-    ))
+    let audience = match &claims["aud"] {
+        serde_json::Value::String(a) => vec![a.clone()],
+        serde_json::Value::Array(all) => all
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(Hint {
+        sub: claims["sub"].as_str()?.to_owned(),
+        sid: claims["sid"].as_str().map(str::to_owned),
+        audience,
+    })
 }
 
 /// Picks the session to answer with (SPEC "id_token_hint", OIDC Core §3.1.2.1).
@@ -391,11 +414,15 @@ fn decide(
     tenant: &Tenant,
     req: &Request,
     browser: Option<SsoSession>,
-    hinted: Option<(String, Option<String>)>,
+    hinted: Option<Hint>,
     now: UnixTime,
 ) -> Result<Decision, OAuthError> {
+    // A hint issued to another client proves nothing about this request's user: it
+    // counts as absent, and without its own session the user signs in.
+    let hinted = hinted.filter(|h| h.audience.contains(&req.client.client_id));
+    let hint_alone = hinted.is_some() && browser.is_none();
     let session = match hinted {
-        Some((sub, sid)) => {
+        Some(Hint { sub, sid, .. }) => {
             if browser.as_ref().is_some_and(|b| b.account_id != sub) {
                 return Ok(Decision::Login);
             }
@@ -428,7 +455,9 @@ fn decide(
             .is_none_or(|m| m > 0 && now.saturating_sub(s.auth_time) <= m)
     };
     Ok(match session {
-        Some(s) if req.prompt != Prompt::Login && fresh_enough(&s) => Decision::Answer(s),
+        Some(s) if req.prompt != Prompt::Login && fresh_enough(&s) => {
+            Decision::Answer(s, hint_alone)
+        }
         _ => Decision::Login,
     })
 }
@@ -441,7 +470,7 @@ pub fn handle(
     session_cookie: Option<&str>,
 ) -> Result<Outcome, OAuthError> {
     let tenant = tenant(state, slug)?;
-    let req = match parse(state, &tenant, params) {
+    let mut req = match parse(state, &tenant, params) {
         Ok(r) => r,
         Err(Rejected::Page(m)) => return Ok(Outcome::ErrorPage(m)),
         Err(Rejected::Respond(o)) => return Ok(o),
@@ -464,7 +493,8 @@ pub fn handle(
         decide(state, &tenant, &req, browser, hinted, now)?,
         req.prompt,
     ) {
-        (Decision::Answer(s), _) => {
+        (Decision::Answer(s, hint_alone), _) => {
+            req.hint_alone = hint_alone;
             proceed(state, &tenant, &req, &params.to_pairs(), &s, now, false)
         }
         (Decision::Refuse(code, description), _) => Ok(req.error(code, description)),
@@ -507,7 +537,11 @@ fn granted(
         .store
         .membership(tenant.uid, &session.account_id)?
         .ok_or(OAuthError::Internal("member vanished during authorization"))?;
-    Ok(scopes::for_member(&req.scopes, &req.client, &membership))
+    let mut scopes = scopes::for_member(&req.scopes, &req.client, &membership);
+    if req.hint_alone {
+        scopes.retain(|s| s != "offline_access");
+    }
+    Ok(scopes)
 }
 
 /// Answers for `session`, unless the client asks for consent the user has not given
@@ -629,11 +663,7 @@ fn answer(
     session: &SsoSession,
     now: UnixTime,
 ) -> Result<Outcome, OAuthError> {
-    let membership = state
-        .store
-        .membership(tenant.uid, &session.account_id)?
-        .ok_or(OAuthError::Internal("member vanished during authorization"))?;
-    let scopes = scopes::for_member(&req.scopes, &req.client, &membership);
+    let scopes = granted(state, tenant, req, session)?;
     if req.response_type == ResponseType::Code {
         return issue_code(state, tenant, req, session, scopes, now);
     }

@@ -368,3 +368,91 @@ fn a_tampered_id_token_hint_is_refused_at_authorize_and_logout() {
         "the refused logout ended nothing"
     );
 }
+
+/// Review finding: a hint was a bearer login for any client. It must name the requesting
+/// client in `aud`; the implicit `token` client and the public `spa` client of acme are
+/// not the hint's audience.
+#[test]
+fn a_hint_issued_to_another_client_does_not_sign_anyone_in() {
+    let f = start();
+    implicit_client(&f);
+    let hint = acme_id_token(&f, &Browser::new(&f.server));
+    let cookieless = Browser::new(&f.server);
+    let implicit = cookieless.get(&format!(
+        "/t/acme/authorize?client_id=implicit&response_type=token&redirect_uri=https%3A%2F%2Fspa.example%2Fcb&scope=openid&state=s&prompt=none&id_token_hint={hint}"
+    ));
+    let location = implicit.location.unwrap();
+    assert!(!location.contains("access_token"), "{location}");
+    assert_eq!(redirect_params(&location)["error"], "login_required");
+    let spa = cookieless.get(&format!(
+        "/t/acme/authorize?client_id=spa&response_type=code&redirect_uri=http%3A%2F%2F127.0.0.1%3A9999%2Fcb&scope=openid&state=s&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&id_token_hint={hint}"
+    ));
+    assert!(
+        spa.location.as_deref().unwrap().contains("/login?"),
+        "asked to sign in: {:?}",
+        spa.location
+    );
+    let web = cookieless.get(&format!(
+        "/t/acme/authorize?client_id=web&response_type=code&redirect_uri={}&scope=openid&state=s&prompt=none&id_token_hint={hint}",
+        url::form_urlencoded::byte_serialize(crate::oidc_code::REDIRECT.as_bytes()).collect::<String>()
+    ));
+    assert!(
+        redirect_params(web.location.as_deref().unwrap()).contains_key("code"),
+        "the hint's own client is still signed in"
+    );
+}
+
+/// Review finding: a hint alone gave `offline_access`, a refresh token that outlived
+/// the user's logout. Without the session cookie, `offline_access` is left out, and the
+/// refresh token ends with the session.
+#[test]
+fn a_hint_without_the_cookie_never_grants_offline_access() {
+    let f = start();
+    let browser = Browser::new(&f.server);
+    let hint = acme_id_token(&f, &browser);
+    let client = rp_client(&f);
+    let started = begin(&client, &["offline_access"]);
+    let cookieless = Browser::new(&f.server);
+    let answer = cookieless.get(&format!("{}&prompt=none&id_token_hint={hint}", started.url));
+    let code = code_from(answer.location.as_deref().unwrap(), &started.state);
+    let token = client
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap()
+        .set_pkce_verifier(started.verifier)
+        .request(&rp::http_client(f.server.agent()))
+        .unwrap();
+    let granted: Vec<String> = openidconnect::OAuth2TokenResponse::scopes(&token)
+        .unwrap()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert!(
+        !granted.contains(&"offline_access".to_owned()),
+        "{granted:?}"
+    );
+    let refresh = openidconnect::OAuth2TokenResponse::refresh_token(&token)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        browser
+            .get(&format!("/t/acme/logout?id_token_hint={hint}"))
+            .status,
+        200
+    );
+    let after = client
+        .exchange_refresh_token(&refresh)
+        .unwrap()
+        .request(&rp::http_client(f.server.agent()));
+    assert!(after.is_err(), "the refresh token outlived the logout");
+
+    let with_cookie = tokens(&f, &browser, &["offline_access"]);
+    let granted: Vec<String> = openidconnect::OAuth2TokenResponse::scopes(&with_cookie)
+        .unwrap()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert!(
+        granted.contains(&"offline_access".to_owned()),
+        "a signed-in browser still gets it: {granted:?}"
+    );
+}
