@@ -177,6 +177,19 @@ pub struct Store {
     tenants: decoded::Decoded<tenants::Tenant>,
     /// Clients likewise.
     clients: decoded::Decoded<clients::Client>,
+    /// Turns at making writes durable, shared by concurrent callers.
+    commits: GroupCommit,
+}
+
+/// Group commit: concurrent callers that need their writes on disk share one flush.
+/// A caller notes how many flushes had started when its writes were done, then waits
+/// its turn; if a flush started after that note meanwhile, its writes are covered and it
+/// takes that flush's outcome instead of starting another.
+#[derive(Default)]
+struct GroupCommit {
+    turn: tokio::sync::Mutex<()>,
+    started: std::sync::atomic::AtomicU64,
+    last_failed: std::sync::atomic::AtomicBool,
 }
 
 impl Store {
@@ -196,6 +209,7 @@ impl Store {
             gate: std::sync::RwLock::new(()),
             tenants: decoded::Decoded::new(),
             clients: decoded::Decoded::new(),
+            commits: GroupCommit::default(),
         };
         store.fresh = migrate::run(&store)?;
         Ok(store)
@@ -369,12 +383,29 @@ impl Store {
             .map_err(StoreError::Sync)
     }
 
-    /// [`Store::flush_blocking`] off the async workers; awaited before a write's 2xx.
+    /// Makes every write the caller finished durable: [`Store::flush_blocking`] off the
+    /// async workers, shared with concurrent callers ([`GroupCommit`]). Awaited before
+    /// the 2xx of a management write and of whatever makes a credential stop working.
     pub async fn flush_durable(self: &std::sync::Arc<Self>) -> Result<(), StoreError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let seen = self.commits.started.load(SeqCst);
+        let _turn = self.commits.turn.lock().await;
+        if self.commits.started.load(SeqCst) > seen {
+            return match self.commits.last_failed.load(SeqCst) {
+                false => Ok(()),
+                true => Err(StoreError::Sync(std::io::Error::other(
+                    "the shared flush failed",
+                ))),
+            };
+        }
+        self.commits.started.fetch_add(1, SeqCst);
         let store = std::sync::Arc::clone(self);
-        run_blocking(move || store.flush_blocking())
+        let flushed = run_blocking(move || store.flush_blocking())
             .await
-            .map_err(|_| StoreError::Sync(std::io::Error::other("flush task failed")))?
+            .map_err(|_| StoreError::Sync(std::io::Error::other("flush task failed")))
+            .and_then(|done| done);
+        self.commits.last_failed.store(flushed.is_err(), SeqCst);
+        flushed
     }
 
     /// Bytes the store occupies on disk.
@@ -415,6 +446,35 @@ mod tests {
         drop(done);
         quiet.join().unwrap();
         assert!(seen, "the garbage stayed with its thread");
+    }
+
+    /// Callers that need their writes on disk at once share flushes, and each still
+    /// finds its own write durable.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_durable_writes_share_flushes() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let tmp = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(Store::open(tmp.path(), 60_000).unwrap());
+        let writers: Vec<_> = (0..32u32)
+            .map(|i| {
+                let store = std::sync::Arc::clone(&store);
+                tokio::spawn(async move {
+                    store
+                        .tree(TreeId::Meta)
+                        .insert(i.to_be_bytes(), &[1])
+                        .unwrap();
+                    store.flush_durable().await.unwrap();
+                })
+            })
+            .collect();
+        for w in writers {
+            w.await.unwrap();
+        }
+        let flushes = store.commits.started.load(SeqCst);
+        assert!(
+            (1..32).contains(&flushes),
+            "{flushes} flushes for 32 writers"
+        );
     }
 
     /// The log position of the newest snapshot sled left in `dir`, if any.

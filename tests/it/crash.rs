@@ -1,13 +1,16 @@
 //! SIGKILL under mixed load: management writes, sign-ins through the login form with code
 //! redemption, client_credentials and refresh rotations run from several threads while the
-//! process is killed at a random moment. After each restart on the same data dir, every
-//! acknowledged account is there, no refresh family has two live tokens, the store opened
+//! process is killed at a random moment; a fifth thread redeems codes and then revokes the
+//! refresh token or signs out. After each restart on the same data dir, every
+//! acknowledged account is there, every refresh family has exactly its newest token live,
+//! no acknowledged redemption, revocation or sign-out came undone, the store opened
 //! without complaint, the server is ready and a fresh sign-in works. The seed is printed;
 //! `CRASH_SEED=<n>` replays its kill moments and rotation counts (not the interleaving).
 
 use crate::oidc_code::{Fixture, start};
-use crate::races::{introspect, try_code_form, try_post};
+use crate::races::{basic, code_form_in, introspect, try_code_form, try_post};
 use crate::support::api::Api;
+use crate::support::browser::Browser;
 use crate::support::server::{Options, Server};
 use serde_json::{Value, json};
 use std::os::unix::process::ExitStatusExt;
@@ -17,8 +20,18 @@ use std::time::{Duration, Instant};
 
 /// Kill, restart, check: this many times.
 const ROUNDS: u64 = 4;
-/// The load threads: one writes accounts, two sign in and rotate, one gets machine tokens.
-const ROLES: [Role; 4] = [Role::Admin, Role::User, Role::User, Role::Machine];
+/// The load threads: one writes accounts, two sign in and rotate, one gets machine tokens,
+/// one ends what it got.
+const ROLES: [Role; 5] = [
+    Role::Admin,
+    Role::User,
+    Role::User,
+    Role::Machine,
+    Role::Ender,
+];
+/// The newest acknowledged redemptions replayed per round: each replay is a failure the
+/// address limiter counts, so a few, the ones a lost flush would have lost.
+const REPLAYS: usize = 3;
 /// The bound on a restart becoming ready; the measured figure is printed, not asserted.
 const READY_BOUND: Duration = Duration::from_secs(30);
 
@@ -27,6 +40,7 @@ enum Role {
     Admin,
     User,
     Machine,
+    Ender,
 }
 
 /// splitmix64: enough randomness for kill moments and choices, and replayable.
@@ -75,6 +89,10 @@ struct Load {
     families: Vec<Vec<String>>,
     /// Every client_credentials access token received.
     machine_tokens: Vec<String>,
+    /// Token requests whose code was redeemed (answered 200), oldest first.
+    redeemed: Vec<String>,
+    /// Refresh tokens revoked or signed out of (answered 200): never live again.
+    ended: Vec<String>,
 }
 
 impl Load {
@@ -82,6 +100,8 @@ impl Load {
         self.accounts.extend(other.accounts);
         self.families.extend(other.families);
         self.machine_tokens.extend(other.machine_tokens);
+        self.redeemed.extend(other.redeemed);
+        self.ended.extend(other.ended);
     }
 
     fn tokens(&self) -> usize {
@@ -148,6 +168,38 @@ fn machine_token(f: &Fixture, agent: &ureq::Agent, load: &mut Load) -> Result<()
     Ok(())
 }
 
+/// Signs alice in with a browser of its own, redeems the code, then either revokes the
+/// refresh token at `/revoke` or signs the browser out (which ends the session's refresh
+/// tokens), recording each step once it was acknowledged.
+fn redeem_and_end(
+    f: &Fixture,
+    agent: &ureq::Agent,
+    sign_out: bool,
+    load: &mut Load,
+) -> Result<(), ureq::Error> {
+    let browser = Browser::new(&f.server);
+    let form = code_form_in(f, &browser)?;
+    let (status, body) = try_post(f, agent, form.clone())?;
+    assert_eq!(status, 200, "{body}");
+    load.redeemed.push(form);
+    let refresh = refresh_token(&body);
+    if sign_out {
+        let hint = body["id_token"].as_str().expect("an ID token");
+        let page = browser.try_get(&format!("/t/acme/logout?id_token_hint={hint}"))?;
+        assert_eq!(page.status, 200, "{}", page.body);
+    } else {
+        let mut resp = agent
+            .post(&format!("{}/t/acme/revoke", f.server.base))
+            .header("authorization", &basic(f))
+            .content_type("application/x-www-form-urlencoded")
+            .send(format!("token={refresh}"))?;
+        let text = resp.body_mut().read_to_string()?;
+        assert_eq!(resp.status(), 200, "{text}");
+    }
+    load.ended.push(refresh);
+    Ok(())
+}
+
 /// Runs `role`'s operation until one fails at the transport level, which must be the kill.
 fn work(f: &Fixture, role: Role, round: u64, mut rng: Rng, killed: &AtomicBool) -> Load {
     let (api, agent) = (Api::new(&f.server), f.server.agent());
@@ -157,6 +209,7 @@ fn work(f: &Fixture, role: Role, round: u64, mut rng: Rng, killed: &AtomicBool) 
             Role::Admin => create_account(&api, &format!("crash-r{round}-{n}"), &mut load),
             Role::User => sign_in_and_rotate(f, &agent, rng.below(4), &mut load),
             Role::Machine => machine_token(f, &agent, &mut load),
+            Role::Ender => redeem_and_end(f, &agent, rng.below(2) == 1, &mut load),
         };
         if let Err(e) = done {
             assert!(
@@ -283,11 +336,10 @@ fn check_accounts(f: &Fixture, accounts: &[Acked]) {
     }
 }
 
-/// (2) At most one refresh token of each family is active. Returns how many families
-/// still have their newest token live (the others lost issuance to the crash).
-fn check_families(f: &Fixture, families: &[Vec<String>]) -> usize {
+/// (2) Exactly the newest refresh token of each family is active: a redemption and a
+/// rotation are on disk before their answer.
+fn check_families(f: &Fixture, families: &[Vec<String>]) {
     let agent = f.server.agent();
-    let mut newest_live = 0;
     for (i, family) in families.iter().enumerate() {
         let mut live = Vec::new();
         for (n, token) in family.iter().enumerate() {
@@ -313,15 +365,34 @@ fn check_families(f: &Fixture, families: &[Vec<String>]) -> usize {
                 assert_eq!(v, json!({"active": false}));
             }
         }
-        assert!(
-            live.len() <= 1,
-            "refresh family {i} has {} live tokens (positions {live:?} of {})",
-            live.len(),
+        assert_eq!(
+            live,
+            [family.len() - 1],
+            "refresh family {i} of {} tokens has these live",
             family.len()
         );
-        newest_live += usize::from(live == [family.len() - 1]);
     }
-    newest_live
+}
+
+/// (3) No acknowledged end came undone: each ended refresh token is inactive, and the
+/// newest redeemed codes do not redeem again.
+fn check_ended(f: &Fixture, load: &Load) {
+    let agent = f.server.agent();
+    for token in &load.ended {
+        assert_eq!(
+            introspect(f, &agent, token),
+            json!({"active": false}),
+            "a revoked or signed-out refresh token came back"
+        );
+    }
+    for form in load.redeemed.iter().rev().take(REPLAYS) {
+        let (status, body) = try_post(f, &agent, form.clone()).expect("transport");
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant")),
+            "an acknowledged redemption came undone: {body}"
+        );
+    }
 }
 
 /// A client_credentials token acknowledged before the crash still verifies: the signing
@@ -392,12 +463,19 @@ fn sigkill_under_mixed_load_loses_no_acknowledged_write() {
             "trouble in the log under load"
         );
         eprintln!(
-            "crash: round {round}: killed after {delay:?}; acknowledged {} accounts, {} refresh families with {} tokens, {} machine tokens",
+            "crash: round {round}: killed after {delay:?}; acknowledged {} accounts, {} refresh families with {} tokens, {} machine tokens, {} redemptions, {} revocations and sign-outs",
             load.accounts.len(),
             load.families.len(),
             load.tokens(),
-            load.machine_tokens.len()
+            load.machine_tokens.len(),
+            load.redeemed.len(),
+            load.ended.len()
         );
+        let round_ends = Load {
+            redeemed: load.redeemed.clone(),
+            ended: load.ended.clone(),
+            ..Load::default()
+        };
         load_accounts += load.accounts.len();
         let newest_machine_token = load.machine_tokens.last().cloned();
         all.absorb(load);
@@ -413,11 +491,13 @@ fn sigkill_under_mixed_load_loses_no_acknowledged_write() {
         );
         assert_eq!(trouble(&log), Vec::<&str>::new(), "at start:\n{log}");
         check_accounts(&f, &all.accounts);
-        let newest_live = check_families(&f, &all.families);
+        check_families(&f, &all.families);
+        check_ended(&f, &round_ends);
         eprintln!(
-            "crash: round {round}: {} accounts present; {newest_live} of {} refresh families have their newest token live",
+            "crash: round {round}: {} accounts present; all {} refresh families have their newest token live; {} ended tokens stay ended, the newest redemptions stay spent",
             all.accounts.len(),
-            all.families.len()
+            all.families.len(),
+            all.ended.len()
         );
         if let Some(token) = newest_machine_token {
             check_machine_token(&f, &token);

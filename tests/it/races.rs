@@ -10,7 +10,7 @@ use std::sync::{Arc, Barrier};
 /// Five racers: four losers stay under the address limiter's five free failures.
 const RACERS: usize = 5;
 
-fn basic(f: &Fixture) -> String {
+pub(crate) fn basic(f: &Fixture) -> String {
     use base64::Engine;
     let pair = format!("web:{}", f.secret);
     format!(
@@ -27,9 +27,13 @@ fn code_form(f: &Fixture) -> String {
 /// [`code_form`], returning a transport failure instead of panicking (the server may be
 /// killed meanwhile).
 pub(crate) fn try_code_form(f: &Fixture) -> Result<String, ureq::Error> {
+    code_form_in(f, &Browser::new(&f.server))
+}
+
+/// [`try_code_form`] signed in with `browser`, which keeps the session cookie.
+pub(crate) fn code_form_in(f: &Fixture, browser: &Browser) -> Result<String, ureq::Error> {
     let started: Started = begin(&rp_client(f), &["orders"]);
-    let answer =
-        Browser::new(&f.server).try_sign_in(&started.url, "alice", "correct horse battery")?;
+    let answer = browser.try_sign_in(&started.url, "alice", "correct horse battery")?;
     let location = answer
         .location
         .as_deref()

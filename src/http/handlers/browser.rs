@@ -324,13 +324,21 @@ pub async fn logout(
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    let mut resp = match logout::handle(
+    let mut outcome = logout::handle(
         state,
         tenant,
         &r.params,
         r.session.as_deref(),
         r.csrf.as_deref(),
-    ) {
+    );
+    if matches!(
+        outcome,
+        Ok(LogoutOutcome::Redirect(_) | LogoutOutcome::Upstream { .. } | LogoutOutcome::SignedOut)
+    ) && let Err(e) = state.store.flush_durable().await
+    {
+        outcome = Err(e.into());
+    }
+    let mut resp = match outcome {
         Ok(LogoutOutcome::Redirect(location)) => respond::see_other(&location),
         Ok(LogoutOutcome::Upstream { settings, ended }) => {
             match broker::logout::location(state, &settings, ended.as_ref()).await {

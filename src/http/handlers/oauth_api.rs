@@ -111,7 +111,9 @@ pub async fn revoke(
     log: &RequestLog,
 ) -> Response<Body> {
     form_endpoint(state, tenant, req, None, log, async |auth, bytes| {
-        oauth::revoke::handle(state, tenant, auth, bytes).map(|()| serde_json::json!({}))
+        oauth::revoke::handle(state, tenant, auth, bytes)?;
+        state.store.flush_durable().await?;
+        Ok(serde_json::json!({}))
     })
     .await
 }

@@ -113,7 +113,10 @@ pub async fn refresh_token(
     log: &RequestLog,
 ) -> Response<Body> {
     endpoint(state, req, peer, log, async |caller, request| {
-        sso_v2::refresh_token(state, caller, request)
+        let rotated = sso_v2::refresh_token(state, caller, request);
+        // The rotation, or the revocation of a replayed family, is on disk first.
+        state.store.flush_durable().await?;
+        rotated
     })
     .await
 }

@@ -74,7 +74,14 @@ pub async fn handle(
         .limiter
         .check(&client_key, now)
         .map_err(|b| OAuthError::TooMany(b.retry_after))?;
-    let result = grant(state, &tenant, &params, &presented).await;
+    let mut result = grant(state, &tenant, &params, &presented).await;
+    if ends_a_credential(&params) {
+        // A redemption, a rotation, or the revocation of a replayed family stops a
+        // credential working: on disk before the answer, whichever it was.
+        if let Err(e) = state.store.flush_durable().await {
+            result = Err(e.into());
+        }
+    }
     let keys: &[&String] = match result.as_ref().map_err(|e| e.code()) {
         Ok(_) => {
             state.limiter.success(&client_key);
@@ -95,6 +102,14 @@ pub async fn handle(
         }
     }
     result
+}
+
+/// Whether a request of this grant type may spend a code or a refresh token.
+fn ends_a_credential(params: &Params) -> bool {
+    params
+        .get("grant_type")
+        .and_then(GrantType::parse)
+        .is_some_and(|g| matches!(g, GrantType::AuthorizationCode | GrantType::RefreshToken))
 }
 
 /// Client authentication, then the grant the client asked for, if it may use it.

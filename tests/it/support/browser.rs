@@ -69,7 +69,9 @@ impl Browser {
         self.try_get(url).unwrap()
     }
 
-    fn try_get(&self, url: &str) -> Result<Page, ureq::Error> {
+    /// [`Browser::get`], returning a transport failure instead of panicking (the server
+    /// may be killed meanwhile).
+    pub fn try_get(&self, url: &str) -> Result<Page, ureq::Error> {
         page(self.agent.get(self.absolute(url)).call()?)
     }
 
