@@ -252,7 +252,9 @@ class Latchkey(Target):
         for client, alg in (("web-es256", "ES256"), ("web-rs256", "RS256")):
             made = s.api("POST", "/tenants/bench/clients", {
                 "client_id": client, "name": client, "redirect_uris": [REDIRECT],
-                "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+                "grant_types": ["authorization_code", "refresh_token",
+                                "urn:ietf:params:oauth:grant-type:token-exchange"],
+                "response_types": ["code"],
                 "scopes": ["openid", "offline_access"], "token_endpoint_auth_method": "client_secret_basic",
                 "id_token_signed_response_alg": alg})
             self.secrets[("bench", client)] = made["client_secret"]

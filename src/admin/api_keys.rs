@@ -8,6 +8,7 @@ use crate::clock::rfc3339;
 use crate::crypto::{hash, random};
 use crate::store::TxError;
 use crate::store::api_keys::ApiKey;
+use crate::types::{AuthMethod, GrantType};
 use serde::{Deserialize, Serialize};
 
 /// Prefix of API key values.
@@ -94,6 +95,14 @@ pub fn create(
                 "no client `{client_id}` in tenant `{slug}`"
             ))));
         };
+        if client.auth_method == AuthMethod::None
+            || !client.grant_types.contains(&GrantType::TokenExchange)
+        {
+            return Err(TxError::abort(AdminError::invalid(
+                "client_id",
+                "API keys are for confidential clients allowed the token-exchange grant",
+            )));
+        }
         if client.api_key_ids.len() >= MAX_KEYS_PER_CLIENT {
             return Err(TxError::abort(AdminError::invalid(
                 "label",

@@ -25,6 +25,9 @@ pub enum ExchangeError {
     /// The IdP answered, but not usefully (error status, not JSON, no id at the pointer).
     #[error("{0}")]
     Idp(String),
+    /// The API key's client may not use the grant the endpoint stands for.
+    #[error("{0}")]
+    GrantNotAllowed(String),
     /// The IdP did not answer in time.
     #[error("{0}")]
     IdpTimeout(String),
@@ -48,7 +51,9 @@ impl ExchangeError {
         match self {
             ExchangeError::BadApiKey | ExchangeError::Rejected(_) => ErrorKind::Unauthorized,
             ExchangeError::BadRequest(_) => ErrorKind::BadRequest,
-            ExchangeError::NotConfigured(_) | ExchangeError::NoAccount(_) => ErrorKind::Forbidden,
+            ExchangeError::NotConfigured(_)
+            | ExchangeError::NoAccount(_)
+            | ExchangeError::GrantNotAllowed(_) => ErrorKind::Forbidden,
             ExchangeError::Idp(_) => ErrorKind::Upstream,
             ExchangeError::IdpTimeout(_) => ErrorKind::UpstreamTimeout,
             ExchangeError::Busy => ErrorKind::UpstreamBusy,
@@ -74,6 +79,7 @@ impl ExchangeError {
             ExchangeError::NotConfigured(_) => "not_configured",
             ExchangeError::Rejected(_) => "token_rejected",
             ExchangeError::NoAccount(_) => "no_account",
+            ExchangeError::GrantNotAllowed(_) => "unauthorized_client",
             ExchangeError::Idp(_) => "idp_error",
             ExchangeError::IdpTimeout(_) => "idp_timeout",
             ExchangeError::Busy => "idp_busy",

@@ -9,6 +9,7 @@ use crate::exchange::api_key::Caller;
 use crate::exchange::{self as foreign, ExchangeError};
 use crate::limiter::address_key;
 use crate::state::State;
+use crate::types::{AuthMethod, GrantType};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
@@ -70,6 +71,7 @@ pub async fn exchange_token(
     caller: &Caller,
     request: &ExchangeRequest,
 ) -> Result<SsoTokens, ExchangeError> {
+    allowed(caller, GrantType::TokenExchange)?;
     let resolved = foreign::resolve(
         state,
         &caller.tenant,
@@ -101,6 +103,7 @@ pub fn refresh_token(
     caller: &Caller,
     request: &RefreshRequest,
 ) -> Result<SsoTokens, ExchangeError> {
+    allowed(caller, GrantType::RefreshToken)?;
     refresh::rotate(
         state,
         &caller.tenant,
@@ -118,6 +121,21 @@ pub fn refresh_token(
         SsoTokens::from(t)
     })
     .map_err(exchange_error)
+}
+
+/// Refuses a caller whose client is not allowed `grant` (any more): API keys are made
+/// only for confidential clients with the token-exchange grant, but a client's grants
+/// may change afterwards, and the token endpoint would refuse it too.
+fn allowed(caller: &Caller, grant: GrantType) -> Result<(), ExchangeError> {
+    let client = &caller.client;
+    if client.auth_method == AuthMethod::None || !client.grant_types.contains(&grant) {
+        return Err(ExchangeError::GrantNotAllowed(format!(
+            "client `{}` may not use the `{}` grant",
+            client.client_id,
+            grant.as_str()
+        )));
+    }
+    Ok(())
 }
 
 /// The limiter key of an API key.

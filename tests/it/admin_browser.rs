@@ -98,9 +98,13 @@ fn an_admin_provisions_in_a_real_browser_and_the_provisioning_is_real() {
     chrome.fill("#client-client_id", "web");
     chrome.fill("#client-name", "Partner web app");
     chrome.fill("#client-redirect_uris", REDIRECT);
-    for grant in ["authorization_code", "refresh_token"] {
+    for grant in [
+        "authorization_code",
+        "refresh_token",
+        "urn:ietf:params:oauth:grant-type:token-exchange",
+    ] {
         chrome
-            .find(&format!("input[name=grant_types][value={grant}]"))
+            .find(&format!("input[name=grant_types][value=\"{grant}\"]"))
             .click();
     }
     chrome.fill("#client-response_types", "code");

@@ -136,6 +136,10 @@ fn an_admin_provisions_through_the_forms_and_the_api_agrees() {
             ("client_id", "backend"),
             ("name", "Backend"),
             ("grant_types", "client_credentials"),
+            (
+                "grant_types",
+                "urn:ietf:params:oauth:grant-type:token-exchange",
+            ),
             ("scopes", "orders"),
             ("token_endpoint_auth_method", "client_secret_basic"),
         ],

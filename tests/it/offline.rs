@@ -19,7 +19,8 @@ fn populate(api: &Api) -> (String, String) {
         "POST",
         "/v2/admin/tenants/acme/clients",
         Some(&json!({"client_id": "web", "name": "Web", "redirect_uris": ["https://app.example/cb"],
-                     "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+                     "grant_types": ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:token-exchange"],
+                     "response_types": ["code"],
                      "scopes": ["openid", "orders"], "token_endpoint_auth_method": "client_secret_basic"})),
     );
     assert_eq!(client.status, 201, "{:?}", client.body);

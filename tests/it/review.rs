@@ -91,3 +91,96 @@ fn admin_ui_sessions_die_with_their_token_role_or_account() {
         "an unrelated edit keeps the session"
     );
 }
+
+/// Review finding: an API key on a public or client_credentials-only client minted user
+/// tokens, and `/v2/sso/refresh-token` kept rotating after the client lost the grant.
+#[test]
+fn the_exchange_honours_the_clients_grants() {
+    use crate::exchange::{FOREIGN, start};
+    let f = start();
+    for (id, method, grants, redirects, response_types) in [
+        (
+            "public",
+            "none",
+            json!(["authorization_code"]),
+            json!(["https://a.example/cb"]),
+            json!(["code"]),
+        ),
+        (
+            "machine",
+            "client_secret_basic",
+            json!(["client_credentials"]),
+            json!([]),
+            json!([]),
+        ),
+    ] {
+        let made = f.api.call(
+            "POST",
+            "/v2/admin/tenants/partner/clients",
+            Some(
+                &json!({"client_id": id, "name": id, "redirect_uris": redirects,
+                         "grant_types": grants, "response_types": response_types,
+                         "scopes": ["openid"], "token_endpoint_auth_method": method}),
+            ),
+        );
+        assert_eq!(made.status, 201, "{:?}", made.body);
+        let key = f.api.call(
+            "POST",
+            &format!("/v2/admin/tenants/partner/clients/{id}/api-keys"),
+            Some(&json!({"label": "x"})),
+        );
+        assert_eq!(key.status, 400, "{id}: {:?}", key.body);
+        assert!(
+            key.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("token-exchange"),
+            "{:?}",
+            key.body
+        );
+    }
+
+    let first = f.exchange(FOREIGN);
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    let refresh = first.body["refreshToken"].as_str().unwrap().to_owned();
+    let set_grants = |patch: serde_json::Value| {
+        let r = f.api.call(
+            "PATCH",
+            "/v2/admin/tenants/partner/clients/app",
+            Some(&patch),
+        );
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    };
+    set_grants(
+        json!({"grant_types": ["authorization_code", "refresh_token"],
+                      "redirect_uris": ["https://a.example/cb"], "response_types": ["code"]}),
+    );
+    let refused = f.exchange(FOREIGN);
+    assert_eq!(refused.status, 403, "{:?}", refused.body);
+    assert_eq!(refused.content_type, "application/problem+json");
+    let rotated = f.sso.call(
+        "POST",
+        "/v2/sso/refresh-token",
+        Some(&json!({"refresh_token": refresh})),
+    );
+    assert_eq!(rotated.status, 200, "{:?}", rotated.body);
+    let next = rotated.body["refreshToken"].as_str().unwrap().to_owned();
+    set_grants(
+        json!({"grant_types": ["urn:ietf:params:oauth:grant-type:token-exchange"],
+                      "redirect_uris": [], "response_types": []}),
+    );
+    let stopped = f.sso.call(
+        "POST",
+        "/v2/sso/refresh-token",
+        Some(&json!({"refresh_token": next})),
+    );
+    assert_eq!(stopped.status, 403, "{:?}", stopped.body);
+    assert!(
+        stopped.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("refresh_token"),
+        "{:?}",
+        stopped.body
+    );
+}

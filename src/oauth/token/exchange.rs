@@ -104,6 +104,9 @@ fn oauth_error(e: ExchangeError) -> OAuthError {
         ExchangeError::BadApiKey
         | ExchangeError::BadRequest(_)
         | ExchangeError::NotConfigured(_) => OAuthError::new(ErrorCode::InvalidRequest, message),
+        ExchangeError::GrantNotAllowed(_) => {
+            OAuthError::new(ErrorCode::UnauthorizedClient, message)
+        }
         ExchangeError::Store(s) => OAuthError::Store(s),
         ExchangeError::Internal(why) => OAuthError::Internal(why),
     }

@@ -1,8 +1,8 @@
 //! Clients and their API keys.
 
 use super::{
-    assert_names, assert_problem, code_client, create, create_tenant, delete, is_rfc3339_utc,
-    is_uuid, items, ok, start, str_of, with,
+    assert_names, assert_problem, code_client, create, create_tenant, delete, exchange_client,
+    is_rfc3339_utc, is_uuid, items, ok, start, str_of, with,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -208,7 +208,12 @@ fn a_client_is_patched_its_secret_rotated_and_deleted() {
 #[test]
 fn api_keys_are_shown_once_listed_without_value_and_revoked() {
     let (_tmp, server, api) = start();
-    let c = create(&api, "/v2/admin/tenants/default/clients", &code_client()).body;
+    let c = create(
+        &api,
+        "/v2/admin/tenants/default/clients",
+        &exchange_client(),
+    )
+    .body;
     let cid = str_of(&c, "client_id").to_owned();
     let keys_path = format!("/v2/admin/tenants/default/clients/{cid}/api-keys");
 

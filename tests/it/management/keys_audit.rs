@@ -2,7 +2,7 @@
 
 use super::{
     account_by_username, all_pages, code_client, create, create_account, create_tenant,
-    introspection, is_rfc3339_utc, items, ok, start, str_of, upstream,
+    exchange_client, introspection, is_rfc3339_utc, items, ok, start, str_of, upstream,
 };
 use crate::support::api::{Api, Reply};
 use crate::support::server::Server;
@@ -113,7 +113,12 @@ fn writes_are_audited_newest_first_without_secrets() {
     let token_id = str_of(&tokens[0], "id").to_owned();
 
     create_tenant(&api, "audited");
-    let client = create(&api, "/v2/admin/tenants/audited/clients", &code_client()).body;
+    let client = create(
+        &api,
+        "/v2/admin/tenants/audited/clients",
+        &exchange_client(),
+    )
+    .body;
     let cid = str_of(&client, "client_id").to_owned();
     let rotated = api
         .call(

@@ -151,6 +151,15 @@ pub(crate) fn code_client() -> Value {
     })
 }
 
+/// [`code_client`] also allowed the token exchange, so it may hold API keys.
+pub(crate) fn exchange_client() -> Value {
+    with(
+        &code_client(),
+        &json!({"grant_types": ["authorization_code", "refresh_token",
+                                "urn:ietf:params:oauth:grant-type:token-exchange"]}),
+    )
+}
+
 /// `base` with the top-level members of `patch` replaced.
 pub(crate) fn with(base: &Value, patch: &Value) -> Value {
     let mut out = base.clone();

@@ -2,8 +2,8 @@
 //! deleting a tenant removes.
 
 use super::{
-    all_pages, assert_names, assert_problem, code_client, create, create_account, create_tenant,
-    delete, introspection, is_rfc3339_utc, items, ok, start, str_of, upstream, with,
+    all_pages, assert_names, assert_problem, create, create_account, create_tenant, delete,
+    exchange_client, introspection, is_rfc3339_utc, items, ok, start, str_of, upstream, with,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -142,7 +142,7 @@ fn tenants_are_listed_page_by_page() {
 fn deleting_a_tenant_removes_clients_members_settings_and_api_keys() {
     let (_tmp, server, api) = start();
     create_tenant(&api, "gone");
-    let client = create(&api, "/v2/admin/tenants/gone/clients", &code_client()).body;
+    let client = create(&api, "/v2/admin/tenants/gone/clients", &exchange_client()).body;
     let cid = str_of(&client, "client_id").to_owned();
     let key = create(
         &api,
