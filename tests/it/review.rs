@@ -184,3 +184,81 @@ fn the_exchange_honours_the_clients_grants() {
         stopped.body
     );
 }
+
+/// Review finding: a spent refresh token presented with an extra scope, or by another
+/// client, failed without revoking its family or auditing the reuse.
+#[test]
+fn a_spent_refresh_token_revokes_its_family_whatever_else_the_request_holds() {
+    use crate::oidc_code::{start, tokens};
+    use crate::races::{basic, introspect};
+    let f = start();
+    let agent = f.server.agent();
+    let token_call = |auth: Option<&str>, form: String| {
+        let mut req = agent.post(&format!("{}/t/acme/token", f.server.base));
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        let mut resp = req
+            .content_type("application/x-www-form-urlencoded")
+            .send(form)
+            .unwrap();
+        let text = resp.body_mut().read_to_string().unwrap();
+        (
+            resp.status().as_u16(),
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+        )
+    };
+    let web = basic(&f);
+    let other = f.api.call(
+        "POST",
+        "/v2/admin/tenants/acme/clients",
+        Some(&json!({"client_id": "other", "name": "Other", "redirect_uris": ["https://other.example/cb"],
+                     "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+                     "scopes": ["openid", "orders"], "token_endpoint_auth_method": "client_secret_post"})),
+    );
+    assert_eq!(other.status, 201, "{:?}", other.body);
+    let as_other = format!(
+        "&client_id=other&client_secret={}",
+        other.body["client_secret"].as_str().unwrap()
+    );
+    let variants = [
+        (Some(web.as_str()), "&scope=openid+orders+billing"),
+        (None, as_other.as_str()),
+    ];
+    for (n, (auth, extra)) in variants.into_iter().enumerate() {
+        let first = tokens(&f, &Browser::new(&f.server), &["orders"]);
+        let spent = openidconnect::OAuth2TokenResponse::refresh_token(&first)
+            .unwrap()
+            .secret()
+            .clone();
+        let (status, rotated) = token_call(
+            Some(&web),
+            format!("grant_type=refresh_token&refresh_token={spent}"),
+        );
+        assert_eq!(status, 200, "{rotated}");
+        let live = rotated["refresh_token"].as_str().unwrap().to_owned();
+        let (status, refused) = token_call(
+            auth,
+            format!("grant_type=refresh_token&refresh_token={spent}{extra}"),
+        );
+        assert_eq!(
+            (status, refused["error"].as_str()),
+            (400, Some("invalid_grant")),
+            "{refused}"
+        );
+        assert_eq!(
+            introspect(&f, &agent, &live),
+            json!({"active": false}),
+            "variant {n}: the family survived the reuse"
+        );
+        let reused = f
+            .api
+            .call("GET", "/v2/admin/audit?kind=refresh.reused", None)
+            .body;
+        assert_eq!(
+            reused["items"].as_array().unwrap().len(),
+            n + 1,
+            "variant {n}: {reused}"
+        );
+    }
+}

@@ -28,8 +28,14 @@ pub fn rotate(
 ) -> Result<TokenResponse, OAuthError> {
     let now = state.clock.now();
     let (family, old) = grant_token::find_refresh_family(&state.store, presented)?
+        .filter(|(f, _)| f.tenant_uid == tenant.uid)
         .ok_or_else(|| invalid("the refresh token is unknown"))?;
-    if family.tenant_uid != tenant.uid || family.client_id != client.client_id {
+    // Reuse first (OAuth 2.0 Security BCP §4.14): a spent token revokes its family
+    // whoever presents it and whatever else the request holds.
+    if family.live != Some(old) {
+        return Err(refused_stale(state, tenant, client, &family, now)?);
+    }
+    if family.client_id != client.client_id {
         return Err(invalid("the refresh token was issued to another client"));
     }
     if family.expires_at <= now {
@@ -49,9 +55,6 @@ pub fn rotate(
     };
     let account = family_account(state, tenant, &family)?
         .ok_or_else(|| invalid("the account may no longer sign in here"))?;
-    if family.live != Some(old) {
-        return Err(refused_stale(state, tenant, client, &family, now)?);
-    }
     let new = match grant_token::next_refresh_token(presented)? {
         Some(new) => new,
         None => older_form_successor(state, &family)?,
