@@ -265,6 +265,9 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
         _ if new_password.is_some() => AuditKind::AccountPasswordChanged,
         _ => AuditKind::AccountUpdated,
     };
+    // Disabling, and an admin setting or removing the password, end what the account
+    // signed in to: its sessions, and through the refresh epoch its offline tokens.
+    let ends_grants = kind == AuditKind::AccountDisabled || new_password.is_some();
     let event = AuditEvent::new(ctx.now, kind, &ctx.actor).account(id);
     let updated = ctx.store.transaction(|tx| {
         let Some(mut a) = tx.account::<AdminError>(id)? else {
@@ -281,14 +284,14 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
         a.password_hash = new_password.clone().unwrap_or(a.password_hash);
         a.admin = p.admin.unwrap_or(a.admin);
         a.disabled = p.disabled.unwrap_or(a.disabled);
-        if kind == AuditKind::AccountDisabled {
+        if ends_grants {
             a.refresh_epoch += 1;
         }
         tx.put_account(&a)?;
         tx.audit(&event)?;
         Ok(a)
     })?;
-    if kind == AuditKind::AccountDisabled {
+    if ends_grants {
         end_sessions_of(ctx, id)?;
     }
     view(ctx.store, updated)

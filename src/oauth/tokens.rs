@@ -137,6 +137,14 @@ pub fn verify_access(
     if store.is_revoked(tenant.uid, &claims.jti)? {
         return Err(invalid("the access token was revoked"));
     }
+    // A deleted client's tokens die with it, and a client registered again under the
+    // same id does not inherit them.
+    if store
+        .client(tenant.uid, &claims.client_id)?
+        .is_none_or(|c| c.created_at > claims.iat)
+    {
+        return Err(invalid("the access token's client no longer exists"));
+    }
     Ok(claims)
 }
 

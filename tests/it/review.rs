@@ -262,3 +262,77 @@ fn a_spent_refresh_token_revokes_its_family_whatever_else_the_request_holds() {
         );
     }
 }
+
+/// Review finding: an admin setting a password left the account's sessions and refresh
+/// tokens working, and a deleted client's access tokens stayed active.
+#[test]
+fn a_new_password_ends_sessions_and_a_deleted_clients_tokens_die() {
+    use crate::oidc_code::{start, tokens};
+    use crate::races::introspect;
+    use crate::support::browser::redirect_params;
+    let f = start();
+    let agent = f.server.agent();
+    let browser = Browser::new(&f.server);
+    let offline = tokens(&f, &browser, &["offline_access"]);
+    let online = tokens(&f, &browser, &[]);
+    let refresh = |t: &openidconnect::core::CoreTokenResponse| {
+        openidconnect::OAuth2TokenResponse::refresh_token(t)
+            .unwrap()
+            .secret()
+            .clone()
+    };
+    for t in [&offline, &online] {
+        assert_eq!(introspect(&f, &agent, &refresh(t))["active"], true);
+    }
+    let set = f.api.call(
+        "PATCH",
+        &format!("/v2/admin/accounts/{}", f.alice),
+        Some(&json!({"password": "a brand new password"})),
+    );
+    assert_eq!(set.status, 200, "{:?}", set.body);
+    for t in [&offline, &online] {
+        assert_eq!(
+            introspect(&f, &agent, &refresh(t)),
+            json!({"active": false}),
+            "a refresh token outlived the new password"
+        );
+    }
+    let started = crate::oidc_code::begin(&crate::oidc_code::rp_client(&f), &[]);
+    let silent = browser.get(&format!("{}&prompt=none", started.url));
+    assert_eq!(
+        redirect_params(silent.location.as_deref().unwrap())["error"],
+        "login_required",
+        "the browser's session outlived the new password"
+    );
+
+    let batch = f.api.call(
+        "POST",
+        "/v2/admin/tenants/acme/clients",
+        Some(&json!({"client_id": "batch", "name": "Batch", "redirect_uris": [], "grant_types": ["client_credentials"],
+                     "response_types": [], "scopes": ["orders"], "token_endpoint_auth_method": "client_secret_post"})),
+    );
+    assert_eq!(batch.status, 201, "{:?}", batch.body);
+    let issued = f.server.post(
+        "/t/acme/token",
+        "application/x-www-form-urlencoded",
+        format!(
+            "grant_type=client_credentials&client_id=batch&client_secret={}",
+            batch.body["client_secret"].as_str().unwrap()
+        )
+        .into_bytes(),
+    );
+    assert_eq!(issued.status(), 200);
+    let body: serde_json::Value =
+        serde_json::from_str(&issued.into_body().read_to_string().unwrap()).unwrap();
+    let access = body["access_token"].as_str().unwrap();
+    assert_eq!(introspect(&f, &agent, access)["active"], true);
+    let deleted = f
+        .api
+        .call("DELETE", "/v2/admin/tenants/acme/clients/batch", None);
+    assert_eq!(deleted.status, 204);
+    assert_eq!(
+        introspect(&f, &agent, access),
+        json!({"active": false}),
+        "the deleted client's token stayed active"
+    );
+}
