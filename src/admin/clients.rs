@@ -321,6 +321,13 @@ pub fn create(ctx: &Ctx<'_>, slug: &str, input: &ClientInput) -> Result<ClientVi
                 "client `{client_id}` exists in tenant `{slug}`"
             ))));
         }
+        // A client_credentials token's `sub` is its client id: one equal to an account
+        // id would read as that account's token.
+        if tx.account::<AdminError>(&client_id)?.is_some() {
+            return Err(TxError::abort(AdminError::Conflict(format!(
+                "client_id `{client_id}` is the id of an account"
+            ))));
+        }
         tx.put_client(&client)?;
         tx.audit(&event)
     })?;

@@ -61,6 +61,12 @@ pub fn handle(state: &State, slug: &str, token: Option<&str>) -> Result<UserInfo
         token,
         state.clock.now(),
     )?;
+    if claims.sub == claims.client_id {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidToken,
+            "a client_credentials token names no user",
+        ));
+    }
     let scopes: Vec<&str> = claims.scopes().collect();
     if !scopes.contains(&"openid") {
         return Err(OAuthError::new(

@@ -336,3 +336,66 @@ fn a_new_password_ends_sessions_and_a_deleted_clients_tokens_die() {
         "the deleted client's token stayed active"
     );
 }
+
+/// Review finding: a client registered under an account's id got client_credentials
+/// tokens that userinfo answered with that account's profile.
+#[test]
+fn a_client_cannot_pose_as_an_account_and_userinfo_needs_a_user() {
+    use crate::oidc_code::start;
+    let f = start();
+    let posing = f.api.call(
+        "POST",
+        "/v2/admin/tenants/acme/clients",
+        Some(&json!({"client_id": f.alice, "name": "Posing", "redirect_uris": [], "grant_types": ["client_credentials"],
+                     "response_types": [], "scopes": ["openid"], "token_endpoint_auth_method": "client_secret_post"})),
+    );
+    assert_eq!(posing.status, 409, "{:?}", posing.body);
+    assert!(
+        posing.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("id of an account")
+    );
+    let batch = f.api.call(
+        "POST",
+        "/v2/admin/tenants/acme/clients",
+        Some(&json!({"client_id": "batch", "name": "Batch", "redirect_uris": [], "grant_types": ["client_credentials"],
+                     "response_types": [], "scopes": ["openid"], "token_endpoint_auth_method": "client_secret_post"})),
+    );
+    assert_eq!(batch.status, 201, "{:?}", batch.body);
+    let issued = f.server.post(
+        "/t/acme/token",
+        "application/x-www-form-urlencoded",
+        format!(
+            "grant_type=client_credentials&scope=openid&client_id=batch&client_secret={}",
+            batch.body["client_secret"].as_str().unwrap()
+        )
+        .into_bytes(),
+    );
+    assert_eq!(issued.status(), 200);
+    let body: serde_json::Value =
+        serde_json::from_str(&issued.into_body().read_to_string().unwrap()).unwrap();
+    assert_eq!(body["scope"], "openid");
+    let mut resp = f
+        .server
+        .agent()
+        .get(&format!("{}/t/acme/userinfo", f.server.base))
+        .header(
+            "authorization",
+            &format!("Bearer {}", body["access_token"].as_str().unwrap()),
+        )
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .call()
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    assert!(
+        resp.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains("invalid_token")
+    );
+    let text = resp.body_mut().read_to_string().unwrap();
+    assert!(text.contains("names no user"), "{text}");
+}
