@@ -23,6 +23,8 @@ pub struct Config {
     pub flush_interval_ms: u64,
     /// Connections served at once; more are answered 503 and closed.
     pub max_connections: usize,
+    /// Connections open at once from one client address; more are closed at once.
+    pub max_connections_per_address: usize,
     /// A connection with no request in flight or begun for this long is closed.
     pub idle_timeout: std::time::Duration,
     /// The largest request head (request line and headers) read, in bytes.
@@ -132,6 +134,7 @@ struct FileStore {
 #[serde(deny_unknown_fields)]
 struct FileLimits {
     max_connections: Option<usize>,
+    max_connections_per_address: Option<usize>,
     max_outbound_calls: Option<usize>,
     idle_timeout_secs: Option<u64>,
     max_header_bytes: Option<usize>,
@@ -148,7 +151,7 @@ struct FileRateLimits {
 }
 
 /// The environment variables read, each overriding one file key.
-const ENV_KEYS: [&str; 23] = [
+const ENV_KEYS: [&str; 24] = [
     "LATCHKEY_CONFIG",
     "LATCHKEY_LISTEN",
     "LATCHKEY_PUBLIC_URL",
@@ -160,6 +163,7 @@ const ENV_KEYS: [&str; 23] = [
     "LATCHKEY_TLS_KEY_FILE",
     "LATCHKEY_STORE_FLUSH_INTERVAL_MS",
     "LATCHKEY_LIMITS_MAX_CONNECTIONS",
+    "LATCHKEY_LIMITS_MAX_CONNECTIONS_PER_ADDRESS",
     "LATCHKEY_LIMITS_MAX_OUTBOUND_CALLS",
     "LATCHKEY_LIMITS_IDLE_TIMEOUT_SECS",
     "LATCHKEY_LIMITS_MAX_HEADER_BYTES",
@@ -290,6 +294,11 @@ fn apply_env_limits(
         env,
         "LATCHKEY_LIMITS_MAX_CONNECTIONS",
         &mut l.max_connections,
+    )?;
+    number(
+        env,
+        "LATCHKEY_LIMITS_MAX_CONNECTIONS_PER_ADDRESS",
+        &mut l.max_connections_per_address,
     )?;
     number(
         env,
@@ -427,6 +436,10 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
     if !(1..=1_000_000).contains(&max_connections) {
         return fail("[limits] max_connections must be between 1 and 1000000".into());
     }
+    let max_connections_per_address = f.limits.max_connections_per_address.unwrap_or(256);
+    if !(1..=1_000_000).contains(&max_connections_per_address) {
+        return fail("[limits] max_connections_per_address must be between 1 and 1000000".into());
+    }
     let max_outbound_calls = f.limits.max_outbound_calls.unwrap_or(64);
     if !(1..=4096).contains(&max_outbound_calls) {
         return fail("[limits] max_outbound_calls must be between 1 and 4096".into());
@@ -447,6 +460,7 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
         tls: validate_tls(f.tls)?,
         flush_interval_ms,
         max_connections,
+        max_connections_per_address,
         idle_timeout: std::time::Duration::from_secs(idle_timeout_secs),
         max_header_bytes,
         rate_limits: validate_rate_limits(&f.rate_limits)?,
@@ -577,6 +591,7 @@ mod tests {
         assert_eq!(c.tls, TlsMode::SelfSigned);
         assert_eq!(c.idle_timeout, std::time::Duration::from_secs(60));
         assert_eq!(c.max_header_bytes, 16384);
+        assert_eq!(c.max_connections_per_address, 256);
         assert_eq!(
             c.rate_limits,
             crate::limiter::Policy {
@@ -639,6 +654,10 @@ mod tests {
         assert!(
             with(&[("LATCHKEY_LIMITS_MAX_HEADER_BYTES", "100")])
                 .starts_with("[limits] max_header_bytes")
+        );
+        assert!(
+            with(&[("LATCHKEY_LIMITS_MAX_CONNECTIONS_PER_ADDRESS", "0")])
+                .starts_with("[limits] max_connections_per_address")
         );
         assert!(
             with(&[("LATCHKEY_LIMITS_IDLE_TIMEOUT_SECS", "0")])
