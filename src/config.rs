@@ -23,6 +23,8 @@ pub struct Config {
     pub flush_interval_ms: u64,
     /// Connections served at once; more are answered 503 and closed.
     pub max_connections: usize,
+    /// Connections open at once from one client address; more are closed at once.
+    pub max_connections_per_address: usize,
     /// A connection with no request in flight or begun for this long is closed.
     pub idle_timeout: std::time::Duration,
     /// The largest request head (request line and headers) read, in bytes.
@@ -132,6 +134,7 @@ struct FileStore {
 #[serde(deny_unknown_fields)]
 struct FileLimits {
     max_connections: Option<usize>,
+    max_connections_per_address: Option<usize>,
     max_outbound_calls: Option<usize>,
     idle_timeout_secs: Option<u64>,
     max_header_bytes: Option<usize>,
@@ -141,12 +144,14 @@ struct FileLimits {
 #[serde(deny_unknown_fields)]
 struct FileRateLimits {
     free_failures: Option<u32>,
+    free_failures_per_subject: Option<u32>,
+    free_failures_per_address: Option<u32>,
     first_delay_secs: Option<u64>,
     max_delay_secs: Option<u64>,
 }
 
 /// The environment variables read, each overriding one file key.
-const ENV_KEYS: [&str; 21] = [
+const ENV_KEYS: [&str; 24] = [
     "LATCHKEY_CONFIG",
     "LATCHKEY_LISTEN",
     "LATCHKEY_PUBLIC_URL",
@@ -158,10 +163,13 @@ const ENV_KEYS: [&str; 21] = [
     "LATCHKEY_TLS_KEY_FILE",
     "LATCHKEY_STORE_FLUSH_INTERVAL_MS",
     "LATCHKEY_LIMITS_MAX_CONNECTIONS",
+    "LATCHKEY_LIMITS_MAX_CONNECTIONS_PER_ADDRESS",
     "LATCHKEY_LIMITS_MAX_OUTBOUND_CALLS",
     "LATCHKEY_LIMITS_IDLE_TIMEOUT_SECS",
     "LATCHKEY_LIMITS_MAX_HEADER_BYTES",
     "LATCHKEY_RATE_LIMITS_FREE_FAILURES",
+    "LATCHKEY_RATE_LIMITS_FREE_FAILURES_PER_SUBJECT",
+    "LATCHKEY_RATE_LIMITS_FREE_FAILURES_PER_ADDRESS",
     "LATCHKEY_RATE_LIMITS_FIRST_DELAY_SECS",
     "LATCHKEY_RATE_LIMITS_MAX_DELAY_SECS",
     "LATCHKEY_TRUSTED_PROXIES",
@@ -248,12 +256,11 @@ fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Resul
     path(&mut f.data_dir, "LATCHKEY_DATA_DIR");
     path(&mut f.tls.cert_file, "LATCHKEY_TLS_CERT_FILE");
     path(&mut f.tls.key_file, "LATCHKEY_TLS_KEY_FILE");
-    if let Some(v) = env("LATCHKEY_STORE_FLUSH_INTERVAL_MS") {
-        f.store.flush_interval_ms = Some(parse_number(&v, "LATCHKEY_STORE_FLUSH_INTERVAL_MS")?);
-    }
-    if let Some(v) = env("LATCHKEY_LIMITS_MAX_CONNECTIONS") {
-        f.limits.max_connections = Some(parse_number(&v, "LATCHKEY_LIMITS_MAX_CONNECTIONS")?);
-    }
+    number(
+        env,
+        "LATCHKEY_STORE_FLUSH_INTERVAL_MS",
+        &mut f.store.flush_interval_ms,
+    )?;
     if let Some(v) = env("LATCHKEY_METRICS_PUBLIC") {
         f.metrics.public = Some(match v.as_str() {
             "true" => true,
@@ -265,30 +272,90 @@ fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Resul
             }
         });
     }
-    if let Some(v) = env("LATCHKEY_KEYS_ROTATION_DAYS") {
-        f.keys.rotation_days = Some(parse_number(&v, "LATCHKEY_KEYS_ROTATION_DAYS")?);
-    }
-    if let Some(v) = env("LATCHKEY_AUDIT_RETENTION_DAYS") {
-        f.audit.retention_days = Some(parse_number(&v, "LATCHKEY_AUDIT_RETENTION_DAYS")?);
-    }
-    if let Some(v) = env("LATCHKEY_LIMITS_MAX_OUTBOUND_CALLS") {
-        f.limits.max_outbound_calls = Some(parse_number(&v, "LATCHKEY_LIMITS_MAX_OUTBOUND_CALLS")?);
-    }
-    if let Some(v) = env("LATCHKEY_LIMITS_IDLE_TIMEOUT_SECS") {
-        f.limits.idle_timeout_secs = Some(parse_number(&v, "LATCHKEY_LIMITS_IDLE_TIMEOUT_SECS")?);
-    }
-    if let Some(v) = env("LATCHKEY_LIMITS_MAX_HEADER_BYTES") {
-        f.limits.max_header_bytes = Some(parse_number(&v, "LATCHKEY_LIMITS_MAX_HEADER_BYTES")?);
-    }
-    let r = &mut f.rate_limits;
-    if let Some(v) = env("LATCHKEY_RATE_LIMITS_FREE_FAILURES") {
-        r.free_failures = Some(parse_number(&v, "LATCHKEY_RATE_LIMITS_FREE_FAILURES")?);
-    }
-    if let Some(v) = env("LATCHKEY_RATE_LIMITS_FIRST_DELAY_SECS") {
-        r.first_delay_secs = Some(parse_number(&v, "LATCHKEY_RATE_LIMITS_FIRST_DELAY_SECS")?);
-    }
-    if let Some(v) = env("LATCHKEY_RATE_LIMITS_MAX_DELAY_SECS") {
-        r.max_delay_secs = Some(parse_number(&v, "LATCHKEY_RATE_LIMITS_MAX_DELAY_SECS")?);
+    number(
+        env,
+        "LATCHKEY_KEYS_ROTATION_DAYS",
+        &mut f.keys.rotation_days,
+    )?;
+    number(
+        env,
+        "LATCHKEY_AUDIT_RETENTION_DAYS",
+        &mut f.audit.retention_days,
+    )?;
+    apply_env_limits(&mut f.limits, env)?;
+    apply_env_rate_limits(&mut f.rate_limits, env)
+}
+
+fn apply_env_limits(
+    l: &mut FileLimits,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<(), ConfigError> {
+    number(
+        env,
+        "LATCHKEY_LIMITS_MAX_CONNECTIONS",
+        &mut l.max_connections,
+    )?;
+    number(
+        env,
+        "LATCHKEY_LIMITS_MAX_CONNECTIONS_PER_ADDRESS",
+        &mut l.max_connections_per_address,
+    )?;
+    number(
+        env,
+        "LATCHKEY_LIMITS_MAX_OUTBOUND_CALLS",
+        &mut l.max_outbound_calls,
+    )?;
+    number(
+        env,
+        "LATCHKEY_LIMITS_IDLE_TIMEOUT_SECS",
+        &mut l.idle_timeout_secs,
+    )?;
+    number(
+        env,
+        "LATCHKEY_LIMITS_MAX_HEADER_BYTES",
+        &mut l.max_header_bytes,
+    )
+}
+
+fn apply_env_rate_limits(
+    r: &mut FileRateLimits,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<(), ConfigError> {
+    number(
+        env,
+        "LATCHKEY_RATE_LIMITS_FREE_FAILURES",
+        &mut r.free_failures,
+    )?;
+    number(
+        env,
+        "LATCHKEY_RATE_LIMITS_FREE_FAILURES_PER_SUBJECT",
+        &mut r.free_failures_per_subject,
+    )?;
+    number(
+        env,
+        "LATCHKEY_RATE_LIMITS_FREE_FAILURES_PER_ADDRESS",
+        &mut r.free_failures_per_address,
+    )?;
+    number(
+        env,
+        "LATCHKEY_RATE_LIMITS_FIRST_DELAY_SECS",
+        &mut r.first_delay_secs,
+    )?;
+    number(
+        env,
+        "LATCHKEY_RATE_LIMITS_MAX_DELAY_SECS",
+        &mut r.max_delay_secs,
+    )
+}
+
+/// Sets `slot` from the environment variable `key`, when it is set.
+fn number<T: std::str::FromStr>(
+    env: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    slot: &mut Option<T>,
+) -> Result<(), ConfigError> {
+    if let Some(v) = env(key) {
+        *slot = Some(parse_number(&v, key)?);
     }
     Ok(())
 }
@@ -317,11 +384,29 @@ fn validate_rate_limits(r: &FileRateLimits) -> Result<crate::limiter::Policy, Co
     let default = crate::limiter::Policy::default();
     let policy = crate::limiter::Policy {
         free_failures: r.free_failures.unwrap_or(default.free_failures),
+        free_failures_per_subject: r
+            .free_failures_per_subject
+            .unwrap_or(default.free_failures_per_subject),
+        free_failures_per_address: r
+            .free_failures_per_address
+            .unwrap_or(default.free_failures_per_address),
         first_delay_secs: r.first_delay_secs.unwrap_or(default.first_delay_secs),
         max_delay_secs: r.max_delay_secs.unwrap_or(default.max_delay_secs),
     };
     if !(1..=1000).contains(&policy.free_failures) {
         return fail("[rate_limits] free_failures must be between 1 and 1000".into());
+    }
+    if !(policy.free_failures..=100_000).contains(&policy.free_failures_per_subject) {
+        return fail(
+            "[rate_limits] free_failures_per_subject must be between free_failures and 100000"
+                .into(),
+        );
+    }
+    if !(policy.free_failures..=100_000).contains(&policy.free_failures_per_address) {
+        return fail(
+            "[rate_limits] free_failures_per_address must be between free_failures and 100000"
+                .into(),
+        );
     }
     if !(1..=3600).contains(&policy.first_delay_secs) {
         return fail("[rate_limits] first_delay_secs must be between 1 and 3600".into());
@@ -351,6 +436,10 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
     if !(1..=1_000_000).contains(&max_connections) {
         return fail("[limits] max_connections must be between 1 and 1000000".into());
     }
+    let max_connections_per_address = f.limits.max_connections_per_address.unwrap_or(256);
+    if !(1..=1_000_000).contains(&max_connections_per_address) {
+        return fail("[limits] max_connections_per_address must be between 1 and 1000000".into());
+    }
     let max_outbound_calls = f.limits.max_outbound_calls.unwrap_or(64);
     if !(1..=4096).contains(&max_outbound_calls) {
         return fail("[limits] max_outbound_calls must be between 1 and 4096".into());
@@ -371,6 +460,7 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
         tls: validate_tls(f.tls)?,
         flush_interval_ms,
         max_connections,
+        max_connections_per_address,
         idle_timeout: std::time::Duration::from_secs(idle_timeout_secs),
         max_header_bytes,
         rate_limits: validate_rate_limits(&f.rate_limits)?,
@@ -501,10 +591,13 @@ mod tests {
         assert_eq!(c.tls, TlsMode::SelfSigned);
         assert_eq!(c.idle_timeout, std::time::Duration::from_secs(60));
         assert_eq!(c.max_header_bytes, 16384);
+        assert_eq!(c.max_connections_per_address, 256);
         assert_eq!(
             c.rate_limits,
             crate::limiter::Policy {
                 free_failures: 5,
+                free_failures_per_subject: 100,
+                free_failures_per_address: 50,
                 first_delay_secs: 1,
                 max_delay_secs: 900
             }
@@ -563,12 +656,27 @@ mod tests {
                 .starts_with("[limits] max_header_bytes")
         );
         assert!(
+            with(&[("LATCHKEY_LIMITS_MAX_CONNECTIONS_PER_ADDRESS", "0")])
+                .starts_with("[limits] max_connections_per_address")
+        );
+        assert!(
             with(&[("LATCHKEY_LIMITS_IDLE_TIMEOUT_SECS", "0")])
                 .starts_with("[limits] idle_timeout_secs")
         );
         assert!(
             with(&[("LATCHKEY_RATE_LIMITS_FREE_FAILURES", "0")])
                 .starts_with("[rate_limits] free_failures")
+        );
+        assert!(
+            with(&[("LATCHKEY_RATE_LIMITS_FREE_FAILURES_PER_SUBJECT", "4")])
+                .starts_with("[rate_limits] free_failures_per_subject")
+        );
+        assert!(
+            with(&[
+                ("LATCHKEY_RATE_LIMITS_FREE_FAILURES", "20"),
+                ("LATCHKEY_RATE_LIMITS_FREE_FAILURES_PER_ADDRESS", "10")
+            ])
+            .starts_with("[rate_limits] free_failures_per_address")
         );
         assert!(
             with(&[

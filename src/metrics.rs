@@ -94,7 +94,8 @@ impl Metrics {
         self.with(|s| s.idp_calls.entry(kind).or_default().observe(secs));
     }
 
-    /// A connection refused because `[limits] max_connections` were open.
+    /// A connection refused because `[limits] max_connections` were open, or
+    /// `max_connections_per_address` from its address.
     pub fn connection_refused(&self) {
         self.with(|s| s.connections_refused += 1);
     }

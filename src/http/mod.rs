@@ -10,6 +10,7 @@ mod body;
 mod client_addr;
 mod handlers;
 mod log;
+mod per_address;
 mod respond;
 mod router;
 pub mod server;

@@ -1,8 +1,10 @@
-//! The accept loop: a connection cap with a clear refusal past it, the TLS handshake,
+//! The accept loop: a cap per client address that closes a connection past it at once,
+//! a connection cap with a clear refusal past it, the TLS handshake,
 //! HTTP/1.1 or HTTP/2 by ALPN, header-size, header-read, idle and HTTP/2 stream limits,
 //! and graceful shutdown that lets in-flight requests finish.
 
 use super::activity::{Activity, Guarded};
+use super::per_address::PerAddress;
 use super::{handlers, respond};
 use crate::state::State;
 use crate::types::ErrorKind;
@@ -51,6 +53,10 @@ pub async fn run(
 ) {
     let max = state.config.max_connections;
     let slots = Arc::new(Semaphore::new(max));
+    let per_address = PerAddress::new(
+        state.config.max_connections_per_address,
+        state.config.trusted_proxies.clone(),
+    );
     let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
     let (stopping, stop) = watch::channel(false);
     let builder = Arc::new(http_builder(&state.config));
@@ -72,6 +78,13 @@ pub async fn run(
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!("TCP_NODELAY on {peer}: {e}");
         }
+        // Closed before TLS and without an answer: this address already holds its share,
+        // and telling it why would only spend a handshake on a flood.
+        let Some(held) = per_address.hold(peer.ip()) else {
+            state.metrics.connection_refused();
+            tracing::debug!("closing {peer}: its address has its share of connections open");
+            continue;
+        };
         let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
             state.metrics.connection_refused();
             if let Ok(permit) = Arc::clone(&refusals).try_acquire_owned() {
@@ -91,7 +104,7 @@ pub async fn run(
             stop.clone(),
         );
         tokio::spawn(async move {
-            let _slot = slot;
+            let _places = (slot, held);
             let Some(io) = handshake(stream, peer, tls).await else {
                 return;
             };

@@ -8,7 +8,7 @@ use super::discovery::tenant;
 use super::request::Params;
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::{password, random};
-use crate::limiter::{Blocked, address_key};
+use crate::limiter::{self, Blocked, Key, Realm, Subject};
 use crate::session;
 use crate::state::State;
 use crate::store::StoreError;
@@ -92,32 +92,19 @@ pub fn show(state: &State, slug: &str, query: &Params) -> Result<LoginOutcome, O
 
 /// Refuses a client address that failed too often; run before the form is even read.
 pub fn admit_address(state: &State, peer: IpAddr) -> Result<(), Blocked> {
-    state.limiter.check(&address_key(peer), state.clock.now())
+    state
+        .limiter
+        .admit(&[Key::address(Realm::Sso, peer)], state.clock.now())
 }
 
-fn username_key(username: &str) -> String {
-    format!("user:{}", username.to_lowercase())
-}
-
-/// Counts a failed sign-in against the address and the username; audits a new block.
-fn count_failure(
-    state: &State,
-    tenant: &Tenant,
-    peer: IpAddr,
-    username: &str,
-    now: u64,
-) -> Result<(), OAuthError> {
-    for key in [address_key(peer), username_key(username)] {
-        if state.limiter.failure(&key, now).is_some() {
-            let event = AuditEvent::new(now, AuditKind::RateLimited, &Actor::System)
-                .tenant(tenant.id.as_str())
-                .target(&key);
-            state
-                .store
-                .transaction(|tx| tx.audit::<StoreError>(&event))?;
-        }
-    }
-    Ok(())
+/// The username's counters: from this address (tight) and from anywhere (loose), so
+/// other people's guesses elsewhere do not block the real user here.
+fn username_keys(peer: IpAddr, username: &str) -> [Key; 2] {
+    let user = Subject::user(username);
+    [
+        Key::pair(Realm::Sso, peer, user.clone()),
+        Key::subject(Realm::Sso, user),
+    ]
 }
 
 /// `POST /t/{tenant}/login`.
@@ -129,6 +116,11 @@ pub async fn submit(
     peer: IpAddr,
 ) -> Result<LoginOutcome, OAuthError> {
     let tenant = tenant(state, slug)?;
+    let username = form.get("username").unwrap_or("").trim().to_owned();
+    let now = state.clock.now();
+    if let Err(blocked) = state.limiter.admit(&username_keys(peer, &username), now) {
+        return Ok(LoginOutcome::TooMany(blocked.retry_after));
+    }
     let csrf_ok = match (form.get("csrf"), csrf_cookie) {
         (Some(f), Some(c)) => constant_time_eq(f.as_bytes(), c.as_bytes()),
         _ => false,
@@ -144,12 +136,7 @@ pub async fn submit(
             "This sign-in service signs you in at its identity provider, not with a password here. Start again from the application.".into(),
         ));
     }
-    let username = form.get("username").unwrap_or("").trim().to_owned();
     let password = Secret::new(form.get("password").unwrap_or(""));
-    let now = state.clock.now();
-    if let Err(blocked) = state.limiter.check(&username_key(&username), now) {
-        return Ok(LoginOutcome::TooMany(blocked.retry_after));
-    }
     let Some(account_id) = check_password(state, &tenant, &username, password).await? else {
         let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System)
             .tenant(tenant.id.as_str())
@@ -157,13 +144,23 @@ pub async fn submit(
         state
             .store
             .transaction(|tx| tx.audit::<StoreError>(&event))?;
-        count_failure(state, &tenant, peer, &username, now)?;
+        let keys = Key::all(Realm::Sso, peer, Subject::user(&username));
+        state.limiter.record(
+            &state.store,
+            Some(tenant.id.as_str()),
+            &keys,
+            limiter::Outcome::Failure,
+            now,
+        )?;
         return Ok(LoginOutcome::Form {
             view: view(&tenant, &p.id, &username, Some(FAILED))?,
             failed: true,
         });
     };
-    state.limiter.success(&username_key(&username));
+    let keys = username_keys(peer, &username);
+    state
+        .limiter
+        .record(&state.store, None, &keys, limiter::Outcome::Success, now)?;
     let (session, cookie) = session::new(&account_id, now)?;
     let event = AuditEvent::new(now, AuditKind::Login, &Actor::Account(account_id.clone()))
         .tenant(tenant.id.as_str())

@@ -4,10 +4,9 @@
 
 use super::OAuthError;
 use super::token::{TokenResponse, exchange, refresh};
-use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::exchange::api_key::Caller;
 use crate::exchange::{self as foreign, ExchangeError};
-use crate::limiter::address_key;
+use crate::limiter::{Key, Outcome, Realm, Subject};
 use crate::state::State;
 use crate::types::{AuthMethod, GrantType};
 use serde::{Deserialize, Serialize};
@@ -138,54 +137,47 @@ fn allowed(caller: &Caller, grant: GrantType) -> Result<(), ExchangeError> {
     Ok(())
 }
 
-/// The limiter key of an API key.
-fn key_of(caller: &Caller) -> String {
-    format!("api_key:{}", caller.key.id)
+/// The limiter key of bad API keys (the address alone) or, once the caller is known,
+/// of its refused tokens: the API key from this address, so users with expired IdP
+/// tokens do not block the key for everyone.
+fn key_of(peer: IpAddr, caller: Option<&Caller>) -> Key {
+    match caller {
+        None => Key::address(Realm::Sso, peer),
+        Some(c) => Key::pair(Realm::Sso, peer, Subject::ApiKey(c.key.id.clone())),
+    }
 }
 
 /// Refuses, before any work, an address that presented bad API keys too often and, once
-/// the key is known, a key whose foreign or refresh tokens were refused too often.
+/// the key is known, a key whose foreign or refresh tokens were refused too often from
+/// this address.
 pub fn admit(state: &State, peer: IpAddr, caller: Option<&Caller>) -> Result<(), ExchangeError> {
-    let now = state.clock.now();
-    let refuse = |b: crate::limiter::Blocked| ExchangeError::TooMany(b.retry_after);
     state
         .limiter
-        .check(&address_key(peer), now)
-        .map_err(refuse)?;
-    if let Some(c) = caller {
-        state.limiter.check(&key_of(c), now).map_err(refuse)?;
-    }
-    Ok(())
+        .admit(&[key_of(peer, caller)], state.clock.now())
+        .map_err(|b| ExchangeError::TooMany(b.retry_after))
 }
 
 /// Counts an outcome: a bad API key against the address, a refused token against the
-/// key; a success clears the key. A new block is audited.
+/// key from this address; a success clears that. A new block is audited.
 pub fn count<T>(
     state: &State,
     peer: IpAddr,
     caller: Option<&Caller>,
     outcome: &Result<T, ExchangeError>,
 ) -> Result<(), ExchangeError> {
-    let key = match (caller, outcome) {
-        (_, Err(ExchangeError::BadApiKey)) => address_key(peer),
-        (Some(c), Err(ExchangeError::Rejected(_) | ExchangeError::NoAccount(_))) => key_of(c),
-        (Some(c), Ok(_)) => {
-            state.limiter.success(&key_of(c));
-            return Ok(());
+    let (key, outcome) = match (caller, outcome) {
+        (_, Err(ExchangeError::BadApiKey)) => (key_of(peer, None), Outcome::Failure),
+        (Some(_), Err(ExchangeError::Rejected(_) | ExchangeError::NoAccount(_))) => {
+            (key_of(peer, caller), Outcome::Failure)
         }
+        (Some(_), Ok(_)) => (key_of(peer, caller), Outcome::Success),
         _ => return Ok(()),
     };
+    let tenant = caller.map(|c| c.tenant.id.as_str());
     let now = state.clock.now();
-    if state.limiter.failure(&key, now).is_some() {
-        let mut event = AuditEvent::new(now, AuditKind::RateLimited, &Actor::System).target(&key);
-        if let Some(c) = caller {
-            event = event.tenant(c.tenant.id.as_str());
-        }
-        state
-            .store
-            .transaction(|tx| tx.audit::<crate::store::StoreError>(&event))?;
-    }
-    Ok(())
+    Ok(state
+        .limiter
+        .record(&state.store, tenant, &[key], outcome, now)?)
 }
 
 /// A token-endpoint failure in `/v2/sso` terms: a refused grant is a rejected token (401).

@@ -61,17 +61,17 @@ pub fn handle(state: &State, slug: &str, token: Option<&str>) -> Result<UserInfo
         token,
         state.clock.now(),
     )?;
-    if claims.sub == claims.client_id {
-        return Err(OAuthError::new(
-            ErrorCode::InvalidToken,
-            "a client_credentials token names no user",
-        ));
-    }
     let scopes: Vec<&str> = claims.scopes().collect();
     if !scopes.contains(&"openid") {
         return Err(OAuthError::new(
             ErrorCode::InsufficientScope,
             "the access token was not granted `openid`",
+        ));
+    }
+    if claims.sub == claims.client_id {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidToken,
+            "a client_credentials token names no user",
         ));
     }
     let gone = || {

@@ -1,10 +1,12 @@
-//! Listener limits: the connection cap answers 503 past it, quiet connections are
-//! closed, oversized heads get 431, each route has its body limit, and a flood of
-//! password hashing leaves the other endpoints answering.
+//! Listener limits: the connection cap answers 503 past it, one address cannot take
+//! every slot, quiet connections are closed, oversized heads get 431, each route has
+//! its body limit, and a flood of password hashing leaves the other endpoints answering.
 
 use crate::support::api::Api;
 use crate::support::server::{Options, Server};
-use crate::support::tls_client::{connect_http1, round_trip, runtime};
+use crate::support::tls_client::{
+    connect_http1, connect_http1_from, round_trip, runtime, tcp_from,
+};
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -245,5 +247,59 @@ fn a_connection_that_sends_no_request_is_dropped_long_before_the_idle_timeout() 
             "dropped within the 10 s first-request deadline, not the hour-long idle timeout",
         )
         .await;
+    });
+}
+
+/// Whether the server still holds `conn` open: no end of stream has arrived on it.
+fn still_open(conn: &std::net::TcpStream) -> bool {
+    conn.set_nonblocking(true).unwrap();
+    matches!(conn.peek(&mut [0u8; 1]), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+}
+
+#[test]
+fn one_address_cannot_take_every_connection_slot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = start_with_env(
+        &tmp,
+        &[("LATCHKEY_LIMITS_MAX_CONNECTIONS_PER_ADDRESS", "4")],
+    );
+    let (here, there) = ([127, 0, 0, 1].into(), [127, 0, 0, 2].into());
+    runtime().block_on(async {
+        use tokio::io::AsyncReadExt;
+        let mut idle = Vec::new();
+        for _ in 0..4 {
+            idle.push(tcp_from(&server, here).await.into_std().unwrap());
+        }
+        let mut fifth = tcp_from(&server, here).await;
+        let ended = tokio::time::timeout(Duration::from_secs(30), fifth.read(&mut [0u8; 1]))
+            .await
+            .expect("the fifth connection from one address is closed");
+        assert!(matches!(ended, Ok(0) | Err(_)), "{ended:?}");
+        assert!(
+            idle.iter().all(still_open),
+            "closed at once, not by the handshake timeout the older idle ones would meet first"
+        );
+
+        let mut other = connect_http1_from(&server, there).await.unwrap();
+        let answer = round_trip(&mut other, HEALTHZ).await;
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "another address is served: {answer}"
+        );
+
+        drop(idle.pop());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let served = loop {
+            if let Ok(mut conn) = connect_http1_from(&server, here).await {
+                break round_trip(&mut conn, HEALTHZ).await;
+            }
+            assert!(Instant::now() < deadline, "no slot was freed");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert!(served.starts_with("HTTP/1.1 200"), "{served}");
+        assert!(
+            idle.iter().all(still_open),
+            "the slot came from the closed connection"
+        );
     });
 }

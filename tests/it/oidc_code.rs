@@ -5,7 +5,7 @@
 use crate::support::api::Api;
 use crate::support::browser::{Browser, redirect_params};
 use crate::support::rp;
-use crate::support::server::Server;
+use crate::support::server::{Options, Server};
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreTokenResponse,
 };
@@ -27,8 +27,13 @@ pub struct Fixture {
 }
 
 pub fn start() -> Fixture {
+    start_with(Options::default())
+}
+
+/// [`start`] with server options.
+pub fn start_with(opts: Options) -> Fixture {
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(tmp.path());
+    let server = Server::start_with(tmp.path(), opts);
     let api = Api::new(&server);
     assert_eq!(
         api.call(

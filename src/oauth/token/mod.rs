@@ -14,11 +14,10 @@ pub mod refresh;
 use super::discovery::tenant;
 use super::request::Params;
 use super::{ErrorCode, OAuthError, client_auth};
-use crate::audit::{Actor, AuditEvent, AuditKind};
-use crate::limiter::address_key;
+use crate::limiter::{Key, Outcome, Realm, Subject};
 use crate::state::State;
 use crate::store::tenants::Tenant;
-use crate::types::GrantType;
+use crate::types::{AuthMethod, GrantType};
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -51,12 +50,14 @@ pub struct TokenResponse {
 pub fn admit(state: &State, peer: IpAddr) -> Result<(), OAuthError> {
     state
         .limiter
-        .check(&address_key(peer), state.clock.now())
+        .admit(&[Key::address(Realm::Sso, peer)], state.clock.now())
         .map_err(|b| OAuthError::TooMany(b.retry_after))
 }
 
-/// Answers `POST /t/{tenant}/token` (after [`admit`]). Failed client authentication and invalid grants
-/// count against the client address and the client id (429 after a few).
+/// Answers `POST /t/{tenant}/token` (after [`admit`]). Failed client authentication
+/// counts against the address, the client from that address and the client alone (a
+/// public client only against the address: it has no secret to guess); an invalid
+/// grant against the address. 429 past their thresholds.
 pub async fn handle(
     state: &State,
     slug: &str,
@@ -66,13 +67,16 @@ pub async fn handle(
 ) -> Result<TokenResponse, OAuthError> {
     let tenant = tenant(state, slug)?;
     let now = state.clock.now();
-    let address = address_key(peer);
     let params = Params::parse(body)?;
     let presented = client_auth::presented(authorization, &params)?;
-    let client_key = format!("client:{}:{}", tenant.uid, presented.client_id);
+    let client = Subject::Client(tenant.uid, presented.client_id.clone());
+    let client_keys = [
+        Key::pair(Realm::Sso, peer, client.clone()),
+        Key::subject(Realm::Sso, client),
+    ];
     state
         .limiter
-        .check(&client_key, now)
+        .admit(&client_keys, now)
         .map_err(|b| OAuthError::TooMany(b.retry_after))?;
     let mut result = grant(state, &tenant, &params, &presented).await;
     if ends_a_credential(&params) {
@@ -82,25 +86,19 @@ pub async fn handle(
             result = Err(e.into());
         }
     }
-    let keys: &[&String] = match result.as_ref().map_err(|e| e.code()) {
-        Ok(_) => {
-            state.limiter.success(&client_key);
-            &[]
+    let address = Key::address(Realm::Sso, peer);
+    let (keys, outcome): (Vec<Key>, _) = match result.as_ref().map_err(|e| e.code()) {
+        Ok(_) => (client_keys.to_vec(), Outcome::Success),
+        Err("invalid_client") if is_public(state, &tenant, &presented.client_id)? => {
+            (vec![address], Outcome::Failure)
         }
-        Err("invalid_client") => &[&address, &client_key],
-        Err("invalid_grant") => &[&address],
-        Err(_) => &[],
+        Err("invalid_client") => ([&[address][..], &client_keys].concat(), Outcome::Failure),
+        Err("invalid_grant") => (vec![address], Outcome::Failure),
+        Err(_) => (Vec::new(), Outcome::Failure),
     };
-    for key in keys {
-        if state.limiter.failure(key, now).is_some() {
-            let event = AuditEvent::new(now, AuditKind::RateLimited, &Actor::System)
-                .tenant(tenant.id.as_str())
-                .target(key);
-            state
-                .store
-                .transaction(|tx| tx.audit::<crate::store::StoreError>(&event))?;
-        }
-    }
+    state
+        .limiter
+        .record(&state.store, Some(tenant.id.as_str()), &keys, outcome, now)?;
     result
 }
 
@@ -110,6 +108,15 @@ fn ends_a_credential(params: &Params) -> bool {
         .get("grant_type")
         .and_then(GrantType::parse)
         .is_some_and(|g| matches!(g, GrantType::AuthorizationCode | GrantType::RefreshToken))
+}
+
+/// Whether `client_id` names a public client of `tenant`: its id is no secret, so
+/// counting failures against it would only let anyone block it.
+fn is_public(state: &State, tenant: &Tenant, client_id: &str) -> Result<bool, OAuthError> {
+    Ok(state
+        .store
+        .client(tenant.uid, client_id)?
+        .is_some_and(|c| c.auth_method == AuthMethod::None))
 }
 
 /// Client authentication, then the grant the client asked for, if it may use it.

@@ -28,6 +28,8 @@ pub struct Api {
     base: String,
     /// The `Authorization` header value sent, if any.
     pub authorization: Option<String>,
+    /// The `X-Forwarded-For` value sent, if any (the client address behind a trusted proxy).
+    pub forwarded_for: Option<String>,
 }
 
 impl Api {
@@ -42,6 +44,7 @@ impl Api {
             agent: server.agent(),
             base: server.base.clone(),
             authorization: Some(format!("Bearer {token}")),
+            forwarded_for: None,
         }
     }
 
@@ -95,6 +98,9 @@ impl Api {
         }
         if let Some(ct) = content_type {
             req = req.header("content-type", ct);
+        }
+        if let Some(from) = &self.forwarded_for {
+            req = req.header("x-forwarded-for", from);
         }
         let resp = self.agent.run(req.body(body).unwrap())?;
         let header = |name: &str| {

@@ -21,6 +21,7 @@ pub struct Page {
 pub struct Browser {
     agent: ureq::Agent,
     base: String,
+    forwarded_for: Option<String>,
 }
 
 fn page(resp: ureq::http::Response<ureq::Body>) -> Result<Page, ureq::Error> {
@@ -53,6 +54,16 @@ impl Browser {
         Browser {
             agent: agent_trusting(&server.data_dir.join("tls/cert.pem")),
             base: server.base.clone(),
+            forwarded_for: None,
+        }
+    }
+
+    /// A new browser whose requests name `address` in `X-Forwarded-For`: a client at
+    /// that address, for a server that trusts the loopback address as its proxy.
+    pub fn at(server: &Server, address: &str) -> Browser {
+        Browser {
+            forwarded_for: Some(address.to_owned()),
+            ..Browser::new(server)
         }
     }
 
@@ -72,7 +83,16 @@ impl Browser {
     /// [`Browser::get`], returning a transport failure instead of panicking (the server
     /// may be killed meanwhile).
     pub fn try_get(&self, url: &str) -> Result<Page, ureq::Error> {
-        page(self.agent.get(self.absolute(url)).call()?)
+        let req = ureq::http::Request::get(self.absolute(url));
+        page(self.agent.run(self.from(req).body(()).unwrap())?)
+    }
+
+    /// Adds `X-Forwarded-For` when this browser has an address.
+    fn from(&self, req: ureq::http::request::Builder) -> ureq::http::request::Builder {
+        match &self.forwarded_for {
+            Some(address) => req.header("x-forwarded-for", address),
+            None => req,
+        }
     }
 
     /// POSTs a form.
@@ -85,7 +105,8 @@ impl Browser {
         for (k, v) in pairs {
             ser.append_pair(k, v);
         }
-        let req = ureq::http::Request::post(self.absolute(url))
+        let req = self
+            .from(ureq::http::Request::post(self.absolute(url)))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(ser.finish().into_bytes())
             .unwrap();

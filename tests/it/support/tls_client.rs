@@ -1,7 +1,7 @@
 //! Raw TLS clients for protocol-level tests: chosen versions and ALPN, and hyper on top.
 
 use rustls::pki_types::{CertificateDer, ServerName};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 use tokio::net::TcpStream;
@@ -53,8 +53,43 @@ pub async fn round_trip(stream: &mut TlsStream<TcpStream>, request: &[u8]) -> St
     }
 }
 
+/// A TCP connection to `server` from the local address `from` (any 127.0.0.0/8
+/// address is usable on Linux), so a test can play clients at different addresses.
+pub async fn tcp_from(server: &crate::support::server::Server, from: IpAddr) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind(SocketAddr::new(from, 0)).expect("bind");
+    socket.connect(server.addr).await.expect("connect")
+}
+
+/// An HTTP/1.1 connection over TLS 1.3 to `server` from the local address `from`; an
+/// error when the server closes it instead of completing the handshake.
+pub async fn connect_http1_from(
+    server: &crate::support::server::Server,
+    from: IpAddr,
+) -> std::io::Result<TlsStream<TcpStream>> {
+    handshake(
+        tcp_from(server, from).await,
+        server.addr,
+        &server.data_dir.join("tls/cert.pem"),
+        &[b"http/1.1"],
+        &[&rustls::version::TLS13],
+    )
+    .await
+}
+
 /// Connects with TLS, trusting the PEM certificate at `cert`, offering `alpn` and `versions`.
 pub async fn connect(
+    addr: SocketAddr,
+    cert: &Path,
+    alpn: &[&[u8]],
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> std::io::Result<TlsStream<TcpStream>> {
+    handshake(TcpStream::connect(addr).await?, addr, cert, alpn, versions).await
+}
+
+/// The TLS handshake on `tcp`, connected to `addr`, as [`connect`] does it.
+async fn handshake(
+    tcp: TcpStream,
     addr: SocketAddr,
     cert: &Path,
     alpn: &[&[u8]],
@@ -72,7 +107,6 @@ pub async fn connect(
         .with_no_client_auth();
     config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let tcp = TcpStream::connect(addr).await?;
     let name = ServerName::try_from(addr.ip().to_string()).map_err(std::io::Error::other)?;
     connector.connect(name, tcp).await
 }

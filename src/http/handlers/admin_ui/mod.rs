@@ -13,7 +13,7 @@ use crate::admin::{AdminError, Ctx, console, keys};
 use crate::http::body;
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
-use crate::limiter::address_key;
+use crate::limiter::{Blocked, Key, Outcome, Realm, Subject};
 use crate::session::CSRF_COOKIE;
 use crate::state::State;
 use crate::types::{ErrorKind, Secret};
@@ -221,8 +221,50 @@ pub async fn handle(
     })
 }
 
-/// The sign-in page: a double-submit CSRF cookie, the address limiter, one message for
-/// every failure.
+/// The admin sign-in's own counters, apart from `/t/…/login`'s: the address, and with a
+/// password the username from this address and alone. A token is no name anyone
+/// could be blocked by.
+fn admin_keys(peer: IpAddr, fields: &Fields) -> Vec<Key> {
+    let field = |k: &str| fields.get(k).map_or("", |v| v.trim());
+    if !field("token").is_empty() || field("username").is_empty() {
+        return vec![Key::address(Realm::Admin, peer)];
+    }
+    Key::all(Realm::Admin, peer, Subject::user(field("username"))).to_vec()
+}
+
+/// Counts a sign-in's outcome against `keys`; an internal error is no one's failure.
+fn count(
+    state: &State,
+    keys: &[Key],
+    signed_in: &Result<Option<Secret>, AdminError>,
+    now: u64,
+) -> Result<(), crate::store::StoreError> {
+    let outcome = match signed_in {
+        Ok(Some(_)) => Outcome::Success,
+        Ok(None) => Outcome::Failure,
+        Err(_) => return Ok(()),
+    };
+    state.limiter.record(&state.store, None, keys, outcome, now)
+}
+
+/// A 429 page with `Retry-After`.
+fn too_many(state: &State, blocked: Blocked, log: &RequestLog) -> Response<Body> {
+    let mut resp = message(
+        state,
+        StatusCode::TOO_MANY_REQUESTS,
+        "Please wait",
+        &format!(
+            "Too many failed sign-ins. Try again in {} seconds.",
+            blocked.retry_after
+        ),
+        log,
+    );
+    respond::retry_after(&mut resp, blocked.retry_after);
+    resp
+}
+
+/// The sign-in page: a double-submit CSRF cookie, the address limiter before the form
+/// is read and the username's once it is, one message for every failure.
 async fn login(
     state: &State,
     req: Request<Incoming>,
@@ -247,26 +289,19 @@ async fn login(
         return form("", None, StatusCode::OK);
     }
     let now = state.clock.now();
-    let address = address_key(peer);
-    if let Err(blocked) = state.limiter.check(&address, now) {
-        let mut resp = message(
-            state,
-            StatusCode::TOO_MANY_REQUESTS,
-            "Please wait",
-            &format!(
-                "Too many failed sign-ins. Try again in {} seconds.",
-                blocked.retry_after
-            ),
-            log,
-        );
-        respond::retry_after(&mut resp, blocked.retry_after);
-        return resp;
+    let address = [Key::address(Realm::Admin, peer)];
+    if let Err(blocked) = state.limiter.admit(&address, now) {
+        return too_many(state, blocked, log);
     }
     let csrf_cookie = cookie(&req, CSRF_COOKIE);
     let fields = match read_form(state, req, log).await {
         Ok(f) => f,
         Err(resp) => return resp,
     };
+    let keys = admin_keys(peer, &fields);
+    if let Err(blocked) = state.limiter.admit(&keys, now) {
+        return too_many(state, blocked, log);
+    }
     let field = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let csrf_ok = csrf_cookie.is_some_and(|c| {
         crate::types::secret::constant_time_eq(c.as_bytes(), field("csrf").as_bytes())
@@ -283,9 +318,12 @@ async fn login(
         password: Secret::new(field("password")),
         token: Secret::new(field("token").trim()),
     };
-    match console::sign_in(state, creds).await {
+    let signed_in = console::sign_in(state, creds).await;
+    if let Err(e) = count(state, &keys, &signed_in, now) {
+        return internal(state, &e, log);
+    }
+    match signed_in {
         Ok(Some(cookie)) => {
-            state.limiter.success(&address);
             let mut resp = respond::see_other("/admin");
             respond::set_cookie(
                 &mut resp,
@@ -296,14 +334,11 @@ async fn login(
             );
             resp
         }
-        Ok(None) => {
-            state.limiter.failure(&address, now);
-            form(
-                &field("username"),
-                Some("The username, password or token is not correct.".into()),
-                StatusCode::UNAUTHORIZED,
-            )
-        }
+        Ok(None) => form(
+            &field("username"),
+            Some("The username, password or token is not correct.".into()),
+            StatusCode::UNAUTHORIZED,
+        ),
         Err(e) => internal(state, &e, log),
     }
 }
