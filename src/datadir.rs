@@ -1,5 +1,6 @@
 //! The data directory's layout on disk: the lock, the master key, the store, the TLS
-//! files and the first admin token.
+//! files and the first admin token. The master key and the store belong together: a
+//! dir holding one without the other is refused, never initialised over.
 
 use crate::crypto::seal::{MASTER_KEY_LEN, MasterKey};
 use crate::crypto::{CryptoError, random};
@@ -31,6 +32,18 @@ pub enum DataDirError {
         /// What is wrong with it.
         source: CryptoError,
     },
+    /// One of the two parts that belong together is there without the other.
+    #[error(
+        "data dir {root} is half there: it holds {present} but no {missing}; latchkey will not initialise over it (put {missing} back, or restore a backup into an empty data dir)"
+    )]
+    HalfThere {
+        /// The data dir.
+        root: PathBuf,
+        /// The part found.
+        present: &'static str,
+        /// The part missing.
+        missing: &'static str,
+    },
 }
 
 /// An open, exclusively locked data directory.
@@ -38,6 +51,11 @@ pub struct DataDir {
     root: PathBuf,
     _lock: File,
 }
+
+/// The master key's file name.
+const MASTER_KEY: &str = "master.key";
+/// The store's directory name.
+const STORE: &str = "store";
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> DataDirError + '_ {
     move |source| DataDirError::Io {
@@ -77,7 +95,11 @@ impl DataDir {
 
     /// Where the sled store lives.
     pub fn store_path(&self) -> PathBuf {
-        self.root.join("store")
+        self.root.join(STORE)
+    }
+
+    fn master_key_path(&self) -> PathBuf {
+        self.root.join(MASTER_KEY)
     }
 
     /// The self-signed certificate's path.
@@ -95,13 +117,50 @@ impl DataDir {
         self.root.join("admin-token")
     }
 
-    /// Loads the master key, creating it (mode 0600) on first use.
+    /// True when the master key and the store are both there, false when neither is. A
+    /// dir holding one without the other is refused: initialising it would put new keys
+    /// beside an old store, or a new store beside the key of a lost one.
+    pub fn is_initialised(&self) -> Result<bool, DataDirError> {
+        let half = |present, missing| DataDirError::HalfThere {
+            root: self.root.clone(),
+            present,
+            missing,
+        };
+        match (
+            exists(&self.master_key_path())?,
+            exists(&self.store_path())?,
+        ) {
+            (true, true) => Ok(true),
+            (false, false) => Ok(false),
+            (true, false) => Err(half(MASTER_KEY, "store/")),
+            (false, true) => Err(half("store/", MASTER_KEY)),
+        }
+    }
+
+    /// Loads the master key.
     pub fn master_key(&self) -> Result<MasterKey, DataDirError> {
         let bytes = self.master_key_bytes()?;
         MasterKey::from_bytes(&bytes).map_err(|source| DataDirError::MasterKey {
-            path: self.root.join("master.key"),
+            path: self.master_key_path(),
             source,
         })
+    }
+
+    /// The master key file's bytes; a backup carries them.
+    pub fn master_key_bytes(&self) -> Result<Vec<u8>, DataDirError> {
+        let path = self.master_key_path();
+        std::fs::read(&path).map_err(io_err(&path))
+    }
+
+    /// Writes a new random master key (0600): the first step of initialising the dir.
+    pub fn create_master_key(&self) -> Result<(), DataDirError> {
+        let path = self.master_key_path();
+        let fresh =
+            random::bytes::<MASTER_KEY_LEN>().map_err(|source| DataDirError::MasterKey {
+                path: path.clone(),
+                source,
+            })?;
+        write_new_private(&path, &fresh)
     }
 
     /// True when the directory holds nothing but the lock file: a restore target.
@@ -123,25 +182,6 @@ impl DataDir {
             source,
         })?;
         write_new_private(&self.root.join("master.key"), bytes)
-    }
-
-    /// The master key file's bytes, created on first use; a backup carries them.
-    pub fn master_key_bytes(&self) -> Result<Vec<u8>, DataDirError> {
-        let path = self.root.join("master.key");
-        match std::fs::read(&path) {
-            Ok(b) => Ok(b),
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                let fresh = random::bytes::<MASTER_KEY_LEN>().map_err(|source| {
-                    DataDirError::MasterKey {
-                        path: path.clone(),
-                        source,
-                    }
-                })?;
-                write_new_private(&path, &fresh)?;
-                Ok(fresh.to_vec())
-            }
-            Err(e) => Err(io_err(&path)(e)),
-        }
     }
 
     /// Writes the first admin token unless the file already exists; true if written.
@@ -169,6 +209,11 @@ impl DataDir {
     }
 }
 
+/// Whether `path` exists; an error other than "not found" is not taken for "no".
+fn exists(path: &Path) -> Result<bool, DataDirError> {
+    path.try_exists().map_err(io_err(path))
+}
+
 /// Creates `path` with mode 0600, refusing to overwrite, and syncs it to disk.
 fn write_new_private(path: &Path, content: &[u8]) -> Result<(), DataDirError> {
     let mut f = OpenOptions::new()
@@ -194,6 +239,7 @@ mod tests {
             DataDir::open(tmp.path()),
             Err(DataDirError::Locked(_))
         ));
+        dir.create_master_key()?;
         dir.master_key()?;
         let mode = std::fs::metadata(tmp.path().join("master.key"))?
             .permissions()
@@ -210,9 +256,37 @@ mod tests {
     #[test]
     fn master_key_is_stable_across_opens() -> Result<(), Box<dyn std::error::Error>> {
         let tmp = tempfile::tempdir()?;
-        let sealed = DataDir::open(tmp.path())?.master_key()?.seal("p", b"x")?;
+        let dir = DataDir::open(tmp.path())?;
+        dir.create_master_key()?;
+        let sealed = dir.master_key()?.seal("p", b"x")?;
+        drop(dir);
         let again = DataDir::open(tmp.path())?.master_key()?;
         assert_eq!(again.open("p", &sealed)?, b"x");
+        Ok(())
+    }
+
+    #[test]
+    fn a_key_without_a_store_or_a_store_without_a_key_is_half_there()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let tmp = tempfile::tempdir()?;
+        let dir = DataDir::open(tmp.path())?;
+        assert!(!dir.is_initialised()?);
+        dir.create_master_key()?;
+        let refused = dir.is_initialised().map_err(|e| e.to_string());
+        let expected = "it holds master.key but no store/;";
+        assert!(
+            refused.as_ref().is_err_and(|e| e.contains(expected)),
+            "{refused:?}"
+        );
+        std::fs::create_dir(dir.store_path())?;
+        assert!(dir.is_initialised()?);
+        std::fs::remove_file(tmp.path().join("master.key"))?;
+        let refused = dir.is_initialised().map_err(|e| e.to_string());
+        let expected = "it holds store/ but no master.key;";
+        assert!(
+            refused.as_ref().is_err_and(|e| e.contains(expected)),
+            "{refused:?}"
+        );
         Ok(())
     }
 }

@@ -15,7 +15,7 @@ use std::path::Path;
 /// `latchkey backup`: the snapshot goes to stdout, a summary to the log.
 pub fn backup(config: &Config) -> Result<(), AppError> {
     let dir = DataDir::open(&config.data_dir)?;
-    if dir.is_empty()? {
+    if !dir.is_initialised()? {
         return Err(AppError::Usage(format!(
             "{} holds no latchkey data to back up",
             config.data_dir.display()
@@ -58,7 +58,7 @@ pub fn restore(config: &Config, file: &Path) -> Result<(), AppError> {
 /// `latchkey admin …`.
 pub fn admin(config: &Config, command: AdminCommand) -> Result<(), AppError> {
     let dir = DataDir::open(&config.data_dir)?;
-    if dir.is_empty()? {
+    if !dir.is_initialised()? {
         return Err(AppError::Usage(format!(
             "{} is not initialised: run `latchkey init` first",
             config.data_dir.display()
