@@ -7,7 +7,7 @@ use crate::crypto::{CryptoError, random};
 use crate::types::Secret;
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// Why the data dir cannot be used; each names the file at fault.
@@ -49,13 +49,23 @@ pub enum DataDirError {
 /// An open, exclusively locked data directory.
 pub struct DataDir {
     root: PathBuf,
-    _lock: File,
+    lock: File,
+    /// What this open created, so that a failed restore can take it away again.
+    created: Created,
+}
+
+/// The directory and the lock file, each true when [`DataDir::open`] made it.
+struct Created {
+    root: bool,
+    lock: bool,
 }
 
 /// The master key's file name.
 const MASTER_KEY: &str = "master.key";
 /// The store's directory name.
 const STORE: &str = "store";
+/// Where a restore builds the store and master key before moving them into place.
+const STAGING: &str = "restore.partial";
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> DataDirError + '_ {
     move |source| DataDirError::Io {
@@ -67,12 +77,14 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> DataDirError + '_ {
 impl DataDir {
     /// Creates the directory (mode 0700) if needed and takes its lock for this process.
     pub fn open(root: &Path) -> Result<DataDir, DataDirError> {
+        let created_root = !exists(root)?;
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(root)
             .map_err(io_err(root))?;
         let lock_path = root.join("lock");
+        let created_lock = !exists(&lock_path)?;
         let lock = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -89,7 +101,11 @@ impl DataDir {
         }
         Ok(DataDir {
             root: root.to_path_buf(),
-            _lock: lock,
+            lock,
+            created: Created {
+                root: created_root,
+                lock: created_lock,
+            },
         })
     }
 
@@ -163,25 +179,66 @@ impl DataDir {
         write_new_private(&path, &fresh)
     }
 
-    /// True when the directory holds nothing but the lock file: a restore target.
+    /// True when the directory holds nothing but the lock file (and what a restore cut
+    /// short left, which the next restore replaces): a restore target.
     pub fn is_empty(&self) -> Result<bool, DataDirError> {
         let entries = std::fs::read_dir(&self.root).map_err(io_err(&self.root))?;
         for entry in entries {
             let entry = entry.map_err(io_err(&self.root))?;
-            if entry.file_name() != "lock" {
+            if entry.file_name() != "lock" && entry.file_name() != STAGING {
                 return Ok(false);
             }
         }
         Ok(true)
     }
 
-    /// Writes the master key a backup carried into a new data dir.
-    pub fn write_master_key(&self, bytes: &[u8]) -> Result<(), DataDirError> {
-        MasterKey::from_bytes(bytes).map_err(|source| DataDirError::MasterKey {
-            path: self.root.join("master.key"),
-            source,
-        })?;
-        write_new_private(&self.root.join("master.key"), bytes)
+    /// Makes an empty staging dir (0700) for a restore, replacing one a restore cut short
+    /// left. Nothing in it is the data dir's until [`DataDir::commit`].
+    pub fn stage(&self) -> Result<Staging, DataDirError> {
+        let dir = self.root.join(STAGING);
+        remove_if_there(&dir)?;
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .map_err(io_err(&dir))?;
+        set_mode(&dir, 0o700)?;
+        Ok(Staging { dir })
+    }
+
+    /// Moves the staged store, then the staged master key, into place, and removes the
+    /// staging dir. If the key cannot follow, the store is moved back, so a failure never
+    /// leaves the data dir half there.
+    pub fn commit(&self, staging: Staging) -> Result<(), DataDirError> {
+        let (staged_store, store) = (staging.store_path(), self.store_path());
+        rename(&staged_store, &store)?;
+        if let Err(e) = rename(&staging.dir.join(MASTER_KEY), &self.master_key_path()) {
+            rename(&store, &staged_store)?;
+            return Err(e);
+        }
+        File::open(&self.root)
+            .and_then(|d| d.sync_all())
+            .map_err(io_err(&self.root))?;
+        std::fs::remove_dir(&staging.dir).map_err(io_err(&staging.dir))
+    }
+
+    /// Takes away what this open and a failed restore added: the staging dir, and the
+    /// lock file and the directory itself when this open created them.
+    pub fn discard(self) -> Result<(), DataDirError> {
+        remove_if_there(&self.root.join(STAGING))?;
+        let lock_path = self.root.join("lock");
+        if self.created.lock {
+            std::fs::remove_file(&lock_path).map_err(io_err(&lock_path))?;
+        }
+        let DataDir {
+            root,
+            lock,
+            created,
+        } = self;
+        drop(lock);
+        if created.root {
+            std::fs::remove_dir(&root).map_err(io_err(&root))?;
+        }
+        Ok(())
     }
 
     /// Writes the first admin token unless the file already exists; true if written.
@@ -209,9 +266,48 @@ impl DataDir {
     }
 }
 
+/// A restore's work in progress: a store and a master key inside the data dir that
+/// become its own only when [`DataDir::commit`] moves them into place.
+pub struct Staging {
+    dir: PathBuf,
+}
+
+impl Staging {
+    /// Where the staged store lives.
+    pub fn store_path(&self) -> PathBuf {
+        self.dir.join(STORE)
+    }
+
+    /// Writes the master key a backup carried (0600), refusing one that is not a key.
+    pub fn write_master_key(&self, bytes: &[u8]) -> Result<(), DataDirError> {
+        let path = self.dir.join(MASTER_KEY);
+        MasterKey::from_bytes(bytes).map_err(|source| DataDirError::MasterKey {
+            path: path.clone(),
+            source,
+        })?;
+        write_new_private(&path, bytes)
+    }
+}
+
 /// Whether `path` exists; an error other than "not found" is not taken for "no".
 fn exists(path: &Path) -> Result<bool, DataDirError> {
     path.try_exists().map_err(io_err(path))
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<(), DataDirError> {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(io_err(path))
+}
+
+fn rename(from: &Path, to: &Path) -> Result<(), DataDirError> {
+    std::fs::rename(from, to).map_err(io_err(from))
+}
+
+/// Removes the directory tree at `path`, if there is one.
+fn remove_if_there(path: &Path) -> Result<(), DataDirError> {
+    match std::fs::remove_dir_all(path) {
+        Err(e) if e.kind() != ErrorKind::NotFound => Err(io_err(path)(e)),
+        _ => Ok(()),
+    }
 }
 
 /// Creates `path` with mode 0600, refusing to overwrite, and syncs it to disk.
@@ -287,6 +383,41 @@ mod tests {
             refused.as_ref().is_err_and(|e| e.contains(expected)),
             "{refused:?}"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn a_discarded_restore_leaves_no_trace() -> Result<(), Box<dyn std::error::Error>> {
+        let tmp = tempfile::tempdir()?;
+        let root = tmp.path().join("new");
+        let dir = DataDir::open(&root)?;
+        std::fs::create_dir(dir.stage()?.store_path())?;
+        dir.discard()?;
+        assert!(!root.exists(), "the dir it created is gone");
+
+        let dir = DataDir::open(tmp.path())?;
+        dir.stage()?.write_master_key(&[7; MASTER_KEY_LEN])?;
+        dir.discard()?;
+        assert_eq!(
+            std::fs::read_dir(tmp.path())?.count(),
+            0,
+            "lock and staging gone"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_commit_moves_the_staged_store_and_key_into_place() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let tmp = tempfile::tempdir()?;
+        let dir = DataDir::open(tmp.path())?;
+        let staging = dir.stage()?;
+        staging.write_master_key(&[7; MASTER_KEY_LEN])?;
+        std::fs::create_dir(staging.store_path())?;
+        dir.commit(staging)?;
+        assert!(dir.is_initialised()?);
+        assert_eq!(dir.master_key_bytes()?, [7; MASTER_KEY_LEN]);
+        assert!(!tmp.path().join(STAGING).exists());
         Ok(())
     }
 }

@@ -30,8 +30,13 @@ pub fn backup(config: &Config) -> Result<(), AppError> {
     Ok(())
 }
 
-/// `latchkey restore`: loads a snapshot into an empty data dir.
+/// `latchkey restore`: loads a snapshot into an empty data dir. It is built in a staging
+/// dir inside the data dir (a sibling could not be created where the parent is not ours,
+/// as under systemd's `StateDirectory`) and moved into place only once every record has
+/// been read and decoded; a failure takes away everything the attempt added.
 pub fn restore(config: &Config, file: &Path) -> Result<(), AppError> {
+    let input = std::fs::File::open(file)
+        .map_err(|e| AppError::Usage(format!("{}: {e}", file.display())))?;
     let dir = DataDir::open(&config.data_dir)?;
     if !dir.is_empty()? {
         return Err(AppError::Usage(format!(
@@ -39,19 +44,30 @@ pub fn restore(config: &Config, file: &Path) -> Result<(), AppError> {
             config.data_dir.display()
         )));
     }
-    let input = std::fs::File::open(file)
-        .map_err(|e| AppError::Usage(format!("{}: {e}", file.display())))?;
-    let store = Store::open(&dir.store_path(), config.flush_interval_ms)?;
-    let master = store.import(&mut std::io::BufReader::new(input))?;
-    dir.write_master_key(&master)?;
-    store.flush_blocking()?;
-    drop(store);
-    store::checkpoint(&dir.store_path())?;
+    if let Err(e) = restore_staged(&dir, input, config.flush_interval_ms) {
+        if let Err(cleanup) = dir.discard() {
+            tracing::error!("could not take away what the failed restore added: {cleanup}");
+        }
+        return Err(e);
+    }
     tracing::info!(
         "restored {} into {}",
         file.display(),
         config.data_dir.display()
     );
+    Ok(())
+}
+
+/// Imports `input` into a staging dir, closes the store, and moves it into place.
+fn restore_staged(dir: &DataDir, input: std::fs::File, flush_ms: u64) -> Result<(), AppError> {
+    let staging = dir.stage()?;
+    let store = Store::open(&staging.store_path(), flush_ms)?;
+    let master = store.import(&mut std::io::BufReader::new(input))?;
+    staging.write_master_key(&master)?;
+    store.flush_blocking()?;
+    drop(store);
+    store::checkpoint(&staging.store_path())?;
+    dir.commit(staging)?;
     Ok(())
 }
 

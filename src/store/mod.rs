@@ -120,6 +120,46 @@ enum TreeId {
     Consents,
 }
 
+impl TreeId {
+    /// Every tree, in the order of [`TREE_NAMES`].
+    const ALL: [TreeId; 25] = [
+        TreeId::Meta,
+        TreeId::Tenants,
+        TreeId::SigningKeys,
+        TreeId::AdminTokens,
+        TreeId::AdminTokenHashes,
+        TreeId::Clients,
+        TreeId::ApiKeys,
+        TreeId::ApiKeyHashes,
+        TreeId::Introspection,
+        TreeId::Upstream,
+        TreeId::Accounts,
+        TreeId::Usernames,
+        TreeId::Members,
+        TreeId::ExternalIds,
+        TreeId::Audit,
+        TreeId::RevokedJtis,
+        TreeId::Sessions,
+        TreeId::SessionCookies,
+        TreeId::Pending,
+        TreeId::Codes,
+        TreeId::RefreshTokens,
+        TreeId::Families,
+        TreeId::AccountSessions,
+        TreeId::AccountFamilies,
+        TreeId::Consents,
+    ];
+}
+
+/// Each tree sits at its own discriminant in [`TreeId::ALL`], checked at compile time.
+const _: () = {
+    let mut i = 0;
+    while i < TreeId::ALL.len() {
+        assert!(TreeId::ALL[i] as usize == i);
+        i += 1;
+    }
+};
+
 const TREE_NAMES: [&str; 25] = [
     "meta",
     "tenants",
