@@ -83,6 +83,10 @@ impl DataDir {
             .mode(0o700)
             .create(root)
             .map_err(io_err(root))?;
+        if created_root {
+            // The umask may have cut the mode asked for; ours is 0700 whatever it is.
+            set_mode(root, 0o700)?;
+        }
         let lock_path = root.join("lock");
         let created_lock = !exists(&lock_path)?;
         let lock = OpenOptions::new()

@@ -23,10 +23,28 @@ pub fn backup(config: &Config) -> Result<(), AppError> {
     }
     let master = dir.master_key_bytes()?;
     let store = Store::open(&dir.store_path(), config.flush_interval_ms)?;
+    if let Err(e) = make_stdout_private() {
+        tracing::warn!(
+            "could not make the backup file mode 0600 ({e}); it holds the master key, keep it private"
+        );
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let records = store.export(&master, &mut out)?;
     tracing::info!("backup: {records} records written");
+    Ok(())
+}
+
+/// When stdout is a file (`latchkey backup > FILE`), makes it 0600 before anything is
+/// written to it: the shell created it with its own umask, and a backup is as secret as
+/// the data dir.
+fn make_stdout_private() -> std::io::Result<()> {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::PermissionsExt;
+    let out = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
+    if out.metadata()?.is_file() {
+        out.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
     Ok(())
 }
 

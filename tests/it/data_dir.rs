@@ -1,7 +1,9 @@
-//! The data dir on disk: a half-there dir is refused and left as it was.
+//! The data dir on disk: a half-there dir is refused and left as it was, and what
+//! latchkey writes is private to its user whatever the umask.
 
-use crate::support::server::{binary, run};
+use crate::support::server::{Server, binary, run};
 use std::collections::BTreeMap;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -94,4 +96,74 @@ fn a_half_there_data_dir_is_refused_and_left_as_it_was() {
         assert!(stderr.contains(&sentence), "serve: {stderr}");
         assert!(contents(&dir) == before, "serve wrote into {d}");
     }
+}
+
+/// Fails naming every path under `root` that its group or others may use at all.
+fn assert_private(root: &Path) {
+    let open: Vec<String> = walk(root)
+        .iter()
+        .map(|p| {
+            (
+                p,
+                std::fs::metadata(p).unwrap().permissions().mode() & 0o777,
+            )
+        })
+        .filter(|(_, mode)| mode & 0o077 != 0)
+        .map(|(p, mode)| format!("{} {mode:o}", p.display()))
+        .collect();
+    assert!(open.is_empty(), "readable by others: {open:#?}");
+}
+
+/// Runs the binary with umask 022, which is what leaves sled's files readable by all.
+fn run_with_umask_022(args: &[&str]) {
+    let status = Command::new("sh")
+        .args(["-c", "umask 022 && exec \"$@\"", "sh", binary()])
+        .args(args)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{args:?}");
+}
+
+#[test]
+fn everything_latchkey_writes_is_private_whatever_the_umask() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("shared");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let d = dir.to_str().unwrap();
+    run_with_umask_022(&["init", "--data-dir", d]);
+    assert_private(&dir);
+    let server = Server::start(&dir);
+    assert_eq!(server.stop().code(), Some(0));
+    assert_private(&dir);
+
+    let file = tmp.path().join("backup.cbor");
+    let out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(&file)
+        .unwrap();
+    out.set_permissions(std::fs::Permissions::from_mode(0o644))
+        .unwrap();
+    let status = Command::new(binary())
+        .args(["backup", "--data-dir", d])
+        .stdout(out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "the backup file");
+
+    let restored = tmp.path().join("restored");
+    run_with_umask_022(&[
+        "restore",
+        "--data-dir",
+        restored.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    let mode = std::fs::metadata(&restored).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700, "a data dir latchkey created");
+    assert_private(&restored);
 }
