@@ -135,6 +135,8 @@ fn everything_latchkey_writes_is_private_whatever_the_umask() {
     run_with_umask_022(&["init", "--data-dir", d]);
     assert_private(&dir);
     let server = Server::start(&dir);
+    // An answer means the SIGTERM handler is in place: it is set up after `listening on`.
+    assert_eq!(server.get("/healthz").0, 200);
     assert_eq!(server.stop().code(), Some(0));
     assert_private(&dir);
 
