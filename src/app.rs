@@ -119,6 +119,9 @@ struct Opened {
 /// Everything `serve` and `init` do to an empty data dir; idempotent.
 fn initialise(config: &Config, clock: &Clock) -> Result<Opened, AppError> {
     let dir = DataDir::open(&config.data_dir)?;
+    if !dir.is_initialised()? {
+        dir.create_master_key()?;
+    }
     let master = dir.master_key()?;
     let store = Arc::new(Store::open(&dir.store_path(), config.flush_interval_ms)?);
     admin::keys::ensure_signing_keys(&store, &master, clock.now())?;

@@ -15,7 +15,7 @@ use std::path::Path;
 /// `latchkey backup`: the snapshot goes to stdout, a summary to the log.
 pub fn backup(config: &Config) -> Result<(), AppError> {
     let dir = DataDir::open(&config.data_dir)?;
-    if dir.is_empty()? {
+    if !dir.is_initialised()? {
         return Err(AppError::Usage(format!(
             "{} holds no latchkey data to back up",
             config.data_dir.display()
@@ -23,6 +23,11 @@ pub fn backup(config: &Config) -> Result<(), AppError> {
     }
     let master = dir.master_key_bytes()?;
     let store = Store::open(&dir.store_path(), config.flush_interval_ms)?;
+    if let Err(e) = make_stdout_private() {
+        tracing::warn!(
+            "could not make the backup file mode 0600 ({e}); it holds the master key, keep it private"
+        );
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let records = store.export(&master, &mut out)?;
@@ -30,8 +35,26 @@ pub fn backup(config: &Config) -> Result<(), AppError> {
     Ok(())
 }
 
-/// `latchkey restore`: loads a snapshot into an empty data dir.
+/// When stdout is a file (`latchkey backup > FILE`), makes it 0600 before anything is
+/// written to it: the shell created it with its own umask, and a backup is as secret as
+/// the data dir.
+fn make_stdout_private() -> std::io::Result<()> {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::PermissionsExt;
+    let out = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
+    if out.metadata()?.is_file() {
+        out.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+/// `latchkey restore`: loads a snapshot into an empty data dir. It is built in a staging
+/// dir inside the data dir (a sibling could not be created where the parent is not ours,
+/// as under systemd's `StateDirectory`) and moved into place only once every record has
+/// been read and decoded; a failure takes away everything the attempt added.
 pub fn restore(config: &Config, file: &Path) -> Result<(), AppError> {
+    let input = std::fs::File::open(file)
+        .map_err(|e| AppError::Usage(format!("{}: {e}", file.display())))?;
     let dir = DataDir::open(&config.data_dir)?;
     if !dir.is_empty()? {
         return Err(AppError::Usage(format!(
@@ -39,14 +62,12 @@ pub fn restore(config: &Config, file: &Path) -> Result<(), AppError> {
             config.data_dir.display()
         )));
     }
-    let input = std::fs::File::open(file)
-        .map_err(|e| AppError::Usage(format!("{}: {e}", file.display())))?;
-    let store = Store::open(&dir.store_path(), config.flush_interval_ms)?;
-    let master = store.import(&mut std::io::BufReader::new(input))?;
-    dir.write_master_key(&master)?;
-    store.flush_blocking()?;
-    drop(store);
-    store::checkpoint(&dir.store_path())?;
+    if let Err(e) = restore_staged(&dir, input, config.flush_interval_ms) {
+        if let Err(cleanup) = dir.discard() {
+            tracing::error!("could not take away what the failed restore added: {cleanup}");
+        }
+        return Err(e);
+    }
     tracing::info!(
         "restored {} into {}",
         file.display(),
@@ -55,10 +76,23 @@ pub fn restore(config: &Config, file: &Path) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Imports `input` into a staging dir, closes the store, and moves it into place.
+fn restore_staged(dir: &DataDir, input: std::fs::File, flush_ms: u64) -> Result<(), AppError> {
+    let staging = dir.stage()?;
+    let store = Store::open(&staging.store_path(), flush_ms)?;
+    let master = store.import(&mut std::io::BufReader::new(input))?;
+    staging.write_master_key(&master)?;
+    store.flush_blocking()?;
+    drop(store);
+    store::checkpoint(&staging.store_path())?;
+    dir.commit(staging)?;
+    Ok(())
+}
+
 /// `latchkey admin …`.
 pub fn admin(config: &Config, command: AdminCommand) -> Result<(), AppError> {
     let dir = DataDir::open(&config.data_dir)?;
-    if dir.is_empty()? {
+    if !dir.is_initialised()? {
         return Err(AppError::Usage(format!(
             "{} is not initialised: run `latchkey init` first",
             config.data_dir.display()

@@ -2,7 +2,11 @@
 //! first (format, schema version, the master key), then every record of every tree,
 //! then an end marker with the count, so a truncated file is detected.
 
-use super::{Store, StoreError, TREE_NAMES, migrate};
+use super::codec::{self, Record};
+use super::{
+    Store, StoreError, TREE_NAMES, TreeId, accounts, admin_tokens, audit, clients, grants, members,
+    migrate, settings, signing_keys, tenants,
+};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use std::io::{Read, Write};
@@ -68,6 +72,17 @@ pub enum BackupError {
     /// The file is not a complete latchkey backup.
     #[error("not a complete latchkey backup: {0}")]
     Invalid(String),
+    /// A record does not decode as what its tree holds: restored, it would stop the
+    /// server at start or at the first request that reads it.
+    #[error("record {position} of the backup (tree `{tree}`) does not decode: {source}")]
+    BadRecord {
+        /// Its place among the records, from 1.
+        position: u64,
+        /// The tree it belongs to.
+        tree: &'static str,
+        /// What decoding it said.
+        source: StoreError,
+    },
 }
 
 fn write_item(out: &mut impl Write, item: &Item) -> Result<(), BackupError> {
@@ -119,53 +134,202 @@ impl Store {
     }
 
     /// Loads a backup into this (empty) store and migrates it to the current schema;
-    /// returns the master key it carried.
+    /// returns the master key it carried. Every record is decoded as what its tree holds
+    /// before it is inserted; the caller discards the store on any error.
     pub fn import(&self, input: &mut impl Read) -> Result<Vec<u8>, BackupError> {
-        let invalid = |m: String| BackupError::Invalid(m);
-        let read = |input: &mut dyn Read| {
-            ciborium::from_reader::<Item, _>(input).map_err(|e| invalid(e.to_string()))
-        };
-        let master_key = match read(input)? {
-            Item::Header {
-                format,
-                schema,
-                master_key,
-            } if format == FORMAT => {
-                if schema > migrate::CURRENT {
-                    return Err(StoreError::TooNew {
-                        found: schema,
-                        supported: migrate::CURRENT,
-                    }
-                    .into());
-                }
-                master_key.0
-            }
-            _ => return Err(invalid("it does not start with a latchkey header".into())),
-        };
+        let (schema, master_key) = read_header(input)?;
         let mut records = 0u64;
         loop {
-            match read(input)? {
+            match read_item(input)? {
                 Item::Record { tree, key, value } => {
-                    let index = TREE_NAMES
-                        .iter()
-                        .position(|n| *n == tree)
-                        .ok_or_else(|| invalid(format!("unknown tree `{tree}`")))?;
-                    self.trees[index]
+                    records += 1;
+                    let id = checked_tree(records, &tree, schema, &key.0, &value.0)?;
+                    self.tree(id)
                         .insert(key.0, value.0)
                         .map_err(StoreError::from)?;
-                    records += 1;
                 }
                 Item::End { records: expected } if expected == records => {
                     migrate::run(self)?;
                     return Ok(master_key);
                 }
                 Item::End { records: expected } => {
-                    return Err(invalid(format!(
+                    return Err(BackupError::Invalid(format!(
                         "{records} records read, {expected} announced"
                     )));
                 }
-                Item::Header { .. } => return Err(invalid("a second header".into())),
+                Item::Header { .. } => return Err(BackupError::Invalid("a second header".into())),
             }
         }
+    }
+}
+
+fn read_item(input: &mut dyn Read) -> Result<Item, BackupError> {
+    ciborium::from_reader::<Item, _>(input).map_err(|e| BackupError::Invalid(e.to_string()))
+}
+
+/// The schema version and the master key of the header, which must come first.
+fn read_header(input: &mut dyn Read) -> Result<(u32, Vec<u8>), BackupError> {
+    match read_item(input)? {
+        Item::Header {
+            format,
+            schema,
+            master_key,
+        } if format == FORMAT => {
+            if schema > migrate::CURRENT {
+                return Err(StoreError::TooNew {
+                    found: schema,
+                    supported: migrate::CURRENT,
+                }
+                .into());
+            }
+            Ok((schema, master_key.0))
+        }
+        _ => Err(BackupError::Invalid(
+            "it does not start with a latchkey header".into(),
+        )),
+    }
+}
+
+/// The tree of the `position`th record, once its value has decoded as what that tree
+/// holds in a store of `schema`.
+fn checked_tree(
+    position: u64,
+    name: &str,
+    schema: u32,
+    key: &[u8],
+    value: &[u8],
+) -> Result<TreeId, BackupError> {
+    let id = TREE_NAMES
+        .iter()
+        .position(|n| *n == name)
+        .map(|index| TreeId::ALL[index])
+        .ok_or_else(|| {
+            BackupError::Invalid(format!("record {position} names an unknown tree `{name}`"))
+        })?;
+    check_record(id, schema, key, value).map_err(|source| BackupError::BadRecord {
+        position,
+        tree: TREE_NAMES[id as usize],
+        source,
+    })?;
+    Ok(id)
+}
+
+/// Decodes `value` as the record kind `tree` holds. Index entries hold the id of the
+/// record they point to (UTF-8), or nothing at all.
+fn check_record(tree: TreeId, schema: u32, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+    fn decodes<R: Record>(value: &[u8]) -> Result<(), StoreError> {
+        codec::decode::<R>(value).map(drop)
+    }
+    match tree {
+        TreeId::Meta if key == migrate::SCHEMA_KEY => codec::decode::<u32>(value).map(drop),
+        TreeId::Meta => Err(StoreError::Codec(format!(
+            "unknown key `{}`",
+            String::from_utf8_lossy(key)
+        ))),
+        TreeId::Tenants => decodes::<tenants::Tenant>(value),
+        TreeId::SigningKeys => decodes::<signing_keys::SigningKeyRecord>(value),
+        TreeId::AdminTokens => decodes::<admin_tokens::AdminToken>(value),
+        TreeId::Clients => decodes::<clients::Client>(value),
+        TreeId::ApiKeys => migrate::check_api_key(schema, value),
+        TreeId::Introspection => decodes::<settings::IntrospectionSettings>(value),
+        TreeId::Upstream => decodes::<settings::UpstreamSettings>(value),
+        TreeId::Accounts => decodes::<accounts::Account>(value),
+        TreeId::Members => decodes::<members::Membership>(value),
+        TreeId::Audit => decodes::<audit::StoredEvent>(value),
+        TreeId::RevokedJtis => decodes::<grants::RevokedJti>(value),
+        TreeId::Sessions => decodes::<grants::SsoSession>(value),
+        TreeId::Pending => decodes::<grants::PendingAuthorization>(value),
+        TreeId::Codes => decodes::<grants::AuthCode>(value),
+        TreeId::RefreshTokens => decodes::<grants::RefreshToken>(value),
+        TreeId::Families => decodes::<grants::RefreshFamily>(value),
+        TreeId::Consents => decodes::<grants::Consent>(value),
+        TreeId::AdminTokenHashes
+        | TreeId::ApiKeyHashes
+        | TreeId::Usernames
+        | TreeId::ExternalIds
+        | TreeId::SessionCookies => std::str::from_utf8(value)
+            .map(drop)
+            .map_err(|e| StoreError::Codec(format!("an index entry's id: {e}"))),
+        TreeId::AccountSessions | TreeId::AccountFamilies => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backup(schema: u32, records: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let header = Item::Header {
+            format: FORMAT.into(),
+            schema,
+            master_key: Bytes(vec![7; 32]),
+        };
+        write_item(&mut out, &header).unwrap();
+        for (i, (tree, value)) in records.iter().enumerate() {
+            let record = Item::Record {
+                tree: (*tree).into(),
+                key: Bytes(i.to_be_bytes().to_vec()),
+                value: Bytes(value.clone()),
+            };
+            write_item(&mut out, &record).unwrap();
+        }
+        let end = Item::End {
+            records: records.len() as u64,
+        };
+        write_item(&mut out, &end).unwrap();
+        out
+    }
+
+    fn import(file: &[u8]) -> Result<Vec<u8>, BackupError> {
+        let tmp = tempfile::tempdir().unwrap();
+        Store::open(tmp.path(), 100).unwrap().import(&mut &file[..])
+    }
+
+    #[test]
+    fn a_record_that_does_not_decode_is_named_by_position_and_tree() {
+        let id = codec::encode(&"an id").unwrap();
+        let file = backup(
+            migrate::CURRENT,
+            &[("usernames", id), ("clients", vec![0xa0])],
+        );
+        match import(&file) {
+            Err(BackupError::BadRecord { position, tree, .. }) => {
+                assert_eq!((position, tree), (2, "clients"))
+            }
+            other => panic!("expected BadRecord, got {other:?}"),
+        }
+    }
+
+    /// An API key as schema 1 stored it, without its tenant's slug.
+    #[derive(Serialize)]
+    struct OldApiKey {
+        id: String,
+        tenant_uid: u64,
+        client_id: String,
+        label: String,
+        key_hash: [u8; 32],
+        created_at: u64,
+        last_used_at: Option<u64>,
+    }
+
+    #[test]
+    fn api_keys_of_the_old_shape_restore_only_from_a_backup_of_that_schema() {
+        let old = OldApiKey {
+            id: "k".into(),
+            tenant_uid: 7,
+            client_id: "app".into(),
+            label: "l".into(),
+            key_hash: [1; 32],
+            created_at: 1,
+            last_used_at: None,
+        };
+        let old = codec::encode(&old).unwrap();
+        assert!(import(&backup(1, &[("api_keys", old.clone())])).is_ok());
+        let refused = import(&backup(2, &[("api_keys", old)]));
+        assert!(matches!(
+            refused,
+            Err(BackupError::BadRecord { position: 1, .. })
+        ));
     }
 }

@@ -11,6 +11,14 @@ pub enum StoreError {
     /// Syncing the data file to disk failed.
     #[error("store sync: {0}")]
     Sync(std::io::Error),
+    /// The store's files could not be made private to this user.
+    #[error("making {path} private: {source}")]
+    Private {
+        /// The file or directory at fault.
+        path: std::path::PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
     /// A record could not be encoded or decoded.
     #[error("store record: {0}")]
     Codec(String),

@@ -72,6 +72,15 @@ fn api_keys_name_their_tenant(store: &Store) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Checks that `bytes` are an API key as a store of `schema` holds them: schema 1 keys
+/// lack their tenant's slug, which the migration then adds.
+pub(super) fn check_api_key(schema: u32, bytes: &[u8]) -> Result<(), StoreError> {
+    match codec::decode::<ApiKey>(bytes) {
+        Err(_) if schema < 2 => codec::decode::<ApiKeyV1>(bytes).map(drop),
+        decoded => decoded.map(drop),
+    }
+}
+
 /// Brings the store to [`CURRENT`]; returns true when the store was empty.
 pub(super) fn run(store: &Store) -> Result<bool, StoreError> {
     let meta = store.tree(TreeId::Meta);

@@ -40,10 +40,57 @@ use std::path::{Path, PathBuf};
 /// by expiry, so their working set is the newest few nodes and a small cache serves it.
 const CACHE_BYTES: u64 = 4 * 1024 * 1024;
 
+/// Opens sled in `dir`, which it leaves readable by this user only.
+fn open_db(dir: &Path, flush_every_ms: Option<u64>) -> Result<sled::Db, StoreError> {
+    create_private_dir(dir)?;
+    let db = open_locked_db(dir, flush_every_ms)?;
+    make_private(dir)?;
+    Ok(db)
+}
+
+/// Creates the store's directory 0700 before sled does (with the umask's 0755), so no
+/// other user can ever open a file in it, even one sled writes later (its snapshots).
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(private_err(dir))
+}
+
+/// Sets the store's directories to 0700 and its files to 0600, whatever the umask was
+/// when sled or an older latchkey made them: they hold password hashes and the audit log.
+fn make_private(dir: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    let set = |path: &Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .map_err(private_err(path))
+    };
+    set(dir, 0o700)?;
+    for entry in std::fs::read_dir(dir).map_err(private_err(dir))? {
+        let entry = entry.map_err(private_err(dir))?;
+        let kind = entry.file_type().map_err(private_err(&entry.path()))?;
+        if kind.is_dir() {
+            make_private(&entry.path())?;
+        } else if kind.is_file() {
+            set(&entry.path(), 0o600)?;
+        }
+    }
+    Ok(())
+}
+
+fn private_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Private {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 /// Opens sled, retrying briefly while its own file lock is still held by a `Db` this
 /// process just dropped (sled's flusher thread lets go a moment later). Other processes
 /// are kept out by the data dir's lock, so the wait is bounded and short.
-fn open_db(dir: &Path, flush_every_ms: Option<u64>) -> Result<sled::Db, StoreError> {
+fn open_locked_db(dir: &Path, flush_every_ms: Option<u64>) -> Result<sled::Db, StoreError> {
     let config = sled::Config::new()
         .path(dir)
         .cache_capacity(CACHE_BYTES)
@@ -119,6 +166,46 @@ enum TreeId {
     AccountFamilies,
     Consents,
 }
+
+impl TreeId {
+    /// Every tree, in the order of [`TREE_NAMES`].
+    const ALL: [TreeId; 25] = [
+        TreeId::Meta,
+        TreeId::Tenants,
+        TreeId::SigningKeys,
+        TreeId::AdminTokens,
+        TreeId::AdminTokenHashes,
+        TreeId::Clients,
+        TreeId::ApiKeys,
+        TreeId::ApiKeyHashes,
+        TreeId::Introspection,
+        TreeId::Upstream,
+        TreeId::Accounts,
+        TreeId::Usernames,
+        TreeId::Members,
+        TreeId::ExternalIds,
+        TreeId::Audit,
+        TreeId::RevokedJtis,
+        TreeId::Sessions,
+        TreeId::SessionCookies,
+        TreeId::Pending,
+        TreeId::Codes,
+        TreeId::RefreshTokens,
+        TreeId::Families,
+        TreeId::AccountSessions,
+        TreeId::AccountFamilies,
+        TreeId::Consents,
+    ];
+}
+
+/// Each tree sits at its own discriminant in [`TreeId::ALL`], checked at compile time.
+const _: () = {
+    let mut i = 0;
+    while i < TreeId::ALL.len() {
+        assert!(TreeId::ALL[i] as usize == i);
+        i += 1;
+    }
+};
 
 const TREE_NAMES: [&str; 25] = [
     "meta",

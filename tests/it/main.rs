@@ -12,6 +12,7 @@ mod broker;
 mod config_errors;
 mod consent;
 mod crash;
+mod data_dir;
 mod exchange;
 mod exchange_failures;
 mod foundation;

@@ -379,3 +379,70 @@ fn import_accounts_reads_json_lines_with_argon2id_hashes() {
         .collect();
     assert_eq!(details, ["2 accounts"]);
 }
+
+/// `backup` with the value of the first record of `tree` replaced by `value`, and that
+/// record's position among the records (from 1).
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the test edits a backup's records as CBOR"
+)]
+fn with_bad_record(backup: &[u8], tree: &str, value: Vec<u8>) -> (Vec<u8>, usize) {
+    use ciborium::Value;
+    let mut input = backup;
+    let mut items = Vec::new();
+    while !input.is_empty() {
+        items.push(ciborium::from_reader::<Value, _>(&mut input).unwrap());
+    }
+    let records = items.iter_mut().filter_map(|item| match item {
+        Value::Map(outer) if outer[0].0 == Value::Text("Record".into()) => Some(&mut outer[0].1),
+        _ => None,
+    });
+    let (position, record) = records
+        .enumerate()
+        .find(|(_, r)| r.as_map().unwrap()[0].1 == Value::Text(tree.into()))
+        .unwrap();
+    let field = record.as_map_mut().unwrap();
+    assert_eq!(field[2].0, Value::Text("value".into()));
+    field[2].1 = Value::Bytes(value);
+    let mut out = Vec::new();
+    for item in &items {
+        ciborium::into_writer(item, &mut out).unwrap();
+    }
+    (out, position + 1)
+}
+
+#[test]
+fn a_failed_restore_names_the_bad_record_and_leaves_the_dir_as_it_found_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    assert_eq!(run(&["init", "--data-dir", dir_arg(&a)], &[]).0, 0);
+    let (code, bytes, _) = run_bytes(&["backup", "--data-dir", dir_arg(&a)], &[], None);
+    assert_eq!(code, 0);
+    let (bad, position) = with_bad_record(&bytes, "tenants", vec![0xa0]);
+    let bad_file = tmp.path().join("bad.cbor");
+    std::fs::write(&bad_file, bad).unwrap();
+    let cut_file = tmp.path().join("cut.cbor");
+    std::fs::write(&cut_file, &bytes[..bytes.len() - 4]).unwrap();
+
+    let (absent, empty) = (tmp.path().join("absent"), tmp.path().join("empty"));
+    std::fs::create_dir(&empty).unwrap();
+    for (file, says) in [
+        (
+            &bad_file,
+            format!("record {position} of the backup (tree `tenants`) does not decode"),
+        ),
+        (&cut_file, "not a complete latchkey backup".to_owned()),
+    ] {
+        for target in [&absent, &empty] {
+            let (code, _, stderr) = run(
+                &["restore", "--data-dir", dir_arg(target), dir_arg(file)],
+                &[],
+            );
+            assert_eq!(code, 1, "{stderr}");
+            assert!(stderr.contains(&says), "{stderr}");
+        }
+        assert!(!absent.exists(), "the dir restore made is gone again");
+        let left: Vec<_> = std::fs::read_dir(&empty).unwrap().collect();
+        assert!(left.is_empty(), "the empty dir is still empty: {left:?}");
+    }
+}
