@@ -13,6 +13,9 @@ use std::io::{Read, Write};
 
 /// Identifies a latchkey backup.
 const FORMAT: &str = "latchkey-backup";
+/// Meta key of the record a backup opens with: an id the source store's generator had
+/// just issued, above every id its records hold. It is read at restore, not stored.
+const ID_FLOOR_KEY: &[u8] = b"id_floor";
 
 /// Bytes encoded as a CBOR byte string rather than an array of integers.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,7 +105,15 @@ impl Store {
             master_key: Bytes(master_key.to_vec()),
         };
         write_item(out, &header)?;
-        let mut records = 0;
+        let floor = Item::Record {
+            tree: TREE_NAMES[TreeId::Meta as usize].into(),
+            key: Bytes(ID_FLOOR_KEY.to_vec()),
+            value: Bytes(codec::encode(
+                &self.db.generate_id().map_err(StoreError::from)?,
+            )?),
+        };
+        write_item(out, &floor)?;
+        let mut records = 1;
         for (name, tree) in TREE_NAMES.iter().zip(&self.trees) {
             for item in tree.iter() {
                 let (k, v) = item.map_err(StoreError::from)?;
@@ -139,16 +150,21 @@ impl Store {
     pub fn import(&self, input: &mut impl Read) -> Result<Vec<u8>, BackupError> {
         let (schema, master_key) = read_header(input)?;
         let mut records = 0u64;
+        let mut issued = 0u64;
         loop {
             match read_item(input)? {
                 Item::Record { tree, key, value } => {
                     records += 1;
                     let id = checked_tree(records, &tree, schema, &key.0, &value.0)?;
-                    self.tree(id)
-                        .insert(key.0, value.0)
-                        .map_err(StoreError::from)?;
+                    issued = issued.max(issued_id(id, &key.0, &value.0)?);
+                    if !matches!(id, TreeId::Meta) || key.0 != ID_FLOOR_KEY {
+                        self.tree(id)
+                            .insert(key.0, value.0)
+                            .map_err(StoreError::from)?;
+                    }
                 }
                 Item::End { records: expected } if expected == records => {
+                    self.issue_ids_past(issued)?;
                     migrate::run(self)?;
                     return Ok(master_key);
                 }
@@ -161,6 +177,27 @@ impl Store {
             }
         }
     }
+}
+
+impl Store {
+    /// Moves sled's id generator past `issued`: a restored store starts it afresh, and
+    /// a new tenant or audit event must never take an id the restored records hold.
+    fn issue_ids_past(&self, issued: u64) -> Result<(), StoreError> {
+        while self.db.generate_id()? <= issued {}
+        Ok(())
+    }
+}
+
+/// The highest id the store's generator had issued that a record shows: the floor the
+/// backup carries ([`ID_FLOOR_KEY`]), a tenant incarnation, an audit event's id. A
+/// backup from before the floor was written is judged by the other two alone.
+fn issued_id(tree: TreeId, key: &[u8], value: &[u8]) -> Result<u64, StoreError> {
+    Ok(match tree {
+        TreeId::Meta if key == ID_FLOOR_KEY => codec::decode::<u64>(value)?,
+        TreeId::Tenants => codec::decode::<tenants::Tenant>(value)?.uid,
+        TreeId::Audit => key.try_into().map_or(0, u64::from_be_bytes),
+        _ => 0,
+    })
 }
 
 fn read_item(input: &mut dyn Read) -> Result<Item, BackupError> {
@@ -222,6 +259,7 @@ fn check_record(tree: TreeId, schema: u32, key: &[u8], value: &[u8]) -> Result<(
     }
     match tree {
         TreeId::Meta if key == migrate::SCHEMA_KEY => codec::decode::<u32>(value).map(drop),
+        TreeId::Meta if key == ID_FLOOR_KEY => codec::decode::<u64>(value).map(drop),
         TreeId::Meta => Err(StoreError::Codec(format!(
             "unknown key `{}`",
             String::from_utf8_lossy(key)
@@ -284,6 +322,38 @@ mod tests {
     fn import(file: &[u8]) -> Result<Vec<u8>, BackupError> {
         let tmp = tempfile::tempdir().unwrap();
         Store::open(tmp.path(), 100).unwrap().import(&mut &file[..])
+    }
+
+    /// A restored store's generator starts above every id the source had issued, so a
+    /// new tenant never shares an incarnation with a restored one.
+    #[test]
+    fn ids_issued_after_a_restore_are_new() {
+        let tmp = tempfile::tempdir().unwrap();
+        let source = Store::open(&tmp.path().join("a"), 100).unwrap();
+        let uid = (0..5000)
+            .map(|_| source.generate_id().unwrap())
+            .last()
+            .unwrap();
+        let slug = crate::types::TenantId::parse("acme").unwrap();
+        let tenant = tenants::Tenant::new(slug, uid, "Acme".into(), 0);
+        let encoded = codec::encode(&tenant).unwrap();
+        source
+            .tree(TreeId::Tenants)
+            .insert(tenant.key(), encoded.clone())
+            .unwrap();
+        let mut file = Vec::new();
+        source.export(&[7; 32], &mut file).unwrap();
+        let restored = Store::open(&tmp.path().join("b"), 100).unwrap();
+        restored.import(&mut &file[..]).unwrap();
+        assert!(restored.generate_id().unwrap() > uid);
+
+        let older = backup(migrate::CURRENT, &[("tenants", encoded)]);
+        let restored = Store::open(&tmp.path().join("c"), 100).unwrap();
+        restored.import(&mut &older[..]).unwrap();
+        assert!(
+            restored.generate_id().unwrap() > uid,
+            "a backup without the floor is judged by its tenants"
+        );
     }
 
     #[test]
