@@ -36,6 +36,11 @@ pub struct AccessClaims {
     pub jti: String,
     /// The tenant slug.
     pub tenant: String,
+    /// The tenant's incarnation: a tenant deleted and made again under the same slug
+    /// has another, even within the same second. Absent from tokens minted before it
+    /// was added, which the issue-time check alone judges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_uid: Option<u64>,
     /// The SSO session it came from, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
@@ -64,6 +69,7 @@ impl AccessClaims {
             iat: now,
             jti: random::uuid()?,
             tenant: tenant.id.to_string(),
+            tenant_uid: Some(tenant.uid),
             sid: None,
             auth_time: None,
         })
@@ -127,7 +133,10 @@ pub fn verify_access(
     })?;
     let claims: AccessClaims = serde_json::from_slice(&payload)
         .map_err(|_| invalid("the access token claims are malformed"))?;
-    if claims.iss != issuer || claims.tenant != tenant.id.as_str() || claims.iat < tenant.created_at
+    if claims.iss != issuer
+        || claims.tenant != tenant.id.as_str()
+        || claims.iat < tenant.created_at
+        || claims.tenant_uid.is_some_and(|uid| uid != tenant.uid)
     {
         return Err(invalid("the access token belongs to another issuer"));
     }

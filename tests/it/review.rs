@@ -399,3 +399,75 @@ fn a_client_cannot_pose_as_an_account_and_userinfo_needs_a_user() {
     let text = resp.body_mut().read_to_string().unwrap();
     assert!(text.contains("names no user"), "{text}");
 }
+
+/// Waits (bounded) until the wall clock is early in a second, so the next few quick
+/// calls share that second.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the test lines its calls up with the server's whole-second clock"
+)]
+fn early_in_a_second() {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_millis()
+        > 100
+    {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::yield_now();
+    }
+}
+
+/// Review finding: a tenant deleted and made again under the same id within the same
+/// second accepted the old tenant's tokens (the check had one-second resolution).
+#[test]
+fn a_tenant_made_again_in_the_same_second_refuses_the_old_ones_tokens() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let api = Api::new(&server);
+    let make = || {
+        assert_eq!(
+            api.call(
+                "POST",
+                "/v2/admin/tenants",
+                Some(&json!({"id": "again", "display_name": "Again"}))
+            )
+            .status,
+            201
+        );
+        let client = api.call(
+            "POST",
+            "/v2/admin/tenants/again/clients",
+            Some(&json!({"client_id": "svc", "name": "Svc", "redirect_uris": [], "grant_types": ["client_credentials"],
+                         "response_types": [], "scopes": ["read"], "token_endpoint_auth_method": "client_secret_post"})),
+        );
+        assert_eq!(client.status, 201, "{:?}", client.body);
+        client.body["client_secret"].as_str().unwrap().to_owned()
+    };
+    let form = |secret: &str, extra: &str| {
+        format!("client_id=svc&client_secret={secret}{extra}").into_bytes()
+    };
+    let call = |path: &str, body: Vec<u8>| {
+        let resp = server.post(path, "application/x-www-form-urlencoded", body);
+        let text = resp.into_body().read_to_string().unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    };
+    early_in_a_second();
+    let old_secret = make();
+    let old = call(
+        "/t/again/token",
+        form(&old_secret, "&grant_type=client_credentials"),
+    );
+    let token = old["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        api.call("DELETE", "/v2/admin/tenants/again", None).status,
+        204
+    );
+    let new_secret = make();
+    let seen = call(
+        "/t/again/introspect",
+        form(&new_secret, &format!("&token={token}")),
+    );
+    assert_eq!(seen, json!({"active": false}), "the old tenant's token");
+}
