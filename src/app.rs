@@ -212,15 +212,18 @@ fn serve(config: Config) -> Result<(), AppError> {
                 source,
             })?;
         let addr = listener.local_addr().map_err(AppError::Runtime)?;
-        tracing::info!("listening on {addr}");
+        // Signals are handled before the line that tells supervisors and tests the
+        // server is up, so a stop sent right after it ends the process cleanly.
+        let shutdown = shutdown_signal()?;
         if let Some(cert) = cert {
             spawn_reload_on_sighup(cert)?;
         }
+        tracing::info!("listening on {addr}");
         tokio::spawn(sweep_expired_grants(Arc::clone(&state)));
         tokio::spawn(watch_certificate_expiry(Arc::clone(&state)));
         tokio::spawn(rotate_keys_on_schedule(Arc::clone(&state)));
         tokio::spawn(write_issued_audit(Arc::clone(&state)));
-        http::server::run(listener, acceptor, state, shutdown_signal()?).await;
+        http::server::run(listener, acceptor, state, shutdown).await;
         Ok::<_, AppError>(())
     })?;
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));

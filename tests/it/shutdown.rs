@@ -70,3 +70,15 @@ fn sigterm_during_a_slow_request_lets_it_finish() {
         "the write acknowledged during shutdown is on disk"
     );
 }
+
+/// SIGTERM the moment the server logs that it listens: the handler is in place by then,
+/// so the process stops cleanly instead of dying of the signal.
+#[test]
+fn sigterm_right_after_listening_is_a_clean_stop() {
+    for _ in 0..3 {
+        let tmp = tempfile::tempdir().unwrap();
+        let server = Server::start(tmp.path());
+        let status = server.stop();
+        assert!(status.success(), "{status:?}");
+    }
+}
