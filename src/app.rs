@@ -52,6 +52,12 @@ pub enum AppError {
     /// The command cannot be done as asked.
     #[error("{0}")]
     Usage(String),
+    /// The store failed to write while serving; the disk takes writes again, and a
+    /// restart opens the store afresh.
+    #[error(
+        "stopped after the store failed to write; the disk takes writes again, so a restart recovers"
+    )]
+    StorageFault,
 }
 
 impl AppError {
@@ -204,6 +210,7 @@ fn serve(config: Config) -> Result<(), AppError> {
         .on_thread_park(crate::store::release_deferred)
         .build()
         .map_err(AppError::Runtime)?;
+    let store_dir = dir.store_path();
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(state.config.listen)
             .await
@@ -214,7 +221,13 @@ fn serve(config: Config) -> Result<(), AppError> {
         let addr = listener.local_addr().map_err(AppError::Runtime)?;
         // Signals are handled before the line that tells supervisors and tests the
         // server is up, so a stop sent right after it ends the process cleanly.
-        let shutdown = shutdown_signal()?;
+        let signalled = shutdown_signal()?;
+        let shutdown = async move {
+            tokio::select! {
+                () = signalled => {}
+                () = storage_recovered(store_dir) => {}
+            }
+        };
         if let Some(cert) = cert {
             spawn_reload_on_sighup(cert)?;
         }
@@ -227,6 +240,11 @@ fn serve(config: Config) -> Result<(), AppError> {
         Ok::<_, AppError>(())
     })?;
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    if crate::store::storage_fault() {
+        // sled refuses every write since the fault; what it kept in memory is dropped
+        // with the process, and the supervisor's restart opens the store from disk.
+        return Err(AppError::StorageFault);
+    }
     kept.write_issued_audit()?;
     kept.store.flush_blocking()?;
     drop(kept);
@@ -409,6 +427,45 @@ fn spawn_reload_on_sighup(cert: Arc<http::tls::ReloadableCert>) -> Result<(), Ap
         }
     });
     Ok(())
+}
+
+/// How often a storage fault is looked for, and then whether the disk writes again.
+const STORAGE_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Resolves once the store has failed to write and a probe file of a few hundred KiB
+/// can be written and synced in `store_dir` again: the moment to exit so that a restart
+/// reopens the store. Until then the process stays up, answering 503.
+async fn storage_recovered(store_dir: std::path::PathBuf) {
+    let mut poll = tokio::time::interval(STORAGE_POLL);
+    loop {
+        poll.tick().await;
+        if !crate::store::storage_fault() {
+            continue;
+        }
+        let dir = store_dir.clone();
+        match tokio::task::spawn_blocking(move || probe_write(&dir)).await {
+            Ok(Ok(())) => {
+                tracing::error!(
+                    "the disk takes writes again: exiting so a restart reopens the store"
+                );
+                return;
+            }
+            Ok(Err(e)) => tracing::debug!("the disk still refuses writes: {e}"),
+            Err(e) => tracing::debug!("the write probe did not run: {e}"),
+        }
+    }
+}
+
+/// Writes, syncs and removes a file as large as a sled log segment.
+fn probe_write(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let path = dir.join("write-probe");
+    let written = std::fs::File::create(&path).and_then(|mut f| {
+        f.write_all(&[0u8; 512 * 1024])?;
+        f.sync_all()
+    });
+    let removed = std::fs::remove_file(&path);
+    written.and(removed)
 }
 
 fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, AppError> {

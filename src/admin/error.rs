@@ -59,9 +59,8 @@ impl AdminError {
             AdminError::Invalid { .. } | AdminError::NotFound(_) | AdminError::Conflict(_) => {
                 self.to_string()
             }
-            AdminError::Store(_) | AdminError::Crypto(_) | AdminError::Backup(_) => {
-                "internal error".into()
-            }
+            AdminError::Store(e) => e.public_message().into(),
+            AdminError::Crypto(_) | AdminError::Backup(_) => "internal error".into(),
         }
     }
 }

@@ -66,7 +66,8 @@ impl ExchangeError {
     /// What the caller may be told.
     pub fn public_message(&self) -> String {
         match self {
-            ExchangeError::Store(_) | ExchangeError::Internal(_) => "internal error".into(),
+            ExchangeError::Store(e) => e.public_message().into(),
+            ExchangeError::Internal(_) => "internal error".into(),
             other => other.to_string(),
         }
     }

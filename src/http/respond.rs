@@ -77,7 +77,9 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorKind::TooMany => StatusCode::TOO_MANY_REQUESTS,
         ErrorKind::Upstream => StatusCode::BAD_GATEWAY,
-        ErrorKind::UpstreamBusy | ErrorKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::UpstreamBusy | ErrorKind::Busy | ErrorKind::StorageUnavailable => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         ErrorKind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         ErrorKind::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -161,6 +161,15 @@ impl Resolved<'_> {
         }
     }
 
+    /// Whether this is a health probe or the metrics: they answer for the process itself
+    /// and stay served when the store cannot write.
+    pub fn is_probe(&self) -> bool {
+        matches!(
+            self,
+            Resolved::Route(Route::Healthz | Route::Readyz | Route::Metrics)
+        )
+    }
+
     /// A fixed name for metrics: the endpoint, never a value from the path.
     pub fn label(&self) -> &'static str {
         let route = match self {

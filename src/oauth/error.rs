@@ -100,6 +100,9 @@ impl OAuthError {
             OAuthError::Protocol { code, .. } => code.as_str(),
             OAuthError::UnknownTenant(_) => "invalid_request",
             OAuthError::TooMany(_) => "slow_down",
+            OAuthError::Store(e) if e.kind() == ErrorKind::StorageUnavailable => {
+                "temporarily_unavailable"
+            }
             OAuthError::Store(_) | OAuthError::Internal(_) => "server_error",
         }
     }
@@ -109,7 +112,8 @@ impl OAuthError {
         match self {
             OAuthError::UnknownTenant(_) | OAuthError::TooMany(_) => self.to_string(),
             OAuthError::Protocol { description, .. } => description.clone(),
-            OAuthError::Store(_) | OAuthError::Internal(_) => "internal error".into(),
+            OAuthError::Store(e) => e.public_message().into(),
+            OAuthError::Internal(_) => "internal error".into(),
         }
     }
 }

@@ -26,7 +26,7 @@ mod tx;
 
 #[cfg(any(test, fuzzing))]
 pub use codec::decode_as_every_record;
-pub use error::StoreError;
+pub use error::{StoreError, storage_fault};
 pub use tx::{Tx, TxError};
 
 use codec::Record;
@@ -467,7 +467,7 @@ impl Store {
         self.db.flush()?;
         std::fs::File::open(self.dir.join("db"))
             .and_then(|f| f.sync_data())
-            .map_err(StoreError::Sync)
+            .map_err(StoreError::sync_failed)
     }
 
     /// Makes every write the caller finished durable: [`Store::flush_blocking`] off the

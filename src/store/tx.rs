@@ -35,7 +35,7 @@ impl<E> From<UnabortableTransactionError> for TxError<E> {
 pub(super) fn from_sled_outcome<E: From<StoreError>>(e: TransactionError<E>) -> E {
     match e {
         TransactionError::Abort(e) => e,
-        TransactionError::Storage(e) => E::from(StoreError::Sled(e)),
+        TransactionError::Storage(e) => E::from(StoreError::from(e)),
     }
 }
 
@@ -85,7 +85,7 @@ impl<'a> Tx<'a> {
     pub(super) fn generate_id<E: From<StoreError>>(&self, id: TreeId) -> Result<u64, TxError<E>> {
         self.view(id)
             .generate_id()
-            .map_err(|e| abort(StoreError::Sled(e)))
+            .map_err(|e| abort(StoreError::from(e)))
     }
 
     pub(super) fn index_put<E>(

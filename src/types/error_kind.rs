@@ -31,6 +31,8 @@ pub enum ErrorKind {
     RequestTimeout,
     /// An upstream service did not answer in time.
     UpstreamTimeout,
+    /// The store cannot write (disk full, I/O error): retry later.
+    StorageUnavailable,
     /// Our own fault; details go to the log only.
     Internal,
 }

@@ -471,3 +471,109 @@ fn a_tenant_made_again_in_the_same_second_refuses_the_old_ones_tokens() {
     );
     assert_eq!(seen, json!({"active": false}), "the old tenant's token");
 }
+
+/// A small tmpfs mounted for one test, unmounted when dropped.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(path: &std::path::Path, mib: u32) -> Tmpfs {
+        std::fs::create_dir_all(path).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={mib}m,mode=0700"),
+                "tmpfs",
+            ])
+            .arg(path)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            mounted,
+            "this test fills a small tmpfs, which takes root to mount (CI runs as root)"
+        );
+        Tmpfs(path.to_path_buf())
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// Fills the file system holding `path` with a file there; returns the file.
+fn fill(path: &std::path::Path) -> std::path::PathBuf {
+    use std::io::Write;
+    let ballast = path.join("ballast");
+    let mut file = std::fs::File::create(&ballast).unwrap();
+    let chunk = vec![0u8; 64 * 1024];
+    while file.write_all(&chunk).is_ok() {}
+    ballast
+}
+
+/// Review finding: a full disk wedged the appliance. The write that fails is answered
+/// 503 and never shows, `/readyz` says 503 meanwhile, and once space is back the process
+/// exits non-zero so its supervisor restarts it, after which writes work again.
+#[test]
+fn a_full_disk_answers_503_and_a_restart_recovers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let disk = tmp.path().join("disk");
+    let _mounted = Tmpfs::mount(&disk, 16);
+    let data = disk.join("data");
+    let mut server = Server::start(&data);
+    let api = Api::new(&server);
+    let tenant = |id: &str| json!({"id": id, "display_name": id});
+    assert_eq!(
+        api.call("POST", "/v2/admin/tenants", Some(&tenant("before")))
+            .status,
+        201
+    );
+    let ballast = fill(&disk);
+    let mut acknowledged = Vec::new();
+    let refused = (0..500)
+        .map(|i| format!("t{i}"))
+        .find(|id| {
+            let r = api.call("POST", "/v2/admin/tenants", Some(&tenant(id)));
+            match r.status {
+                201 => {
+                    acknowledged.push(id.clone());
+                    false
+                }
+                503 => {
+                    assert_eq!(r.content_type, "application/problem+json");
+                    assert!(
+                        r.body["detail"].as_str().unwrap().contains("cannot write"),
+                        "{:?}",
+                        r.body
+                    );
+                    true
+                }
+                other => panic!("a write on a full disk answered {other}: {:?}", r.body),
+            }
+        })
+        .expect("no write failed on a full disk");
+    let ready = server.get("/readyz");
+    assert_eq!(ready.0, 503, "{}", ready.1);
+    let read = api.call("GET", &format!("/v2/admin/tenants/{refused}"), None);
+    assert_eq!(read.status, 503, "nothing is served from a failed store");
+
+    std::fs::remove_file(ballast).unwrap();
+    let status = server.wait(std::time::Duration::from_secs(30));
+    assert_eq!(status.code(), Some(1), "{}", server.log());
+    let server = Server::start(&data);
+    let api = Api::new(&server);
+    assert_eq!(server.get("/readyz").0, 200);
+    for id in acknowledged.iter().chain([&"before".to_owned()]) {
+        let r = api.call("GET", &format!("/v2/admin/tenants/{id}"), None);
+        assert_eq!(r.status, 200, "acknowledged {id} is gone");
+    }
+    let gone = api.call("GET", &format!("/v2/admin/tenants/{refused}"), None);
+    assert_eq!(gone.status, 404, "the refused write became visible");
+    let again = api.call("POST", "/v2/admin/tenants", Some(&tenant(&refused)));
+    assert_eq!(again.status, 201, "{:?}", again.body);
+}

@@ -59,6 +59,12 @@ pub fn metrics(state: &State, authorization: Option<&str>, log: &RequestLog) -> 
 
 /// `GET /readyz`: the store answers and the key set is loaded.
 pub fn ready(state: &State, log: &RequestLog) -> Response<Body> {
+    if crate::store::storage_fault() {
+        return respond::problem(
+            ErrorKind::StorageUnavailable,
+            "the store cannot write; latchkey exits for a restart once the disk takes writes again",
+        );
+    }
     match state.store.ping() {
         Ok(()) if !state.keys().jwks_json().is_empty() => {
             respond::json(StatusCode::OK, &Status { status: "ready" })

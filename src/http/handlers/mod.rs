@@ -18,6 +18,9 @@ use hyper::header::{ALLOW, COOKIE, HeaderValue};
 use hyper::{Request, Response};
 use std::net::IpAddr;
 
+/// `Retry-After` while the store cannot write: a restart follows the disk's recovery.
+const STORAGE_RETRY_SECS: u64 = 5;
+
 /// Answers one request.
 pub async fn handle(state: &State, mut req: Request<Incoming>, peer: IpAddr) -> Response<Body> {
     let forwarded: Vec<&str> = req
@@ -38,7 +41,17 @@ pub async fn handle(state: &State, mut req: Request<Incoming>, peer: IpAddr) -> 
     let label = resolved.label();
     req.extensions_mut()
         .insert(crate::http::body::Limit(resolved.body_limit()));
-    let resp = route(state, req, resolved, peer, &log).await;
+    let resp = if crate::store::storage_fault() && !resolved.is_probe() {
+        // sled still holds the write that failed in memory: nothing is served from it.
+        let mut resp = respond::problem(
+            ErrorKind::StorageUnavailable,
+            "the store cannot write at the moment; retry later",
+        );
+        respond::retry_after(&mut resp, STORAGE_RETRY_SECS);
+        resp
+    } else {
+        route(state, req, resolved, peer, &log).await
+    };
     state
         .metrics
         .request(label, resp.status().as_u16(), log.elapsed_secs());
