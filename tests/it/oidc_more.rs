@@ -421,11 +421,7 @@ fn a_hint_without_the_cookie_never_grants_offline_access() {
         .set_pkce_verifier(started.verifier)
         .request(&rp::http_client(f.server.agent()))
         .unwrap();
-    let granted: Vec<String> = openidconnect::OAuth2TokenResponse::scopes(&token)
-        .unwrap()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let granted = granted_scopes(&token);
     assert!(
         !granted.contains(&"offline_access".to_owned()),
         "{granted:?}"
@@ -446,13 +442,18 @@ fn a_hint_without_the_cookie_never_grants_offline_access() {
     assert!(after.is_err(), "the refresh token outlived the logout");
 
     let with_cookie = tokens(&f, &browser, &["offline_access"]);
-    let granted: Vec<String> = openidconnect::OAuth2TokenResponse::scopes(&with_cookie)
-        .unwrap()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let granted = granted_scopes(&with_cookie);
     assert!(
         granted.contains(&"offline_access".to_owned()),
         "a signed-in browser still gets it: {granted:?}"
     );
+}
+
+/// The scopes a token response says were granted.
+fn granted_scopes(token: &openidconnect::core::CoreTokenResponse) -> Vec<String> {
+    openidconnect::OAuth2TokenResponse::scopes(token)
+        .unwrap()
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }

@@ -263,6 +263,29 @@ fn a_spent_refresh_token_revokes_its_family_whatever_else_the_request_holds() {
     }
 }
 
+/// Registers client `batch` of acme for `client_credentials` with `scope` alone, and
+/// returns the token response it gets.
+fn batch_token(f: &crate::oidc_code::Fixture, scope: &str) -> serde_json::Value {
+    let batch = f.api.call(
+        "POST",
+        "/v2/admin/tenants/acme/clients",
+        Some(&json!({"client_id": "batch", "name": "Batch", "redirect_uris": [], "grant_types": ["client_credentials"],
+                     "response_types": [], "scopes": [scope], "token_endpoint_auth_method": "client_secret_post"})),
+    );
+    assert_eq!(batch.status, 201, "{:?}", batch.body);
+    let issued = f.server.post(
+        "/t/acme/token",
+        "application/x-www-form-urlencoded",
+        format!(
+            "grant_type=client_credentials&scope={scope}&client_id=batch&client_secret={}",
+            batch.body["client_secret"].as_str().unwrap()
+        )
+        .into_bytes(),
+    );
+    assert_eq!(issued.status(), 200);
+    serde_json::from_str(&issued.into_body().read_to_string().unwrap()).unwrap()
+}
+
 /// Review finding: an admin setting a password left the account's sessions and refresh
 /// tokens working, and a deleted client's access tokens stayed active.
 #[test]
@@ -305,25 +328,7 @@ fn a_new_password_ends_sessions_and_a_deleted_clients_tokens_die() {
         "the browser's session outlived the new password"
     );
 
-    let batch = f.api.call(
-        "POST",
-        "/v2/admin/tenants/acme/clients",
-        Some(&json!({"client_id": "batch", "name": "Batch", "redirect_uris": [], "grant_types": ["client_credentials"],
-                     "response_types": [], "scopes": ["orders"], "token_endpoint_auth_method": "client_secret_post"})),
-    );
-    assert_eq!(batch.status, 201, "{:?}", batch.body);
-    let issued = f.server.post(
-        "/t/acme/token",
-        "application/x-www-form-urlencoded",
-        format!(
-            "grant_type=client_credentials&client_id=batch&client_secret={}",
-            batch.body["client_secret"].as_str().unwrap()
-        )
-        .into_bytes(),
-    );
-    assert_eq!(issued.status(), 200);
-    let body: serde_json::Value =
-        serde_json::from_str(&issued.into_body().read_to_string().unwrap()).unwrap();
+    let body = batch_token(&f, "orders");
     let access = body["access_token"].as_str().unwrap();
     assert_eq!(introspect(&f, &agent, access)["active"], true);
     let deleted = f
@@ -356,25 +361,7 @@ fn a_client_cannot_pose_as_an_account_and_userinfo_needs_a_user() {
             .unwrap()
             .contains("id of an account")
     );
-    let batch = f.api.call(
-        "POST",
-        "/v2/admin/tenants/acme/clients",
-        Some(&json!({"client_id": "batch", "name": "Batch", "redirect_uris": [], "grant_types": ["client_credentials"],
-                     "response_types": [], "scopes": ["openid"], "token_endpoint_auth_method": "client_secret_post"})),
-    );
-    assert_eq!(batch.status, 201, "{:?}", batch.body);
-    let issued = f.server.post(
-        "/t/acme/token",
-        "application/x-www-form-urlencoded",
-        format!(
-            "grant_type=client_credentials&scope=openid&client_id=batch&client_secret={}",
-            batch.body["client_secret"].as_str().unwrap()
-        )
-        .into_bytes(),
-    );
-    assert_eq!(issued.status(), 200);
-    let body: serde_json::Value =
-        serde_json::from_str(&issued.into_body().read_to_string().unwrap()).unwrap();
+    let body = batch_token(&f, "openid");
     assert_eq!(body["scope"], "openid");
     let mut resp = f
         .server
