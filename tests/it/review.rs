@@ -399,3 +399,48 @@ fn a_client_cannot_pose_as_an_account_and_userinfo_needs_a_user() {
     let text = resp.body_mut().read_to_string().unwrap();
     assert!(text.contains("names no user"), "{text}");
 }
+
+/// Review finding (issue 19, item 19c): an introspection or upstream URL with a
+/// `user:password@` part was stored and shown in clear.
+#[test]
+fn settings_urls_with_credentials_are_refused_by_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let api = Api::new(&server);
+    let tenant = json!({"id": "acme", "display_name": "Acme"});
+    assert_eq!(
+        api.call("POST", "/v2/admin/tenants", Some(&tenant)).status,
+        201
+    );
+    let with_credentials = "https://svc:Pa55word@idp.example/x";
+    let introspection =
+        json!({"url": with_credentials, "client_id": "latchkey", "client_secret": "s"});
+    let upstream = |field: &str| {
+        let mut body = json!({"configuration_url": "https://idp.example",
+                              "client_id": "latchkey", "client_secret": "s"});
+        body[field] = json!(with_credentials);
+        body
+    };
+    for (path, body, field) in [
+        ("introspection", introspection, "url"),
+        (
+            "upstream-oidc",
+            upstream("configuration_url"),
+            "configuration_url",
+        ),
+        ("upstream-oidc", upstream("logout_url"), "logout_url"),
+    ] {
+        let path = format!("/v2/admin/tenants/acme/{path}");
+        let r = api.call("PUT", &path, Some(&body));
+        assert_eq!(r.status, 400, "{field}: {:?}", r.body);
+        let detail = r.body["detail"].as_str().unwrap();
+        assert!(detail.starts_with(&format!("{field}:")), "{detail}");
+        assert!(!detail.contains("Pa55word"), "{detail}");
+        assert_eq!(
+            api.call("GET", &path, None).status,
+            404,
+            "{field} was stored"
+        );
+    }
+    assert!(!server.log().contains("Pa55word"));
+}
