@@ -444,3 +444,43 @@ fn settings_urls_with_credentials_are_refused_by_field() {
     }
     assert!(!server.log().contains("Pa55word"));
 }
+
+/// Review finding (issue 19, item 19d): only admin pages carried
+/// `Strict-Transport-Security`; every answer over TLS does now, errors included.
+#[test]
+fn every_answer_over_tls_carries_hsts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let agent = server.agent();
+    let hsts = |method: &str, path: &str| {
+        let url = format!("{}{path}", server.base);
+        let req = ureq::http::Request::builder()
+            .method(method)
+            .uri(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Vec::new())
+            .unwrap();
+        let resp = agent.run(req).unwrap();
+        let value = resp.headers().get("strict-transport-security");
+        (
+            resp.status().as_u16(),
+            value.map(|v| v.to_str().unwrap().to_owned()),
+        )
+    };
+    for (method, path, status) in [
+        ("GET", "/healthz", 200),
+        ("GET", "/t/default/.well-known/openid-configuration", 200),
+        ("POST", "/t/default/token", 401),
+        ("GET", "/t/default/login", 400),
+        ("GET", "/v2/admin/tenants", 401),
+        ("GET", "/no/such/path", 404),
+    ] {
+        let (got, value) = hsts(method, path);
+        assert_eq!(got, status, "{method} {path}");
+        assert_eq!(
+            value.as_deref(),
+            Some("max-age=31536000"),
+            "{method} {path} has no HSTS"
+        );
+    }
+}

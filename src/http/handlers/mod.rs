@@ -38,7 +38,12 @@ pub async fn handle(state: &State, mut req: Request<Incoming>, peer: IpAddr) -> 
     let label = resolved.label();
     req.extensions_mut()
         .insert(crate::http::body::Limit(resolved.body_limit()));
-    let resp = route(state, req, resolved, peer, &log).await;
+    let mut resp = route(state, req, resolved, peer, &log).await;
+    // Every answer over TLS, not only the admin pages: a browser that once reached the
+    // appliance by HTTPS must never be talked into plain HTTP for any of its paths.
+    if state.config.tls != crate::config::TlsMode::Off {
+        respond::hsts(&mut resp);
+    }
     state
         .metrics
         .request(label, resp.status().as_u16(), log.elapsed_secs());
