@@ -209,6 +209,11 @@ pub fn resolve<'a>(method: &Method, path: &'a str) -> Resolved<'a> {
     }
 }
 
+/// Whether `path` lies under the management API's base, `/v2/admin`.
+pub fn under_admin_api(path: &str) -> bool {
+    path == "/v2/admin" || path.starts_with("/v2/admin/")
+}
+
 fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
     Some(match (method, segments) {
         ("GET", ["healthz"]) => Route::Healthz,
@@ -337,5 +342,7 @@ mod tests {
         assert_eq!(resolve(&Method::GET, "/t/acme/jwks/"), Resolved::NotFound);
         assert_eq!(resolve(&Method::GET, "/"), Resolved::NotFound);
         assert_eq!(resolve(&Method::GET, "//healthz"), Resolved::NotFound);
+        assert!(under_admin_api("/v2/admin") && under_admin_api("/v2/admin/nope"));
+        assert!(!under_admin_api("/v2/administrator") && !under_admin_api("/v2/sso/x"));
     }
 }

@@ -484,3 +484,27 @@ fn every_answer_over_tls_carries_hsts() {
         );
     }
 }
+
+/// Review finding (issue 19, item 19e): an unknown path under `/v2/admin` answered 404
+/// before authentication, so a stranger could map the management API.
+#[test]
+fn unknown_admin_paths_ask_for_a_token_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let admin = Api::new(&server);
+    let mut stranger = Api::new(&server);
+    stranger.authorization = None;
+    for (method, path, known) in [
+        ("GET", "/v2/admin/no-such-thing", 404),
+        ("GET", "/v2/admin", 404),
+        ("DELETE", "/v2/admin/tenants/default/nope/1", 404),
+        ("PUT", "/v2/admin/tokens", 405),
+    ] {
+        let r = stranger.call(method, path, None);
+        assert_eq!(r.status, 401, "{method} {path}: {:?}", r.body);
+        assert!(r.www_authenticate.unwrap().starts_with("Bearer"));
+        let r = admin.call(method, path, None);
+        assert_eq!(r.status, known, "{method} {path}: {:?}", r.body);
+    }
+    assert_eq!(stranger.call("GET", "/no/such/path", None).status, 404);
+}

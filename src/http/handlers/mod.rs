@@ -100,7 +100,7 @@ async fn route(
         Resolved::Route(Route::Userinfo { tenant }) => {
             oauth_api::userinfo(state, tenant, req, log).await
         }
-        Resolved::MethodNotAllowed(allow) => {
+        Resolved::MethodNotAllowed(allow) => unmatched(state, &req, log, || {
             let mut resp = respond::problem(
                 ErrorKind::MethodNotAllowed,
                 "method not allowed on this path",
@@ -109,9 +109,27 @@ async fn route(
                 resp.headers_mut().insert(ALLOW, v);
             }
             resp
-        }
-        Resolved::NotFound => respond::problem(ErrorKind::NotFound, "no such endpoint"),
+        }),
+        Resolved::NotFound => unmatched(state, &req, log, || {
+            respond::problem(ErrorKind::NotFound, "no such endpoint")
+        }),
     }
+}
+
+/// Answers a request no route takes. Under `/v2/admin` a caller without a valid admin
+/// token gets 401 first, as on the known paths, so probing cannot map the API.
+fn unmatched(
+    state: &State,
+    req: &Request<Incoming>,
+    log: &RequestLog,
+    answer: impl FnOnce() -> Response<Body>,
+) -> Response<Body> {
+    if router::under_admin_api(req.uri().path())
+        && let Some(refused) = admin_api::unauthenticated(state, req, log)
+    {
+        return refused;
+    }
+    answer()
 }
 
 /// The value of cookie `name`, if the request carries it.
