@@ -161,6 +161,15 @@ impl Resolved<'_> {
         }
     }
 
+    /// The path as the request log shows it: `unknown` for a path no route takes, since
+    /// such a path is anything a client typed, a pasted token included.
+    pub fn logged_path<'p>(&self, path: &'p str) -> &'p str {
+        match self {
+            Resolved::NotFound => "unknown",
+            Resolved::Route(_) | Resolved::MethodNotAllowed(_) => path,
+        }
+    }
+
     /// A fixed name for metrics: the endpoint, never a value from the path.
     pub fn label(&self) -> &'static str {
         let route = match self {

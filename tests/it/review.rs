@@ -508,3 +508,20 @@ fn unknown_admin_paths_ask_for_a_token_first() {
     }
     assert_eq!(stranger.call("GET", "/no/such/path", None).status, 404);
 }
+
+/// Review finding (issue 19, item 19f): a path no route takes was logged verbatim, and
+/// such a path may hold a token a client pasted into it.
+#[test]
+fn unknown_paths_are_logged_by_name_not_verbatim() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let secret = "eyJhbGciOiJub25lIn0.pasted-token-in-a-path";
+    let (status, _) = server.get(&format!("/t/default/{secret}"));
+    assert_eq!(status, 404);
+    let (status, _) = server.get(&format!("/{secret}/userinfo"));
+    assert_eq!(status, 404);
+    assert_eq!(server.get("/healthz").0, 200);
+    let log = server.wait_for_log("GET /healthz 200");
+    assert_eq!(log.matches("GET unknown 404").count(), 2, "{log}");
+    assert!(!log.contains("pasted-token"), "{log}");
+}

@@ -32,9 +32,13 @@ pub async fn handle(state: &State, mut req: Request<Incoming>, peer: IpAddr) -> 
         peer,
         joined.as_deref(),
     );
-    let log = RequestLog::start(req.method(), req.uri().path(), state.config.log_json);
     let path = req.uri().path().to_owned();
     let resolved = router::resolve(req.method(), &path);
+    let log = RequestLog::start(
+        req.method(),
+        resolved.logged_path(&path),
+        state.config.log_json,
+    );
     let label = resolved.label();
     req.extensions_mut()
         .insert(crate::http::body::Limit(resolved.body_limit()));
