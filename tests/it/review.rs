@@ -525,3 +525,35 @@ fn unknown_paths_are_logged_by_name_not_verbatim() {
     assert_eq!(log.matches("GET unknown 404").count(), 2, "{log}");
     assert!(!log.contains("pasted-token"), "{log}");
 }
+
+/// Review finding (issue 19, item 19a): browser forms answered an oversized body with
+/// 400; they answer 413 with an HTML page, as the admin UI's forms do.
+#[test]
+fn oversized_browser_forms_get_a_413_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let browser = Browser::new(&server);
+    let small = "a".repeat(20 * 1024);
+    for path in [
+        "/t/default/login",
+        "/t/default/authorize",
+        "/t/default/logout",
+        "/t/default/consent",
+    ] {
+        let page = browser.post(path, &[("filler", &small)]);
+        assert_eq!(page.status, 413, "{path}: {}", page.body);
+        assert!(
+            page.headers["content-type"].starts_with("text/html"),
+            "{path}"
+        );
+        assert!(page.body.contains("16384"), "{path}: {}", page.body);
+    }
+    let large = "a".repeat(70 * 1024);
+    let page = browser.post("/admin/login", &[("filler", &large)]);
+    assert_eq!(page.status, 413, "{}", page.body);
+    assert!(page.headers["content-type"].starts_with("text/html"));
+    let admin = admin_ui_session(&server, &[("token", &server.admin_token())]);
+    let page = admin.post("/admin/tenants", &[("filler", &large)]);
+    assert_eq!(page.status, 413, "{}", page.body);
+    assert!(page.headers["content-type"].starts_with("text/html"));
+}
