@@ -557,3 +557,22 @@ fn oversized_browser_forms_get_a_413_page() {
     assert_eq!(page.status, 413, "{}", page.body);
     assert!(page.headers["content-type"].starts_with("text/html"));
 }
+
+/// Review finding (issue 19, item 19b): a token request whose body trickled in slower
+/// than 30 s got 400; it gets 408 with an RFC 6749 error. This test waits those 30 s.
+#[test]
+fn a_token_request_slower_than_30_s_gets_408() {
+    use crate::support::tls_client::{connect_http1, round_trip, runtime};
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let answer = runtime().block_on(async {
+        let mut stream = connect_http1(&server).await;
+        let half = "POST /t/default/token HTTP/1.1\r\nhost: latchkey\r\n\
+                    content-type: application/x-www-form-urlencoded\r\n\
+                    content-length: 100\r\n\r\ngrant_type=client_cre";
+        round_trip(&mut stream, half.as_bytes()).await
+    });
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains(r#""error":"invalid_request""#), "{answer}");
+    assert!(answer.contains("application/json"), "{answer}");
+}
