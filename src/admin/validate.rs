@@ -44,9 +44,14 @@ pub fn scopes(field: &'static str, values: &[String]) -> Result<Vec<String>, Adm
     Ok(out)
 }
 
-/// An absolute https URL.
+/// An absolute https URL without credentials in it: a `user:password@` part would be
+/// stored, shown and logged in clear, so it is refused without echoing the value.
 pub fn https_url(field: &'static str, value: &str) -> Result<String, AdminError> {
     match url::Url::parse(value) {
+        Ok(u) if !u.username().is_empty() || u.password().is_some() => Err(AdminError::invalid(
+            field,
+            "must not hold a user name or password (user:password@); the client id and secret are separate fields",
+        )),
         Ok(u) if u.scheme() == "https" && u.host_str().is_some() && u.fragment().is_none() => {
             Ok(value.to_owned())
         }
@@ -124,6 +129,20 @@ mod tests {
         assert!(text("f", "abcdef", 5).is_err());
         assert!(text("f", "a\u{7}", 5).is_err());
         assert_eq!(optional_text("f", Some(" "), 5).unwrap(), None);
+    }
+
+    #[test]
+    fn https_urls_carry_no_credentials() {
+        assert!(https_url("u", "https://idp.example/introspect?a=b").is_ok());
+        for bad in [
+            "https://user:pa55@idp.example/",
+            "https://user@idp.example/",
+            "https://:pa55@idp.example/",
+        ] {
+            let message = https_url("u", bad).unwrap_err().to_string();
+            assert!(message.starts_with("u:"), "{message}");
+            assert!(!message.contains("pa55"), "{message}");
+        }
     }
 
     #[test]

@@ -19,21 +19,52 @@ pub struct IntrospectionCache {
     entries: Mutex<HashMap<[u8; 32], (String, UnixTime)>>,
 }
 
-/// The cache key of `token` under `settings`.
+/// The cache key of `token` under `settings`: every field of the stored record goes in
+/// (the destructuring names them all, so a new field cannot be forgotten), the sealed
+/// client secret and `ca_pem` included, so an answer earned with an old secret, CA or
+/// endpoint is never reused after a change.
 pub fn key(settings: &IntrospectionSettings, token: &str) -> [u8; 32] {
-    let mut material = settings.tenant_uid.to_be_bytes().to_vec();
+    let IntrospectionSettings {
+        tenant_uid,
+        url,
+        client_id,
+        sealed_client_secret,
+        account_id_pointer,
+        timeout_ms,
+        ca_pem,
+        expected_issuer,
+        expected_audience,
+        cache_ttl_secs,
+    } = settings;
+    let mut material = Vec::new();
+    for number in [tenant_uid, timeout_ms, cache_ttl_secs] {
+        material.extend_from_slice(&number.to_be_bytes());
+    }
     for part in [
-        settings.url.as_str(),
-        settings.client_id.as_str(),
-        settings.account_id_pointer.as_str(),
-        settings.expected_issuer.as_deref().unwrap_or(""),
-        settings.expected_audience.as_deref().unwrap_or(""),
-        token,
+        Some(url.as_bytes()),
+        Some(client_id.as_bytes()),
+        Some(sealed_client_secret.as_slice()),
+        Some(account_id_pointer.as_bytes()),
+        ca_pem.as_deref().map(str::as_bytes),
+        expected_issuer.as_deref().map(str::as_bytes),
+        expected_audience.as_deref().map(str::as_bytes),
+        Some(token.as_bytes()),
     ] {
-        material.extend_from_slice(&(part.len() as u64).to_be_bytes());
-        material.extend_from_slice(part.as_bytes());
+        append_part(&mut material, part);
     }
     hash::sha256(&material)
+}
+
+/// Appends `part` so that no two sequences of parts give the same bytes: a presence
+/// tag, then the length, then the bytes.
+fn append_part(material: &mut Vec<u8>, part: Option<&[u8]>) {
+    let Some(bytes) = part else {
+        material.push(0);
+        return;
+    };
+    material.push(1);
+    material.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+    material.extend_from_slice(bytes);
 }
 
 impl IntrospectionCache {
@@ -110,8 +141,18 @@ mod tests {
     fn keys_change_with_the_settings_and_hide_the_token() {
         let mut s = settings();
         let before = key(&s, "secret-token");
+        let mut seen = vec![before];
         s.account_id_pointer = "/sub".into();
-        assert_ne!(before, key(&s, "secret-token"));
+        seen.push(key(&s, "secret-token"));
+        s.sealed_client_secret = b"another sealed secret".to_vec();
+        seen.push(key(&s, "secret-token"));
+        s.ca_pem = Some(String::new());
+        seen.push(key(&s, "secret-token"));
+        s.timeout_ms += 1;
+        seen.push(key(&s, "secret-token"));
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 5, "each change gives a new key");
         assert!(!before.windows(6).any(|w| w == b"secret"));
     }
 }

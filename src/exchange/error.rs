@@ -19,9 +19,11 @@ pub enum ExchangeError {
     /// The IdP did not vouch for the token (inactive, expired, wrong issuer or audience).
     #[error("{0}")]
     Rejected(String),
-    /// The token is good but names no account that may sign in to the tenant.
-    #[error("{0}")]
-    NoAccount(String),
+    /// The token is good but names no account that may sign in to the tenant: no member
+    /// has its external id, or the account is disabled. One answer for every case, so
+    /// the exchange does not tell which external ids exist or which accounts are disabled.
+    #[error("the token names no enabled member of this tenant")]
+    NoAccount,
     /// The IdP answered, but not usefully (error status, not JSON, no id at the pointer).
     #[error("{0}")]
     Idp(String),
@@ -52,7 +54,7 @@ impl ExchangeError {
             ExchangeError::BadApiKey | ExchangeError::Rejected(_) => ErrorKind::Unauthorized,
             ExchangeError::BadRequest(_) => ErrorKind::BadRequest,
             ExchangeError::NotConfigured(_)
-            | ExchangeError::NoAccount(_)
+            | ExchangeError::NoAccount
             | ExchangeError::GrantNotAllowed(_) => ErrorKind::Forbidden,
             ExchangeError::Idp(_) => ErrorKind::Upstream,
             ExchangeError::IdpTimeout(_) => ErrorKind::UpstreamTimeout,
@@ -79,7 +81,7 @@ impl ExchangeError {
             ExchangeError::BadRequest(_) => "bad_request",
             ExchangeError::NotConfigured(_) => "not_configured",
             ExchangeError::Rejected(_) => "token_rejected",
-            ExchangeError::NoAccount(_) => "no_account",
+            ExchangeError::NoAccount => "no_account",
             ExchangeError::GrantNotAllowed(_) => "unauthorized_client",
             ExchangeError::Idp(_) => "idp_error",
             ExchangeError::IdpTimeout(_) => "idp_timeout",

@@ -67,25 +67,20 @@ pub fn subject(
     tenant: &Tenant,
     external_id: &str,
 ) -> Result<Subject, ExchangeError> {
-    let unknown = || {
-        ExchangeError::NoAccount(format!(
-            "no account of tenant `{}` has the external id `{external_id}`",
-            tenant.id
-        ))
-    };
     let account_id = state
         .store
         .account_by_external_id(tenant.uid, external_id)?
-        .ok_or_else(unknown)?;
+        .ok_or(ExchangeError::NoAccount)?;
     let membership = state
         .store
         .membership(tenant.uid, &account_id)?
-        .ok_or_else(unknown)?;
-    let account = state.store.account(&account_id)?.ok_or_else(unknown)?;
+        .ok_or(ExchangeError::NoAccount)?;
+    let account = state
+        .store
+        .account(&account_id)?
+        .ok_or(ExchangeError::NoAccount)?;
     if account.disabled {
-        return Err(ExchangeError::NoAccount(format!(
-            "the account with the external id `{external_id}` is disabled"
-        )));
+        return Err(ExchangeError::NoAccount);
     }
     Ok(Subject {
         account,

@@ -21,10 +21,23 @@ pub struct Limit(pub usize);
 /// A body that could not be read or decoded, with the message for the caller.
 #[derive(Debug)]
 pub struct BodyError {
-    /// The failure class (400, 413 or 415).
+    /// The failure class (400, 408, 413 or 415).
     pub kind: ErrorKind,
     /// What was wrong, naming the field where there is one.
     pub message: String,
+}
+
+impl BodyError {
+    /// The failure class where only forms are taken (OAuth endpoints, browser pages): a
+    /// body over the limit (413) or slower than [`BODY_READ_TIMEOUT`] (408) keeps its
+    /// own; anything else, a wrong content type included, is a bad request there (SPEC:
+    /// 415 belongs to the JSON endpoints under `/v2`).
+    pub fn form_kind(&self) -> ErrorKind {
+        match self.kind {
+            ErrorKind::PayloadTooLarge | ErrorKind::RequestTimeout => self.kind,
+            _ => ErrorKind::BadRequest,
+        }
+    }
 }
 
 fn error(kind: ErrorKind, message: impl Into<String>) -> BodyError {

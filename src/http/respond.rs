@@ -196,7 +196,7 @@ fn page_headers(resp: &mut Response<Body>) {
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
 }
 
-/// Tells browsers to use HTTPS only for a year (RFC 6797), for pages served over TLS.
+/// Tells browsers to use HTTPS only for a year (RFC 6797), for answers served over TLS.
 pub fn hsts(resp: &mut Response<Body>) {
     resp.headers_mut().insert(
         "strict-transport-security",

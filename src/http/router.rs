@@ -170,6 +170,15 @@ impl Resolved<'_> {
         )
     }
 
+    /// The path as the request log shows it: `unknown` for a path no route takes, since
+    /// such a path is anything a client typed, a pasted token included.
+    pub fn logged_path<'p>(&self, path: &'p str) -> &'p str {
+        match self {
+            Resolved::NotFound => "unknown",
+            Resolved::Route(_) | Resolved::MethodNotAllowed(_) => path,
+        }
+    }
+
     /// A fixed name for metrics: the endpoint, never a value from the path.
     pub fn label(&self) -> &'static str {
         let route = match self {
@@ -216,6 +225,11 @@ pub fn resolve<'a>(method: &Method, path: &'a str) -> Resolved<'a> {
     } else {
         Resolved::MethodNotAllowed(allowed.join(", "))
     }
+}
+
+/// Whether `path` lies under the management API's base, `/v2/admin`.
+pub fn under_admin_api(path: &str) -> bool {
+    path == "/v2/admin" || path.starts_with("/v2/admin/")
 }
 
 fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
@@ -346,5 +360,7 @@ mod tests {
         assert_eq!(resolve(&Method::GET, "/t/acme/jwks/"), Resolved::NotFound);
         assert_eq!(resolve(&Method::GET, "/"), Resolved::NotFound);
         assert_eq!(resolve(&Method::GET, "//healthz"), Resolved::NotFound);
+        assert!(under_admin_api("/v2/admin") && under_admin_api("/v2/admin/nope"));
+        assert!(!under_admin_api("/v2/administrator") && !under_admin_api("/v2/sso/x"));
     }
 }

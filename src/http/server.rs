@@ -218,6 +218,7 @@ async fn refuse(
     builder: &auto::Builder<TokioExecutor>,
     max: usize,
 ) {
+    let over_tls = tls.is_some();
     let Some(io) = handshake(stream, peer, tls).await else {
         return;
     };
@@ -228,6 +229,9 @@ async fn refuse(
         );
         let mut resp = respond::problem(ErrorKind::Busy, &detail);
         respond::retry_after(&mut resp, 1);
+        if over_tls {
+            respond::hsts(&mut resp);
+        }
         resp.headers_mut().insert(
             hyper::header::CONNECTION,
             hyper::header::HeaderValue::from_static("close"),

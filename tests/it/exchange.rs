@@ -516,6 +516,52 @@ fn a_cached_answer_spares_the_idp_until_its_ttl() {
     );
 }
 
+/// Review finding (issue 19, item 15): a cached answer outlived a new client secret or
+/// CA, so a token was still exchanged after the operator cut the IdP off.
+#[test]
+fn a_settings_change_voids_the_cached_answers() {
+    let f = start();
+    f.idp.answer(|req| {
+        if req.form().get("client_secret").map(String::as_str) == Some(IDP_SECRET) {
+            Answer::Json(200, json!({"active": true, "account_id": "ext-42"}))
+        } else {
+            Answer::Json(401, json!({"error": "invalid_client"}))
+        }
+    });
+    let cached = json!({"cache_ttl_secs": 300});
+    put_introspection(&f.api, &f.idp, cached.clone());
+    assert_eq!(f.exchange(FOREIGN).status, 200);
+    assert_eq!(f.exchange(FOREIGN).status, 200);
+    assert_eq!(f.idp.requests().len(), 1, "the second answer was cached");
+
+    let refused_secret =
+        json!({"cache_ttl_secs": 300, "client_secret": "a-secret-the-idp-refuses"});
+    put_introspection(&f.api, &f.idp, refused_secret);
+    let r = f.exchange(FOREIGN);
+    assert_eq!(
+        r.status, 502,
+        "a new client secret reused the cache: {}",
+        r.body
+    );
+    assert_eq!(f.idp.requests().len(), 2);
+
+    put_introspection(&f.api, &f.idp, cached);
+    assert_eq!(f.exchange(FOREIGN).status, 200);
+    let other_ca = std::fs::read_to_string(f.server.data_dir.join("tls/cert.pem")).unwrap();
+    put_introspection(
+        &f.api,
+        &f.idp,
+        json!({"cache_ttl_secs": 300, "ca_pem": other_ca}),
+    );
+    let r = f.exchange(FOREIGN);
+    assert_eq!(r.status, 502, "a new ca_pem reused the cache: {}", r.body);
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("TLS"),
+        "{}",
+        r.body
+    );
+}
+
 #[test]
 fn the_dry_run_reports_the_idps_answer_and_the_mapped_account() {
     let f = start();

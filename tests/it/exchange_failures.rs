@@ -247,12 +247,14 @@ fn bad_or_revoked_api_keys_and_bad_bodies_are_refused_before_the_idp() {
     assert_eq!(f.server.get("/healthz").0, 200);
 }
 
+/// Review finding (issue 19, item 19g): the 403 told an unknown external id from a
+/// disabled account; now one answer covers unknown, disabled and removed members.
 #[test]
-fn accounts_unknown_disabled_or_not_members_are_403() {
+fn accounts_unknown_disabled_or_not_members_get_one_and_the_same_403() {
     let f = start();
     f.idp
         .answer(|_| Answer::Json(200, json!({"active": true, "account_id": "ext-unknown"})));
-    assert_problem(&f.exchange(FOREIGN), 403, "ext-unknown");
+    let unknown = f.exchange(FOREIGN);
     f.idp
         .answer(|_| Answer::Json(200, json!({"active": true, "account_id": "ext-42"})));
     let patch = |disabled: bool| {
@@ -264,7 +266,7 @@ fn accounts_unknown_disabled_or_not_members_are_403() {
         assert_eq!(r.status, 200);
     };
     patch(true);
-    assert_problem(&f.exchange(FOREIGN), 403, "disabled");
+    let disabled = f.exchange(FOREIGN);
     patch(false);
     assert_eq!(f.exchange(FOREIGN).status, 200);
     let removed = f.api.call(
@@ -273,7 +275,15 @@ fn accounts_unknown_disabled_or_not_members_are_403() {
         None,
     );
     assert_eq!(removed.status, 204);
-    assert_problem(&f.exchange(FOREIGN), 403, "ext-42");
+    let not_member = f.exchange(FOREIGN);
+    for r in [&unknown, &disabled, &not_member] {
+        assert_problem(r, 403, "no enabled member");
+    }
+    assert_eq!(unknown.body, disabled.body, "unknown and disabled differ");
+    assert_eq!(
+        unknown.body, not_member.body,
+        "unknown and non-member differ"
+    );
     assert_eq!(failure_reasons(&f), vec!["no_account"; 3]);
 }
 

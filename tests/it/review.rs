@@ -564,3 +564,180 @@ fn a_full_disk_answers_503_and_a_restart_recovers() {
     let again = api.call("POST", "/v2/admin/tenants", Some(&tenant(&refused)));
     assert_eq!(again.status, 201, "{:?}", again.body);
 }
+
+/// Review finding (issue 19, item 19c): an introspection or upstream URL with a
+/// `user:password@` part was stored and shown in clear.
+#[test]
+fn settings_urls_with_credentials_are_refused_by_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let api = Api::new(&server);
+    let tenant = json!({"id": "acme", "display_name": "Acme"});
+    assert_eq!(
+        api.call("POST", "/v2/admin/tenants", Some(&tenant)).status,
+        201
+    );
+    let with_credentials = "https://svc:Pa55word@idp.example/x";
+    let introspection =
+        json!({"url": with_credentials, "client_id": "latchkey", "client_secret": "s"});
+    let upstream = |field: &str| {
+        let mut body = json!({"configuration_url": "https://idp.example",
+                              "client_id": "latchkey", "client_secret": "s"});
+        body[field] = json!(with_credentials);
+        body
+    };
+    for (path, body, field) in [
+        ("introspection", introspection, "url"),
+        (
+            "upstream-oidc",
+            upstream("configuration_url"),
+            "configuration_url",
+        ),
+        ("upstream-oidc", upstream("logout_url"), "logout_url"),
+    ] {
+        let path = format!("/v2/admin/tenants/acme/{path}");
+        let r = api.call("PUT", &path, Some(&body));
+        assert_eq!(r.status, 400, "{field}: {:?}", r.body);
+        let detail = r.body["detail"].as_str().unwrap();
+        assert!(detail.starts_with(&format!("{field}:")), "{detail}");
+        assert!(!detail.contains("Pa55word"), "{detail}");
+        assert_eq!(
+            api.call("GET", &path, None).status,
+            404,
+            "{field} was stored"
+        );
+    }
+    assert!(!server.log().contains("Pa55word"));
+}
+
+/// Review finding (issue 19, item 19d): only admin pages carried
+/// `Strict-Transport-Security`; every answer over TLS does now, errors included.
+#[test]
+fn every_answer_over_tls_carries_hsts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let agent = server.agent();
+    let hsts = |method: &str, path: &str| {
+        let url = format!("{}{path}", server.base);
+        let req = ureq::http::Request::builder()
+            .method(method)
+            .uri(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Vec::new())
+            .unwrap();
+        let resp = agent.run(req).unwrap();
+        let value = resp.headers().get("strict-transport-security");
+        (
+            resp.status().as_u16(),
+            value.map(|v| v.to_str().unwrap().to_owned()),
+        )
+    };
+    for (method, path, status) in [
+        ("GET", "/healthz", 200),
+        ("GET", "/t/default/.well-known/openid-configuration", 200),
+        ("POST", "/t/default/token", 401),
+        ("GET", "/t/default/login", 400),
+        ("GET", "/v2/admin/tenants", 401),
+        ("GET", "/no/such/path", 404),
+    ] {
+        let (got, value) = hsts(method, path);
+        assert_eq!(got, status, "{method} {path}");
+        assert_eq!(
+            value.as_deref(),
+            Some("max-age=31536000"),
+            "{method} {path} has no HSTS"
+        );
+    }
+}
+
+/// Review finding (issue 19, item 19e): an unknown path under `/v2/admin` answered 404
+/// before authentication, so a stranger could map the management API.
+#[test]
+fn unknown_admin_paths_ask_for_a_token_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let admin = Api::new(&server);
+    let mut stranger = Api::new(&server);
+    stranger.authorization = None;
+    for (method, path, known) in [
+        ("GET", "/v2/admin/no-such-thing", 404),
+        ("GET", "/v2/admin", 404),
+        ("DELETE", "/v2/admin/tenants/default/nope/1", 404),
+        ("PUT", "/v2/admin/tokens", 405),
+    ] {
+        let r = stranger.call(method, path, None);
+        assert_eq!(r.status, 401, "{method} {path}: {:?}", r.body);
+        assert!(r.www_authenticate.unwrap().starts_with("Bearer"));
+        let r = admin.call(method, path, None);
+        assert_eq!(r.status, known, "{method} {path}: {:?}", r.body);
+    }
+    assert_eq!(stranger.call("GET", "/no/such/path", None).status, 404);
+}
+
+/// Review finding (issue 19, item 19f): a path no route takes was logged verbatim, and
+/// such a path may hold a token a client pasted into it.
+#[test]
+fn unknown_paths_are_logged_by_name_not_verbatim() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let secret = "eyJhbGciOiJub25lIn0.pasted-token-in-a-path";
+    let (status, _) = server.get(&format!("/t/default/{secret}"));
+    assert_eq!(status, 404);
+    let (status, _) = server.get(&format!("/{secret}/userinfo"));
+    assert_eq!(status, 404);
+    assert_eq!(server.get("/healthz").0, 200);
+    let log = server.wait_for_log("GET /healthz 200");
+    assert_eq!(log.matches("GET unknown 404").count(), 2, "{log}");
+    assert!(!log.contains("pasted-token"), "{log}");
+}
+
+/// Review finding (issue 19, item 19a): browser forms answered an oversized body with
+/// 400; they answer 413 with an HTML page, as the admin UI's forms do.
+#[test]
+fn oversized_browser_forms_get_a_413_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let browser = Browser::new(&server);
+    let small = "a".repeat(20 * 1024);
+    for path in [
+        "/t/default/login",
+        "/t/default/authorize",
+        "/t/default/logout",
+        "/t/default/consent",
+    ] {
+        let page = browser.post(path, &[("filler", &small)]);
+        assert_eq!(page.status, 413, "{path}: {}", page.body);
+        assert!(
+            page.headers["content-type"].starts_with("text/html"),
+            "{path}"
+        );
+        assert!(page.body.contains("16384"), "{path}: {}", page.body);
+    }
+    let large = "a".repeat(70 * 1024);
+    let page = browser.post("/admin/login", &[("filler", &large)]);
+    assert_eq!(page.status, 413, "{}", page.body);
+    assert!(page.headers["content-type"].starts_with("text/html"));
+    let admin = admin_ui_session(&server, &[("token", &server.admin_token())]);
+    let page = admin.post("/admin/tenants", &[("filler", &large)]);
+    assert_eq!(page.status, 413, "{}", page.body);
+    assert!(page.headers["content-type"].starts_with("text/html"));
+}
+
+/// Review finding (issue 19, item 19b): a token request whose body trickled in slower
+/// than 30 s got 400; it gets 408 with an RFC 6749 error. This test waits those 30 s.
+#[test]
+fn a_token_request_slower_than_30_s_gets_408() {
+    use crate::support::tls_client::{connect_http1, round_trip, runtime};
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let answer = runtime().block_on(async {
+        let mut stream = connect_http1(&server).await;
+        let half = "POST /t/default/token HTTP/1.1\r\nhost: latchkey\r\n\
+                    content-type: application/x-www-form-urlencoded\r\n\
+                    content-length: 100\r\n\r\ngrant_type=client_cre";
+        round_trip(&mut stream, half.as_bytes()).await
+    });
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains(r#""error":"invalid_request""#), "{answer}");
+    assert!(answer.contains("application/json"), "{answer}");
+}

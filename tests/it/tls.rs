@@ -193,6 +193,12 @@ fn tls_mode_off_serves_plain_http_and_warns() {
     tcp.read_to_string(&mut reply).unwrap();
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
     assert!(reply.ends_with(r#"{"status":"ok"}"#), "{reply}");
+    assert!(
+        !reply
+            .to_ascii_lowercase()
+            .contains("strict-transport-security"),
+        "no HSTS over plain HTTP: {reply}"
+    );
     assert!(server.log().contains("TLS is off"), "{}", server.log());
     assert!(
         !tmp.path().join("tls").exists(),

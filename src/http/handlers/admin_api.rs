@@ -107,6 +107,15 @@ pub async fn handle(
     result.unwrap_or_else(|e| e.into_response(log))
 }
 
+/// The 401 (or store failure) a request without a valid admin token gets, if it has none.
+pub(super) fn unauthenticated(
+    state: &State,
+    req: &Request<Incoming>,
+    log: &RequestLog,
+) -> Option<Response<Body>> {
+    authenticate(state, req).err().map(|e| e.into_response(log))
+}
+
 /// Checks `Authorization: Bearer <admin token>` (scheme case-insensitive, RFC 7235 §2.1).
 fn authenticate(state: &State, req: &Request<Incoming>) -> Result<Actor, ApiError> {
     let header = req

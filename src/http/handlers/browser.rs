@@ -3,7 +3,7 @@
 
 use super::cookie;
 use crate::broker::{self, BrokerError, begin::Begin};
-use crate::http::body;
+use crate::http::body::{self, BodyError};
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
 use crate::oauth::OAuthError;
@@ -109,13 +109,23 @@ fn oauth_page(state: &State, e: OAuthError, log: &RequestLog) -> Response<Body> 
 }
 
 /// Reads the request's parameters: the query of a GET, the form of a POST.
-async fn params(req: Request<Incoming>) -> Result<Params, String> {
+async fn params(req: Request<Incoming>) -> Result<Params, BodyError> {
     let bytes = if req.method() == Method::POST {
-        body::form(req).await.map_err(|e| e.message)?
+        body::form(req).await?
     } else {
         hyper::body::Bytes::copy_from_slice(req.uri().query().unwrap_or("").as_bytes())
     };
-    Params::parse(&bytes).map_err(|e| e.public_message())
+    Params::parse(&bytes).map_err(|e| BodyError {
+        kind: ErrorKind::BadRequest,
+        message: e.public_message(),
+    })
+}
+
+/// The page for parameters that could not be read, titled `title`: 413 for a body over
+/// the limit, 408 for one too slow to arrive, else 400.
+fn unreadable(state: &State, title: &str, e: &BodyError, log: &RequestLog) -> Response<Body> {
+    let status = respond::status_of(e.form_kind());
+    error_page(state, status, title, &e.message, log)
 }
 
 fn outcome(state: &State, tenant: &str, o: Outcome, log: &RequestLog) -> Response<Body> {
@@ -196,7 +206,7 @@ async fn read(
             csrf,
             is_post,
         }),
-        Err(m) => Err(error_page(state, StatusCode::BAD_REQUEST, refused, &m, log)),
+        Err(e) => Err(unreadable(state, refused, &e, log)),
     }
 }
 
@@ -407,15 +417,7 @@ pub async fn callback(state: &State, req: Request<Incoming>, log: &RequestLog) -
     let browser = cookie(&req, broker::COOKIE);
     let params = match params(req).await {
         Ok(p) => p,
-        Err(m) => {
-            return error_page(
-                state,
-                StatusCode::BAD_REQUEST,
-                "Sign-in not completed",
-                &m,
-                log,
-            );
-        }
+        Err(e) => return unreadable(state, "Sign-in not completed", &e, log),
     };
     match broker::callback::handle(state, &params, browser.as_deref()).await {
         Ok(done) => {

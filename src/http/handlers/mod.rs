@@ -35,13 +35,17 @@ pub async fn handle(state: &State, mut req: Request<Incoming>, peer: IpAddr) -> 
         peer,
         joined.as_deref(),
     );
-    let log = RequestLog::start(req.method(), req.uri().path(), state.config.log_json);
     let path = req.uri().path().to_owned();
     let resolved = router::resolve(req.method(), &path);
+    let log = RequestLog::start(
+        req.method(),
+        resolved.logged_path(&path),
+        state.config.log_json,
+    );
     let label = resolved.label();
     req.extensions_mut()
         .insert(crate::http::body::Limit(resolved.body_limit()));
-    let resp = if crate::store::storage_fault() && !resolved.is_probe() {
+    let mut resp = if crate::store::storage_fault() && !resolved.is_probe() {
         // sled still holds the write that failed in memory: nothing is served from it.
         let mut resp = respond::problem(
             ErrorKind::StorageUnavailable,
@@ -52,6 +56,11 @@ pub async fn handle(state: &State, mut req: Request<Incoming>, peer: IpAddr) -> 
     } else {
         route(state, req, resolved, peer, &log).await
     };
+    // Every answer over TLS, not only the admin pages: a browser that once reached the
+    // appliance by HTTPS must never be talked into plain HTTP for any of its paths.
+    if state.config.tls != crate::config::TlsMode::Off {
+        respond::hsts(&mut resp);
+    }
     state
         .metrics
         .request(label, resp.status().as_u16(), log.elapsed_secs());
@@ -108,7 +117,7 @@ async fn route(
         Resolved::Route(Route::Userinfo { tenant }) => {
             oauth_api::userinfo(state, tenant, req, log).await
         }
-        Resolved::MethodNotAllowed(allow) => {
+        Resolved::MethodNotAllowed(allow) => unmatched(state, &req, log, || {
             let mut resp = respond::problem(
                 ErrorKind::MethodNotAllowed,
                 "method not allowed on this path",
@@ -117,9 +126,27 @@ async fn route(
                 resp.headers_mut().insert(ALLOW, v);
             }
             resp
-        }
-        Resolved::NotFound => respond::problem(ErrorKind::NotFound, "no such endpoint"),
+        }),
+        Resolved::NotFound => unmatched(state, &req, log, || {
+            respond::problem(ErrorKind::NotFound, "no such endpoint")
+        }),
     }
+}
+
+/// Answers a request no route takes. Under `/v2/admin` a caller without a valid admin
+/// token gets 401 first, as on the known paths, so probing cannot map the API.
+fn unmatched(
+    state: &State,
+    req: &Request<Incoming>,
+    log: &RequestLog,
+    answer: impl FnOnce() -> Response<Body>,
+) -> Response<Body> {
+    if router::under_admin_api(req.uri().path())
+        && let Some(refused) = admin_api::unauthenticated(state, req, log)
+    {
+        return refused;
+    }
+    answer()
 }
 
 /// The value of cookie `name`, if the request carries it.

@@ -32,13 +32,10 @@ fn fail(e: OAuthError, log: &RequestLog) -> Response<Body> {
     resp
 }
 
-/// A body problem in OAuth's words: anything but a form is `invalid_request` (400).
+/// A body problem in OAuth's words: `invalid_request`, with 413 for a body over the
+/// limit, 408 for one too slow to arrive, else 400.
 fn body_fail(e: BodyError) -> Response<Body> {
-    let kind = match e.kind {
-        ErrorKind::PayloadTooLarge => ErrorKind::PayloadTooLarge,
-        _ => ErrorKind::BadRequest,
-    };
-    respond::oauth_error(kind, "invalid_request", &e.message)
+    respond::oauth_error(e.form_kind(), "invalid_request", &e.message)
 }
 
 fn authorization(req: &Request<Incoming>) -> Option<String> {

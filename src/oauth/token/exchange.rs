@@ -94,7 +94,7 @@ pub async fn grant(
 fn oauth_error(e: ExchangeError) -> OAuthError {
     let message = e.public_message();
     match e {
-        ExchangeError::Rejected(_) | ExchangeError::NoAccount(_) => {
+        ExchangeError::Rejected(_) | ExchangeError::NoAccount => {
             OAuthError::new(ErrorCode::InvalidGrant, message)
         }
         ExchangeError::TooMany(secs) => OAuthError::TooMany(secs),

@@ -78,9 +78,6 @@ fn render<T: Serialize>(
         Ok(html) => {
             let mut resp = respond::html(status, html);
             respond::allow_own_scripts(&mut resp);
-            if state.config.tls != crate::config::TlsMode::Off {
-                respond::hsts(&mut resp);
-            }
             resp
         }
         Err(e) => {
