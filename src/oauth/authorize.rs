@@ -7,7 +7,7 @@ use super::request::Params;
 use super::token::issue::{self, UserGrant};
 use super::token::live_account;
 use super::tokens::ACCESS_TOKEN_TYP;
-use super::{OAuthError, grant_token, scopes};
+use super::{OAuthError, authorize_params, grant_token, scopes};
 use crate::clock::UnixTime;
 use crate::crypto::jose::Unverified;
 use crate::crypto::random;
@@ -470,6 +470,7 @@ pub fn handle(
     session_cookie: Option<&str>,
 ) -> Result<Outcome, OAuthError> {
     let tenant = tenant(state, slug)?;
+    let kept = authorize_params::kept(params)?;
     let mut req = match parse(state, &tenant, params) {
         Ok(r) => r,
         Err(Rejected::Page(m)) => return Ok(Outcome::ErrorPage(m)),
@@ -495,12 +496,12 @@ pub fn handle(
     ) {
         (Decision::Answer(s, hint_alone), _) => {
             req.hint_alone = hint_alone;
-            proceed(state, &tenant, &req, &params.to_pairs(), &s, now, false)
+            proceed(state, &tenant, &req, &kept, &s, now, false)
         }
         (Decision::Refuse(code, description), _) => Ok(req.error(code, description)),
         (Decision::Login, Prompt::None) => Ok(req.error("login_required", "the user must sign in")),
         (Decision::Login, _) => Ok(Outcome::Login {
-            pending_id: store_pending(state, &tenant, &params.to_pairs(), now)?,
+            pending_id: store_pending(state, &tenant, &kept, now)?,
             login_hint: req.login_hint,
         }),
     }

@@ -1,0 +1,110 @@
+//! Requests nobody authenticated cannot grow the store without bound (issue 19, item 6):
+//! a pending authorization keeps only the parameters SPEC defines, each length-limited
+//! and 8 KiB in all (400 otherwise).
+
+use crate::oidc_code::{REDIRECT, begin, code_from, rp_client, start};
+use crate::support::browser::{Browser, input_value};
+use crate::support::server::Server;
+
+/// An online backup of the whole store.
+fn backup(server: &Server) -> Vec<u8> {
+    let mut resp = server
+        .agent()
+        .post(&format!("{}/v2/admin/backup", server.base))
+        .header("authorization", &format!("Bearer {}", server.admin_token()))
+        .send_empty()
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_vec()
+        .unwrap()
+}
+
+fn holds(bytes: &[u8], needle: &str) -> bool {
+    bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn a_pending_authorization_keeps_nothing_of_unknown_parameters_or_hints() {
+    let f = start();
+    let client = rp_client(&f);
+    let started = begin(&client, &[]);
+    let junk = format!("unknown-marker-{}", "j".repeat(9 * 1024));
+    let url = format!("{}&junk={junk}&login_hint=hint-marker-alice", started.url);
+    let browser = Browser::new(&f.server);
+    let first = browser.get(&url);
+    assert_eq!(first.status, 303, "{}", first.body);
+    let login = first.location.unwrap();
+    assert!(login.contains("login_hint=hint-marker-alice"), "{login}");
+
+    let stored = backup(&f.server);
+    assert!(
+        holds(&stored, started.state.secret()),
+        "the pending authorization is in the store"
+    );
+    assert!(
+        !holds(&stored, "unknown-marker-"),
+        "the unknown parameter was stored"
+    );
+    assert!(!holds(&stored, "hint-marker-"), "the login hint was stored");
+
+    let form = browser.get(&login);
+    let done = browser.post(
+        "/t/acme/login",
+        &[
+            ("csrf", &input_value(&form.body, "csrf")),
+            ("request", &input_value(&form.body, "request")),
+            ("username", "alice"),
+            ("password", "correct horse battery"),
+        ],
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    code_from(&done.location.unwrap(), &started.state);
+}
+
+#[test]
+fn over_long_authorize_parameters_are_refused_with_400() {
+    let f = start();
+    let client = rp_client(&f);
+    let long = |n: usize| "x".repeat(n);
+    let cases = [
+        ("state", long(4097)),
+        ("nonce", long(2049)),
+        ("login_hint", long(257)),
+        ("client_id", long(257)),
+        ("redirect_uri", format!("{REDIRECT}{}", long(4096))),
+    ];
+    for (name, value) in cases {
+        let url = replace(&begin(&client, &[]).url, name, &value);
+        let page = Browser::new(&f.server).get(&url);
+        assert_eq!(page.status, 400, "{name}: {}", page.body);
+        assert!(page.location.is_none(), "{name}: no redirect");
+        assert!(page.body.contains(name), "{name}: {}", page.body);
+    }
+    let in_all = replace(
+        &replace(&begin(&client, &[]).url, "state", &long(4080)),
+        "scope",
+        &format!("openid {}", long(4080)),
+    );
+    let page = Browser::new(&f.server).get(&in_all);
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(page.body.contains("in all"), "{}", page.body);
+}
+
+/// `url` with the query parameter `name` set to `value`.
+fn replace(url: &str, name: &str, value: &str) -> String {
+    let mut parsed = url::Url::parse(url).unwrap();
+    let pairs: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(k, _)| k != name)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    parsed
+        .query_pairs_mut()
+        .clear()
+        .extend_pairs(pairs)
+        .append_pair(name, value);
+    parsed.to_string()
+}
