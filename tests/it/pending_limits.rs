@@ -1,10 +1,11 @@
 //! Requests nobody authenticated cannot grow the store without bound (issue 19, item 6):
 //! a pending authorization keeps only the parameters SPEC defines, each length-limited
-//! and 8 KiB in all (400 otherwise).
+//! and 8 KiB in all (400 otherwise), and one address may create only so many of them
+//! (429 with `Retry-After` past `[limits] pending_authorizations_per_address`).
 
-use crate::oidc_code::{REDIRECT, begin, code_from, rp_client, start};
+use crate::oidc_code::{REDIRECT, begin, code_from, rp_client, start, start_with};
 use crate::support::browser::{Browser, input_value};
-use crate::support::server::Server;
+use crate::support::server::{Options, Server};
 
 /// An online backup of the whole store.
 fn backup(server: &Server) -> Vec<u8> {
@@ -91,6 +92,51 @@ fn over_long_authorize_parameters_are_refused_with_400() {
     let page = Browser::new(&f.server).get(&in_all);
     assert_eq!(page.status, 400, "{}", page.body);
     assert!(page.body.contains("in all"), "{}", page.body);
+}
+
+#[test]
+fn one_address_may_start_only_so_many_sign_ins_and_others_are_still_served() {
+    let f = start_with(Options {
+        env: vec![
+            ("LATCHKEY_TRUSTED_PROXIES".into(), "127.0.0.1".into()),
+            (
+                "LATCHKEY_LIMITS_PENDING_AUTHORIZATIONS_PER_ADDRESS".into(),
+                "3".into(),
+            ),
+        ],
+        ..Options::default()
+    });
+    let client = rp_client(&f);
+    let signed_in = Browser::at(&f.server, "203.0.113.7");
+    let started = begin(&client, &[]);
+    let done = signed_in.sign_in(&started.url, "alice", "correct horse battery");
+    code_from(&done.location.unwrap(), &started.state);
+    let to_login = |address: &str| {
+        let page = Browser::at(&f.server, address).get(&begin(&client, &[]).url);
+        (page.status, page.location.unwrap_or_default())
+    };
+    for n in 2..=3 {
+        let (status, location) = to_login("203.0.113.7");
+        assert!(status == 303 && location.contains("/login?"), "sign-in {n}");
+    }
+    let refused = Browser::at(&f.server, "203.0.113.7").get(&begin(&client, &[]).url);
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert!(refused.retry_after.is_some_and(|r| r > 0));
+    assert!(refused.headers["content-type"].starts_with("text/html"));
+    assert!(
+        refused.body.contains("Too many sign-ins"),
+        "{}",
+        refused.body
+    );
+
+    let (status, location) = to_login("198.51.100.9");
+    assert!(
+        status == 303 && location.contains("/login?"),
+        "another address"
+    );
+    let again = begin(&client, &[]);
+    let answered = signed_in.get(&again.url);
+    code_from(&answered.location.unwrap(), &again.state);
 }
 
 /// `url` with the query parameter `name` set to `value`.
