@@ -31,6 +31,8 @@ pub struct Config {
     pub max_header_bytes: usize,
     /// Pending authorizations one client address may create per 10 minutes.
     pub pending_authorizations_per_address: u32,
+    /// Brokered sign-ins one client address may have waiting at an upstream IdP.
+    pub sign_ins_in_flight_per_address: usize,
     /// How failed sign-ins, client authentications and exchanges are slowed down.
     pub rate_limits: crate::limiter::Policy,
     /// Calls to other servers (IdPs) in flight at once; more are refused with 503.
@@ -141,6 +143,7 @@ struct FileLimits {
     idle_timeout_secs: Option<u64>,
     max_header_bytes: Option<usize>,
     pending_authorizations_per_address: Option<u32>,
+    sign_ins_in_flight_per_address: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -154,7 +157,7 @@ struct FileRateLimits {
 }
 
 /// The environment variables read, each overriding one file key.
-const ENV_KEYS: [&str; 25] = [
+const ENV_KEYS: [&str; 26] = [
     "LATCHKEY_CONFIG",
     "LATCHKEY_LISTEN",
     "LATCHKEY_PUBLIC_URL",
@@ -171,6 +174,7 @@ const ENV_KEYS: [&str; 25] = [
     "LATCHKEY_LIMITS_IDLE_TIMEOUT_SECS",
     "LATCHKEY_LIMITS_MAX_HEADER_BYTES",
     "LATCHKEY_LIMITS_PENDING_AUTHORIZATIONS_PER_ADDRESS",
+    "LATCHKEY_LIMITS_SIGN_INS_IN_FLIGHT_PER_ADDRESS",
     "LATCHKEY_RATE_LIMITS_FREE_FAILURES",
     "LATCHKEY_RATE_LIMITS_FREE_FAILURES_PER_SUBJECT",
     "LATCHKEY_RATE_LIMITS_FREE_FAILURES_PER_ADDRESS",
@@ -323,6 +327,11 @@ fn apply_env_limits(
         env,
         "LATCHKEY_LIMITS_PENDING_AUTHORIZATIONS_PER_ADDRESS",
         &mut l.pending_authorizations_per_address,
+    )?;
+    number(
+        env,
+        "LATCHKEY_LIMITS_SIGN_INS_IN_FLIGHT_PER_ADDRESS",
+        &mut l.sign_ins_in_flight_per_address,
     )
 }
 
@@ -468,6 +477,10 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
             "[limits] pending_authorizations_per_address must be between 1 and 1000000".into(),
         );
     }
+    let sign_ins_in_flight_per_address = f.limits.sign_ins_in_flight_per_address.unwrap_or(50);
+    if !(1..=100_000).contains(&sign_ins_in_flight_per_address) {
+        return fail("[limits] sign_ins_in_flight_per_address must be between 1 and 100000".into());
+    }
     Ok(Config {
         listen,
         public_url,
@@ -480,6 +493,7 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
         idle_timeout: std::time::Duration::from_secs(idle_timeout_secs),
         max_header_bytes,
         pending_authorizations_per_address,
+        sign_ins_in_flight_per_address,
         rate_limits: validate_rate_limits(&f.rate_limits)?,
         max_outbound_calls,
         audit_retention_days: match f.audit.retention_days.unwrap_or(365) {

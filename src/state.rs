@@ -105,7 +105,7 @@ impl State {
             metrics,
             introspection_cache: Default::default(),
             providers: Default::default(),
-            broker_flights: Default::default(),
+            broker_flights: crate::broker::Flights::new(config.sign_ins_in_flight_per_address),
             consoles: Default::default(),
             issued: Default::default(),
             limiter: crate::limiter::Limiter::new(config.rate_limits),

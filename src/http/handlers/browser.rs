@@ -273,7 +273,7 @@ pub async fn login(
     let result = if r.is_post {
         login::submit(state, tenant, &r.params, r.csrf.as_deref(), peer).await
     } else {
-        match broker::begin::begin(state, tenant, &r.params, r.session.as_deref()).await {
+        match broker::begin::begin(state, tenant, &r.params, r.session.as_deref(), peer).await {
             Ok(Begin::NotBrokered) => login::show(state, tenant, &r.params),
             Ok(Begin::Redirect { location, cookie }) => {
                 let mut resp = respond::see_other(&location);
@@ -406,6 +406,7 @@ fn broker_page(state: &State, e: BrokerError, log: &RequestLog) -> Response<Body
         BrokerError::Refused(m) => {
             error_page(state, StatusCode::FORBIDDEN, "Access refused", &m, log)
         }
+        BrokerError::TooMany(retry_after) => too_many(state, retry_after, TOO_MANY_STARTED, log),
         BrokerError::OAuth(e) => oauth_page(state, e, log),
         other => internal_error_page(state, &other, log),
     }
