@@ -29,6 +29,10 @@ pub struct Config {
     pub idle_timeout: std::time::Duration,
     /// The largest request head (request line and headers) read, in bytes.
     pub max_header_bytes: usize,
+    /// Pending authorizations one client address may create per 10 minutes.
+    pub pending_authorizations_per_address: u32,
+    /// Brokered sign-ins one client address may have waiting at an upstream IdP.
+    pub sign_ins_in_flight_per_address: usize,
     /// How failed sign-ins, client authentications and exchanges are slowed down.
     pub rate_limits: crate::limiter::Policy,
     /// Calls to other servers (IdPs) in flight at once; more are refused with 503.
@@ -138,6 +142,8 @@ struct FileLimits {
     max_outbound_calls: Option<usize>,
     idle_timeout_secs: Option<u64>,
     max_header_bytes: Option<usize>,
+    pending_authorizations_per_address: Option<u32>,
+    sign_ins_in_flight_per_address: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -151,7 +157,7 @@ struct FileRateLimits {
 }
 
 /// The environment variables read, each overriding one file key.
-const ENV_KEYS: [&str; 24] = [
+const ENV_KEYS: [&str; 26] = [
     "LATCHKEY_CONFIG",
     "LATCHKEY_LISTEN",
     "LATCHKEY_PUBLIC_URL",
@@ -167,6 +173,8 @@ const ENV_KEYS: [&str; 24] = [
     "LATCHKEY_LIMITS_MAX_OUTBOUND_CALLS",
     "LATCHKEY_LIMITS_IDLE_TIMEOUT_SECS",
     "LATCHKEY_LIMITS_MAX_HEADER_BYTES",
+    "LATCHKEY_LIMITS_PENDING_AUTHORIZATIONS_PER_ADDRESS",
+    "LATCHKEY_LIMITS_SIGN_INS_IN_FLIGHT_PER_ADDRESS",
     "LATCHKEY_RATE_LIMITS_FREE_FAILURES",
     "LATCHKEY_RATE_LIMITS_FREE_FAILURES_PER_SUBJECT",
     "LATCHKEY_RATE_LIMITS_FREE_FAILURES_PER_ADDRESS",
@@ -314,6 +322,16 @@ fn apply_env_limits(
         env,
         "LATCHKEY_LIMITS_MAX_HEADER_BYTES",
         &mut l.max_header_bytes,
+    )?;
+    number(
+        env,
+        "LATCHKEY_LIMITS_PENDING_AUTHORIZATIONS_PER_ADDRESS",
+        &mut l.pending_authorizations_per_address,
+    )?;
+    number(
+        env,
+        "LATCHKEY_LIMITS_SIGN_INS_IN_FLIGHT_PER_ADDRESS",
+        &mut l.sign_ins_in_flight_per_address,
     )
 }
 
@@ -452,6 +470,17 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
     if !(8192..=1024 * 1024).contains(&max_header_bytes) {
         return fail("[limits] max_header_bytes must be between 8192 and 1048576".into());
     }
+    let pending_authorizations_per_address =
+        f.limits.pending_authorizations_per_address.unwrap_or(300);
+    if !(1..=1_000_000).contains(&pending_authorizations_per_address) {
+        return fail(
+            "[limits] pending_authorizations_per_address must be between 1 and 1000000".into(),
+        );
+    }
+    let sign_ins_in_flight_per_address = f.limits.sign_ins_in_flight_per_address.unwrap_or(50);
+    if !(1..=100_000).contains(&sign_ins_in_flight_per_address) {
+        return fail("[limits] sign_ins_in_flight_per_address must be between 1 and 100000".into());
+    }
     Ok(Config {
         listen,
         public_url,
@@ -463,6 +492,8 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
         max_connections_per_address,
         idle_timeout: std::time::Duration::from_secs(idle_timeout_secs),
         max_header_bytes,
+        pending_authorizations_per_address,
+        sign_ins_in_flight_per_address,
         rate_limits: validate_rate_limits(&f.rate_limits)?,
         max_outbound_calls,
         audit_retention_days: match f.audit.retention_days.unwrap_or(365) {

@@ -90,13 +90,22 @@ pub fn json_pointer(data: &[u8]) {
     }
 }
 
+/// A client address no earlier input came from (its own IPv6 /64), so that the
+/// per-address cap on pending authorizations never stops a long run.
+fn next_peer() -> std::net::IpAddr {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::net::Ipv6Addr::from((0x2001_0db8_u128 << 96) | (u128::from(n) << 64)).into()
+}
+
 /// The authorization endpoint's parameters, as a query string, for the sandbox's tenant
 /// with no session. Whatever the input, a redirect goes only to the registered URI.
 pub fn authorize(sandbox: &Sandbox, data: &[u8]) {
     let Ok(params) = Params::parse(data) else {
         return;
     };
-    let Ok(outcome) = authorize::handle(&sandbox.app.state, "acme", &params, None) else {
+    let Ok(outcome) = authorize::handle(&sandbox.app.state, "acme", &params, None, next_peer())
+    else {
         return;
     };
     let registered = |uri: &str| {

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod oauth;
 pub mod offline;
 pub mod outbound;
+pub mod quota;
 pub mod sandbox;
 pub mod session;
 pub mod state;

@@ -21,6 +21,8 @@ pub struct State {
     pub ui: crate::ui::Ui,
     /// Failure counters for sign-in and the token endpoint.
     pub limiter: crate::limiter::Limiter,
+    /// Pending authorizations created per client address.
+    pub pending_quota: crate::quota::Quota,
     /// An argon2id hash of a random password, verified for unknown usernames so that a
     /// failed sign-in takes as long whether or not the user exists.
     pub dummy_password_hash: String,
@@ -103,10 +105,14 @@ impl State {
             metrics,
             introspection_cache: Default::default(),
             providers: Default::default(),
-            broker_flights: Default::default(),
+            broker_flights: crate::broker::Flights::new(config.sign_ins_in_flight_per_address),
             consoles: Default::default(),
             issued: Default::default(),
             limiter: crate::limiter::Limiter::new(config.rate_limits),
+            pending_quota: crate::quota::Quota::new(
+                config.pending_authorizations_per_address,
+                crate::oauth::authorize::PENDING_TTL_SECS,
+            ),
             config,
             store,
             clock,

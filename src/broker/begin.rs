@@ -13,6 +13,7 @@ use crate::session;
 use crate::state::State;
 use crate::types::Secret;
 use base64::Engine;
+use std::net::IpAddr;
 
 /// Where the login goes.
 pub enum Begin {
@@ -27,12 +28,14 @@ pub enum Begin {
     },
 }
 
-/// Answers `GET /t/{tenant}/login?request=…` for a brokered tenant.
+/// Answers `GET /t/{tenant}/login?request=…` for a brokered tenant, from the client
+/// address `peer`.
 pub async fn begin(
     state: &State,
     slug: &str,
     query: &Params,
     session_cookie: Option<&str>,
+    peer: IpAddr,
 ) -> Result<Begin, BrokerError> {
     let tenant = tenant(state, slug)?;
     let Some(settings) = state.store.upstream(tenant.uid)? else {
@@ -86,11 +89,16 @@ pub async fn begin(
         verifier,
         redirect_uri: settings.redirect_uri.clone(),
         browser_hash: hash::sha256(cookie.expose().as_bytes()),
+        address: peer,
         expires_at: now + FLIGHT_SECS,
     };
-    state
-        .broker_flights
-        .insert(hash::sha256(state_value.as_bytes()), flight, now)?;
+    state.broker_flights.insert(
+        &state.store,
+        &state.master,
+        hash::sha256(state_value.as_bytes()),
+        flight,
+        now,
+    )?;
     Ok(Begin::Redirect {
         location: url.to_string(),
         cookie,

@@ -54,10 +54,16 @@ pub async fn handle(
 ) -> Result<Done, BrokerError> {
     let page = |m: &str| BrokerError::Page(m.to_owned());
     let now = state.clock.now();
-    let flight = params
-        .get("state")
-        .and_then(|s| state.broker_flights.take(&hash::sha256(s.as_bytes()), now))
-        .ok_or_else(|| page(UNKNOWN_STATE))?;
+    let taken = match params.get("state") {
+        Some(s) => state.broker_flights.take(
+            &state.store,
+            &state.master,
+            &hash::sha256(s.as_bytes()),
+            now,
+        )?,
+        None => None,
+    };
+    let flight = taken.ok_or_else(|| page(UNKNOWN_STATE))?;
     let same_browser = browser_cookie
         .is_some_and(|c| constant_time_eq(&hash::sha256(c.as_bytes()), &flight.browser_hash));
     if !same_browser {

@@ -34,6 +34,9 @@ pub enum BrokerError {
     /// The upstream user may not sign in here.
     #[error("{0}")]
     Refused(String),
+    /// The client address has too many sign-ins in flight: retry after this many seconds.
+    #[error("too many sign-ins in flight from this address; retry in {0} s")]
+    TooMany(u64),
     /// The provider failed underneath.
     #[error(transparent)]
     OAuth(#[from] OAuthError),

@@ -7,7 +7,7 @@ use super::request::Params;
 use super::token::issue::{self, UserGrant};
 use super::token::live_account;
 use super::tokens::ACCESS_TOKEN_TYP;
-use super::{OAuthError, grant_token, scopes};
+use super::{OAuthError, authorize_params, grant_token, scopes};
 use crate::clock::UnixTime;
 use crate::crypto::jose::Unverified;
 use crate::crypto::random;
@@ -18,11 +18,12 @@ use crate::store::clients::Client;
 use crate::store::grants::{AuthCode, Consent, PendingAuthorization, SsoSession};
 use crate::store::tenants::Tenant;
 use crate::types::{AuthMethod, ResponseType};
+use std::net::IpAddr;
 
 /// How long a code lives (SPEC: 60 s).
 const CODE_TTL_SECS: u64 = 60;
 /// How long a sign-in may take.
-const PENDING_TTL_SECS: u64 = 600;
+pub const PENDING_TTL_SECS: u64 = 600;
 
 /// What the browser gets.
 #[derive(Debug)]
@@ -79,6 +80,8 @@ struct Request {
     /// Only an `id_token_hint` vouches for the user, no session cookie: such an
     /// authorization never grants `offline_access`, which would outlive the session.
     hint_alone: bool,
+    /// The parameters a pending authorization keeps of it.
+    kept: Vec<(String, String)>,
 }
 
 /// How the answer travels back (OAuth 2.0 Multiple Response Types, Form Post Response Mode).
@@ -196,6 +199,7 @@ fn client_and_redirect(
 }
 
 fn parse(state: &State, tenant: &Tenant, params: &Params) -> Result<Request, Rejected> {
+    let kept = authorize_params::kept(params).map_err(|e| page(e.public_message()))?;
     let (client, redirect_uri) = client_and_redirect(state, tenant, params)?;
     let fragment_default = params.get("response_type").is_some_and(|r| r != "code");
     let mut req = Request {
@@ -222,6 +226,7 @@ fn parse(state: &State, tenant: &Tenant, params: &Params) -> Result<Request, Rej
         },
         issuer: state.issuer(&tenant.id),
         hint_alone: false,
+        kept,
     };
     let bad = |req: &Request, code: &str, d: &str| Rejected::Respond(req.error(code, d));
     if let Some(mode) = params
@@ -462,12 +467,14 @@ fn decide(
     })
 }
 
-/// Answers `GET`/`POST /t/{tenant}/authorize`.
+/// Answers `GET`/`POST /t/{tenant}/authorize` from the client address `peer`, which
+/// may create only so many pending authorizations.
 pub fn handle(
     state: &State,
     slug: &str,
     params: &Params,
     session_cookie: Option<&str>,
+    peer: IpAddr,
 ) -> Result<Outcome, OAuthError> {
     let tenant = tenant(state, slug)?;
     let mut req = match parse(state, &tenant, params) {
@@ -495,24 +502,32 @@ pub fn handle(
     ) {
         (Decision::Answer(s, hint_alone), _) => {
             req.hint_alone = hint_alone;
-            proceed(state, &tenant, &req, &params.to_pairs(), &s, now, false)
+            proceed(state, &tenant, &req, &s, now, false, Some(peer))
         }
         (Decision::Refuse(code, description), _) => Ok(req.error(code, description)),
         (Decision::Login, Prompt::None) => Ok(req.error("login_required", "the user must sign in")),
         (Decision::Login, _) => Ok(Outcome::Login {
-            pending_id: store_pending(state, &tenant, &params.to_pairs(), now)?,
+            pending_id: store_pending(state, &tenant, &req.kept, now, Some(peer))?,
             login_hint: req.login_hint,
         }),
     }
 }
 
-/// Stores the request to take up again after the user signed in or consented.
+/// Stores the request to take up again after the user signed in or consented; one that
+/// comes from outside (`from`, its client address) counts against that address's quota.
 fn store_pending(
     state: &State,
     tenant: &Tenant,
     params: &[(String, String)],
     now: UnixTime,
+    from: Option<IpAddr>,
 ) -> Result<String, OAuthError> {
+    if let Some(peer) = from {
+        state
+            .pending_quota
+            .take(peer, now)
+            .map_err(|blocked| OAuthError::TooMany(blocked.retry_after))?;
+    }
     let pending = PendingAuthorization {
         id: random::uuid()?,
         tenant_uid: tenant.uid,
@@ -545,15 +560,16 @@ fn granted(
 }
 
 /// Answers for `session`, unless the client asks for consent the user has not given
-/// for these scopes (or `prompt=consent` asks again).
+/// for these scopes (or `prompt=consent` asks again). `from` is the client address of a
+/// request that comes from outside; one that takes up a pending request passes `None`.
 fn proceed(
     state: &State,
     tenant: &Tenant,
     req: &Request,
-    params: &[(String, String)],
     session: &SsoSession,
     now: UnixTime,
     consented: bool,
+    from: Option<IpAddr>,
 ) -> Result<Outcome, OAuthError> {
     if req.client.require_consent && !consented {
         let scopes = granted(state, tenant, req, session)?;
@@ -570,7 +586,7 @@ fn proceed(
                 ));
             }
             return Ok(Outcome::Consent {
-                pending_id: store_pending(state, tenant, params, now)?,
+                pending_id: store_pending(state, tenant, &req.kept, now, from)?,
             });
         }
     }
@@ -596,15 +612,7 @@ pub fn resume(
     session: &SsoSession,
 ) -> Result<Outcome, OAuthError> {
     match reparse(state, tenant, pending) {
-        Ok(req) => proceed(
-            state,
-            tenant,
-            &req,
-            &pending.params,
-            session,
-            state.clock.now(),
-            false,
-        ),
+        Ok(req) => proceed(state, tenant, &req, session, state.clock.now(), false, None),
         Err(outcome) => Ok(outcome),
     }
 }
@@ -651,7 +659,7 @@ pub fn consent_given(
     state
         .store
         .transaction(|tx| tx.put_consent::<StoreError>(&consent))?;
-    proceed(state, tenant, &req, &pending.params, session, now, true)
+    proceed(state, tenant, &req, session, now, true, None)
 }
 
 /// The successful answer, by response type: a code (bound to client, redirect URI,

@@ -58,7 +58,8 @@ pub enum OAuthError {
         /// A human-readable description, never a secret.
         description: String,
     },
-    /// Too many failed attempts: retry after this many seconds.
+    /// Too many failed attempts, or too many sign-ins started from one address: retry
+    /// after this many seconds.
     #[error("too many failed attempts; retry in {0} s")]
     TooMany(u64),
     /// The store failed.

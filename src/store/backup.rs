@@ -4,8 +4,8 @@
 
 use super::codec::{self, Record};
 use super::{
-    Store, StoreError, TREE_NAMES, TreeId, accounts, admin_tokens, audit, clients, grants, members,
-    migrate, settings, signing_keys, tenants,
+    Store, StoreError, TREE_NAMES, TreeId, accounts, admin_tokens, audit, clients, flights, grants,
+    members, migrate, settings, signing_keys, tenants,
 };
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -281,6 +281,7 @@ fn check_record(tree: TreeId, schema: u32, key: &[u8], value: &[u8]) -> Result<(
         TreeId::RefreshTokens => decodes::<grants::RefreshToken>(value),
         TreeId::Families => decodes::<grants::RefreshFamily>(value),
         TreeId::Consents => decodes::<grants::Consent>(value),
+        TreeId::BrokerFlights => decodes::<flights::BrokerFlight>(value),
         TreeId::AdminTokenHashes
         | TreeId::ApiKeyHashes
         | TreeId::Usernames

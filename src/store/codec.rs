@@ -55,6 +55,7 @@ pub fn decode_as_every_record(bytes: &[u8]) {
     decode_and_round_trip::<grants::RefreshToken>(bytes);
     decode_and_round_trip::<grants::RefreshFamily>(bytes);
     decode_and_round_trip::<grants::Consent>(bytes);
+    decode_and_round_trip::<flights::BrokerFlight>(bytes);
     decode_and_round_trip::<members::Membership>(bytes);
     decode_and_round_trip::<audit::StoredEvent>(bytes);
     decode_and_round_trip::<accounts::Account>(bytes);

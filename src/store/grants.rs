@@ -89,7 +89,8 @@ pub struct PendingAuthorization {
     pub id: String,
     /// The tenant incarnation.
     pub tenant_uid: u64,
-    /// The validated request, as query pairs, to finish after sign-in.
+    /// The request's defined parameters (none unknown, each length-limited), as query
+    /// pairs, to finish it after sign-in.
     pub params: Vec<(String, String)>,
     /// When it was made: a login after this satisfies `prompt=login`.
     pub created_at: UnixTime,

@@ -15,6 +15,7 @@ pub mod clients;
 mod codec;
 mod decoded;
 mod error;
+pub mod flights;
 pub mod grants;
 pub mod members;
 mod migrate;
@@ -165,11 +166,12 @@ enum TreeId {
     AccountSessions,
     AccountFamilies,
     Consents,
+    BrokerFlights,
 }
 
 impl TreeId {
     /// Every tree, in the order of [`TREE_NAMES`].
-    const ALL: [TreeId; 25] = [
+    const ALL: [TreeId; 26] = [
         TreeId::Meta,
         TreeId::Tenants,
         TreeId::SigningKeys,
@@ -195,6 +197,7 @@ impl TreeId {
         TreeId::AccountSessions,
         TreeId::AccountFamilies,
         TreeId::Consents,
+        TreeId::BrokerFlights,
     ];
 }
 
@@ -207,7 +210,7 @@ const _: () = {
     }
 };
 
-const TREE_NAMES: [&str; 25] = [
+const TREE_NAMES: [&str; 26] = [
     "meta",
     "tenants",
     "signing_keys",
@@ -233,6 +236,7 @@ const TREE_NAMES: [&str; 25] = [
     "account_sessions",
     "account_families",
     "consents",
+    "broker_flights",
 ];
 
 /// The key of an account's index entry for `id`: the account id, a zero byte, `id`.

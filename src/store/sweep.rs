@@ -134,6 +134,8 @@ pub struct Expired {
     pub codes: usize,
     /// Pending sign-ins.
     pub pending: usize,
+    /// Brokered sign-ins whose callback never came.
+    pub broker_flights: usize,
     /// SSO sessions.
     pub sessions: usize,
     /// Refresh tokens.
@@ -230,9 +232,10 @@ impl Store {
     }
 
     /// Removes everything that expired by `now`: the grants above, and sessions, pending
-    /// sign-ins and denylist entries, which take a full scan. Sessions are ended through
+    /// sign-ins, brokered sign-ins in flight and denylist entries, which take a full scan. Sessions are ended through
     /// their transaction so that their indexes go with them.
     pub fn sweep_expired(&self, now: UnixTime) -> Result<Expired, StoreError> {
+        use super::flights::BrokerFlight;
         use super::grants::{PendingAuthorization, RevokedJti, SsoSession};
         let mut sessions = Vec::new();
         for item in self.tree(TreeId::Sessions).iter() {
@@ -246,6 +249,7 @@ impl Store {
         }
         Ok(Expired {
             pending: self.sweep_records(|p: &PendingAuthorization| p.expires_at <= now)?,
+            broker_flights: self.sweep_records(|f: &BrokerFlight| f.expires_at <= now)?,
             sessions: sessions.len(),
             revoked_jtis: self.sweep_records(|r: &RevokedJti| r.exp <= now)?,
             ..self.sweep_expired_grants(now)?
@@ -259,6 +263,21 @@ mod tests {
         PendingAuthorization, RefreshFamily, RefreshToken, RevokedJti, SsoSession,
     };
     use super::*;
+
+    fn flight(key: u8, expires_at: u64) -> super::super::flights::BrokerFlight {
+        super::super::flights::BrokerFlight {
+            state_hash: [key; 32],
+            tenant: "t".into(),
+            tenant_uid: 1,
+            pending_id: "p".into(),
+            sealed_nonce: vec![],
+            sealed_verifier: vec![],
+            redirect_uri: "https://sso/cb".into(),
+            browser_hash: [0; 32],
+            address: "192.0.2.1".parse().unwrap(),
+            expires_at,
+        }
+    }
 
     fn pending(id: &str, expires_at: u64) -> PendingAuthorization {
         PendingAuthorization {
@@ -295,6 +314,8 @@ mod tests {
                 })
             })
             .unwrap();
+        store.put_flight(&flight(1, 100)).unwrap();
+        store.put_flight(&flight(2, 300)).unwrap();
         // Ids and keys that lead with the expiry second, and ones stored before that.
         let family = |id: &str, expires_at, key_expiry, sid: Option<&str>| {
             let f = RefreshFamily {
@@ -332,13 +353,16 @@ mod tests {
         assert_eq!(
             (
                 swept.pending,
+                swept.broker_flights,
                 swept.sessions,
                 swept.revoked_jtis,
                 swept.families,
                 swept.refresh_tokens
             ),
-            (1, 1, 1, 2, 2)
+            (1, 1, 1, 1, 2, 2)
         );
+        assert!(store.take_flight(&[1; 32]).unwrap().is_none());
+        assert!(store.take_flight(&[2; 32]).unwrap().is_some());
         assert!(store.family(&gone).unwrap().is_none());
         assert!(
             store.family(&kept).unwrap().is_some(),

@@ -2,13 +2,15 @@
 //! in upstream and the downstream `openidconnect` client gets a valid ID token; the
 //! upstream request, code exchange and logout are exactly what the specs say; unknown,
 //! disabled and re-bound users, upstream errors, bad states and bad ID tokens are
-//! refused with a page and no session; upstream key rotation is picked up.
+//! refused with a page and no session; upstream key rotation is picked up. Sign-ins in
+//! flight live in the store (a restart does not lose them, a replayed callback finds
+//! nothing) and one client address may have only so many of them.
 
 use crate::oidc_code::Rp;
 use crate::support::api::Api;
 use crate::support::browser::{Browser, Page, redirect_params};
 use crate::support::rp;
-use crate::support::server::Server;
+use crate::support::server::{Options, Server};
 use crate::support::upstream::{CLIENT_ID, CLIENT_SECRET, Tamper, UpKey, Upstream};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient};
 use openidconnect::{
@@ -31,8 +33,13 @@ struct Fixture {
 /// Tenant `brokered` sends its logins to an upstream that signs in `up-alice`
 /// (`preferred_username: Alice`); `alice` is a member, client `web` uses the code flow.
 fn start() -> Fixture {
+    start_with(Options::default())
+}
+
+/// [`start`] with server options.
+fn start_with(opts: Options) -> Fixture {
     let tmp = tempfile::tempdir().unwrap();
-    let server = Server::start(tmp.path());
+    let server = Server::start_with(tmp.path(), opts);
     let api = Api::new(&server);
     let up = Upstream::start("up-alice", json!({"preferred_username": "Alice"}));
     let post = |path: &str, body: Value| crate::management::create(&api, path, &body).body;
@@ -534,5 +541,83 @@ fn an_unreachable_upstream_is_a_clear_error_page_and_the_dry_run_reports_it() {
             .contains("names the issuer"),
         "{}",
         probe.body
+    );
+}
+
+#[test]
+fn a_sign_in_in_flight_survives_a_restart_and_its_callback_works_once() {
+    let mut f = start();
+    let browser = Browser::new(&f.server);
+    let started = flow(&f.client);
+    let back = to_upstream_and_back(&f, &browser, &started.url);
+
+    let (dir, port) = (f.server.data_dir.clone(), f.server.addr.port());
+    f.server.signal("TERM");
+    assert!(f.server.wait(std::time::Duration::from_secs(15)).success());
+    f.server = Server::start_on(&dir, port, Options::default());
+
+    let answer = browser.get(&back);
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let location = answer.location.unwrap();
+    assert!(location.starts_with(REDIRECT), "{location}");
+    assert_eq!(redirect_params(&location)["state"], *started.state.secret());
+    assert_refused(&browser.get(&back), 400, "already completed");
+    let log = f.server.log();
+    let sent = f.up.last_authorize();
+    assert!(!log.contains(&sent["nonce"]) && !log.contains(&sent["state"]));
+}
+
+#[test]
+fn one_address_may_have_only_so_many_sign_ins_in_flight_and_others_are_still_served() {
+    let f = start_with(Options {
+        env: vec![
+            ("LATCHKEY_TRUSTED_PROXIES".into(), "127.0.0.1".into()),
+            (
+                "LATCHKEY_LIMITS_SIGN_INS_IN_FLIGHT_PER_ADDRESS".into(),
+                "2".into(),
+            ),
+        ],
+        ..Options::default()
+    });
+    let crowded = Browser::at(&f.server, "203.0.113.5");
+    let login = crowded.get(&flow(&f.client).url).location.unwrap();
+    let mut upstream = Vec::new();
+    for n in 1..=2 {
+        let page = crowded.get(&login);
+        assert_eq!(page.status, 303, "sign-in {n}: {}", page.body);
+        upstream.push(page.location.unwrap());
+    }
+    let refused = crowded.get(&login);
+    assert_eq!(refused.status, 429, "{}", refused.body);
+    assert!(refused.retry_after.is_some_and(|r| r > 0));
+    assert!(refused.headers["content-type"].starts_with("text/html"));
+    assert!(
+        refused.body.contains("Too many sign-ins"),
+        "{}",
+        refused.body
+    );
+
+    let elsewhere = Browser::at(&f.server, "198.51.100.5");
+    let answer = sign_in(&f, &elsewhere, &flow(&f.client).url);
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert!(answer.location.unwrap().starts_with(REDIRECT));
+
+    let back = f.up.authorize(upstream.last().unwrap());
+    assert_eq!(
+        crowded.get(&back).status,
+        303,
+        "the latest sign-in completes"
+    );
+    let again = crowded.get(&flow(&f.client).url);
+    assert!(
+        again.location.unwrap().starts_with(REDIRECT),
+        "signed in now, no new sign-in needed"
+    );
+    let fresh = Browser::at(&f.server, "203.0.113.5");
+    let login = fresh.get(&flow(&f.client).url).location.unwrap();
+    assert_eq!(
+        fresh.get(&login).status,
+        303,
+        "a completed sign-in gave its place back"
     );
 }

@@ -24,6 +24,7 @@ mod oauth_machine;
 mod offline;
 mod oidc_code;
 mod oidc_more;
+mod pending_limits;
 mod races;
 mod review;
 mod sessions;

@@ -89,6 +89,9 @@ fn internal_error_page(
 }
 
 fn oauth_page(state: &State, e: OAuthError, log: &RequestLog) -> Response<Body> {
+    if let OAuthError::TooMany(retry_after) = e {
+        return too_many(state, retry_after, TOO_MANY_STARTED, log);
+    }
     match e.kind() {
         ErrorKind::NotFound => error_page(
             state,
@@ -195,7 +198,7 @@ async fn read(
         .filter(|_| is_post)
         .map(|peer| login::admit_address(state, peer))
     {
-        return Err(too_many(state, blocked.retry_after, log));
+        return Err(too_many(state, blocked.retry_after, TOO_MANY_FAILED, log));
     }
     let session = cookie(&req, session::COOKIE);
     let csrf = cookie(&req, session::CSRF_COOKIE);
@@ -210,11 +213,12 @@ async fn read(
     }
 }
 
-/// `GET`/`POST /t/{tenant}/authorize`.
+/// `GET`/`POST /t/{tenant}/authorize` from the client address `peer`.
 pub async fn authorize(
     state: &State,
     tenant: &str,
     req: Request<Incoming>,
+    peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
     let r = match read(
@@ -230,7 +234,7 @@ pub async fn authorize(
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    match authorize::handle(state, tenant, &r.params, r.session.as_deref()) {
+    match authorize::handle(state, tenant, &r.params, r.session.as_deref(), peer) {
         Ok(o) => outcome(state, tenant, o, log),
         Err(e) => oauth_page(state, e, log),
     }
@@ -245,9 +249,13 @@ fn login_form(
     render(state, "login.html", view, status, Some(&view.csrf), log)
 }
 
-/// A 429 page with `Retry-After`.
-fn too_many(state: &State, retry_after: u64, log: &RequestLog) -> Response<Body> {
-    let message = format!("Too many failed sign-ins. Try again in {retry_after} seconds.");
+/// Why a 429 page: failed sign-ins, or sign-ins started from one address.
+const TOO_MANY_FAILED: &str = "Too many failed sign-ins.";
+const TOO_MANY_STARTED: &str = "Too many sign-ins were started from your network.";
+
+/// A 429 page with `Retry-After`, saying `why`.
+fn too_many(state: &State, retry_after: u64, why: &str, log: &RequestLog) -> Response<Body> {
+    let message = format!("{why} Try again in {retry_after} seconds.");
     let mut resp = error_page(
         state,
         StatusCode::TOO_MANY_REQUESTS,
@@ -275,7 +283,7 @@ pub async fn login(
     let result = if r.is_post {
         login::submit(state, tenant, &r.params, r.csrf.as_deref(), peer).await
     } else {
-        match broker::begin::begin(state, tenant, &r.params, r.session.as_deref()).await {
+        match broker::begin::begin(state, tenant, &r.params, r.session.as_deref(), peer).await {
             Ok(Begin::NotBrokered) => login::show(state, tenant, &r.params),
             Ok(Begin::Redirect { location, cookie }) => {
                 let mut resp = respond::see_other(&location);
@@ -307,7 +315,9 @@ pub async fn login(
             &m,
             log,
         ),
-        Ok(LoginOutcome::TooMany(retry_after)) => too_many(state, retry_after, log),
+        Ok(LoginOutcome::TooMany(retry_after)) => {
+            too_many(state, retry_after, TOO_MANY_FAILED, log)
+        }
         Ok(LoginOutcome::Done { cookie, outcome: o }) => {
             let mut resp = outcome(state, tenant, o, log);
             respond::set_cookie(
@@ -406,6 +416,7 @@ fn broker_page(state: &State, e: BrokerError, log: &RequestLog) -> Response<Body
         BrokerError::Refused(m) => {
             error_page(state, StatusCode::FORBIDDEN, "Access refused", &m, log)
         }
+        BrokerError::TooMany(retry_after) => too_many(state, retry_after, TOO_MANY_STARTED, log),
         BrokerError::OAuth(e) => oauth_page(state, e, log),
         other => internal_error_page(state, &other, log),
     }

@@ -89,7 +89,7 @@ async fn route(
         Resolved::Route(Route::Discovery { tenant }) => oidc::discovery(state, tenant, log),
         Resolved::Route(Route::Jwks { tenant }) => oidc::jwks(state, tenant, log),
         Resolved::Route(Route::Authorize { tenant }) => {
-            browser::authorize(state, tenant, req, log).await
+            browser::authorize(state, tenant, req, peer, log).await
         }
         Resolved::Route(Route::Login { tenant }) => {
             browser::login(state, tenant, req, peer, log).await
