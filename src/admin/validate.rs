@@ -55,9 +55,10 @@ pub fn https_url(field: &'static str, value: &str) -> Result<String, AdminError>
         Ok(u) if u.scheme() == "https" && u.host_str().is_some() && u.fragment().is_none() => {
             Ok(value.to_owned())
         }
+        // Not echoed: a value that does not parse may still hold a password.
         _ => Err(AdminError::invalid(
             field,
-            format!("`{value}` must be an absolute https URL without fragment"),
+            "must be an absolute https URL without fragment",
         )),
     }
 }
@@ -129,6 +130,12 @@ mod tests {
         assert!(text("f", "abcdef", 5).is_err());
         assert!(text("f", "a\u{7}", 5).is_err());
         assert_eq!(optional_text("f", Some(" "), 5).unwrap(), None);
+    }
+
+    #[test]
+    fn a_url_that_does_not_parse_is_not_echoed() {
+        let e = https_url("url", "https://user:s3cret@[bad").unwrap_err();
+        assert!(!e.public_message().contains("s3cret"), "{e}");
     }
 
     #[test]
