@@ -34,7 +34,7 @@ pub struct Config {
     /// Brokered sign-ins one client address may have waiting at an upstream IdP.
     pub sign_ins_in_flight_per_address: usize,
     /// How failed sign-ins, client authentications and exchanges are slowed down.
-    pub rate_limits: crate::limiter::Policy,
+    pub rate_limits: crate::guard::Policy,
     /// Calls to other servers (IdPs) in flight at once; more are refused with 503.
     pub max_outbound_calls: usize,
     /// Days audit events are kept; 0 keeps them forever.
@@ -398,9 +398,9 @@ fn apply_flags(f: &mut FileConfig, a: &ConfigArgs) {
     }
 }
 
-fn validate_rate_limits(r: &FileRateLimits) -> Result<crate::limiter::Policy, ConfigError> {
-    let default = crate::limiter::Policy::default();
-    let policy = crate::limiter::Policy {
+fn validate_rate_limits(r: &FileRateLimits) -> Result<crate::guard::Policy, ConfigError> {
+    let default = crate::guard::Policy::default();
+    let policy = crate::guard::Policy {
         free_failures: r.free_failures.unwrap_or(default.free_failures),
         free_failures_per_subject: r
             .free_failures_per_subject
@@ -625,7 +625,7 @@ mod tests {
         assert_eq!(c.max_connections_per_address, 256);
         assert_eq!(
             c.rate_limits,
-            crate::limiter::Policy {
+            crate::guard::Policy {
                 free_failures: 5,
                 free_failures_per_subject: 100,
                 free_failures_per_address: 50,

@@ -13,13 +13,12 @@ pub mod datadir;
 pub mod exchange;
 #[cfg(any(test, fuzzing))]
 pub mod fuzzing;
+pub mod guard;
 pub mod http;
-pub mod limiter;
 pub mod metrics;
 pub mod oauth;
 pub mod offline;
 pub mod outbound;
-pub mod quota;
 pub mod sandbox;
 pub mod session;
 pub mod state;

@@ -20,9 +20,9 @@ pub struct State {
     /// The page templates.
     pub ui: crate::ui::Ui,
     /// Failure counters for sign-in and the token endpoint.
-    pub limiter: crate::limiter::Limiter,
+    pub limiter: crate::guard::Limiter,
     /// Pending authorizations created per client address.
-    pub pending_quota: crate::quota::Quota,
+    pub pending_quota: crate::guard::Quota,
     /// An argon2id hash of a random password, verified for unknown usernames so that a
     /// failed sign-in takes as long whether or not the user exists.
     pub dummy_password_hash: String,
@@ -108,8 +108,8 @@ impl State {
             broker_flights: crate::broker::Flights::new(config.sign_ins_in_flight_per_address),
             consoles: Default::default(),
             issued: Default::default(),
-            limiter: crate::limiter::Limiter::new(config.rate_limits),
-            pending_quota: crate::quota::Quota::new(
+            limiter: crate::guard::Limiter::new(config.rate_limits),
+            pending_quota: crate::guard::Quota::new(
                 config.pending_authorizations_per_address,
                 crate::oauth::authorize::PENDING_TTL_SECS,
             ),

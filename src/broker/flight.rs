@@ -9,7 +9,7 @@
 use super::BrokerError;
 use crate::clock::UnixTime;
 use crate::crypto::seal::MasterKey;
-use crate::limiter::bucket;
+use crate::guard::bucket;
 use crate::store::Store;
 use crate::store::flights::BrokerFlight;
 use crate::types::{Secret, TenantId};

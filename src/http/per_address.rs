@@ -3,7 +3,7 @@
 //! with idle connections. It counts the TCP peer before TLS (IPv6 by /64, as the rate
 //! limits do); a trusted proxy carries many clients' connections and is not capped.
 
-use crate::limiter::bucket;
+use crate::guard::bucket;
 use crate::types::Cidr;
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -8,7 +8,7 @@ use super::discovery::tenant;
 use super::request::Params;
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::{password, random};
-use crate::limiter::{self, Blocked, Key, Realm, Subject};
+use crate::guard::{self, Blocked, Key, Realm, Subject};
 use crate::session;
 use crate::state::State;
 use crate::store::StoreError;
@@ -149,7 +149,7 @@ pub async fn submit(
             &state.store,
             Some(tenant.id.as_str()),
             &keys,
-            limiter::Outcome::Failure,
+            guard::Outcome::Failure,
             now,
         )?;
         return Ok(LoginOutcome::Form {
@@ -160,7 +160,7 @@ pub async fn submit(
     let keys = username_keys(peer, &username);
     state
         .limiter
-        .record(&state.store, None, &keys, limiter::Outcome::Success, now)?;
+        .record(&state.store, None, &keys, guard::Outcome::Success, now)?;
     let (session, cookie) = session::new(&account_id, now)?;
     let event = AuditEvent::new(now, AuditKind::Login, &Actor::Account(account_id.clone()))
         .tenant(tenant.id.as_str())

@@ -6,7 +6,7 @@ use super::OAuthError;
 use super::token::{TokenResponse, exchange, refresh};
 use crate::exchange::api_key::Caller;
 use crate::exchange::{self as foreign, ExchangeError};
-use crate::limiter::{Key, Outcome, Realm, Subject};
+use crate::guard::{Key, Outcome, Realm, Subject};
 use crate::state::State;
 use crate::types::{AuthMethod, GrantType};
 use serde::{Deserialize, Serialize};

@@ -14,7 +14,7 @@ pub mod refresh;
 use super::discovery::tenant;
 use super::request::Params;
 use super::{ErrorCode, OAuthError, client_auth};
-use crate::limiter::{Key, Outcome, Realm, Subject};
+use crate::guard::{Key, Outcome, Realm, Subject};
 use crate::state::State;
 use crate::store::tenants::Tenant;
 use crate::types::{AuthMethod, GrantType};

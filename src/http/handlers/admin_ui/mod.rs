@@ -10,10 +10,10 @@ mod tenant_pages;
 
 use super::cookie;
 use crate::admin::{AdminError, Ctx, console, keys};
+use crate::guard::{Blocked, Key, Outcome, Realm, Subject};
 use crate::http::body;
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
-use crate::limiter::{Blocked, Key, Outcome, Realm, Subject};
 use crate::session::CSRF_COOKIE;
 use crate::state::State;
 use crate::types::{ErrorKind, Secret};

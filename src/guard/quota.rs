@@ -1,11 +1,11 @@
 //! Count-based caps per client address (SPEC "Durability and security promises": what
 //! requests nobody authenticated may store is rate limited per address). Unlike the
-//! failure counters of [`crate::limiter`], a quota counts every use, since each one
+//! failure counters of [`super::failures`], a quota counts every use, since each one
 //! stores a record. Uses are counted in fixed windows, per node, with addresses
 //! bucketed as the limiter buckets them (IPv6 by /64).
 
+use super::failures::{Blocked, bucket};
 use crate::clock::UnixTime;
-use crate::limiter::{Blocked, bucket};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
