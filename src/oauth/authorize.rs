@@ -7,7 +7,7 @@ use super::request::Params;
 use super::token::issue::{self, UserGrant};
 use super::token::live_account;
 use super::tokens::ACCESS_TOKEN_TYP;
-use super::{OAuthError, authorize_params, grant_token, scopes};
+use super::{ErrorCode, OAuthError, authorize_params, grant_token, scopes};
 use crate::clock::UnixTime;
 use crate::crypto::jose::Unverified;
 use crate::crypto::random;
@@ -120,8 +120,8 @@ impl Request {
         ))
     }
 
-    fn error(&self, code: &str, description: &str) -> Outcome {
-        self.redirect(&[("error", code), ("error_description", description)])
+    fn error(&self, code: ErrorCode, description: &str) -> Outcome {
+        self.redirect(&[("error", code.as_str()), ("error_description", description)])
     }
 }
 
@@ -228,31 +228,35 @@ fn parse(state: &State, tenant: &Tenant, params: &Params) -> Result<Request, Rej
         hint_alone: false,
         kept,
     };
-    let bad = |req: &Request, code: &str, d: &str| Rejected::Respond(req.error(code, d));
+    let bad = |req: &Request, code: ErrorCode, d: &str| Rejected::Respond(req.error(code, d));
     if let Some(mode) = params
         .get("response_mode")
         .filter(|m| !matches!(*m, "query" | "fragment" | "form_post"))
     {
         return Err(bad(
             &req,
-            "invalid_request",
+            ErrorCode::InvalidRequest,
             &format!("response_mode `{mode}` is not supported"),
         ));
     }
     let Some(rt) = params.get("response_type") else {
-        return Err(bad(&req, "invalid_request", "response_type is missing"));
+        return Err(bad(
+            &req,
+            ErrorCode::InvalidRequest,
+            "response_type is missing",
+        ));
     };
     req.response_type = ResponseType::parse(rt).ok_or_else(|| {
         bad(
             &req,
-            "unsupported_response_type",
+            ErrorCode::UnsupportedResponseType,
             &format!("response_type `{rt}` is not supported"),
         )
     })?;
     if !req.client.response_types.contains(&req.response_type) {
         return Err(bad(
             &req,
-            "unauthorized_client",
+            ErrorCode::UnauthorizedClient,
             &format!("this client is not registered for response_type `{rt}`"),
         ));
     }
@@ -260,7 +264,7 @@ fn parse(state: &State, tenant: &Tenant, params: &Params) -> Result<Request, Rej
     if implicit && params.get("response_mode") == Some("query") {
         return Err(bad(
             &req,
-            "invalid_request",
+            ErrorCode::InvalidRequest,
             "tokens are never returned in the query; use response_mode=fragment",
         ));
     }
@@ -271,14 +275,14 @@ fn parse(state: &State, tenant: &Tenant, params: &Params) -> Result<Request, Rej
     if wants_id_token && req.nonce.is_none() {
         return Err(bad(
             &req,
-            "invalid_request",
+            ErrorCode::InvalidRequest,
             "nonce is required for the implicit flow",
         ));
     }
     if wants_id_token && !req.scopes.iter().any(|s| s == "openid") {
         return Err(bad(
             &req,
-            "invalid_scope",
+            ErrorCode::InvalidScope,
             "an ID token needs the openid scope",
         ));
     }
@@ -286,14 +290,15 @@ fn parse(state: &State, tenant: &Tenant, params: &Params) -> Result<Request, Rej
         Some(m) => Some(m.parse::<u64>().map_err(|_| {
             bad(
                 &req,
-                "invalid_request",
+                ErrorCode::InvalidRequest,
                 "max_age must be a number of seconds",
             )
         })?),
         None => None,
     };
-    check_pkce(&req, params).map_err(|d| bad(&req, "invalid_request", d))?;
-    req.prompt = parse_prompt(params.get("prompt")).map_err(|d| bad(&req, "invalid_request", d))?;
+    check_pkce(&req, params).map_err(|d| bad(&req, ErrorCode::InvalidRequest, d))?;
+    req.prompt =
+        parse_prompt(params.get("prompt")).map_err(|d| bad(&req, ErrorCode::InvalidRequest, d))?;
     Ok(req)
 }
 
@@ -368,7 +373,7 @@ enum Decision {
     /// Ask the user to sign in (or `login_required` under `prompt=none`).
     Login,
     /// Refuse, back to the client.
-    Refuse(&'static str, &'static str),
+    Refuse(ErrorCode, &'static str),
 }
 
 /// What an `id_token_hint` names: an ID token this appliance signed for any of its
@@ -441,7 +446,7 @@ fn decide(
             match named.or(browser) {
                 Some(s) if !admitted(state, tenant, &s.account_id)? => {
                     return Ok(Decision::Refuse(
-                        "access_denied",
+                        ErrorCode::AccessDenied,
                         "the user is not a member of this tenant",
                     ));
                 }
@@ -488,7 +493,7 @@ pub fn handle(
             Some(found) => Some(found),
             None => {
                 return Ok(req.error(
-                    "invalid_request",
+                    ErrorCode::InvalidRequest,
                     "id_token_hint is not an ID token this service issued",
                 ));
             }
@@ -505,7 +510,9 @@ pub fn handle(
             proceed(state, &tenant, &req, &s, now, false, Some(peer))
         }
         (Decision::Refuse(code, description), _) => Ok(req.error(code, description)),
-        (Decision::Login, Prompt::None) => Ok(req.error("login_required", "the user must sign in")),
+        (Decision::Login, Prompt::None) => {
+            Ok(req.error(ErrorCode::LoginRequired, "the user must sign in"))
+        }
         (Decision::Login, _) => Ok(Outcome::Login {
             pending_id: store_pending(state, &tenant, &req.kept, now, Some(peer))?,
             login_hint: req.login_hint,
@@ -581,7 +588,7 @@ fn proceed(
         if !covered {
             if req.prompt == Prompt::None {
                 return Ok(req.error(
-                    "consent_required",
+                    ErrorCode::ConsentRequired,
                     "the user has not consented to this client",
                 ));
             }
@@ -646,7 +653,7 @@ pub fn consent_given(
         Err(outcome) => return Ok(outcome),
     };
     if !allow {
-        return Ok(req.error("access_denied", "the user declined"));
+        return Ok(req.error(ErrorCode::AccessDenied, "the user declined"));
     }
     let now = state.clock.now();
     let consent = Consent {

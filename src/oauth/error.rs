@@ -25,6 +25,18 @@ pub enum ErrorCode {
     InsufficientScope,
     /// A dependency is busy or down.
     TemporarilyUnavailable,
+    /// The user or the tenant refused (RFC 6749 §4.1.2.1).
+    AccessDenied,
+    /// The response type is unknown (RFC 6749 §4.1.2.1).
+    UnsupportedResponseType,
+    /// `prompt=none`, but the user must sign in (OIDC Core §3.1.2.6).
+    LoginRequired,
+    /// `prompt=none`, but the user must consent (OIDC Core §3.1.2.6).
+    ConsentRequired,
+    /// Our own fault (RFC 6749 §5.2 leaves it to `server_error`).
+    ServerError,
+    /// Too many failed attempts: retry later.
+    SlowDown,
 }
 
 impl ErrorCode {
@@ -40,6 +52,12 @@ impl ErrorCode {
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::InsufficientScope => "insufficient_scope",
             ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
+            ErrorCode::AccessDenied => "access_denied",
+            ErrorCode::UnsupportedResponseType => "unsupported_response_type",
+            ErrorCode::LoginRequired => "login_required",
+            ErrorCode::ConsentRequired => "consent_required",
+            ErrorCode::ServerError => "server_error",
+            ErrorCode::SlowDown => "slow_down",
         }
     }
 }
@@ -96,15 +114,15 @@ impl OAuthError {
     }
 
     /// The RFC error code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            OAuthError::Protocol { code, .. } => code.as_str(),
-            OAuthError::UnknownTenant(_) => "invalid_request",
-            OAuthError::TooMany(_) => "slow_down",
+            OAuthError::Protocol { code, .. } => *code,
+            OAuthError::UnknownTenant(_) => ErrorCode::InvalidRequest,
+            OAuthError::TooMany(_) => ErrorCode::SlowDown,
             OAuthError::Store(e) if e.kind() == ErrorKind::StorageUnavailable => {
-                "temporarily_unavailable"
+                ErrorCode::TemporarilyUnavailable
             }
-            OAuthError::Store(_) | OAuthError::Internal(_) => "server_error",
+            OAuthError::Store(_) | OAuthError::Internal(_) => ErrorCode::ServerError,
         }
     }
 

@@ -2,8 +2,8 @@
 //! through introspection"): an API key names tenant and client; the answer is the
 //! camel-cased shape partner apps expect, and failures are problem+json.
 
-use super::OAuthError;
 use super::token::{TokenResponse, exchange, refresh};
+use super::{ErrorCode, OAuthError};
 use crate::exchange::api_key::Caller;
 use crate::exchange::{self as foreign, ExchangeError};
 use crate::guard::{Key, Outcome, Realm, Subject};
@@ -186,7 +186,7 @@ fn exchange_error(e: OAuthError) -> ExchangeError {
     match e {
         OAuthError::Store(s) => ExchangeError::Store(s),
         OAuthError::Internal(why) => ExchangeError::Internal(why),
-        OAuthError::Protocol { .. } if e.code() == "invalid_grant" => {
+        OAuthError::Protocol { .. } if e.code() == ErrorCode::InvalidGrant => {
             ExchangeError::Rejected(message)
         }
         _ => ExchangeError::BadRequest(message),

@@ -4,7 +4,7 @@
 use crate::http::body::{self, BodyError};
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
-use crate::oauth::{self, OAuthError};
+use crate::oauth::{self, ErrorCode, OAuthError};
 use crate::state::State;
 use crate::types::ErrorKind;
 use hyper::body::Incoming;
@@ -17,13 +17,13 @@ fn fail(e: OAuthError, log: &RequestLog) -> Response<Body> {
     if e.kind() == ErrorKind::Internal {
         tracing::error!("{e} req={}", log.id());
     }
-    let mut resp = respond::oauth_error(e.kind(), e.code(), &e.public_message());
+    let mut resp = respond::oauth_error(e.kind(), e.code().as_str(), &e.public_message());
     match e {
         OAuthError::TooMany(retry_after) => respond::retry_after(&mut resp, retry_after),
         _ if e.kind() == ErrorKind::UpstreamBusy => respond::retry_after(&mut resp, 1),
         _ => {}
     }
-    if e.code() == "invalid_client" {
+    if e.code() == ErrorCode::InvalidClient {
         resp.headers_mut().insert(
             WWW_AUTHENTICATE,
             HeaderValue::from_static("Basic realm=\"latchkey\""),
@@ -35,7 +35,11 @@ fn fail(e: OAuthError, log: &RequestLog) -> Response<Body> {
 /// A body problem in OAuth's words: `invalid_request`, with 413 for a body over the
 /// limit, 408 for one too slow to arrive, else 400.
 fn body_fail(e: BodyError) -> Response<Body> {
-    respond::oauth_error(e.form_kind(), "invalid_request", &e.message)
+    respond::oauth_error(
+        e.form_kind(),
+        ErrorCode::InvalidRequest.as_str(),
+        &e.message,
+    )
 }
 
 fn authorization(req: &Request<Incoming>) -> Option<String> {
@@ -149,11 +153,11 @@ pub async fn userinfo(
 
 fn bearer_fail(e: OAuthError, log: &RequestLog) -> Response<Body> {
     let challenge = match e.code() {
-        "invalid_request" if matches!(e, OAuthError::Protocol { .. }) => {
+        ErrorCode::InvalidRequest if matches!(e, OAuthError::Protocol { .. }) => {
             "Bearer realm=\"latchkey\"".to_owned()
         }
-        code @ ("invalid_token" | "insufficient_scope") => {
-            format!("Bearer realm=\"latchkey\", error=\"{code}\"")
+        code @ (ErrorCode::InvalidToken | ErrorCode::InsufficientScope) => {
+            format!("Bearer realm=\"latchkey\", error=\"{}\"", code.as_str())
         }
         _ => return fail(e, log),
     };

@@ -141,7 +141,7 @@ fn run_case(world: &Sandbox, ops: &[Op]) -> Result<(), TestCaseError> {
                     f.current = f.tokens.len() - 1;
                 } else {
                     prop_assert!(
-                        matches!(&answer, Err(e) if e.code() == "invalid_grant"),
+                        matches!(&answer, Err(e) if e.code() == crate::oauth::ErrorCode::InvalidGrant),
                         "a used or revoked token was accepted: {:?}",
                         answer.map(|_| ())
                     );

@@ -89,11 +89,13 @@ pub async fn handle(
     let address = Key::address(Realm::Sso, peer);
     let (keys, outcome): (Vec<Key>, _) = match result.as_ref().map_err(|e| e.code()) {
         Ok(_) => (client_keys.to_vec(), Outcome::Success),
-        Err("invalid_client") if is_public(state, &tenant, &presented.client_id)? => {
+        Err(ErrorCode::InvalidClient) if is_public(state, &tenant, &presented.client_id)? => {
             (vec![address], Outcome::Failure)
         }
-        Err("invalid_client") => ([&[address][..], &client_keys].concat(), Outcome::Failure),
-        Err("invalid_grant") => (vec![address], Outcome::Failure),
+        Err(ErrorCode::InvalidClient) => {
+            ([&[address][..], &client_keys].concat(), Outcome::Failure)
+        }
+        Err(ErrorCode::InvalidGrant) => (vec![address], Outcome::Failure),
         Err(_) => (Vec::new(), Outcome::Failure),
     };
     state
