@@ -13,6 +13,7 @@ pub mod datadir;
 pub mod exchange;
 #[cfg(any(test, fuzzing))]
 pub mod fuzzing;
+pub mod grant;
 pub mod guard;
 pub mod http;
 pub mod metrics;

@@ -10,6 +10,7 @@ use super::provider::{self, Metadata};
 use super::{BrokerError, flight::Flight};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::hash;
+use crate::grant::subject::{Member, member};
 use crate::oauth::authorize::{self, Outcome};
 use crate::oauth::request::Params;
 use crate::session;
@@ -267,15 +268,20 @@ fn admitted(
     let Some(account) = state.store.account_by_username(username)? else {
         return refuse("not_provisioned", not_provisioned());
     };
-    let Some(membership) = state.store.membership(tenant.uid, &account.id)? else {
-        return refuse("not_provisioned", not_provisioned());
+    let Some(Member {
+        account,
+        membership,
+    }) = member(&state.store, tenant.uid, &account.id)?
+    else {
+        let is_member = state.store.membership(tenant.uid, &account.id)?.is_some();
+        return match account.disabled && is_member {
+            true => refuse(
+                "account_disabled",
+                format!("The account `{username}` is disabled."),
+            ),
+            false => refuse("not_provisioned", not_provisioned()),
+        };
     };
-    if account.disabled {
-        return refuse(
-            "account_disabled",
-            format!("The account `{username}` is disabled."),
-        );
-    }
     if membership.upstream_sub.as_deref().is_some_and(|s| s != sub) {
         return refuse(
             "upstream_sub_mismatch",

@@ -12,29 +12,16 @@ pub mod probe;
 pub use error::ExchangeError;
 
 use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::grant::subject::{Member, member};
 use crate::state::State;
 use crate::store::StoreError;
-use crate::store::accounts::Account;
-use crate::store::members::Membership;
 use crate::store::tenants::Tenant;
 
 /// The longest foreign token accepted.
 pub const MAX_TOKEN_LEN: usize = 16 * 1024;
 
-/// The account a foreign token stands for, with its membership in the tenant.
-pub struct Subject {
-    /// The account, enabled.
-    pub account: Account,
-    /// Its membership in the tenant.
-    pub membership: Membership,
-}
-
 /// Checks `token` with the tenant's IdP (or the cache) and finds its account.
-pub async fn resolve(
-    state: &State,
-    tenant: &Tenant,
-    token: &str,
-) -> Result<Subject, ExchangeError> {
+pub async fn resolve(state: &State, tenant: &Tenant, token: &str) -> Result<Member, ExchangeError> {
     if token.is_empty() || token.len() > MAX_TOKEN_LEN {
         return Err(ExchangeError::BadRequest(format!(
             "the foreign access token must be 1 to {MAX_TOKEN_LEN} bytes"
@@ -62,30 +49,12 @@ pub async fn resolve(
 }
 
 /// The enabled member of `tenant` whose external id is `external_id`.
-pub fn subject(
-    state: &State,
-    tenant: &Tenant,
-    external_id: &str,
-) -> Result<Subject, ExchangeError> {
+pub fn subject(state: &State, tenant: &Tenant, external_id: &str) -> Result<Member, ExchangeError> {
     let account_id = state
         .store
         .account_by_external_id(tenant.uid, external_id)?
         .ok_or(ExchangeError::NoAccount)?;
-    let membership = state
-        .store
-        .membership(tenant.uid, &account_id)?
-        .ok_or(ExchangeError::NoAccount)?;
-    let account = state
-        .store
-        .account(&account_id)?
-        .ok_or(ExchangeError::NoAccount)?;
-    if account.disabled {
-        return Err(ExchangeError::NoAccount);
-    }
-    Ok(Subject {
-        account,
-        membership,
-    })
+    member(&state.store, tenant.uid, &account_id)?.ok_or(ExchangeError::NoAccount)
 }
 
 /// Audits one exchange by `caller` (its tenant and client, unknown when the API key

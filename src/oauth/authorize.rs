@@ -11,6 +11,7 @@ use super::{ErrorCode, OAuthError, authorize_params, grant_token, scopes};
 use crate::clock::UnixTime;
 use crate::crypto::jose::Unverified;
 use crate::crypto::random;
+use crate::grant::subject::member;
 use crate::session;
 use crate::state::State;
 use crate::store::StoreError;
@@ -358,11 +359,7 @@ fn parse_prompt(value: Option<&str>) -> Result<Prompt, &'static str> {
 
 /// True if `account_id` is an enabled member of `tenant`.
 fn admitted(state: &State, tenant: &Tenant, account_id: &str) -> Result<bool, StoreError> {
-    let enabled = state
-        .store
-        .account(account_id)?
-        .is_some_and(|a| !a.disabled);
-    Ok(enabled && state.store.membership(tenant.uid, account_id)?.is_some())
+    Ok(member(&state.store, tenant.uid, account_id)?.is_some())
 }
 
 /// How the request will be answered.

@@ -8,6 +8,7 @@ use super::discovery::tenant;
 use super::request::Params;
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::{password, random};
+use crate::grant::subject::member;
 use crate::guard::{self, Blocked, Key, Realm, Subject};
 use crate::session;
 use crate::state::State;
@@ -185,8 +186,8 @@ async fn check_password(
     password: Secret,
 ) -> Result<Option<String>, OAuthError> {
     let account = match state.store.account_by_username(username)? {
-        Some(a) if !a.disabled && state.store.membership(tenant.uid, &a.id)?.is_some() => Some(a),
-        _ => None,
+        Some(a) => member(&state.store, tenant.uid, &a.id)?.map(|m| m.account),
+        None => None,
     };
     let phc = account
         .as_ref()

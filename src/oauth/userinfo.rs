@@ -4,6 +4,7 @@
 use super::discovery::tenant;
 use super::tokens::verify_access;
 use super::{ErrorCode, OAuthError};
+use crate::grant::subject::member;
 use crate::state::State;
 use crate::store::accounts::Account;
 use serde::Serialize;
@@ -80,14 +81,6 @@ pub fn handle(state: &State, slug: &str, token: Option<&str>) -> Result<UserInfo
             "the account behind the token is not available",
         )
     };
-    let account = state
-        .store
-        .account(&claims.sub)?
-        .filter(|a| !a.disabled)
-        .ok_or_else(gone)?;
-    state
-        .store
-        .membership(tenant.uid, &account.id)?
-        .ok_or_else(gone)?;
-    Ok(UserInfo::of(&account, &scopes))
+    let member = member(&state.store, tenant.uid, &claims.sub)?.ok_or_else(gone)?;
+    Ok(UserInfo::of(&member.account, &scopes))
 }

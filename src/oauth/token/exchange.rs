@@ -4,7 +4,8 @@
 
 use super::TokenResponse;
 use super::issue::{UserGrant, mint, new_refresh};
-use crate::exchange::{self, ExchangeError, Subject};
+use crate::exchange::{self, ExchangeError};
+use crate::grant::subject::Member;
 use crate::oauth::request::Params;
 use crate::oauth::{ErrorCode, OAuthError, scopes};
 use crate::state::State;
@@ -20,7 +21,7 @@ pub fn issue(
     state: &State,
     tenant: &Tenant,
     client: &Client,
-    subject: &Subject,
+    subject: &Member,
     requested: &[String],
 ) -> Result<TokenResponse, OAuthError> {
     let now = state.clock.now();

@@ -3,6 +3,7 @@
 
 use super::TokenResponse;
 use crate::clock::UnixTime;
+use crate::grant::subject::member;
 use crate::oauth::grant_token::NewRefreshToken;
 use crate::oauth::tokens::{AccessClaims, IdClaims, half_hash, sign_access, sign_id};
 use crate::oauth::userinfo::UserInfo;
@@ -183,11 +184,5 @@ pub fn live_account(
     tenant: &Tenant,
     account_id: &str,
 ) -> Result<Option<Account>, OAuthError> {
-    let Some(account) = state.store.account(account_id)?.filter(|a| !a.disabled) else {
-        return Ok(None);
-    };
-    Ok(state
-        .store
-        .membership(tenant.uid, account_id)?
-        .map(|_| account))
+    Ok(member(&state.store, tenant.uid, account_id)?.map(|m| m.account))
 }

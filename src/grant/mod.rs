@@ -1,0 +1,5 @@
+//! What the protocols share below them (ARCHITECTURE "The shape in one picture"): the
+//! rules and records that the OpenID Provider, the exchange and the broker all use, so
+//! none of them imports another.
+
+pub mod subject;
