@@ -12,7 +12,7 @@ use crate::guard::{self, Blocked, Key, Realm, Subject};
 use crate::session;
 use crate::state::State;
 use crate::store::StoreError;
-use crate::store::grants::PendingAuthorization;
+use crate::store::pending::PendingAuthorization;
 use crate::store::tenants::Tenant;
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;

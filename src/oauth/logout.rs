@@ -32,7 +32,7 @@ pub enum LogoutOutcome {
         /// The tenant's upstream settings.
         settings: Box<crate::store::settings::UpstreamSettings>,
         /// The session that was ended, if the browser had one.
-        ended: Option<crate::store::grants::SsoSession>,
+        ended: Option<crate::store::sessions::SsoSession>,
     },
 }
 
@@ -166,8 +166,8 @@ pub fn handle(
 fn end_browser_session(
     state: &State,
     tenant: &Tenant,
-    session: Option<crate::store::grants::SsoSession>,
-) -> Result<Option<crate::store::grants::SsoSession>, OAuthError> {
+    session: Option<crate::store::sessions::SsoSession>,
+) -> Result<Option<crate::store::sessions::SsoSession>, OAuthError> {
     let now = state.clock.now();
     let Some(s) = session else {
         return Ok(None);

@@ -8,7 +8,8 @@ use super::{OAuthError, client_auth};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::state::State;
 use crate::store::StoreError;
-use crate::store::grants::{RefreshFamily, RevokedJti};
+use crate::store::refresh::RefreshFamily;
+use crate::store::revoked::RevokedJti;
 use crate::store::tenants::Tenant;
 
 /// Answers `POST /t/{tenant}/revoke`.
