@@ -4,8 +4,8 @@
 
 use super::OAuthError;
 use super::authorize::{self, Outcome};
-use super::discovery::tenant;
 use super::request::Params;
+use super::tenant;
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::{password, random};
 use crate::guard::{self, Blocked, Key, Realm, Subject};
@@ -79,7 +79,7 @@ pub fn pending(
 
 /// `GET /t/{tenant}/login?request=…&login_hint=…`: the form for a pending request.
 pub fn show(state: &State, slug: &str, query: &Params) -> Result<LoginOutcome, OAuthError> {
-    let tenant = tenant(state, slug)?;
+    let tenant = tenant::lookup(state, slug)?;
     let Some(p) = pending(state, &tenant, query.get("request"))? else {
         return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
     };
@@ -115,7 +115,7 @@ pub async fn submit(
     csrf_cookie: Option<&str>,
     peer: IpAddr,
 ) -> Result<LoginOutcome, OAuthError> {
-    let tenant = tenant(state, slug)?;
+    let tenant = tenant::lookup(state, slug)?;
     let username = form.get("username").unwrap_or("").trim().to_owned();
     let now = state.clock.now();
     if let Err(blocked) = state.limiter.admit(&username_keys(peer, &username), now) {

@@ -5,8 +5,8 @@
 //! and only for tenants without an upstream logout URL: those send the browser there.
 
 use super::OAuthError;
-use super::discovery::tenant;
 use super::request::Params;
+use super::tenant;
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::jose::Unverified;
 use crate::crypto::random;
@@ -76,7 +76,7 @@ pub fn handle(
     session_cookie: Option<&str>,
     csrf_cookie: Option<&str>,
 ) -> Result<LogoutOutcome, OAuthError> {
-    let tenant = tenant(state, slug)?;
+    let tenant = tenant::lookup(state, slug)?;
     let hint =
         match params.get("id_token_hint") {
             Some(h) => match hint_claims(state, &tenant, h) {
