@@ -18,7 +18,6 @@ pub mod guard;
 pub mod http;
 pub mod metrics;
 pub mod oauth;
-pub mod offline;
 pub mod outbound;
 pub mod sandbox;
 pub mod session;

@@ -4,7 +4,7 @@
 
 use crate::clock::UnixTime;
 use crate::crypto::{CryptoError, hash, random};
-use crate::store::grants::SsoSession;
+use crate::store::sessions::SsoSession;
 use crate::store::{Store, StoreError};
 use crate::types::Secret;
 

@@ -6,9 +6,9 @@
 use super::flight::Flight;
 use super::{BrokerError, FLIGHT_SECS};
 use crate::crypto::{hash, random};
-use crate::oauth::discovery::tenant;
 use crate::oauth::login::{self, EXPIRED};
 use crate::oauth::request::Params;
+use crate::oauth::tenant;
 use crate::session;
 use crate::state::State;
 use crate::types::Secret;
@@ -37,7 +37,7 @@ pub async fn begin(
     session_cookie: Option<&str>,
     peer: IpAddr,
 ) -> Result<Begin, BrokerError> {
-    let tenant = tenant(state, slug)?;
+    let tenant = tenant::lookup(state, slug)?;
     let Some(settings) = state.store.upstream(tenant.uid)? else {
         return Ok(Begin::NotBrokered);
     };

@@ -17,7 +17,7 @@ use crate::session;
 use crate::state::State;
 use crate::store::StoreError;
 use crate::store::accounts::Account;
-use crate::store::grants::{UpstreamSignIn, upstream_id_token_purpose};
+use crate::store::sessions::{UpstreamSignIn, upstream_id_token_purpose};
 use crate::store::settings::{UpstreamSettings, upstream_purpose};
 use crate::store::tenants::Tenant;
 use crate::types::Secret;

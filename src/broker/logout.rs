@@ -4,7 +4,7 @@
 //! session, when it came from this tenant) and `client_id`; otherwise it goes unchanged.
 
 use crate::state::State;
-use crate::store::grants::{SsoSession, upstream_id_token_purpose};
+use crate::store::sessions::{SsoSession, upstream_id_token_purpose};
 use crate::store::settings::UpstreamSettings;
 
 /// The URL to send the browser to; `None` when the settings have no logout URL.

@@ -2,8 +2,8 @@
 //! redirect URI that is not registered exactly gets an error page, never a redirect;
 //! every other error goes back to the client with `error`, `error_description`, `state`.
 
-use super::discovery::tenant;
 use super::request::Params;
+use super::tenant;
 use super::token::issue::{self, UserGrant};
 use super::token::live_account;
 use super::tokens::ACCESS_TOKEN_TYP;
@@ -16,7 +16,10 @@ use crate::session;
 use crate::state::State;
 use crate::store::StoreError;
 use crate::store::clients::Client;
-use crate::store::grants::{AuthCode, Consent, PendingAuthorization, SsoSession};
+use crate::store::codes::AuthCode;
+use crate::store::consents::Consent;
+use crate::store::pending::PendingAuthorization;
+use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
 use crate::types::{AuthMethod, ResponseType};
 use std::net::IpAddr;
@@ -478,7 +481,7 @@ pub fn handle(
     session_cookie: Option<&str>,
     peer: IpAddr,
 ) -> Result<Outcome, OAuthError> {
-    let tenant = tenant(state, slug)?;
+    let tenant = tenant::lookup(state, slug)?;
     let mut req = match parse(state, &tenant, params) {
         Ok(r) => r,
         Err(Rejected::Page(m)) => return Ok(Outcome::ErrorPage(m)),

@@ -4,13 +4,14 @@
 
 use super::OAuthError;
 use super::authorize::{self, Outcome};
-use super::discovery::tenant;
 use super::request::Params;
+use super::tenant;
 use crate::crypto::random;
 use crate::session;
 use crate::state::State;
 use crate::store::StoreError;
-use crate::store::grants::{PendingAuthorization, SsoSession};
+use crate::store::pending::PendingAuthorization;
+use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
 use crate::types::secret::constant_time_eq;
 use crate::ui::ConsentView;
@@ -32,7 +33,7 @@ fn context(
     request: Option<&str>,
     cookie: Option<&str>,
 ) -> Result<Result<(Tenant, PendingAuthorization, SsoSession), String>, OAuthError> {
-    let tenant = tenant(state, slug)?;
+    let tenant = tenant::lookup(state, slug)?;
     let now = state.clock.now();
     let pending = request
         .map(|id| state.store.pending(id))

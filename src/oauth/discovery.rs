@@ -1,9 +1,7 @@
 //! The discovery document (OIDC Discovery 1.0 §3) and the JWKS, per tenant.
 
-use super::OAuthError;
+use super::{OAuthError, tenant};
 use crate::state::State;
-use crate::store::tenants::Tenant;
-use crate::types::TenantId;
 use serde::Serialize;
 
 /// Grant type URN of RFC 8693 token exchange.
@@ -34,16 +32,9 @@ struct ProviderMetadata<'a> {
     prompt_values_supported: [&'static str; 3],
 }
 
-/// Resolves a path's tenant slug; an invalid slug is an unknown tenant.
-pub fn tenant(state: &State, slug: &str) -> Result<Tenant, OAuthError> {
-    let unknown = || OAuthError::UnknownTenant(slug.chars().take(63).collect());
-    let id = TenantId::parse(slug).map_err(|_| unknown())?;
-    state.store.tenant(&id)?.ok_or_else(unknown)
-}
-
 /// The serialised discovery document of `slug`.
 pub fn document(state: &State, slug: &str) -> Result<Vec<u8>, OAuthError> {
-    let tenant = tenant(state, slug)?;
+    let tenant = tenant::lookup(state, slug)?;
     let issuer = state.issuer(&tenant.id);
     let at = |path: &str| format!("{issuer}/{path}");
     let doc = ProviderMetadata {
@@ -105,6 +96,6 @@ pub fn document(state: &State, slug: &str) -> Result<Vec<u8>, OAuthError> {
 
 /// The JWKS, served for every existing tenant.
 pub fn jwks(state: &State, slug: &str) -> Result<Vec<u8>, OAuthError> {
-    tenant(state, slug)?;
+    tenant::lookup(state, slug)?;
     Ok(state.keys().jwks_json().to_vec())
 }

@@ -8,7 +8,8 @@
 
 use crate::clock::UnixTime;
 use crate::crypto::{CryptoError, hash, random};
-use crate::store::grants::{GrantKey, RefreshFamily};
+use crate::store::grant_key::GrantKey;
+use crate::store::refresh::RefreshFamily;
 use crate::store::{Store, StoreError};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -1,8 +1,8 @@
 //! Token introspection (RFC 7662) for any confidential client of the tenant. Unknown,
 //! expired, revoked and foreign tokens all answer `{"active": false}`.
 
-use super::discovery::tenant;
 use super::request::Params;
+use super::tenant;
 use super::tokens::{AccessClaims, verify_access};
 use super::{ErrorCode, OAuthError, client_auth};
 use crate::clock::UnixTime;
@@ -51,7 +51,7 @@ pub fn handle(
     authorization: Option<&str>,
     body: &[u8],
 ) -> Result<Introspection, OAuthError> {
-    let tenant = tenant(state, slug)?;
+    let tenant = tenant::lookup(state, slug)?;
     let params = Params::parse(body)?;
     let client = client_auth::authenticate(
         &state.store,

@@ -4,8 +4,8 @@
 
 use super::OAuthError;
 use super::authorize::{self, Outcome};
-use super::discovery::tenant;
 use super::request::Params;
+use super::tenant;
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::{password, random};
 use crate::grant::subject::member;
@@ -13,7 +13,7 @@ use crate::guard::{self, Blocked, Key, Realm, Subject};
 use crate::session;
 use crate::state::State;
 use crate::store::StoreError;
-use crate::store::grants::PendingAuthorization;
+use crate::store::pending::PendingAuthorization;
 use crate::store::tenants::Tenant;
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
@@ -80,7 +80,7 @@ pub fn pending(
 
 /// `GET /t/{tenant}/login?request=…&login_hint=…`: the form for a pending request.
 pub fn show(state: &State, slug: &str, query: &Params) -> Result<LoginOutcome, OAuthError> {
-    let tenant = tenant(state, slug)?;
+    let tenant = tenant::lookup(state, slug)?;
     let Some(p) = pending(state, &tenant, query.get("request"))? else {
         return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
     };
@@ -116,7 +116,7 @@ pub async fn submit(
     csrf_cookie: Option<&str>,
     peer: IpAddr,
 ) -> Result<LoginOutcome, OAuthError> {
-    let tenant = tenant(state, slug)?;
+    let tenant = tenant::lookup(state, slug)?;
     let username = form.get("username").unwrap_or("").trim().to_owned();
     let now = state.clock.now();
     if let Err(blocked) = state.limiter.admit(&username_keys(peer, &username), now) {

@@ -5,8 +5,8 @@
 //! and only for tenants without an upstream logout URL: those send the browser there.
 
 use super::OAuthError;
-use super::discovery::tenant;
 use super::request::Params;
+use super::tenant;
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::jose::Unverified;
 use crate::crypto::random;
@@ -32,7 +32,7 @@ pub enum LogoutOutcome {
         /// The tenant's upstream settings.
         settings: Box<crate::store::settings::UpstreamSettings>,
         /// The session that was ended, if the browser had one.
-        ended: Option<crate::store::grants::SsoSession>,
+        ended: Option<crate::store::sessions::SsoSession>,
     },
 }
 
@@ -76,7 +76,7 @@ pub fn handle(
     session_cookie: Option<&str>,
     csrf_cookie: Option<&str>,
 ) -> Result<LogoutOutcome, OAuthError> {
-    let tenant = tenant(state, slug)?;
+    let tenant = tenant::lookup(state, slug)?;
     let hint =
         match params.get("id_token_hint") {
             Some(h) => match hint_claims(state, &tenant, h) {
@@ -166,8 +166,8 @@ pub fn handle(
 fn end_browser_session(
     state: &State,
     tenant: &Tenant,
-    session: Option<crate::store::grants::SsoSession>,
-) -> Result<Option<crate::store::grants::SsoSession>, OAuthError> {
+    session: Option<crate::store::sessions::SsoSession>,
+) -> Result<Option<crate::store::sessions::SsoSession>, OAuthError> {
     let now = state.clock.now();
     let Some(s) = session else {
         return Ok(None);

@@ -14,6 +14,7 @@ pub mod request;
 pub mod revoke;
 pub mod scopes;
 pub mod sso_v2;
+pub mod tenant;
 pub mod token;
 pub mod tokens;
 pub mod userinfo;

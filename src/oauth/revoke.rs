@@ -1,14 +1,15 @@
 //! Token revocation (RFC 7009). A revoked access token's `jti` is denied until it expires.
 //! Unknown tokens, and tokens of another client, answer 200 and change nothing.
 
-use super::discovery::tenant;
 use super::request::Params;
+use super::tenant;
 use super::tokens::verify_access;
 use super::{OAuthError, client_auth};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::state::State;
 use crate::store::StoreError;
-use crate::store::grants::{RefreshFamily, RevokedJti};
+use crate::store::refresh::RefreshFamily;
+use crate::store::revoked::RevokedJti;
 use crate::store::tenants::Tenant;
 
 /// Answers `POST /t/{tenant}/revoke`.
@@ -18,7 +19,7 @@ pub fn handle(
     authorization: Option<&str>,
     body: &[u8],
 ) -> Result<(), OAuthError> {
-    let tenant = tenant(state, slug)?;
+    let tenant = tenant::lookup(state, slug)?;
     let params = Params::parse(body)?;
     let client = client_auth::authenticate(
         &state.store,

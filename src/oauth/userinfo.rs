@@ -1,7 +1,7 @@
 //! The UserInfo endpoint (OIDC Core §5.3): claims about the account behind an access
 //! token that was granted `openid`, by scope.
 
-use super::discovery::tenant;
+use super::tenant;
 use super::tokens::verify_access;
 use super::{ErrorCode, OAuthError};
 use crate::grant::subject::member;
@@ -46,7 +46,7 @@ impl UserInfo {
 
 /// Answers `GET`/`POST /t/{tenant}/userinfo` for the bearer `token`.
 pub fn handle(state: &State, slug: &str, token: Option<&str>) -> Result<UserInfo, OAuthError> {
-    let tenant = tenant(state, slug)?;
+    let tenant = tenant::lookup(state, slug)?;
     let token = token.ok_or_else(|| {
         OAuthError::new(
             ErrorCode::InvalidRequest,

@@ -4,8 +4,9 @@
 
 use super::codec::{self, Record};
 use super::{
-    Store, StoreError, TREE_NAMES, TreeId, accounts, admin_tokens, audit, clients, flights, grants,
-    members, migrate, settings, signing_keys, tenants,
+    Store, StoreError, TREE_NAMES, TreeId, accounts, admin_tokens, audit, clients, codes, consents,
+    flights, members, migrate, pending, refresh, revoked, sessions, settings, signing_keys,
+    tenants,
 };
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -274,13 +275,13 @@ fn check_record(tree: TreeId, schema: u32, key: &[u8], value: &[u8]) -> Result<(
         TreeId::Accounts => decodes::<accounts::Account>(value),
         TreeId::Members => decodes::<members::Membership>(value),
         TreeId::Audit => decodes::<audit::StoredEvent>(value),
-        TreeId::RevokedJtis => decodes::<grants::RevokedJti>(value),
-        TreeId::Sessions => decodes::<grants::SsoSession>(value),
-        TreeId::Pending => decodes::<grants::PendingAuthorization>(value),
-        TreeId::Codes => decodes::<grants::AuthCode>(value),
-        TreeId::RefreshTokens => decodes::<grants::RefreshToken>(value),
-        TreeId::Families => decodes::<grants::RefreshFamily>(value),
-        TreeId::Consents => decodes::<grants::Consent>(value),
+        TreeId::RevokedJtis => decodes::<revoked::RevokedJti>(value),
+        TreeId::Sessions => decodes::<sessions::SsoSession>(value),
+        TreeId::Pending => decodes::<pending::PendingAuthorization>(value),
+        TreeId::Codes => decodes::<codes::AuthCode>(value),
+        TreeId::RefreshTokens => decodes::<refresh::RefreshToken>(value),
+        TreeId::Families => decodes::<refresh::RefreshFamily>(value),
+        TreeId::Consents => decodes::<consents::Consent>(value),
         TreeId::BrokerFlights => decodes::<flights::BrokerFlight>(value),
         TreeId::AdminTokenHashes
         | TreeId::ApiKeyHashes

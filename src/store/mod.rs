@@ -13,12 +13,18 @@ pub mod audit;
 pub mod backup;
 pub mod clients;
 mod codec;
+pub mod codes;
+pub mod consents;
 mod decoded;
 mod error;
 pub mod flights;
-pub mod grants;
+pub mod grant_key;
 pub mod members;
 mod migrate;
+pub mod pending;
+pub mod refresh;
+pub mod revoked;
+pub mod sessions;
 pub mod settings;
 pub mod signing_keys;
 mod sweep;
@@ -444,7 +450,7 @@ impl Store {
     pub fn count_live_sessions(&self, now: crate::clock::UnixTime) -> Result<usize, StoreError> {
         let mut n = 0;
         for item in self.tree(TreeId::Sessions).iter().values() {
-            let session: grants::SsoSession = codec::decode(&item?)?;
+            let session: sessions::SsoSession = codec::decode(&item?)?;
             n += usize::from(session.expires_at > now);
         }
         Ok(n)

@@ -200,7 +200,8 @@ impl Store {
     /// every few seconds: a small sweep often keeps the process smaller than a large
     /// one each minute.
     pub fn sweep_expired_grants(&self, now: UnixTime) -> Result<Expired, StoreError> {
-        use super::grants::{AuthCode, RefreshFamily, RefreshToken};
+        use super::codes::AuthCode;
+        use super::refresh::{RefreshFamily, RefreshToken};
         let binary_cutoff = (now + 1).to_be_bytes();
         Ok(Expired {
             codes: self.sweep_front(
@@ -236,7 +237,9 @@ impl Store {
     /// their transaction so that their indexes go with them.
     pub fn sweep_expired(&self, now: UnixTime) -> Result<Expired, StoreError> {
         use super::flights::BrokerFlight;
-        use super::grants::{PendingAuthorization, RevokedJti, SsoSession};
+        use super::pending::PendingAuthorization;
+        use super::revoked::RevokedJti;
+        use super::sessions::SsoSession;
         let mut sessions = Vec::new();
         for item in self.tree(TreeId::Sessions).iter() {
             let s: SsoSession = codec::decode(&item?.1)?;
@@ -259,9 +262,10 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::super::grants::{
-        PendingAuthorization, RefreshFamily, RefreshToken, RevokedJti, SsoSession,
-    };
+    use super::super::pending::PendingAuthorization;
+    use super::super::refresh::{RefreshFamily, RefreshToken};
+    use super::super::revoked::RevokedJti;
+    use super::super::sessions::SsoSession;
     use super::*;
 
     fn flight(key: u8, expires_at: u64) -> super::super::flights::BrokerFlight {

@@ -190,7 +190,7 @@ async fn read(
     refused: &str,
     log: &RequestLog,
 ) -> Result<BrowserRequest, Response<Body>> {
-    if let Err(e) = crate::oauth::discovery::tenant(state, tenant) {
+    if let Err(e) = crate::oauth::tenant::lookup(state, tenant) {
         return Err(oauth_page(state, e, log));
     }
     let is_post = req.method() == Method::POST;

@@ -60,7 +60,7 @@ async fn form_endpoint<T: serde::Serialize>(
     log: &RequestLog,
     call: impl AsyncFnOnce(Option<&str>, &[u8]) -> Result<T, OAuthError>,
 ) -> Response<Body> {
-    if let Err(e) = oauth::discovery::tenant(state, tenant) {
+    if let Err(e) = oauth::tenant::lookup(state, tenant) {
         return fail(e, log);
     }
     if let Some(Err(e)) = limited.map(|peer| oauth::token::admit(state, peer)) {
@@ -127,7 +127,7 @@ pub async fn userinfo(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    if let Err(e) = oauth::discovery::tenant(state, tenant) {
+    if let Err(e) = oauth::tenant::lookup(state, tenant) {
         return fail(e, log);
     }
     let header_token = authorization(&req).and_then(|h| {

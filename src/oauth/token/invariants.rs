@@ -7,7 +7,7 @@
 use super::refresh::rotate;
 use crate::oauth::{OAuthError, grant_token, introspect, revoke};
 use crate::sandbox::Sandbox;
-use crate::store::grants::{RefreshFamily, RefreshToken};
+use crate::store::refresh::{RefreshFamily, RefreshToken};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use std::collections::HashSet;

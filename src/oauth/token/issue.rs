@@ -11,7 +11,7 @@ use crate::oauth::{OAuthError, grant_token};
 use crate::state::State;
 use crate::store::accounts::Account;
 use crate::store::clients::Client;
-use crate::store::grants::RefreshFamily;
+use crate::store::refresh::RefreshFamily;
 use crate::store::tenants::Tenant;
 use crate::types::GrantType;
 

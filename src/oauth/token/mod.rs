@@ -11,8 +11,8 @@ pub mod issue;
 pub use issue::{family_account, live_account};
 pub mod refresh;
 
-use super::discovery::tenant;
 use super::request::Params;
+use super::tenant;
 use super::{ErrorCode, OAuthError, client_auth};
 use crate::guard::{Key, Outcome, Realm, Subject};
 use crate::state::State;
@@ -65,7 +65,7 @@ pub async fn handle(
     body: &[u8],
     peer: IpAddr,
 ) -> Result<TokenResponse, OAuthError> {
-    let tenant = tenant(state, slug)?;
+    let tenant = tenant::lookup(state, slug)?;
     let now = state.clock.now();
     let params = Params::parse(body)?;
     let presented = client_auth::presented(authorization, &params)?;

@@ -11,7 +11,7 @@ use crate::oauth::{ErrorCode, OAuthError, grant_token, scopes};
 use crate::state::State;
 use crate::store::StoreError;
 use crate::store::clients::Client;
-use crate::store::grants::{RefreshFamily, RefreshToken};
+use crate::store::refresh::{RefreshFamily, RefreshToken};
 use crate::store::tenants::Tenant;
 
 fn invalid(description: &str) -> OAuthError {

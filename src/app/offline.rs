@@ -1,8 +1,8 @@
 //! Commands that work on the data dir of a stopped server: backup, restore and offline
 //! administration. The data dir lock refuses them while a server runs.
 
+use super::AppError;
 use crate::admin::{self, AdminError, Ctx};
-use crate::app::AppError;
 use crate::audit::Actor;
 use crate::cli::AdminCommand;
 use crate::clock::Clock;

@@ -1,74 +1,25 @@
 //! Composition root: opens the data dir, store and keys, builds the state, runs the
-//! server and handles signals. The only module that knows every other.
+//! server and handles signals. The only module that knows every other. The offline
+//! commands (backup, restore, admin) are in `offline`, the error every command returns
+//! in `error`.
 
-use crate::admin::{self, AdminError};
+use crate::admin;
 use crate::audit::Actor;
 use crate::cli::{Cli, Command};
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError, TlsMode};
 use crate::crypto::{self, seal::MasterKey};
-use crate::datadir::{DataDir, DataDirError};
-use crate::http::{self, tls::TlsError};
+use crate::datadir::DataDir;
+use crate::http;
 use crate::state::State;
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use crate::types::TenantId;
 use std::sync::Arc;
 
-/// Why a command failed; printed as one sentence by `main`.
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    /// The configuration is not usable.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The data dir is not usable.
-    #[error(transparent)]
-    DataDir(#[from] DataDirError),
-    /// The store could not be opened or written.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// Initialisation failed.
-    #[error(transparent)]
-    Admin(#[from] AdminError),
-    /// The TLS certificate or key is not usable.
-    #[error(transparent)]
-    Tls(#[from] TlsError),
-    /// The self-signed certificate could not be made.
-    #[error(transparent)]
-    Crypto(#[from] crypto::CryptoError),
-    /// The listener could not be set up.
-    #[error("listen {addr}: {source}")]
-    Listen {
-        /// The address from the configuration.
-        addr: std::net::SocketAddr,
-        /// What the OS said.
-        source: std::io::Error,
-    },
-    /// The async runtime, a signal handler or a standard stream failed.
-    #[error("runtime: {0}")]
-    Runtime(std::io::Error),
-    /// A backup could not be written or restored.
-    #[error(transparent)]
-    Backup(#[from] crate::store::backup::BackupError),
-    /// The command cannot be done as asked.
-    #[error("{0}")]
-    Usage(String),
-    /// The store failed to write while serving; the disk takes writes again, and a
-    /// restart opens the store afresh.
-    #[error(
-        "stopped after the store failed to write; the disk takes writes again, so a restart recovers"
-    )]
-    StorageFault,
-}
+mod error;
+mod offline;
 
-impl AppError {
-    /// The process exit code: 2 for configuration mistakes, 1 for everything else.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            AppError::Config(_) | AppError::Tls(_) => 2,
-            _ => 1,
-        }
-    }
-}
+pub use error::AppError;
 
 /// Runs a command to completion.
 pub fn run(cli: Cli) -> Result<(), AppError> {
@@ -76,12 +27,12 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Command::Serve(args) => serve(Config::load(&args)?),
         Command::Init(args) => init(&Config::load(&args)?),
         Command::CheckConfig(args) => check_config(&Config::load(&args)?),
-        Command::Backup(args) => with_logging(&Config::load(&args)?, crate::offline::backup),
+        Command::Backup(args) => with_logging(&Config::load(&args)?, offline::backup),
         Command::Restore { args, file } => {
-            with_logging(&Config::load(&args)?, |c| crate::offline::restore(c, &file))
+            with_logging(&Config::load(&args)?, |c| offline::restore(c, &file))
         }
         Command::Admin { args, command } => {
-            with_logging(&Config::load(&args)?, |c| crate::offline::admin(c, command))
+            with_logging(&Config::load(&args)?, |c| offline::admin(c, command))
         }
     }
 }
