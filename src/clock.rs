@@ -10,10 +10,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Wall-clock time as whole seconds since the Unix epoch, as JWT `iat`/`exp` use it.
 pub type UnixTime = u64;
 
-/// Source of the current time: the system clock shifted by a settable offset.
+/// Source of the current time: the system clock, or a fixed instant for domain tests,
+/// shifted by a settable offset.
 #[derive(Debug, Default)]
 pub struct Clock {
     offset_secs: AtomicI64,
+    fixed_at: Option<UnixTime>,
 }
 
 impl Clock {
@@ -22,13 +24,24 @@ impl Clock {
         Clock::default()
     }
 
+    /// A clock that stands still at `at` until [`Clock::advance`] moves it: domain tests
+    /// run whole flows (expiry, `max_age`) at exact instants.
+    pub fn fixed(at: UnixTime) -> Self {
+        Clock {
+            offset_secs: AtomicI64::new(0),
+            fixed_at: Some(at),
+        }
+    }
+
     /// Seconds since the Unix epoch, offset as tests asked.
     pub fn now(&self) -> UnixTime {
-        let real = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        real.saturating_add_signed(self.offset_secs.load(Ordering::Relaxed))
+        let base = self.fixed_at.unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        });
+        base.saturating_add_signed(self.offset_secs.load(Ordering::Relaxed))
     }
 
     /// Moves this clock forward (or back) by `secs`, for tests of expiry and rotation.

@@ -47,6 +47,11 @@ fn input<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, 
 impl Sandbox {
     /// Opens a fresh data dir under the system's temporary directory and provisions it.
     pub fn new() -> Result<Sandbox, AppError> {
+        Sandbox::with_clock(crate::clock::Clock::system())
+    }
+
+    /// [`Sandbox::new`] on `clock`, e.g. [`crate::clock::Clock::fixed`].
+    pub fn with_clock(clock: crate::clock::Clock) -> Result<Sandbox, AppError> {
         let dir = std::env::temp_dir().join(format!(
             "latchkey-sandbox-{}-{}",
             std::process::id(),
@@ -58,10 +63,7 @@ impl Sandbox {
             tls_mode: Some("off".into()),
             ..Default::default()
         };
-        let app = crate::app::open(
-            crate::config::Config::load(&args)?,
-            crate::clock::Clock::system(),
-        )?;
+        let app = crate::app::open(crate::config::Config::load(&args)?, clock)?;
         let state = &app.state;
         let ctx = Ctx {
             store: &state.store,

@@ -6,6 +6,8 @@ pub mod client_auth;
 pub mod consent;
 pub mod discovery;
 mod error;
+#[cfg(test)]
+mod flow_tests;
 pub mod grant_token;
 pub mod introspect;
 pub mod login;
