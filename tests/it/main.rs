@@ -16,6 +16,7 @@ mod data_dir;
 mod exchange;
 mod exchange_failures;
 mod foundation;
+mod json_objects;
 mod limits;
 mod listener;
 mod management;
