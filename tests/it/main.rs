@@ -13,6 +13,7 @@ mod config_errors;
 mod consent;
 mod crash;
 mod data_dir;
+mod discovery;
 mod exchange;
 mod exchange_failures;
 mod foundation;
