@@ -20,6 +20,7 @@ mod foundation;
 mod json_objects;
 mod limits;
 mod listener;
+mod local_ca;
 mod management;
 mod metrics;
 mod oauth_machine;
