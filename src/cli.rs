@@ -31,6 +31,12 @@ pub enum Command {
         /// The file `latchkey backup` wrote.
         file: PathBuf,
     },
+    /// The self-signed TLS files in the data dir.
+    Tls {
+        /// What to do.
+        #[command(subcommand)]
+        command: TlsCommand,
+    },
     /// Offline administration (server stopped).
     Admin {
         /// The data dir to work on.
@@ -40,6 +46,14 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+}
+
+/// Commands on the self-signed TLS files.
+#[derive(Debug, Subcommand)]
+pub enum TlsCommand {
+    /// Make a new local CA and server certificate (server stopped); clients must then
+    /// trust the new `tls/ca.pem` (or `tls/cert.pem`) again.
+    Regenerate(ConfigArgs),
 }
 
 /// Offline administration commands.

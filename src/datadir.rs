@@ -3,6 +3,7 @@
 //! dir holding one without the other is refused, never initialised over.
 
 use crate::crypto::seal::{MASTER_KEY_LEN, MasterKey};
+use crate::crypto::self_signed::GeneratedCert;
 use crate::crypto::{CryptoError, random};
 use crate::types::Secret;
 use std::fs::{File, OpenOptions};
@@ -125,6 +126,11 @@ impl DataDir {
     /// The self-signed certificate's path.
     pub fn tls_cert_path(&self) -> PathBuf {
         self.root.join("tls").join("cert.pem")
+    }
+
+    /// The local CA certificate of the self-signed mode, which clients trust.
+    pub fn tls_ca_path(&self) -> PathBuf {
+        self.root.join("tls").join("ca.pem")
     }
 
     /// The self-signed certificate's private key path.
@@ -257,16 +263,34 @@ impl DataDir {
         }
     }
 
-    /// Writes the self-signed pair (key 0600) unless a certificate is already there.
-    pub fn write_tls_pair(&self, cert_pem: &str, key_pem: &str) -> Result<(), DataDirError> {
+    /// Puts the self-signed TLS files in place, replacing any there: each is written
+    /// beside its place first, and `cert.pem`, whose presence means the set is there,
+    /// is moved last. All are 0600, as everything in the data dir is.
+    pub fn write_tls_files(&self, files: &GeneratedCert) -> Result<(), DataDirError> {
         let dir = self.root.join("tls");
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(&dir)
             .map_err(io_err(&dir))?;
-        write_new_private(&self.tls_key_path(), key_pem.as_bytes())?;
-        write_new_private(&self.tls_cert_path(), cert_pem.as_bytes())
+        let placed = [
+            (self.tls_ca_path(), &files.ca_pem),
+            (self.tls_key_path(), &files.key_pem),
+            (self.tls_cert_path(), &files.cert_pem),
+        ];
+        let mut staged = Vec::new();
+        for (path, content) in placed {
+            let next = path.with_extension("pem.new");
+            remove_file_if_there(&next)?;
+            write_new_private(&next, content.as_bytes())?;
+            staged.push((next, path));
+        }
+        for (next, path) in staged {
+            rename(&next, &path)?;
+        }
+        File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io_err(&dir))
     }
 }
 
@@ -309,6 +333,14 @@ fn rename(from: &Path, to: &Path) -> Result<(), DataDirError> {
 /// Removes the directory tree at `path`, if there is one.
 fn remove_if_there(path: &Path) -> Result<(), DataDirError> {
     match std::fs::remove_dir_all(path) {
+        Err(e) if e.kind() != ErrorKind::NotFound => Err(io_err(path)(e)),
+        _ => Ok(()),
+    }
+}
+
+/// Removes the file at `path`, if there is one.
+fn remove_file_if_there(path: &Path) -> Result<(), DataDirError> {
+    match std::fs::remove_file(path) {
         Err(e) if e.kind() != ErrorKind::NotFound => Err(io_err(path)(e)),
         _ => Ok(()),
     }

@@ -5,7 +5,7 @@
 
 use crate::admin;
 use crate::audit::Actor;
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, TlsCommand};
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError, TlsMode};
 use crate::crypto::{self, seal::MasterKey};
@@ -31,6 +31,9 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Command::Restore { args, file } => {
             with_logging(&Config::load(&args)?, |c| offline::restore(c, &file))
         }
+        Command::Tls {
+            command: TlsCommand::Regenerate(args),
+        } => with_logging(&Config::load(&args)?, regenerate_tls),
         Command::Admin { args, command } => {
             with_logging(&Config::load(&args)?, |c| offline::admin(c, command))
         }
@@ -93,18 +96,31 @@ fn initialise(config: &Config, clock: &Clock) -> Result<Opened, AppError> {
     Ok(Opened { dir, store, master })
 }
 
+/// Makes the self-signed TLS files on first start; later starts keep them, whatever
+/// version made them, and only warn when they do not name the public host.
 fn ensure_self_signed(dir: &DataDir, config: &Config, clock: &Clock) -> Result<(), AppError> {
     let cert = dir.tls_cert_path();
     if cert.exists() {
         if !http::tls::certificate_covers(&cert, &config.public_host, clock.now())? {
             tracing::warn!(
-                "the self-signed certificate {} does not cover {}; replace it or use [tls] mode = \"files\"",
+                "the self-signed certificate {} does not cover {}; run `latchkey tls regenerate` with the server stopped, or use [tls] mode = \"files\"",
                 cert.display(),
                 config.public_host
             );
         }
         return Ok(());
     }
+    make_self_signed(dir, config, clock)?;
+    tracing::info!(
+        "generated a self-signed TLS certificate {} signed by a local CA {}: clients trust either file",
+        cert.display(),
+        dir.tls_ca_path().display()
+    );
+    Ok(())
+}
+
+/// A new local CA and server certificate for the loopback names and the public host.
+fn make_self_signed(dir: &DataDir, config: &Config, clock: &Clock) -> Result<(), AppError> {
     let mut hosts = vec![
         "localhost".to_owned(),
         "127.0.0.1".to_owned(),
@@ -114,10 +130,24 @@ fn ensure_self_signed(dir: &DataDir, config: &Config, clock: &Clock) -> Result<(
         hosts.push(config.public_host.clone());
     }
     let generated = crypto::self_signed::generate(&hosts, clock.now())?;
-    dir.write_tls_pair(&generated.cert_pem, &generated.key_pem)?;
+    dir.write_tls_files(&generated)?;
+    Ok(())
+}
+
+/// `latchkey tls regenerate`: a new local CA and server certificate in place of the
+/// old ones. The data dir's lock keeps a running server from being changed under.
+fn regenerate_tls(config: &Config) -> Result<(), AppError> {
+    if config.tls != TlsMode::SelfSigned {
+        return Err(AppError::Usage(
+            "[tls] mode is not self-signed, so the data dir's TLS files are not served".into(),
+        ));
+    }
+    let dir = DataDir::open(&config.data_dir)?;
+    make_self_signed(&dir, config, &Clock::system())?;
     tracing::info!(
-        "generated a self-signed TLS certificate: {}",
-        cert.display()
+        "made a new local CA {} and a server certificate {} it signed: clients must trust the new CA",
+        dir.tls_ca_path().display(),
+        dir.tls_cert_path().display()
     );
     Ok(())
 }
@@ -351,18 +381,29 @@ async fn watch_certificate_expiry(state: Arc<State>) {
             }
         };
         let now = state.clock.now();
+        let advice = renewal_advice(&state.config.tls);
         match expiry {
             Some(at) if at <= now => tracing::error!(
-                "the TLS certificate expired on {}: clients refuse it; install a new one and send SIGHUP",
+                "the TLS certificate expired on {}: clients refuse it; {advice}",
                 crate::clock::rfc3339(at)
             ),
             Some(at) if at < now + WARN_SECS => tracing::warn!(
-                "the TLS certificate expires on {} (in {} days): install a new one and send SIGHUP",
+                "the TLS certificate expires on {} (in {} days): {advice}",
                 crate::clock::rfc3339(at),
                 (at - now) / 86_400
             ),
             _ => {}
         }
+    }
+}
+
+/// What renews the served certificate in `mode`.
+fn renewal_advice(mode: &TlsMode) -> &'static str {
+    match mode {
+        TlsMode::SelfSigned => {
+            "stop the server, run `latchkey tls regenerate` and have clients trust the new tls/ca.pem"
+        }
+        TlsMode::Files { .. } | TlsMode::Off => "install a new one and send SIGHUP",
     }
 }
 

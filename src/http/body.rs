@@ -165,11 +165,12 @@ pub async fn form(req: Request<Incoming>) -> Result<Bytes, BodyError> {
     }
 }
 
-/// Decodes JSON bytes, with messages that name the offending field.
+/// Decodes a JSON object into `T`, with messages that name the offending field.
 pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
     if std::str::from_utf8(bytes).is_err() {
         return Err(error(ErrorKind::BadRequest, "the body is not valid UTF-8"));
     }
+    require_object(bytes)?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -189,6 +190,19 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
     de.end()
         .map_err(|e| error(ErrorKind::BadRequest, format!("malformed JSON: {e}")))?;
     Ok(value)
+}
+
+/// Refuses a body whose top-level value is not an object: serde reads an array into a
+/// struct field by field, so `["x"]` would pass for `{"first_field": "x"}`. An object
+/// starts with `{` after JSON whitespace; an empty body is left to the decoder's message.
+fn require_object(bytes: &[u8]) -> Result<(), BodyError> {
+    match bytes.iter().find(|b| !b" \t\r\n".contains(b)) {
+        Some(b'{') | None => Ok(()),
+        Some(_) => Err(error(
+            ErrorKind::BadRequest,
+            "the body must be a JSON object ({...})",
+        )),
+    }
 }
 
 /// serde's "invalid type: string \"…\", expected …" quotes the value, which may be a
@@ -215,7 +229,7 @@ mod tests {
     }
 
     #[test]
-    fn decode_names_unknown_and_missing_fields_and_refuses_bad_utf8() {
+    fn decode_names_fields_and_refuses_bad_utf8_and_non_objects() {
         let unknown = decode_json::<Sample>(br#"{"label":"a","lable":"b"}"#).unwrap_err();
         assert!(unknown.message.contains("lable"), "{}", unknown.message);
         let missing = decode_json::<Sample>(b"{}").unwrap_err();
@@ -234,6 +248,14 @@ mod tests {
             "{}",
             trailing.message
         );
+        for not_object in [&br#"["a"]"#[..], b" \n\"a\"", b"null", b"1"] {
+            let refused = decode_json::<Sample>(not_object).unwrap_err();
+            assert!(
+                refused.message.contains("JSON object"),
+                "{}",
+                refused.message
+            );
+        }
         let syntax = decode_json::<Sample>(b"{\"label\":").unwrap_err();
         assert!(syntax.message.starts_with("malformed JSON"));
         assert_eq!(syntax.kind, ErrorKind::BadRequest);

@@ -147,11 +147,15 @@ pub fn acceptor(cert: Arc<ReloadableCert>) -> Result<tokio_rustls::TlsAcceptor, 
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
-/// True if the certificate in `cert_path` is valid for `host` at `now_secs`.
+/// True if the first certificate in `cert_path` is valid for `host` at `now_secs`,
+/// trusting the certificates of the file: a lone self-signed certificate, or the
+/// self-signed mode's server certificate followed by its CA.
 pub fn certificate_covers(cert_path: &Path, host: &str, now_secs: u64) -> Result<bool, TlsError> {
     let certs = load_certs(cert_path)?;
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(certs[0].clone())?;
+    for cert in &certs {
+        roots.add(cert.clone())?;
+    }
     let verifier =
         rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
             .build()

@@ -28,8 +28,9 @@ struct ProviderMetadata<'a> {
     revocation_endpoint_auth_methods_supported: [&'static str; 3],
     code_challenge_methods_supported: [&'static str; 1],
     scopes_supported: [&'static str; 4],
-    claims_supported: [&'static str; 13],
+    claims_supported: [&'static str; 14],
     prompt_values_supported: [&'static str; 3],
+    authorization_response_iss_parameter_supported: bool,
 }
 
 /// The serialised discovery document of `slug`.
@@ -73,6 +74,8 @@ pub fn document(state: &State, slug: &str) -> Result<Vec<u8>, OAuthError> {
         ],
         code_challenge_methods_supported: ["S256"],
         scopes_supported: ["openid", "profile", "email", "offline_access"],
+        // What ID tokens and userinfo carry today; SPEC's `acr` and `amr` join the list
+        // when they are issued.
         claims_supported: [
             "iss",
             "sub",
@@ -83,12 +86,15 @@ pub fn document(state: &State, slug: &str) -> Result<Vec<u8>, OAuthError> {
             "nonce",
             "azp",
             "sid",
+            "at_hash",
             "name",
             "preferred_username",
             "email",
             "email_verified",
         ],
         prompt_values_supported: ["none", "login", "consent"],
+        // RFC 9207: every authorization response, success or error, carries `iss`.
+        authorization_response_iss_parameter_supported: true,
     };
     serde_json::to_vec(&doc)
         .map_err(|_| OAuthError::Internal("discovery document not serialisable"))

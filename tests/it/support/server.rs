@@ -174,12 +174,18 @@ impl Drop for Server {
     }
 }
 
-/// A ureq agent that trusts the certificate in `cert_pem` and reports HTTP errors as statuses.
+/// A ureq agent that trusts every certificate in `cert_pem` (the self-signed mode's
+/// `cert.pem` holds the server certificate and its CA) and reports HTTP errors as statuses.
 pub fn agent_trusting(cert_pem: &Path) -> ureq::Agent {
     let pem = std::fs::read(cert_pem).expect("certificate file");
-    let cert = ureq::tls::Certificate::from_pem(&pem).expect("certificate PEM");
+    let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item.expect("certificate PEM") {
+            ureq::tls::PemItem::Certificate(cert) => Some(cert),
+            _ => None,
+        })
+        .collect();
     let tls = ureq::tls::TlsConfig::builder()
-        .root_certs(ureq::tls::RootCerts::new_with_certs(&[cert]))
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
         .build();
     ureq::Agent::config_builder()
         .tls_config(tls)
