@@ -43,6 +43,12 @@ pub async fn handle(state: &State, mut req: Request<Incoming>, peer: IpAddr) -> 
         state.config.log_json,
     );
     let label = resolved.label();
+    let sent_a_body_on_http1 = req.version() <= hyper::Version::HTTP_11
+        && (req.headers().contains_key(hyper::header::TRANSFER_ENCODING)
+            || req
+                .headers()
+                .get(hyper::header::CONTENT_LENGTH)
+                .is_some_and(|v| v.as_bytes() != b"0"));
     req.extensions_mut()
         .insert(crate::http::body::Limit(resolved.body_limit()));
     let mut resp = if crate::store::storage_fault() && !resolved.is_probe() {
@@ -60,6 +66,16 @@ pub async fn handle(state: &State, mut req: Request<Incoming>, peer: IpAddr) -> 
     // appliance by HTTPS must never be talked into plain HTTP for any of its paths.
     if state.config.tls != crate::config::TlsMode::Off {
         respond::hsts(&mut resp);
+    }
+    // A refusal may leave the request's body unread, and hyper then ends the connection
+    // after the answer: saying so keeps a client from sending its next request on a
+    // connection that is closing (it saw "peer disconnected" instead of an answer).
+    if sent_a_body_on_http1 && (resp.status().is_client_error() || resp.status().is_server_error())
+    {
+        resp.headers_mut().insert(
+            hyper::header::CONNECTION,
+            hyper::header::HeaderValue::from_static("close"),
+        );
     }
     state
         .metrics
