@@ -218,26 +218,26 @@ def unit_environment():
 class Latchkey(Target):
     """latchkey: started on a data dir, provisioned through the management API."""
 
-    name = "latchkey"
     authorize_base, token_path = "/t/bench/authorize", "/t/bench/token"
 
-    def __init__(self, data_dir, token=None):
+    def __init__(self, data_dir, token=None, binary=BINARY, name="latchkey"):
+        self.name = name
         self.port = free_port()
         base = f"https://127.0.0.1:{self.port}"
-        args = [BINARY, "serve", "--data-dir", data_dir, "--listen", f"127.0.0.1:{self.port}",
+        args = [binary, "serve", "--data-dir", data_dir, "--listen", f"127.0.0.1:{self.port}",
                 "--public-url", base]
-        self.token = token or init(data_dir)
+        self.token = token or init(data_dir, binary)
         self.cert = os.path.join(data_dir, "tls", "cert.pem")
         self.key = os.path.join(data_dir, "tls", "key.pem")
         self.command = " ".join(args)
         env = {**unit_environment(), "LATCHKEY_LOG_LEVEL": "warn"}
-        self.server = Server("latchkey", args, self.port, self.cert, env=env)
+        self.server = Server(name, args, self.port, self.cert, env=env)
         self.admin = {"Authorization": f"Bearer {self.token}"}
 
     def api(self, method, path, body=None):
         return self.server.json(method, "/v2/admin" + path, body, self.admin)
 
-    def provision(self, idp_port):
+    def provision(self, idp_port, idp_cert=None):
         s = self
         s.api("POST", "/tenants", {"id": "bench", "display_name": "Bench"})
         s.api("POST", "/tenants", {"id": "bench-rs", "display_name": "Bench RS256"})
@@ -263,7 +263,7 @@ class Latchkey(Target):
             "external_authentication_provider_id": "bench-ext"})
         s.api("PUT", "/tenants/bench/introspection", {
             "url": f"https://127.0.0.1:{idp_port}/introspect", "client_id": "bench",
-            "client_secret": "bench-idp-secret", "ca_pem": open(self.cert).read()})
+            "client_secret": "bench-idp-secret", "ca_pem": open(idp_cert or self.cert).read()})
         self.api_key = s.api("POST", "/tenants/bench/clients/web-es256/api-keys", {"label": "bench"})["key"]
         self.cookies = Cookies()
         self.sign_in("web-es256")
@@ -452,9 +452,9 @@ def install_peer(work):
     return folder, version
 
 
-def init(data_dir):
+def init(data_dir, binary=BINARY):
     """Initialises a data dir; returns the admin token `latchkey init` prints."""
-    out = subprocess.run([BINARY, "init", "--data-dir", data_dir], check=True, capture_output=True, text=True)
+    out = subprocess.run([binary, "init", "--data-dir", data_dir], check=True, capture_output=True, text=True)
     return out.stdout.strip()
 
 
@@ -482,6 +482,9 @@ def main():
     parser.add_argument("--sizes", default="100000,1000000",
                         help="pre-filled store sizes for the growth check ('' to skip)")
     parser.add_argument("--out", default=os.path.join(BENCH, "results"))
+    parser.add_argument("--baseline", metavar="BINARY",
+                        help="another latchkey binary (an earlier commit's release build) to run in "
+                             "the peer's place, interleaved the same way: a before/after comparison")
     opts = parser.parse_args()
     scenarios = [s for s in opts.scenarios.split(",") if s]
     work = tempfile.mkdtemp(prefix="latchkey-bench-")
@@ -490,8 +493,11 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     report = {"when": stamp, "machine": {"cores": os.cpu_count(), "cpu": cpu_model()},
               "options": vars(opts), "binary_bytes": os.path.getsize(BINARY), "scenarios": {}}
-    peer_folder, version = install_peer(work)
-    report["peer"] = f"oidc-provider {version}, node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}"
+    if not opts.baseline:
+        peer_folder, version = install_peer(work)
+        report["peer"] = f"oidc-provider {version}, node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}"
+    else:
+        report["peer"] = f"latchkey {opts.baseline}"
     idp_port = free_port()
     data_dir = os.path.join(work, "latchkey")
     os.makedirs(data_dir)
@@ -499,7 +505,14 @@ def main():
     idp = Server("idp", ["node", os.path.join(BENCH, "idp.mjs"), str(idp_port), lk.cert, lk.key],
                  idp_port, lk.cert)
     lk.provision(idp_port)
-    peer = Peer(peer_folder, lk.cert, lk.key)
+    if opts.baseline:
+        baseline_dir = os.path.join(work, "baseline")
+        os.makedirs(baseline_dir)
+        peer = Latchkey(baseline_dir, binary=opts.baseline, name="peer")
+        # The IdP serves the first latchkey's certificate.
+        peer.provision(idp_port, idp_cert=lk.cert)
+    else:
+        peer = Peer(peer_folder, lk.cert, lk.key)
     time.sleep(1)
     report["ready_ms"] = {"latchkey_empty": lk.server.ready_ms}
     report["rss_idle_mib"] = {"latchkey": lk.server.memory_kib("VmRSS") / 1024,
