@@ -56,8 +56,9 @@ def basic(client_id, secret):
 class Server:
     """A server process: its pid's CPU time and memory, and an HTTPS client for it."""
 
-    def __init__(self, name, args, port, cert, env=None, cwd=None):
-        self.name, self.port, self.cert = name, port, cert
+    def __init__(self, name, args, port, cert, env=None, cwd=None,
+                 ready="/.well-known/openid-configuration"):
+        self.name, self.port, self.cert, self.ready = name, port, cert, ready
         self.log = tempfile.TemporaryFile()
         started = time.monotonic()
         self.proc = subprocess.Popen(
@@ -77,16 +78,13 @@ class Server:
                 self.log.seek(0)
                 sys.exit(f"{self.name} exited:\n{self.log.read().decode(errors='replace')}")
             try:
-                status, _, _ = self.request("GET", self.ready_path())
+                status, _, _ = self.request("GET", self.ready)
                 if status == 200:
                     return (time.monotonic() - started) * 1000
             except OSError:
                 pass
             time.sleep(0.002)
         sys.exit(f"{self.name} was not ready within 60 s")
-
-    def ready_path(self):
-        return "/readyz" if self.name == "latchkey" else "/.well-known/openid-configuration"
 
     def request(self, method, path, body=None, headers=None):
         conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context(), timeout=30)
@@ -236,7 +234,7 @@ class Latchkey(Target):
             # addresses: the per-address cap on sign-ins started would stop the login
             # runs. A baseline build may predate the setting (and refuse it as unknown).
             env["LATCHKEY_LIMITS_PENDING_AUTHORIZATIONS_PER_ADDRESS"] = "1000000"
-        self.server = Server(name, args, self.port, self.cert, env=env)
+        self.server = Server(name, args, self.port, self.cert, env=env, ready="/readyz")
         self.admin = {"Authorization": f"Bearer {self.token}"}
 
     def api(self, method, path, body=None):
