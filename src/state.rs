@@ -34,8 +34,6 @@ pub struct State {
     pub providers: crate::broker::provider::ProviderCache,
     /// Brokered logins waiting at their upstream.
     pub broker_flights: crate::broker::Flights,
-    /// Admin UI sessions.
-    pub consoles: crate::admin::console::Consoles,
     /// Counters and histograms for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Token-issue and exchange audit events waiting for their batch write.
@@ -106,7 +104,6 @@ impl State {
             introspection_cache: Default::default(),
             providers: Default::default(),
             broker_flights: crate::broker::Flights::new(config.sign_ins_in_flight_per_address),
-            consoles: Default::default(),
             issued: Default::default(),
             limiter: crate::guard::Limiter::new(config.rate_limits),
             pending_quota: crate::guard::Quota::new(
