@@ -246,7 +246,9 @@ async fn refuse(
         );
         Ok::<_, Infallible>(resp)
     });
-    let _ = builder.serve_connection(io, service).await;
+    if let Err(e) = builder.serve_connection(io, service).await {
+        tracing::debug!("refusing {peer} ended with an error: {e}");
+    }
 }
 
 fn http_builder(config: &crate::config::Config) -> auto::Builder<TokioExecutor> {
