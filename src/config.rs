@@ -189,11 +189,19 @@ const ENV_KEYS: [&str; 26] = [
 impl Config {
     /// Loads file, environment and flags, in that order of precedence, and validates.
     pub fn load(args: &ConfigArgs) -> Result<Config, ConfigError> {
-        Config::load_from(
-            args,
-            |k| std::env::var(k).ok(),
-            std::env::vars().map(|(k, _)| k),
-        )
+        let mut ours = std::collections::HashMap::new();
+        for (name, value) in std::env::vars_os() {
+            let name = name.to_string_lossy().into_owned();
+            if !name.starts_with("LATCHKEY_") {
+                continue;
+            }
+            match value.into_string() {
+                Ok(v) => ours.insert(name, v),
+                Err(_) => return fail(format!("environment variable {name} is not UTF-8")),
+            };
+        }
+        let names: Vec<String> = ours.keys().cloned().collect();
+        Config::load_from(args, |k| ours.get(k).cloned(), names.into_iter())
     }
 
     fn load_from(

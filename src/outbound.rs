@@ -105,7 +105,14 @@ impl Outbound {
     pub fn new(max_in_flight: usize, metrics: Arc<crate::metrics::Metrics>) -> Self {
         let system_roots = SYSTEM_BUNDLES
             .iter()
-            .find_map(|path| std::fs::read(path).ok())
+            .find_map(|path| match std::fs::read(path) {
+                Ok(pem) => Some(pem),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => {
+                    tracing::warn!("cannot read the system CA bundle {path}: {e}");
+                    None
+                }
+            })
             .map(|pem| certificates(&pem))
             .unwrap_or_default();
         if system_roots.is_empty() {

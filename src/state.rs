@@ -34,8 +34,6 @@ pub struct State {
     pub providers: crate::broker::provider::ProviderCache,
     /// Brokered logins waiting at their upstream.
     pub broker_flights: crate::broker::Flights,
-    /// Admin UI sessions.
-    pub consoles: crate::admin::console::Consoles,
     /// Counters and histograms for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Token-issue and exchange audit events waiting for their batch write.
@@ -106,7 +104,6 @@ impl State {
             introspection_cache: Default::default(),
             providers: Default::default(),
             broker_flights: crate::broker::Flights::new(config.sign_ins_in_flight_per_address),
-            consoles: Default::default(),
             issued: Default::default(),
             limiter: crate::guard::Limiter::new(config.rate_limits),
             pending_quota: crate::guard::Quota::new(
@@ -141,16 +138,23 @@ impl State {
     }
 
     /// When the served TLS certificate expires: `None` with TLS off, or when the file
-    /// cannot be read. The file is read each time, so a SIGHUP reload shows at once.
-    pub fn certificate_expiry(&self) -> Option<crate::clock::UnixTime> {
+    /// holds no certificate whose expiry can be read; an error when the file cannot be
+    /// read. The file is read each time, so a SIGHUP reload shows at once.
+    pub fn certificate_expiry(&self) -> std::io::Result<Option<crate::clock::UnixTime>> {
         let path = match &self.config.tls {
             crate::config::TlsMode::SelfSigned => self.config.data_dir.join("tls").join("cert.pem"),
             crate::config::TlsMode::Files { cert_file, .. } => cert_file.clone(),
-            crate::config::TlsMode::Off => return None,
+            crate::config::TlsMode::Off => return Ok(None),
         };
-        let pem = std::fs::read(path).ok()?;
-        let der = rustls_pemfile::certs(&mut pem.as_slice()).next()?.ok()?;
-        crate::crypto::cert_expiry::not_after(&der)
+        let pem = std::fs::read(&path)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        let Some(der) = rustls_pemfile::certs(&mut pem.as_slice())
+            .next()
+            .transpose()?
+        else {
+            return Ok(None);
+        };
+        Ok(crate::crypto::cert_expiry::not_after(&der))
     }
 
     /// The issuer of a tenant: `{public_url}/t/{tenant}`.

@@ -374,9 +374,13 @@ async fn watch_certificate_expiry(state: Arc<State>) {
         tick.tick().await;
         let reader = Arc::clone(&state);
         let expiry = match tokio::task::spawn_blocking(move || reader.certificate_expiry()).await {
-            Ok(e) => e,
-            Err(_) => {
-                tracing::warn!("reading the TLS certificate's expiry stopped unexpectedly");
+            Ok(Ok(e)) => e,
+            Ok(Err(e)) => {
+                tracing::warn!("cannot read the TLS certificate's expiry: {e}");
+                None
+            }
+            Err(e) => {
+                tracing::warn!("reading the TLS certificate's expiry stopped unexpectedly: {e}");
                 None
             }
         };

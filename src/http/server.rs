@@ -60,6 +60,8 @@ pub async fn run(
     let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
     let (stopping, stop) = watch::channel(false);
     let builder = Arc::new(http_builder(&state.config));
+    // In memory for the server's life: a restart signs admins out.
+    let admin_sessions = Arc::new(handlers::AdminSessions::default());
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -97,9 +99,10 @@ pub async fn run(
             }
             continue;
         };
-        let (tls, state, builder, stop) = (
+        let (tls, state, admin_sessions, builder, stop) = (
             tls.clone(),
             Arc::clone(&state),
+            Arc::clone(&admin_sessions),
             Arc::clone(&builder),
             stop.clone(),
         );
@@ -108,7 +111,7 @@ pub async fn run(
             let Some(io) = handshake(stream, peer, tls).await else {
                 return;
             };
-            serve(io, peer, state, &builder, stop).await;
+            serve(io, peer, state, admin_sessions, &builder, stop).await;
         });
     }
     drop(listener);
@@ -129,6 +132,7 @@ async fn serve(
     io: Io,
     peer: SocketAddr,
     state: Arc<State>,
+    admin_sessions: Arc<handlers::AdminSessions>,
     builder: &auto::Builder<TokioExecutor>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -136,9 +140,13 @@ async fn serve(
     let activity = Activity::new();
     let requests = Arc::clone(&activity);
     let service = service_fn(move |req| {
-        let (state, in_flight) = (Arc::clone(&state), requests.begin());
+        let (state, admin_sessions, in_flight) = (
+            Arc::clone(&state),
+            Arc::clone(&admin_sessions),
+            requests.begin(),
+        );
         async move {
-            let resp = handlers::handle(&state, req, peer.ip()).await;
+            let resp = handlers::handle(&state, &admin_sessions, req, peer.ip()).await;
             Ok::<_, Infallible>(resp.map(|body| Guarded::new(body, in_flight)))
         }
     });
@@ -238,7 +246,9 @@ async fn refuse(
         );
         Ok::<_, Infallible>(resp)
     });
-    let _ = builder.serve_connection(io, service).await;
+    if let Err(e) = builder.serve_connection(io, service).await {
+        tracing::debug!("refusing {peer} ended with an error: {e}");
+    }
 }
 
 fn http_builder(config: &crate::config::Config) -> auto::Builder<TokioExecutor> {

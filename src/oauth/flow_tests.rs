@@ -1,6 +1,6 @@
 //! Whole OpenID Provider flows run on the domain, without HTTP, at exact instants of a
-//! fixed clock: the authorize decisions (`prompt`, `max_age`), code redemption, expiry
-//! and replay.
+//! fixed clock: the authorize decisions (`prompt`, `max_age`, `id_token_hint`, consent),
+//! code redemption, expiry and replay, refresh rotation and reuse.
 
 use crate::clock::{Clock, UnixTime};
 use crate::oauth::authorize::{self, Outcome};
@@ -30,10 +30,44 @@ fn signed_in() -> (Sandbox, String) {
     (sandbox, cookie.expose().to_owned())
 }
 
+/// Registers client `id` beside the sandbox's, with its redirect URI and grants.
+fn another_client(sandbox: &Sandbox, id: &str, require_consent: bool) {
+    let state = &sandbox.app.state;
+    let ctx = crate::admin::Ctx {
+        store: &state.store,
+        master: &state.master,
+        now: T0,
+        actor: crate::audit::Actor::System,
+        public_url: &state.config.public_url,
+    };
+    let input = serde_json::from_value(serde_json::json!({
+        "client_id": id,
+        "name": id,
+        "redirect_uris": [REDIRECT_URI],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "scopes": ["openid", "offline_access"],
+        "token_endpoint_auth_method": "client_secret_basic",
+        "require_consent": require_consent,
+    }))
+    .unwrap();
+    crate::admin::clients::create(&ctx, "acme", &input).unwrap();
+}
+
 /// Authorizes a code request with `extra` query pairs and the session `cookie`.
 fn authorize(sandbox: &Sandbox, cookie: Option<&str>, extra: &[(&str, &str)]) -> Outcome {
+    authorize_for(sandbox, "web", cookie, extra)
+}
+
+/// [`authorize`] for the client `client_id`.
+fn authorize_for(
+    sandbox: &Sandbox,
+    client_id: &str,
+    cookie: Option<&str>,
+    extra: &[(&str, &str)],
+) -> Outcome {
     let mut pairs = vec![
-        ("client_id", "web"),
+        ("client_id", client_id),
         ("response_type", "code"),
         ("redirect_uri", REDIRECT_URI),
         ("scope", "openid offline_access"),
@@ -68,13 +102,37 @@ fn redirect_param(outcome: &Outcome, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// What the token endpoint's domain call answers.
+type TokenResult = Result<token::TokenResponse, crate::oauth::OAuthError>;
+
 /// Redeems `code` at the token endpoint's domain call.
-fn redeem(sandbox: &Sandbox, code: &str) -> Result<token::TokenResponse, crate::oauth::OAuthError> {
+fn redeem(sandbox: &Sandbox, code: &str) -> TokenResult {
+    token_call(
+        sandbox,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+}
+
+/// Uses `refresh_token` at the token endpoint's domain call.
+fn refresh(sandbox: &Sandbox, refresh_token: &str) -> TokenResult {
+    token_call(
+        sandbox,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ],
+    )
+}
+
+/// The token endpoint's domain call with the form `pairs`, as the sandbox client.
+fn token_call(sandbox: &Sandbox, pairs: &[(&str, &str)]) -> TokenResult {
     let body = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "authorization_code")
-        .append_pair("code", code)
-        .append_pair("redirect_uri", REDIRECT_URI)
-        .append_pair("code_verifier", VERIFIER)
+        .extend_pairs(pairs)
         .finish();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -140,4 +198,166 @@ fn a_code_lives_sixty_seconds() {
     let code = redirect_param(&authorize(&sandbox, Some(&cookie), &[]), "code").unwrap();
     sandbox.app.state.clock.advance(59);
     assert!(redeem(&sandbox, &code).is_ok());
+}
+
+/// The code of a redirect to the client; panics on anything else.
+fn code_of(outcome: &Outcome) -> String {
+    redirect_param(outcome, "code").unwrap_or_else(|| panic!("no code: {outcome:?}"))
+}
+
+/// Whether a token response's `scope` holds `scope`.
+fn grants(tokens: &token::TokenResponse, scope: &str) -> bool {
+    tokens.scope.split(' ').any(|s| s == scope)
+}
+
+/// An ID token for `web`, from a code flow of alice's session.
+fn id_token(sandbox: &Sandbox, cookie: &str) -> String {
+    let code = code_of(&authorize(sandbox, Some(cookie), &[]));
+    redeem(sandbox, &code).unwrap().id_token.unwrap()
+}
+
+#[test]
+fn an_id_token_hint_stands_in_for_the_cookie_of_its_own_client_only() {
+    let (sandbox, cookie) = signed_in();
+    let hint = id_token(&sandbox, &cookie);
+    let hinted = [("prompt", "none"), ("id_token_hint", hint.as_str())];
+    let own = authorize(&sandbox, None, &hinted);
+    assert!(redirect_param(&own, "code").is_some(), "{own:?}");
+    another_client(&sandbox, "other", false);
+    let other = authorize_for(&sandbox, "other", None, &hinted);
+    assert_eq!(
+        redirect_param(&other, "error").as_deref(),
+        Some("login_required")
+    );
+    let with_cookie = authorize_for(&sandbox, "other", Some(&cookie), &[("prompt", "none")]);
+    assert!(
+        redirect_param(&with_cookie, "code").is_some(),
+        "{with_cookie:?}"
+    );
+}
+
+#[test]
+fn an_id_token_hint_alone_never_grants_offline_access() {
+    let (sandbox, cookie) = signed_in();
+    let hint = id_token(&sandbox, &cookie);
+    let with_cookie = redeem(&sandbox, &code_of(&authorize(&sandbox, Some(&cookie), &[]))).unwrap();
+    assert!(
+        grants(&with_cookie, "offline_access"),
+        "{}",
+        with_cookie.scope
+    );
+    let hinted = authorize(&sandbox, None, &[("id_token_hint", hint.as_str())]);
+    let tokens = redeem(&sandbox, &code_of(&hinted)).unwrap();
+    assert_eq!(tokens.scope, "openid");
+    let family = crate::oauth::revoke::refresh_family(
+        &sandbox.app.state,
+        &sandbox.tenant,
+        &tokens.refresh_token.unwrap(),
+    )
+    .unwrap()
+    .unwrap();
+    assert!(
+        family.sid.is_some(),
+        "its refresh family ends with the session"
+    );
+}
+
+/// A sandbox with alice signed in and a client `asks` that requires consent; the
+/// outcome of its first authorization.
+fn consent_asked() -> (Sandbox, String, Outcome) {
+    let (sandbox, cookie) = signed_in();
+    another_client(&sandbox, "asks", true);
+    let first = authorize_for(&sandbox, "asks", Some(&cookie), &[]);
+    (sandbox, cookie, first)
+}
+
+/// Answers the consent page of `outcome` with `allow`.
+fn consent(sandbox: &Sandbox, cookie: &str, outcome: &Outcome, allow: bool) -> Outcome {
+    let Outcome::Consent { pending_id } = outcome else {
+        panic!("no consent page: {outcome:?}");
+    };
+    let state = &sandbox.app.state;
+    let pending = state.store.pending(pending_id).unwrap().unwrap();
+    let session = crate::session::from_cookie(&state.store, Some(cookie), state.clock.now())
+        .unwrap()
+        .unwrap();
+    authorize::consent_given(state, &sandbox.tenant, &pending, &session, allow).unwrap()
+}
+
+#[test]
+fn consent_given_answers_with_a_code_and_is_remembered() {
+    let (sandbox, cookie, first) = consent_asked();
+    assert!(matches!(first, Outcome::Consent { .. }), "{first:?}");
+    let allowed = consent(&sandbox, &cookie, &first, true);
+    assert!(redirect_param(&allowed, "code").is_some(), "{allowed:?}");
+    let again = authorize_for(&sandbox, "asks", Some(&cookie), &[("prompt", "none")]);
+    assert!(redirect_param(&again, "code").is_some(), "{again:?}");
+}
+
+#[test]
+fn consent_denied_is_access_denied() {
+    let (sandbox, cookie, first) = consent_asked();
+    let denied = consent(&sandbox, &cookie, &first, false);
+    assert_eq!(
+        redirect_param(&denied, "error").as_deref(),
+        Some("access_denied")
+    );
+    let again = authorize_for(&sandbox, "asks", Some(&cookie), &[]);
+    assert!(matches!(again, Outcome::Consent { .. }), "{again:?}");
+}
+
+#[test]
+fn prompt_none_without_consent_is_consent_required() {
+    let (sandbox, cookie, _) = consent_asked();
+    let silent = authorize_for(&sandbox, "asks", Some(&cookie), &[("prompt", "none")]);
+    assert_eq!(
+        redirect_param(&silent, "error").as_deref(),
+        Some("consent_required")
+    );
+}
+
+#[test]
+fn a_refresh_rotates_and_a_reused_token_revokes_its_family() {
+    let (sandbox, cookie) = signed_in();
+    let code = code_of(&authorize(&sandbox, Some(&cookie), &[]));
+    let first = redeem(&sandbox, &code).unwrap().refresh_token.unwrap();
+    let second = refresh(&sandbox, &first).unwrap().refresh_token.unwrap();
+    assert_ne!(first, second);
+    let third = refresh(&sandbox, &second).unwrap().refresh_token.unwrap();
+    let reused = refresh(&sandbox, &first).unwrap_err();
+    assert_eq!(reused.code(), ErrorCode::InvalidGrant);
+    let state = &sandbox.app.state;
+    let family = crate::oauth::revoke::refresh_family(state, &sandbox.tenant, &third).unwrap();
+    assert!(
+        family.is_some_and(|f| f.live.is_none()),
+        "the reuse revoked the family"
+    );
+    assert_eq!(
+        refresh(&sandbox, &third).unwrap_err().code(),
+        ErrorCode::InvalidGrant
+    );
+}
+
+#[test]
+fn a_refresh_after_its_session_ended_fails_unless_offline() {
+    let (sandbox, cookie) = signed_in();
+    let online = code_of(&authorize(&sandbox, Some(&cookie), &[("scope", "openid")]));
+    let online = redeem(&sandbox, &online).unwrap().refresh_token.unwrap();
+    let online = refresh(&sandbox, &online).unwrap().refresh_token.unwrap();
+    let offline = code_of(&authorize(&sandbox, Some(&cookie), &[]));
+    let offline = redeem(&sandbox, &offline).unwrap().refresh_token.unwrap();
+    let state = &sandbox.app.state;
+    let session = crate::session::from_cookie(&state.store, Some(&cookie), T0)
+        .unwrap()
+        .unwrap();
+    state
+        .store
+        .transaction(|tx| tx.end_session::<StoreError>(&session.id))
+        .unwrap();
+    let ended = refresh(&sandbox, &online).unwrap_err();
+    assert_eq!(ended.code(), ErrorCode::InvalidGrant);
+    assert!(
+        refresh(&sandbox, &offline).is_ok(),
+        "offline_access outlives it"
+    );
 }

@@ -147,6 +147,14 @@ pub struct Expired {
     pub revoked_jtis: usize,
 }
 
+/// A swept record; `None`, said in the log, for one that no longer decodes: the sweep
+/// removes it, as nothing could ever read it.
+fn decoded<R: codec::Record>(value: &[u8]) -> Option<R> {
+    codec::decode::<R>(value)
+        .inspect_err(|e| tracing::warn!("removing an undecodable record of {:?}: {e}", R::TREE))
+        .ok()
+}
+
 impl Store {
     /// Removes the records of `R` that `expired` selects; one key at a time, as nothing
     /// else refers to them.
@@ -157,7 +165,7 @@ impl Store {
         let mut removed = 0;
         for item in self.tree(R::TREE).iter() {
             let (key, value) = item?;
-            if codec::decode::<R>(&value).map_or(true, |r| expired(&r)) {
+            if decoded::<R>(&value).is_none_or(|r| expired(&r)) {
                 let _shared = self.gate.read().unwrap_or_else(|p| p.into_inner());
                 self.tree(R::TREE).remove(key)?;
                 removed += 1;
@@ -182,7 +190,7 @@ impl Store {
         let mut count = 0;
         for item in front.chain(tree.range::<&[u8], _>(legacy_from..)) {
             let (key, value) = item?;
-            let record = codec::decode::<R>(&value).ok();
+            let record = decoded::<R>(&value);
             if record.as_ref().is_none_or(&expired) {
                 let _shared = self.gate.read().unwrap_or_else(|p| p.into_inner());
                 tree.remove(key)?;

@@ -60,6 +60,23 @@ fn bad_address_and_bad_values_name_their_key() {
 }
 
 #[test]
+fn an_environment_value_that_is_not_utf8_is_named() {
+    use std::os::unix::ffi::OsStrExt;
+    // It made the binary panic while reading the environment (exit 101).
+    let out = std::process::Command::new(crate::support::server::binary())
+        .arg("check-config")
+        .env(
+            "LATCHKEY_LISTEN",
+            std::ffi::OsStr::from_bytes(b"127.0.0.1:\xff"),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(one_line(&stderr).contains("LATCHKEY_LISTEN"), "{stderr}");
+}
+
+#[test]
 fn unreadable_certificate_is_named() {
     let tmp = tempfile::tempdir().unwrap();
     let missing = tmp.path().join("missing.pem");

@@ -165,8 +165,14 @@ async fn written<T: Serialize>(
 ) -> ApiResult {
     state.store.flush_durable().await?;
     let mut resp = respond::json(status, value);
-    if let Some(v) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
-        resp.headers_mut().insert(LOCATION, v);
+    if let Some(l) = location {
+        // Built from validated ids, so this cannot fail; should it, the body still names it.
+        match HeaderValue::from_str(&l) {
+            Ok(v) => {
+                resp.headers_mut().insert(LOCATION, v);
+            }
+            Err(e) => tracing::error!("no Location header for {l:?}: {e}"),
+        }
     }
     Ok(resp)
 }
@@ -207,8 +213,8 @@ async fn dispatch(
             let store = std::sync::Arc::clone(&state.store);
             match crate::store::run_blocking(move || store.sweep_tenant(uid)).await {
                 Ok(result) => result.map(|_| ())?,
-                Err(_) => tracing::warn!(
-                    "the sweep of a deleted tenant stopped; the next start finishes it"
+                Err(e) => tracing::warn!(
+                    "the sweep of a deleted tenant stopped ({e}); the next start finishes it"
                 ),
             }
             deleted(state).await

@@ -21,8 +21,15 @@ use std::net::IpAddr;
 /// `Retry-After` while the store cannot write: a restart follows the disk's recovery.
 const STORAGE_RETRY_SECS: u64 = 5;
 
-/// Answers one request.
-pub async fn handle(state: &State, mut req: Request<Incoming>, peer: IpAddr) -> Response<Body> {
+pub use admin_ui::Sessions as AdminSessions;
+
+/// Answers one request; `admin_sessions` are the admin UI's, kept by the server.
+pub async fn handle(
+    state: &State,
+    admin_sessions: &AdminSessions,
+    mut req: Request<Incoming>,
+    peer: IpAddr,
+) -> Response<Body> {
     let forwarded: Vec<&str> = req
         .headers()
         .get_all("x-forwarded-for")
@@ -60,7 +67,7 @@ pub async fn handle(state: &State, mut req: Request<Incoming>, peer: IpAddr) -> 
         respond::retry_after(&mut resp, STORAGE_RETRY_SECS);
         resp
     } else {
-        route(state, req, resolved, peer, &log).await
+        route(state, admin_sessions, req, resolved, peer, &log).await
     };
     // Every answer over TLS, not only the admin pages: a browser that once reached the
     // appliance by HTTPS must never be talked into plain HTTP for any of its paths.
@@ -86,6 +93,7 @@ pub async fn handle(state: &State, mut req: Request<Incoming>, peer: IpAddr) -> 
 
 async fn route(
     state: &State,
+    admin_sessions: &AdminSessions,
     req: Request<Incoming>,
     resolved: Resolved<'_>,
     peer: IpAddr,
@@ -126,7 +134,9 @@ async fn route(
         Resolved::Route(Route::Revoke { tenant }) => {
             oauth_api::revoke(state, tenant, req, log).await
         }
-        Resolved::Route(Route::AdminUi) => admin_ui::handle(state, req, peer, log).await,
+        Resolved::Route(Route::AdminUi) => {
+            admin_ui::handle(state, admin_sessions, req, peer, log).await
+        }
         Resolved::Route(Route::BrokerCallback) => browser::callback(state, req, log).await,
         Resolved::Route(Route::SsoExchange) => sso_v2::exchange_token(state, req, peer, log).await,
         Resolved::Route(Route::SsoRefresh) => sso_v2::refresh_token(state, req, peer, log).await,

@@ -6,10 +6,13 @@
 mod account_pages;
 mod forms;
 mod overview;
+mod sessions;
 mod tenant_pages;
 
+pub use sessions::Sessions;
+
 use super::cookie;
-use crate::admin::{AdminError, Ctx, console, keys};
+use crate::admin::{AdminError, Ctx, keys, sign_in};
 use crate::guard::{Blocked, Key, Outcome, Realm, Subject};
 use crate::http::body;
 use crate::http::log::RequestLog;
@@ -31,7 +34,8 @@ type Fields = BTreeMap<String, String>;
 /// What a signed-in request carries.
 struct Signed<'a> {
     state: &'a State,
-    console: console::Console,
+    sessions: &'a Sessions,
+    session: sessions::Session,
     log: &'a RequestLog,
 }
 
@@ -41,7 +45,7 @@ impl Signed<'_> {
             store: &self.state.store,
             master: &self.state.master,
             now: self.state.clock.now(),
-            actor: self.console.actor.clone(),
+            actor: self.session.actor.clone(),
             public_url: &self.state.config.public_url,
         }
     }
@@ -58,8 +62,8 @@ impl Signed<'_> {
         let view = AdminPage {
             title,
             nav,
-            who: self.console.display.clone(),
-            csrf: self.console.csrf.clone(),
+            who: self.session.display.clone(),
+            csrf: self.session.csrf.clone(),
             notice,
             body,
         };
@@ -149,6 +153,7 @@ async fn read_form(
 /// Answers a request under `/admin`.
 pub async fn handle(
     state: &State,
+    sessions: &Sessions,
     req: Request<Incoming>,
     peer: IpAddr,
     log: &RequestLog,
@@ -157,19 +162,16 @@ pub async fn handle(
     let segments: Vec<&str> = path.split('/').skip(2).collect();
     let is_post = req.method() == Method::POST;
     if segments == ["login"] {
-        return login(state, req, peer, log).await;
+        return login(state, sessions, req, peer, log).await;
     }
-    let session_cookie = cookie(&req, console::COOKIE);
-    let Some(console) = state
-        .consoles
-        .get(session_cookie.as_deref(), state.clock.now())
-    else {
+    let session_cookie = cookie(&req, sessions::COOKIE);
+    let Some(session) = sessions.get(session_cookie.as_deref(), state.clock.now()) else {
         return respond::see_other("/admin/login");
     };
-    match console::still_entitled(&state.store, &console) {
+    match sign_in::still_entitled(&state.store, &session.actor) {
         Ok(true) => {}
         Ok(false) => {
-            state.consoles.end(session_cookie.as_deref());
+            sessions.end(session_cookie.as_deref());
             return respond::see_other("/admin/login");
         }
         Err(e) => return internal(state, &e, log),
@@ -185,12 +187,13 @@ pub async fn handle(
     };
     let signed = Signed {
         state,
-        console,
+        sessions,
+        session,
         log,
     };
     if is_post
         && !signed
-            .console
+            .session
             .csrf_ok(fields.get("csrf").map(String::as_str))
     {
         return message(
@@ -264,6 +267,7 @@ fn too_many(state: &State, blocked: Blocked, log: &RequestLog) -> Response<Body>
 /// is read and the username's once it is, one message for every failure.
 async fn login(
     state: &State,
+    sessions: &Sessions,
     req: Request<Incoming>,
     peer: IpAddr,
     log: &RequestLog,
@@ -310,12 +314,18 @@ async fn login(
             StatusCode::BAD_REQUEST,
         );
     }
-    let creds = console::Credentials {
+    let creds = sign_in::Credentials {
         username: field("username"),
         password: Secret::new(field("password")),
         token: Secret::new(field("token").trim()),
     };
-    let signed_in = console::sign_in(state, creds).await;
+    let signed_in = sign_in::sign_in(&state.store, &state.dummy_password_hash, creds, now)
+        .await
+        .and_then(|who| {
+            who.map(|admin| sessions.open(admin.actor, admin.display, now))
+                .transpose()
+                .map_err(AdminError::from)
+        });
     if let Err(e) = count(state, &keys, &signed_in, now) {
         return internal(state, &e, log);
     }
@@ -324,10 +334,10 @@ async fn login(
             let mut resp = respond::see_other("/admin");
             respond::set_cookie(
                 &mut resp,
-                console::COOKIE,
+                sessions::COOKIE,
                 cookie.expose(),
                 "Strict",
-                console::ABSOLUTE_SECS,
+                sessions::ABSOLUTE_SECS,
             );
             resp
         }
@@ -402,9 +412,9 @@ async fn post(
     let ctx = s.ctx();
     match segments {
         ["logout"] => {
-            s.state.consoles.end(session_cookie);
+            s.sessions.end(session_cookie);
             let mut resp = respond::see_other("/admin/login");
-            respond::set_cookie(&mut resp, console::COOKIE, "", "Strict", 0);
+            respond::set_cookie(&mut resp, sessions::COOKIE, "", "Strict", 0);
             Ok(resp)
         }
         ["tenants"] => tenant_pages::create(s, fields).await,

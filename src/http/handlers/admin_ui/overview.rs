@@ -32,7 +32,13 @@ pub(super) fn dashboard(s: &Signed<'_>) -> Answer {
         &audit_log::AuditFilter::default(),
         &PageRequest::parse(Some("10"), None)?,
     )?;
-    let cert = tokio::task::block_in_place(|| s.state.certificate_expiry());
+    let cert = tokio::task::block_in_place(|| s.state.certificate_expiry()).unwrap_or_else(|e| {
+        tracing::warn!(
+            "cannot read the TLS certificate's expiry: {e} req={}",
+            s.log.id()
+        );
+        None
+    });
     Ok(s.page(
         "admin/dashboard.html",
         "Dashboard".into(),

@@ -39,11 +39,12 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
             }
             let uid = tenants::delete(&ctx, t)?;
             let store = std::sync::Arc::clone(&s.state.store);
-            if crate::store::run_blocking(move || store.sweep_tenant(uid))
-                .await
-                .is_err()
-            {
-                tracing::warn!("the sweep of a deleted tenant stopped; the next start finishes it");
+            match crate::store::run_blocking(move || store.sweep_tenant(uid)).await {
+                Ok(swept) => swept.map(|_| ())?,
+                Err(e) => tracing::warn!(
+                    "the sweep of a deleted tenant stopped ({e}); the next start finishes it req={}",
+                    s.log.id()
+                ),
             }
             written(s, "/admin/tenants?done=tenant-deleted").await
         }
@@ -148,11 +149,11 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
                 token: field(&fields, "token"),
             };
             let report = match crate::exchange::probe::run(s.state, &tenant, &probe).await {
-                Ok(r) => serde_json::to_string_pretty(&r),
-                Err(e) => Ok(e.public_message()),
+                Ok(r) => pretty(s, &r),
+                Err(e) => e.public_message(),
             };
             let forms = TenantForms {
-                probe: report.ok(),
+                probe: Some(report),
                 ..TenantForms::default()
             };
             tenant_page(s, t, None, forms)
@@ -160,18 +161,34 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
         ["upstream-oidc", "test"] => {
             let tenant = ctx.tenant(t)?;
             let report = match s.state.store.upstream(tenant.uid)? {
-                Some(u) => {
-                    serde_json::to_string_pretty(&crate::broker::probe::run(s.state, &u).await).ok()
-                }
-                None => Some("No upstream OpenID provider is configured.".into()),
+                Some(u) => pretty(s, &crate::broker::probe::run(s.state, &u).await),
+                None => "No upstream OpenID provider is configured.".into(),
             };
             let forms = TenantForms {
-                probe: report,
+                probe: Some(report),
                 ..TenantForms::default()
             };
             tenant_page(s, t, None, forms)
         }
         _ => Err(AdminError::NotFound("no such action".into())),
+    }
+}
+
+/// A connection test's report as indented JSON; should that fail, the page says so and
+/// the log has why.
+fn pretty(s: &Signed<'_>, report: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(report).unwrap_or_else(|e| {
+        tracing::error!("a connection test's report: {e} req={}", s.log.id());
+        "The report could not be shown; see the log.".into()
+    })
+}
+
+/// A tenant's optional settings: `None` when it has none, a store failure passed on.
+fn unless_missing<T>(found: Result<T, AdminError>) -> Result<Option<T>, AdminError> {
+    match found {
+        Ok(v) => Ok(Some(v)),
+        Err(AdminError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -213,8 +230,8 @@ pub(super) fn tenant_page(
         let keys = api_keys::list(&ctx, slug, &c.client_id, &all)?.items;
         client_rows.push(json!({"client": c, "keys": keys}));
     }
-    let introspection = settings::get_introspection(&ctx, slug).ok();
-    let upstream = settings::get_upstream(&ctx, slug).ok();
+    let introspection = unless_missing(settings::get_introspection(&ctx, slug))?;
+    let upstream = unless_missing(settings::get_upstream(&ctx, slug))?;
     let i = introspection.as_ref();
     let introspection_form = or_current(
         forms.introspection,
