@@ -6,8 +6,7 @@
 use crate::exchange::jwt_claims;
 use crate::oidc_code::{Fixture, begin, code_from, rp_client, start};
 use crate::support::browser::{Browser, input_value, redirect_params};
-use crate::support::rp;
-use openidconnect::{AuthorizationCode, OAuth2TokenResponse, TokenResponse};
+use openidconnect::{OAuth2TokenResponse, TokenResponse};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -35,12 +34,7 @@ fn issued_claims(f: &Fixture) -> BTreeSet<String> {
     let started = begin(&client, &["profile", "email"]);
     let answer = Browser::new(&f.server).sign_in(&started.url, "alice", PASSWORD);
     let code = code_from(answer.location.as_deref().unwrap(), &started.state);
-    let tokens = client
-        .exchange_code(AuthorizationCode::new(code))
-        .unwrap()
-        .set_pkce_verifier(started.verifier)
-        .request(&rp::http_client(f.server.agent()))
-        .unwrap();
+    let tokens = crate::oidc_code::redeem(f, &client, code, started.verifier);
     let id_token = tokens.id_token().unwrap().to_string();
     let mut claims = keys(&jwt_claims(&id_token));
     claims.extend(keys(&userinfo(f, tokens.access_token().secret())));

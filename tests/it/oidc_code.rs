@@ -544,10 +544,20 @@ pub fn tokens(f: &Fixture, browser: &Browser, scopes: &[&str]) -> CoreTokenRespo
     let started = begin(&client, scopes);
     let answer = browser.sign_in(&started.url, "alice", "correct horse battery");
     let code = code_from(answer.location.as_deref().unwrap(), &started.state);
+    redeem(f, &client, code, started.verifier)
+}
+
+/// Redeems `code` with its PKCE `verifier` as the relying party `client`.
+pub fn redeem(
+    f: &Fixture,
+    client: &Rp,
+    code: String,
+    verifier: openidconnect::PkceCodeVerifier,
+) -> CoreTokenResponse {
     client
         .exchange_code(AuthorizationCode::new(code))
         .unwrap()
-        .set_pkce_verifier(started.verifier)
+        .set_pkce_verifier(verifier)
         .request(&rp::http_client(f.server.agent()))
         .unwrap()
 }

@@ -5,8 +5,7 @@ use crate::support::browser::{Browser, redirect_params};
 use crate::support::rp;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient};
 use openidconnect::{
-    AccessToken, AccessTokenHash, AuthorizationCode, ClientId, CsrfToken, IdToken, Nonce,
-    RedirectUrl, Scope,
+    AccessToken, AccessTokenHash, ClientId, CsrfToken, IdToken, Nonce, RedirectUrl, Scope,
 };
 use serde_json::json;
 
@@ -321,12 +320,7 @@ fn form_post_posts_the_answer_and_login_hint_prefills_the_username() {
             .contains("<script src=\"/static/form_post.js\"></script>")
     );
     let code = input_value(&answer.body, "code");
-    let tokens = client
-        .exchange_code(AuthorizationCode::new(code))
-        .unwrap()
-        .set_pkce_verifier(started.verifier)
-        .request(&rp::http_client(f.server.agent()))
-        .unwrap();
+    let tokens = crate::oidc_code::redeem(&f, &client, code, started.verifier);
     assert!(openidconnect::TokenResponse::id_token(&tokens).is_some());
     let script = browser.get("/static/form_post.js");
     assert!(script.body.contains(".submit()"));
@@ -415,12 +409,7 @@ fn a_hint_without_the_cookie_never_grants_offline_access() {
     let cookieless = Browser::new(&f.server);
     let answer = cookieless.get(&format!("{}&prompt=none&id_token_hint={hint}", started.url));
     let code = code_from(answer.location.as_deref().unwrap(), &started.state);
-    let token = client
-        .exchange_code(AuthorizationCode::new(code))
-        .unwrap()
-        .set_pkce_verifier(started.verifier)
-        .request(&rp::http_client(f.server.agent()))
-        .unwrap();
+    let token = crate::oidc_code::redeem(&f, &client, code, started.verifier);
     let granted = granted_scopes(&token);
     assert!(
         !granted.contains(&"offline_access".to_owned()),
