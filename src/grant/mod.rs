@@ -2,4 +2,11 @@
 //! rules and records that the OpenID Provider, the exchange and the broker all use, so
 //! none of them imports another.
 
+pub mod access;
+pub mod claims;
+mod error;
+pub mod format;
+pub mod scopes;
 pub mod subject;
+
+pub use error::GrantError;

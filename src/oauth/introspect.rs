@@ -3,9 +3,10 @@
 
 use super::request::Params;
 use super::tenant;
-use super::tokens::{AccessClaims, verify_access};
 use super::{ErrorCode, OAuthError, client_auth};
 use crate::clock::UnixTime;
+use crate::grant::access::verify_access;
+use crate::grant::claims::AccessClaims;
 use crate::state::State;
 use crate::types::AuthMethod;
 use serde::Serialize;
@@ -119,7 +120,7 @@ fn refresh_introspection(
     token: &str,
 ) -> Result<Introspection, OAuthError> {
     let now = state.clock.now();
-    let Some(family) = super::grant_token::find_refresh_family(&state.store, token)?
+    let Some(family) = crate::grant::format::find_refresh_family(&state.store, token)?
         .filter(|(f, hash)| f.tenant_uid == tenant.uid && f.live == Some(*hash))
         .map(|(f, _)| f)
         .filter(|f| f.expires_at > now)

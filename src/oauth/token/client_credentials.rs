@@ -2,9 +2,10 @@
 //! client itself; no store write, no refresh token, no ID token.
 
 use super::TokenResponse;
+use crate::grant::claims::{AccessClaims, sign_access};
+use crate::grant::scopes;
+use crate::oauth::OAuthError;
 use crate::oauth::request::Params;
-use crate::oauth::tokens::{AccessClaims, sign_access};
-use crate::oauth::{OAuthError, scopes};
 use crate::state::State;
 use crate::store::clients::Client;
 use crate::store::tenants::Tenant;

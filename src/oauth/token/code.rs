@@ -6,7 +6,7 @@ use super::TokenResponse;
 use super::issue::{UserGrant, live_account, mint, new_refresh};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::hash;
-use crate::oauth::grant_token;
+use crate::grant::format;
 use crate::oauth::request::Params;
 use crate::oauth::{ErrorCode, OAuthError};
 use crate::state::State;
@@ -46,7 +46,7 @@ pub fn redeem(
     client: &Client,
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
-    let code_key = grant_token::key_of(params.require("code")?);
+    let code_key = format::key_of(params.require("code")?);
     let now = state.clock.now();
     let code = state
         .store

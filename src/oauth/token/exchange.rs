@@ -5,9 +5,10 @@
 use super::TokenResponse;
 use super::issue::{UserGrant, mint, new_refresh};
 use crate::exchange::{self, ExchangeError};
+use crate::grant::scopes;
 use crate::grant::subject::Member;
 use crate::oauth::request::Params;
-use crate::oauth::{ErrorCode, OAuthError, scopes};
+use crate::oauth::{ErrorCode, OAuthError};
 use crate::state::State;
 use crate::store::clients::Client;
 use crate::store::tenants::Tenant;

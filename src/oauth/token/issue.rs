@@ -3,11 +3,10 @@
 
 use super::TokenResponse;
 use crate::clock::UnixTime;
+use crate::grant::claims::{AccessClaims, IdClaims, UserInfo, half_hash, sign_access, sign_id};
+use crate::grant::format::{self, NewRefreshToken};
 use crate::grant::subject::member;
-use crate::oauth::grant_token::NewRefreshToken;
-use crate::oauth::tokens::{AccessClaims, IdClaims, half_hash, sign_access, sign_id};
-use crate::oauth::userinfo::UserInfo;
-use crate::oauth::{OAuthError, grant_token};
+use crate::oauth::OAuthError;
 use crate::state::State;
 use crate::store::accounts::Account;
 use crate::store::clients::Client;
@@ -88,7 +87,7 @@ pub fn id_token(
         c_hash: None,
         user,
     };
-    sign_id(&state.keys(), grant.client.id_token_alg, &claims)
+    Ok(sign_id(&state.keys(), grant.client.id_token_alg, &claims)?)
 }
 
 /// Mints the tokens of `grant` for the token endpoint; `refresh_token` is included as given.
@@ -159,7 +158,7 @@ pub fn new_refresh(
         return Ok(None);
     }
     let expires_at = now + tenant.refresh_token_ttl_secs;
-    let (family_id, first) = grant_token::new_family(expires_at)?;
+    let (family_id, first) = format::new_family(expires_at)?;
     Ok(Some(NewRefresh {
         first,
         family_id,

@@ -6,8 +6,9 @@
 use super::TokenResponse;
 use super::issue::{UserGrant, family_account, mint};
 use crate::audit::{Actor, AuditEvent, AuditKind};
-use crate::oauth::grant_token::NewRefreshToken;
-use crate::oauth::{ErrorCode, OAuthError, grant_token, scopes};
+use crate::grant::format::{self, NewRefreshToken};
+use crate::grant::scopes;
+use crate::oauth::{ErrorCode, OAuthError};
 use crate::state::State;
 use crate::store::StoreError;
 use crate::store::clients::Client;
@@ -27,7 +28,7 @@ pub fn rotate(
     scope: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let now = state.clock.now();
-    let (family, old) = grant_token::find_refresh_family(&state.store, presented)?
+    let (family, old) = format::find_refresh_family(&state.store, presented)?
         .filter(|(f, _)| f.tenant_uid == tenant.uid)
         .ok_or_else(|| invalid("the refresh token is unknown"))?;
     // Reuse first (OAuth 2.0 Security BCP §4.14): a spent token revokes its family
@@ -55,7 +56,7 @@ pub fn rotate(
     };
     let account = family_account(state, tenant, &family)?
         .ok_or_else(|| invalid("the account may no longer sign in here"))?;
-    let new = match grant_token::next_refresh_token(presented)? {
+    let new = match format::next_refresh_token(presented)? {
         Some(new) => new,
         None => older_form_successor(state, &family)?,
     };
@@ -95,7 +96,7 @@ fn older_form_successor(
     state: &State,
     family: &RefreshFamily,
 ) -> Result<NewRefreshToken, OAuthError> {
-    let (token, key) = grant_token::issue(family.expires_at)?;
+    let (token, key) = format::issue(family.expires_at)?;
     state.store.insert_older_refresh_token(&RefreshToken {
         hash: key.hash,
         key_expiry: key.expiry,
