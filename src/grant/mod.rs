@@ -6,6 +6,8 @@ pub mod access;
 pub mod claims;
 mod error;
 pub mod format;
+pub mod issue;
+pub mod refresh;
 pub mod scopes;
 pub mod subject;
 

@@ -4,13 +4,12 @@
 
 use super::request::Params;
 use super::tenant;
-use super::token::issue::{self, UserGrant};
-use super::token::live_account;
 use super::{ErrorCode, OAuthError, authorize_params};
 use crate::clock::UnixTime;
 use crate::crypto::jose::Unverified;
 use crate::crypto::random;
 use crate::grant::claims::ACCESS_TOKEN_TYP;
+use crate::grant::issue::{self, UserGrant, live_account};
 use crate::grant::subject::member;
 use crate::grant::{format, scopes};
 use crate::session;

@@ -69,7 +69,10 @@ fn redirect_param(outcome: &Outcome, name: &str) -> Option<String> {
 }
 
 /// Redeems `code` at the token endpoint's domain call.
-fn redeem(sandbox: &Sandbox, code: &str) -> Result<token::TokenResponse, crate::oauth::OAuthError> {
+fn redeem(
+    sandbox: &Sandbox,
+    code: &str,
+) -> Result<crate::grant::issue::TokenResponse, crate::oauth::OAuthError> {
     let body = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("grant_type", "authorization_code")
         .append_pair("code", code)

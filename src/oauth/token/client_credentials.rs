@@ -1,8 +1,8 @@
 //! The `client_credentials` grant (RFC 6749 §4.4): a self-contained access token for the
 //! client itself; no store write, no refresh token, no ID token.
 
-use super::TokenResponse;
 use crate::grant::claims::{AccessClaims, sign_access};
+use crate::grant::issue::TokenResponse;
 use crate::grant::scopes;
 use crate::oauth::OAuthError;
 use crate::oauth::request::Params;

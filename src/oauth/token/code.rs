@@ -2,11 +2,10 @@
 //! code used by compare-and-swap on its record, so two redemptions can never both
 //! succeed; a replay revokes what the first one issued.
 
-use super::TokenResponse;
-use super::issue::{UserGrant, live_account, mint, new_refresh};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::hash;
 use crate::grant::format;
+use crate::grant::issue::{TokenResponse, UserGrant, live_account, mint, new_refresh};
 use crate::oauth::request::Params;
 use crate::oauth::{ErrorCode, OAuthError};
 use crate::state::State;

@@ -4,8 +4,8 @@
 //! stopped working works again. Liveness is read the way a client reads it: through
 //! token introspection (RFC 7662).
 
-use super::refresh::rotate;
 use crate::grant::format;
+use crate::grant::refresh::rotate;
 use crate::oauth::{OAuthError, introspect, revoke};
 use crate::sandbox::Sandbox;
 use crate::store::refresh::{RefreshFamily, RefreshToken};
@@ -62,8 +62,9 @@ impl Sandbox {
     }
 
     fn refresh(&self, token: &str) -> Result<String, OAuthError> {
-        rotate(&self.app.state, &self.tenant, &self.client, token, None)
+        rotate(&self.app.state, &self.tenant, &self.client, token, &[])
             .map(|r| r.refresh_token.unwrap())
+            .map_err(OAuthError::from)
     }
 
     fn revoke(&self, token: &str) {
