@@ -10,5 +10,6 @@ pub mod issue;
 pub mod refresh;
 pub mod scopes;
 pub mod subject;
+pub mod tenant;
 
 pub use error::GrantError;
