@@ -13,7 +13,6 @@ pub mod login;
 pub mod logout;
 pub mod request;
 pub mod revoke;
-pub mod sso_v2;
 pub mod tenant;
 pub mod token;
 pub mod userinfo;

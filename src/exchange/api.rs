@@ -1,9 +1,10 @@
 //! `POST /v2/sso/exchange-token` and `POST /v2/sso/refresh-token` (SPEC "Token exchange
 //! through introspection"): an API key names tenant and client; the answer is the
-//! camel-cased shape partner apps expect, and failures are problem+json.
+//! camel-cased shape partner apps expect, and failures are problem+json. Tokens are
+//! minted and rotated by `grant`, as the token endpoint mints and rotates them.
 
-use crate::exchange::api_key::Caller;
-use crate::exchange::{self as foreign, ExchangeError};
+use super::ExchangeError;
+use super::api_key::Caller;
 use crate::grant::issue::{self, TokenResponse};
 use crate::grant::refresh;
 use crate::guard::{Key, Outcome, Realm, Subject};
@@ -71,13 +72,13 @@ pub async fn exchange_token(
     request: &ExchangeRequest,
 ) -> Result<SsoTokens, ExchangeError> {
     allowed(caller, GrantType::TokenExchange)?;
-    let resolved = foreign::resolve(
+    let resolved = super::resolve(
         state,
         &caller.tenant,
         &request.external_provider_access_token,
     )
     .await;
-    foreign::audit(
+    super::audit(
         state,
         Some((&caller.tenant, &caller.client.client_id)),
         resolved.as_ref().map(|s| s.account.id.as_str()),
