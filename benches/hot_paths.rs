@@ -7,8 +7,8 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use latchkey::audit::{Actor, AuditEvent, AuditKind};
 use latchkey::crypto::jose::{SigningKey, Unverified};
+use latchkey::grant::claims::{AccessClaims, sign_access};
 use latchkey::oauth::request::Params;
-use latchkey::oauth::tokens::{AccessClaims, sign_access};
 use latchkey::sandbox::Sandbox;
 use latchkey::types::Alg;
 use std::hint::black_box;

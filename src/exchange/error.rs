@@ -1,5 +1,6 @@
 //! Why an exchange failed, sorted into the statuses SPEC gives each case.
 
+use crate::grant::GrantError;
 use crate::outbound::OutboundError;
 use crate::store::StoreError;
 use crate::types::ErrorKind;
@@ -116,5 +117,20 @@ impl From<OutboundError> for ExchangeError {
 impl From<crate::crypto::CryptoError> for ExchangeError {
     fn from(_: crate::crypto::CryptoError) -> Self {
         ExchangeError::Internal("a sealed secret could not be opened")
+    }
+}
+
+/// A grant failure in `/v2/sso` terms: a refused refresh token is a rejected token (401).
+impl From<GrantError> for ExchangeError {
+    fn from(e: GrantError) -> Self {
+        let message = e.public_message();
+        match e {
+            GrantError::Store(s) => ExchangeError::Store(s),
+            GrantError::Internal(why) => ExchangeError::Internal(why),
+            GrantError::InvalidGrant(_) => ExchangeError::Rejected(message),
+            GrantError::InvalidToken(_) | GrantError::InvalidScope(_) => {
+                ExchangeError::BadRequest(message)
+            }
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! Token exchange through introspection (SPEC "Token exchange through introspection"):
 //! API-key authentication, the RFC 7662 call to the tenant's IdP, and the mapping of its
 //! answer to the account provisioned with that `external_authentication_provider_id`.
-//! Minting the tokens is the OpenID provider's job (`oauth::sso_v2`, `oauth::token`).
+//! The `/v2/sso` endpoints are in [`api`]; the tokens are minted by `grant`.
 
+pub mod api;
 pub mod api_key;
 pub mod cache;
 mod error;

@@ -2,4 +2,14 @@
 //! rules and records that the OpenID Provider, the exchange and the broker all use, so
 //! none of them imports another.
 
+pub mod access;
+pub mod claims;
+mod error;
+pub mod format;
+pub mod issue;
+pub mod refresh;
+pub mod scopes;
 pub mod subject;
+pub mod tenant;
+
+pub use error::GrantError;

@@ -4,14 +4,14 @@
 
 use super::request::Params;
 use super::tenant;
-use super::token::issue::{self, UserGrant};
-use super::token::live_account;
-use super::tokens::ACCESS_TOKEN_TYP;
-use super::{ErrorCode, OAuthError, authorize_params, grant_token, scopes};
+use super::{ErrorCode, OAuthError, authorize_params};
 use crate::clock::UnixTime;
 use crate::crypto::jose::Unverified;
 use crate::crypto::random;
+use crate::grant::claims::ACCESS_TOKEN_TYP;
+use crate::grant::issue::{self, UserGrant, live_account};
 use crate::grant::subject::member;
+use crate::grant::{format, scopes};
 use crate::session;
 use crate::state::State;
 use crate::store::StoreError;
@@ -741,7 +741,7 @@ fn issue_code(
     now: UnixTime,
 ) -> Result<Outcome, OAuthError> {
     let expires_at = now + CODE_TTL_SECS;
-    let (code, key) = grant_token::issue(expires_at)?;
+    let (code, key) = format::issue(expires_at)?;
     let record = AuthCode {
         hash: key.hash,
         key_expiry: key.expiry,

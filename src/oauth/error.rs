@@ -1,6 +1,7 @@
 //! Errors of the OpenID Provider endpoints, with the RFC 6749 §5.2 / RFC 6750 §3.1 /
 //! OIDC Core §3.1.2.6 error codes.
 
+use crate::grant::GrantError;
 use crate::store::StoreError;
 use crate::types::ErrorKind;
 
@@ -140,5 +141,17 @@ impl OAuthError {
 impl From<crate::crypto::CryptoError> for OAuthError {
     fn from(_: crate::crypto::CryptoError) -> Self {
         OAuthError::Internal("signing failed")
+    }
+}
+
+impl From<GrantError> for OAuthError {
+    fn from(e: GrantError) -> Self {
+        match e {
+            GrantError::InvalidToken(d) => OAuthError::new(ErrorCode::InvalidToken, d),
+            GrantError::InvalidGrant(d) => OAuthError::new(ErrorCode::InvalidGrant, d),
+            GrantError::InvalidScope(d) => OAuthError::new(ErrorCode::InvalidScope, d),
+            GrantError::Store(s) => OAuthError::Store(s),
+            GrantError::Internal(why) => OAuthError::Internal(why),
+        }
     }
 }

@@ -103,7 +103,7 @@ fn redirect_param(outcome: &Outcome, name: &str) -> Option<String> {
 }
 
 /// What the token endpoint's domain call answers.
-type TokenResult = Result<token::TokenResponse, crate::oauth::OAuthError>;
+type TokenResult = Result<crate::grant::issue::TokenResponse, crate::oauth::OAuthError>;
 
 /// Redeems `code` at the token endpoint's domain call.
 fn redeem(sandbox: &Sandbox, code: &str) -> TokenResult {
@@ -206,7 +206,7 @@ fn code_of(outcome: &Outcome) -> String {
 }
 
 /// Whether a token response's `scope` holds `scope`.
-fn grants(tokens: &token::TokenResponse, scope: &str) -> bool {
+fn grants(tokens: &crate::grant::issue::TokenResponse, scope: &str) -> bool {
     tokens.scope.split(' ').any(|s| s == scope)
 }
 

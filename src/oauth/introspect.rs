@@ -3,9 +3,10 @@
 
 use super::request::Params;
 use super::tenant;
-use super::tokens::{AccessClaims, verify_access};
 use super::{ErrorCode, OAuthError, client_auth};
 use crate::clock::UnixTime;
+use crate::grant::access::verify_access;
+use crate::grant::claims::AccessClaims;
 use crate::state::State;
 use crate::types::AuthMethod;
 use serde::Serialize;
@@ -101,7 +102,7 @@ fn live_claims(
         state.clock.now(),
     )?;
     let user_token = claims.sub != claims.client_id;
-    if user_token && super::token::live_account(state, tenant, &claims.sub)?.is_none() {
+    if user_token && crate::grant::issue::live_account(state, tenant, &claims.sub)?.is_none() {
         return Err(OAuthError::new(
             ErrorCode::InvalidToken,
             "the account is disabled or gone",
@@ -119,14 +120,14 @@ fn refresh_introspection(
     token: &str,
 ) -> Result<Introspection, OAuthError> {
     let now = state.clock.now();
-    let Some(family) = super::grant_token::find_refresh_family(&state.store, token)?
+    let Some(family) = crate::grant::format::find_refresh_family(&state.store, token)?
         .filter(|(f, hash)| f.tenant_uid == tenant.uid && f.live == Some(*hash))
         .map(|(f, _)| f)
         .filter(|f| f.expires_at > now)
     else {
         return Ok(Introspection::default());
     };
-    if super::token::family_account(state, tenant, &family)?.is_none() {
+    if crate::grant::issue::family_account(state, tenant, &family)?.is_none() {
         return Ok(Introspection::default());
     }
     if let Some(sid) = &family.sid

@@ -48,7 +48,7 @@ fn hint_claims(
         .header
         .typ
         .as_deref()
-        .is_some_and(|t| t.eq_ignore_ascii_case(super::tokens::ACCESS_TOKEN_TYP))
+        .is_some_and(|t| t.eq_ignore_ascii_case(crate::grant::claims::ACCESS_TOKEN_TYP))
     {
         return None;
     }

@@ -8,17 +8,13 @@ pub mod discovery;
 mod error;
 #[cfg(test)]
 mod flow_tests;
-pub mod grant_token;
 pub mod introspect;
 pub mod login;
 pub mod logout;
 pub mod request;
 pub mod revoke;
-pub mod scopes;
-pub mod sso_v2;
 pub mod tenant;
 pub mod token;
-pub mod tokens;
 pub mod userinfo;
 
 pub use error::{ErrorCode, OAuthError};

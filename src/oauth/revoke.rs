@@ -3,9 +3,9 @@
 
 use super::request::Params;
 use super::tenant;
-use super::tokens::verify_access;
 use super::{OAuthError, client_auth};
 use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::grant::access::verify_access;
 use crate::state::State;
 use crate::store::StoreError;
 use crate::store::refresh::RefreshFamily;
@@ -79,7 +79,7 @@ pub fn refresh_family(
     token: &str,
 ) -> Result<Option<RefreshFamily>, OAuthError> {
     Ok(
-        super::grant_token::find_refresh_family(&state.store, token)?
+        crate::grant::format::find_refresh_family(&state.store, token)?
             .map(|(f, _)| f)
             .filter(|f| f.tenant_uid == tenant.uid),
     )

@@ -1,14 +1,13 @@
-//! Tenant lookup: the tenant a request path's slug names, for every endpoint under
-//! `/t/{tenant}` and the broker's sign-in.
+//! The tenant of a request under `/t/{tenant}`, or the OpenID Provider's answer to an
+//! unknown one.
 
 use super::OAuthError;
+use crate::grant::tenant::find;
 use crate::state::State;
 use crate::store::tenants::Tenant;
-use crate::types::TenantId;
 
 /// Resolves a path's tenant slug; an invalid slug is an unknown tenant.
 pub fn lookup(state: &State, slug: &str) -> Result<Tenant, OAuthError> {
-    let unknown = || OAuthError::UnknownTenant(slug.chars().take(63).collect());
-    let id = TenantId::parse(slug).map_err(|_| unknown())?;
-    state.store.tenant(&id)?.ok_or_else(unknown)
+    find(&state.store, slug)?
+        .ok_or_else(|| OAuthError::UnknownTenant(slug.chars().take(63).collect()))
 }

@@ -2,47 +2,11 @@
 //! token that was granted `openid`, by scope.
 
 use super::tenant;
-use super::tokens::verify_access;
 use super::{ErrorCode, OAuthError};
+use crate::grant::access::verify_access;
+use crate::grant::claims::UserInfo;
 use crate::grant::subject::member;
 use crate::state::State;
-use crate::store::accounts::Account;
-use serde::Serialize;
-
-/// UserInfo claims (OIDC Core §5.1).
-#[derive(Clone, Debug, Default, Serialize, serde::Deserialize)]
-pub struct UserInfo {
-    /// The account id (left out when flattened into an ID token, which has its own).
-    #[serde(skip_serializing_if = "String::is_empty", default)]
-    pub sub: String,
-    /// With `profile`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// With `profile`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub preferred_username: Option<String>,
-    /// With `email`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// With `email`: latchkey does not verify addresses.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email_verified: Option<bool>,
-}
-
-impl UserInfo {
-    /// The claims of `account` that `scopes` allow.
-    pub fn of(account: &Account, scopes: &[&str]) -> Self {
-        let profile = scopes.contains(&"profile");
-        let email = scopes.contains(&"email") && account.email.is_some();
-        UserInfo {
-            sub: account.id.clone(),
-            name: account.name.clone().filter(|_| profile),
-            preferred_username: profile.then(|| account.username.clone()),
-            email: account.email.clone().filter(|_| email),
-            email_verified: email.then_some(false),
-        }
-    }
-}
 
 /// Answers `GET`/`POST /t/{tenant}/userinfo` for the bearer `token`.
 pub fn handle(state: &State, slug: &str, token: Option<&str>) -> Result<UserInfo, OAuthError> {

@@ -2,11 +2,10 @@
 //! failures are problem+json, a busy IdP pool adds `Retry-After`.
 
 use crate::exchange::api_key::{self, Caller};
-use crate::exchange::{self, ExchangeError};
+use crate::exchange::{self, ExchangeError, api};
 use crate::http::body;
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
-use crate::oauth::sso_v2;
 use crate::state::State;
 use crate::types::ErrorKind;
 use hyper::body::Incoming;
@@ -45,10 +44,10 @@ async fn admit<T: DeserializeOwned>(
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let authenticated = sso_v2::admit(state, peer, None)
+    let authenticated = api::admit(state, peer, None)
         .and_then(|()| api_key::authenticate(state, header.as_deref()))
-        .and_then(|caller| sso_v2::admit(state, peer, Some(&caller)).map(|()| caller));
-    if let Err(e) = sso_v2::count(state, peer, None, &authenticated) {
+        .and_then(|caller| api::admit(state, peer, Some(&caller)).map(|()| caller));
+    if let Err(e) = api::count(state, peer, None, &authenticated) {
         return Err(fail(&e, log));
     }
     let (caller, refusal) = match authenticated {
@@ -76,14 +75,14 @@ async fn endpoint<T: DeserializeOwned>(
     req: Request<Incoming>,
     peer: IpAddr,
     log: &RequestLog,
-    call: impl AsyncFnOnce(&Caller, &T) -> Result<sso_v2::SsoTokens, ExchangeError>,
+    call: impl AsyncFnOnce(&Caller, &T) -> Result<api::SsoTokens, ExchangeError>,
 ) -> Response<Body> {
     let (caller, request) = match admit(state, req, peer, log).await {
         Ok(admitted) => admitted,
         Err(resp) => return resp,
     };
     let result = call(&caller, &request).await;
-    if let Err(e) = sso_v2::count(state, peer, Some(&caller), &result) {
+    if let Err(e) = api::count(state, peer, Some(&caller), &result) {
         return fail(&e, log);
     }
     match result {
@@ -100,7 +99,7 @@ pub async fn exchange_token(
     log: &RequestLog,
 ) -> Response<Body> {
     endpoint(state, req, peer, log, async |caller, request| {
-        sso_v2::exchange_token(state, caller, request).await
+        api::exchange_token(state, caller, request).await
     })
     .await
 }
@@ -113,7 +112,7 @@ pub async fn refresh_token(
     log: &RequestLog,
 ) -> Response<Body> {
     endpoint(state, req, peer, log, async |caller, request| {
-        let rotated = sso_v2::refresh_token(state, caller, request);
+        let rotated = api::refresh_token(state, caller, request);
         // The rotation, or the revocation of a replayed family, is on disk first.
         state.store.flush_durable().await?;
         rotated

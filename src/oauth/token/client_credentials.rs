@@ -1,10 +1,11 @@
 //! The `client_credentials` grant (RFC 6749 §4.4): a self-contained access token for the
 //! client itself; no store write, no refresh token, no ID token.
 
-use super::TokenResponse;
+use crate::grant::claims::{AccessClaims, sign_access};
+use crate::grant::issue::TokenResponse;
+use crate::grant::scopes;
+use crate::oauth::OAuthError;
 use crate::oauth::request::Params;
-use crate::oauth::tokens::{AccessClaims, sign_access};
-use crate::oauth::{OAuthError, scopes};
 use crate::state::State;
 use crate::store::clients::Client;
 use crate::store::tenants::Tenant;

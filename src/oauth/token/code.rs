@@ -2,11 +2,10 @@
 //! code used by compare-and-swap on its record, so two redemptions can never both
 //! succeed; a replay revokes what the first one issued.
 
-use super::TokenResponse;
-use super::issue::{UserGrant, live_account, mint, new_refresh};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::hash;
-use crate::oauth::grant_token;
+use crate::grant::format;
+use crate::grant::issue::{TokenResponse, UserGrant, live_account, mint, new_refresh};
 use crate::oauth::request::Params;
 use crate::oauth::{ErrorCode, OAuthError};
 use crate::state::State;
@@ -46,7 +45,7 @@ pub fn redeem(
     client: &Client,
     params: &Params,
 ) -> Result<TokenResponse, OAuthError> {
-    let code_key = grant_token::key_of(params.require("code")?);
+    let code_key = format::key_of(params.require("code")?);
     let now = state.clock.now();
     let code = state
         .store

@@ -1,52 +1,18 @@
-//! Tokens for an account found by token exchange: the RFC 8693 grant at the token
-//! endpoint, and the minting that `/v2/sso/exchange-token` shares with it. The tokens
-//! belong to no browser session: no `sid`, no `auth_time`.
+//! The token-exchange grant at the token endpoint (RFC 8693): a foreign access token,
+//! resolved by the exchange, becomes tokens of the account it names (minted by
+//! `grant::issue::exchanged`, as `/v2/sso/exchange-token` does).
 
-use super::TokenResponse;
-use super::issue::{UserGrant, mint, new_refresh};
 use crate::exchange::{self, ExchangeError};
-use crate::grant::subject::Member;
+use crate::grant::issue::{self, TokenResponse};
+use crate::grant::scopes;
 use crate::oauth::request::Params;
-use crate::oauth::{ErrorCode, OAuthError, scopes};
+use crate::oauth::{ErrorCode, OAuthError};
 use crate::state::State;
 use crate::store::clients::Client;
 use crate::store::tenants::Tenant;
 
 /// The one subject and requested token type supported (RFC 8693 §3).
 pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
-
-/// Mints tokens for `subject`: the `requested` scopes the client and the membership
-/// allow, and a refresh token when the client may use the `refresh_token` grant.
-pub fn issue(
-    state: &State,
-    tenant: &Tenant,
-    client: &Client,
-    subject: &Member,
-    requested: &[String],
-) -> Result<TokenResponse, OAuthError> {
-    let now = state.clock.now();
-    let granted = scopes::for_member(requested, client, &subject.membership);
-    let refresh = new_refresh(tenant, client, now)?;
-    let grant = UserGrant {
-        tenant,
-        client,
-        account: &subject.account,
-        scopes: &granted,
-        sid: None,
-        auth_time: None,
-        nonce: None,
-    };
-    let minted = mint(
-        state,
-        &grant,
-        refresh.as_ref().map(|r| r.first.token.clone()),
-        now,
-    )?;
-    if let Some(r) = &refresh {
-        state.store.insert_family(&r.family(&grant, None))?;
-    }
-    Ok(minted.response)
-}
 
 /// The `urn:ietf:params:oauth:grant-type:token-exchange` grant (RFC 8693 §2.1).
 pub async fn grant(
@@ -85,7 +51,7 @@ pub async fn grant(
     )
     .map_err(oauth_error)?;
     let subject = resolved.map_err(oauth_error)?;
-    let mut response = issue(state, tenant, client, &subject, &requested)?;
+    let mut response = issue::exchanged(state, tenant, client, &subject, &requested)?;
     response.issued_token_type = Some(ACCESS_TOKEN_TYPE);
     Ok(response)
 }

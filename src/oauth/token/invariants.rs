@@ -4,8 +4,9 @@
 //! stopped working works again. Liveness is read the way a client reads it: through
 //! token introspection (RFC 7662).
 
-use super::refresh::rotate;
-use crate::oauth::{OAuthError, grant_token, introspect, revoke};
+use crate::grant::format;
+use crate::grant::refresh::rotate;
+use crate::oauth::{OAuthError, introspect, revoke};
 use crate::sandbox::Sandbox;
 use crate::store::refresh::{RefreshFamily, RefreshToken};
 use proptest::prelude::*;
@@ -19,7 +20,7 @@ impl Sandbox {
     /// A new offline family with its first token, as a code redemption stores it.
     fn new_family(&self) -> String {
         let expires_at = self.app.state.clock.now() + self.tenant.refresh_token_ttl_secs;
-        let (id, first) = grant_token::new_family(expires_at).unwrap();
+        let (id, first) = format::new_family(expires_at).unwrap();
         self.store_family(id, first.hash);
         first.token
     }
@@ -45,7 +46,7 @@ impl Sandbox {
     /// A family stored before tokens named their family: its token `token` has a record
     /// of its own, which names the family.
     fn older_form_family(&self, id: &str, token: &str) {
-        let key = grant_token::key_of(token);
+        let key = format::key_of(token);
         self.store_family(id.to_owned(), key.hash);
         let expires_at = self.app.state.clock.now() + self.tenant.refresh_token_ttl_secs;
         self.app
@@ -61,8 +62,9 @@ impl Sandbox {
     }
 
     fn refresh(&self, token: &str) -> Result<String, OAuthError> {
-        rotate(&self.app.state, &self.tenant, &self.client, token, None)
+        rotate(&self.app.state, &self.tenant, &self.client, token, &[])
             .map(|r| r.refresh_token.unwrap())
+            .map_err(OAuthError::from)
     }
 
     fn revoke(&self, token: &str) {
@@ -189,15 +191,15 @@ fn tokens_of_the_older_forms_still_rotate_reuse_and_revoke() {
     let world = Sandbox::new().unwrap();
     let expires_at = world.app.state.clock.now() + world.tenant.refresh_token_ttl_secs;
     let hash_only = crate::crypto::random::secret_token().unwrap();
-    let with_expiry = grant_token::issue(expires_at).unwrap().0;
-    assert_eq!(grant_token::key_of(&hash_only).expiry, None);
-    assert_eq!(grant_token::key_of(&with_expiry).expiry, Some(expires_at));
+    let with_expiry = format::issue(expires_at).unwrap().0;
+    assert_eq!(format::key_of(&hash_only).expiry, None);
+    assert_eq!(format::key_of(&with_expiry).expiry, Some(expires_at));
     for (n, older) in [hash_only, with_expiry].into_iter().enumerate() {
         world.older_form_family(&format!("older-family-{n}"), &older);
         assert!(world.active(&older));
         let next = world.refresh(&older).unwrap();
         assert!(
-            grant_token::key_of(&next).expiry.is_some() && next.len() == 54,
+            format::key_of(&next).expiry.is_some() && next.len() == 54,
             "an older family keeps the older form: {next}"
         );
         assert!(world.active(&next) && !world.active(&older));

@@ -6,45 +6,17 @@ mod code;
 pub mod exchange;
 #[cfg(test)]
 mod invariants;
-pub mod issue;
-
-pub use issue::{family_account, live_account};
-pub mod refresh;
 
 use super::request::Params;
 use super::tenant;
 use super::{ErrorCode, OAuthError, client_auth};
+use crate::grant::issue::TokenResponse;
+use crate::grant::{refresh, scopes};
 use crate::guard::{Key, Outcome, Realm, Subject};
 use crate::state::State;
 use crate::store::tenants::Tenant;
 use crate::types::{AuthMethod, GrantType};
-use serde::Serialize;
 use std::net::IpAddr;
-
-/// A successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
-#[derive(Debug, Serialize)]
-pub struct TokenResponse {
-    /// The access token.
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: &'static str,
-    /// Lifetime of the access token in seconds.
-    pub expires_in: u64,
-    /// Granted scopes, space-separated.
-    pub scope: String,
-    /// A refresh token, when the grant issues one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
-    /// An ID token, when `openid` was granted to a user.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id_token: Option<String>,
-    /// What the token exchange issued (RFC 8693 §2.2.1); only that grant sets it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub issued_token_type: Option<&'static str>,
-    /// The account the tokens are for, for the audit log; never sent.
-    #[serde(skip)]
-    pub account_id: Option<String>,
-}
 
 /// Refuses an address that failed too often; the handler runs it before reading the body.
 pub fn admit(state: &State, peer: IpAddr) -> Result<(), OAuthError> {
@@ -152,8 +124,9 @@ async fn grant(
             tenant,
             &client,
             params.require("refresh_token")?,
-            params.get("scope"),
-        ),
+            &scopes::split(params.get("scope")),
+        )
+        .map_err(OAuthError::from),
         GrantType::TokenExchange => exchange::grant(state, tenant, &client, params).await,
         GrantType::Implicit => Err(OAuthError::new(
             ErrorCode::UnsupportedGrantType,

@@ -1,11 +1,12 @@
 //! `POST /v2/sso/exchange-token` and `POST /v2/sso/refresh-token` (SPEC "Token exchange
 //! through introspection"): an API key names tenant and client; the answer is the
-//! camel-cased shape partner apps expect, and failures are problem+json.
+//! camel-cased shape partner apps expect, and failures are problem+json. Tokens are
+//! minted and rotated by `grant`, as the token endpoint mints and rotates them.
 
-use super::token::{TokenResponse, exchange, refresh};
-use super::{ErrorCode, OAuthError};
-use crate::exchange::api_key::Caller;
-use crate::exchange::{self as foreign, ExchangeError};
+use super::ExchangeError;
+use super::api_key::Caller;
+use crate::grant::issue::{self, TokenResponse};
+use crate::grant::refresh;
 use crate::guard::{Key, Outcome, Realm, Subject};
 use crate::state::State;
 use crate::types::{AuthMethod, GrantType};
@@ -71,26 +72,25 @@ pub async fn exchange_token(
     request: &ExchangeRequest,
 ) -> Result<SsoTokens, ExchangeError> {
     allowed(caller, GrantType::TokenExchange)?;
-    let resolved = foreign::resolve(
+    let resolved = super::resolve(
         state,
         &caller.tenant,
         &request.external_provider_access_token,
     )
     .await;
-    foreign::audit(
+    super::audit(
         state,
         Some((&caller.tenant, &caller.client.client_id)),
         resolved.as_ref().map(|s| s.account.id.as_str()),
     )?;
     let subject = resolved?;
-    let tokens = exchange::issue(
+    let tokens = issue::exchanged(
         state,
         &caller.tenant,
         &caller.client,
         &subject,
         &caller.client.scopes,
-    )
-    .map_err(exchange_error)?;
+    )?;
     state.metrics.token_issued("exchange");
     Ok(tokens.into())
 }
@@ -108,7 +108,7 @@ pub fn refresh_token(
         &caller.tenant,
         &caller.client,
         &request.refresh_token,
-        None,
+        &[],
     )
     .map(|t| {
         state.token_issued(
@@ -119,7 +119,7 @@ pub fn refresh_token(
         );
         SsoTokens::from(t)
     })
-    .map_err(exchange_error)
+    .map_err(ExchangeError::from)
 }
 
 /// Refuses a caller whose client is not allowed `grant` (any more): API keys are made
@@ -178,17 +178,4 @@ pub fn count<T>(
     Ok(state
         .limiter
         .record(&state.store, tenant, &[key], outcome, now)?)
-}
-
-/// A token-endpoint failure in `/v2/sso` terms: a refused grant is a rejected token (401).
-fn exchange_error(e: OAuthError) -> ExchangeError {
-    let message = e.public_message();
-    match e {
-        OAuthError::Store(s) => ExchangeError::Store(s),
-        OAuthError::Internal(why) => ExchangeError::Internal(why),
-        OAuthError::Protocol { .. } if e.code() == ErrorCode::InvalidGrant => {
-            ExchangeError::Rejected(message)
-        }
-        _ => ExchangeError::BadRequest(message),
-    }
 }

@@ -1,61 +1,58 @@
-//! The `refresh_token` grant (RFC 6749 §6) with rotation: every use returns a new token
-//! and makes it the family's live one; presenting any other token of the family revokes
-//! the whole family (OAuth 2.0 Security BCP §4.14). A family without `offline_access`
-//! ends with its session.
+//! Refresh-token rotation (RFC 6749 §6), shared by the token endpoint's `refresh_token`
+//! grant and `/v2/sso/refresh-token`: every use returns a new token and makes it the
+//! family's live one; presenting any other token of the family revokes the whole family
+//! (OAuth 2.0 Security BCP §4.14). A family without `offline_access` ends with its
+//! session.
 
-use super::TokenResponse;
-use super::issue::{UserGrant, family_account, mint};
+use super::GrantError;
+use super::format::{self, NewRefreshToken};
+use super::issue::{TokenResponse, UserGrant, family_account, mint};
 use crate::audit::{Actor, AuditEvent, AuditKind};
-use crate::oauth::grant_token::NewRefreshToken;
-use crate::oauth::{ErrorCode, OAuthError, grant_token, scopes};
 use crate::state::State;
 use crate::store::StoreError;
 use crate::store::clients::Client;
 use crate::store::refresh::{RefreshFamily, RefreshToken};
 use crate::store::tenants::Tenant;
 
-fn invalid(description: &str) -> OAuthError {
-    OAuthError::new(ErrorCode::InvalidGrant, description)
-}
-
-/// Exchanges a refresh token for new tokens.
+/// Exchanges a refresh token for new tokens with the `requested` scopes (all of the
+/// grant's when empty), which must be a subset of the grant's.
 pub fn rotate(
     state: &State,
     tenant: &Tenant,
     client: &Client,
     presented: &str,
-    scope: Option<&str>,
-) -> Result<TokenResponse, OAuthError> {
+    requested: &[String],
+) -> Result<TokenResponse, GrantError> {
     let now = state.clock.now();
-    let (family, old) = grant_token::find_refresh_family(&state.store, presented)?
+    let (family, old) = format::find_refresh_family(&state.store, presented)?
         .filter(|(f, _)| f.tenant_uid == tenant.uid)
-        .ok_or_else(|| invalid("the refresh token is unknown"))?;
+        .ok_or_else(|| GrantError::InvalidGrant("the refresh token is unknown"))?;
     // Reuse first (OAuth 2.0 Security BCP §4.14): a spent token revokes its family
     // whoever presents it and whatever else the request holds.
     if family.live != Some(old) {
         return Err(refused_stale(state, tenant, client, &family, now)?);
     }
     if family.client_id != client.client_id {
-        return Err(invalid("the refresh token was issued to another client"));
+        return Err(GrantError::InvalidGrant(
+            "the refresh token was issued to another client",
+        ));
     }
     if family.expires_at <= now {
-        return Err(invalid("the refresh token has expired"));
+        return Err(GrantError::InvalidGrant("the refresh token has expired"));
     }
-    let requested = scopes::split(scope);
     if requested.iter().any(|s| !family.scopes.contains(s)) {
-        return Err(OAuthError::new(
-            ErrorCode::InvalidScope,
+        return Err(GrantError::InvalidScope(
             "a refresh cannot add scopes to the grant",
         ));
     }
     let granted = if requested.is_empty() {
         family.scopes.clone()
     } else {
-        requested
+        requested.to_vec()
     };
     let account = family_account(state, tenant, &family)?
-        .ok_or_else(|| invalid("the account may no longer sign in here"))?;
-    let new = match grant_token::next_refresh_token(presented)? {
+        .ok_or_else(|| GrantError::InvalidGrant("the account may no longer sign in here"))?;
+    let new = match format::next_refresh_token(presented)? {
         Some(new) => new,
         None => older_form_successor(state, &family)?,
     };
@@ -81,7 +78,7 @@ pub fn rotate(
         state
             .store
             .transaction(|tx| tx.revoke_family::<StoreError>(&family.id))?;
-        return Err(invalid(
+        return Err(GrantError::InvalidGrant(
             "the sign-in session of this refresh token has ended",
         ));
     }
@@ -94,8 +91,8 @@ pub fn rotate(
 fn older_form_successor(
     state: &State,
     family: &RefreshFamily,
-) -> Result<NewRefreshToken, OAuthError> {
-    let (token, key) = grant_token::issue(family.expires_at)?;
+) -> Result<NewRefreshToken, GrantError> {
+    let (token, key) = format::issue(family.expires_at)?;
     state.store.insert_older_refresh_token(&RefreshToken {
         hash: key.hash,
         key_expiry: key.expiry,
@@ -117,7 +114,7 @@ fn refused_stale(
     client: &Client,
     family: &RefreshFamily,
     now: u64,
-) -> Result<OAuthError, OAuthError> {
+) -> Result<GrantError, GrantError> {
     let event = AuditEvent::new(
         now,
         AuditKind::RefreshReused,
@@ -134,8 +131,8 @@ fn refused_stale(
         Ok(live.is_some())
     })?;
     Ok(if reused {
-        invalid("the refresh token was already used; its whole family is revoked")
+        GrantError::InvalidGrant("the refresh token was already used; its whole family is revoked")
     } else {
-        invalid("the refresh token was revoked")
+        GrantError::InvalidGrant("the refresh token was revoked")
     })
 }

@@ -1,19 +1,46 @@
 //! Minting the tokens of a user grant: the access token, the ID token when `openid`
-//! was granted, and the response carrying them with an optional refresh token.
+//! was granted, and the response carrying them with an optional refresh token; and the
+//! tokens for an account found by token exchange, which the RFC 8693 grant at the token
+//! endpoint and `/v2/sso/exchange-token` both hand out.
 
-use super::TokenResponse;
+use super::GrantError;
+use super::claims::{AccessClaims, IdClaims, UserInfo, half_hash, sign_access, sign_id};
+use super::format::{self, NewRefreshToken};
+use super::scopes;
+use super::subject::{Member, member};
 use crate::clock::UnixTime;
-use crate::grant::subject::member;
-use crate::oauth::grant_token::NewRefreshToken;
-use crate::oauth::tokens::{AccessClaims, IdClaims, half_hash, sign_access, sign_id};
-use crate::oauth::userinfo::UserInfo;
-use crate::oauth::{OAuthError, grant_token};
 use crate::state::State;
 use crate::store::accounts::Account;
 use crate::store::clients::Client;
 use crate::store::refresh::RefreshFamily;
 use crate::store::tenants::Tenant;
 use crate::types::GrantType;
+use serde::Serialize;
+
+/// A successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    /// The access token.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Lifetime of the access token in seconds.
+    pub expires_in: u64,
+    /// Granted scopes, space-separated.
+    pub scope: String,
+    /// A refresh token, when the grant issues one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// An ID token, when `openid` was granted to a user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    /// What the token exchange issued (RFC 8693 §2.2.1); only that grant sets it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<&'static str>,
+    /// The account the tokens are for, for the audit log; never sent.
+    #[serde(skip)]
+    pub account_id: Option<String>,
+}
 
 /// Who gets tokens, for what.
 pub struct UserGrant<'a> {
@@ -48,7 +75,7 @@ pub fn access_token(
     state: &State,
     grant: &UserGrant<'_>,
     now: UnixTime,
-) -> Result<(String, AccessClaims), OAuthError> {
+) -> Result<(String, AccessClaims), GrantError> {
     let issuer = state.issuer(&grant.tenant.id);
     let mut claims = AccessClaims::new(
         &issuer,
@@ -70,7 +97,7 @@ pub fn id_token(
     grant: &UserGrant<'_>,
     now: UnixTime,
     access_token: Option<&str>,
-) -> Result<String, OAuthError> {
+) -> Result<String, GrantError> {
     let scopes: Vec<&str> = grant.scopes.iter().map(String::as_str).collect();
     let mut user = UserInfo::of(grant.account, &scopes);
     user.sub = String::new();
@@ -97,7 +124,7 @@ pub fn mint(
     grant: &UserGrant<'_>,
     refresh_token: Option<String>,
     now: UnixTime,
-) -> Result<Minted, OAuthError> {
+) -> Result<Minted, GrantError> {
     let (access, claims) = access_token(state, grant, now)?;
     let id = match grant.scopes.iter().any(|s| s == "openid") {
         true => Some(id_token(state, grant, now, Some(&access))?),
@@ -154,12 +181,12 @@ pub fn new_refresh(
     tenant: &Tenant,
     client: &Client,
     now: UnixTime,
-) -> Result<Option<NewRefresh>, OAuthError> {
+) -> Result<Option<NewRefresh>, GrantError> {
     if !client.grant_types.contains(&GrantType::RefreshToken) {
         return Ok(None);
     }
     let expires_at = now + tenant.refresh_token_ttl_secs;
-    let (family_id, first) = grant_token::new_family(expires_at)?;
+    let (family_id, first) = format::new_family(expires_at)?;
     Ok(Some(NewRefresh {
         first,
         family_id,
@@ -173,7 +200,7 @@ pub fn family_account(
     state: &State,
     tenant: &Tenant,
     family: &RefreshFamily,
-) -> Result<Option<Account>, OAuthError> {
+) -> Result<Option<Account>, GrantError> {
     Ok(live_account(state, tenant, &family.account_id)?
         .filter(|a| a.refresh_epoch == family.account_epoch))
 }
@@ -183,6 +210,41 @@ pub fn live_account(
     state: &State,
     tenant: &Tenant,
     account_id: &str,
-) -> Result<Option<Account>, OAuthError> {
+) -> Result<Option<Account>, GrantError> {
     Ok(member(&state.store, tenant.uid, account_id)?.map(|m| m.account))
+}
+
+/// Mints tokens for `subject`, an account found by token exchange: the `requested`
+/// scopes the client and the membership allow, and a refresh token when the client may
+/// use the `refresh_token` grant. The tokens belong to no browser session: no `sid`, no
+/// `auth_time`.
+pub fn exchanged(
+    state: &State,
+    tenant: &Tenant,
+    client: &Client,
+    subject: &Member,
+    requested: &[String],
+) -> Result<TokenResponse, GrantError> {
+    let now = state.clock.now();
+    let granted = scopes::for_member(requested, client, &subject.membership);
+    let refresh = new_refresh(tenant, client, now)?;
+    let grant = UserGrant {
+        tenant,
+        client,
+        account: &subject.account,
+        scopes: &granted,
+        sid: None,
+        auth_time: None,
+        nonce: None,
+    };
+    let minted = mint(
+        state,
+        &grant,
+        refresh.as_ref().map(|r| r.first.token.clone()),
+        now,
+    )?;
+    if let Some(r) = &refresh {
+        state.store.insert_family(&r.family(&grant, None))?;
+    }
+    Ok(minted.response)
 }

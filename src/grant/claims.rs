@@ -1,19 +1,17 @@
-//! Minting and checking tokens: RFC 9068 JWT access tokens (`typ: at+jwt`), signed with
-//! the tenant's access-token algorithm and checked against the key set and the denylist.
+//! The claims latchkey signs: RFC 9068 JWT access tokens (`typ: at+jwt`) with the
+//! tenant's access-token algorithm, ID tokens (OIDC Core §2) with the client's, and the
+//! UserInfo claims (OIDC Core §5.1) that ID tokens and the UserInfo endpoint share.
 
-use super::{ErrorCode, OAuthError};
+use super::GrantError;
 use crate::clock::UnixTime;
-use crate::crypto::jose::Unverified;
 use crate::crypto::keys::KeySet;
 use crate::crypto::random;
-use crate::store::Store;
+use crate::store::accounts::Account;
 use crate::store::tenants::Tenant;
 use serde::{Deserialize, Serialize};
 
 /// The JOSE `typ` of access tokens (RFC 9068 §2.1).
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
-/// Leeway for clock skew when checking `exp`.
-const LEEWAY_SECS: u64 = 0;
 
 /// The claims of an access token (RFC 9068 §2.2, plus `tenant`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -58,7 +56,7 @@ impl AccessClaims {
         client_id: &str,
         scopes: &[String],
         now: UnixTime,
-    ) -> Result<Self, OAuthError> {
+    ) -> Result<Self, GrantError> {
         Ok(AccessClaims {
             iss: issuer.to_owned(),
             sub: sub.to_owned(),
@@ -86,75 +84,17 @@ pub fn sign_access(
     keys: &KeySet,
     tenant: &Tenant,
     claims: &AccessClaims,
-) -> Result<String, OAuthError> {
+) -> Result<String, GrantError> {
     let signer = keys
         .signer(tenant.access_token_alg)
-        .ok_or(OAuthError::Internal(
+        .ok_or(GrantError::Internal(
             "no active key for the access token algorithm",
         ))?;
     let payload =
-        serde_json::to_vec(claims).map_err(|_| OAuthError::Internal("claims not serialisable"))?;
+        serde_json::to_vec(claims).map_err(|_| GrantError::Internal("claims not serialisable"))?;
     signer
         .sign_compact(Some(ACCESS_TOKEN_TYP), &payload)
-        .map_err(|_| OAuthError::Internal("signing an access token failed"))
-}
-
-fn invalid(description: &str) -> OAuthError {
-    OAuthError::new(ErrorCode::InvalidToken, description)
-}
-
-/// Checks an access token for `tenant`: signature by a published key, `typ`, issuer,
-/// expiry and the denylist. Any failure is `invalid_token` with no detail of which.
-pub fn verify_access(
-    keys: &KeySet,
-    store: &Store,
-    tenant: &Tenant,
-    issuer: &str,
-    token: &str,
-    now: UnixTime,
-) -> Result<AccessClaims, OAuthError> {
-    let unverified =
-        Unverified::parse(token).map_err(|_| invalid("the access token is malformed"))?;
-    if unverified
-        .header
-        .typ
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-        != Some(ACCESS_TOKEN_TYP)
-    {
-        return Err(invalid("not an access token"));
-    }
-    let payload = keys.verify(token).map_err(|e| match e {
-        crate::crypto::jose::JoseError::UnknownKey => {
-            invalid("the access token is not signed by this appliance")
-        }
-        _ => invalid("the access token signature is invalid"),
-    })?;
-    let claims: AccessClaims = serde_json::from_slice(&payload)
-        .map_err(|_| invalid("the access token claims are malformed"))?;
-    if claims.iss != issuer
-        || claims.tenant != tenant.id.as_str()
-        || claims.iat < tenant.created_at
-        || claims.tenant_uid.is_some_and(|uid| uid != tenant.uid)
-    {
-        return Err(invalid("the access token belongs to another issuer"));
-    }
-    if claims.exp + LEEWAY_SECS <= now {
-        return Err(invalid("the access token has expired"));
-    }
-    if store.is_revoked(tenant.uid, &claims.jti)? {
-        return Err(invalid("the access token was revoked"));
-    }
-    // A deleted client's tokens die with it, and a client registered again under the
-    // same id does not inherit them.
-    if store
-        .client(tenant.uid, &claims.client_id)?
-        .is_none_or(|c| c.created_at > claims.iat)
-    {
-        return Err(invalid("the access token's client no longer exists"));
-    }
-    Ok(claims)
+        .map_err(|_| GrantError::Internal("signing an access token failed"))
 }
 
 /// The claims of an ID token (OIDC Core §2, §3.1.3.6, §5.1).
@@ -189,7 +129,42 @@ pub struct IdClaims {
     pub c_hash: Option<String>,
     /// Profile and email claims, by scope.
     #[serde(flatten)]
-    pub user: super::userinfo::UserInfo,
+    pub user: UserInfo,
+}
+
+/// UserInfo claims (OIDC Core §5.1).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct UserInfo {
+    /// The account id (left out when flattened into an ID token, which has its own).
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub sub: String,
+    /// With `profile`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// With `profile`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+    /// With `email`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// With `email`: latchkey does not verify addresses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+}
+
+impl UserInfo {
+    /// The claims of `account` that `scopes` allow.
+    pub fn of(account: &Account, scopes: &[&str]) -> Self {
+        let profile = scopes.contains(&"profile");
+        let email = scopes.contains(&"email") && account.email.is_some();
+        UserInfo {
+            sub: account.id.clone(),
+            name: account.name.clone().filter(|_| profile),
+            preferred_username: profile.then(|| account.username.clone()),
+            email: account.email.clone().filter(|_| email),
+            email_verified: email.then_some(false),
+        }
+    }
 }
 
 /// The OIDC half-hash (`at_hash`, `c_hash`): the left half of the hash the ID token's
@@ -210,15 +185,15 @@ pub fn sign_id(
     keys: &KeySet,
     alg: crate::types::Alg,
     claims: &IdClaims,
-) -> Result<String, OAuthError> {
-    let signer = keys.signer(alg).ok_or(OAuthError::Internal(
+) -> Result<String, GrantError> {
+    let signer = keys.signer(alg).ok_or(GrantError::Internal(
         "no active key for the ID token algorithm",
     ))?;
     let payload =
-        serde_json::to_vec(claims).map_err(|_| OAuthError::Internal("claims not serialisable"))?;
+        serde_json::to_vec(claims).map_err(|_| GrantError::Internal("claims not serialisable"))?;
     signer
         .sign_compact(Some("JWT"), &payload)
-        .map_err(|_| OAuthError::Internal("signing an ID token failed"))
+        .map_err(|_| GrantError::Internal("signing an ID token failed"))
 }
 
 #[cfg(test)]
