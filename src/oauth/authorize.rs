@@ -6,11 +6,8 @@ use super::request::Params;
 use super::tenant;
 use super::{ErrorCode, OAuthError, authorize_params};
 use crate::clock::UnixTime;
-use crate::crypto::jose::Unverified;
 use crate::crypto::random;
-use crate::grant::claims::ACCESS_TOKEN_TYP;
 use crate::grant::issue::{self, UserGrant, live_account};
-use crate::grant::subject::member;
 use crate::grant::{format, scopes};
 use crate::session;
 use crate::state::State;
@@ -23,6 +20,9 @@ use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
 use crate::types::{AuthMethod, ResponseType};
 use std::net::IpAddr;
+mod decide;
+
+use decide::{Decision, decide, hint};
 
 /// How long a code lives (SPEC: 60 s).
 const CODE_TTL_SECS: u64 = 60;
@@ -360,118 +360,6 @@ fn parse_prompt(value: Option<&str>) -> Result<Prompt, &'static str> {
     })
 }
 
-/// True if `account_id` is an enabled member of `tenant`.
-fn admitted(state: &State, tenant: &Tenant, account_id: &str) -> Result<bool, StoreError> {
-    Ok(member(&state.store, tenant.uid, account_id)?.is_some())
-}
-
-/// How the request will be answered.
-enum Decision {
-    /// Answer at once for this session; `true` when only an `id_token_hint` (no
-    /// session cookie) vouches for it.
-    Answer(SsoSession, bool),
-    /// Ask the user to sign in (or `login_required` under `prompt=none`).
-    Login,
-    /// Refuse, back to the client.
-    Refuse(ErrorCode, &'static str),
-}
-
-/// What an `id_token_hint` names: an ID token this appliance signed for any of its
-/// tenants, expired or not, while its key is still published.
-struct Hint {
-    sub: String,
-    sid: Option<String>,
-    /// Its `aud` (a string or an array), which must name the requesting client before
-    /// the hint may stand in for a login.
-    audience: Vec<String>,
-}
-
-/// Reads an `id_token_hint`; `None` when it is not an ID token this appliance signed.
-fn hint(state: &State, token: &str) -> Option<Hint> {
-    let unverified = Unverified::parse(token).ok()?;
-    if unverified
-        .header
-        .typ
-        .as_deref()
-        .is_some_and(|t| t.eq_ignore_ascii_case(ACCESS_TOKEN_TYP))
-    {
-        return None;
-    }
-    let claims: serde_json::Value =
-        serde_json::from_slice(&state.keys().verify(token).ok()?).ok()?;
-    let ours = format!("{}/t/", state.config.public_url);
-    if !claims["iss"].as_str().is_some_and(|i| i.starts_with(&ours)) {
-        return None;
-    }
-    let audience = match &claims["aud"] {
-        serde_json::Value::String(a) => vec![a.clone()],
-        serde_json::Value::Array(all) => all
-            .iter()
-            .filter_map(|a| a.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    };
-    Some(Hint {
-        sub: claims["sub"].as_str()?.to_owned(),
-        sid: claims["sid"].as_str().map(str::to_owned),
-        audience,
-    })
-}
-
-/// Picks the session to answer with (SPEC "id_token_hint", OIDC Core §3.1.2.1).
-fn decide(
-    state: &State,
-    tenant: &Tenant,
-    req: &Request,
-    browser: Option<SsoSession>,
-    hinted: Option<Hint>,
-    now: UnixTime,
-) -> Result<Decision, OAuthError> {
-    // A hint issued to another client proves nothing about this request's user: it
-    // counts as absent, and without its own session the user signs in.
-    let hinted = hinted.filter(|h| h.audience.contains(&req.client.client_id));
-    let hint_alone = hinted.is_some() && browser.is_none();
-    let session = match hinted {
-        Some(Hint { sub, sid, .. }) => {
-            if browser.as_ref().is_some_and(|b| b.account_id != sub) {
-                return Ok(Decision::Login);
-            }
-            let named = match sid {
-                Some(sid) => state
-                    .store
-                    .session(&sid)?
-                    .filter(|s| s.account_id == sub && s.expires_at > now),
-                None => None,
-            };
-            match named.or(browser) {
-                Some(s) if !admitted(state, tenant, &s.account_id)? => {
-                    return Ok(Decision::Refuse(
-                        ErrorCode::AccessDenied,
-                        "the user is not a member of this tenant",
-                    ));
-                }
-                other => other,
-            }
-        }
-        None => match browser {
-            Some(s) if admitted(state, tenant, &s.account_id)? => Some(s),
-            _ => None,
-        },
-    };
-    // OIDC Core §3.1.2.1: re-authenticate when more than max_age seconds have passed;
-    // max_age=0 always asks, like prompt=login.
-    let fresh_enough = |s: &SsoSession| {
-        req.max_age
-            .is_none_or(|m| m > 0 && now.saturating_sub(s.auth_time) <= m)
-    };
-    Ok(match session {
-        Some(s) if req.prompt != Prompt::Login && fresh_enough(&s) => {
-            Decision::Answer(s, hint_alone)
-        }
-        _ => Decision::Login,
-    })
-}
-
 /// Answers `GET`/`POST /t/{tenant}/authorize` from the client address `peer`, which
 /// may create only so many pending authorizations.
 pub fn handle(
@@ -763,38 +651,4 @@ fn issue_code(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redirects_keep_existing_query_and_encode_values() {
-        let r = build_redirect(
-            "https://a.example/cb?x=1",
-            false,
-            &[("code", "a b")],
-            Some("s&t"),
-            "https://i",
-        );
-        assert_eq!(
-            r,
-            "https://a.example/cb?x=1&code=a+b&state=s%26t&iss=https%3A%2F%2Fi"
-        );
-        let f = build_redirect(
-            "https://a.example/cb",
-            true,
-            &[("error", "login_required")],
-            None,
-            "i",
-        );
-        assert_eq!(f, "https://a.example/cb#error=login_required&iss=i");
-    }
-
-    #[test]
-    fn prompt_values_are_checked() {
-        assert_eq!(parse_prompt(None), Ok(Prompt::Default));
-        assert_eq!(parse_prompt(Some("login consent")), Ok(Prompt::Login));
-        assert_eq!(parse_prompt(Some("none")), Ok(Prompt::None));
-        assert!(parse_prompt(Some("none login")).is_err());
-        assert!(parse_prompt(Some("sometimes")).is_err());
-    }
-}
+mod tests;

@@ -1,0 +1,126 @@
+//! How an authorization request is answered before any page is shown (OIDC Core
+//! §3.1.2.1, SPEC "id_token_hint"): the session to answer for (the browser's, or the one
+//! an `id_token_hint` names), `prompt`, `max_age`, and the membership rule.
+
+use super::{Prompt, Request};
+use crate::clock::UnixTime;
+use crate::crypto::jose::Unverified;
+use crate::grant::claims::ACCESS_TOKEN_TYP;
+use crate::grant::subject::member;
+use crate::oauth::{ErrorCode, OAuthError};
+use crate::state::State;
+use crate::store::StoreError;
+use crate::store::sessions::SsoSession;
+use crate::store::tenants::Tenant;
+
+/// True if `account_id` is an enabled member of `tenant`.
+fn admitted(state: &State, tenant: &Tenant, account_id: &str) -> Result<bool, StoreError> {
+    Ok(member(&state.store, tenant.uid, account_id)?.is_some())
+}
+
+/// How the request will be answered.
+pub(super) enum Decision {
+    /// Answer at once for this session; `true` when only an `id_token_hint` (no
+    /// session cookie) vouches for it.
+    Answer(SsoSession, bool),
+    /// Ask the user to sign in (or `login_required` under `prompt=none`).
+    Login,
+    /// Refuse, back to the client.
+    Refuse(ErrorCode, &'static str),
+}
+
+/// What an `id_token_hint` names: an ID token this appliance signed for any of its
+/// tenants, expired or not, while its key is still published.
+pub(super) struct Hint {
+    sub: String,
+    sid: Option<String>,
+    /// Its `aud` (a string or an array), which must name the requesting client before
+    /// the hint may stand in for a login.
+    audience: Vec<String>,
+}
+
+/// Reads an `id_token_hint`; `None` when it is not an ID token this appliance signed.
+pub(super) fn hint(state: &State, token: &str) -> Option<Hint> {
+    let unverified = Unverified::parse(token).ok()?;
+    if unverified
+        .header
+        .typ
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case(ACCESS_TOKEN_TYP))
+    {
+        return None;
+    }
+    let claims: serde_json::Value =
+        serde_json::from_slice(&state.keys().verify(token).ok()?).ok()?;
+    let ours = format!("{}/t/", state.config.public_url);
+    if !claims["iss"].as_str().is_some_and(|i| i.starts_with(&ours)) {
+        return None;
+    }
+    let audience = match &claims["aud"] {
+        serde_json::Value::String(a) => vec![a.clone()],
+        serde_json::Value::Array(all) => all
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(Hint {
+        sub: claims["sub"].as_str()?.to_owned(),
+        sid: claims["sid"].as_str().map(str::to_owned),
+        audience,
+    })
+}
+
+/// Picks the session to answer with (SPEC "id_token_hint", OIDC Core §3.1.2.1).
+pub(super) fn decide(
+    state: &State,
+    tenant: &Tenant,
+    req: &Request,
+    browser: Option<SsoSession>,
+    hinted: Option<Hint>,
+    now: UnixTime,
+) -> Result<Decision, OAuthError> {
+    // A hint issued to another client proves nothing about this request's user: it
+    // counts as absent, and without its own session the user signs in.
+    let hinted = hinted.filter(|h| h.audience.contains(&req.client.client_id));
+    let hint_alone = hinted.is_some() && browser.is_none();
+    let session = match hinted {
+        Some(Hint { sub, sid, .. }) => {
+            if browser.as_ref().is_some_and(|b| b.account_id != sub) {
+                return Ok(Decision::Login);
+            }
+            let named = match sid {
+                Some(sid) => state
+                    .store
+                    .session(&sid)?
+                    .filter(|s| s.account_id == sub && s.expires_at > now),
+                None => None,
+            };
+            match named.or(browser) {
+                Some(s) if !admitted(state, tenant, &s.account_id)? => {
+                    return Ok(Decision::Refuse(
+                        ErrorCode::AccessDenied,
+                        "the user is not a member of this tenant",
+                    ));
+                }
+                other => other,
+            }
+        }
+        None => match browser {
+            Some(s) if admitted(state, tenant, &s.account_id)? => Some(s),
+            _ => None,
+        },
+    };
+    // OIDC Core §3.1.2.1: re-authenticate when more than max_age seconds have passed;
+    // max_age=0 always asks, like prompt=login.
+    let fresh_enough = |s: &SsoSession| {
+        req.max_age
+            .is_none_or(|m| m > 0 && now.saturating_sub(s.auth_time) <= m)
+    };
+    Ok(match session {
+        Some(s) if req.prompt != Prompt::Login && fresh_enough(&s) => {
+            Decision::Answer(s, hint_alone)
+        }
+        _ => Decision::Login,
+    })
+}
