@@ -51,7 +51,7 @@ pub async fn handle(
         .admit(&client_keys, now)
         .map_err(|b| OAuthError::TooMany(b.retry_after))?;
     let mut result = grant(state, &tenant, &params, &presented).await;
-    if ends_a_credential(&params) {
+    if ends_a_credential(&params) && spent_or_revoked(&result) {
         // A redemption, a rotation, or the revocation of a replayed family stops a
         // credential working: on disk before the answer, whichever it was.
         if let Err(e) = state.store.flush_durable().await {
@@ -82,6 +82,15 @@ fn ends_a_credential(params: &Params) -> bool {
         .get("grant_type")
         .and_then(GrantType::parse)
         .is_some_and(|g| matches!(g, GrantType::AuthorizationCode | GrantType::RefreshToken))
+}
+
+/// Whether a code or refresh grant reached its store write: a success, or an
+/// `invalid_grant` (a replay or reuse revokes before it answers so). A request refused
+/// at client authentication or for its form wrote nothing, and costs no flush.
+fn spent_or_revoked(result: &Result<TokenResponse, OAuthError>) -> bool {
+    result
+        .as_ref()
+        .map_or_else(|e| e.code() == ErrorCode::InvalidGrant, |_| true)
 }
 
 /// Whether `client_id` names a public client of `tenant`: its id is no secret, so
