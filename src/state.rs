@@ -42,28 +42,15 @@ pub struct State {
 }
 
 impl State {
-    /// Counts a token response of `grant` and queues its audit event: the client, and
-    /// the account when tokens were issued for one.
-    pub fn token_issued(
-        &self,
-        grant: &'static str,
-        tenant: &crate::types::TenantId,
-        client_id: &str,
-        account_id: Option<&str>,
-    ) {
-        use crate::audit::{Actor, AuditEvent, AuditKind};
-        self.metrics.token_issued(grant);
-        let event = AuditEvent::new(
-            self.clock.now(),
-            AuditKind::TokenIssued,
-            &Actor::Client(client_id.to_owned()),
-        )
-        .tenant(tenant.as_str())
-        .detail(grant);
-        self.issued.push(match account_id {
-            Some(id) => event.account(id),
-            None => event,
-        });
+    /// The grant layer's context: store, current keys, public origin, issue ledger.
+    pub fn grant(&self) -> crate::grant::Ctx<'_> {
+        crate::grant::Ctx {
+            store: &self.store,
+            keys: self.keys(),
+            public_url: &self.config.public_url,
+            metrics: &self.metrics,
+            issued: &self.issued,
+        }
     }
 
     /// Writes the queued token-issue events in one transaction.

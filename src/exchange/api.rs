@@ -85,11 +85,12 @@ pub async fn exchange_token(
     )?;
     let subject = resolved?;
     let tokens = issue::exchanged(
-        state,
+        &state.grant(),
         &caller.tenant,
         &caller.client,
         &subject,
         &caller.client.scopes,
+        state.clock.now(),
     )?;
     state.metrics.token_issued("exchange");
     Ok(tokens.into())
@@ -103,19 +104,23 @@ pub fn refresh_token(
     request: &RefreshRequest,
 ) -> Result<SsoTokens, ExchangeError> {
     allowed(caller, GrantType::RefreshToken)?;
+    let grant = state.grant();
+    let now = state.clock.now();
     refresh::rotate(
-        state,
+        &grant,
         &caller.tenant,
         &caller.client,
         &request.refresh_token,
         &[],
+        now,
     )
     .map(|t| {
-        state.token_issued(
+        grant.token_issued(
             "refresh_token",
             &caller.tenant.id,
             &caller.client.client_id,
             t.account_id.as_deref(),
+            now,
         );
         SsoTokens::from(t)
     })

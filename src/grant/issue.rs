@@ -3,13 +3,13 @@
 //! tokens for an account found by token exchange, which the RFC 8693 grant at the token
 //! endpoint and `/v2/sso/exchange-token` both hand out.
 
+use super::Ctx;
 use super::GrantError;
 use super::claims::{AccessClaims, IdClaims, UserInfo, half_hash, sign_access, sign_id};
 use super::format::{self, NewRefreshToken};
 use super::scopes;
 use super::subject::{Member, member};
 use crate::clock::UnixTime;
-use crate::state::State;
 use crate::store::accounts::Account;
 use crate::store::clients::Client;
 use crate::store::refresh::RefreshFamily;
@@ -72,11 +72,11 @@ pub struct Minted {
 
 /// Signs an access token for `grant`; returns it with its claims.
 pub fn access_token(
-    state: &State,
+    ctx: &Ctx<'_>,
     grant: &UserGrant<'_>,
     now: UnixTime,
 ) -> Result<(String, AccessClaims), GrantError> {
-    let issuer = state.issuer(&grant.tenant.id);
+    let issuer = ctx.issuer(&grant.tenant.id);
     let mut claims = AccessClaims::new(
         &issuer,
         grant.tenant,
@@ -87,13 +87,13 @@ pub fn access_token(
     )?;
     claims.sid = grant.sid.map(str::to_owned);
     claims.auth_time = grant.auth_time;
-    Ok((sign_access(&state.keys(), grant.tenant, &claims)?, claims))
+    Ok((sign_access(&ctx.keys, grant.tenant, &claims)?, claims))
 }
 
 /// Signs an ID token for `grant` with the client's algorithm; `at_hash` binds it to
 /// `access_token` when one is issued with it.
 pub fn id_token(
-    state: &State,
+    ctx: &Ctx<'_>,
     grant: &UserGrant<'_>,
     now: UnixTime,
     access_token: Option<&str>,
@@ -102,7 +102,7 @@ pub fn id_token(
     let mut user = UserInfo::of(grant.account, &scopes);
     user.sub = String::new();
     let claims = IdClaims {
-        iss: state.issuer(&grant.tenant.id),
+        iss: ctx.issuer(&grant.tenant.id),
         sub: grant.account.id.clone(),
         aud: grant.client.client_id.clone(),
         azp: grant.client.client_id.clone(),
@@ -115,19 +115,19 @@ pub fn id_token(
         c_hash: None,
         user,
     };
-    sign_id(&state.keys(), grant.client.id_token_alg, &claims)
+    sign_id(&ctx.keys, grant.client.id_token_alg, &claims)
 }
 
 /// Mints the tokens of `grant` for the token endpoint; `refresh_token` is included as given.
 pub fn mint(
-    state: &State,
+    ctx: &Ctx<'_>,
     grant: &UserGrant<'_>,
     refresh_token: Option<String>,
     now: UnixTime,
 ) -> Result<Minted, GrantError> {
-    let (access, claims) = access_token(state, grant, now)?;
+    let (access, claims) = access_token(ctx, grant, now)?;
     let id = match grant.scopes.iter().any(|s| s == "openid") {
-        true => Some(id_token(state, grant, now, Some(&access))?),
+        true => Some(id_token(ctx, grant, now, Some(&access))?),
         false => None,
     };
     Ok(Minted {
@@ -197,21 +197,21 @@ pub fn new_refresh(
 /// The account behind refresh family `family`, if the family may still get tokens: the
 /// account may ([`live_account`]) and was not disabled since the grant was made.
 pub fn family_account(
-    state: &State,
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
     family: &RefreshFamily,
 ) -> Result<Option<Account>, GrantError> {
-    Ok(live_account(state, tenant, &family.account_id)?
+    Ok(live_account(ctx, tenant, &family.account_id)?
         .filter(|a| a.refresh_epoch == family.account_epoch))
 }
 
 /// The account behind a grant, if it may still get tokens: enabled and a member.
 pub fn live_account(
-    state: &State,
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
     account_id: &str,
 ) -> Result<Option<Account>, GrantError> {
-    Ok(member(&state.store, tenant.uid, account_id)?.map(|m| m.account))
+    Ok(member(ctx.store, tenant.uid, account_id)?.map(|m| m.account))
 }
 
 /// Mints tokens for `subject`, an account found by token exchange: the `requested`
@@ -219,13 +219,13 @@ pub fn live_account(
 /// use the `refresh_token` grant. The tokens belong to no browser session: no `sid`, no
 /// `auth_time`.
 pub fn exchanged(
-    state: &State,
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
     client: &Client,
     subject: &Member,
     requested: &[String],
+    now: UnixTime,
 ) -> Result<TokenResponse, GrantError> {
-    let now = state.clock.now();
     let granted = scopes::for_member(requested, client, &subject.membership);
     let refresh = new_refresh(tenant, client, now)?;
     let grant = UserGrant {
@@ -238,13 +238,13 @@ pub fn exchanged(
         nonce: None,
     };
     let minted = mint(
-        state,
+        ctx,
         &grant,
         refresh.as_ref().map(|r| r.first.token.clone()),
         now,
     )?;
     if let Some(r) = &refresh {
-        state.store.insert_family(&r.family(&grant, None))?;
+        ctx.store.insert_family(&r.family(&grant, None))?;
     }
     Ok(minted.response)
 }

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod claims;
+mod ctx;
 mod error;
 pub mod format;
 pub mod issue;
@@ -12,4 +13,5 @@ pub mod scopes;
 pub mod subject;
 pub mod tenant;
 
+pub use ctx::Ctx;
 pub use error::GrantError;

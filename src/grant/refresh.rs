@@ -4,11 +4,12 @@
 //! (OAuth 2.0 Security BCP §4.14). A family without `offline_access` ends with its
 //! session.
 
+use super::Ctx;
 use super::GrantError;
 use super::format::{self, NewRefreshToken};
 use super::issue::{TokenResponse, UserGrant, family_account, mint};
 use crate::audit::{Actor, AuditEvent, AuditKind};
-use crate::state::State;
+use crate::clock::UnixTime;
 use crate::store::StoreError;
 use crate::store::clients::Client;
 use crate::store::refresh::{RefreshFamily, RefreshToken};
@@ -17,20 +18,20 @@ use crate::store::tenants::Tenant;
 /// Exchanges a refresh token for new tokens with the `requested` scopes (all of the
 /// grant's when empty), which must be a subset of the grant's.
 pub fn rotate(
-    state: &State,
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
     client: &Client,
     presented: &str,
     requested: &[String],
+    now: UnixTime,
 ) -> Result<TokenResponse, GrantError> {
-    let now = state.clock.now();
-    let (family, old) = format::find_refresh_family(&state.store, presented)?
+    let (family, old) = format::find_refresh_family(ctx.store, presented)?
         .filter(|(f, _)| f.tenant_uid == tenant.uid)
         .ok_or_else(|| GrantError::InvalidGrant("the refresh token is unknown"))?;
     // Reuse first (OAuth 2.0 Security BCP §4.14): a spent token revokes its family
     // whoever presents it and whatever else the request holds.
     if family.live != Some(old) {
-        return Err(refused_stale(state, tenant, client, &family, now)?);
+        return Err(refused_stale(ctx, tenant, client, &family, now)?);
     }
     if family.client_id != client.client_id {
         return Err(GrantError::InvalidGrant(
@@ -50,11 +51,11 @@ pub fn rotate(
     } else {
         requested.to_vec()
     };
-    let account = family_account(state, tenant, &family)?
+    let account = family_account(ctx, tenant, &family)?
         .ok_or_else(|| GrantError::InvalidGrant("the account may no longer sign in here"))?;
     let new = match format::next_refresh_token(presented)? {
         Some(new) => new,
-        None => older_form_successor(state, &family)?,
+        None => older_form_successor(ctx, &family)?,
     };
     let grant = UserGrant {
         tenant,
@@ -65,18 +66,17 @@ pub fn rotate(
         auth_time: family.auth_time,
         nonce: None,
     };
-    let minted = mint(state, &grant, Some(new.token), now)?;
+    let minted = mint(ctx, &grant, Some(new.token), now)?;
     // The family's compare-and-swap is the rotation, so of two uses of one token exactly
     // one wins. No transaction: its commit costs a log write and a wait on the disk.
-    if !state.store.rotate_family(&family.id, &old, &new.hash)? {
-        return Err(refused_stale(state, tenant, client, &family, now)?);
+    if !ctx.store.rotate_family(&family.id, &old, &new.hash)? {
+        return Err(refused_stale(ctx, tenant, client, &family, now)?);
     }
     // Checked after the swap: a session that ended before it ends this family too.
     if let Some(sid) = &family.sid
-        && !state.store.session_alive(sid, now)?
+        && !ctx.store.session_alive(sid, now)?
     {
-        state
-            .store
+        ctx.store
             .transaction(|tx| tx.revoke_family::<StoreError>(&family.id))?;
         return Err(GrantError::InvalidGrant(
             "the sign-in session of this refresh token has ended",
@@ -89,11 +89,11 @@ pub fn rotate(
 /// older form to the family's end: a record of its own names the family, stored before
 /// the rotation makes the token live.
 fn older_form_successor(
-    state: &State,
+    ctx: &Ctx<'_>,
     family: &RefreshFamily,
 ) -> Result<NewRefreshToken, GrantError> {
     let (token, key) = format::issue(family.expires_at)?;
-    state.store.insert_older_refresh_token(&RefreshToken {
+    ctx.store.insert_older_refresh_token(&RefreshToken {
         hash: key.hash,
         key_expiry: key.expiry,
         family_id: family.id.clone(),
@@ -109,11 +109,11 @@ fn older_form_successor(
 /// earlier, or the token was already exchanged, which is a reuse and revokes the family
 /// (OAuth 2.0 Security BCP §4.14).
 fn refused_stale(
-    state: &State,
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
     client: &Client,
     family: &RefreshFamily,
-    now: u64,
+    now: UnixTime,
 ) -> Result<GrantError, GrantError> {
     let event = AuditEvent::new(
         now,
@@ -122,7 +122,7 @@ fn refused_stale(
     )
     .tenant(tenant.id.as_str())
     .account(&family.account_id);
-    let reused = state.store.transaction(|tx| {
+    let reused = ctx.store.transaction(|tx| {
         let live = tx.family::<StoreError>(&family.id)?.and_then(|f| f.live);
         if live.is_some() {
             tx.revoke_family(&family.id)?;

@@ -570,9 +570,9 @@ fn answer(
     if req.response_type == ResponseType::Code {
         return issue_code(state, tenant, req, session, scopes, now);
     }
-    let account = live_account(state, tenant, &session.account_id)?.ok_or(OAuthError::Internal(
-        "account vanished during authorization",
-    ))?;
+    let account = live_account(&state.grant(), tenant, &session.account_id)?.ok_or(
+        OAuthError::Internal("account vanished during authorization"),
+    )?;
     let grant = UserGrant {
         tenant,
         client: &req.client,
@@ -584,19 +584,21 @@ fn answer(
     };
     let access = match req.response_type {
         ResponseType::Token | ResponseType::IdTokenToken => {
-            state.token_issued(
+            let minting = state.grant();
+            minting.token_issued(
                 "implicit",
                 &tenant.id,
                 &req.client.client_id,
                 Some(&account.id),
+                now,
             );
-            Some(issue::access_token(state, &grant, now)?)
+            Some(issue::access_token(&minting, &grant, now)?)
         }
         _ => None,
     };
     let id = match req.response_type {
         ResponseType::IdToken | ResponseType::IdTokenToken => Some(issue::id_token(
-            state,
+            &state.grant(),
             &grant,
             now,
             access.as_ref().map(|a| a.0.as_str()),

@@ -102,7 +102,9 @@ fn live_claims(
         state.clock.now(),
     )?;
     let user_token = claims.sub != claims.client_id;
-    if user_token && crate::grant::issue::live_account(state, tenant, &claims.sub)?.is_none() {
+    if user_token
+        && crate::grant::issue::live_account(&state.grant(), tenant, &claims.sub)?.is_none()
+    {
         return Err(OAuthError::new(
             ErrorCode::InvalidToken,
             "the account is disabled or gone",
@@ -127,7 +129,7 @@ fn refresh_introspection(
     else {
         return Ok(Introspection::default());
     };
-    if crate::grant::issue::family_account(state, tenant, &family)?.is_none() {
+    if crate::grant::issue::family_account(&state.grant(), tenant, &family)?.is_none() {
         return Ok(Introspection::default());
     }
     if let Some(sid) = &family.sid

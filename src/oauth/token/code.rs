@@ -79,7 +79,7 @@ pub fn redeem(
             "the PKCE code_verifier does not match the code_challenge",
         ));
     }
-    let account = live_account(state, tenant, &code.account_id)?
+    let account = live_account(&state.grant(), tenant, &code.account_id)?
         .ok_or_else(|| invalid("the account may no longer sign in here"))?;
     let offline = code.scopes.iter().any(|s| s == "offline_access");
     let refresh = new_refresh(tenant, client, now)?;
@@ -93,7 +93,7 @@ pub fn redeem(
         nonce: code.nonce.as_deref(),
     };
     let minted = mint(
-        state,
+        &state.grant(),
         &grant,
         refresh.as_ref().map(|r| r.first.token.clone()),
         now,

@@ -51,7 +51,14 @@ pub async fn grant(
     )
     .map_err(oauth_error)?;
     let subject = resolved.map_err(oauth_error)?;
-    let mut response = issue::exchanged(state, tenant, client, &subject, &requested)?;
+    let mut response = issue::exchanged(
+        &state.grant(),
+        tenant,
+        client,
+        &subject,
+        &requested,
+        state.clock.now(),
+    )?;
     response.issued_token_type = Some(ACCESS_TOKEN_TYPE);
     Ok(response)
 }

@@ -62,9 +62,17 @@ impl Sandbox {
     }
 
     fn refresh(&self, token: &str) -> Result<String, OAuthError> {
-        rotate(&self.app.state, &self.tenant, &self.client, token, &[])
-            .map(|r| r.refresh_token.unwrap())
-            .map_err(OAuthError::from)
+        let state = &self.app.state;
+        rotate(
+            &state.grant(),
+            &self.tenant,
+            &self.client,
+            token,
+            &[],
+            state.clock.now(),
+        )
+        .map(|r| r.refresh_token.unwrap())
+        .map_err(OAuthError::from)
     }
 
     fn revoke(&self, token: &str) {

@@ -129,11 +129,12 @@ async fn grant(
         GrantType::ClientCredentials => client_credentials::issue(state, tenant, &client, params),
         GrantType::AuthorizationCode => code::redeem(state, tenant, &client, params),
         GrantType::RefreshToken => refresh::rotate(
-            state,
+            &state.grant(),
             tenant,
             &client,
             params.require("refresh_token")?,
             &scopes::split(params.get("scope")),
+            state.clock.now(),
         )
         .map_err(OAuthError::from),
         GrantType::TokenExchange => exchange::grant(state, tenant, &client, params).await,
@@ -142,11 +143,12 @@ async fn grant(
             "the implicit grant has no token request",
         )),
     }?;
-    state.token_issued(
+    state.grant().token_issued(
         grant.as_str(),
         &tenant.id,
         &client.client_id,
         issued.account_id.as_deref(),
+        state.clock.now(),
     );
     Ok(issued)
 }
