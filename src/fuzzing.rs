@@ -76,7 +76,7 @@ pub fn json_pointer(data: &[u8]) {
     let Ok(answer) = serde_json::from_str::<serde_json::Value>(document) else {
         return;
     };
-    match crate::exchange::introspection::external_id(&answer, pointer) {
+    match crate::auth::introspection::external_id(&answer, pointer) {
         Ok(id) => {
             assert!(!id.is_empty());
             let found = match answer.pointer(pointer) {

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod app;
 pub mod audit;
+pub mod auth;
 pub mod broker;
 pub mod cli;
 pub mod clock;

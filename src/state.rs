@@ -29,7 +29,7 @@ pub struct State {
     /// The client for calls to IdPs, bounded by `max_outbound_calls`.
     pub outbound: crate::outbound::Outbound,
     /// Positive introspection answers, for tenants that turn the cache on.
-    pub introspection_cache: crate::exchange::cache::IntrospectionCache,
+    pub introspection_cache: crate::auth::introspection_cache::IntrospectionCache,
     /// Upstream discovery documents and keys, per brokered tenant.
     pub providers: crate::broker::provider::ProviderCache,
     /// Brokered logins waiting at their upstream.
@@ -48,6 +48,18 @@ impl State {
             store: &self.store,
             keys: self.keys(),
             public_url: &self.config.public_url,
+            metrics: &self.metrics,
+            issued: &self.issued,
+        }
+    }
+
+    /// What checking a foreign access token needs: store, IdP client, master key, cache.
+    pub fn foreign_token(&self) -> crate::auth::foreign_token::Ctx<'_> {
+        crate::auth::foreign_token::Ctx {
+            store: &self.store,
+            outbound: &self.outbound,
+            master: &self.master,
+            cache: &self.introspection_cache,
             metrics: &self.metrics,
             issued: &self.issued,
         }

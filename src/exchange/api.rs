@@ -5,6 +5,7 @@
 
 use super::ExchangeError;
 use super::api_key::Caller;
+use crate::auth::{ForeignTokenError, foreign_token};
 use crate::grant::issue::{self, TokenResponse};
 use crate::grant::refresh;
 use crate::guard::{Key, Outcome, Realm, Subject};
@@ -72,16 +73,23 @@ pub async fn exchange_token(
     request: &ExchangeRequest,
 ) -> Result<SsoTokens, ExchangeError> {
     allowed(caller, GrantType::TokenExchange)?;
-    let resolved = super::resolve(
-        state,
+    let now = state.clock.now();
+    let checking = state.foreign_token();
+    let resolved = foreign_token::resolve(
+        &checking,
         &caller.tenant,
         &request.external_provider_access_token,
+        now,
     )
     .await;
-    super::audit(
-        state,
+    foreign_token::audit(
+        &checking,
         Some((&caller.tenant, &caller.client.client_id)),
-        resolved.as_ref().map(|s| s.account.id.as_str()),
+        resolved
+            .as_ref()
+            .map(|s| s.account.id.as_str())
+            .map_err(ForeignTokenError::reason),
+        now,
     )?;
     let subject = resolved?;
     let tokens = issue::exchanged(

@@ -1,7 +1,7 @@
 //! Why an exchange failed, sorted into the statuses SPEC gives each case.
 
+use crate::auth::ForeignTokenError;
 use crate::grant::GrantError;
-use crate::outbound::OutboundError;
 use crate::store::StoreError;
 use crate::types::ErrorKind;
 
@@ -93,30 +93,20 @@ impl ExchangeError {
     }
 }
 
-impl From<OutboundError> for ExchangeError {
-    fn from(e: OutboundError) -> Self {
+/// A foreign token that proved no account, in `/v2/sso` terms.
+impl From<ForeignTokenError> for ExchangeError {
+    fn from(e: ForeignTokenError) -> Self {
         match e {
-            OutboundError::Busy => ExchangeError::Busy,
-            OutboundError::Timeout(ms) => ExchangeError::IdpTimeout(format!(
-                "the identity provider did not answer the introspection call within {ms} ms"
-            )),
-            OutboundError::Tls(why) => ExchangeError::Idp(format!(
-                "TLS with the identity provider failed ({why}); is its CA in ca_pem?"
-            )),
-            OutboundError::TooLarge => ExchangeError::Idp(format!(
-                "the identity provider's introspection answer is larger than {} bytes",
-                crate::outbound::MAX_BODY
-            )),
-            other => ExchangeError::Idp(format!(
-                "the introspection call to the identity provider failed: {other}"
-            )),
+            ForeignTokenError::Malformed(why) => ExchangeError::BadRequest(why),
+            ForeignTokenError::NotConfigured(tenant) => ExchangeError::NotConfigured(tenant),
+            ForeignTokenError::Rejected(why) => ExchangeError::Rejected(why),
+            ForeignTokenError::NoAccount => ExchangeError::NoAccount,
+            ForeignTokenError::Idp(why) => ExchangeError::Idp(why),
+            ForeignTokenError::IdpTimeout(why) => ExchangeError::IdpTimeout(why),
+            ForeignTokenError::Busy => ExchangeError::Busy,
+            ForeignTokenError::Store(s) => ExchangeError::Store(s),
+            ForeignTokenError::Internal(why) => ExchangeError::Internal(why),
         }
-    }
-}
-
-impl From<crate::crypto::CryptoError> for ExchangeError {
-    fn from(_: crate::crypto::CryptoError) -> Self {
-        ExchangeError::Internal("a sealed secret could not be opened")
     }
 }
 

@@ -2,7 +2,9 @@
 //! operator. It calls the IdP with a sample token and reports what came back and which
 //! account it maps to; it issues nothing, skips the cache and changes nothing.
 
-use super::{ExchangeError, introspection, subject};
+use super::ExchangeError;
+use crate::auth::foreign_token::subject;
+use crate::auth::introspection;
 use crate::state::State;
 use crate::store::tenants::Tenant;
 use serde::{Deserialize, Serialize};
@@ -68,12 +70,12 @@ pub async fn run(
             report.idp_answer = serde_json::from_slice(&reply.body).ok();
             introspection::judge(&settings, &reply, state.clock.now()).and_then(|verdict| {
                 report.external_id = Some(verdict.external_id.clone());
-                subject(state, tenant, &verdict.external_id)
+                subject(&state.store, tenant, &verdict.external_id)
             })
         }
         Err(e) => Err(e),
     };
-    match outcome {
+    match outcome.map_err(ExchangeError::from) {
         Ok(s) => {
             report.ok = true;
             report.account = Some(ProbeAccount {

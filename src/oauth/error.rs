@@ -1,6 +1,7 @@
 //! Errors of the OpenID Provider endpoints, with the RFC 6749 §5.2 / RFC 6750 §3.1 /
 //! OIDC Core §3.1.2.6 error codes.
 
+use crate::auth::ForeignTokenError;
 use crate::grant::GrantError;
 use crate::store::StoreError;
 use crate::types::ErrorKind;
@@ -141,6 +142,29 @@ impl OAuthError {
 impl From<crate::crypto::CryptoError> for OAuthError {
     fn from(_: crate::crypto::CryptoError) -> Self {
         OAuthError::Internal("signing failed")
+    }
+}
+
+/// A foreign token that proved no account, in the token endpoint's words (SPEC: refused
+/// tokens and accounts are `invalid_grant`, IdP trouble is `temporarily_unavailable`).
+impl From<ForeignTokenError> for OAuthError {
+    fn from(e: ForeignTokenError) -> Self {
+        let message = e.to_string();
+        match e {
+            ForeignTokenError::Rejected(_) | ForeignTokenError::NoAccount => {
+                OAuthError::new(ErrorCode::InvalidGrant, message)
+            }
+            ForeignTokenError::Idp(_)
+            | ForeignTokenError::IdpTimeout(_)
+            | ForeignTokenError::Busy => {
+                OAuthError::new(ErrorCode::TemporarilyUnavailable, message)
+            }
+            ForeignTokenError::Malformed(_) | ForeignTokenError::NotConfigured(_) => {
+                OAuthError::new(ErrorCode::InvalidRequest, message)
+            }
+            ForeignTokenError::Store(s) => OAuthError::Store(s),
+            ForeignTokenError::Internal(why) => OAuthError::Internal(why),
+        }
     }
 }
 

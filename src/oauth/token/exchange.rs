@@ -2,7 +2,8 @@
 //! resolved by the exchange, becomes tokens of the account it names (minted by
 //! `grant::issue::exchanged`, as `/v2/sso/exchange-token` does).
 
-use crate::exchange::{self, ExchangeError};
+use crate::auth::ForeignTokenError;
+use crate::auth::foreign_token;
 use crate::grant::issue::{self, TokenResponse};
 use crate::grant::scopes;
 use crate::oauth::request::Params;
@@ -43,14 +44,19 @@ pub async fn grant(
         s if s.is_empty() => client.scopes.clone(),
         s => s,
     };
-    let resolved = exchange::resolve(state, tenant, subject_token).await;
-    exchange::audit(
-        state,
+    let now = state.clock.now();
+    let checking = state.foreign_token();
+    let resolved = foreign_token::resolve(&checking, tenant, subject_token, now).await;
+    foreign_token::audit(
+        &checking,
         Some((tenant, &client.client_id)),
-        resolved.as_ref().map(|s| s.account.id.as_str()),
-    )
-    .map_err(oauth_error)?;
-    let subject = resolved.map_err(oauth_error)?;
+        resolved
+            .as_ref()
+            .map(|s| s.account.id.as_str())
+            .map_err(ForeignTokenError::reason),
+        now,
+    )?;
+    let subject = resolved?;
     let mut response = issue::exchanged(
         &state.grant(),
         tenant,
@@ -61,27 +67,4 @@ pub async fn grant(
     )?;
     response.issued_token_type = Some(ACCESS_TOKEN_TYPE);
     Ok(response)
-}
-
-/// An exchange failure in the token endpoint's words (SPEC: refused tokens and accounts
-/// are `invalid_grant`, IdP trouble is `temporarily_unavailable`).
-fn oauth_error(e: ExchangeError) -> OAuthError {
-    let message = e.public_message();
-    match e {
-        ExchangeError::Rejected(_) | ExchangeError::NoAccount => {
-            OAuthError::new(ErrorCode::InvalidGrant, message)
-        }
-        ExchangeError::TooMany(secs) => OAuthError::TooMany(secs),
-        ExchangeError::Idp(_) | ExchangeError::IdpTimeout(_) | ExchangeError::Busy => {
-            OAuthError::new(ErrorCode::TemporarilyUnavailable, message)
-        }
-        ExchangeError::BadApiKey
-        | ExchangeError::BadRequest(_)
-        | ExchangeError::NotConfigured(_) => OAuthError::new(ErrorCode::InvalidRequest, message),
-        ExchangeError::GrantNotAllowed(_) => {
-            OAuthError::new(ErrorCode::UnauthorizedClient, message)
-        }
-        ExchangeError::Store(s) => OAuthError::Store(s),
-        ExchangeError::Internal(why) => OAuthError::Internal(why),
-    }
 }

@@ -2,7 +2,7 @@
 //! the JSON `true`; `exp`, and the tenant's optional `iss` and `aud` expectations, must
 //! hold; the external account id is read at the tenant's JSON Pointer (RFC 6901).
 
-use super::ExchangeError;
+use super::ForeignTokenError;
 use crate::clock::UnixTime;
 use crate::crypto::seal::MasterKey;
 use crate::outbound::{Outbound, Peer, Reply};
@@ -29,13 +29,13 @@ pub async fn call(
     master: &MasterKey,
     settings: &IntrospectionSettings,
     token: &str,
-) -> Result<Reply, ExchangeError> {
+) -> Result<Reply, ForeignTokenError> {
     let secret = master.open(
         &introspection_purpose(settings.tenant_uid),
         &settings.sealed_client_secret,
     )?;
     let secret = String::from_utf8(secret)
-        .map_err(|_| ExchangeError::Internal("the introspection secret is not UTF-8"))?;
+        .map_err(|_| ForeignTokenError::Internal("the introspection secret is not UTF-8"))?;
     let peer = Peer {
         pool: format!("introspection:{}", settings.tenant_uid),
         ca_pem: settings.ca_pem.as_deref(),
@@ -53,16 +53,16 @@ pub async fn call(
 }
 
 /// The answer's JSON object, if the IdP answered 2xx with one.
-pub fn answer_object(reply: &Reply) -> Result<serde_json::Map<String, Value>, ExchangeError> {
+pub fn answer_object(reply: &Reply) -> Result<serde_json::Map<String, Value>, ForeignTokenError> {
     if !(200..300).contains(&reply.status) {
-        return Err(ExchangeError::Idp(format!(
+        return Err(ForeignTokenError::Idp(format!(
             "the identity provider answered the introspection call with HTTP {}",
             reply.status
         )));
     }
     match serde_json::from_slice(&reply.body) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(ExchangeError::Idp(format!(
+        _ => Err(ForeignTokenError::Idp(format!(
             "the identity provider's introspection answer is not a JSON object (content type `{}`)",
             reply.media_type
         ))),
@@ -74,9 +74,9 @@ pub fn judge(
     settings: &IntrospectionSettings,
     reply: &Reply,
     now: UnixTime,
-) -> Result<Verdict, ExchangeError> {
+) -> Result<Verdict, ForeignTokenError> {
     let answer = answer_object(reply)?;
-    let rejected = |why: &str| Err(ExchangeError::Rejected(why.to_owned()));
+    let rejected = |why: &str| Err(ForeignTokenError::Rejected(why.to_owned()));
     match answer.get("active") {
         Some(Value::Bool(true)) => {}
         Some(Value::Bool(false)) => {
@@ -124,7 +124,7 @@ fn meant_for(answer: &serde_json::Map<String, Value>, expected: &str) -> bool {
 }
 
 /// The string or whole number at `pointer`, as a string.
-pub fn external_id(answer: &Value, pointer: &str) -> Result<String, ExchangeError> {
+pub fn external_id(answer: &Value, pointer: &str) -> Result<String, ForeignTokenError> {
     let id = match answer.pointer(pointer) {
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Number(n)) if n.is_u64() || n.is_i64() => Some(n.to_string()),
@@ -132,7 +132,7 @@ pub fn external_id(answer: &Value, pointer: &str) -> Result<String, ExchangeErro
     };
     id.filter(|s| !s.is_empty() && s.len() <= MAX_EXTERNAL_ID)
         .ok_or_else(|| {
-            ExchangeError::Idp(format!(
+            ForeignTokenError::Idp(format!(
                 "the identity provider's answer has no string or whole number at `{pointer}`"
             ))
         })
@@ -154,7 +154,7 @@ mod tests {
         }
     }
 
-    fn judged(s: &IntrospectionSettings, body: &str) -> Result<Verdict, ExchangeError> {
+    fn judged(s: &IntrospectionSettings, body: &str) -> Result<Verdict, ForeignTokenError> {
         judge(s, &reply(200, body), 1_000)
     }
 
@@ -175,7 +175,7 @@ mod tests {
             r#"{"active":1,"account_id":"a1"}"#,
         ] {
             assert!(
-                matches!(judged(&s, body), Err(ExchangeError::Rejected(_))),
+                matches!(judged(&s, body), Err(ForeignTokenError::Rejected(_))),
                 "{body}"
             );
         }
@@ -204,7 +204,7 @@ mod tests {
             r#"{"active":true,"ext":{"account/id":["x"]}}"#,
         ] {
             assert!(
-                matches!(judged(&s, body), Err(ExchangeError::Idp(_))),
+                matches!(judged(&s, body), Err(ForeignTokenError::Idp(_))),
                 "{body}"
             );
         }
@@ -219,7 +219,7 @@ mod tests {
         let expired = r#"{"active":true,"account_id":"a","exp":1000}"#;
         assert!(matches!(
             judged(&s, expired),
-            Err(ExchangeError::Rejected(_))
+            Err(ForeignTokenError::Rejected(_))
         ));
         s.expected_issuer = Some("https://idp".into());
         s.expected_audience = Some("api".into());
@@ -228,10 +228,16 @@ mod tests {
             r#"{"active":true,"account_id":"a","iss":"https://idp","client_id":"api"}"#;
         assert!(judged(&s, by_client_id).is_ok());
         s.expected_audience = Some("other".into());
-        assert!(matches!(judged(&s, ok), Err(ExchangeError::Rejected(_))));
+        assert!(matches!(
+            judged(&s, ok),
+            Err(ForeignTokenError::Rejected(_))
+        ));
         s.expected_audience = None;
         s.expected_issuer = Some("https://evil".into());
-        assert!(matches!(judged(&s, ok), Err(ExchangeError::Rejected(_))));
+        assert!(matches!(
+            judged(&s, ok),
+            Err(ForeignTokenError::Rejected(_))
+        ));
     }
 
     #[test]
@@ -243,7 +249,7 @@ mod tests {
             reply(200, "<html>hello</html>"),
             reply(200, "[true]"),
         ] {
-            assert!(matches!(judge(&s, &r, 1), Err(ExchangeError::Idp(_))));
+            assert!(matches!(judge(&s, &r, 1), Err(ForeignTokenError::Idp(_))));
         }
     }
 }
