@@ -107,7 +107,7 @@ impl State {
             limiter: crate::guard::Limiter::new(config.rate_limits),
             pending_quota: crate::guard::Quota::new(
                 config.pending_authorizations_per_address,
-                crate::oauth::authorize::PENDING_TTL_SECS,
+                crate::grant::pending::TTL_SECS,
             ),
             config,
             store,

@@ -6,7 +6,7 @@
 use super::flight::Flight;
 use super::{BrokerError, FLIGHT_SECS};
 use crate::crypto::{hash, random};
-use crate::oauth::login::{self, EXPIRED};
+use crate::grant::pending::{self, EXPIRED};
 use crate::oauth::request::Params;
 use crate::oauth::tenant;
 use crate::session;
@@ -41,10 +41,10 @@ pub async fn begin(
     let Some(settings) = state.store.upstream(tenant.uid)? else {
         return Ok(Begin::NotBrokered);
     };
-    let Some(pending) = login::pending(state, &tenant, query.get("request"))? else {
+    let now = state.clock.now();
+    let Some(pending) = pending::find(&state.store, &tenant, query.get("request"), now)? else {
         return Err(BrokerError::Page(EXPIRED.into()));
     };
-    let now = state.clock.now();
     let metadata = state
         .providers
         .metadata(&state.outbound, &settings, now)

@@ -10,6 +10,7 @@ use super::provider::{self, Metadata};
 use super::{BrokerError, flight::Flight};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::hash;
+use crate::grant::pending;
 use crate::grant::subject::{Member, member};
 use crate::oauth::authorize::{self, Outcome};
 use crate::oauth::request::Params;
@@ -304,11 +305,8 @@ fn sign_in(
     id_token: &str,
 ) -> Result<Done, BrokerError> {
     let now = state.clock.now();
-    let pending = state
-        .store
-        .pending(&flight.pending_id)?
-        .filter(|p| p.tenant_uid == tenant.uid && p.expires_at > now)
-        .ok_or_else(|| BrokerError::Page(crate::oauth::login::EXPIRED.into()))?;
+    let pending = pending::find(&state.store, tenant, Some(&flight.pending_id), now)?
+        .ok_or_else(|| BrokerError::Page(pending::EXPIRED.into()))?;
     let (mut session, cookie) = session::new(&account.id, now)?;
     session.upstream = Some(UpstreamSignIn {
         tenant_uid: tenant.uid,

@@ -8,6 +8,7 @@ mod ctx;
 mod error;
 pub mod format;
 pub mod issue;
+pub mod pending;
 pub mod refresh;
 pub mod scopes;
 pub mod subject;

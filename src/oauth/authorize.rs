@@ -8,7 +8,7 @@ use super::{ErrorCode, OAuthError, authorize_params};
 use crate::clock::UnixTime;
 use crate::crypto::random;
 use crate::grant::issue::{self, UserGrant, live_account};
-use crate::grant::{format, scopes};
+use crate::grant::{format, pending, scopes};
 use crate::session;
 use crate::state::State;
 use crate::store::StoreError;
@@ -26,8 +26,6 @@ use decide::{Decision, decide, hint};
 
 /// How long a code lives (SPEC: 60 s).
 const CODE_TTL_SECS: u64 = 60;
-/// How long a sign-in may take.
-pub const PENDING_TTL_SECS: u64 = 600;
 
 /// What the browser gets.
 #[derive(Debug)]
@@ -428,7 +426,7 @@ fn store_pending(
         tenant_uid: tenant.uid,
         params: params.to_vec(),
         created_at: now,
-        expires_at: now + PENDING_TTL_SECS,
+        expires_at: now + pending::TTL_SECS,
     };
     state
         .store

@@ -7,6 +7,7 @@ use super::authorize::{self, Outcome};
 use super::request::Params;
 use super::tenant;
 use crate::crypto::random;
+use crate::grant::pending;
 use crate::session;
 use crate::state::State;
 use crate::store::StoreError;
@@ -35,15 +36,11 @@ fn context(
 ) -> Result<Result<(Tenant, PendingAuthorization, SsoSession), String>, OAuthError> {
     let tenant = tenant::lookup(state, slug)?;
     let now = state.clock.now();
-    let pending = request
-        .map(|id| state.store.pending(id))
-        .transpose()?
-        .flatten()
-        .filter(|p| p.tenant_uid == tenant.uid && p.expires_at > now);
+    let pending = pending::find(&state.store, &tenant, request, now)?;
     let session = session::from_cookie(&state.store, cookie, now)?;
     Ok(match (pending, session) {
         (Some(p), Some(s)) => Ok((tenant, p, s)),
-        _ => Err(super::login::EXPIRED.to_owned()),
+        _ => Err(pending::EXPIRED.to_owned()),
     })
 }
 
@@ -107,7 +104,7 @@ pub fn decide(
         .store
         .transaction(|tx| tx.remove_pending::<StoreError>(&pending.id))?;
     if taken.is_none() {
-        return Ok(ConsentOutcome::ErrorPage(super::login::EXPIRED.to_owned()));
+        return Ok(ConsentOutcome::ErrorPage(pending::EXPIRED.to_owned()));
     }
     Ok(ConsentOutcome::Done(authorize::consent_given(
         state, &tenant, &pending, &session, allow,

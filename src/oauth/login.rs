@@ -8,12 +8,12 @@ use super::request::Params;
 use super::tenant;
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::{password, random};
+use crate::grant::pending::{self, EXPIRED};
 use crate::grant::subject::member;
 use crate::guard::{self, Blocked, Key, Realm, Subject};
 use crate::session;
 use crate::state::State;
 use crate::store::StoreError;
-use crate::store::pending::PendingAuthorization;
 use crate::store::tenants::Tenant;
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
@@ -22,10 +22,6 @@ use std::net::IpAddr;
 
 /// The one failure message: it does not say whether the username exists.
 pub const FAILED: &str = "The username or password is not correct.";
-/// Shown when the pending request is gone.
-pub const EXPIRED: &str =
-    "This sign-in took too long or was already used. Start again from the application.";
-
 /// What the sign-in page answers.
 pub enum LoginOutcome {
     /// Show the form (again), with this CSRF token to set as the cookie too.
@@ -64,24 +60,16 @@ fn view(
     })
 }
 
-/// The pending request `id` names, if it belongs to `tenant` and is still fresh.
-pub fn pending(
-    state: &State,
-    tenant: &Tenant,
-    id: Option<&str>,
-) -> Result<Option<PendingAuthorization>, OAuthError> {
-    let Some(id) = id else { return Ok(None) };
-    let now = state.clock.now();
-    Ok(state
-        .store
-        .pending(id)?
-        .filter(|p| p.tenant_uid == tenant.uid && p.expires_at > now))
-}
-
 /// `GET /t/{tenant}/login?request=…&login_hint=…`: the form for a pending request.
 pub fn show(state: &State, slug: &str, query: &Params) -> Result<LoginOutcome, OAuthError> {
     let tenant = tenant::lookup(state, slug)?;
-    let Some(p) = pending(state, &tenant, query.get("request"))? else {
+    let Some(p) = pending::find(
+        &state.store,
+        &tenant,
+        query.get("request"),
+        state.clock.now(),
+    )?
+    else {
         return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
     };
     let hint = query.get("login_hint").unwrap_or("");
@@ -129,7 +117,7 @@ pub async fn submit(
     if !csrf_ok {
         return Ok(LoginOutcome::ErrorPage("The sign-in form was not accepted (its security token is missing or stale). Start again from the application.".into()));
     }
-    let Some(p) = pending(state, &tenant, form.get("request"))? else {
+    let Some(p) = pending::find(&state.store, &tenant, form.get("request"), now)? else {
         return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
     };
     if state.store.upstream(tenant.uid)?.is_some() {
