@@ -20,6 +20,7 @@ pub mod http;
 pub mod metrics;
 pub mod oauth;
 pub mod outbound;
+#[cfg(any(test, fuzzing, feature = "sandbox"))]
 pub mod sandbox;
 pub mod session;
 pub mod state;
