@@ -6,6 +6,7 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::clock::rfc3339;
 use crate::crypto::{password, random};
 use crate::store::accounts::Account;
+use crate::store::sessions::SsoSession;
 use crate::store::{Store, TxError};
 use crate::types::Secret;
 use serde::{Deserialize, Serialize};
@@ -308,6 +309,29 @@ fn end_sessions_of(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
         }
         Ok(())
     })
+}
+
+/// The id of the account named `username` (surrounding spaces ignored), or an error on
+/// the `username` field.
+pub fn id_by_username(ctx: &Ctx<'_>, username: &str) -> Result<String, AdminError> {
+    match ctx.store.account_by_username(username.trim())? {
+        Some(account) => Ok(account.id),
+        None => Err(AdminError::invalid(
+            "username",
+            "no account has this username",
+        )),
+    }
+}
+
+/// The account's SSO sessions that have not expired at `ctx.now`.
+pub fn live_sessions(ctx: &Ctx<'_>, id: &str) -> Result<Vec<SsoSession>, AdminError> {
+    let mut live = Vec::new();
+    for sid in ctx.store.account_sessions(id)? {
+        if let Some(session) = ctx.store.session(&sid)?.filter(|s| s.expires_at > ctx.now) {
+            live.push(session);
+        }
+    }
+    Ok(live)
 }
 
 /// `DELETE /accounts/{id}/sessions`: ends the account's SSO sessions and their refresh tokens.

@@ -12,6 +12,7 @@ mod error;
 pub mod import;
 pub mod keys;
 pub mod members;
+pub mod overview;
 pub mod page;
 pub mod settings;
 pub mod sign_in;

@@ -164,7 +164,7 @@ pub fn patch(ctx: &Ctx<'_>, slug: &str, p: &TenantPatch) -> Result<TenantView, A
 
 /// Deletes a tenant. Removing its record makes its clients, API keys, memberships and
 /// settings unreachable in that one transaction. Returns the incarnation for the caller
-/// to sweep from disk with `Store::sweep_tenant`, off the async workers.
+/// to [`sweep`] from disk.
 pub fn delete(ctx: &Ctx<'_>, slug: &str) -> Result<u64, AdminError> {
     let current = ctx.tenant(slug)?;
     let event = AuditEvent::new(ctx.now, AuditKind::TenantDeleted, &ctx.actor).tenant(slug);
@@ -180,6 +180,20 @@ pub fn delete(ctx: &Ctx<'_>, slug: &str) -> Result<u64, AdminError> {
         tx.audit(&event)
     })?;
     Ok(current.uid)
+}
+
+/// Removes from disk what the deleted tenant `uid` left, off the async workers. A sweep
+/// cut short is finished by the next start, so only a store error is the caller's.
+pub async fn sweep(store: std::sync::Arc<Store>, uid: u64) -> Result<(), AdminError> {
+    match crate::store::run_blocking(move || store.sweep_tenant(uid)).await {
+        Ok(swept) => swept.map(|_| ()).map_err(AdminError::from),
+        Err(e) => {
+            tracing::warn!(
+                "the sweep of a deleted tenant stopped ({e}); the next start finishes it"
+            );
+            Ok(())
+        }
+    }
 }
 
 /// Creates the tenant if it does not exist yet (first start creates `default`).

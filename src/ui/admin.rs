@@ -71,28 +71,6 @@ pub struct AdminLoginView {
     pub error: Option<String>,
 }
 
-/// One line of the dashboard's tenant table.
-#[derive(Debug, Serialize)]
-pub struct TenantRow {
-    /// Slug.
-    pub id: String,
-    /// Display name.
-    pub display_name: String,
-    /// Registered clients.
-    pub clients: usize,
-    /// Members.
-    pub members: usize,
-}
-
-/// A signing key's algorithm and age.
-#[derive(Debug, Serialize)]
-pub struct KeyAge {
-    /// Algorithm.
-    pub alg: String,
-    /// Days since creation.
-    pub age_days: u64,
-}
-
 /// A one-time reveal of a new secret.
 #[derive(Debug, Serialize)]
 pub struct SecretView {

@@ -210,13 +210,7 @@ async fn dispatch(
         }
         DeleteTenant { t } => {
             let uid = tenants::delete(ctx, t)?;
-            let store = std::sync::Arc::clone(&state.store);
-            match crate::store::run_blocking(move || store.sweep_tenant(uid)).await {
-                Ok(result) => result.map(|_| ())?,
-                Err(e) => tracing::warn!(
-                    "the sweep of a deleted tenant stopped ({e}); the next start finishes it"
-                ),
-            }
+            tenants::sweep(std::sync::Arc::clone(&state.store), uid).await?;
             deleted(state).await
         }
         PutIntrospection { t } => {

@@ -87,17 +87,16 @@ pub(super) fn account_page(
     password: FormState,
 ) -> Answer {
     let account = accounts::get(&s.ctx(), id)?;
-    let now = s.state.clock.now();
-    let mut sessions = Vec::new();
-    for sid in s.state.store.account_sessions(id)? {
-        if let Some(session) = s.state.store.session(&sid)?.filter(|x| x.expires_at > now) {
-            sessions.push(json!({
+    let sessions: Vec<_> = accounts::live_sessions(&s.ctx(), id)?
+        .into_iter()
+        .map(|session| {
+            json!({
                 "id": session.id,
                 "auth_time": crate::clock::rfc3339(session.auth_time),
                 "expires_at": crate::clock::rfc3339(session.expires_at),
-            }));
-        }
-    }
+            })
+        })
+        .collect();
     let edit = or_current(
         edit,
         &[

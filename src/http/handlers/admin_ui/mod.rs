@@ -13,6 +13,7 @@ pub use sessions::Sessions;
 
 use super::cookie;
 use crate::admin::{AdminError, Ctx, keys, sign_in};
+use crate::clock::UnixTime;
 use crate::guard::{Blocked, Key, Outcome, Realm, Subject};
 use crate::http::body;
 use crate::http::log::RequestLog;
@@ -37,6 +38,8 @@ struct Signed<'a> {
     sessions: &'a Sessions,
     session: sessions::Session,
     log: &'a RequestLog,
+    /// The request's time, read once.
+    now: UnixTime,
 }
 
 impl Signed<'_> {
@@ -44,7 +47,7 @@ impl Signed<'_> {
         Ctx {
             store: &self.state.store,
             master: &self.state.master,
-            now: self.state.clock.now(),
+            now: self.now,
             actor: self.session.actor.clone(),
             public_url: &self.state.config.public_url,
         }
@@ -165,7 +168,8 @@ pub async fn handle(
         return login(state, sessions, req, peer, log).await;
     }
     let session_cookie = cookie(&req, sessions::COOKIE);
-    let Some(session) = sessions.get(session_cookie.as_deref(), state.clock.now()) else {
+    let now = state.clock.now();
+    let Some(session) = sessions.get(session_cookie.as_deref(), now) else {
         return respond::see_other("/admin/login");
     };
     match sign_in::still_entitled(&state.store, &session.actor) {
@@ -190,6 +194,7 @@ pub async fn handle(
         sessions,
         session,
         log,
+        now,
     };
     if is_post
         && !signed
@@ -392,7 +397,7 @@ async fn get(s: &Signed<'_>, segments: &[&str], query: &Fields) -> Answer {
             done,
             json!({
                 "keys": keys::list(&s.state.store)?.items,
-                "ages": keys::ages(&s.state.store, s.state.clock.now())?
+                "ages": keys::ages(&s.state.store, s.now)?
                     .into_iter()
                     .map(|(kid, _, _, days)| (kid, days))
                     .collect::<BTreeMap<String, u64>>(),

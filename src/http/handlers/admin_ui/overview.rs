@@ -2,33 +2,15 @@
 
 use super::{Answer, Fields, Signed};
 use crate::admin::page::PageRequest;
-use crate::admin::{audit_log, keys};
-use crate::ui::admin::{KeyAge, TenantRow};
+use crate::admin::{audit_log, overview};
 use serde_json::json;
 
 pub(super) fn dashboard(s: &Signed<'_>) -> Answer {
-    let store = &s.state.store;
-    let now = s.state.clock.now();
-    let tenants = store.tenants(None, 500)?;
-    let mut rows = Vec::new();
-    for t in tenants {
-        rows.push(TenantRow {
-            clients: store.count_clients(t.uid)?,
-            members: store.count_members(t.uid)?,
-            id: t.id.to_string(),
-            display_name: t.display_name,
-        });
-    }
-    let key_ages: Vec<KeyAge> = keys::ages(store, now)?
-        .into_iter()
-        .filter(|(_, _, active, _)| *active)
-        .map(|(_, alg, _, age_days)| KeyAge {
-            alg: alg.as_str().to_owned(),
-            age_days,
-        })
-        .collect();
+    let ctx = s.ctx();
+    let now = ctx.now;
+    let overview = overview::overview(&ctx)?;
     let events = audit_log::list(
-        &s.ctx(),
+        &ctx,
         &audit_log::AuditFilter::default(),
         &PageRequest::parse(Some("10"), None)?,
     )?;
@@ -45,11 +27,11 @@ pub(super) fn dashboard(s: &Signed<'_>) -> Answer {
         "dashboard",
         None,
         json!({
-            "tenants": rows,
-            "keys": key_ages,
+            "tenants": overview.tenants,
+            "keys": overview.active_keys,
             "events": events.items,
-            "sessions": store.count_live_sessions(now)?,
-            "store_size": human_size(store.size_on_disk()?),
+            "sessions": overview.live_sessions,
+            "store_size": human_size(overview.store_bytes),
             "cert_expires": cert.map(crate::clock::rfc3339),
             "cert_warning": cert.is_some_and(|c| c < now + 30 * 86_400),
         }),

@@ -4,7 +4,7 @@
 use super::forms::*;
 use super::{Answer, Fields, Signed, reveal, written};
 use crate::admin::page::PageRequest;
-use crate::admin::{AdminError, api_keys, clients, members, settings, tenants};
+use crate::admin::{AdminError, accounts, api_keys, clients, members, settings, tenants};
 use crate::http::respond;
 use crate::ui::admin::FormState;
 use serde_json::json;
@@ -38,14 +38,7 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
                 return tenant_page(s, t, None, forms);
             }
             let uid = tenants::delete(&ctx, t)?;
-            let store = std::sync::Arc::clone(&s.state.store);
-            match crate::store::run_blocking(move || store.sweep_tenant(uid)).await {
-                Ok(swept) => swept.map(|_| ())?,
-                Err(e) => tracing::warn!(
-                    "the sweep of a deleted tenant stopped ({e}); the next start finishes it req={}",
-                    s.log.id()
-                ),
-            }
+            tenants::sweep(std::sync::Arc::clone(&s.state.store), uid).await?;
             written(s, "/admin/tenants?done=tenant-deleted").await
         }
         ["clients"] => create_client(s, t, fields).await,
@@ -342,11 +335,9 @@ async fn add_member(s: &Signed<'_>, slug: &str, fields: Fields) -> Answer {
         };
         tenant_page(s, slug, None, forms)
     };
-    let Some(account) = s.state.store.account_by_username(username.trim())? else {
-        return refused(AdminError::invalid(
-            "username",
-            "no account has this username",
-        ));
+    let account_id = match accounts::id_by_username(&ctx, &username) {
+        Ok(id) => id,
+        Err(e) => return refused(e),
     };
     let input = members::MembershipInput {
         scopes: words(&field(&fields, "scopes"), &[' ', ',']),
@@ -356,7 +347,7 @@ async fn add_member(s: &Signed<'_>, slug: &str, fields: Fields) -> Answer {
         ))
         .filter(|e| !e.trim().is_empty()),
     };
-    match members::put(&ctx, slug, &account.id, &input) {
+    match members::put(&ctx, slug, &account_id, &input) {
         Ok(_) => written(s, &format!("/admin/tenants/{slug}?done=member-added")).await,
         Err(e) => refused(e),
     }
