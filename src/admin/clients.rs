@@ -9,7 +9,7 @@ use crate::crypto::{hash, random};
 use crate::store::TxError;
 use crate::store::clients::Client;
 use crate::store::tenants::Tenant;
-use crate::types::{Alg, AuthMethod, GrantType, ResponseType, check_redirect_uri};
+use crate::types::{Alg, AuthMethod, GrantType, Origin, ResponseType, check_redirect_uri};
 use serde::{Deserialize, Serialize};
 
 /// Prefix of client secrets.
@@ -39,6 +39,8 @@ pub struct ClientInput {
     pub id_token_signed_response_alg: Option<String>,
     /// Whether consent is asked.
     pub require_consent: Option<bool>,
+    /// Origins a browser app may call from (CORS).
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 /// A client as the API shows it.
@@ -66,6 +68,8 @@ pub struct ClientView {
     pub id_token_signed_response_alg: Alg,
     /// Whether consent is asked.
     pub require_consent: bool,
+    /// Origins a browser app may call from (CORS), serialized.
+    pub allowed_origins: Vec<String>,
     /// When it was registered.
     pub created_at: String,
     /// The secret, only in the answer that created or rotated it.
@@ -95,6 +99,7 @@ fn view(tenant: &Tenant, c: Client, secret: Option<String>) -> ClientView {
         token_endpoint_auth_method: c.auth_method,
         id_token_signed_response_alg: c.id_token_alg,
         require_consent: c.require_consent,
+        allowed_origins: c.allowed_origins,
         created_at: rfc3339(c.created_at),
         client_secret: secret,
     }
@@ -121,6 +126,21 @@ fn redirect_uris(field: &'static str, values: &[String]) -> Result<Vec<String>, 
         check_redirect_uri(v).map_err(|e| AdminError::invalid(field, e.to_string()))?;
     }
     Ok(values.to_vec())
+}
+
+/// Serializes each configured origin, dropping repeats; the first refused one is a 400
+/// naming the field.
+fn origins(values: &[String]) -> Result<Vec<String>, AdminError> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        let origin = Origin::parse(v)
+            .map_err(|e| AdminError::invalid("allowed_origins", e.to_string()))?
+            .into_string();
+        if !out.contains(&origin) {
+            out.push(origin);
+        }
+    }
+    Ok(out)
 }
 
 fn check_client_id(id: &str) -> Result<(), AdminError> {
@@ -195,6 +215,7 @@ fn build(
         auth_method,
         id_token_alg,
         require_consent: input.require_consent.unwrap_or(false),
+        allowed_origins: origins(input.allowed_origins.as_deref().unwrap_or(&[]))?,
         secret_hash: base.and_then(|b| b.secret_hash),
         api_key_ids: base.map(|b| b.api_key_ids.clone()).unwrap_or_default(),
         created_at: base.map_or(0, |b| b.created_at),
@@ -400,6 +421,10 @@ pub fn patch(
             .clone()
             .or(Some(current.id_token_alg.as_str().to_owned())),
         require_consent: p.require_consent.or(Some(current.require_consent)),
+        allowed_origins: p
+            .allowed_origins
+            .clone()
+            .or(Some(current.allowed_origins.clone())),
     };
     let mut updated = build(&tenant, client_id.to_owned(), &merged, Some(&current))?;
     let becomes_confidential =

@@ -60,6 +60,7 @@ mod tests {
             auth_method: AuthMethod::ClientSecretBasic,
             id_token_alg: Alg::RS256,
             require_consent: false,
+            allowed_origins: vec![],
             secret_hash: None,
             api_key_ids: vec![],
             created_at: 0,

@@ -33,6 +33,10 @@ pub struct Client {
     pub require_consent: bool,
     /// SHA-256 of its secret; `None` for public clients.
     pub secret_hash: Option<[u8; 32]>,
+    /// Origins browsers may call the token, userinfo, revocation and PAR endpoints from
+    /// for it, serialized (`types::Origin`).
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
     /// Ids of its API keys, so deleting it can remove them in the same transaction.
     pub api_key_ids: Vec<String>,
     /// When it was registered.

@@ -4,6 +4,7 @@ mod alg;
 mod cidr;
 mod error_kind;
 mod oauth;
+mod origin;
 pub mod secret;
 mod tenant_id;
 
@@ -13,5 +14,6 @@ pub use error_kind::ErrorKind;
 pub use oauth::{
     AuthMethod, GrantType, RedirectUriError, ResponseType, check_redirect_uri, is_scope_token,
 };
+pub use origin::{Origin, OriginError};
 pub use secret::Secret;
 pub use tenant_id::TenantId;

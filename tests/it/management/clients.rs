@@ -35,6 +35,7 @@ fn confidential_public_and_service_clients_have_the_documented_shapes() {
         "token_endpoint_auth_method": "client_secret_basic",
         "id_token_signed_response_alg": "RS256",
         "require_consent": false,
+        "allowed_origins": [],
         "created_at": c["created_at"],
     });
     assert!(is_rfc3339_utc(&c["created_at"]), "{c}");

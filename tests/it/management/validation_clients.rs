@@ -62,6 +62,79 @@ fn redirect_uris_must_be_absolute_https_without_fragment_or_loopback_http() {
 }
 
 #[test]
+fn allowed_origins_are_serialized_origins_without_wildcards_paths_or_plain_http() {
+    let (_tmp, _server, api) = start();
+    let base = code_client();
+    let bad = [
+        "null",
+        "*",
+        "https://*.app.example",
+        "app.example",
+        "https://app.example/",
+        "https://app.example/spa",
+        "https://app.example?x=1",
+        "https://user@app.example",
+        "http://app.example",
+        "http://localhost.evil.example",
+        "ftp://app.example",
+        "",
+    ];
+    let cases: Vec<(Value, &[&str])> = bad
+        .iter()
+        .map(|o| {
+            (
+                with(
+                    &base,
+                    &json!({"allowed_origins": ["https://ok.example", o]}),
+                ),
+                &["allowed_origins"][..],
+            )
+        })
+        .collect();
+    refuse_all(&api, "POST", CLIENTS, &cases);
+    assert_eq!(client_count(&api), 0, "nothing was created");
+
+    let c = create(
+        &api,
+        CLIENTS,
+        &with(
+            &base,
+            &json!({"allowed_origins": [
+                "HTTPS://SPA.Example:443",
+                "https://spa.example",
+                "http://localhost:3000",
+                "https://spa.example:8443"
+            ]}),
+        ),
+    )
+    .body;
+    assert_eq!(
+        c["allowed_origins"],
+        json!([
+            "https://spa.example",
+            "http://localhost:3000",
+            "https://spa.example:8443"
+        ]),
+        "stored serialized (lower case, default port dropped), each once"
+    );
+    let path = format!("{CLIENTS}/{}", c["client_id"].as_str().unwrap());
+    let patched = ok(
+        &api,
+        "PATCH",
+        &path,
+        Some(&json!({"allowed_origins": ["https://other.example"]})),
+    );
+    assert_eq!(patched["allowed_origins"], json!(["https://other.example"]));
+    let refused = api.call("PATCH", &path, Some(&json!({"allowed_origins": ["*"]})));
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(
+        ok(&api, "GET", &path, None)["allowed_origins"],
+        json!(["https://other.example"]),
+        "a refused patch changed nothing"
+    );
+}
+
+#[test]
 fn grant_and_response_types_must_fit_together() {
     let (_tmp, _server, api) = start();
     let base = code_client();

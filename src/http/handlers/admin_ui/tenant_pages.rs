@@ -83,10 +83,17 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
                 }
             }
         }
-        ["clients", c, "redirects"] => {
-            let patch = clients::ClientInput {
-                redirect_uris: Some(words(&field(&fields, "redirect_uris"), &[' '])),
-                ..clients::ClientInput::default()
+        ["clients", c, edited @ ("redirects" | "origins")] => {
+            let lines = |name: &str| Some(words(&field(&fields, name), &[' ']));
+            let patch = match *edited {
+                "redirects" => clients::ClientInput {
+                    redirect_uris: lines("redirect_uris"),
+                    ..clients::ClientInput::default()
+                },
+                _ => clients::ClientInput {
+                    allowed_origins: lines("allowed_origins"),
+                    ..clients::ClientInput::default()
+                },
             };
             match clients::patch(&ctx, t, c, &patch) {
                 Ok(_) => written(s, &format!("/admin/tenants/{t}?done=client-updated")).await,
@@ -291,6 +298,7 @@ async fn create_client(s: &Signed<'_>, slug: &str, fields: Fields) -> Answer {
         client_id: Some(text("client_id")).filter(|c| !c.trim().is_empty()),
         name: Some(text("name")),
         redirect_uris: Some(words(&text("redirect_uris"), &[' '])),
+        allowed_origins: Some(words(&text("allowed_origins"), &[' '])),
         grant_types: Some(words(&text("grant_types"), &[' ', ','])),
         response_types: Some(words(&text("response_types"), &[','])),
         scopes: Some(words(&text("scopes"), &[' ', ','])),
