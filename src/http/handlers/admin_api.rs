@@ -227,7 +227,7 @@ async fn dispatch(
         TestIntrospection { t } => {
             let tenant = ctx.tenant(t)?;
             let probe: exchange::probe::ProbeRequest = body::json(req).await?;
-            ok(&exchange::probe::run(state, &tenant, &probe).await?)
+            ok(&exchange::probe::run(&state.exchange(), &tenant, &probe, ctx.now).await?)
         }
         DeleteIntrospection { t } => {
             settings::delete_introspection(ctx, t)?;

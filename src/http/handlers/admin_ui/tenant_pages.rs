@@ -148,7 +148,9 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
             let probe = crate::exchange::probe::ProbeRequest {
                 token: field(&fields, "token"),
             };
-            let report = match crate::exchange::probe::run(s.state, &tenant, &probe).await {
+            let exchange = s.state.exchange();
+            let run = crate::exchange::probe::run(&exchange, &tenant, &probe, ctx.now);
+            let report = match run.await {
                 Ok(r) => pretty(s, &r),
                 Err(e) => e.public_message(),
             };
