@@ -7,8 +7,7 @@ use super::flight::Flight;
 use super::{BrokerError, FLIGHT_SECS};
 use crate::crypto::{hash, random};
 use crate::grant::pending::{self, EXPIRED};
-use crate::oauth::request::Params;
-use crate::oauth::tenant;
+use crate::grant::tenant;
 use crate::session;
 use crate::state::State;
 use crate::types::Secret;
@@ -28,28 +27,30 @@ pub enum Begin {
     },
 }
 
-/// Answers `GET /t/{tenant}/login?request=…` for a brokered tenant, from the client
-/// address `peer`.
+/// Answers `GET /t/{tenant}/login?request=…&login_hint=…` for a brokered tenant, from
+/// the client address `peer`.
 pub async fn begin(
     state: &State,
     slug: &str,
-    query: &Params,
+    request_id: Option<&str>,
+    login_hint: Option<&str>,
     session_cookie: Option<&str>,
     peer: IpAddr,
 ) -> Result<Begin, BrokerError> {
-    let tenant = tenant::lookup(state, slug)?;
+    let tenant = tenant::find(&state.store, slug)?
+        .ok_or_else(|| BrokerError::UnknownTenant(slug.chars().take(63).collect()))?;
     let Some(settings) = state.store.upstream(tenant.uid)? else {
         return Ok(Begin::NotBrokered);
     };
     let now = state.clock.now();
-    let Some(pending) = pending::find(&state.store, &tenant, query.get("request"), now)? else {
+    let Some(pending) = pending::find(&state.store, &tenant, request_id, now)? else {
         return Err(BrokerError::Page(EXPIRED.into()));
     };
     let metadata = state
         .providers
         .metadata(&state.outbound, &settings, now)
         .await?;
-    let hint = match query.get("login_hint") {
+    let hint = match login_hint {
         Some(h) => Some(h.to_owned()),
         None => match session::from_cookie(&state.store, session_cookie, now)? {
             Some(s) => state.store.account(&s.account_id)?.map(|a| a.username),

@@ -3,7 +3,8 @@
 //! exchanged (client_secret_basic, or client_secret_post when discovery asks for it);
 //! the ID token is validated; the username is read from it or from userinfo; and only
 //! an enabled member of the tenant, with the upstream `sub` seen at its first login,
-//! gets an SSO session and the downstream answer.
+//! gets an SSO session. The pending downstream request is handed back with it, for the
+//! HTTP layer to continue at the OpenID provider.
 
 use super::id_token::{self, Expected};
 use super::provider::{self, Metadata};
@@ -12,13 +13,12 @@ use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::crypto::hash;
 use crate::grant::pending;
 use crate::grant::subject::{Member, member};
-use crate::oauth::authorize::{self, Outcome};
-use crate::oauth::request::Params;
 use crate::session;
 use crate::state::State;
 use crate::store::StoreError;
 use crate::store::accounts::Account;
-use crate::store::sessions::{UpstreamSignIn, upstream_id_token_purpose};
+use crate::store::pending::PendingAuthorization;
+use crate::store::sessions::{SsoSession, UpstreamSignIn, upstream_id_token_purpose};
 use crate::store::settings::{UpstreamSettings, upstream_purpose};
 use crate::store::tenants::Tenant;
 use crate::types::Secret;
@@ -30,14 +30,29 @@ use serde_json::Value;
 /// Shown when the state is unknown, used, expired or from another browser.
 const UNKNOWN_STATE: &str = "This sign-in is unknown, expired, was already completed, or was started in another browser. Start again from the application.";
 
-/// A finished brokered sign-in.
-pub struct Done {
-    /// The tenant, for rendering the outcome.
-    pub tenant: String,
+/// What the upstream sent the browser back with (OIDC Core §3.1.2.5, §3.1.2.6).
+pub struct CallbackRequest<'a> {
+    /// The `state` of the login.
+    pub state: Option<&'a str>,
+    /// The authorization code.
+    pub code: Option<&'a str>,
+    /// The upstream's error code, when it did not sign the user in.
+    pub error: Option<&'a str>,
+    /// Its description of the error.
+    pub error_description: Option<&'a str>,
+}
+
+/// A finished brokered sign-in: the session is stored and the pending request taken
+/// out of the store; the downstream request continues with them.
+pub struct SignedIn {
+    /// The tenant signed in to.
+    pub tenant: Tenant,
+    /// The downstream request the sign-in was for.
+    pub pending: PendingAuthorization,
+    /// The new SSO session.
+    pub session: SsoSession,
     /// The new SSO session's cookie value.
     pub cookie: Secret,
-    /// Where the downstream request leads.
-    pub outcome: Outcome,
 }
 
 /// The token endpoint's answer, as far as the broker reads it.
@@ -51,12 +66,12 @@ struct UpstreamTokens {
 /// Answers the callback.
 pub async fn handle(
     state: &State,
-    params: &Params,
+    request: &CallbackRequest<'_>,
     browser_cookie: Option<&str>,
-) -> Result<Done, BrokerError> {
+) -> Result<SignedIn, BrokerError> {
     let page = |m: &str| BrokerError::Page(m.to_owned());
     let now = state.clock.now();
-    let taken = match params.get("state") {
+    let taken = match request.state {
         Some(s) => state.broker_flights.take(
             &state.store,
             &state.master,
@@ -76,7 +91,7 @@ pub async fn handle(
         .tenant(&flight.tenant)?
         .filter(|t| t.uid == flight.tenant_uid)
         .ok_or_else(|| page(UNKNOWN_STATE))?;
-    let result = complete(state, params, &flight, &tenant).await;
+    let result = complete(state, request, &flight, &tenant).await;
     if let Err(BrokerError::Page(_)) = &result {
         let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System)
             .tenant(tenant.id.as_str())
@@ -91,23 +106,23 @@ pub async fn handle(
 /// Everything after the state was accepted: the upstream's answer, checked.
 async fn complete(
     state: &State,
-    params: &Params,
+    request: &CallbackRequest<'_>,
     flight: &Flight,
     tenant: &Tenant,
-) -> Result<Done, BrokerError> {
+) -> Result<SignedIn, BrokerError> {
     let page = |m: &str| BrokerError::Page(m.to_owned());
     let now = state.clock.now();
-    if let Some(error) = params.get("error") {
-        let detail = params
-            .get("error_description")
+    if let Some(error) = request.error {
+        let detail = request
+            .error_description
             .map(|d| format!(" ({d})"))
             .unwrap_or_default();
         return Err(BrokerError::Page(format!(
             "The identity provider did not sign you in: {error}{detail}."
         )));
     }
-    let code = params
-        .get("code")
+    let code = request
+        .code
         .ok_or_else(|| page("The identity provider sent no code."))?;
     let settings = state
         .store
@@ -141,7 +156,7 @@ async fn complete(
         None => from_userinfo(state, &settings, &metadata, tokens.access_token, &sub).await?,
     };
     let account = admitted(state, tenant, &username, &sub)?;
-    sign_in(state, tenant, flight, &account, &sub, &id_token)
+    sign_in(state, tenant.clone(), flight, &account, &sub, &id_token)
 }
 
 /// Exchanges the code at the upstream's token endpoint (RFC 6749 §4.1.3, RFC 7636 §4.5).
@@ -295,17 +310,17 @@ fn admitted(
 }
 
 /// Creates the SSO session (keeping the upstream ID token sealed for logout), binds the
-/// upstream `sub` at the first login, and finishes the downstream request.
+/// upstream `sub` at the first login, and takes the downstream request out of the store.
 fn sign_in(
     state: &State,
-    tenant: &Tenant,
+    tenant: Tenant,
     flight: &Flight,
     account: &Account,
     sub: &str,
     id_token: &str,
-) -> Result<Done, BrokerError> {
+) -> Result<SignedIn, BrokerError> {
     let now = state.clock.now();
-    let pending = pending::find(&state.store, tenant, Some(&flight.pending_id), now)?
+    let pending = pending::find(&state.store, &tenant, Some(&flight.pending_id), now)?
         .ok_or_else(|| BrokerError::Page(pending::EXPIRED.into()))?;
     let (mut session, cookie) = session::new(&account.id, now)?;
     session.upstream = Some(UpstreamSignIn {
@@ -328,9 +343,10 @@ fn sign_in(
         tx.remove_pending(&pending.id)?;
         tx.audit(&event)
     })?;
-    Ok(Done {
-        tenant: tenant.id.to_string(),
+    Ok(SignedIn {
+        tenant,
+        pending,
+        session,
         cookie,
-        outcome: authorize::resume(state, tenant, &pending, &session)?,
     })
 }
