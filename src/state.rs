@@ -75,6 +75,17 @@ impl State {
         }
     }
 
+    /// What the broker needs: store, master key, upstream client and caches, flights.
+    pub fn broker(&self) -> crate::broker::Ctx<'_> {
+        crate::broker::Ctx {
+            store: &self.store,
+            master: &self.master,
+            outbound: &self.outbound,
+            providers: &self.providers,
+            flights: &self.broker_flights,
+        }
+    }
+
     /// Writes the queued token-issue events in one transaction.
     pub fn write_issued_audit(&self) -> Result<usize, crate::store::StoreError> {
         let events = self.issued.take();

@@ -7,12 +7,14 @@
 
 pub mod begin;
 pub mod callback;
+mod ctx;
 mod flight;
 pub mod id_token;
 pub mod logout;
 pub mod probe;
 pub mod provider;
 
+pub use ctx::Ctx;
 pub use flight::Flights;
 
 use crate::outbound::OutboundError;

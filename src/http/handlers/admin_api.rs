@@ -245,7 +245,7 @@ async fn dispatch(
                     "tenant `{t}` has no upstream OpenID provider"
                 ))));
             };
-            ok(&crate::broker::probe::run(state, &upstream).await)
+            ok(&crate::broker::probe::run(&state.broker(), &upstream).await)
         }
         DeleteUpstream { t } => {
             settings::delete_upstream(ctx, t)?;

@@ -284,7 +284,10 @@ pub async fn login(
         login::submit(state, tenant, &r.params, r.csrf.as_deref(), peer).await
     } else {
         let (request, hint) = (r.params.get("request"), r.params.get("login_hint"));
-        match broker::begin::begin(state, tenant, request, hint, r.session.as_deref(), peer).await {
+        let (ctx, now) = (state.broker(), state.clock.now());
+        match broker::begin::begin(&ctx, tenant, request, hint, r.session.as_deref(), peer, now)
+            .await
+        {
             Ok(Begin::NotBrokered) => login::show(state, tenant, &r.params),
             Ok(Begin::Redirect { location, cookie }) => {
                 let mut resp = respond::see_other(&location);
@@ -362,7 +365,8 @@ pub async fn logout(
     let mut resp = match outcome {
         Ok(LogoutOutcome::Redirect(location)) => respond::see_other(&location),
         Ok(LogoutOutcome::Upstream { settings, ended }) => {
-            match broker::logout::location(state, &settings, ended.as_ref()).await {
+            let now = state.clock.now();
+            match broker::logout::location(&state.broker(), &settings, ended.as_ref(), now).await {
                 Some(location) => respond::see_other(&location),
                 None => signed_out(state, log),
             }
@@ -443,7 +447,8 @@ pub async fn callback(state: &State, req: Request<Incoming>, log: &RequestLog) -
         error: params.get("error"),
         error_description: params.get("error_description"),
     };
-    let done = match broker::callback::handle(state, &request, browser.as_deref()).await {
+    let (ctx, now) = (state.broker(), state.clock.now());
+    let done = match broker::callback::handle(&ctx, &request, browser.as_deref(), now).await {
         Ok(done) => done,
         Err(e) => return broker_page(state, e, log),
     };

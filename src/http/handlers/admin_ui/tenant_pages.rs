@@ -163,7 +163,7 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
         ["upstream-oidc", "test"] => {
             let tenant = ctx.tenant(t)?;
             let report = match s.state.store.upstream(tenant.uid)? {
-                Some(u) => pretty(s, &crate::broker::probe::run(s.state, &u).await),
+                Some(u) => pretty(s, &crate::broker::probe::run(&s.state.broker(), &u).await),
                 None => "No upstream OpenID provider is configured.".into(),
             };
             let forms = TenantForms {
