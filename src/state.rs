@@ -65,6 +65,27 @@ impl State {
         }
     }
 
+    /// What `/v2/sso` and the exchange probe need: grant, foreign-token check, limiter.
+    pub fn exchange(&self) -> crate::exchange::Ctx<'_> {
+        crate::exchange::Ctx {
+            grant: self.grant(),
+            foreign_token: self.foreign_token(),
+            store: &self.store,
+            limiter: &self.limiter,
+        }
+    }
+
+    /// What the broker needs: store, master key, upstream client and caches, flights.
+    pub fn broker(&self) -> crate::broker::Ctx<'_> {
+        crate::broker::Ctx {
+            store: &self.store,
+            master: &self.master,
+            outbound: &self.outbound,
+            providers: &self.providers,
+            flights: &self.broker_flights,
+        }
+    }
+
     /// Writes the queued token-issue events in one transaction.
     pub fn write_issued_audit(&self) -> Result<usize, crate::store::StoreError> {
         let events = self.issued.take();

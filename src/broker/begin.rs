@@ -4,13 +4,12 @@
 //! `login_hint` when the username is known.
 
 use super::flight::Flight;
-use super::{BrokerError, FLIGHT_SECS};
+use super::{BrokerError, Ctx, FLIGHT_SECS};
+use crate::clock::UnixTime;
 use crate::crypto::{hash, random};
 use crate::grant::pending::{self, EXPIRED};
-use crate::oauth::request::Params;
-use crate::oauth::tenant;
+use crate::grant::tenant;
 use crate::session;
-use crate::state::State;
 use crate::types::Secret;
 use base64::Engine;
 use std::net::IpAddr;
@@ -28,31 +27,30 @@ pub enum Begin {
     },
 }
 
-/// Answers `GET /t/{tenant}/login?request=…` for a brokered tenant, from the client
-/// address `peer`.
+/// Answers `GET /t/{tenant}/login?request=…&login_hint=…` for a brokered tenant, from
+/// the client address `peer`, at `now`.
 pub async fn begin(
-    state: &State,
+    ctx: &Ctx<'_>,
     slug: &str,
-    query: &Params,
+    request_id: Option<&str>,
+    login_hint: Option<&str>,
     session_cookie: Option<&str>,
     peer: IpAddr,
+    now: UnixTime,
 ) -> Result<Begin, BrokerError> {
-    let tenant = tenant::lookup(state, slug)?;
-    let Some(settings) = state.store.upstream(tenant.uid)? else {
+    let tenant = tenant::find(ctx.store, slug)?
+        .ok_or_else(|| BrokerError::UnknownTenant(slug.chars().take(63).collect()))?;
+    let Some(settings) = ctx.store.upstream(tenant.uid)? else {
         return Ok(Begin::NotBrokered);
     };
-    let now = state.clock.now();
-    let Some(pending) = pending::find(&state.store, &tenant, query.get("request"), now)? else {
+    let Some(pending) = pending::find(ctx.store, &tenant, request_id, now)? else {
         return Err(BrokerError::Page(EXPIRED.into()));
     };
-    let metadata = state
-        .providers
-        .metadata(&state.outbound, &settings, now)
-        .await?;
-    let hint = match query.get("login_hint") {
+    let metadata = ctx.providers.metadata(ctx.outbound, &settings, now).await?;
+    let hint = match login_hint {
         Some(h) => Some(h.to_owned()),
-        None => match session::from_cookie(&state.store, session_cookie, now)? {
-            Some(s) => state.store.account(&s.account_id)?.map(|a| a.username),
+        None => match session::from_cookie(ctx.store, session_cookie, now)? {
+            Some(s) => ctx.store.account(&s.account_id)?.map(|a| a.username),
             None => None,
         },
     };
@@ -92,9 +90,9 @@ pub async fn begin(
         address: peer,
         expires_at: now + FLIGHT_SECS,
     };
-    state.broker_flights.insert(
-        &state.store,
-        &state.master,
+    ctx.flights.insert(
+        ctx.store,
+        ctx.master,
         hash::sha256(state_value.as_bytes()),
         flight,
         now,

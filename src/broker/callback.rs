@@ -3,22 +3,22 @@
 //! exchanged (client_secret_basic, or client_secret_post when discovery asks for it);
 //! the ID token is validated; the username is read from it or from userinfo; and only
 //! an enabled member of the tenant, with the upstream `sub` seen at its first login,
-//! gets an SSO session and the downstream answer.
+//! gets an SSO session. The pending downstream request is handed back with it, for the
+//! HTTP layer to continue at the OpenID provider.
 
 use super::id_token::{self, Expected};
 use super::provider::{self, Metadata};
-use super::{BrokerError, flight::Flight};
+use super::{BrokerError, Ctx, flight::Flight};
 use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::clock::UnixTime;
 use crate::crypto::hash;
 use crate::grant::pending;
 use crate::grant::subject::{Member, member};
-use crate::oauth::authorize::{self, Outcome};
-use crate::oauth::request::Params;
 use crate::session;
-use crate::state::State;
 use crate::store::StoreError;
 use crate::store::accounts::Account;
-use crate::store::sessions::{UpstreamSignIn, upstream_id_token_purpose};
+use crate::store::pending::PendingAuthorization;
+use crate::store::sessions::{SsoSession, UpstreamSignIn, upstream_id_token_purpose};
 use crate::store::settings::{UpstreamSettings, upstream_purpose};
 use crate::store::tenants::Tenant;
 use crate::types::Secret;
@@ -30,14 +30,29 @@ use serde_json::Value;
 /// Shown when the state is unknown, used, expired or from another browser.
 const UNKNOWN_STATE: &str = "This sign-in is unknown, expired, was already completed, or was started in another browser. Start again from the application.";
 
-/// A finished brokered sign-in.
-pub struct Done {
-    /// The tenant, for rendering the outcome.
-    pub tenant: String,
+/// What the upstream sent the browser back with (OIDC Core §3.1.2.5, §3.1.2.6).
+pub struct CallbackRequest<'a> {
+    /// The `state` of the login.
+    pub state: Option<&'a str>,
+    /// The authorization code.
+    pub code: Option<&'a str>,
+    /// The upstream's error code, when it did not sign the user in.
+    pub error: Option<&'a str>,
+    /// Its description of the error.
+    pub error_description: Option<&'a str>,
+}
+
+/// A finished brokered sign-in: the session is stored and the pending request taken
+/// out of the store; the downstream request continues with them.
+pub struct SignedIn {
+    /// The tenant signed in to.
+    pub tenant: Tenant,
+    /// The downstream request the sign-in was for.
+    pub pending: PendingAuthorization,
+    /// The new SSO session.
+    pub session: SsoSession,
     /// The new SSO session's cookie value.
     pub cookie: Secret,
-    /// Where the downstream request leads.
-    pub outcome: Outcome,
 }
 
 /// The token endpoint's answer, as far as the broker reads it.
@@ -48,21 +63,18 @@ struct UpstreamTokens {
     error: Option<String>,
 }
 
-/// Answers the callback.
+/// Answers the callback at `now`.
 pub async fn handle(
-    state: &State,
-    params: &Params,
+    ctx: &Ctx<'_>,
+    request: &CallbackRequest<'_>,
     browser_cookie: Option<&str>,
-) -> Result<Done, BrokerError> {
+    now: UnixTime,
+) -> Result<SignedIn, BrokerError> {
     let page = |m: &str| BrokerError::Page(m.to_owned());
-    let now = state.clock.now();
-    let taken = match params.get("state") {
-        Some(s) => state.broker_flights.take(
-            &state.store,
-            &state.master,
-            &hash::sha256(s.as_bytes()),
-            now,
-        )?,
+    let taken = match request.state {
+        Some(s) => ctx
+            .flights
+            .take(ctx.store, ctx.master, &hash::sha256(s.as_bytes()), now)?,
         None => None,
     };
     let flight = taken.ok_or_else(|| page(UNKNOWN_STATE))?;
@@ -71,53 +83,48 @@ pub async fn handle(
     if !same_browser {
         return Err(page(UNKNOWN_STATE));
     }
-    let tenant = state
+    let tenant = ctx
         .store
         .tenant(&flight.tenant)?
         .filter(|t| t.uid == flight.tenant_uid)
         .ok_or_else(|| page(UNKNOWN_STATE))?;
-    let result = complete(state, params, &flight, &tenant).await;
+    let result = complete(ctx, request, &flight, &tenant, now).await;
     if let Err(BrokerError::Page(_)) = &result {
         let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System)
             .tenant(tenant.id.as_str())
             .detail("upstream_failed");
-        state
-            .store
-            .transaction(|tx| tx.audit::<StoreError>(&event))?;
+        ctx.store.transaction(|tx| tx.audit::<StoreError>(&event))?;
     }
     result
 }
 
 /// Everything after the state was accepted: the upstream's answer, checked.
 async fn complete(
-    state: &State,
-    params: &Params,
+    ctx: &Ctx<'_>,
+    request: &CallbackRequest<'_>,
     flight: &Flight,
     tenant: &Tenant,
-) -> Result<Done, BrokerError> {
+    now: UnixTime,
+) -> Result<SignedIn, BrokerError> {
     let page = |m: &str| BrokerError::Page(m.to_owned());
-    let now = state.clock.now();
-    if let Some(error) = params.get("error") {
-        let detail = params
-            .get("error_description")
+    if let Some(error) = request.error {
+        let detail = request
+            .error_description
             .map(|d| format!(" ({d})"))
             .unwrap_or_default();
         return Err(BrokerError::Page(format!(
             "The identity provider did not sign you in: {error}{detail}."
         )));
     }
-    let code = params
-        .get("code")
+    let code = request
+        .code
         .ok_or_else(|| page("The identity provider sent no code."))?;
-    let settings = state
+    let settings = ctx
         .store
         .upstream(tenant.uid)?
         .ok_or_else(|| page("This sign-in service no longer uses an identity provider."))?;
-    let metadata = state
-        .providers
-        .metadata(&state.outbound, &settings, now)
-        .await?;
-    let tokens = redeem(state, &settings, &metadata, flight, code).await?;
+    let metadata = ctx.providers.metadata(ctx.outbound, &settings, now).await?;
+    let tokens = redeem(ctx, &settings, &metadata, flight, code).await?;
     let id_token = tokens
         .id_token
         .ok_or_else(|| page("The identity provider returned no ID token."))?;
@@ -127,32 +134,26 @@ async fn complete(
         nonce: flight.nonce.expose(),
         now,
     };
-    let claims = id_token::verify(
-        &state.providers,
-        &state.outbound,
-        &settings,
-        &id_token,
-        &expected,
-    )
-    .await?;
+    let claims =
+        id_token::verify(ctx.providers, ctx.outbound, &settings, &id_token, &expected).await?;
     let sub = claims["sub"].as_str().unwrap_or_default().to_owned();
     let username = match claims[&settings.username_claim].as_str() {
         Some(u) => u.to_owned(),
-        None => from_userinfo(state, &settings, &metadata, tokens.access_token, &sub).await?,
+        None => from_userinfo(ctx, &settings, &metadata, tokens.access_token, &sub).await?,
     };
-    let account = admitted(state, tenant, &username, &sub)?;
-    sign_in(state, tenant, flight, &account, &sub, &id_token)
+    let account = admitted(ctx, tenant, &username, &sub, now)?;
+    sign_in(ctx, tenant.clone(), flight, &account, &sub, &id_token, now)
 }
 
 /// Exchanges the code at the upstream's token endpoint (RFC 6749 §4.1.3, RFC 7636 §4.5).
 async fn redeem(
-    state: &State,
+    ctx: &Ctx<'_>,
     settings: &UpstreamSettings,
     metadata: &Metadata,
     flight: &Flight,
     code: &str,
 ) -> Result<UpstreamTokens, BrokerError> {
-    let secret = state.master.open(
+    let secret = ctx.master.open(
         &upstream_purpose(settings.tenant_uid),
         &settings.sealed_client_secret,
     )?;
@@ -173,7 +174,7 @@ async fn redeem(
         basic = basic_auth(&settings.client_id, &secret);
         Some(basic.as_str())
     };
-    let reply = state
+    let reply = ctx
         .outbound
         .post_form(
             &provider::peer(settings),
@@ -206,7 +207,7 @@ fn basic_auth(id: &str, secret: &str) -> String {
 
 /// The username from userinfo (OIDC Core §5.3), whose `sub` must be the ID token's.
 async fn from_userinfo(
-    state: &State,
+    ctx: &Ctx<'_>,
     settings: &UpstreamSettings,
     metadata: &Metadata,
     access_token: Option<String>,
@@ -221,7 +222,7 @@ async fn from_userinfo(
     let (Some(endpoint), Some(token)) = (&metadata.userinfo_endpoint, access_token) else {
         return Err(missing());
     };
-    let reply = state
+    let reply = ctx
         .outbound
         .get(
             &provider::peer(settings),
@@ -242,22 +243,21 @@ async fn from_userinfo(
         .ok_or_else(missing)
 }
 
-/// The enabled member with `username`, whose remembered upstream `sub` (if any) is `sub`.
+/// The enabled member with `username`, whose remembered upstream `sub` (if any) is `sub`;
+/// a refusal is audited at `now`.
 fn admitted(
-    state: &State,
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
     username: &str,
     sub: &str,
+    now: UnixTime,
 ) -> Result<Account, BrokerError> {
-    let now = state.clock.now();
     let refuse = |reason: &str, message: String| -> Result<Account, BrokerError> {
         let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System)
             .tenant(tenant.id.as_str())
             .target(username)
             .detail(reason);
-        state
-            .store
-            .transaction(|tx| tx.audit::<StoreError>(&event))?;
+        ctx.store.transaction(|tx| tx.audit::<StoreError>(&event))?;
         Err(BrokerError::Refused(message))
     };
     let not_provisioned = || {
@@ -266,15 +266,15 @@ fn admitted(
             tenant.display_name
         )
     };
-    let Some(account) = state.store.account_by_username(username)? else {
+    let Some(account) = ctx.store.account_by_username(username)? else {
         return refuse("not_provisioned", not_provisioned());
     };
     let Some(Member {
         account,
         membership,
-    }) = member(&state.store, tenant.uid, &account.id)?
+    }) = member(ctx.store, tenant.uid, &account.id)?
     else {
-        let is_member = state.store.membership(tenant.uid, &account.id)?.is_some();
+        let is_member = ctx.store.membership(tenant.uid, &account.id)?.is_some();
         return match account.disabled && is_member {
             true => refuse(
                 "account_disabled",
@@ -295,22 +295,23 @@ fn admitted(
 }
 
 /// Creates the SSO session (keeping the upstream ID token sealed for logout), binds the
-/// upstream `sub` at the first login, and finishes the downstream request.
+/// upstream `sub` at the first login, and takes the downstream request out of the store,
+/// all at `now`.
 fn sign_in(
-    state: &State,
-    tenant: &Tenant,
+    ctx: &Ctx<'_>,
+    tenant: Tenant,
     flight: &Flight,
     account: &Account,
     sub: &str,
     id_token: &str,
-) -> Result<Done, BrokerError> {
-    let now = state.clock.now();
-    let pending = pending::find(&state.store, tenant, Some(&flight.pending_id), now)?
+    now: UnixTime,
+) -> Result<SignedIn, BrokerError> {
+    let pending = pending::find(ctx.store, &tenant, Some(&flight.pending_id), now)?
         .ok_or_else(|| BrokerError::Page(pending::EXPIRED.into()))?;
     let (mut session, cookie) = session::new(&account.id, now)?;
     session.upstream = Some(UpstreamSignIn {
         tenant_uid: tenant.uid,
-        sealed_id_token: state
+        sealed_id_token: ctx
             .master
             .seal(&upstream_id_token_purpose(&session.id), id_token.as_bytes())?,
     });
@@ -318,7 +319,7 @@ fn sign_in(
         .tenant(tenant.id.as_str())
         .account(&account.id)
         .detail("upstream");
-    state.store.transaction(|tx| {
+    ctx.store.transaction(|tx| {
         let current = tx.membership::<StoreError>(tenant.uid, &account.id)?;
         if let Some(mut m) = current.filter(|m| m.upstream_sub.is_none()) {
             m.upstream_sub = Some(sub.to_owned());
@@ -328,9 +329,10 @@ fn sign_in(
         tx.remove_pending(&pending.id)?;
         tx.audit(&event)
     })?;
-    Ok(Done {
-        tenant: tenant.id.to_string(),
+    Ok(SignedIn {
+        tenant,
+        pending,
+        session,
         cookie,
-        outcome: authorize::resume(state, tenant, &pending, &session)?,
     })
 }

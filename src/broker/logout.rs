@@ -3,23 +3,20 @@
 //! Logout 1.0 §2), latchkey adds `id_token_hint` (the upstream ID token of the ended
 //! session, when it came from this tenant) and `client_id`; otherwise it goes unchanged.
 
-use crate::state::State;
+use super::Ctx;
+use crate::clock::UnixTime;
 use crate::store::sessions::{SsoSession, upstream_id_token_purpose};
 use crate::store::settings::UpstreamSettings;
 
-/// The URL to send the browser to; `None` when the settings have no logout URL.
+/// The URL to send the browser to at `now`; `None` when the settings have no logout URL.
 pub async fn location(
-    state: &State,
+    ctx: &Ctx<'_>,
     settings: &UpstreamSettings,
     ended: Option<&SsoSession>,
+    now: UnixTime,
 ) -> Option<String> {
     let logout_url = settings.logout_url.as_deref()?;
-    let now = state.clock.now();
-    let is_end_session = match state
-        .providers
-        .metadata(&state.outbound, settings, now)
-        .await
-    {
+    let is_end_session = match ctx.providers.metadata(ctx.outbound, settings, now).await {
         Ok(m) => m.end_session_endpoint.as_deref() == Some(logout_url),
         Err(_) => false,
     };
@@ -33,8 +30,7 @@ pub async fn location(
         .and_then(|s| s.upstream.as_ref().map(|u| (s, u)))
         .filter(|(_, u)| u.tenant_uid == settings.tenant_uid);
     let hint = match sealed.map(|(s, u)| {
-        state
-            .master
+        ctx.master
             .open(&upstream_id_token_purpose(&s.id), &u.sealed_id_token)
     }) {
         Some(Ok(bytes)) => String::from_utf8(bytes).into_iter().next(),

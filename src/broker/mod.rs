@@ -1,20 +1,22 @@
 //! latchkey as relying party of a tenant's upstream OpenID provider (SPEC "Upstream
 //! OpenID Connect (broker)"): discovery and JWKS cached per tenant, the authorization
 //! code flow with state, nonce and PKCE, the callback's checks, and the upstream logout.
-//! Only users latchkey already knows get in; the downstream request then continues
-//! through the OpenID provider (`oauth::authorize::resume`).
+//! Only users latchkey already knows get in. The broker finds the pending downstream
+//! request through `grant::pending` and hands it back with the new session; the HTTP
+//! layer continues it at the OpenID provider.
 
 pub mod begin;
 pub mod callback;
+mod ctx;
 mod flight;
 pub mod id_token;
 pub mod logout;
 pub mod probe;
 pub mod provider;
 
+pub use ctx::Ctx;
 pub use flight::Flights;
 
-use crate::oauth::OAuthError;
 use crate::outbound::OutboundError;
 use crate::store::StoreError;
 
@@ -25,7 +27,8 @@ pub const COOKIE: &str = "__Host-latchkey_broker";
 pub const FLIGHT_SECS: u64 = 600;
 
 /// Why a brokered sign-in stopped. The browser sees an error page: 403 for a user the
-/// broker refuses, 400 for everything else (SPEC "Browser error pages").
+/// broker refuses, 404 for an unknown tenant, 400 for everything else (SPEC "Browser
+/// error pages").
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
     /// The request or the upstream's answer cannot go on; the message is for the user.
@@ -37,9 +40,9 @@ pub enum BrokerError {
     /// The client address has too many sign-ins in flight: retry after this many seconds.
     #[error("too many sign-ins in flight from this address; retry in {0} s")]
     TooMany(u64),
-    /// The provider failed underneath.
-    #[error(transparent)]
-    OAuth(#[from] OAuthError),
+    /// The login names no tenant.
+    #[error("no tenant named `{0}`")]
+    UnknownTenant(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -2,8 +2,8 @@
 //! document and keys afresh, as the broker would, and reports what it found. It signs
 //! nobody in and leaves the broker's cache alone.
 
+use super::Ctx;
 use super::provider::{fetch_keys, fetch_metadata};
-use crate::state::State;
 use crate::store::settings::UpstreamSettings;
 use serde::Serialize;
 
@@ -42,9 +42,9 @@ pub struct ProbeReport {
 }
 
 /// Runs the probe for `settings`.
-pub async fn run(state: &State, settings: &UpstreamSettings) -> ProbeReport {
+pub async fn run(ctx: &Ctx<'_>, settings: &UpstreamSettings) -> ProbeReport {
     let mut report = ProbeReport::default();
-    let metadata = match fetch_metadata(&state.outbound, settings).await {
+    let metadata = match fetch_metadata(ctx.outbound, settings).await {
         Ok(m) => m,
         Err(e) => {
             report.error = Some(e.to_string());
@@ -62,7 +62,7 @@ pub async fn run(state: &State, settings: &UpstreamSettings) -> ProbeReport {
         true => "client_secret_post",
         false => "client_secret_basic",
     });
-    match fetch_keys(&state.outbound, settings, &metadata).await {
+    match fetch_keys(ctx.outbound, settings, &metadata).await {
         Ok(keys) if keys.is_empty() => {
             report.error = Some("the JWKS holds no RS256, ES256 or EdDSA signing key".into());
         }

@@ -1,15 +1,16 @@
 //! `POST /v2/sso/exchange-token` and `POST /v2/sso/refresh-token` (SPEC "Token exchange
 //! through introspection"): an API key names tenant and client; the answer is the
 //! camel-cased shape partner apps expect, and failures are problem+json. Tokens are
-//! minted and rotated by `grant`, as the token endpoint mints and rotates them.
+//! minted and rotated by `grant`, as the token endpoint mints and rotates them. Each
+//! call follows [`super::admit`], and counts its outcome against the caller's API key.
 
-use super::ExchangeError;
+use super::admit::count;
 use super::api_key::Caller;
+use super::{Ctx, ExchangeError};
 use crate::auth::{ForeignTokenError, foreign_token};
+use crate::clock::UnixTime;
 use crate::grant::issue::{self, TokenResponse};
 use crate::grant::refresh;
-use crate::guard::{Key, Outcome, Realm, Subject};
-use crate::state::State;
 use crate::types::{AuthMethod, GrantType};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -66,24 +67,56 @@ impl From<TokenResponse> for SsoTokens {
     }
 }
 
-/// Exchanges a foreign token for tokens of the caller's client; the outcome is audited.
+/// Exchanges a foreign token for tokens of the caller's client (who called from
+/// `peer`) at `now`; the attempt is audited and its outcome counted.
 pub async fn exchange_token(
-    state: &State,
+    ctx: &Ctx<'_>,
+    peer: IpAddr,
     caller: &Caller,
     request: &ExchangeRequest,
+    now: UnixTime,
+) -> Result<SsoTokens, ExchangeError> {
+    let result = exchanged(ctx, caller, request, now).await;
+    count(ctx, peer, Some(caller), &result, now)?;
+    result
+}
+
+/// Rotates a refresh token of the caller's client (who called from `peer`) at `now`,
+/// with the token endpoint's reuse detection: a used token revokes its family. The
+/// rotation, or the revocation, is on disk before the outcome is counted and answered.
+pub async fn refresh_token(
+    ctx: &Ctx<'_>,
+    peer: IpAddr,
+    caller: &Caller,
+    request: &RefreshRequest,
+    now: UnixTime,
+) -> Result<SsoTokens, ExchangeError> {
+    let rotated = rotated(ctx, caller, request, now);
+    let result = match ctx.store.flush_durable().await {
+        Ok(()) => rotated,
+        Err(e) => Err(e.into()),
+    };
+    count(ctx, peer, Some(caller), &result, now)?;
+    result
+}
+
+/// The exchange itself: the foreign token checked and audited, then tokens minted.
+async fn exchanged(
+    ctx: &Ctx<'_>,
+    caller: &Caller,
+    request: &ExchangeRequest,
+    now: UnixTime,
 ) -> Result<SsoTokens, ExchangeError> {
     allowed(caller, GrantType::TokenExchange)?;
-    let now = state.clock.now();
-    let checking = state.foreign_token();
     let resolved = foreign_token::resolve(
-        &checking,
+        &ctx.foreign_token,
         &caller.tenant,
         &request.external_provider_access_token,
         now,
     )
     .await;
     foreign_token::audit(
-        &checking,
+        &ctx.foreign_token,
         Some((&caller.tenant, &caller.client.client_id)),
         resolved
             .as_ref()
@@ -93,29 +126,27 @@ pub async fn exchange_token(
     )?;
     let subject = resolved?;
     let tokens = issue::exchanged(
-        &state.grant(),
+        &ctx.grant,
         &caller.tenant,
         &caller.client,
         &subject,
         &caller.client.scopes,
-        state.clock.now(),
+        now,
     )?;
-    state.metrics.token_issued("exchange");
+    ctx.grant.metrics.token_issued("exchange");
     Ok(tokens.into())
 }
 
-/// Rotates a refresh token of the caller's client, with the token endpoint's reuse
-/// detection: a used token revokes its family.
-pub fn refresh_token(
-    state: &State,
+/// The rotation itself, counted as a `refresh_token` grant when it issued tokens.
+fn rotated(
+    ctx: &Ctx<'_>,
     caller: &Caller,
     request: &RefreshRequest,
+    now: UnixTime,
 ) -> Result<SsoTokens, ExchangeError> {
     allowed(caller, GrantType::RefreshToken)?;
-    let grant = state.grant();
-    let now = state.clock.now();
     refresh::rotate(
-        &grant,
+        &ctx.grant,
         &caller.tenant,
         &caller.client,
         &request.refresh_token,
@@ -123,7 +154,7 @@ pub fn refresh_token(
         now,
     )
     .map(|t| {
-        grant.token_issued(
+        ctx.grant.token_issued(
             "refresh_token",
             &caller.tenant.id,
             &caller.client.client_id,
@@ -148,47 +179,4 @@ fn allowed(caller: &Caller, grant: GrantType) -> Result<(), ExchangeError> {
         )));
     }
     Ok(())
-}
-
-/// The limiter key of bad API keys (the address alone) or, once the caller is known,
-/// of its refused tokens: the API key from this address, so users with expired IdP
-/// tokens do not block the key for everyone.
-fn key_of(peer: IpAddr, caller: Option<&Caller>) -> Key {
-    match caller {
-        None => Key::address(Realm::Sso, peer),
-        Some(c) => Key::pair(Realm::Sso, peer, Subject::ApiKey(c.key.id.clone())),
-    }
-}
-
-/// Refuses, before any work, an address that presented bad API keys too often and, once
-/// the key is known, a key whose foreign or refresh tokens were refused too often from
-/// this address.
-pub fn admit(state: &State, peer: IpAddr, caller: Option<&Caller>) -> Result<(), ExchangeError> {
-    state
-        .limiter
-        .admit(&[key_of(peer, caller)], state.clock.now())
-        .map_err(|b| ExchangeError::TooMany(b.retry_after))
-}
-
-/// Counts an outcome: a bad API key against the address, a refused token against the
-/// key from this address; a success clears that. A new block is audited.
-pub fn count<T>(
-    state: &State,
-    peer: IpAddr,
-    caller: Option<&Caller>,
-    outcome: &Result<T, ExchangeError>,
-) -> Result<(), ExchangeError> {
-    let (key, outcome) = match (caller, outcome) {
-        (_, Err(ExchangeError::BadApiKey)) => (key_of(peer, None), Outcome::Failure),
-        (Some(_), Err(ExchangeError::Rejected(_) | ExchangeError::NoAccount)) => {
-            (key_of(peer, caller), Outcome::Failure)
-        }
-        (Some(_), Ok(_)) => (key_of(peer, caller), Outcome::Success),
-        _ => return Ok(()),
-    };
-    let tenant = caller.map(|c| c.tenant.id.as_str());
-    let now = state.clock.now();
-    Ok(state
-        .limiter
-        .record(&state.store, tenant, &[key], outcome, now)?)
 }

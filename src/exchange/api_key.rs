@@ -2,8 +2,9 @@
 //! exchanged tokens are issued to.
 
 use super::ExchangeError;
+use crate::clock::UnixTime;
 use crate::crypto::hash;
-use crate::state::State;
+use crate::store::Store;
 use crate::store::api_keys::ApiKey;
 use crate::store::clients::Client;
 use crate::store::tenants::Tenant;
@@ -23,29 +24,30 @@ pub struct Caller {
     pub client: Client,
 }
 
-/// Authenticates the `Authorization` header value (scheme case-insensitive).
-pub fn authenticate(state: &State, header: Option<&str>) -> Result<Caller, ExchangeError> {
+/// Authenticates the `Authorization` header value (scheme case-insensitive) at `now`.
+pub fn authenticate(
+    store: &Store,
+    header: Option<&str>,
+    now: UnixTime,
+) -> Result<Caller, ExchangeError> {
     let presented = header
         .and_then(|h| h.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("api-key"))
         .map(|(_, key)| key.trim())
         .ok_or(ExchangeError::BadApiKey)?;
     let h = hash::sha256(presented.as_bytes());
-    let key = state
-        .store
+    let key = store
         .api_key_by_hash(&h)?
         .filter(|k| constant_time_eq(&k.key_hash, &h))
         .ok_or(ExchangeError::BadApiKey)?;
-    let tenant = state
-        .store
+    let tenant = store
         .tenant(&key.tenant)?
         .filter(|t| t.uid == key.tenant_uid)
         .ok_or(ExchangeError::BadApiKey)?;
-    let client = state
-        .store
+    let client = store
         .client(tenant.uid, &key.client_id)?
         .ok_or(ExchangeError::BadApiKey)?;
-    touch(state, &key)?;
+    touch(store, &key, now)?;
     Ok(Caller {
         key,
         tenant,
@@ -53,16 +55,15 @@ pub fn authenticate(state: &State, header: Option<&str>) -> Result<Caller, Excha
     })
 }
 
-/// Records the use of `key` when its `last_used_at` is older than a minute.
-fn touch(state: &State, key: &ApiKey) -> Result<(), ExchangeError> {
-    let now = state.clock.now();
+/// Records the use of `key` at `now` when its `last_used_at` is older than a minute.
+fn touch(store: &Store, key: &ApiKey, now: UnixTime) -> Result<(), ExchangeError> {
     if key
         .last_used_at
         .is_some_and(|t| now < t + LAST_USED_GRANULARITY)
     {
         return Ok(());
     }
-    state.store.transaction(|tx| {
+    store.transaction(|tx| {
         if let Some(mut current) = tx.api_key::<ExchangeError>(&key.id)? {
             current.last_used_at = Some(now);
             tx.put_api_key(&current)?;

@@ -2,10 +2,10 @@
 //! operator. It calls the IdP with a sample token and reports what came back and which
 //! account it maps to; it issues nothing, skips the cache and changes nothing.
 
-use super::ExchangeError;
+use super::{Ctx, ExchangeError};
 use crate::auth::foreign_token::subject;
 use crate::auth::introspection;
-use crate::state::State;
+use crate::clock::UnixTime;
 use crate::store::tenants::Tenant;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
@@ -48,29 +48,37 @@ pub struct ProbeReport {
     pub elapsed_ms: Option<u64>,
 }
 
-/// Runs the probe; only a missing tenant or settings is an error, all else is reported.
+/// Runs the probe at `now`; only a missing tenant or settings is an error, all else is
+/// reported.
 pub async fn run(
-    state: &State,
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
     request: &ProbeRequest,
+    now: UnixTime,
 ) -> Result<ProbeReport, ExchangeError> {
-    let settings = state
+    let checking = &ctx.foreign_token;
+    let settings = checking
         .store
         .introspection(tenant.uid)?
         .ok_or_else(|| ExchangeError::NotConfigured(tenant.id.to_string()))?;
     let mut report = ProbeReport::default();
     let started = Instant::now();
-    let reply =
-        introspection::call(&state.outbound, &state.master, &settings, &request.token).await;
+    let reply = introspection::call(
+        checking.outbound,
+        checking.master,
+        &settings,
+        &request.token,
+    )
+    .await;
     let outcome = match reply {
         Ok(reply) => {
             report.elapsed_ms = Some(started.elapsed().as_millis() as u64);
             report.idp_status = Some(reply.status);
             report.idp_content_type = Some(reply.media_type.clone());
             report.idp_answer = serde_json::from_slice(&reply.body).ok();
-            introspection::judge(&settings, &reply, state.clock.now()).and_then(|verdict| {
+            introspection::judge(&settings, &reply, now).and_then(|verdict| {
                 report.external_id = Some(verdict.external_id.clone());
-                subject(&state.store, tenant, &verdict.external_id)
+                subject(checking.store, tenant, &verdict.external_id)
             })
         }
         Err(e) => Err(e),

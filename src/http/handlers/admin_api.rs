@@ -221,7 +221,7 @@ async fn dispatch(
         TestIntrospection { t } => {
             let tenant = ctx.tenant(t)?;
             let probe: exchange::probe::ProbeRequest = body::json(req).await?;
-            ok(&exchange::probe::run(state, &tenant, &probe).await?)
+            ok(&exchange::probe::run(&state.exchange(), &tenant, &probe, ctx.now).await?)
         }
         DeleteIntrospection { t } => {
             settings::delete_introspection(ctx, t)?;
@@ -239,7 +239,7 @@ async fn dispatch(
                     "tenant `{t}` has no upstream OpenID provider"
                 ))));
             };
-            ok(&crate::broker::probe::run(state, &upstream).await)
+            ok(&crate::broker::probe::run(&state.broker(), &upstream).await)
         }
         DeleteUpstream { t } => {
             settings::delete_upstream(ctx, t)?;

@@ -283,7 +283,11 @@ pub async fn login(
     let result = if r.is_post {
         login::submit(state, tenant, &r.params, r.csrf.as_deref(), peer).await
     } else {
-        match broker::begin::begin(state, tenant, &r.params, r.session.as_deref(), peer).await {
+        let (request, hint) = (r.params.get("request"), r.params.get("login_hint"));
+        let (ctx, now) = (state.broker(), state.clock.now());
+        match broker::begin::begin(&ctx, tenant, request, hint, r.session.as_deref(), peer, now)
+            .await
+        {
             Ok(Begin::NotBrokered) => login::show(state, tenant, &r.params),
             Ok(Begin::Redirect { location, cookie }) => {
                 let mut resp = respond::see_other(&location);
@@ -361,7 +365,8 @@ pub async fn logout(
     let mut resp = match outcome {
         Ok(LogoutOutcome::Redirect(location)) => respond::see_other(&location),
         Ok(LogoutOutcome::Upstream { settings, ended }) => {
-            match broker::logout::location(state, &settings, ended.as_ref()).await {
+            let now = state.clock.now();
+            match broker::logout::location(&state.broker(), &settings, ended.as_ref(), now).await {
                 Some(location) => respond::see_other(&location),
                 None => signed_out(state, log),
             }
@@ -417,7 +422,13 @@ fn broker_page(state: &State, e: BrokerError, log: &RequestLog) -> Response<Body
             error_page(state, StatusCode::FORBIDDEN, "Access refused", &m, log)
         }
         BrokerError::TooMany(retry_after) => too_many(state, retry_after, TOO_MANY_STARTED, log),
-        BrokerError::OAuth(e) => oauth_page(state, e, log),
+        BrokerError::UnknownTenant(_) => error_page(
+            state,
+            StatusCode::NOT_FOUND,
+            "Unknown sign-in service",
+            &e.to_string(),
+            log,
+        ),
         other => internal_error_page(state, &other, log),
     }
 }
@@ -430,21 +441,30 @@ pub async fn callback(state: &State, req: Request<Incoming>, log: &RequestLog) -
         Ok(p) => p,
         Err(e) => return unreadable(state, "Sign-in not completed", &e, log),
     };
-    match broker::callback::handle(state, &params, browser.as_deref()).await {
-        Ok(done) => {
-            let mut resp = outcome(state, &done.tenant, done.outcome, log);
-            respond::set_cookie(
-                &mut resp,
-                session::COOKIE,
-                done.cookie.expose(),
-                "Lax",
-                session::LIFETIME_SECS,
-            );
-            respond::set_cookie(&mut resp, broker::COOKIE, "", "Lax", 0);
-            resp
-        }
-        Err(e) => broker_page(state, e, log),
-    }
+    let request = broker::callback::CallbackRequest {
+        state: params.get("state"),
+        code: params.get("code"),
+        error: params.get("error"),
+        error_description: params.get("error_description"),
+    };
+    let (ctx, now) = (state.broker(), state.clock.now());
+    let done = match broker::callback::handle(&ctx, &request, browser.as_deref(), now).await {
+        Ok(done) => done,
+        Err(e) => return broker_page(state, e, log),
+    };
+    let mut resp = match authorize::resume(state, &done.tenant, &done.pending, &done.session) {
+        Ok(o) => outcome(state, done.tenant.id.as_str(), o, log),
+        Err(e) => return oauth_page(state, e, log),
+    };
+    respond::set_cookie(
+        &mut resp,
+        session::COOKIE,
+        done.cookie.expose(),
+        "Lax",
+        session::LIFETIME_SECS,
+    );
+    respond::set_cookie(&mut resp, broker::COOKIE, "", "Lax", 0);
+    resp
 }
 
 /// `GET`/`POST /t/{tenant}/consent`.

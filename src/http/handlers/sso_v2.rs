@@ -1,7 +1,9 @@
-//! Handlers of `/v2/sso`: the API key first, then a JSON body, then one domain call;
-//! failures are problem+json, a busy IdP pool adds `Retry-After`.
+//! Handlers of `/v2/sso`: the API key first (`exchange::admit`), then a JSON body, then
+//! the call, all with one context and one `now`; failures are problem+json, a busy IdP
+//! pool adds `Retry-After`.
 
-use crate::exchange::api_key::{self, Caller};
+use crate::clock::UnixTime;
+use crate::exchange::api_key::Caller;
 use crate::exchange::{self, ExchangeError, api};
 use crate::http::body;
 use crate::http::log::RequestLog;
@@ -31,12 +33,14 @@ fn fail(e: &ExchangeError, log: &RequestLog) -> Response<Body> {
     resp
 }
 
-/// The limiters, the API key, then the body. Each refusal is audited as a failed
-/// exchange: both `/v2/sso` calls are the exchange API.
+/// The caller and the body. The body is read only once the API key is accepted, so a
+/// bad key is refused before its body is judged; a body that cannot be read is audited
+/// as a failed exchange of that caller.
 async fn admit<T: DeserializeOwned>(
-    state: &State,
+    ctx: &exchange::Ctx<'_>,
     req: Request<Incoming>,
     peer: IpAddr,
+    now: UnixTime,
     log: &RequestLog,
 ) -> Result<(Caller, T), Response<Body>> {
     let header = req
@@ -44,50 +48,16 @@ async fn admit<T: DeserializeOwned>(
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let authenticated = api::admit(state, peer, None)
-        .and_then(|()| api_key::authenticate(state, header.as_deref()))
-        .and_then(|caller| api::admit(state, peer, Some(&caller)).map(|()| caller));
-    if let Err(e) = api::count(state, peer, None, &authenticated) {
-        return Err(fail(&e, log));
-    }
-    let (caller, refusal) = match authenticated {
-        Err(e) => (None, (fail(&e, log), e)),
-        Ok(caller) => match body::json(req).await {
-            Ok(request) => return Ok((caller, request)),
-            Err(e) => {
-                let resp = respond::problem(e.kind, &e.message);
-                (Some(caller), (resp, ExchangeError::BadRequest(e.message)))
-            }
-        },
+    let caller = exchange::admit(ctx, peer, header.as_deref(), now).map_err(|e| fail(&e, log))?;
+    let e = match body::json(req).await {
+        Ok(request) => return Ok((caller, request)),
+        Err(e) => e,
     };
-    let who = caller
-        .as_ref()
-        .map(|c| (&c.tenant, c.client.client_id.as_str()));
-    match exchange::audit(state, who, Err(&refusal.1)) {
-        Ok(()) => Err(refusal.0),
+    let refusal = ExchangeError::BadRequest(e.message.clone());
+    let who = Some((&caller.tenant, caller.client.client_id.as_str()));
+    match exchange::audit(ctx, who, Err(&refusal), now) {
+        Ok(()) => Err(respond::problem(e.kind, &e.message)),
         Err(audit_failed) => Err(fail(&audit_failed, log)),
-    }
-}
-
-/// The shape of both calls: admit, one domain call, the tokens as JSON.
-async fn endpoint<T: DeserializeOwned>(
-    state: &State,
-    req: Request<Incoming>,
-    peer: IpAddr,
-    log: &RequestLog,
-    call: impl AsyncFnOnce(&Caller, &T) -> Result<api::SsoTokens, ExchangeError>,
-) -> Response<Body> {
-    let (caller, request) = match admit(state, req, peer, log).await {
-        Ok(admitted) => admitted,
-        Err(resp) => return resp,
-    };
-    let result = call(&caller, &request).await;
-    if let Err(e) = api::count(state, peer, Some(&caller), &result) {
-        return fail(&e, log);
-    }
-    match result {
-        Ok(tokens) => respond::json(StatusCode::OK, &tokens),
-        Err(e) => fail(&e, log),
     }
 }
 
@@ -98,10 +68,15 @@ pub async fn exchange_token(
     peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
-    endpoint(state, req, peer, log, async |caller, request| {
-        api::exchange_token(state, caller, request).await
-    })
-    .await
+    let (ctx, now) = (state.exchange(), state.clock.now());
+    let (caller, request) = match admit(&ctx, req, peer, now, log).await {
+        Ok(admitted) => admitted,
+        Err(resp) => return resp,
+    };
+    answer(
+        api::exchange_token(&ctx, peer, &caller, &request, now).await,
+        log,
+    )
 }
 
 /// `POST /v2/sso/refresh-token`.
@@ -111,11 +86,21 @@ pub async fn refresh_token(
     peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
-    endpoint(state, req, peer, log, async |caller, request| {
-        let rotated = api::refresh_token(state, caller, request);
-        // The rotation, or the revocation of a replayed family, is on disk first.
-        state.store.flush_durable().await?;
-        rotated
-    })
-    .await
+    let (ctx, now) = (state.exchange(), state.clock.now());
+    let (caller, request) = match admit(&ctx, req, peer, now, log).await {
+        Ok(admitted) => admitted,
+        Err(resp) => return resp,
+    };
+    answer(
+        api::refresh_token(&ctx, peer, &caller, &request, now).await,
+        log,
+    )
+}
+
+/// The tokens as JSON, or the failure.
+fn answer(result: Result<api::SsoTokens, ExchangeError>, log: &RequestLog) -> Response<Body> {
+    match result {
+        Ok(tokens) => respond::json(StatusCode::OK, &tokens),
+        Err(e) => fail(&e, log),
+    }
 }

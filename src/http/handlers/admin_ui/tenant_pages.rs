@@ -148,7 +148,9 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
             let probe = crate::exchange::probe::ProbeRequest {
                 token: field(&fields, "token"),
             };
-            let report = match crate::exchange::probe::run(s.state, &tenant, &probe).await {
+            let exchange = s.state.exchange();
+            let run = crate::exchange::probe::run(&exchange, &tenant, &probe, ctx.now);
+            let report = match run.await {
                 Ok(r) => pretty(s, &r),
                 Err(e) => e.public_message(),
             };
@@ -161,7 +163,7 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
         ["upstream-oidc", "test"] => {
             let tenant = ctx.tenant(t)?;
             let report = match s.state.store.upstream(tenant.uid)? {
-                Some(u) => pretty(s, &crate::broker::probe::run(s.state, &u).await),
+                Some(u) => pretty(s, &crate::broker::probe::run(&s.state.broker(), &u).await),
                 None => "No upstream OpenID provider is configured.".into(),
             };
             let forms = TenantForms {
