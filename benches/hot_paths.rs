@@ -74,7 +74,7 @@ fn all_cores(iters: u64, f: impl Fn() + Sync) -> std::time::Duration {
 fn tokens(c: &mut Criterion) {
     let sandbox = Sandbox::new().unwrap();
     let state = &sandbox.app.state;
-    let issuer = state.issuer(&sandbox.tenant.id);
+    let issuer = state.grant().issuer(&sandbox.tenant.id);
     let scopes = vec!["openid".to_owned()];
     c.bench_function("mint access token ES256", |b| {
         b.iter(|| {
@@ -103,11 +103,12 @@ fn tokens(c: &mut Criterion) {
         b.iter(|| {
             runtime
                 .block_on(latchkey::oauth::token::handle(
-                    state,
+                    &state.oauth(),
                     "acme",
                     Some(&sandbox.basic_auth),
                     black_box(body),
                     peer,
+                    state.clock.now(),
                 ))
                 .unwrap()
         })

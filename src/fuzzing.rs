@@ -104,7 +104,9 @@ pub fn authorize(sandbox: &Sandbox, data: &[u8]) {
     let Ok(params) = Params::parse(data) else {
         return;
     };
-    let Ok(outcome) = authorize::handle(&sandbox.app.state, "acme", &params, None, next_peer())
+    let state = &sandbox.app.state;
+    let now = state.clock.now();
+    let Ok(outcome) = authorize::handle(&state.oauth(), "acme", &params, None, next_peer(), now)
     else {
         return;
     };

@@ -37,7 +37,7 @@ pub async fn begin(
     session_cookie: Option<&str>,
     peer: IpAddr,
 ) -> Result<Begin, BrokerError> {
-    let tenant = tenant::lookup(state, slug)?;
+    let tenant = tenant::lookup(&state.store, slug)?;
     let Some(settings) = state.store.upstream(tenant.uid)? else {
         return Ok(Begin::NotBrokered);
     };

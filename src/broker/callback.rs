@@ -331,6 +331,6 @@ fn sign_in(
     Ok(Done {
         tenant: tenant.id.to_string(),
         cookie,
-        outcome: authorize::resume(state, tenant, &pending, &session)?,
+        outcome: authorize::resume(&state.oauth(), tenant, &pending, &session, now)?,
     })
 }

@@ -4,20 +4,19 @@
 
 use super::request::Params;
 use super::tenant;
-use super::{ErrorCode, OAuthError, authorize_params};
+use super::{Ctx, ErrorCode, OAuthError, authorize_params};
 use crate::clock::UnixTime;
 use crate::crypto::random;
 use crate::grant::issue::{self, UserGrant, live_account};
 use crate::grant::{format, pending, scopes};
 use crate::session;
-use crate::state::State;
-use crate::store::StoreError;
 use crate::store::clients::Client;
 use crate::store::codes::AuthCode;
 use crate::store::consents::Consent;
 use crate::store::pending::PendingAuthorization;
 use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
+use crate::store::{Store, StoreError};
 use crate::types::{AuthMethod, ResponseType};
 use std::net::IpAddr;
 mod decide;
@@ -163,14 +162,14 @@ fn page(msg: impl Into<String>) -> Rejected {
 
 /// Finds the client and the redirect URI: failures here are error pages.
 fn client_and_redirect(
-    state: &State,
+    store: &Store,
     tenant: &Tenant,
     params: &Params,
 ) -> Result<(Client, String), Rejected> {
     let client_id = params
         .get("client_id")
         .ok_or_else(|| page("The request names no client (client_id is missing)."))?;
-    let client = match state.store.client(tenant.uid, client_id) {
+    let client = match store.client(tenant.uid, client_id) {
         Ok(Some(c)) => c,
         Ok(None) => {
             return Err(page(
@@ -200,9 +199,9 @@ fn client_and_redirect(
     Ok((client, redirect))
 }
 
-fn parse(state: &State, tenant: &Tenant, params: &Params) -> Result<Request, Rejected> {
+fn parse(ctx: &Ctx, tenant: &Tenant, params: &Params) -> Result<Request, Rejected> {
     let kept = authorize_params::kept(params).map_err(|e| page(e.public_message()))?;
-    let (client, redirect_uri) = client_and_redirect(state, tenant, params)?;
+    let (client, redirect_uri) = client_and_redirect(ctx.store, tenant, params)?;
     let fragment_default = params.get("response_type").is_some_and(|r| r != "code");
     let mut req = Request {
         client,
@@ -226,7 +225,7 @@ fn parse(state: &State, tenant: &Tenant, params: &Params) -> Result<Request, Rej
             _ if fragment_default => ResponseMode::Fragment,
             _ => ResponseMode::Query,
         },
-        issuer: state.issuer(&tenant.id),
+        issuer: ctx.grant.issuer(&tenant.id),
         hint_alone: false,
         kept,
     };
@@ -358,24 +357,24 @@ fn parse_prompt(value: Option<&str>) -> Result<Prompt, &'static str> {
     })
 }
 
-/// Answers `GET`/`POST /t/{tenant}/authorize` from the client address `peer`, which
-/// may create only so many pending authorizations.
+/// Answers `GET`/`POST /t/{tenant}/authorize` at `now` from the client address `peer`,
+/// which may create only so many pending authorizations.
 pub fn handle(
-    state: &State,
+    ctx: &Ctx,
     slug: &str,
     params: &Params,
     session_cookie: Option<&str>,
     peer: IpAddr,
+    now: UnixTime,
 ) -> Result<Outcome, OAuthError> {
-    let tenant = tenant::lookup(state, slug)?;
-    let mut req = match parse(state, &tenant, params) {
+    let tenant = tenant::lookup(ctx.store, slug)?;
+    let mut req = match parse(ctx, &tenant, params) {
         Ok(r) => r,
         Err(Rejected::Page(m)) => return Ok(Outcome::ErrorPage(m)),
         Err(Rejected::Respond(o)) => return Ok(o),
     };
-    let now = state.clock.now();
     let hinted = match params.get("id_token_hint") {
-        Some(h) => match hint(state, h) {
+        Some(h) => match hint(&ctx.grant, h) {
             Some(found) => Some(found),
             None => {
                 return Ok(req.error(
@@ -386,21 +385,21 @@ pub fn handle(
         },
         None => None,
     };
-    let browser = session::from_cookie(&state.store, session_cookie, now)?;
+    let browser = session::from_cookie(ctx.store, session_cookie, now)?;
     match (
-        decide(state, &tenant, &req, browser, hinted, now)?,
+        decide(ctx.store, &tenant, &req, browser, hinted, now)?,
         req.prompt,
     ) {
         (Decision::Answer(s, hint_alone), _) => {
             req.hint_alone = hint_alone;
-            proceed(state, &tenant, &req, &s, now, false, Some(peer))
+            proceed(ctx, &tenant, &req, &s, now, false, Some(peer))
         }
         (Decision::Refuse(code, description), _) => Ok(req.error(code, description)),
         (Decision::Login, Prompt::None) => {
             Ok(req.error(ErrorCode::LoginRequired, "the user must sign in"))
         }
         (Decision::Login, _) => Ok(Outcome::Login {
-            pending_id: store_pending(state, &tenant, &req.kept, now, Some(peer))?,
+            pending_id: store_pending(ctx, &tenant, &req.kept, now, Some(peer))?,
             login_hint: req.login_hint,
         }),
     }
@@ -409,15 +408,14 @@ pub fn handle(
 /// Stores the request to take up again after the user signed in or consented; one that
 /// comes from outside (`from`, its client address) counts against that address's quota.
 fn store_pending(
-    state: &State,
+    ctx: &Ctx,
     tenant: &Tenant,
     params: &[(String, String)],
     now: UnixTime,
     from: Option<IpAddr>,
 ) -> Result<String, OAuthError> {
     if let Some(peer) = from {
-        state
-            .pending_quota
+        ctx.pending_quota
             .take(peer, now)
             .map_err(|blocked| OAuthError::TooMany(blocked.retry_after))?;
     }
@@ -428,21 +426,19 @@ fn store_pending(
         created_at: now,
         expires_at: now + pending::TTL_SECS,
     };
-    state
-        .store
+    ctx.store
         .transaction(|tx| tx.put_pending::<StoreError>(&pending))?;
     Ok(pending.id)
 }
 
 /// The scopes `req` would grant to the session's user.
 fn granted(
-    state: &State,
+    store: &Store,
     tenant: &Tenant,
     req: &Request,
     session: &SsoSession,
 ) -> Result<Vec<String>, OAuthError> {
-    let membership = state
-        .store
+    let membership = store
         .membership(tenant.uid, &session.account_id)?
         .ok_or(OAuthError::Internal("member vanished during authorization"))?;
     let mut scopes = scopes::for_member(&req.scopes, &req.client, &membership);
@@ -456,7 +452,7 @@ fn granted(
 /// for these scopes (or `prompt=consent` asks again). `from` is the client address of a
 /// request that comes from outside; one that takes up a pending request passes `None`.
 fn proceed(
-    state: &State,
+    ctx: &Ctx,
     tenant: &Tenant,
     req: &Request,
     session: &SsoSession,
@@ -465,8 +461,8 @@ fn proceed(
     from: Option<IpAddr>,
 ) -> Result<Outcome, OAuthError> {
     if req.client.require_consent && !consented {
-        let scopes = granted(state, tenant, req, session)?;
-        let given = state
+        let scopes = granted(ctx.store, tenant, req, session)?;
+        let given = ctx
             .store
             .consent(tenant.uid, &session.account_id, &req.client.client_id)?;
         let covered = !req.prompt_consent
@@ -479,96 +475,92 @@ fn proceed(
                 ));
             }
             return Ok(Outcome::Consent {
-                pending_id: store_pending(state, tenant, &req.kept, now, from)?,
+                pending_id: store_pending(ctx, tenant, &req.kept, now, from)?,
             });
         }
     }
-    answer(state, tenant, req, session, now)
+    answer(ctx, tenant, req, session, now)
 }
 
-fn reparse(
-    state: &State,
-    tenant: &Tenant,
-    pending: &PendingAuthorization,
-) -> Result<Request, Outcome> {
-    parse(state, tenant, &Params::from_pairs(&pending.params)).map_err(|r| match r {
+fn reparse(ctx: &Ctx, tenant: &Tenant, pending: &PendingAuthorization) -> Result<Request, Outcome> {
+    parse(ctx, tenant, &Params::from_pairs(&pending.params)).map_err(|r| match r {
         Rejected::Page(m) => Outcome::ErrorPage(m),
         Rejected::Respond(o) => o,
     })
 }
 
-/// Finishes a pending request for the user who just signed in with `session`.
+/// Finishes a pending request at `now` for the user who just signed in with `session`.
 pub fn resume(
-    state: &State,
+    ctx: &Ctx,
     tenant: &Tenant,
     pending: &PendingAuthorization,
     session: &SsoSession,
+    now: UnixTime,
 ) -> Result<Outcome, OAuthError> {
-    match reparse(state, tenant, pending) {
-        Ok(req) => proceed(state, tenant, &req, session, state.clock.now(), false, None),
+    match reparse(ctx, tenant, pending) {
+        Ok(req) => proceed(ctx, tenant, &req, session, now, false, None),
         Err(outcome) => Ok(outcome),
     }
 }
 
 /// What the consent page shows: the client's name and the scopes it would get.
 pub fn consent_request(
-    state: &State,
+    ctx: &Ctx,
     tenant: &Tenant,
     pending: &PendingAuthorization,
     session: &SsoSession,
 ) -> Result<Result<(String, Vec<String>), Outcome>, OAuthError> {
-    match reparse(state, tenant, pending) {
+    match reparse(ctx, tenant, pending) {
         Ok(req) => Ok(Ok((
             req.client.name.clone(),
-            granted(state, tenant, &req, session)?,
+            granted(ctx.store, tenant, &req, session)?,
         ))),
         Err(outcome) => Ok(Err(outcome)),
     }
 }
 
-/// The user's answer on the consent page: remember it and answer, or refuse.
+/// The user's answer on the consent page at `now`: remember it and answer, or refuse.
 pub fn consent_given(
-    state: &State,
+    ctx: &Ctx,
     tenant: &Tenant,
     pending: &PendingAuthorization,
     session: &SsoSession,
     allow: bool,
+    now: UnixTime,
 ) -> Result<Outcome, OAuthError> {
-    let req = match reparse(state, tenant, pending) {
+    let req = match reparse(ctx, tenant, pending) {
         Ok(r) => r,
         Err(outcome) => return Ok(outcome),
     };
     if !allow {
         return Ok(req.error(ErrorCode::AccessDenied, "the user declined"));
     }
-    let now = state.clock.now();
     let consent = Consent {
         tenant_uid: tenant.uid,
         account_id: session.account_id.clone(),
         client_id: req.client.client_id.clone(),
-        scopes: granted(state, tenant, &req, session)?,
+        scopes: granted(ctx.store, tenant, &req, session)?,
         granted_at: now,
     };
-    state
-        .store
+    ctx.store
         .transaction(|tx| tx.put_consent::<StoreError>(&consent))?;
-    proceed(state, tenant, &req, session, now, true, None)
+    proceed(ctx, tenant, &req, session, now, true, None)
 }
 
 /// The successful answer, by response type: a code (bound to client, redirect URI,
 /// PKCE challenge, nonce and session), or tokens in the fragment (implicit).
 fn answer(
-    state: &State,
+    ctx: &Ctx,
     tenant: &Tenant,
     req: &Request,
     session: &SsoSession,
     now: UnixTime,
 ) -> Result<Outcome, OAuthError> {
-    let scopes = granted(state, tenant, req, session)?;
+    let scopes = granted(ctx.store, tenant, req, session)?;
     if req.response_type == ResponseType::Code {
-        return issue_code(state, tenant, req, session, scopes, now);
+        return issue_code(ctx.store, tenant, req, session, scopes, now);
     }
-    let account = live_account(&state.grant(), tenant, &session.account_id)?.ok_or(
+    let account = live_account(&ctx.grant, tenant, &session.account_id)?.ok_or(
         OAuthError::Internal("account vanished during authorization"),
     )?;
     let grant = UserGrant {
@@ -582,21 +574,20 @@ fn answer(
     };
     let access = match req.response_type {
         ResponseType::Token | ResponseType::IdTokenToken => {
-            let minting = state.grant();
-            minting.token_issued(
+            ctx.grant.token_issued(
                 "implicit",
                 &tenant.id,
                 &req.client.client_id,
                 Some(&account.id),
                 now,
             );
-            Some(issue::access_token(&minting, &grant, now)?)
+            Some(issue::access_token(&ctx.grant, &grant, now)?)
         }
         _ => None,
     };
     let id = match req.response_type {
         ResponseType::IdToken | ResponseType::IdTokenToken => Some(issue::id_token(
-            &state.grant(),
+            &ctx.grant,
             &grant,
             now,
             access.as_ref().map(|a| a.0.as_str()),
@@ -621,7 +612,7 @@ fn answer(
 }
 
 fn issue_code(
-    state: &State,
+    store: &Store,
     tenant: &Tenant,
     req: &Request,
     session: &SsoSession,
@@ -646,7 +637,7 @@ fn issue_code(
         expires_at,
         redeemed: None,
     };
-    state.store.insert_code(&record)?;
+    store.insert_code(&record)?;
     Ok(req.redirect(&[("code", &code)]))
 }
 

@@ -2,14 +2,14 @@
 //! `require_consent`: the scopes the client would get, and the user's allow or deny,
 //! remembered per user and client.
 
-use super::OAuthError;
 use super::authorize::{self, Outcome};
 use super::request::Params;
 use super::tenant;
+use super::{Ctx, OAuthError};
+use crate::clock::UnixTime;
 use crate::crypto::random;
 use crate::grant::pending;
 use crate::session;
-use crate::state::State;
 use crate::store::StoreError;
 use crate::store::pending::PendingAuthorization;
 use crate::store::sessions::SsoSession;
@@ -29,35 +29,36 @@ pub enum ConsentOutcome {
 
 /// The tenant, the pending request and the user's session, or why they are missing.
 fn context(
-    state: &State,
+    ctx: &Ctx,
     slug: &str,
     request: Option<&str>,
     cookie: Option<&str>,
+    now: UnixTime,
 ) -> Result<Result<(Tenant, PendingAuthorization, SsoSession), String>, OAuthError> {
-    let tenant = tenant::lookup(state, slug)?;
-    let now = state.clock.now();
-    let pending = pending::find(&state.store, &tenant, request, now)?;
-    let session = session::from_cookie(&state.store, cookie, now)?;
+    let tenant = tenant::lookup(ctx.store, slug)?;
+    let pending = pending::find(ctx.store, &tenant, request, now)?;
+    let session = session::from_cookie(ctx.store, cookie, now)?;
     Ok(match (pending, session) {
         (Some(p), Some(s)) => Ok((tenant, p, s)),
         _ => Err(pending::EXPIRED.to_owned()),
     })
 }
 
-/// `GET /t/{tenant}/consent?request=…`.
+/// `GET /t/{tenant}/consent?request=…` at `now`.
 pub fn show(
-    state: &State,
+    ctx: &Ctx,
     slug: &str,
     query: &Params,
     session_cookie: Option<&str>,
+    now: UnixTime,
 ) -> Result<ConsentOutcome, OAuthError> {
     let (tenant, pending, session) =
-        match context(state, slug, query.get("request"), session_cookie)? {
+        match context(ctx, slug, query.get("request"), session_cookie, now)? {
             Ok(c) => c,
             Err(m) => return Ok(ConsentOutcome::ErrorPage(m)),
         };
     Ok(
-        match authorize::consent_request(state, &tenant, &pending, &session)? {
+        match authorize::consent_request(ctx, &tenant, &pending, &session)? {
             Ok((client_name, scopes)) => ConsentOutcome::Page(ConsentView {
                 tenant_name: tenant.display_name.clone(),
                 client_name,
@@ -71,13 +72,15 @@ pub fn show(
     )
 }
 
-/// `POST /t/{tenant}/consent`: `decision=allow` or `deny`, once per pending request.
+/// `POST /t/{tenant}/consent` at `now`: `decision=allow` or `deny`, once per pending
+/// request.
 pub fn decide(
-    state: &State,
+    ctx: &Ctx,
     slug: &str,
     form: &Params,
     session_cookie: Option<&str>,
     csrf_cookie: Option<&str>,
+    now: UnixTime,
 ) -> Result<ConsentOutcome, OAuthError> {
     let csrf_ok = match (form.get("csrf"), csrf_cookie) {
         (Some(f), Some(c)) => constant_time_eq(f.as_bytes(), c.as_bytes()),
@@ -87,7 +90,7 @@ pub fn decide(
         return Ok(ConsentOutcome::ErrorPage("The consent form was not accepted (its security token is missing or stale). Start again from the application.".into()));
     }
     let (tenant, pending, session) =
-        match context(state, slug, form.get("request"), session_cookie)? {
+        match context(ctx, slug, form.get("request"), session_cookie, now)? {
             Ok(c) => c,
             Err(m) => return Ok(ConsentOutcome::ErrorPage(m)),
         };
@@ -100,13 +103,13 @@ pub fn decide(
             ));
         }
     };
-    let taken = state
+    let taken = ctx
         .store
         .transaction(|tx| tx.remove_pending::<StoreError>(&pending.id))?;
     if taken.is_none() {
         return Ok(ConsentOutcome::ErrorPage(pending::EXPIRED.to_owned()));
     }
     Ok(ConsentOutcome::Done(authorize::consent_given(
-        state, &tenant, &pending, &session, allow,
+        ctx, &tenant, &pending, &session, allow, now,
     )?))
 }

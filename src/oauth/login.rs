@@ -2,17 +2,17 @@
 //! password checked with argon2id off the async workers, one message for every kind of
 //! failure, and on success a new SSO session that finishes the pending request.
 
-use super::OAuthError;
 use super::authorize::{self, Outcome};
 use super::request::Params;
 use super::tenant;
+use super::{Ctx, OAuthError};
 use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::clock::UnixTime;
 use crate::crypto::{password, random};
 use crate::grant::pending::{self, EXPIRED};
 use crate::grant::subject::member;
 use crate::guard::{self, Blocked, Key, Realm, Subject};
 use crate::session;
-use crate::state::State;
 use crate::store::StoreError;
 use crate::store::tenants::Tenant;
 use crate::types::Secret;
@@ -60,16 +60,15 @@ fn view(
     })
 }
 
-/// `GET /t/{tenant}/login?request=…&login_hint=…`: the form for a pending request.
-pub fn show(state: &State, slug: &str, query: &Params) -> Result<LoginOutcome, OAuthError> {
-    let tenant = tenant::lookup(state, slug)?;
-    let Some(p) = pending::find(
-        &state.store,
-        &tenant,
-        query.get("request"),
-        state.clock.now(),
-    )?
-    else {
+/// `GET /t/{tenant}/login?request=…&login_hint=…` at `now`: the form for a pending request.
+pub fn show(
+    ctx: &Ctx,
+    slug: &str,
+    query: &Params,
+    now: UnixTime,
+) -> Result<LoginOutcome, OAuthError> {
+    let tenant = tenant::lookup(ctx.store, slug)?;
+    let Some(p) = pending::find(ctx.store, &tenant, query.get("request"), now)? else {
         return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
     };
     let hint = query.get("login_hint").unwrap_or("");
@@ -80,10 +79,8 @@ pub fn show(state: &State, slug: &str, query: &Params) -> Result<LoginOutcome, O
 }
 
 /// Refuses a client address that failed too often; run before the form is even read.
-pub fn admit_address(state: &State, peer: IpAddr) -> Result<(), Blocked> {
-    state
-        .limiter
-        .admit(&[Key::address(Realm::Sso, peer)], state.clock.now())
+pub fn admit_address(ctx: &Ctx, peer: IpAddr, now: UnixTime) -> Result<(), Blocked> {
+    ctx.limiter.admit(&[Key::address(Realm::Sso, peer)], now)
 }
 
 /// The username's counters: from this address (tight) and from anywhere (loose), so
@@ -96,18 +93,19 @@ fn username_keys(peer: IpAddr, username: &str) -> [Key; 2] {
     ]
 }
 
-/// `POST /t/{tenant}/login`.
+/// `POST /t/{tenant}/login` at `now`.
 pub async fn submit(
-    state: &State,
+    ctx: &Ctx<'_>,
     slug: &str,
     form: &Params,
     csrf_cookie: Option<&str>,
     peer: IpAddr,
+    now: UnixTime,
 ) -> Result<LoginOutcome, OAuthError> {
-    let tenant = tenant::lookup(state, slug)?;
+    let store = ctx.store;
+    let tenant = tenant::lookup(store, slug)?;
     let username = form.get("username").unwrap_or("").trim().to_owned();
-    let now = state.clock.now();
-    if let Err(blocked) = state.limiter.admit(&username_keys(peer, &username), now) {
+    if let Err(blocked) = ctx.limiter.admit(&username_keys(peer, &username), now) {
         return Ok(LoginOutcome::TooMany(blocked.retry_after));
     }
     let csrf_ok = match (form.get("csrf"), csrf_cookie) {
@@ -117,25 +115,23 @@ pub async fn submit(
     if !csrf_ok {
         return Ok(LoginOutcome::ErrorPage("The sign-in form was not accepted (its security token is missing or stale). Start again from the application.".into()));
     }
-    let Some(p) = pending::find(&state.store, &tenant, form.get("request"), now)? else {
+    let Some(p) = pending::find(store, &tenant, form.get("request"), now)? else {
         return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
     };
-    if state.store.upstream(tenant.uid)?.is_some() {
+    if store.upstream(tenant.uid)?.is_some() {
         return Ok(LoginOutcome::ErrorPage(
             "This sign-in service signs you in at its identity provider, not with a password here. Start again from the application.".into(),
         ));
     }
     let password = Secret::new(form.get("password").unwrap_or(""));
-    let Some(account_id) = check_password(state, &tenant, &username, password).await? else {
+    let Some(account_id) = check_password(ctx, &tenant, &username, password).await? else {
         let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System)
             .tenant(tenant.id.as_str())
             .target(&username);
-        state
-            .store
-            .transaction(|tx| tx.audit::<StoreError>(&event))?;
+        store.transaction(|tx| tx.audit::<StoreError>(&event))?;
         let keys = Key::all(Realm::Sso, peer, Subject::user(&username));
-        state.limiter.record(
-            &state.store,
+        ctx.limiter.record(
+            store,
             Some(tenant.id.as_str()),
             &keys,
             guard::Outcome::Failure,
@@ -147,40 +143,39 @@ pub async fn submit(
         });
     };
     let keys = username_keys(peer, &username);
-    state
-        .limiter
-        .record(&state.store, None, &keys, guard::Outcome::Success, now)?;
+    ctx.limiter
+        .record(store, None, &keys, guard::Outcome::Success, now)?;
     let (session, cookie) = session::new(&account_id, now)?;
     let event = AuditEvent::new(now, AuditKind::Login, &Actor::Account(account_id.clone()))
         .tenant(tenant.id.as_str())
         .account(&account_id);
-    state.store.transaction(|tx| {
+    store.transaction(|tx| {
         tx.put_session::<StoreError>(&session)?;
         tx.remove_pending(&p.id)?;
         tx.audit(&event)
     })?;
     Ok(LoginOutcome::Done {
         cookie,
-        outcome: authorize::resume(state, &tenant, &p, &session)?,
+        outcome: authorize::resume(ctx, &tenant, &p, &session, now)?,
     })
 }
 
 /// The account id if `username` is an enabled member of `tenant` with this password.
 /// Unknown users are checked against a dummy hash so that timing tells nothing.
 async fn check_password(
-    state: &State,
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
     username: &str,
     password: Secret,
 ) -> Result<Option<String>, OAuthError> {
-    let account = match state.store.account_by_username(username)? {
-        Some(a) => member(&state.store, tenant.uid, &a.id)?.map(|m| m.account),
+    let account = match ctx.store.account_by_username(username)? {
+        Some(a) => member(ctx.store, tenant.uid, &a.id)?.map(|m| m.account),
         None => None,
     };
     let phc = account
         .as_ref()
         .and_then(|a| a.password_hash.clone())
-        .unwrap_or_else(|| state.dummy_password_hash.clone());
+        .unwrap_or_else(|| ctx.dummy_password_hash.to_owned());
     let matches = password::verify_off_workers(password, phc)
         .await
         .map_err(|_| OAuthError::Internal("password check failed"))?;

@@ -4,16 +4,16 @@
 //! `post_logout_redirect_uri` is honoured only when the client registered it exactly,
 //! and only for tenants without an upstream logout URL: those send the browser there.
 
-use super::OAuthError;
 use super::request::Params;
 use super::tenant;
+use super::{Ctx, OAuthError};
 use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::clock::UnixTime;
 use crate::crypto::jose::Unverified;
 use crate::crypto::random;
 use crate::session;
-use crate::state::State;
-use crate::store::StoreError;
 use crate::store::tenants::Tenant;
+use crate::store::{Store, StoreError};
 use crate::types::secret::constant_time_eq;
 use crate::ui::LogoutView;
 
@@ -39,7 +39,7 @@ pub enum LogoutOutcome {
 /// The audience and session of a hint this appliance signed for `tenant` (its expiry
 /// does not matter: a hint only identifies).
 fn hint_claims(
-    state: &State,
+    ctx: &crate::grant::Ctx,
     tenant: &Tenant,
     hint: &str,
 ) -> Option<(String, Option<String>, String)> {
@@ -52,9 +52,8 @@ fn hint_claims(
     {
         return None;
     }
-    let claims: serde_json::Value =
-        serde_json::from_slice(&state.keys().verify(hint).ok()?).ok()?;
-    if claims["iss"].as_str() != Some(state.issuer(&tenant.id).as_str()) {
+    let claims: serde_json::Value = serde_json::from_slice(&ctx.keys.verify(hint).ok()?).ok()?;
+    if claims["iss"].as_str() != Some(ctx.issuer(&tenant.id).as_str()) {
         return None;
     }
     let aud = claims["aud"]
@@ -68,18 +67,20 @@ fn hint_claims(
     ))
 }
 
-/// Answers `GET`/`POST /t/{tenant}/logout`.
+/// Answers `GET`/`POST /t/{tenant}/logout` at `now`.
 pub fn handle(
-    state: &State,
+    ctx: &Ctx,
     slug: &str,
     params: &Params,
     session_cookie: Option<&str>,
     csrf_cookie: Option<&str>,
+    now: UnixTime,
 ) -> Result<LogoutOutcome, OAuthError> {
-    let tenant = tenant::lookup(state, slug)?;
+    let store = ctx.store;
+    let tenant = tenant::lookup(store, slug)?;
     let hint =
         match params.get("id_token_hint") {
-            Some(h) => match hint_claims(state, &tenant, h) {
+            Some(h) => match hint_claims(&ctx.grant, &tenant, h) {
                 Some(c) => Some(c),
                 None => return Ok(LogoutOutcome::ErrorPage(
                     "The logout request carries an ID token this sign-in service did not issue."
@@ -100,8 +101,7 @@ pub fn handle(
     let redirect = params.get("post_logout_redirect_uri");
     if let Some(uri) = redirect {
         let registered = match &client_id {
-            Some(id) => state
-                .store
+            Some(id) => store
                 .client(tenant.uid, id)?
                 .is_some_and(|c| c.post_logout_redirect_uris.iter().any(|u| u == uri)),
             None => false,
@@ -117,8 +117,7 @@ pub fn handle(
         (Some(f), Some(c)) => constant_time_eq(f.as_bytes(), c.as_bytes()),
         _ => false,
     };
-    let now = state.clock.now();
-    let browser = session::from_cookie(&state.store, session_cookie, now)?;
+    let browser = session::from_cookie(store, session_cookie, now)?;
     // A hint vouches for the request only when it names this browser's own session (or
     // its user): anyone's hint must not end someone else's session unasked.
     let vouched = match (&hint, &browser) {
@@ -138,9 +137,8 @@ pub fn handle(
             state: params.get("state").unwrap_or("").to_owned(),
         }));
     }
-    let ended = end_browser_session(state, &tenant, browser)?;
-    if let Some(settings) = state
-        .store
+    let ended = end_browser_session(store, &tenant, browser, now)?;
+    if let Some(settings) = store
         .upstream(tenant.uid)?
         .filter(|u| u.logout_url.is_some())
     {
@@ -164,11 +162,11 @@ pub fn handle(
 
 /// Ends `session` if there is one, and returns it.
 fn end_browser_session(
-    state: &State,
+    store: &Store,
     tenant: &Tenant,
     session: Option<crate::store::sessions::SsoSession>,
+    now: UnixTime,
 ) -> Result<Option<crate::store::sessions::SsoSession>, OAuthError> {
-    let now = state.clock.now();
     let Some(s) = session else {
         return Ok(None);
     };
@@ -179,7 +177,7 @@ fn end_browser_session(
     )
     .tenant(tenant.id.as_str())
     .account(&s.account_id);
-    state.store.transaction(|tx| {
+    store.transaction(|tx| {
         tx.end_session::<StoreError>(&s.id)?;
         tx.audit(&event)
     })?;

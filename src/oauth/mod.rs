@@ -4,6 +4,7 @@ pub mod authorize;
 mod authorize_params;
 pub mod client_auth;
 pub mod consent;
+mod ctx;
 pub mod discovery;
 mod error;
 #[cfg(test)]
@@ -17,4 +18,5 @@ pub mod tenant;
 pub mod token;
 pub mod userinfo;
 
+pub use ctx::Ctx;
 pub use error::{ErrorCode, OAuthError};

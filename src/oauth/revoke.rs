@@ -3,10 +3,11 @@
 
 use super::request::Params;
 use super::tenant;
-use super::{OAuthError, client_auth};
+use super::{Ctx, OAuthError, client_auth};
 use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::clock::UnixTime;
 use crate::grant::access::verify_access;
-use crate::state::State;
+use crate::store::Store;
 use crate::store::StoreError;
 use crate::store::refresh::RefreshFamily;
 use crate::store::revoked::RevokedJti;
@@ -14,22 +15,23 @@ use crate::store::tenants::Tenant;
 
 /// Answers `POST /t/{tenant}/revoke`.
 pub fn handle(
-    state: &State,
+    ctx: &Ctx,
     slug: &str,
     authorization: Option<&str>,
     body: &[u8],
+    now: UnixTime,
 ) -> Result<(), OAuthError> {
-    let tenant = tenant::lookup(state, slug)?;
+    let store = ctx.store;
+    let tenant = tenant::lookup(store, slug)?;
     let params = Params::parse(body)?;
     let client = client_auth::authenticate(
-        &state.store,
+        store,
         &tenant,
         &client_auth::presented(authorization, &params)?,
     )?;
     let token = params.require("token")?;
-    let issuer = state.issuer(&tenant.id);
-    let now = state.clock.now();
-    if let Some(family) = refresh_family(state, &tenant, token)? {
+    let issuer = ctx.grant.issuer(&tenant.id);
+    if let Some(family) = refresh_family(store, &tenant, token)? {
         if family.client_id == client.client_id {
             let event = AuditEvent::new(
                 now,
@@ -39,15 +41,14 @@ pub fn handle(
             .tenant(tenant.id.as_str())
             .account(&family.account_id)
             .target(&family.id);
-            state.store.transaction(|tx| {
+            store.transaction(|tx| {
                 tx.revoke_family::<StoreError>(&family.id)?;
                 tx.audit(&event)
             })?;
         }
         return Ok(());
     }
-    let Ok(claims) = verify_access(&state.keys(), &state.store, &tenant, &issuer, token, now)
-    else {
+    let Ok(claims) = verify_access(&ctx.grant.keys, store, &tenant, &issuer, token, now) else {
         return Ok(());
     };
     if claims.client_id != client.client_id {
@@ -65,7 +66,7 @@ pub fn handle(
     )
     .tenant(tenant.id.as_str())
     .target(&claims.jti);
-    state.store.transaction(|tx| {
+    store.transaction(|tx| {
         tx.revoke_jti::<StoreError>(&entry)?;
         tx.audit(&event)
     })?;
@@ -74,13 +75,11 @@ pub fn handle(
 
 /// The family of a refresh token of `tenant`, if `token` is one.
 pub fn refresh_family(
-    state: &State,
+    store: &Store,
     tenant: &Tenant,
     token: &str,
 ) -> Result<Option<RefreshFamily>, OAuthError> {
-    Ok(
-        crate::grant::format::find_refresh_family(&state.store, token)?
-            .map(|(f, _)| f)
-            .filter(|f| f.tenant_uid == tenant.uid),
-    )
+    Ok(crate::grant::format::find_refresh_family(store, token)?
+        .map(|(f, _)| f)
+        .filter(|f| f.tenant_uid == tenant.uid))
 }

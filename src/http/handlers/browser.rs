@@ -3,15 +3,16 @@
 
 use super::cookie;
 use crate::broker::{self, BrokerError, begin::Begin};
+use crate::clock::UnixTime;
 use crate::http::body::{self, BodyError};
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
-use crate::oauth::OAuthError;
 use crate::oauth::authorize::{self, Outcome};
 use crate::oauth::consent::{self, ConsentOutcome};
 use crate::oauth::login::{self, LoginOutcome};
 use crate::oauth::logout::{self, LogoutOutcome};
 use crate::oauth::request::Params;
+use crate::oauth::{self, OAuthError};
 use crate::session;
 use crate::state::State;
 use crate::types::ErrorKind;
@@ -171,8 +172,11 @@ fn outcome(state: &State, tenant: &str, o: Outcome, log: &RequestLog) -> Respons
     }
 }
 
-/// What every browser endpoint reads first, in SPEC's order.
-struct BrowserRequest {
+/// What every browser endpoint reads first, in SPEC's order, with the OpenID
+/// Provider's context and the request's time.
+struct BrowserRequest<'a> {
+    ctx: oauth::Ctx<'a>,
+    now: UnixTime,
     params: Params,
     session: Option<String>,
     csrf: Option<String>,
@@ -182,21 +186,22 @@ struct BrowserRequest {
 /// Reads a browser request: the tenant first (a 404 page before anything else), then for
 /// a POST the address limiter when `limit` names the peer, then cookies and parameters.
 /// `refused` titles the error page of unreadable parameters.
-async fn read(
-    state: &State,
+async fn read<'a>(
+    state: &'a State,
     tenant: &str,
     req: Request<Incoming>,
     limit: Option<IpAddr>,
     refused: &str,
     log: &RequestLog,
-) -> Result<BrowserRequest, Response<Body>> {
-    if let Err(e) = crate::oauth::tenant::lookup(state, tenant) {
+) -> Result<BrowserRequest<'a>, Response<Body>> {
+    let (ctx, now) = (state.oauth(), state.clock.now());
+    if let Err(e) = oauth::tenant::lookup(ctx.store, tenant) {
         return Err(oauth_page(state, e, log));
     }
     let is_post = req.method() == Method::POST;
     if let Some(Err(blocked)) = limit
         .filter(|_| is_post)
-        .map(|peer| login::admit_address(state, peer))
+        .map(|peer| login::admit_address(&ctx, peer, now))
     {
         return Err(too_many(state, blocked.retry_after, TOO_MANY_FAILED, log));
     }
@@ -204,6 +209,8 @@ async fn read(
     let csrf = cookie(&req, session::CSRF_COOKIE);
     match params(req).await {
         Ok(params) => Ok(BrowserRequest {
+            ctx,
+            now,
             params,
             session,
             csrf,
@@ -234,7 +241,7 @@ pub async fn authorize(
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    match authorize::handle(state, tenant, &r.params, r.session.as_deref(), peer) {
+    match authorize::handle(&r.ctx, tenant, &r.params, r.session.as_deref(), peer, r.now) {
         Ok(o) => outcome(state, tenant, o, log),
         Err(e) => oauth_page(state, e, log),
     }
@@ -281,10 +288,10 @@ pub async fn login(
         Err(resp) => return resp,
     };
     let result = if r.is_post {
-        login::submit(state, tenant, &r.params, r.csrf.as_deref(), peer).await
+        login::submit(&r.ctx, tenant, &r.params, r.csrf.as_deref(), peer, r.now).await
     } else {
         match broker::begin::begin(state, tenant, &r.params, r.session.as_deref(), peer).await {
-            Ok(Begin::NotBrokered) => login::show(state, tenant, &r.params),
+            Ok(Begin::NotBrokered) => login::show(&r.ctx, tenant, &r.params, r.now),
             Ok(Begin::Redirect { location, cookie }) => {
                 let mut resp = respond::see_other(&location);
                 respond::set_cookie(
@@ -345,11 +352,12 @@ pub async fn logout(
         Err(resp) => return resp,
     };
     let mut outcome = logout::handle(
-        state,
+        &r.ctx,
         tenant,
         &r.params,
         r.session.as_deref(),
         r.csrf.as_deref(),
+        r.now,
     );
     if matches!(
         outcome,
@@ -460,14 +468,15 @@ pub async fn consent(
     };
     let result = if r.is_post {
         consent::decide(
-            state,
+            &r.ctx,
             tenant,
             &r.params,
             r.session.as_deref(),
             r.csrf.as_deref(),
+            r.now,
         )
     } else {
-        consent::show(state, tenant, &r.params, r.session.as_deref())
+        consent::show(&r.ctx, tenant, &r.params, r.session.as_deref(), r.now)
     };
     match result {
         Ok(ConsentOutcome::Page(view)) => render(

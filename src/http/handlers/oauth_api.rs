@@ -1,6 +1,7 @@
 //! Handlers of the token, introspection, revocation and userinfo endpoints: form bodies,
 //! RFC 6749 JSON errors, `Cache-Control: no-store`.
 
+use crate::clock::UnixTime;
 use crate::http::body::{self, BodyError};
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
@@ -53,17 +54,17 @@ fn authorization(req: &Request<Incoming>) -> Option<String> {
 /// anything else), then the address limiter when `limited`, then the form, then one
 /// domain call answered as JSON.
 async fn form_endpoint<T: serde::Serialize>(
-    state: &State,
+    ctx: &oauth::Ctx<'_>,
     tenant: &str,
     req: Request<Incoming>,
     limited: Option<IpAddr>,
-    log: &RequestLog,
+    (now, log): (UnixTime, &RequestLog),
     call: impl AsyncFnOnce(Option<&str>, &[u8]) -> Result<T, OAuthError>,
 ) -> Response<Body> {
-    if let Err(e) = oauth::tenant::lookup(state, tenant) {
+    if let Err(e) = oauth::tenant::lookup(ctx.store, tenant) {
         return fail(e, log);
     }
-    if let Some(Err(e)) = limited.map(|peer| oauth::token::admit(state, peer)) {
+    if let Some(Err(e)) = limited.map(|peer| oauth::token::admit(ctx, peer, now)) {
         return fail(e, log);
     }
     let auth = authorization(&req);
@@ -85,9 +86,15 @@ pub async fn token(
     peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
-    form_endpoint(state, tenant, req, Some(peer), log, async |auth, bytes| {
-        oauth::token::handle(state, tenant, auth, bytes, peer).await
-    })
+    let (ctx, now) = (state.oauth(), state.clock.now());
+    form_endpoint(
+        &ctx,
+        tenant,
+        req,
+        Some(peer),
+        (now, log),
+        async |auth, bytes| oauth::token::handle(&ctx, tenant, auth, bytes, peer, now).await,
+    )
     .await
 }
 
@@ -98,8 +105,9 @@ pub async fn introspect(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    form_endpoint(state, tenant, req, None, log, async |auth, bytes| {
-        oauth::introspect::handle(state, tenant, auth, bytes)
+    let (ctx, now) = (state.oauth(), state.clock.now());
+    form_endpoint(&ctx, tenant, req, None, (now, log), async |auth, bytes| {
+        oauth::introspect::handle(&ctx, tenant, auth, bytes, now)
     })
     .await
 }
@@ -111,9 +119,10 @@ pub async fn revoke(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    form_endpoint(state, tenant, req, None, log, async |auth, bytes| {
-        oauth::revoke::handle(state, tenant, auth, bytes)?;
-        state.store.flush_durable().await?;
+    let (ctx, now) = (state.oauth(), state.clock.now());
+    form_endpoint(&ctx, tenant, req, None, (now, log), async |auth, bytes| {
+        oauth::revoke::handle(&ctx, tenant, auth, bytes, now)?;
+        ctx.store.flush_durable().await?;
         Ok(serde_json::json!({}))
     })
     .await
@@ -127,7 +136,8 @@ pub async fn userinfo(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    if let Err(e) = oauth::tenant::lookup(state, tenant) {
+    let (ctx, now) = (state.oauth(), state.clock.now());
+    if let Err(e) = oauth::tenant::lookup(ctx.store, tenant) {
         return fail(e, log);
     }
     let header_token = authorization(&req).and_then(|h| {
@@ -145,7 +155,7 @@ pub async fn userinfo(
         },
         (None, false) => None,
     };
-    match oauth::userinfo::handle(state, tenant, token.as_deref()) {
+    match oauth::userinfo::handle(&ctx, tenant, token.as_deref(), now) {
         Ok(u) => respond::json(StatusCode::OK, &u),
         Err(e) => bearer_fail(e, log),
     }

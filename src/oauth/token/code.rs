@@ -3,12 +3,12 @@
 //! succeed; a replay revokes what the first one issued.
 
 use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::clock::UnixTime;
 use crate::crypto::hash;
-use crate::grant::format;
 use crate::grant::issue::{TokenResponse, UserGrant, live_account, mint, new_refresh};
+use crate::grant::{Ctx, format};
 use crate::oauth::request::Params;
 use crate::oauth::{ErrorCode, OAuthError};
-use crate::state::State;
 use crate::store::StoreError;
 use crate::store::clients::Client;
 use crate::store::codes::{AuthCode, Redemption};
@@ -40,20 +40,20 @@ fn pkce_ok(challenge: Option<&str>, verifier: Option<&str>) -> bool {
 
 /// Redeems a code for tokens.
 pub fn redeem(
-    state: &State,
+    ctx: &Ctx,
     tenant: &Tenant,
     client: &Client,
     params: &Params,
+    now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
     let code_key = format::key_of(params.require("code")?);
-    let now = state.clock.now();
-    let code = state
+    let code = ctx
         .store
         .code(&code_key)?
         .filter(|c| c.tenant_uid == tenant.uid && c.client_id == client.client_id)
         .ok_or_else(|| invalid("the code is unknown or was issued to another client"))?;
     if code.redeemed.is_some() {
-        revoke_replayed(state, tenant, &code, now)?;
+        revoke_replayed(ctx, tenant, &code, now)?;
         return Err(invalid(
             "the code was already used; the tokens it issued are revoked",
         ));
@@ -79,7 +79,7 @@ pub fn redeem(
             "the PKCE code_verifier does not match the code_challenge",
         ));
     }
-    let account = live_account(&state.grant(), tenant, &code.account_id)?
+    let account = live_account(ctx, tenant, &code.account_id)?
         .ok_or_else(|| invalid("the account may no longer sign in here"))?;
     let offline = code.scopes.iter().any(|s| s == "offline_access");
     let refresh = new_refresh(tenant, client, now)?;
@@ -93,7 +93,7 @@ pub fn redeem(
         nonce: code.nonce.as_deref(),
     };
     let minted = mint(
-        &state.grant(),
+        ctx,
         &grant,
         refresh.as_ref().map(|r| r.first.token.clone()),
         now,
@@ -110,19 +110,18 @@ pub fn redeem(
     // finds it to revoke. No transaction: each step is one record, and a sled
     // transaction's commit costs a log write and a wait on the disk.
     if let Some(f) = &family {
-        state.store.insert_family(f)?;
+        ctx.store.insert_family(f)?;
     }
     let end_family = |f: &RefreshFamily| {
-        state
-            .store
+        ctx.store
             .transaction(|tx| tx.revoke_family::<StoreError>(&f.id))
     };
-    if !state.store.redeem_code(&code_key, &redemption)? {
+    if !ctx.store.redeem_code(&code_key, &redemption)? {
         if let Some(f) = &family {
             end_family(f)?;
         }
-        if let Some(redeemed) = state.store.code(&code_key)? {
-            revoke_replayed(state, tenant, &redeemed, now)?;
+        if let Some(redeemed) = ctx.store.code(&code_key)? {
+            revoke_replayed(ctx, tenant, &redeemed, now)?;
         }
         return Err(invalid(
             "the code was already used; the tokens it issued are revoked",
@@ -131,7 +130,7 @@ pub fn redeem(
     // A family bound to the session stops working when it ends (refresh looks it up);
     // one that ended before this redemption is refused here, its new family with it.
     if let Some(f) = family.as_ref().filter(|f| f.sid.is_some())
-        && !state.store.session_alive(&code.sid, now)?
+        && !ctx.store.session_alive(&code.sid, now)?
     {
         end_family(f)?;
         return Err(invalid("the sign-in session has ended"));
@@ -141,10 +140,10 @@ pub fn redeem(
 
 /// A replayed code: deny its access token and end its refresh family (RFC 6749 §4.1.2).
 fn revoke_replayed(
-    state: &State,
+    ctx: &Ctx,
     tenant: &Tenant,
     code: &AuthCode,
-    now: u64,
+    now: UnixTime,
 ) -> Result<(), OAuthError> {
     let Some(r) = &code.redeemed else {
         return Ok(());
@@ -156,7 +155,7 @@ fn revoke_replayed(
     )
     .tenant(tenant.id.as_str())
     .account(&code.account_id);
-    state.store.transaction(|tx| {
+    ctx.store.transaction(|tx| {
         tx.revoke_jti::<StoreError>(&RevokedJti {
             tenant_uid: tenant.uid,
             jti: r.access_jti.clone(),

@@ -4,11 +4,11 @@
 
 use crate::auth::ForeignTokenError;
 use crate::auth::foreign_token;
+use crate::clock::UnixTime;
 use crate::grant::issue::{self, TokenResponse};
 use crate::grant::scopes;
 use crate::oauth::request::Params;
-use crate::oauth::{ErrorCode, OAuthError};
-use crate::state::State;
+use crate::oauth::{Ctx, ErrorCode, OAuthError};
 use crate::store::clients::Client;
 use crate::store::tenants::Tenant;
 
@@ -17,10 +17,11 @@ pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_tok
 
 /// The `urn:ietf:params:oauth:grant-type:token-exchange` grant (RFC 8693 §2.1).
 pub async fn grant(
-    state: &State,
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
     client: &Client,
     params: &Params,
+    now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
     let subject_token = params.require("subject_token")?;
     let bad = |what: &str| OAuthError::new(ErrorCode::InvalidRequest, what);
@@ -44,11 +45,10 @@ pub async fn grant(
         s if s.is_empty() => client.scopes.clone(),
         s => s,
     };
-    let now = state.clock.now();
-    let checking = state.foreign_token();
-    let resolved = foreign_token::resolve(&checking, tenant, subject_token, now).await;
+    let checking = &ctx.foreign_token;
+    let resolved = foreign_token::resolve(checking, tenant, subject_token, now).await;
     foreign_token::audit(
-        &checking,
+        checking,
         Some((tenant, &client.client_id)),
         resolved
             .as_ref()
@@ -57,14 +57,7 @@ pub async fn grant(
         now,
     )?;
     let subject = resolved?;
-    let mut response = issue::exchanged(
-        &state.grant(),
-        tenant,
-        client,
-        &subject,
-        &requested,
-        state.clock.now(),
-    )?;
+    let mut response = issue::exchanged(&ctx.grant, tenant, client, &subject, &requested, now)?;
     response.issued_token_type = Some(ACCESS_TOKEN_TYPE);
     Ok(response)
 }

@@ -77,22 +77,26 @@ impl Sandbox {
 
     fn revoke(&self, token: &str) {
         let body = format!("token={token}");
+        let state = &self.app.state;
         revoke::handle(
-            &self.app.state,
+            &state.oauth(),
             "acme",
             Some(&self.basic_auth),
             body.as_bytes(),
+            state.clock.now(),
         )
         .unwrap();
     }
 
     fn active(&self, token: &str) -> bool {
         let body = format!("token={token}");
+        let state = &self.app.state;
         introspect::handle(
-            &self.app.state,
+            &state.oauth(),
             "acme",
             Some(&self.basic_auth),
             body.as_bytes(),
+            state.clock.now(),
         )
         .unwrap()
         .active

@@ -9,20 +9,20 @@ mod invariants;
 
 use super::request::Params;
 use super::tenant;
-use super::{ErrorCode, OAuthError, client_auth};
+use super::{Ctx, ErrorCode, OAuthError, client_auth};
+use crate::clock::UnixTime;
 use crate::grant::issue::TokenResponse;
 use crate::grant::{refresh, scopes};
 use crate::guard::{Key, Outcome, Realm, Subject};
-use crate::state::State;
+use crate::store::Store;
 use crate::store::tenants::Tenant;
 use crate::types::{AuthMethod, GrantType};
 use std::net::IpAddr;
 
 /// Refuses an address that failed too often; the handler runs it before reading the body.
-pub fn admit(state: &State, peer: IpAddr) -> Result<(), OAuthError> {
-    state
-        .limiter
-        .admit(&[Key::address(Realm::Sso, peer)], state.clock.now())
+pub fn admit(ctx: &Ctx, peer: IpAddr, now: UnixTime) -> Result<(), OAuthError> {
+    ctx.limiter
+        .admit(&[Key::address(Realm::Sso, peer)], now)
         .map_err(|b| OAuthError::TooMany(b.retry_after))
 }
 
@@ -31,14 +31,14 @@ pub fn admit(state: &State, peer: IpAddr) -> Result<(), OAuthError> {
 /// public client only against the address: it has no secret to guess); an invalid
 /// grant against the address. 429 past their thresholds.
 pub async fn handle(
-    state: &State,
+    ctx: &Ctx<'_>,
     slug: &str,
     authorization: Option<&str>,
     body: &[u8],
     peer: IpAddr,
+    now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
-    let tenant = tenant::lookup(state, slug)?;
-    let now = state.clock.now();
+    let tenant = tenant::lookup(ctx.store, slug)?;
     let params = Params::parse(body)?;
     let presented = client_auth::presented(authorization, &params)?;
     let client = Subject::Client(tenant.uid, presented.client_id.clone());
@@ -46,22 +46,21 @@ pub async fn handle(
         Key::pair(Realm::Sso, peer, client.clone()),
         Key::subject(Realm::Sso, client),
     ];
-    state
-        .limiter
+    ctx.limiter
         .admit(&client_keys, now)
         .map_err(|b| OAuthError::TooMany(b.retry_after))?;
-    let mut result = grant(state, &tenant, &params, &presented).await;
+    let mut result = grant(ctx, &tenant, &params, &presented, now).await;
     if ends_a_credential(&params) && spent_or_revoked(&result) {
         // A redemption, a rotation, or the revocation of a replayed family stops a
         // credential working: on disk before the answer, whichever it was.
-        if let Err(e) = state.store.flush_durable().await {
+        if let Err(e) = ctx.store.flush_durable().await {
             result = Err(e.into());
         }
     }
     let address = Key::address(Realm::Sso, peer);
     let (keys, outcome): (Vec<Key>, _) = match result.as_ref().map_err(|e| e.code()) {
         Ok(_) => (client_keys.to_vec(), Outcome::Success),
-        Err(ErrorCode::InvalidClient) if is_public(state, &tenant, &presented.client_id)? => {
+        Err(ErrorCode::InvalidClient) if is_public(ctx.store, &tenant, &presented.client_id)? => {
             (vec![address], Outcome::Failure)
         }
         Err(ErrorCode::InvalidClient) => {
@@ -70,9 +69,8 @@ pub async fn handle(
         Err(ErrorCode::InvalidGrant) => (vec![address], Outcome::Failure),
         Err(_) => (Vec::new(), Outcome::Failure),
     };
-    state
-        .limiter
-        .record(&state.store, Some(tenant.id.as_str()), &keys, outcome, now)?;
+    ctx.limiter
+        .record(ctx.store, Some(tenant.id.as_str()), &keys, outcome, now)?;
     result
 }
 
@@ -95,22 +93,22 @@ fn spent_or_revoked(result: &Result<TokenResponse, OAuthError>) -> bool {
 
 /// Whether `client_id` names a public client of `tenant`: its id is no secret, so
 /// counting failures against it would only let anyone block it.
-fn is_public(state: &State, tenant: &Tenant, client_id: &str) -> Result<bool, OAuthError> {
-    Ok(state
-        .store
+fn is_public(store: &Store, tenant: &Tenant, client_id: &str) -> Result<bool, OAuthError> {
+    Ok(store
         .client(tenant.uid, client_id)?
         .is_some_and(|c| c.auth_method == AuthMethod::None))
 }
 
 /// Client authentication, then the grant the client asked for, if it may use it.
 async fn grant(
-    state: &State,
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
     params: &Params,
     presented: &client_auth::Presented,
+    now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
     let grant_name = params.require("grant_type")?;
-    let client = client_auth::authenticate(&state.store, tenant, presented)?;
+    let client = client_auth::authenticate(ctx.store, tenant, presented)?;
     let grant = GrantType::parse(grant_name)
         .filter(|g| *g != GrantType::Implicit)
         .ok_or_else(|| {
@@ -126,29 +124,31 @@ async fn grant(
         ));
     }
     let issued = match grant {
-        GrantType::ClientCredentials => client_credentials::issue(state, tenant, &client, params),
-        GrantType::AuthorizationCode => code::redeem(state, tenant, &client, params),
+        GrantType::ClientCredentials => {
+            client_credentials::issue(&ctx.grant, tenant, &client, params, now)
+        }
+        GrantType::AuthorizationCode => code::redeem(&ctx.grant, tenant, &client, params, now),
         GrantType::RefreshToken => refresh::rotate(
-            &state.grant(),
+            &ctx.grant,
             tenant,
             &client,
             params.require("refresh_token")?,
             &scopes::split(params.get("scope")),
-            state.clock.now(),
+            now,
         )
         .map_err(OAuthError::from),
-        GrantType::TokenExchange => exchange::grant(state, tenant, &client, params).await,
+        GrantType::TokenExchange => exchange::grant(ctx, tenant, &client, params, now).await,
         GrantType::Implicit => Err(OAuthError::new(
             ErrorCode::UnsupportedGrantType,
             "the implicit grant has no token request",
         )),
     }?;
-    state.grant().token_issued(
+    ctx.grant.token_issued(
         grant.as_str(),
         &tenant.id,
         &client.client_id,
         issued.account_id.as_deref(),
-        state.clock.now(),
+        now,
     );
     Ok(issued)
 }
