@@ -8,7 +8,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use latchkey::audit::{Actor, AuditEvent, AuditKind};
 use latchkey::crypto::jose::{SigningKey, Unverified};
 use latchkey::grant::claims::{AccessClaims, sign_access};
-use latchkey::oauth::request::Params;
+use latchkey::oauth::request::{ClientAuth, Params, TokenForm};
 use latchkey::sandbox::Sandbox;
 use latchkey::types::Alg;
 use std::hint::black_box;
@@ -101,12 +101,14 @@ fn tokens(c: &mut Criterion) {
     });
     c.bench_function("token endpoint client_credentials without HTTP", |b| {
         b.iter(|| {
+            let params = Params::parse(black_box(body)).unwrap();
+            let client = ClientAuth::parse(Some(&sandbox.basic_auth), &params).unwrap();
             runtime
                 .block_on(latchkey::oauth::token::handle(
                     &state.oauth(),
-                    "acme",
-                    Some(&sandbox.basic_auth),
-                    black_box(body),
+                    &sandbox.tenant,
+                    client,
+                    TokenForm::parse(&params),
                     peer,
                     state.clock.now(),
                 ))

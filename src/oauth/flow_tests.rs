@@ -4,7 +4,7 @@
 
 use crate::clock::{Clock, UnixTime};
 use crate::oauth::authorize::{self, Outcome};
-use crate::oauth::request::Params;
+use crate::oauth::request::{ClientAuth, Params, TokenForm};
 use crate::oauth::{ErrorCode, token};
 use crate::sandbox::{REDIRECT_URI, Sandbox};
 use crate::store::StoreError;
@@ -136,6 +136,8 @@ fn token_call(sandbox: &Sandbox, pairs: &[(&str, &str)]) -> TokenResult {
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish();
+    let params = Params::parse(body.as_bytes()).unwrap();
+    let client = ClientAuth::parse(Some(&sandbox.basic_auth), &params).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -143,9 +145,9 @@ fn token_call(sandbox: &Sandbox, pairs: &[(&str, &str)]) -> TokenResult {
     let state = &sandbox.app.state;
     runtime.block_on(token::handle(
         &state.oauth(),
-        "acme",
-        Some(&sandbox.basic_auth),
-        body.as_bytes(),
+        &sandbox.tenant,
+        client,
+        TokenForm::parse(&params),
         PEER,
         state.clock.now(),
     ))

@@ -1,8 +1,7 @@
 //! Token introspection (RFC 7662) for any confidential client of the tenant. Unknown,
 //! expired, revoked and foreign tokens all answer `{"active": false}`.
 
-use super::request::Params;
-use super::tenant;
+use super::request::{ClientAuth, missing};
 use super::{Ctx, ErrorCode, OAuthError, client_auth};
 use crate::clock::UnixTime;
 use crate::grant::access::verify_access;
@@ -47,30 +46,25 @@ pub struct Introspection {
     pub jti: Option<String>,
 }
 
-/// Answers `POST /t/{tenant}/introspect`.
+/// Answers `POST /t/{tenant}/introspect` at `now` for the client presenting
+/// `client_auth`; a missing `token` is answered after client authentication.
 pub fn handle(
     ctx: &Ctx,
-    slug: &str,
-    authorization: Option<&str>,
-    body: &[u8],
+    tenant: &Tenant,
+    client_auth: &ClientAuth,
+    token: Option<&str>,
     now: UnixTime,
 ) -> Result<Introspection, OAuthError> {
-    let tenant = tenant::lookup(ctx.store, slug)?;
-    let params = Params::parse(body)?;
-    let client = client_auth::authenticate(
-        ctx.store,
-        &tenant,
-        &client_auth::presented(authorization, &params)?,
-    )?;
+    let client = client_auth::authenticate(ctx.store, tenant, client_auth)?;
     if client.auth_method == AuthMethod::None {
         return Err(OAuthError::new(
             ErrorCode::InvalidClient,
             "a public client cannot introspect tokens",
         ));
     }
-    let token = params.require("token")?;
+    let token = token.ok_or_else(|| missing("token"))?;
     let issuer = ctx.grant.issuer(&tenant.id);
-    Ok(match live_claims(ctx, &tenant, &issuer, token, now) {
+    Ok(match live_claims(ctx, tenant, &issuer, token, now) {
         Ok(c) => Introspection {
             active: true,
             iss: Some(c.iss),
@@ -84,7 +78,7 @@ pub fn handle(
             jti: Some(c.jti),
         },
         Err(OAuthError::Protocol { .. }) => {
-            refresh_introspection(ctx, &tenant, &issuer, token, now)?
+            refresh_introspection(ctx, tenant, &issuer, token, now)?
         }
         Err(e) => return Err(e),
     })

@@ -1,8 +1,7 @@
 //! Token revocation (RFC 7009). A revoked access token's `jti` is denied until it expires.
 //! Unknown tokens, and tokens of another client, answer 200 and change nothing.
 
-use super::request::Params;
-use super::tenant;
+use super::request::{ClientAuth, missing};
 use super::{Ctx, OAuthError, client_auth};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::clock::UnixTime;
@@ -13,25 +12,34 @@ use crate::store::refresh::RefreshFamily;
 use crate::store::revoked::RevokedJti;
 use crate::store::tenants::Tenant;
 
-/// Answers `POST /t/{tenant}/revoke`.
-pub fn handle(
+/// Answers `POST /t/{tenant}/revoke` at `now` for the client presenting `client_auth`
+/// (a missing `token` is answered after client authentication); whatever it revoked is
+/// on disk before the answer.
+pub async fn handle(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    client_auth: &ClientAuth,
+    token: Option<&str>,
+    now: UnixTime,
+) -> Result<(), OAuthError> {
+    revoke(ctx, tenant, client_auth, token, now)?;
+    ctx.store.flush_durable().await?;
+    Ok(())
+}
+
+/// Revokes `token` if `client_auth` authenticates the client it was issued to.
+fn revoke(
     ctx: &Ctx,
-    slug: &str,
-    authorization: Option<&str>,
-    body: &[u8],
+    tenant: &Tenant,
+    client_auth: &ClientAuth,
+    token: Option<&str>,
     now: UnixTime,
 ) -> Result<(), OAuthError> {
     let store = ctx.store;
-    let tenant = tenant::lookup(store, slug)?;
-    let params = Params::parse(body)?;
-    let client = client_auth::authenticate(
-        store,
-        &tenant,
-        &client_auth::presented(authorization, &params)?,
-    )?;
-    let token = params.require("token")?;
+    let client = client_auth::authenticate(store, tenant, client_auth)?;
+    let token = token.ok_or_else(|| missing("token"))?;
     let issuer = ctx.grant.issuer(&tenant.id);
-    if let Some(family) = refresh_family(store, &tenant, token)? {
+    if let Some(family) = refresh_family(store, tenant, token)? {
         if family.client_id == client.client_id {
             let event = AuditEvent::new(
                 now,
@@ -48,7 +56,7 @@ pub fn handle(
         }
         return Ok(());
     }
-    let Ok(claims) = verify_access(&ctx.grant.keys, store, &tenant, &issuer, token, now) else {
+    let Ok(claims) = verify_access(&ctx.grant.keys, store, tenant, &issuer, token, now) else {
         return Ok(());
     };
     if claims.client_id != client.client_id {

@@ -4,7 +4,9 @@
 use super::OAuthError;
 use crate::grant::tenant::find;
 use crate::store::Store;
-use crate::store::tenants::Tenant;
+
+/// A tenant as the OpenID Provider's endpoints receive it, resolved by [`lookup`].
+pub use crate::store::tenants::Tenant;
 
 /// Resolves a path's tenant slug; an invalid slug is an unknown tenant.
 pub fn lookup(store: &Store, slug: &str) -> Result<Tenant, OAuthError> {

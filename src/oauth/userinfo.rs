@@ -1,21 +1,20 @@
 //! The UserInfo endpoint (OIDC Core §5.3): claims about the account behind an access
 //! token that was granted `openid`, by scope.
 
-use super::tenant;
 use super::{Ctx, ErrorCode, OAuthError};
 use crate::clock::UnixTime;
 use crate::grant::access::verify_access;
 use crate::grant::claims::UserInfo;
 use crate::grant::subject::member;
+use crate::store::tenants::Tenant;
 
 /// Answers `GET`/`POST /t/{tenant}/userinfo` for the bearer `token` at `now`.
 pub fn handle(
     ctx: &Ctx,
-    slug: &str,
+    tenant: &Tenant,
     token: Option<&str>,
     now: UnixTime,
 ) -> Result<UserInfo, OAuthError> {
-    let tenant = tenant::lookup(ctx.store, slug)?;
     let token = token.ok_or_else(|| {
         OAuthError::new(
             ErrorCode::InvalidRequest,
@@ -23,7 +22,7 @@ pub fn handle(
         )
     })?;
     let issuer = ctx.grant.issuer(&tenant.id);
-    let claims = verify_access(&ctx.grant.keys, ctx.store, &tenant, &issuer, token, now)?;
+    let claims = verify_access(&ctx.grant.keys, ctx.store, tenant, &issuer, token, now)?;
     let scopes: Vec<&str> = claims.scopes().collect();
     if !scopes.contains(&"openid") {
         return Err(OAuthError::new(

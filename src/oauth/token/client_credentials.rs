@@ -7,19 +7,19 @@ use crate::grant::claims::{AccessClaims, sign_access};
 use crate::grant::issue::TokenResponse;
 use crate::grant::scopes;
 use crate::oauth::OAuthError;
-use crate::oauth::request::Params;
 use crate::store::clients::Client;
 use crate::store::tenants::Tenant;
 
-/// Issues an access token with `sub` = the client id.
+/// Issues an access token with `sub` = the client id, for the `requested` scopes the
+/// client may have.
 pub fn issue(
     ctx: &Ctx,
     tenant: &Tenant,
     client: &Client,
-    params: &Params,
+    requested: &[String],
     now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
-    let granted = scopes::for_client(&scopes::split(params.get("scope")), client);
+    let granted = scopes::for_client(requested, client);
     let issuer = ctx.issuer(&tenant.id);
     let claims = AccessClaims::new(
         &issuer,

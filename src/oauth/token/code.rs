@@ -7,7 +7,6 @@ use crate::clock::UnixTime;
 use crate::crypto::hash;
 use crate::grant::issue::{TokenResponse, UserGrant, live_account, mint, new_refresh};
 use crate::grant::{Ctx, format};
-use crate::oauth::request::Params;
 use crate::oauth::{ErrorCode, OAuthError};
 use crate::store::StoreError;
 use crate::store::clients::Client;
@@ -15,6 +14,7 @@ use crate::store::codes::{AuthCode, Redemption};
 use crate::store::refresh::RefreshFamily;
 use crate::store::revoked::RevokedJti;
 use crate::store::tenants::Tenant;
+use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
 use base64::Engine;
 
@@ -38,15 +38,17 @@ fn pkce_ok(challenge: Option<&str>, verifier: Option<&str>) -> bool {
     }
 }
 
-/// Redeems a code for tokens.
+/// Redeems `code` for tokens: `redirect_uri` and `code_verifier` as the client sent them.
 pub fn redeem(
     ctx: &Ctx,
     tenant: &Tenant,
     client: &Client,
-    params: &Params,
+    code: Secret,
+    redirect_uri: Option<&str>,
+    code_verifier: Option<&Secret>,
     now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
-    let code_key = format::key_of(params.require("code")?);
+    let code_key = format::key_of(code.expose());
     let code = ctx
         .store
         .code(&code_key)?
@@ -61,7 +63,7 @@ pub fn redeem(
     if code.expires_at <= now {
         return Err(invalid("the code has expired"));
     }
-    match params.get("redirect_uri") {
+    match redirect_uri {
         Some(r) if r != code.redirect_uri => {
             return Err(invalid(
                 "redirect_uri differs from the authorization request",
@@ -74,7 +76,10 @@ pub fn redeem(
         }
         _ => {}
     }
-    if !pkce_ok(code.code_challenge.as_deref(), params.get("code_verifier")) {
+    if !pkce_ok(
+        code.code_challenge.as_deref(),
+        code_verifier.map(Secret::expose),
+    ) {
         return Err(invalid(
             "the PKCE code_verifier does not match the code_challenge",
         ));

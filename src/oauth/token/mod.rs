@@ -7,16 +7,15 @@ pub mod exchange;
 #[cfg(test)]
 mod invariants;
 
-use super::request::Params;
-use super::tenant;
+use super::request::{ClientAuth, TokenForm, TokenRequest, missing};
 use super::{Ctx, ErrorCode, OAuthError, client_auth};
 use crate::clock::UnixTime;
 use crate::grant::issue::TokenResponse;
-use crate::grant::{refresh, scopes};
+use crate::grant::refresh;
 use crate::guard::{Key, Outcome, Realm, Subject};
 use crate::store::Store;
 use crate::store::tenants::Tenant;
-use crate::types::{AuthMethod, GrantType};
+use crate::types::AuthMethod;
 use std::net::IpAddr;
 
 /// Refuses an address that failed too often; the handler runs it before reading the body.
@@ -26,22 +25,19 @@ pub fn admit(ctx: &Ctx, peer: IpAddr, now: UnixTime) -> Result<(), OAuthError> {
         .map_err(|b| OAuthError::TooMany(b.retry_after))
 }
 
-/// Answers `POST /t/{tenant}/token` (after [`admit`]). Failed client authentication
-/// counts against the address, the client from that address and the client alone (a
-/// public client only against the address: it has no secret to guess); an invalid
-/// grant against the address. 429 past their thresholds.
+/// Answers `POST /t/{tenant}/token` at `now` (after [`admit`]). Failed client
+/// authentication counts against the address, the client from that address and the
+/// client alone (a public client only against the address: it has no secret to guess);
+/// an invalid grant against the address. 429 past their thresholds.
 pub async fn handle(
     ctx: &Ctx<'_>,
-    slug: &str,
-    authorization: Option<&str>,
-    body: &[u8],
+    tenant: &Tenant,
+    client_auth: ClientAuth,
+    form: TokenForm,
     peer: IpAddr,
     now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
-    let tenant = tenant::lookup(ctx.store, slug)?;
-    let params = Params::parse(body)?;
-    let presented = client_auth::presented(authorization, &params)?;
-    let client = Subject::Client(tenant.uid, presented.client_id.clone());
+    let client = Subject::Client(tenant.uid, client_auth.client_id.clone());
     let client_keys = [
         Key::pair(Realm::Sso, peer, client.clone()),
         Key::subject(Realm::Sso, client),
@@ -49,8 +45,9 @@ pub async fn handle(
     ctx.limiter
         .admit(&client_keys, now)
         .map_err(|b| OAuthError::TooMany(b.retry_after))?;
-    let mut result = grant(ctx, &tenant, &params, &presented, now).await;
-    if ends_a_credential(&params) && spent_or_revoked(&result) {
+    let ends_a_credential = form.ends_a_credential();
+    let mut result = grant(ctx, tenant, &client_auth, form, now).await;
+    if ends_a_credential && spent_or_revoked(&result) {
         // A redemption, a rotation, or the revocation of a replayed family stops a
         // credential working: on disk before the answer, whichever it was.
         if let Err(e) = ctx.store.flush_durable().await {
@@ -60,7 +57,7 @@ pub async fn handle(
     let address = Key::address(Realm::Sso, peer);
     let (keys, outcome): (Vec<Key>, _) = match result.as_ref().map_err(|e| e.code()) {
         Ok(_) => (client_keys.to_vec(), Outcome::Success),
-        Err(ErrorCode::InvalidClient) if is_public(ctx.store, &tenant, &presented.client_id)? => {
+        Err(ErrorCode::InvalidClient) if is_public(ctx.store, tenant, &client_auth.client_id)? => {
             (vec![address], Outcome::Failure)
         }
         Err(ErrorCode::InvalidClient) => {
@@ -72,14 +69,6 @@ pub async fn handle(
     ctx.limiter
         .record(ctx.store, Some(tenant.id.as_str()), &keys, outcome, now)?;
     result
-}
-
-/// Whether a request of this grant type may spend a code or a refresh token.
-fn ends_a_credential(params: &Params) -> bool {
-    params
-        .get("grant_type")
-        .and_then(GrantType::parse)
-        .is_some_and(|g| matches!(g, GrantType::AuthorizationCode | GrantType::RefreshToken))
 }
 
 /// Whether a code or refresh grant reached its store write: a success, or an
@@ -99,49 +88,66 @@ fn is_public(store: &Store, tenant: &Tenant, client_id: &str) -> Result<bool, OA
         .is_some_and(|c| c.auth_method == AuthMethod::None))
 }
 
-/// Client authentication, then the grant the client asked for, if it may use it.
+/// Client authentication, then the grant the client asked for, if it may use it: each
+/// problem of the form in [`TokenForm`]'s order.
 async fn grant(
     ctx: &Ctx<'_>,
     tenant: &Tenant,
-    params: &Params,
-    presented: &client_auth::Presented,
+    client_auth: &ClientAuth,
+    form: TokenForm,
     now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
-    let grant_name = params.require("grant_type")?;
-    let client = client_auth::authenticate(ctx.store, tenant, presented)?;
-    let grant = GrantType::parse(grant_name)
-        .filter(|g| *g != GrantType::Implicit)
-        .ok_or_else(|| {
-            OAuthError::new(
+    let (grant, request) = match form {
+        TokenForm::NoGrantType => return Err(missing("grant_type")),
+        TokenForm::Unsupported(name) => {
+            client_auth::authenticate(ctx.store, tenant, client_auth)?;
+            return Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
-                format!("grant_type `{grant_name}` is not supported"),
-            )
-        })?;
+                format!("grant_type `{name}` is not supported"),
+            ));
+        }
+        TokenForm::Grant(grant, request) => (grant, request),
+    };
+    let client = client_auth::authenticate(ctx.store, tenant, client_auth)?;
     if !client.grant_types.contains(&grant) {
         return Err(OAuthError::new(
             ErrorCode::UnauthorizedClient,
             format!("this client may not use the `{}` grant", grant.as_str()),
         ));
     }
-    let issued = match grant {
-        GrantType::ClientCredentials => {
-            client_credentials::issue(&ctx.grant, tenant, &client, params, now)
+    let issued = match request? {
+        TokenRequest::ClientCredentials { scopes } => {
+            client_credentials::issue(&ctx.grant, tenant, &client, &scopes, now)
         }
-        GrantType::AuthorizationCode => code::redeem(&ctx.grant, tenant, &client, params, now),
-        GrantType::RefreshToken => refresh::rotate(
+        TokenRequest::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+        } => code::redeem(
             &ctx.grant,
             tenant,
             &client,
-            params.require("refresh_token")?,
-            &scopes::split(params.get("scope")),
+            code,
+            redirect_uri.as_deref(),
+            code_verifier.as_ref(),
+            now,
+        ),
+        TokenRequest::RefreshToken {
+            refresh_token,
+            scopes,
+        } => refresh::rotate(
+            &ctx.grant,
+            tenant,
+            &client,
+            refresh_token.expose(),
+            &scopes,
             now,
         )
         .map_err(OAuthError::from),
-        GrantType::TokenExchange => exchange::grant(ctx, tenant, &client, params, now).await,
-        GrantType::Implicit => Err(OAuthError::new(
-            ErrorCode::UnsupportedGrantType,
-            "the implicit grant has no token request",
-        )),
+        TokenRequest::TokenExchange {
+            subject_token,
+            scopes,
+        } => exchange::grant(ctx, tenant, &client, &subject_token, scopes, now).await,
     }?;
     ctx.grant.token_issued(
         grant.as_str(),
