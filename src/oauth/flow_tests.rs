@@ -4,7 +4,7 @@
 
 use crate::clock::{Clock, UnixTime};
 use crate::oauth::authorize::{self, Outcome};
-use crate::oauth::request::{ClientAuth, Params, TokenForm};
+use crate::oauth::request::{AuthorizeRequest, ClientAuth, Params, TokenForm};
 use crate::oauth::{ErrorCode, token};
 use crate::sandbox::{REDIRECT_URI, Sandbox};
 use crate::store::StoreError;
@@ -83,8 +83,8 @@ fn authorize_for(
     let state = &sandbox.app.state;
     authorize::handle(
         &state.oauth(),
-        "acme",
-        &Params::from_pairs(&owned),
+        &sandbox.tenant,
+        AuthorizeRequest::parse(&Params::from_pairs(&owned)).unwrap(),
         cookie,
         PEER,
         state.clock.now(),

@@ -1,7 +1,6 @@
 //! latchkey as OpenID Provider (OIDC Core 1.0, RFC 6749 and its extensions).
 
 pub mod authorize;
-mod authorize_params;
 pub mod client_auth;
 pub mod consent;
 mod ctx;

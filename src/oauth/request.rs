@@ -2,9 +2,12 @@
 //! (`application/x-www-form-urlencoded`, where a parameter given twice is an error, RFC
 //! 6749 §3.1, §3.2), decoded into typed requests before the one domain call.
 
+mod authorize;
+mod authorize_params;
 mod client;
 mod token;
 
+pub use authorize::AuthorizeRequest;
 pub use client::ClientAuth;
 pub use token::{TokenForm, TokenRequest};
 

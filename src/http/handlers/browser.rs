@@ -11,7 +11,8 @@ use crate::oauth::authorize::{self, Outcome};
 use crate::oauth::consent::{self, ConsentOutcome};
 use crate::oauth::login::{self, LoginOutcome};
 use crate::oauth::logout::{self, LogoutOutcome};
-use crate::oauth::request::Params;
+use crate::oauth::request::{AuthorizeRequest, Params};
+use crate::oauth::tenant::Tenant;
 use crate::oauth::{self, OAuthError};
 use crate::session;
 use crate::state::State;
@@ -177,6 +178,7 @@ fn outcome(state: &State, tenant: &str, o: Outcome, log: &RequestLog) -> Respons
 struct BrowserRequest<'a> {
     ctx: oauth::Ctx<'a>,
     now: UnixTime,
+    tenant: Tenant,
     params: Params,
     session: Option<String>,
     csrf: Option<String>,
@@ -195,9 +197,7 @@ async fn read<'a>(
     log: &RequestLog,
 ) -> Result<BrowserRequest<'a>, Response<Body>> {
     let (ctx, now) = (state.oauth(), state.clock.now());
-    if let Err(e) = oauth::tenant::lookup(ctx.store, tenant) {
-        return Err(oauth_page(state, e, log));
-    }
+    let tenant = oauth::tenant::lookup(ctx.store, tenant).map_err(|e| oauth_page(state, e, log))?;
     let is_post = req.method() == Method::POST;
     if let Some(Err(blocked)) = limit
         .filter(|_| is_post)
@@ -211,6 +211,7 @@ async fn read<'a>(
         Ok(params) => Ok(BrowserRequest {
             ctx,
             now,
+            tenant,
             params,
             session,
             csrf,
@@ -241,7 +242,10 @@ pub async fn authorize(
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    match authorize::handle(&r.ctx, tenant, &r.params, r.session.as_deref(), peer, r.now) {
+    let answered = AuthorizeRequest::parse(&r.params).and_then(|sent| {
+        authorize::handle(&r.ctx, &r.tenant, sent, r.session.as_deref(), peer, r.now)
+    });
+    match answered {
         Ok(o) => outcome(state, tenant, o, log),
         Err(e) => oauth_page(state, e, log),
     }

@@ -2,7 +2,7 @@
 //! §3.1.2.1, SPEC "id_token_hint"): the session to answer for (the browser's, or the one
 //! an `id_token_hint` names), `prompt`, `max_age`, and the membership rule.
 
-use super::{Prompt, Request};
+use super::parse::{Prompt, Request};
 use crate::clock::UnixTime;
 use crate::crypto::jose::Unverified;
 use crate::grant::Ctx;
