@@ -3,8 +3,7 @@
 //! remembered per user and client.
 
 use super::authorize::{self, Outcome};
-use super::request::Params;
-use super::tenant;
+use super::request::ConsentForm;
 use super::{Ctx, OAuthError};
 use crate::clock::UnixTime;
 use crate::crypto::random;
@@ -27,38 +26,37 @@ pub enum ConsentOutcome {
     Done(Outcome),
 }
 
-/// The tenant, the pending request and the user's session, or why they are missing.
+/// The pending request and the user's session, or why they are missing.
 fn context(
     ctx: &Ctx,
-    slug: &str,
+    tenant: &Tenant,
     request: Option<&str>,
     cookie: Option<&str>,
     now: UnixTime,
-) -> Result<Result<(Tenant, PendingAuthorization, SsoSession), String>, OAuthError> {
-    let tenant = tenant::lookup(ctx.store, slug)?;
-    let pending = pending::find(ctx.store, &tenant, request, now)?;
+) -> Result<Result<(PendingAuthorization, SsoSession), String>, OAuthError> {
+    let pending = pending::find(ctx.store, tenant, request, now)?;
     let session = session::from_cookie(ctx.store, cookie, now)?;
     Ok(match (pending, session) {
-        (Some(p), Some(s)) => Ok((tenant, p, s)),
+        (Some(p), Some(s)) => Ok((p, s)),
         _ => Err(pending::EXPIRED.to_owned()),
     })
 }
 
-/// `GET /t/{tenant}/consent?request=…` at `now`.
+/// `GET /t/{tenant}/consent?request=…` at `now`: the page for the pending request
+/// `request_id`.
 pub fn show(
     ctx: &Ctx,
-    slug: &str,
-    query: &Params,
+    tenant: &Tenant,
+    request_id: Option<&str>,
     session_cookie: Option<&str>,
     now: UnixTime,
 ) -> Result<ConsentOutcome, OAuthError> {
-    let (tenant, pending, session) =
-        match context(ctx, slug, query.get("request"), session_cookie, now)? {
-            Ok(c) => c,
-            Err(m) => return Ok(ConsentOutcome::ErrorPage(m)),
-        };
+    let (pending, session) = match context(ctx, tenant, request_id, session_cookie, now)? {
+        Ok(c) => c,
+        Err(m) => return Ok(ConsentOutcome::ErrorPage(m)),
+    };
     Ok(
-        match authorize::consent_request(ctx, &tenant, &pending, &session)? {
+        match authorize::consent_request(ctx, tenant, &pending, &session)? {
             Ok((client_name, scopes)) => ConsentOutcome::Page(ConsentView {
                 tenant_name: tenant.display_name.clone(),
                 client_name,
@@ -76,32 +74,28 @@ pub fn show(
 /// request.
 pub fn decide(
     ctx: &Ctx,
-    slug: &str,
-    form: &Params,
+    tenant: &Tenant,
+    form: &ConsentForm,
     session_cookie: Option<&str>,
     csrf_cookie: Option<&str>,
     now: UnixTime,
 ) -> Result<ConsentOutcome, OAuthError> {
-    let csrf_ok = match (form.get("csrf"), csrf_cookie) {
+    let csrf_ok = match (form.csrf.as_deref(), csrf_cookie) {
         (Some(f), Some(c)) => constant_time_eq(f.as_bytes(), c.as_bytes()),
         _ => false,
     };
     if !csrf_ok {
         return Ok(ConsentOutcome::ErrorPage("The consent form was not accepted (its security token is missing or stale). Start again from the application.".into()));
     }
-    let (tenant, pending, session) =
-        match context(ctx, slug, form.get("request"), session_cookie, now)? {
-            Ok(c) => c,
-            Err(m) => return Ok(ConsentOutcome::ErrorPage(m)),
-        };
-    let allow = match form.get("decision") {
-        Some("allow") => true,
-        Some("deny") => false,
-        _ => {
-            return Ok(ConsentOutcome::ErrorPage(
-                "The consent form carried no decision.".into(),
-            ));
-        }
+    let request_id = form.request_id.as_deref();
+    let (pending, session) = match context(ctx, tenant, request_id, session_cookie, now)? {
+        Ok(c) => c,
+        Err(m) => return Ok(ConsentOutcome::ErrorPage(m)),
+    };
+    let Some(allow) = form.allow else {
+        return Ok(ConsentOutcome::ErrorPage(
+            "The consent form carried no decision.".into(),
+        ));
     };
     let taken = ctx
         .store
@@ -110,6 +104,6 @@ pub fn decide(
         return Ok(ConsentOutcome::ErrorPage(pending::EXPIRED.to_owned()));
     }
     Ok(ConsentOutcome::Done(authorize::consent_given(
-        ctx, &tenant, &pending, &session, allow, now,
+        ctx, tenant, &pending, &session, allow, now,
     )?))
 }

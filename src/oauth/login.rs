@@ -3,8 +3,7 @@
 //! failure, and on success a new SSO session that finishes the pending request.
 
 use super::authorize::{self, Outcome};
-use super::request::Params;
-use super::tenant;
+use super::request::LoginForm;
 use super::{Ctx, OAuthError};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::clock::UnixTime;
@@ -14,6 +13,7 @@ use crate::grant::subject::member;
 use crate::guard::{self, Blocked, Key, Realm, Subject};
 use crate::session;
 use crate::store::StoreError;
+use crate::store::pending::PendingAuthorization;
 use crate::store::tenants::Tenant;
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
@@ -60,20 +60,20 @@ fn view(
     })
 }
 
-/// `GET /t/{tenant}/login?request=…&login_hint=…` at `now`: the form for a pending request.
+/// `GET /t/{tenant}/login?request=…&login_hint=…` at `now`: the form for the pending
+/// request `request_id`, the username prefilled with `login_hint`.
 pub fn show(
     ctx: &Ctx,
-    slug: &str,
-    query: &Params,
+    tenant: &Tenant,
+    request_id: Option<&str>,
+    login_hint: Option<&str>,
     now: UnixTime,
 ) -> Result<LoginOutcome, OAuthError> {
-    let tenant = tenant::lookup(ctx.store, slug)?;
-    let Some(p) = pending::find(ctx.store, &tenant, query.get("request"), now)? else {
+    let Some(p) = pending::find(ctx.store, tenant, request_id, now)? else {
         return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
     };
-    let hint = query.get("login_hint").unwrap_or("");
     Ok(LoginOutcome::Form {
-        view: view(&tenant, &p.id, hint, None)?,
+        view: view(tenant, &p.id, login_hint.unwrap_or(""), None)?,
         failed: false,
     })
 }
@@ -93,29 +93,29 @@ fn username_keys(peer: IpAddr, username: &str) -> [Key; 2] {
     ]
 }
 
-/// `POST /t/{tenant}/login` at `now`.
+/// `POST /t/{tenant}/login` at `now`: `form` from the client address `peer`, with the
+/// browser's CSRF cookie.
 pub async fn submit(
     ctx: &Ctx<'_>,
-    slug: &str,
-    form: &Params,
+    tenant: &Tenant,
+    form: LoginForm,
     csrf_cookie: Option<&str>,
     peer: IpAddr,
     now: UnixTime,
 ) -> Result<LoginOutcome, OAuthError> {
     let store = ctx.store;
-    let tenant = tenant::lookup(store, slug)?;
-    let username = form.get("username").unwrap_or("").trim().to_owned();
+    let username = form.username;
     if let Err(blocked) = ctx.limiter.admit(&username_keys(peer, &username), now) {
         return Ok(LoginOutcome::TooMany(blocked.retry_after));
     }
-    let csrf_ok = match (form.get("csrf"), csrf_cookie) {
+    let csrf_ok = match (form.csrf.as_deref(), csrf_cookie) {
         (Some(f), Some(c)) => constant_time_eq(f.as_bytes(), c.as_bytes()),
         _ => false,
     };
     if !csrf_ok {
         return Ok(LoginOutcome::ErrorPage("The sign-in form was not accepted (its security token is missing or stale). Start again from the application.".into()));
     }
-    let Some(p) = pending::find(store, &tenant, form.get("request"), now)? else {
+    let Some(p) = pending::find(store, tenant, form.request_id.as_deref(), now)? else {
         return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
     };
     if store.upstream(tenant.uid)?.is_some() {
@@ -123,40 +123,68 @@ pub async fn submit(
             "This sign-in service signs you in at its identity provider, not with a password here. Start again from the application.".into(),
         ));
     }
-    let password = Secret::new(form.get("password").unwrap_or(""));
-    let Some(account_id) = check_password(ctx, &tenant, &username, password).await? else {
-        let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System)
-            .tenant(tenant.id.as_str())
-            .target(&username);
-        store.transaction(|tx| tx.audit::<StoreError>(&event))?;
-        let keys = Key::all(Realm::Sso, peer, Subject::user(&username));
-        ctx.limiter.record(
-            store,
-            Some(tenant.id.as_str()),
-            &keys,
-            guard::Outcome::Failure,
-            now,
-        )?;
-        return Ok(LoginOutcome::Form {
-            view: view(&tenant, &p.id, &username, Some(FAILED))?,
-            failed: true,
-        });
-    };
-    let keys = username_keys(peer, &username);
-    ctx.limiter
-        .record(store, None, &keys, guard::Outcome::Success, now)?;
-    let (session, cookie) = session::new(&account_id, now)?;
-    let event = AuditEvent::new(now, AuditKind::Login, &Actor::Account(account_id.clone()))
+    match check_password(ctx, tenant, &username, form.password).await? {
+        Some(account_id) => {
+            let keys = username_keys(peer, &username);
+            ctx.limiter
+                .record(store, None, &keys, guard::Outcome::Success, now)?;
+            signed_in(ctx, tenant, &p, &account_id, now)
+        }
+        None => refused(ctx, tenant, &p, &username, peer, now),
+    }
+}
+
+/// A failed sign-in at `now`: audited, counted, and the form again.
+fn refused(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    p: &PendingAuthorization,
+    username: &str,
+    peer: IpAddr,
+    now: UnixTime,
+) -> Result<LoginOutcome, OAuthError> {
+    let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System)
         .tenant(tenant.id.as_str())
-        .account(&account_id);
-    store.transaction(|tx| {
+        .target(username);
+    ctx.store.transaction(|tx| tx.audit::<StoreError>(&event))?;
+    let keys = Key::all(Realm::Sso, peer, Subject::user(username));
+    ctx.limiter.record(
+        ctx.store,
+        Some(tenant.id.as_str()),
+        &keys,
+        guard::Outcome::Failure,
+        now,
+    )?;
+    Ok(LoginOutcome::Form {
+        view: view(tenant, &p.id, username, Some(FAILED))?,
+        failed: true,
+    })
+}
+
+/// `account_id` signed in at `now`: a new session, the pending request taken up.
+fn signed_in(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    p: &PendingAuthorization,
+    account_id: &str,
+    now: UnixTime,
+) -> Result<LoginOutcome, OAuthError> {
+    let (session, cookie) = session::new(account_id, now)?;
+    let event = AuditEvent::new(
+        now,
+        AuditKind::Login,
+        &Actor::Account(account_id.to_owned()),
+    )
+    .tenant(tenant.id.as_str())
+    .account(account_id);
+    ctx.store.transaction(|tx| {
         tx.put_session::<StoreError>(&session)?;
         tx.remove_pending(&p.id)?;
         tx.audit(&event)
     })?;
     Ok(LoginOutcome::Done {
         cookie,
-        outcome: authorize::resume(ctx, &tenant, &p, &session, now)?,
+        outcome: authorize::resume(ctx, tenant, p, &session, now)?,
     })
 }
 

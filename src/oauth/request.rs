@@ -5,10 +5,12 @@
 mod authorize;
 mod authorize_params;
 mod client;
+mod pages;
 mod token;
 
 pub use authorize::AuthorizeRequest;
 pub use client::ClientAuth;
+pub use pages::{ConsentForm, LoginForm, LogoutRequest};
 pub use token::{TokenForm, TokenRequest};
 
 use super::{ErrorCode, OAuthError};

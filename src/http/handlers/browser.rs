@@ -11,7 +11,7 @@ use crate::oauth::authorize::{self, Outcome};
 use crate::oauth::consent::{self, ConsentOutcome};
 use crate::oauth::login::{self, LoginOutcome};
 use crate::oauth::logout::{self, LogoutOutcome};
-use crate::oauth::request::{AuthorizeRequest, Params};
+use crate::oauth::request::{AuthorizeRequest, ConsentForm, LoginForm, LogoutRequest, Params};
 use crate::oauth::tenant::Tenant;
 use crate::oauth::{self, OAuthError};
 use crate::session;
@@ -292,10 +292,14 @@ pub async fn login(
         Err(resp) => return resp,
     };
     let result = if r.is_post {
-        login::submit(&r.ctx, tenant, &r.params, r.csrf.as_deref(), peer, r.now).await
+        let form = LoginForm::parse(&r.params);
+        login::submit(&r.ctx, &r.tenant, form, r.csrf.as_deref(), peer, r.now).await
     } else {
         match broker::begin::begin(state, tenant, &r.params, r.session.as_deref(), peer).await {
-            Ok(Begin::NotBrokered) => login::show(&r.ctx, tenant, &r.params, r.now),
+            Ok(Begin::NotBrokered) => {
+                let (request_id, hint) = (r.params.get("request"), r.params.get("login_hint"));
+                login::show(&r.ctx, &r.tenant, request_id, hint, r.now)
+            }
             Ok(Begin::Redirect { location, cookie }) => {
                 let mut resp = respond::see_other(&location);
                 respond::set_cookie(
@@ -355,21 +359,9 @@ pub async fn logout(
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    let mut outcome = logout::handle(
-        &r.ctx,
-        tenant,
-        &r.params,
-        r.session.as_deref(),
-        r.csrf.as_deref(),
-        r.now,
-    );
-    if matches!(
-        outcome,
-        Ok(LogoutOutcome::Redirect(_) | LogoutOutcome::Upstream { .. } | LogoutOutcome::SignedOut)
-    ) && let Err(e) = state.store.flush_durable().await
-    {
-        outcome = Err(e.into());
-    }
+    let (session, csrf) = (r.session.as_deref(), r.csrf.as_deref());
+    let req = LogoutRequest::parse(&r.params);
+    let outcome = logout::handle(&r.ctx, &r.tenant, &req, session, csrf, r.now).await;
     let mut resp = match outcome {
         Ok(LogoutOutcome::Redirect(location)) => respond::see_other(&location),
         Ok(LogoutOutcome::Upstream { settings, ended }) => {
@@ -471,16 +463,12 @@ pub async fn consent(
         Err(resp) => return resp,
     };
     let result = if r.is_post {
-        consent::decide(
-            &r.ctx,
-            tenant,
-            &r.params,
-            r.session.as_deref(),
-            r.csrf.as_deref(),
-            r.now,
-        )
+        let form = ConsentForm::parse(&r.params);
+        let (session, csrf) = (r.session.as_deref(), r.csrf.as_deref());
+        consent::decide(&r.ctx, &r.tenant, &form, session, csrf, r.now)
     } else {
-        consent::show(&r.ctx, tenant, &r.params, r.session.as_deref(), r.now)
+        let request_id = r.params.get("request");
+        consent::show(&r.ctx, &r.tenant, request_id, r.session.as_deref(), r.now)
     };
     match result {
         Ok(ConsentOutcome::Page(view)) => render(
