@@ -173,9 +173,11 @@ pub async fn userinfo(
     let token = match (header_token, req.method() == hyper::Method::POST) {
         (Some(t), _) => Some(t),
         (None, true) => match body::form(req).await {
-            Ok(b) => Params::parse(&b)
-                .ok()
-                .and_then(|p| p.get("access_token").map(str::to_owned)),
+            Ok(b) => match Params::parse(&b) {
+                Ok(p) => p.get("access_token").map(str::to_owned),
+                // A form that does not decode carries no token: the answer says one is needed.
+                Err(_) => None,
+            },
             Err(e) => return body_fail(e),
         },
         (None, false) => None,
