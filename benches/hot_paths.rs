@@ -8,7 +8,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use latchkey::audit::{Actor, AuditEvent, AuditKind};
 use latchkey::crypto::jose::{SigningKey, Unverified};
 use latchkey::grant::claims::{AccessClaims, sign_access};
-use latchkey::oauth::request::Params;
+use latchkey::oauth::request::{ClientAuth, Params, TokenForm};
 use latchkey::sandbox::Sandbox;
 use latchkey::types::Alg;
 use std::hint::black_box;
@@ -74,7 +74,7 @@ fn all_cores(iters: u64, f: impl Fn() + Sync) -> std::time::Duration {
 fn tokens(c: &mut Criterion) {
     let sandbox = Sandbox::new().unwrap();
     let state = &sandbox.app.state;
-    let issuer = state.issuer(&sandbox.tenant.id);
+    let issuer = state.grant().issuer(&sandbox.tenant.id);
     let scopes = vec!["openid".to_owned()];
     c.bench_function("mint access token ES256", |b| {
         b.iter(|| {
@@ -101,13 +101,16 @@ fn tokens(c: &mut Criterion) {
     });
     c.bench_function("token endpoint client_credentials without HTTP", |b| {
         b.iter(|| {
+            let params = Params::parse(black_box(body)).unwrap();
+            let client = ClientAuth::parse(Some(&sandbox.basic_auth), &params).unwrap();
             runtime
                 .block_on(latchkey::oauth::token::handle(
-                    state,
-                    "acme",
-                    Some(&sandbox.basic_auth),
-                    black_box(body),
+                    &state.oauth(),
+                    &sandbox.tenant,
+                    client,
+                    TokenForm::parse(&params),
                     peer,
+                    state.clock.now(),
                 ))
                 .unwrap()
         })

@@ -5,7 +5,7 @@
 
 use crate::crypto::jose::{Jwk, SigningKey, Unverified, VerifyingKey};
 use crate::oauth::authorize::{self, Outcome};
-use crate::oauth::request::Params;
+use crate::oauth::request::{AuthorizeRequest, Params};
 use crate::sandbox::{REDIRECT_URI, Sandbox};
 
 /// Compact JWS parsing and verification, JWK import, and the sign → verify round trip.
@@ -101,11 +101,12 @@ fn next_peer() -> std::net::IpAddr {
 /// The authorization endpoint's parameters, as a query string, for the sandbox's tenant
 /// with no session. Whatever the input, a redirect goes only to the registered URI.
 pub fn authorize(sandbox: &Sandbox, data: &[u8]) {
-    let Ok(params) = Params::parse(data) else {
+    let Ok(sent) = Params::parse(data).and_then(|p| AuthorizeRequest::parse(&p)) else {
         return;
     };
-    let Ok(outcome) = authorize::handle(&sandbox.app.state, "acme", &params, None, next_peer())
-    else {
+    let state = &sandbox.app.state;
+    let (ctx, now) = (state.oauth(), state.clock.now());
+    let Ok(outcome) = authorize::handle(&ctx, &sandbox.tenant, sent, None, next_peer(), now) else {
         return;
     };
     let registered = |uri: &str| {

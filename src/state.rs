@@ -53,6 +53,18 @@ impl State {
         }
     }
 
+    /// The OpenID Provider's context: the grant layer's, the limits, the dummy hash.
+    pub fn oauth(&self) -> crate::oauth::Ctx<'_> {
+        crate::oauth::Ctx {
+            store: &self.store,
+            grant: self.grant(),
+            limiter: &self.limiter,
+            pending_quota: &self.pending_quota,
+            dummy_password_hash: &self.dummy_password_hash,
+            foreign_token: self.foreign_token(),
+        }
+    }
+
     /// What checking a foreign access token needs: store, IdP client, master key, cache.
     pub fn foreign_token(&self) -> crate::auth::foreign_token::Ctx<'_> {
         crate::auth::foreign_token::Ctx {
@@ -175,10 +187,5 @@ impl State {
             return Ok(None);
         };
         Ok(crate::crypto::cert_expiry::not_after(&der))
-    }
-
-    /// The issuer of a tenant: `{public_url}/t/{tenant}`.
-    pub fn issuer(&self, tenant: &crate::types::TenantId) -> String {
-        format!("{}/t/{}", self.config.public_url, tenant)
     }
 }

@@ -2,14 +2,13 @@
 //! `require_consent`: the scopes the client would get, and the user's allow or deny,
 //! remembered per user and client.
 
-use super::OAuthError;
 use super::authorize::{self, Outcome};
-use super::request::Params;
-use super::tenant;
+use super::request::ConsentForm;
+use super::{Ctx, OAuthError};
+use crate::clock::UnixTime;
 use crate::crypto::random;
 use crate::grant::pending;
 use crate::session;
-use crate::state::State;
 use crate::store::StoreError;
 use crate::store::pending::PendingAuthorization;
 use crate::store::sessions::SsoSession;
@@ -27,37 +26,37 @@ pub enum ConsentOutcome {
     Done(Outcome),
 }
 
-/// The tenant, the pending request and the user's session, or why they are missing.
+/// The pending request and the user's session, or why they are missing.
 fn context(
-    state: &State,
-    slug: &str,
+    ctx: &Ctx,
+    tenant: &Tenant,
     request: Option<&str>,
     cookie: Option<&str>,
-) -> Result<Result<(Tenant, PendingAuthorization, SsoSession), String>, OAuthError> {
-    let tenant = tenant::lookup(state, slug)?;
-    let now = state.clock.now();
-    let pending = pending::find(&state.store, &tenant, request, now)?;
-    let session = session::from_cookie(&state.store, cookie, now)?;
+    now: UnixTime,
+) -> Result<Result<(PendingAuthorization, SsoSession), String>, OAuthError> {
+    let pending = pending::find(ctx.store, tenant, request, now)?;
+    let session = session::from_cookie(ctx.store, cookie, now)?;
     Ok(match (pending, session) {
-        (Some(p), Some(s)) => Ok((tenant, p, s)),
+        (Some(p), Some(s)) => Ok((p, s)),
         _ => Err(pending::EXPIRED.to_owned()),
     })
 }
 
-/// `GET /t/{tenant}/consent?request=…`.
+/// `GET /t/{tenant}/consent?request=…` at `now`: the page for the pending request
+/// `request_id`.
 pub fn show(
-    state: &State,
-    slug: &str,
-    query: &Params,
+    ctx: &Ctx,
+    tenant: &Tenant,
+    request_id: Option<&str>,
     session_cookie: Option<&str>,
+    now: UnixTime,
 ) -> Result<ConsentOutcome, OAuthError> {
-    let (tenant, pending, session) =
-        match context(state, slug, query.get("request"), session_cookie)? {
-            Ok(c) => c,
-            Err(m) => return Ok(ConsentOutcome::ErrorPage(m)),
-        };
+    let (pending, session) = match context(ctx, tenant, request_id, session_cookie, now)? {
+        Ok(c) => c,
+        Err(m) => return Ok(ConsentOutcome::ErrorPage(m)),
+    };
     Ok(
-        match authorize::consent_request(state, &tenant, &pending, &session)? {
+        match authorize::consent_request(ctx, tenant, &pending, &session)? {
             Ok((client_name, scopes)) => ConsentOutcome::Page(ConsentView {
                 tenant_name: tenant.display_name.clone(),
                 client_name,
@@ -71,42 +70,40 @@ pub fn show(
     )
 }
 
-/// `POST /t/{tenant}/consent`: `decision=allow` or `deny`, once per pending request.
+/// `POST /t/{tenant}/consent` at `now`: `decision=allow` or `deny`, once per pending
+/// request.
 pub fn decide(
-    state: &State,
-    slug: &str,
-    form: &Params,
+    ctx: &Ctx,
+    tenant: &Tenant,
+    form: &ConsentForm,
     session_cookie: Option<&str>,
     csrf_cookie: Option<&str>,
+    now: UnixTime,
 ) -> Result<ConsentOutcome, OAuthError> {
-    let csrf_ok = match (form.get("csrf"), csrf_cookie) {
+    let csrf_ok = match (form.csrf.as_deref(), csrf_cookie) {
         (Some(f), Some(c)) => constant_time_eq(f.as_bytes(), c.as_bytes()),
         _ => false,
     };
     if !csrf_ok {
         return Ok(ConsentOutcome::ErrorPage("The consent form was not accepted (its security token is missing or stale). Start again from the application.".into()));
     }
-    let (tenant, pending, session) =
-        match context(state, slug, form.get("request"), session_cookie)? {
-            Ok(c) => c,
-            Err(m) => return Ok(ConsentOutcome::ErrorPage(m)),
-        };
-    let allow = match form.get("decision") {
-        Some("allow") => true,
-        Some("deny") => false,
-        _ => {
-            return Ok(ConsentOutcome::ErrorPage(
-                "The consent form carried no decision.".into(),
-            ));
-        }
+    let request_id = form.request_id.as_deref();
+    let (pending, session) = match context(ctx, tenant, request_id, session_cookie, now)? {
+        Ok(c) => c,
+        Err(m) => return Ok(ConsentOutcome::ErrorPage(m)),
     };
-    let taken = state
+    let Some(allow) = form.allow else {
+        return Ok(ConsentOutcome::ErrorPage(
+            "The consent form carried no decision.".into(),
+        ));
+    };
+    let taken = ctx
         .store
         .transaction(|tx| tx.remove_pending::<StoreError>(&pending.id))?;
     if taken.is_none() {
         return Ok(ConsentOutcome::ErrorPage(pending::EXPIRED.to_owned()));
     }
     Ok(ConsentOutcome::Done(authorize::consent_given(
-        state, &tenant, &pending, &session, allow,
+        ctx, tenant, &pending, &session, allow, now,
     )?))
 }

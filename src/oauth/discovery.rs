@@ -1,7 +1,6 @@
 //! The discovery document (OIDC Discovery 1.0 §3) and the JWKS, per tenant.
 
-use super::{OAuthError, tenant};
-use crate::state::State;
+use super::{Ctx, OAuthError, tenant};
 use serde::Serialize;
 
 /// Grant type URN of RFC 8693 token exchange.
@@ -34,9 +33,9 @@ struct ProviderMetadata<'a> {
 }
 
 /// The serialised discovery document of `slug`.
-pub fn document(state: &State, slug: &str) -> Result<Vec<u8>, OAuthError> {
-    let tenant = tenant::lookup(state, slug)?;
-    let issuer = state.issuer(&tenant.id);
+pub fn document(ctx: &Ctx, slug: &str) -> Result<Vec<u8>, OAuthError> {
+    let tenant = tenant::lookup(ctx.store, slug)?;
+    let issuer = ctx.grant.issuer(&tenant.id);
     let at = |path: &str| format!("{issuer}/{path}");
     let doc = ProviderMetadata {
         authorization_endpoint: at("authorize"),
@@ -101,7 +100,7 @@ pub fn document(state: &State, slug: &str) -> Result<Vec<u8>, OAuthError> {
 }
 
 /// The JWKS, served for every existing tenant.
-pub fn jwks(state: &State, slug: &str) -> Result<Vec<u8>, OAuthError> {
-    tenant::lookup(state, slug)?;
-    Ok(state.keys().jwks_json().to_vec())
+pub fn jwks(ctx: &Ctx, slug: &str) -> Result<Vec<u8>, OAuthError> {
+    tenant::lookup(ctx.store, slug)?;
+    Ok(ctx.grant.keys.jwks_json().to_vec())
 }

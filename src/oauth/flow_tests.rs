@@ -4,7 +4,7 @@
 
 use crate::clock::{Clock, UnixTime};
 use crate::oauth::authorize::{self, Outcome};
-use crate::oauth::request::Params;
+use crate::oauth::request::{AuthorizeRequest, ClientAuth, Params, TokenForm};
 use crate::oauth::{ErrorCode, token};
 use crate::sandbox::{REDIRECT_URI, Sandbox};
 use crate::store::StoreError;
@@ -80,12 +80,14 @@ fn authorize_for(
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
+    let state = &sandbox.app.state;
     authorize::handle(
-        &sandbox.app.state,
-        "acme",
-        &Params::from_pairs(&owned),
+        &state.oauth(),
+        &sandbox.tenant,
+        AuthorizeRequest::parse(&Params::from_pairs(&owned)).unwrap(),
         cookie,
         PEER,
+        state.clock.now(),
     )
     .unwrap()
 }
@@ -134,16 +136,20 @@ fn token_call(sandbox: &Sandbox, pairs: &[(&str, &str)]) -> TokenResult {
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish();
+    let params = Params::parse(body.as_bytes()).unwrap();
+    let client = ClientAuth::parse(Some(&sandbox.basic_auth), &params).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
+    let state = &sandbox.app.state;
     runtime.block_on(token::handle(
-        &sandbox.app.state,
-        "acme",
-        Some(&sandbox.basic_auth),
-        body.as_bytes(),
+        &state.oauth(),
+        &sandbox.tenant,
+        client,
+        TokenForm::parse(&params),
         PEER,
+        state.clock.now(),
     ))
 }
 
@@ -181,7 +187,8 @@ fn a_code_redeems_once_and_its_replay_revokes_what_it_issued() {
     let replay = redeem(&sandbox, &code).unwrap_err();
     assert_eq!(replay.code(), ErrorCode::InvalidGrant);
     let state = &sandbox.app.state;
-    let family = crate::oauth::revoke::refresh_family(state, &sandbox.tenant, &refresh).unwrap();
+    let family =
+        crate::oauth::revoke::refresh_family(&state.store, &sandbox.tenant, &refresh).unwrap();
     assert!(
         family.is_some_and(|f| f.live.is_none()),
         "the replay revoked the family"
@@ -250,7 +257,7 @@ fn an_id_token_hint_alone_never_grants_offline_access() {
     let tokens = redeem(&sandbox, &code_of(&hinted)).unwrap();
     assert_eq!(tokens.scope, "openid");
     let family = crate::oauth::revoke::refresh_family(
-        &sandbox.app.state,
+        &sandbox.app.state.store,
         &sandbox.tenant,
         &tokens.refresh_token.unwrap(),
     )
@@ -281,7 +288,16 @@ fn consent(sandbox: &Sandbox, cookie: &str, outcome: &Outcome, allow: bool) -> O
     let session = crate::session::from_cookie(&state.store, Some(cookie), state.clock.now())
         .unwrap()
         .unwrap();
-    authorize::consent_given(state, &sandbox.tenant, &pending, &session, allow).unwrap()
+    let now = state.clock.now();
+    authorize::consent_given(
+        &state.oauth(),
+        &sandbox.tenant,
+        &pending,
+        &session,
+        allow,
+        now,
+    )
+    .unwrap()
 }
 
 #[test]
@@ -327,7 +343,8 @@ fn a_refresh_rotates_and_a_reused_token_revokes_its_family() {
     let reused = refresh(&sandbox, &first).unwrap_err();
     assert_eq!(reused.code(), ErrorCode::InvalidGrant);
     let state = &sandbox.app.state;
-    let family = crate::oauth::revoke::refresh_family(state, &sandbox.tenant, &third).unwrap();
+    let family =
+        crate::oauth::revoke::refresh_family(&state.store, &sandbox.tenant, &third).unwrap();
     assert!(
         family.is_some_and(|f| f.live.is_none()),
         "the reuse revoked the family"

@@ -1,13 +1,14 @@
 //! Token introspection (RFC 7662) for any confidential client of the tenant. Unknown,
 //! expired, revoked and foreign tokens all answer `{"active": false}`.
 
-use super::request::Params;
-use super::tenant;
-use super::{ErrorCode, OAuthError, client_auth};
+use super::request::{ClientAuth, missing};
+use super::{Ctx, ErrorCode, OAuthError, client_auth};
 use crate::clock::UnixTime;
 use crate::grant::access::verify_access;
 use crate::grant::claims::AccessClaims;
-use crate::state::State;
+use crate::grant::format::find_refresh_family;
+use crate::grant::issue::{family_account, live_account};
+use crate::store::tenants::Tenant;
 use crate::types::AuthMethod;
 use serde::Serialize;
 
@@ -45,29 +46,25 @@ pub struct Introspection {
     pub jti: Option<String>,
 }
 
-/// Answers `POST /t/{tenant}/introspect`.
+/// Answers `POST /t/{tenant}/introspect` at `now` for the client presenting
+/// `client_auth`; a missing `token` is answered after client authentication.
 pub fn handle(
-    state: &State,
-    slug: &str,
-    authorization: Option<&str>,
-    body: &[u8],
+    ctx: &Ctx,
+    tenant: &Tenant,
+    client_auth: &ClientAuth,
+    token: Option<&str>,
+    now: UnixTime,
 ) -> Result<Introspection, OAuthError> {
-    let tenant = tenant::lookup(state, slug)?;
-    let params = Params::parse(body)?;
-    let client = client_auth::authenticate(
-        &state.store,
-        &tenant,
-        &client_auth::presented(authorization, &params)?,
-    )?;
+    let client = client_auth::authenticate(ctx.store, tenant, client_auth)?;
     if client.auth_method == AuthMethod::None {
         return Err(OAuthError::new(
             ErrorCode::InvalidClient,
             "a public client cannot introspect tokens",
         ));
     }
-    let token = params.require("token")?;
-    let issuer = state.issuer(&tenant.id);
-    Ok(match live_claims(state, &tenant, &issuer, token) {
+    let token = token.ok_or_else(|| missing("token"))?;
+    let issuer = ctx.grant.issuer(&tenant.id);
+    Ok(match live_claims(ctx, tenant, &issuer, token, now) {
         Ok(c) => Introspection {
             active: true,
             iss: Some(c.iss),
@@ -80,7 +77,9 @@ pub fn handle(
             token_type: Some("Bearer"),
             jti: Some(c.jti),
         },
-        Err(OAuthError::Protocol { .. }) => refresh_introspection(state, &tenant, &issuer, token)?,
+        Err(OAuthError::Protocol { .. }) => {
+            refresh_introspection(ctx, tenant, &issuer, token, now)?
+        }
         Err(e) => return Err(e),
     })
 }
@@ -88,23 +87,15 @@ pub fn handle(
 /// The claims of a live access token: valid for this tenant and, for a user's token,
 /// its account still enabled and a member.
 fn live_claims(
-    state: &State,
-    tenant: &crate::store::tenants::Tenant,
+    ctx: &Ctx,
+    tenant: &Tenant,
     issuer: &str,
     token: &str,
+    now: UnixTime,
 ) -> Result<AccessClaims, OAuthError> {
-    let claims = verify_access(
-        &state.keys(),
-        &state.store,
-        tenant,
-        issuer,
-        token,
-        state.clock.now(),
-    )?;
+    let claims = verify_access(&ctx.grant.keys, ctx.store, tenant, issuer, token, now)?;
     let user_token = claims.sub != claims.client_id;
-    if user_token
-        && crate::grant::issue::live_account(&state.grant(), tenant, &claims.sub)?.is_none()
-    {
+    if user_token && live_account(&ctx.grant, tenant, &claims.sub)?.is_none() {
         return Err(OAuthError::new(
             ErrorCode::InvalidToken,
             "the account is disabled or gone",
@@ -116,24 +107,24 @@ fn live_claims(
 /// The answer for a refresh token: active while it is its family's live token, unexpired,
 /// its account may still sign in, and the SSO session it is bound to (if any) lives.
 fn refresh_introspection(
-    state: &State,
-    tenant: &crate::store::tenants::Tenant,
+    ctx: &Ctx,
+    tenant: &Tenant,
     issuer: &str,
     token: &str,
+    now: UnixTime,
 ) -> Result<Introspection, OAuthError> {
-    let now = state.clock.now();
-    let Some(family) = crate::grant::format::find_refresh_family(&state.store, token)?
+    let Some(family) = find_refresh_family(ctx.store, token)?
         .filter(|(f, hash)| f.tenant_uid == tenant.uid && f.live == Some(*hash))
         .map(|(f, _)| f)
         .filter(|f| f.expires_at > now)
     else {
         return Ok(Introspection::default());
     };
-    if crate::grant::issue::family_account(&state.grant(), tenant, &family)?.is_none() {
+    if family_account(&ctx.grant, tenant, &family)?.is_none() {
         return Ok(Introspection::default());
     }
     if let Some(sid) = &family.sid
-        && !state.store.session_alive(sid, now)?
+        && !ctx.store.session_alive(sid, now)?
     {
         return Ok(Introspection::default());
     }

@@ -2,18 +2,18 @@
 //! password checked with argon2id off the async workers, one message for every kind of
 //! failure, and on success a new SSO session that finishes the pending request.
 
-use super::OAuthError;
 use super::authorize::{self, Outcome};
-use super::request::Params;
-use super::tenant;
+use super::request::LoginForm;
+use super::{Ctx, OAuthError};
 use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::clock::UnixTime;
 use crate::crypto::{password, random};
 use crate::grant::pending::{self, EXPIRED};
 use crate::grant::subject::member;
 use crate::guard::{self, Blocked, Key, Realm, Subject};
 use crate::session;
-use crate::state::State;
 use crate::store::StoreError;
+use crate::store::pending::PendingAuthorization;
 use crate::store::tenants::Tenant;
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
@@ -60,30 +60,27 @@ fn view(
     })
 }
 
-/// `GET /t/{tenant}/login?request=…&login_hint=…`: the form for a pending request.
-pub fn show(state: &State, slug: &str, query: &Params) -> Result<LoginOutcome, OAuthError> {
-    let tenant = tenant::lookup(state, slug)?;
-    let Some(p) = pending::find(
-        &state.store,
-        &tenant,
-        query.get("request"),
-        state.clock.now(),
-    )?
-    else {
+/// `GET /t/{tenant}/login?request=…&login_hint=…` at `now`: the form for the pending
+/// request `request_id`, the username prefilled with `login_hint`.
+pub fn show(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    request_id: Option<&str>,
+    login_hint: Option<&str>,
+    now: UnixTime,
+) -> Result<LoginOutcome, OAuthError> {
+    let Some(p) = pending::find(ctx.store, tenant, request_id, now)? else {
         return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
     };
-    let hint = query.get("login_hint").unwrap_or("");
     Ok(LoginOutcome::Form {
-        view: view(&tenant, &p.id, hint, None)?,
+        view: view(tenant, &p.id, login_hint.unwrap_or(""), None)?,
         failed: false,
     })
 }
 
 /// Refuses a client address that failed too often; run before the form is even read.
-pub fn admit_address(state: &State, peer: IpAddr) -> Result<(), Blocked> {
-    state
-        .limiter
-        .admit(&[Key::address(Realm::Sso, peer)], state.clock.now())
+pub fn admit_address(ctx: &Ctx, peer: IpAddr, now: UnixTime) -> Result<(), Blocked> {
+    ctx.limiter.admit(&[Key::address(Realm::Sso, peer)], now)
 }
 
 /// The username's counters: from this address (tight) and from anywhere (loose), so
@@ -96,91 +93,117 @@ fn username_keys(peer: IpAddr, username: &str) -> [Key; 2] {
     ]
 }
 
-/// `POST /t/{tenant}/login`.
+/// `POST /t/{tenant}/login` at `now`: `form` from the client address `peer`, with the
+/// browser's CSRF cookie.
 pub async fn submit(
-    state: &State,
-    slug: &str,
-    form: &Params,
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    form: LoginForm,
     csrf_cookie: Option<&str>,
     peer: IpAddr,
+    now: UnixTime,
 ) -> Result<LoginOutcome, OAuthError> {
-    let tenant = tenant::lookup(state, slug)?;
-    let username = form.get("username").unwrap_or("").trim().to_owned();
-    let now = state.clock.now();
-    if let Err(blocked) = state.limiter.admit(&username_keys(peer, &username), now) {
+    let store = ctx.store;
+    let username = form.username;
+    if let Err(blocked) = ctx.limiter.admit(&username_keys(peer, &username), now) {
         return Ok(LoginOutcome::TooMany(blocked.retry_after));
     }
-    let csrf_ok = match (form.get("csrf"), csrf_cookie) {
+    let csrf_ok = match (form.csrf.as_deref(), csrf_cookie) {
         (Some(f), Some(c)) => constant_time_eq(f.as_bytes(), c.as_bytes()),
         _ => false,
     };
     if !csrf_ok {
         return Ok(LoginOutcome::ErrorPage("The sign-in form was not accepted (its security token is missing or stale). Start again from the application.".into()));
     }
-    let Some(p) = pending::find(&state.store, &tenant, form.get("request"), now)? else {
+    let Some(p) = pending::find(store, tenant, form.request_id.as_deref(), now)? else {
         return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
     };
-    if state.store.upstream(tenant.uid)?.is_some() {
+    if store.upstream(tenant.uid)?.is_some() {
         return Ok(LoginOutcome::ErrorPage(
             "This sign-in service signs you in at its identity provider, not with a password here. Start again from the application.".into(),
         ));
     }
-    let password = Secret::new(form.get("password").unwrap_or(""));
-    let Some(account_id) = check_password(state, &tenant, &username, password).await? else {
-        let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System)
-            .tenant(tenant.id.as_str())
-            .target(&username);
-        state
-            .store
-            .transaction(|tx| tx.audit::<StoreError>(&event))?;
-        let keys = Key::all(Realm::Sso, peer, Subject::user(&username));
-        state.limiter.record(
-            &state.store,
-            Some(tenant.id.as_str()),
-            &keys,
-            guard::Outcome::Failure,
-            now,
-        )?;
-        return Ok(LoginOutcome::Form {
-            view: view(&tenant, &p.id, &username, Some(FAILED))?,
-            failed: true,
-        });
-    };
-    let keys = username_keys(peer, &username);
-    state
-        .limiter
-        .record(&state.store, None, &keys, guard::Outcome::Success, now)?;
-    let (session, cookie) = session::new(&account_id, now)?;
-    let event = AuditEvent::new(now, AuditKind::Login, &Actor::Account(account_id.clone()))
+    match check_password(ctx, tenant, &username, form.password).await? {
+        Some(account_id) => {
+            let keys = username_keys(peer, &username);
+            ctx.limiter
+                .record(store, None, &keys, guard::Outcome::Success, now)?;
+            signed_in(ctx, tenant, &p, &account_id, now)
+        }
+        None => refused(ctx, tenant, &p, &username, peer, now),
+    }
+}
+
+/// A failed sign-in at `now`: audited, counted, and the form again.
+fn refused(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    p: &PendingAuthorization,
+    username: &str,
+    peer: IpAddr,
+    now: UnixTime,
+) -> Result<LoginOutcome, OAuthError> {
+    let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System)
         .tenant(tenant.id.as_str())
-        .account(&account_id);
-    state.store.transaction(|tx| {
+        .target(username);
+    ctx.store.transaction(|tx| tx.audit::<StoreError>(&event))?;
+    let keys = Key::all(Realm::Sso, peer, Subject::user(username));
+    ctx.limiter.record(
+        ctx.store,
+        Some(tenant.id.as_str()),
+        &keys,
+        guard::Outcome::Failure,
+        now,
+    )?;
+    Ok(LoginOutcome::Form {
+        view: view(tenant, &p.id, username, Some(FAILED))?,
+        failed: true,
+    })
+}
+
+/// `account_id` signed in at `now`: a new session, the pending request taken up.
+fn signed_in(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    p: &PendingAuthorization,
+    account_id: &str,
+    now: UnixTime,
+) -> Result<LoginOutcome, OAuthError> {
+    let (session, cookie) = session::new(account_id, now)?;
+    let event = AuditEvent::new(
+        now,
+        AuditKind::Login,
+        &Actor::Account(account_id.to_owned()),
+    )
+    .tenant(tenant.id.as_str())
+    .account(account_id);
+    ctx.store.transaction(|tx| {
         tx.put_session::<StoreError>(&session)?;
         tx.remove_pending(&p.id)?;
         tx.audit(&event)
     })?;
     Ok(LoginOutcome::Done {
         cookie,
-        outcome: authorize::resume(state, &tenant, &p, &session)?,
+        outcome: authorize::resume(ctx, tenant, p, &session, now)?,
     })
 }
 
 /// The account id if `username` is an enabled member of `tenant` with this password.
 /// Unknown users are checked against a dummy hash so that timing tells nothing.
 async fn check_password(
-    state: &State,
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
     username: &str,
     password: Secret,
 ) -> Result<Option<String>, OAuthError> {
-    let account = match state.store.account_by_username(username)? {
-        Some(a) => member(&state.store, tenant.uid, &a.id)?.map(|m| m.account),
+    let account = match ctx.store.account_by_username(username)? {
+        Some(a) => member(ctx.store, tenant.uid, &a.id)?.map(|m| m.account),
         None => None,
     };
     let phc = account
         .as_ref()
         .and_then(|a| a.password_hash.clone())
-        .unwrap_or_else(|| state.dummy_password_hash.clone());
+        .unwrap_or_else(|| ctx.dummy_password_hash.to_owned());
     let matches = password::verify_off_workers(password, phc)
         .await
         .map_err(|_| OAuthError::Internal("password check failed"))?;

@@ -4,16 +4,16 @@
 //! `post_logout_redirect_uri` is honoured only when the client registered it exactly,
 //! and only for tenants without an upstream logout URL: those send the browser there.
 
-use super::OAuthError;
-use super::request::Params;
-use super::tenant;
+use super::request::LogoutRequest;
+use super::{Ctx, OAuthError};
 use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::clock::UnixTime;
 use crate::crypto::jose::Unverified;
 use crate::crypto::random;
 use crate::session;
-use crate::state::State;
-use crate::store::StoreError;
+use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
+use crate::store::{Store, StoreError};
 use crate::types::secret::constant_time_eq;
 use crate::ui::LogoutView;
 
@@ -32,14 +32,14 @@ pub enum LogoutOutcome {
         /// The tenant's upstream settings.
         settings: Box<crate::store::settings::UpstreamSettings>,
         /// The session that was ended, if the browser had one.
-        ended: Option<crate::store::sessions::SsoSession>,
+        ended: Option<SsoSession>,
     },
 }
 
 /// The audience and session of a hint this appliance signed for `tenant` (its expiry
 /// does not matter: a hint only identifies).
 fn hint_claims(
-    state: &State,
+    ctx: &crate::grant::Ctx,
     tenant: &Tenant,
     hint: &str,
 ) -> Option<(String, Option<String>, String)> {
@@ -52,9 +52,8 @@ fn hint_claims(
     {
         return None;
     }
-    let claims: serde_json::Value =
-        serde_json::from_slice(&state.keys().verify(hint).ok()?).ok()?;
-    if claims["iss"].as_str() != Some(state.issuer(&tenant.id).as_str()) {
+    let claims: serde_json::Value = serde_json::from_slice(&ctx.keys.verify(hint).ok()?).ok()?;
+    if claims["iss"].as_str() != Some(ctx.issuer(&tenant.id).as_str()) {
         return None;
     }
     let aud = claims["aud"]
@@ -68,60 +67,47 @@ fn hint_claims(
     ))
 }
 
-/// Answers `GET`/`POST /t/{tenant}/logout`.
-pub fn handle(
-    state: &State,
-    slug: &str,
-    params: &Params,
+/// Answers `GET`/`POST /t/{tenant}/logout` at `now`; an ended session is on disk before
+/// the answer.
+pub async fn handle(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    req: &LogoutRequest,
     session_cookie: Option<&str>,
     csrf_cookie: Option<&str>,
+    now: UnixTime,
 ) -> Result<LogoutOutcome, OAuthError> {
-    let tenant = tenant::lookup(state, slug)?;
-    let hint =
-        match params.get("id_token_hint") {
-            Some(h) => match hint_claims(state, &tenant, h) {
-                Some(c) => Some(c),
-                None => return Ok(LogoutOutcome::ErrorPage(
-                    "The logout request carries an ID token this sign-in service did not issue."
-                        .into(),
-                )),
-            },
-            None => None,
-        };
-    let client_id = match (hint.as_ref().map(|h| h.0.as_str()), params.get("client_id")) {
-        (Some(a), Some(b)) if a != b => {
-            return Ok(LogoutOutcome::ErrorPage(
-                "client_id does not match the ID token.".into(),
-            ));
-        }
-        (Some(a), _) | (None, Some(a)) => Some(a.to_owned()),
-        (None, None) => None,
-    };
-    let redirect = params.get("post_logout_redirect_uri");
-    if let Some(uri) = redirect {
-        let registered = match &client_id {
-            Some(id) => state
-                .store
-                .client(tenant.uid, id)?
-                .is_some_and(|c| c.post_logout_redirect_uris.iter().any(|u| u == uri)),
-            None => false,
-        };
-        if !registered {
-            return Ok(LogoutOutcome::ErrorPage(
-                "The application asked to return to an address it has not registered for logout."
-                    .into(),
-            ));
-        }
+    let outcome = log_out(ctx, tenant, req, session_cookie, csrf_cookie, now)?;
+    if matches!(
+        outcome,
+        LogoutOutcome::Redirect(_) | LogoutOutcome::Upstream { .. } | LogoutOutcome::SignedOut
+    ) {
+        ctx.store.flush_durable().await?;
     }
-    let confirmed = match (params.get("csrf"), csrf_cookie) {
+    Ok(outcome)
+}
+
+/// The logout itself, before [`handle`] makes it durable.
+fn log_out(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    req: &LogoutRequest,
+    session_cookie: Option<&str>,
+    csrf_cookie: Option<&str>,
+    now: UnixTime,
+) -> Result<LogoutOutcome, OAuthError> {
+    let asker = match asker(ctx, tenant, req)? {
+        Ok(a) => a,
+        Err(message) => return Ok(LogoutOutcome::ErrorPage(message.into())),
+    };
+    let confirmed = match (req.csrf.as_deref(), csrf_cookie) {
         (Some(f), Some(c)) => constant_time_eq(f.as_bytes(), c.as_bytes()),
         _ => false,
     };
-    let now = state.clock.now();
-    let browser = session::from_cookie(&state.store, session_cookie, now)?;
+    let browser = session::from_cookie(ctx.store, session_cookie, now)?;
     // A hint vouches for the request only when it names this browser's own session (or
     // its user): anyone's hint must not end someone else's session unasked.
-    let vouched = match (&hint, &browser) {
+    let vouched = match (&asker.hint, &browser) {
         (Some((_, sid, sub)), Some(b)) => {
             sid.as_deref() == Some(b.id.as_str()) || *sub == b.account_id
         }
@@ -133,14 +119,73 @@ pub fn handle(
             tenant_name: tenant.display_name.clone(),
             action: format!("/t/{}/logout", tenant.id),
             csrf: random::secret_token()?,
-            client_id: client_id.unwrap_or_default(),
-            post_logout_redirect_uri: redirect.unwrap_or("").to_owned(),
-            state: params.get("state").unwrap_or("").to_owned(),
+            client_id: asker.client_id.unwrap_or_default(),
+            post_logout_redirect_uri: req.post_logout_redirect_uri.clone().unwrap_or_default(),
+            state: req.state.clone().unwrap_or_default(),
         }));
     }
-    let ended = end_browser_session(state, &tenant, browser)?;
-    if let Some(settings) = state
-        .store
+    let ended = end_browser_session(ctx.store, tenant, browser, now)?;
+    signed_out(ctx.store, tenant, req, ended)
+}
+
+/// Who asks to log out: the hint's audience, session and subject, and the client.
+struct Asker {
+    hint: Option<(String, Option<String>, String)>,
+    client_id: Option<String>,
+}
+
+/// The hint and the client of `req`, checked, and its `post_logout_redirect_uri`
+/// registered by that client; or the error page's message.
+fn asker(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    req: &LogoutRequest,
+) -> Result<Result<Asker, &'static str>, OAuthError> {
+    let hint = match req.id_token_hint.as_deref() {
+        Some(h) => match hint_claims(&ctx.grant, tenant, h) {
+            Some(c) => Some(c),
+            None => {
+                return Ok(Err(
+                    "The logout request carries an ID token this sign-in service did not issue.",
+                ));
+            }
+        },
+        None => None,
+    };
+    let client_id = match (
+        hint.as_ref().map(|h| h.0.as_str()),
+        req.client_id.as_deref(),
+    ) {
+        (Some(a), Some(b)) if a != b => return Ok(Err("client_id does not match the ID token.")),
+        (Some(a), _) | (None, Some(a)) => Some(a.to_owned()),
+        (None, None) => None,
+    };
+    if let Some(uri) = req.post_logout_redirect_uri.as_deref() {
+        let registered = match &client_id {
+            Some(id) => ctx
+                .store
+                .client(tenant.uid, id)?
+                .is_some_and(|c| c.post_logout_redirect_uris.iter().any(|u| u == uri)),
+            None => false,
+        };
+        if !registered {
+            return Ok(Err(
+                "The application asked to return to an address it has not registered for logout.",
+            ));
+        }
+    }
+    Ok(Ok(Asker { hint, client_id }))
+}
+
+/// Where the browser goes once its session (`ended`, if it had one) is over: the
+/// tenant's upstream logout, the client's registered URI with `state`, or a page.
+fn signed_out(
+    store: &Store,
+    tenant: &Tenant,
+    req: &LogoutRequest,
+    ended: Option<SsoSession>,
+) -> Result<LogoutOutcome, OAuthError> {
+    if let Some(settings) = store
         .upstream(tenant.uid)?
         .filter(|u| u.logout_url.is_some())
     {
@@ -149,11 +194,11 @@ pub fn handle(
             ended,
         });
     }
-    Ok(match redirect {
+    Ok(match req.post_logout_redirect_uri.as_deref() {
         Some(uri) => {
             let mut url = url::Url::parse(uri)
                 .map_err(|_| OAuthError::Internal("a registered URI does not parse"))?;
-            if let Some(s) = params.get("state") {
+            if let Some(s) = &req.state {
                 url.query_pairs_mut().append_pair("state", s);
             }
             LogoutOutcome::Redirect(url.to_string())
@@ -164,11 +209,11 @@ pub fn handle(
 
 /// Ends `session` if there is one, and returns it.
 fn end_browser_session(
-    state: &State,
+    store: &Store,
     tenant: &Tenant,
-    session: Option<crate::store::sessions::SsoSession>,
-) -> Result<Option<crate::store::sessions::SsoSession>, OAuthError> {
-    let now = state.clock.now();
+    session: Option<SsoSession>,
+    now: UnixTime,
+) -> Result<Option<SsoSession>, OAuthError> {
     let Some(s) = session else {
         return Ok(None);
     };
@@ -179,7 +224,7 @@ fn end_browser_session(
     )
     .tenant(tenant.id.as_str())
     .account(&s.account_id);
-    state.store.transaction(|tx| {
+    store.transaction(|tx| {
         tx.end_session::<StoreError>(&s.id)?;
         tx.audit(&event)
     })?;

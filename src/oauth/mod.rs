@@ -1,9 +1,9 @@
 //! latchkey as OpenID Provider (OIDC Core 1.0, RFC 6749 and its extensions).
 
 pub mod authorize;
-mod authorize_params;
 pub mod client_auth;
 pub mod consent;
+mod ctx;
 pub mod discovery;
 mod error;
 #[cfg(test)]
@@ -17,4 +17,5 @@ pub mod tenant;
 pub mod token;
 pub mod userinfo;
 
+pub use ctx::Ctx;
 pub use error::{ErrorCode, OAuthError};

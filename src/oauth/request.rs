@@ -1,8 +1,28 @@
-//! Form parameters of OAuth requests (`application/x-www-form-urlencoded`), where a
-//! parameter given twice is an error (RFC 6749 §3.1, §3.2).
+//! The OpenID Provider's requests as the HTTP edge reads them: form parameters
+//! (`application/x-www-form-urlencoded`, where a parameter given twice is an error, RFC
+//! 6749 §3.1, §3.2), decoded into typed requests before the one domain call.
+
+mod authorize;
+mod authorize_params;
+mod client;
+mod pages;
+mod token;
+
+pub use authorize::AuthorizeRequest;
+pub use client::ClientAuth;
+pub use pages::{ConsentForm, LoginForm, LogoutRequest};
+pub use token::{TokenForm, TokenRequest};
 
 use super::{ErrorCode, OAuthError};
 use std::collections::HashMap;
+
+/// `invalid_request` naming a required parameter that is missing.
+pub fn missing(key: &str) -> OAuthError {
+    OAuthError::new(
+        ErrorCode::InvalidRequest,
+        format!("parameter `{key}` is missing"),
+    )
+}
 
 /// Decoded form or query parameters, each present at most once; empty values count as absent.
 #[derive(Debug, Default)]
@@ -52,12 +72,7 @@ impl Params {
 
     /// A required parameter, or `invalid_request` naming it.
     pub fn require(&self, key: &str) -> Result<&str, OAuthError> {
-        self.get(key).ok_or_else(|| {
-            OAuthError::new(
-                ErrorCode::InvalidRequest,
-                format!("parameter `{key}` is missing"),
-            )
-        })
+        self.get(key).ok_or_else(|| missing(key))
     }
 }
 

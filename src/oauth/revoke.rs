@@ -1,35 +1,45 @@
 //! Token revocation (RFC 7009). A revoked access token's `jti` is denied until it expires.
 //! Unknown tokens, and tokens of another client, answer 200 and change nothing.
 
-use super::request::Params;
-use super::tenant;
-use super::{OAuthError, client_auth};
+use super::request::{ClientAuth, missing};
+use super::{Ctx, OAuthError, client_auth};
 use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::clock::UnixTime;
 use crate::grant::access::verify_access;
-use crate::state::State;
+use crate::store::Store;
 use crate::store::StoreError;
 use crate::store::refresh::RefreshFamily;
 use crate::store::revoked::RevokedJti;
 use crate::store::tenants::Tenant;
 
-/// Answers `POST /t/{tenant}/revoke`.
-pub fn handle(
-    state: &State,
-    slug: &str,
-    authorization: Option<&str>,
-    body: &[u8],
+/// Answers `POST /t/{tenant}/revoke` at `now` for the client presenting `client_auth`
+/// (a missing `token` is answered after client authentication); whatever it revoked is
+/// on disk before the answer.
+pub async fn handle(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    client_auth: &ClientAuth,
+    token: Option<&str>,
+    now: UnixTime,
 ) -> Result<(), OAuthError> {
-    let tenant = tenant::lookup(state, slug)?;
-    let params = Params::parse(body)?;
-    let client = client_auth::authenticate(
-        &state.store,
-        &tenant,
-        &client_auth::presented(authorization, &params)?,
-    )?;
-    let token = params.require("token")?;
-    let issuer = state.issuer(&tenant.id);
-    let now = state.clock.now();
-    if let Some(family) = refresh_family(state, &tenant, token)? {
+    revoke(ctx, tenant, client_auth, token, now)?;
+    ctx.store.flush_durable().await?;
+    Ok(())
+}
+
+/// Revokes `token` if `client_auth` authenticates the client it was issued to.
+fn revoke(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    client_auth: &ClientAuth,
+    token: Option<&str>,
+    now: UnixTime,
+) -> Result<(), OAuthError> {
+    let store = ctx.store;
+    let client = client_auth::authenticate(store, tenant, client_auth)?;
+    let token = token.ok_or_else(|| missing("token"))?;
+    let issuer = ctx.grant.issuer(&tenant.id);
+    if let Some(family) = refresh_family(store, tenant, token)? {
         if family.client_id == client.client_id {
             let event = AuditEvent::new(
                 now,
@@ -39,15 +49,14 @@ pub fn handle(
             .tenant(tenant.id.as_str())
             .account(&family.account_id)
             .target(&family.id);
-            state.store.transaction(|tx| {
+            store.transaction(|tx| {
                 tx.revoke_family::<StoreError>(&family.id)?;
                 tx.audit(&event)
             })?;
         }
         return Ok(());
     }
-    let Ok(claims) = verify_access(&state.keys(), &state.store, &tenant, &issuer, token, now)
-    else {
+    let Ok(claims) = verify_access(&ctx.grant.keys, store, tenant, &issuer, token, now) else {
         return Ok(());
     };
     if claims.client_id != client.client_id {
@@ -65,7 +74,7 @@ pub fn handle(
     )
     .tenant(tenant.id.as_str())
     .target(&claims.jti);
-    state.store.transaction(|tx| {
+    store.transaction(|tx| {
         tx.revoke_jti::<StoreError>(&entry)?;
         tx.audit(&event)
     })?;
@@ -74,13 +83,11 @@ pub fn handle(
 
 /// The family of a refresh token of `tenant`, if `token` is one.
 pub fn refresh_family(
-    state: &State,
+    store: &Store,
     tenant: &Tenant,
     token: &str,
 ) -> Result<Option<RefreshFamily>, OAuthError> {
-    Ok(
-        crate::grant::format::find_refresh_family(&state.store, token)?
-            .map(|(f, _)| f)
-            .filter(|f| f.tenant_uid == tenant.uid),
-    )
+    Ok(crate::grant::format::find_refresh_family(store, token)?
+        .map(|(f, _)| f)
+        .filter(|f| f.tenant_uid == tenant.uid))
 }

@@ -3,11 +3,12 @@
 
 use super::OAuthError;
 use crate::grant::tenant::find;
-use crate::state::State;
-use crate::store::tenants::Tenant;
+use crate::store::Store;
+
+/// A tenant as the OpenID Provider's endpoints receive it, resolved by [`lookup`].
+pub use crate::store::tenants::Tenant;
 
 /// Resolves a path's tenant slug; an invalid slug is an unknown tenant.
-pub fn lookup(state: &State, slug: &str) -> Result<Tenant, OAuthError> {
-    find(&state.store, slug)?
-        .ok_or_else(|| OAuthError::UnknownTenant(slug.chars().take(63).collect()))
+pub fn lookup(store: &Store, slug: &str) -> Result<Tenant, OAuthError> {
+    find(store, slug)?.ok_or_else(|| OAuthError::UnknownTenant(slug.chars().take(63).collect()))
 }

@@ -3,15 +3,17 @@
 
 use super::cookie;
 use crate::broker::{self, BrokerError, begin::Begin};
+use crate::clock::UnixTime;
 use crate::http::body::{self, BodyError};
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
-use crate::oauth::OAuthError;
 use crate::oauth::authorize::{self, Outcome};
 use crate::oauth::consent::{self, ConsentOutcome};
 use crate::oauth::login::{self, LoginOutcome};
 use crate::oauth::logout::{self, LogoutOutcome};
-use crate::oauth::request::Params;
+use crate::oauth::request::{AuthorizeRequest, ConsentForm, LoginForm, LogoutRequest, Params};
+use crate::oauth::tenant::Tenant;
+use crate::oauth::{self, OAuthError};
 use crate::session;
 use crate::state::State;
 use crate::types::ErrorKind;
@@ -171,8 +173,12 @@ fn outcome(state: &State, tenant: &str, o: Outcome, log: &RequestLog) -> Respons
     }
 }
 
-/// What every browser endpoint reads first, in SPEC's order.
-struct BrowserRequest {
+/// What every browser endpoint reads first, in SPEC's order, with the OpenID
+/// Provider's context and the request's time.
+struct BrowserRequest<'a> {
+    ctx: oauth::Ctx<'a>,
+    now: UnixTime,
+    tenant: Tenant,
     params: Params,
     session: Option<String>,
     csrf: Option<String>,
@@ -182,21 +188,20 @@ struct BrowserRequest {
 /// Reads a browser request: the tenant first (a 404 page before anything else), then for
 /// a POST the address limiter when `limit` names the peer, then cookies and parameters.
 /// `refused` titles the error page of unreadable parameters.
-async fn read(
-    state: &State,
+async fn read<'a>(
+    state: &'a State,
     tenant: &str,
     req: Request<Incoming>,
     limit: Option<IpAddr>,
     refused: &str,
     log: &RequestLog,
-) -> Result<BrowserRequest, Response<Body>> {
-    if let Err(e) = crate::oauth::tenant::lookup(state, tenant) {
-        return Err(oauth_page(state, e, log));
-    }
+) -> Result<BrowserRequest<'a>, Response<Body>> {
+    let (ctx, now) = (state.oauth(), state.clock.now());
+    let tenant = oauth::tenant::lookup(ctx.store, tenant).map_err(|e| oauth_page(state, e, log))?;
     let is_post = req.method() == Method::POST;
     if let Some(Err(blocked)) = limit
         .filter(|_| is_post)
-        .map(|peer| login::admit_address(state, peer))
+        .map(|peer| login::admit_address(&ctx, peer, now))
     {
         return Err(too_many(state, blocked.retry_after, TOO_MANY_FAILED, log));
     }
@@ -204,6 +209,9 @@ async fn read(
     let csrf = cookie(&req, session::CSRF_COOKIE);
     match params(req).await {
         Ok(params) => Ok(BrowserRequest {
+            ctx,
+            now,
+            tenant,
             params,
             session,
             csrf,
@@ -234,7 +242,10 @@ pub async fn authorize(
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    match authorize::handle(state, tenant, &r.params, r.session.as_deref(), peer) {
+    let answered = AuthorizeRequest::parse(&r.params).and_then(|sent| {
+        authorize::handle(&r.ctx, &r.tenant, sent, r.session.as_deref(), peer, r.now)
+    });
+    match answered {
         Ok(o) => outcome(state, tenant, o, log),
         Err(e) => oauth_page(state, e, log),
     }
@@ -281,14 +292,14 @@ pub async fn login(
         Err(resp) => return resp,
     };
     let result = if r.is_post {
-        login::submit(state, tenant, &r.params, r.csrf.as_deref(), peer).await
+        let form = LoginForm::parse(&r.params);
+        login::submit(&r.ctx, &r.tenant, form, r.csrf.as_deref(), peer, r.now).await
     } else {
-        let (request, hint) = (r.params.get("request"), r.params.get("login_hint"));
-        let (ctx, now) = (state.broker(), state.clock.now());
-        match broker::begin::begin(&ctx, tenant, request, hint, r.session.as_deref(), peer, now)
-            .await
-        {
-            Ok(Begin::NotBrokered) => login::show(state, tenant, &r.params),
+        let (request_id, hint) = (r.params.get("request"), r.params.get("login_hint"));
+        let session = r.session.as_deref();
+        let broker = state.broker();
+        match broker::begin::begin(&broker, tenant, request_id, hint, session, peer, r.now).await {
+            Ok(Begin::NotBrokered) => login::show(&r.ctx, &r.tenant, request_id, hint, r.now),
             Ok(Begin::Redirect { location, cookie }) => {
                 let mut resp = respond::see_other(&location);
                 respond::set_cookie(
@@ -348,25 +359,14 @@ pub async fn logout(
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    let mut outcome = logout::handle(
-        state,
-        tenant,
-        &r.params,
-        r.session.as_deref(),
-        r.csrf.as_deref(),
-    );
-    if matches!(
-        outcome,
-        Ok(LogoutOutcome::Redirect(_) | LogoutOutcome::Upstream { .. } | LogoutOutcome::SignedOut)
-    ) && let Err(e) = state.store.flush_durable().await
-    {
-        outcome = Err(e.into());
-    }
+    let (session, csrf) = (r.session.as_deref(), r.csrf.as_deref());
+    let req = LogoutRequest::parse(&r.params);
+    let outcome = logout::handle(&r.ctx, &r.tenant, &req, session, csrf, r.now).await;
     let mut resp = match outcome {
         Ok(LogoutOutcome::Redirect(location)) => respond::see_other(&location),
         Ok(LogoutOutcome::Upstream { settings, ended }) => {
-            let now = state.clock.now();
-            match broker::logout::location(&state.broker(), &settings, ended.as_ref(), now).await {
+            let broker = state.broker();
+            match broker::logout::location(&broker, &settings, ended.as_ref(), r.now).await {
                 Some(location) => respond::see_other(&location),
                 None => signed_out(state, log),
             }
@@ -447,12 +447,20 @@ pub async fn callback(state: &State, req: Request<Incoming>, log: &RequestLog) -
         error: params.get("error"),
         error_description: params.get("error_description"),
     };
-    let (ctx, now) = (state.broker(), state.clock.now());
-    let done = match broker::callback::handle(&ctx, &request, browser.as_deref(), now).await {
-        Ok(done) => done,
-        Err(e) => return broker_page(state, e, log),
-    };
-    let mut resp = match authorize::resume(state, &done.tenant, &done.pending, &done.session) {
+    let now = state.clock.now();
+    let done =
+        match broker::callback::handle(&state.broker(), &request, browser.as_deref(), now).await {
+            Ok(done) => done,
+            Err(e) => return broker_page(state, e, log),
+        };
+    let resumed = authorize::resume(
+        &state.oauth(),
+        &done.tenant,
+        &done.pending,
+        &done.session,
+        now,
+    );
+    let mut resp = match resumed {
         Ok(o) => outcome(state, done.tenant.id.as_str(), o, log),
         Err(e) => return oauth_page(state, e, log),
     };
@@ -479,15 +487,12 @@ pub async fn consent(
         Err(resp) => return resp,
     };
     let result = if r.is_post {
-        consent::decide(
-            state,
-            tenant,
-            &r.params,
-            r.session.as_deref(),
-            r.csrf.as_deref(),
-        )
+        let form = ConsentForm::parse(&r.params);
+        let (session, csrf) = (r.session.as_deref(), r.csrf.as_deref());
+        consent::decide(&r.ctx, &r.tenant, &form, session, csrf, r.now)
     } else {
-        consent::show(state, tenant, &r.params, r.session.as_deref())
+        let request_id = r.params.get("request");
+        consent::show(&r.ctx, &r.tenant, request_id, r.session.as_deref(), r.now)
     };
     match result {
         Ok(ConsentOutcome::Page(view)) => render(

@@ -1,9 +1,12 @@
 //! Handlers of the token, introspection, revocation and userinfo endpoints: form bodies,
 //! RFC 6749 JSON errors, `Cache-Control: no-store`.
 
+use crate::clock::UnixTime;
 use crate::http::body::{self, BodyError};
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
+use crate::oauth::request::{ClientAuth, Params, TokenForm};
+use crate::oauth::tenant::Tenant;
 use crate::oauth::{self, ErrorCode, OAuthError};
 use crate::state::State;
 use crate::types::ErrorKind;
@@ -50,20 +53,21 @@ fn authorization(req: &Request<Incoming>) -> Option<String> {
 }
 
 /// The shape of the client-authenticated form endpoints: the tenant first (404 before
-/// anything else), then the address limiter when `limited`, then the form, then one
-/// domain call answered as JSON.
+/// anything else), then the address limiter when `limited`, then the form and the
+/// client's credentials, then one domain call answered as JSON.
 async fn form_endpoint<T: serde::Serialize>(
-    state: &State,
-    tenant: &str,
+    ctx: &oauth::Ctx<'_>,
+    slug: &str,
     req: Request<Incoming>,
     limited: Option<IpAddr>,
-    log: &RequestLog,
-    call: impl AsyncFnOnce(Option<&str>, &[u8]) -> Result<T, OAuthError>,
+    (now, log): (UnixTime, &RequestLog),
+    call: impl AsyncFnOnce(&Tenant, ClientAuth, Params) -> Result<T, OAuthError>,
 ) -> Response<Body> {
-    if let Err(e) = oauth::tenant::lookup(state, tenant) {
-        return fail(e, log);
-    }
-    if let Some(Err(e)) = limited.map(|peer| oauth::token::admit(state, peer)) {
+    let tenant = match oauth::tenant::lookup(ctx.store, slug) {
+        Ok(t) => t,
+        Err(e) => return fail(e, log),
+    };
+    if let Some(Err(e)) = limited.map(|peer| oauth::token::admit(ctx, peer, now)) {
         return fail(e, log);
     }
     let auth = authorization(&req);
@@ -71,7 +75,12 @@ async fn form_endpoint<T: serde::Serialize>(
         Ok(b) => b,
         Err(e) => return body_fail(e),
     };
-    match call(auth.as_deref(), &bytes).await {
+    let read = Params::parse(&bytes).and_then(|p| Ok((ClientAuth::parse(auth.as_deref(), &p)?, p)));
+    let (client, params) = match read {
+        Ok(read) => read,
+        Err(e) => return fail(e, log),
+    };
+    match call(&tenant, client, params).await {
         Ok(answer) => respond::json(StatusCode::OK, &answer),
         Err(e) => fail(e, log),
     }
@@ -85,9 +94,18 @@ pub async fn token(
     peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
-    form_endpoint(state, tenant, req, Some(peer), log, async |auth, bytes| {
-        oauth::token::handle(state, tenant, auth, bytes, peer).await
-    })
+    let (ctx, now) = (state.oauth(), state.clock.now());
+    form_endpoint(
+        &ctx,
+        tenant,
+        req,
+        Some(peer),
+        (now, log),
+        async |tenant, client, params| {
+            let form = TokenForm::parse(&params);
+            oauth::token::handle(&ctx, tenant, client, form, peer, now).await
+        },
+    )
     .await
 }
 
@@ -98,9 +116,17 @@ pub async fn introspect(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    form_endpoint(state, tenant, req, None, log, async |auth, bytes| {
-        oauth::introspect::handle(state, tenant, auth, bytes)
-    })
+    let (ctx, now) = (state.oauth(), state.clock.now());
+    form_endpoint(
+        &ctx,
+        tenant,
+        req,
+        None,
+        (now, log),
+        async |tenant, client, params| {
+            oauth::introspect::handle(&ctx, tenant, &client, params.get("token"), now)
+        },
+    )
     .await
 }
 
@@ -111,11 +137,18 @@ pub async fn revoke(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    form_endpoint(state, tenant, req, None, log, async |auth, bytes| {
-        oauth::revoke::handle(state, tenant, auth, bytes)?;
-        state.store.flush_durable().await?;
-        Ok(serde_json::json!({}))
-    })
+    let (ctx, now) = (state.oauth(), state.clock.now());
+    form_endpoint(
+        &ctx,
+        tenant,
+        req,
+        None,
+        (now, log),
+        async |tenant, client, params| {
+            oauth::revoke::handle(&ctx, tenant, &client, params.get("token"), now).await?;
+            Ok(serde_json::json!({}))
+        },
+    )
     .await
 }
 
@@ -127,9 +160,11 @@ pub async fn userinfo(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    if let Err(e) = oauth::tenant::lookup(state, tenant) {
-        return fail(e, log);
-    }
+    let (ctx, now) = (state.oauth(), state.clock.now());
+    let tenant = match oauth::tenant::lookup(ctx.store, tenant) {
+        Ok(t) => t,
+        Err(e) => return fail(e, log),
+    };
     let header_token = authorization(&req).and_then(|h| {
         h.split_once(' ')
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
@@ -138,14 +173,16 @@ pub async fn userinfo(
     let token = match (header_token, req.method() == hyper::Method::POST) {
         (Some(t), _) => Some(t),
         (None, true) => match body::form(req).await {
-            Ok(b) => oauth::request::Params::parse(&b)
-                .ok()
-                .and_then(|p| p.get("access_token").map(str::to_owned)),
+            Ok(b) => match Params::parse(&b) {
+                Ok(p) => p.get("access_token").map(str::to_owned),
+                // A form that does not decode carries no token: the answer says one is needed.
+                Err(_) => None,
+            },
             Err(e) => return body_fail(e),
         },
         (None, false) => None,
     };
-    match oauth::userinfo::handle(state, tenant, token.as_deref()) {
+    match oauth::userinfo::handle(&ctx, &tenant, token.as_deref(), now) {
         Ok(u) => respond::json(StatusCode::OK, &u),
         Err(e) => bearer_fail(e, log),
     }

@@ -16,7 +16,7 @@ fn fail(e: OAuthError, log: &RequestLog) -> Response<Body> {
 
 /// `GET /t/{tenant}/.well-known/openid-configuration` (OIDC Discovery 1.0 §4).
 pub fn discovery(state: &State, tenant: &str, log: &RequestLog) -> Response<Body> {
-    match oauth::discovery::document(state, tenant) {
+    match oauth::discovery::document(&state.oauth(), tenant) {
         Ok(doc) => respond::cacheable_json(Bytes::from(doc)),
         Err(e) => fail(e, log),
     }
@@ -24,7 +24,7 @@ pub fn discovery(state: &State, tenant: &str, log: &RequestLog) -> Response<Body
 
 /// `GET /t/{tenant}/jwks` (RFC 7517 §5): the appliance's keys, the same for every tenant.
 pub fn jwks(state: &State, tenant: &str, log: &RequestLog) -> Response<Body> {
-    match oauth::discovery::jwks(state, tenant) {
+    match oauth::discovery::jwks(&state.oauth(), tenant) {
         Ok(bytes) => respond::cacheable_json(Bytes::from(bytes)),
         Err(e) => fail(e, log),
     }

@@ -2,20 +2,20 @@
 //! §3.1.2.1, SPEC "id_token_hint"): the session to answer for (the browser's, or the one
 //! an `id_token_hint` names), `prompt`, `max_age`, and the membership rule.
 
-use super::{Prompt, Request};
+use super::parse::{Prompt, Request};
 use crate::clock::UnixTime;
 use crate::crypto::jose::Unverified;
+use crate::grant::Ctx;
 use crate::grant::claims::ACCESS_TOKEN_TYP;
 use crate::grant::subject::member;
 use crate::oauth::{ErrorCode, OAuthError};
-use crate::state::State;
-use crate::store::StoreError;
 use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
+use crate::store::{Store, StoreError};
 
 /// True if `account_id` is an enabled member of `tenant`.
-fn admitted(state: &State, tenant: &Tenant, account_id: &str) -> Result<bool, StoreError> {
-    Ok(member(&state.store, tenant.uid, account_id)?.is_some())
+fn admitted(store: &Store, tenant: &Tenant, account_id: &str) -> Result<bool, StoreError> {
+    Ok(member(store, tenant.uid, account_id)?.is_some())
 }
 
 /// How the request will be answered.
@@ -40,7 +40,7 @@ pub(super) struct Hint {
 }
 
 /// Reads an `id_token_hint`; `None` when it is not an ID token this appliance signed.
-pub(super) fn hint(state: &State, token: &str) -> Option<Hint> {
+pub(super) fn hint(ctx: &Ctx, token: &str) -> Option<Hint> {
     let unverified = Unverified::parse(token).ok()?;
     if unverified
         .header
@@ -50,9 +50,8 @@ pub(super) fn hint(state: &State, token: &str) -> Option<Hint> {
     {
         return None;
     }
-    let claims: serde_json::Value =
-        serde_json::from_slice(&state.keys().verify(token).ok()?).ok()?;
-    let ours = format!("{}/t/", state.config.public_url);
+    let claims: serde_json::Value = serde_json::from_slice(&ctx.keys.verify(token).ok()?).ok()?;
+    let ours = format!("{}/t/", ctx.public_url);
     if !claims["iss"].as_str().is_some_and(|i| i.starts_with(&ours)) {
         return None;
     }
@@ -73,7 +72,7 @@ pub(super) fn hint(state: &State, token: &str) -> Option<Hint> {
 
 /// Picks the session to answer with (SPEC "id_token_hint", OIDC Core §3.1.2.1).
 pub(super) fn decide(
-    state: &State,
+    store: &Store,
     tenant: &Tenant,
     req: &Request,
     browser: Option<SsoSession>,
@@ -90,14 +89,13 @@ pub(super) fn decide(
                 return Ok(Decision::Login);
             }
             let named = match sid {
-                Some(sid) => state
-                    .store
+                Some(sid) => store
                     .session(&sid)?
                     .filter(|s| s.account_id == sub && s.expires_at > now),
                 None => None,
             };
             match named.or(browser) {
-                Some(s) if !admitted(state, tenant, &s.account_id)? => {
+                Some(s) if !admitted(store, tenant, &s.account_id)? => {
                     return Ok(Decision::Refuse(
                         ErrorCode::AccessDenied,
                         "the user is not a member of this tenant",
@@ -107,7 +105,7 @@ pub(super) fn decide(
             }
         }
         None => match browser {
-            Some(s) if admitted(state, tenant, &s.account_id)? => Some(s),
+            Some(s) if admitted(store, tenant, &s.account_id)? => Some(s),
             _ => None,
         },
     };

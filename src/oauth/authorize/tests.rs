@@ -1,6 +1,7 @@
 //! Unit tests of the authorization endpoint's pure parts.
 
-use super::*;
+use super::answer::build_redirect;
+use super::parse::{Prompt, parse_prompt};
 
 #[test]
 fn redirects_keep_existing_query_and_encode_values() {

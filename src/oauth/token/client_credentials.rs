@@ -1,34 +1,36 @@
 //! The `client_credentials` grant (RFC 6749 §4.4): a self-contained access token for the
 //! client itself; no store write, no refresh token, no ID token.
 
+use crate::clock::UnixTime;
+use crate::grant::Ctx;
 use crate::grant::claims::{AccessClaims, sign_access};
 use crate::grant::issue::TokenResponse;
 use crate::grant::scopes;
 use crate::oauth::OAuthError;
-use crate::oauth::request::Params;
-use crate::state::State;
 use crate::store::clients::Client;
 use crate::store::tenants::Tenant;
 
-/// Issues an access token with `sub` = the client id.
+/// Issues an access token with `sub` = the client id, for the `requested` scopes the
+/// client may have.
 pub fn issue(
-    state: &State,
+    ctx: &Ctx,
     tenant: &Tenant,
     client: &Client,
-    params: &Params,
+    requested: &[String],
+    now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
-    let granted = scopes::for_client(&scopes::split(params.get("scope")), client);
-    let issuer = state.issuer(&tenant.id);
+    let granted = scopes::for_client(requested, client);
+    let issuer = ctx.issuer(&tenant.id);
     let claims = AccessClaims::new(
         &issuer,
         tenant,
         &client.client_id,
         &client.client_id,
         &granted,
-        state.clock.now(),
+        now,
     )?;
     Ok(TokenResponse {
-        access_token: sign_access(&state.keys(), tenant, &claims)?,
+        access_token: sign_access(&ctx.keys, tenant, &claims)?,
         token_type: "Bearer",
         expires_in: tenant.access_token_ttl_secs,
         scope: claims.scope,

@@ -3,18 +3,18 @@
 //! succeed; a replay revokes what the first one issued.
 
 use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::clock::UnixTime;
 use crate::crypto::hash;
-use crate::grant::format;
 use crate::grant::issue::{TokenResponse, UserGrant, live_account, mint, new_refresh};
-use crate::oauth::request::Params;
+use crate::grant::{Ctx, format};
 use crate::oauth::{ErrorCode, OAuthError};
-use crate::state::State;
 use crate::store::StoreError;
 use crate::store::clients::Client;
 use crate::store::codes::{AuthCode, Redemption};
 use crate::store::refresh::RefreshFamily;
 use crate::store::revoked::RevokedJti;
 use crate::store::tenants::Tenant;
+use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
 use base64::Engine;
 
@@ -38,22 +38,24 @@ fn pkce_ok(challenge: Option<&str>, verifier: Option<&str>) -> bool {
     }
 }
 
-/// Redeems a code for tokens.
+/// Redeems `code` for tokens: `redirect_uri` and `code_verifier` as the client sent them.
 pub fn redeem(
-    state: &State,
+    ctx: &Ctx,
     tenant: &Tenant,
     client: &Client,
-    params: &Params,
+    code: Secret,
+    redirect_uri: Option<&str>,
+    code_verifier: Option<&Secret>,
+    now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
-    let code_key = format::key_of(params.require("code")?);
-    let now = state.clock.now();
-    let code = state
+    let code_key = format::key_of(code.expose());
+    let code = ctx
         .store
         .code(&code_key)?
         .filter(|c| c.tenant_uid == tenant.uid && c.client_id == client.client_id)
         .ok_or_else(|| invalid("the code is unknown or was issued to another client"))?;
     if code.redeemed.is_some() {
-        revoke_replayed(state, tenant, &code, now)?;
+        revoke_replayed(ctx, tenant, &code, now)?;
         return Err(invalid(
             "the code was already used; the tokens it issued are revoked",
         ));
@@ -61,7 +63,7 @@ pub fn redeem(
     if code.expires_at <= now {
         return Err(invalid("the code has expired"));
     }
-    match params.get("redirect_uri") {
+    match redirect_uri {
         Some(r) if r != code.redirect_uri => {
             return Err(invalid(
                 "redirect_uri differs from the authorization request",
@@ -74,12 +76,15 @@ pub fn redeem(
         }
         _ => {}
     }
-    if !pkce_ok(code.code_challenge.as_deref(), params.get("code_verifier")) {
+    if !pkce_ok(
+        code.code_challenge.as_deref(),
+        code_verifier.map(Secret::expose),
+    ) {
         return Err(invalid(
             "the PKCE code_verifier does not match the code_challenge",
         ));
     }
-    let account = live_account(&state.grant(), tenant, &code.account_id)?
+    let account = live_account(ctx, tenant, &code.account_id)?
         .ok_or_else(|| invalid("the account may no longer sign in here"))?;
     let offline = code.scopes.iter().any(|s| s == "offline_access");
     let refresh = new_refresh(tenant, client, now)?;
@@ -93,7 +98,7 @@ pub fn redeem(
         nonce: code.nonce.as_deref(),
     };
     let minted = mint(
-        &state.grant(),
+        ctx,
         &grant,
         refresh.as_ref().map(|r| r.first.token.clone()),
         now,
@@ -110,19 +115,18 @@ pub fn redeem(
     // finds it to revoke. No transaction: each step is one record, and a sled
     // transaction's commit costs a log write and a wait on the disk.
     if let Some(f) = &family {
-        state.store.insert_family(f)?;
+        ctx.store.insert_family(f)?;
     }
     let end_family = |f: &RefreshFamily| {
-        state
-            .store
+        ctx.store
             .transaction(|tx| tx.revoke_family::<StoreError>(&f.id))
     };
-    if !state.store.redeem_code(&code_key, &redemption)? {
+    if !ctx.store.redeem_code(&code_key, &redemption)? {
         if let Some(f) = &family {
             end_family(f)?;
         }
-        if let Some(redeemed) = state.store.code(&code_key)? {
-            revoke_replayed(state, tenant, &redeemed, now)?;
+        if let Some(redeemed) = ctx.store.code(&code_key)? {
+            revoke_replayed(ctx, tenant, &redeemed, now)?;
         }
         return Err(invalid(
             "the code was already used; the tokens it issued are revoked",
@@ -131,7 +135,7 @@ pub fn redeem(
     // A family bound to the session stops working when it ends (refresh looks it up);
     // one that ended before this redemption is refused here, its new family with it.
     if let Some(f) = family.as_ref().filter(|f| f.sid.is_some())
-        && !state.store.session_alive(&code.sid, now)?
+        && !ctx.store.session_alive(&code.sid, now)?
     {
         end_family(f)?;
         return Err(invalid("the sign-in session has ended"));
@@ -141,10 +145,10 @@ pub fn redeem(
 
 /// A replayed code: deny its access token and end its refresh family (RFC 6749 §4.1.2).
 fn revoke_replayed(
-    state: &State,
+    ctx: &Ctx,
     tenant: &Tenant,
     code: &AuthCode,
-    now: u64,
+    now: UnixTime,
 ) -> Result<(), OAuthError> {
     let Some(r) = &code.redeemed else {
         return Ok(());
@@ -156,7 +160,7 @@ fn revoke_replayed(
     )
     .tenant(tenant.id.as_str())
     .account(&code.account_id);
-    state.store.transaction(|tx| {
+    ctx.store.transaction(|tx| {
         tx.revoke_jti::<StoreError>(&RevokedJti {
             tenant_uid: tenant.uid,
             jti: r.access_jti.clone(),

@@ -4,51 +4,34 @@
 
 use crate::auth::ForeignTokenError;
 use crate::auth::foreign_token;
+use crate::clock::UnixTime;
 use crate::grant::issue::{self, TokenResponse};
-use crate::grant::scopes;
-use crate::oauth::request::Params;
-use crate::oauth::{ErrorCode, OAuthError};
-use crate::state::State;
+use crate::oauth::{Ctx, OAuthError};
 use crate::store::clients::Client;
 use crate::store::tenants::Tenant;
+use crate::types::Secret;
 
 /// The one subject and requested token type supported (RFC 8693 §3).
 pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 
-/// The `urn:ietf:params:oauth:grant-type:token-exchange` grant (RFC 8693 §2.1).
+/// The `urn:ietf:params:oauth:grant-type:token-exchange` grant (RFC 8693 §2.1) for the
+/// foreign `subject_token`, with the `requested` scopes (none: the client's).
 pub async fn grant(
-    state: &State,
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
     client: &Client,
-    params: &Params,
+    subject_token: &Secret,
+    requested: Vec<String>,
+    now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
-    let subject_token = params.require("subject_token")?;
-    let bad = |what: &str| OAuthError::new(ErrorCode::InvalidRequest, what);
-    if params.require("subject_token_type")? != ACCESS_TOKEN_TYPE {
-        return Err(bad(
-            "subject_token_type must be urn:ietf:params:oauth:token-type:access_token",
-        ));
-    }
-    if params
-        .get("requested_token_type")
-        .is_some_and(|t| t != ACCESS_TOKEN_TYPE)
-    {
-        return Err(bad(
-            "only access tokens can be requested (requested_token_type)",
-        ));
-    }
-    if params.get("actor_token").is_some() {
-        return Err(bad("delegation (actor_token) is not supported"));
-    }
-    let requested = match scopes::split(params.get("scope")) {
+    let requested = match requested {
         s if s.is_empty() => client.scopes.clone(),
         s => s,
     };
-    let now = state.clock.now();
-    let checking = state.foreign_token();
-    let resolved = foreign_token::resolve(&checking, tenant, subject_token, now).await;
+    let checking = &ctx.foreign_token;
+    let resolved = foreign_token::resolve(checking, tenant, subject_token.expose(), now).await;
     foreign_token::audit(
-        &checking,
+        checking,
         Some((tenant, &client.client_id)),
         resolved
             .as_ref()
@@ -57,14 +40,7 @@ pub async fn grant(
         now,
     )?;
     let subject = resolved?;
-    let mut response = issue::exchanged(
-        &state.grant(),
-        tenant,
-        client,
-        &subject,
-        &requested,
-        state.clock.now(),
-    )?;
+    let mut response = issue::exchanged(&ctx.grant, tenant, client, &subject, &requested, now)?;
     response.issued_token_type = Some(ACCESS_TOKEN_TYPE);
     Ok(response)
 }

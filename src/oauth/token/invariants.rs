@@ -6,6 +6,7 @@
 
 use crate::grant::format;
 use crate::grant::refresh::rotate;
+use crate::oauth::request::{ClientAuth, Params};
 use crate::oauth::{OAuthError, introspect, revoke};
 use crate::sandbox::Sandbox;
 use crate::store::refresh::{RefreshFamily, RefreshToken};
@@ -75,24 +76,36 @@ impl Sandbox {
         .map_err(OAuthError::from)
     }
 
+    /// The sandbox client's credentials, as the edge reads them.
+    fn client_auth(&self) -> ClientAuth {
+        ClientAuth::parse(Some(&self.basic_auth), &Params::default()).unwrap()
+    }
+
     fn revoke(&self, token: &str) {
-        let body = format!("token={token}");
-        revoke::handle(
-            &self.app.state,
-            "acme",
-            Some(&self.basic_auth),
-            body.as_bytes(),
-        )
-        .unwrap();
+        let state = &self.app.state;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(revoke::handle(
+                &state.oauth(),
+                &self.tenant,
+                &self.client_auth(),
+                Some(token),
+                state.clock.now(),
+            ))
+            .unwrap();
     }
 
     fn active(&self, token: &str) -> bool {
-        let body = format!("token={token}");
+        let state = &self.app.state;
         introspect::handle(
-            &self.app.state,
-            "acme",
-            Some(&self.basic_auth),
-            body.as_bytes(),
+            &state.oauth(),
+            &self.tenant,
+            &self.client_auth(),
+            Some(token),
+            state.clock.now(),
         )
         .unwrap()
         .active

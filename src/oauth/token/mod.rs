@@ -7,61 +7,57 @@ pub mod exchange;
 #[cfg(test)]
 mod invariants;
 
-use super::request::Params;
-use super::tenant;
-use super::{ErrorCode, OAuthError, client_auth};
+use super::request::{ClientAuth, TokenForm, TokenRequest, missing};
+use super::{Ctx, ErrorCode, OAuthError, client_auth};
+use crate::clock::UnixTime;
 use crate::grant::issue::TokenResponse;
-use crate::grant::{refresh, scopes};
+use crate::grant::refresh;
 use crate::guard::{Key, Outcome, Realm, Subject};
-use crate::state::State;
+use crate::store::Store;
 use crate::store::tenants::Tenant;
-use crate::types::{AuthMethod, GrantType};
+use crate::types::AuthMethod;
 use std::net::IpAddr;
 
 /// Refuses an address that failed too often; the handler runs it before reading the body.
-pub fn admit(state: &State, peer: IpAddr) -> Result<(), OAuthError> {
-    state
-        .limiter
-        .admit(&[Key::address(Realm::Sso, peer)], state.clock.now())
+pub fn admit(ctx: &Ctx, peer: IpAddr, now: UnixTime) -> Result<(), OAuthError> {
+    ctx.limiter
+        .admit(&[Key::address(Realm::Sso, peer)], now)
         .map_err(|b| OAuthError::TooMany(b.retry_after))
 }
 
-/// Answers `POST /t/{tenant}/token` (after [`admit`]). Failed client authentication
-/// counts against the address, the client from that address and the client alone (a
-/// public client only against the address: it has no secret to guess); an invalid
-/// grant against the address. 429 past their thresholds.
+/// Answers `POST /t/{tenant}/token` at `now` (after [`admit`]). Failed client
+/// authentication counts against the address, the client from that address and the
+/// client alone (a public client only against the address: it has no secret to guess);
+/// an invalid grant against the address. 429 past their thresholds.
 pub async fn handle(
-    state: &State,
-    slug: &str,
-    authorization: Option<&str>,
-    body: &[u8],
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    client_auth: ClientAuth,
+    form: TokenForm,
     peer: IpAddr,
+    now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
-    let tenant = tenant::lookup(state, slug)?;
-    let now = state.clock.now();
-    let params = Params::parse(body)?;
-    let presented = client_auth::presented(authorization, &params)?;
-    let client = Subject::Client(tenant.uid, presented.client_id.clone());
+    let client = Subject::Client(tenant.uid, client_auth.client_id.clone());
     let client_keys = [
         Key::pair(Realm::Sso, peer, client.clone()),
         Key::subject(Realm::Sso, client),
     ];
-    state
-        .limiter
+    ctx.limiter
         .admit(&client_keys, now)
         .map_err(|b| OAuthError::TooMany(b.retry_after))?;
-    let mut result = grant(state, &tenant, &params, &presented).await;
-    if ends_a_credential(&params) && spent_or_revoked(&result) {
+    let ends_a_credential = form.ends_a_credential();
+    let mut result = grant(ctx, tenant, &client_auth, form, now).await;
+    if ends_a_credential && spent_or_revoked(&result) {
         // A redemption, a rotation, or the revocation of a replayed family stops a
         // credential working: on disk before the answer, whichever it was.
-        if let Err(e) = state.store.flush_durable().await {
+        if let Err(e) = ctx.store.flush_durable().await {
             result = Err(e.into());
         }
     }
     let address = Key::address(Realm::Sso, peer);
     let (keys, outcome): (Vec<Key>, _) = match result.as_ref().map_err(|e| e.code()) {
         Ok(_) => (client_keys.to_vec(), Outcome::Success),
-        Err(ErrorCode::InvalidClient) if is_public(state, &tenant, &presented.client_id)? => {
+        Err(ErrorCode::InvalidClient) if is_public(ctx.store, tenant, &client_auth.client_id)? => {
             (vec![address], Outcome::Failure)
         }
         Err(ErrorCode::InvalidClient) => {
@@ -70,18 +66,9 @@ pub async fn handle(
         Err(ErrorCode::InvalidGrant) => (vec![address], Outcome::Failure),
         Err(_) => (Vec::new(), Outcome::Failure),
     };
-    state
-        .limiter
-        .record(&state.store, Some(tenant.id.as_str()), &keys, outcome, now)?;
+    ctx.limiter
+        .record(ctx.store, Some(tenant.id.as_str()), &keys, outcome, now)?;
     result
-}
-
-/// Whether a request of this grant type may spend a code or a refresh token.
-fn ends_a_credential(params: &Params) -> bool {
-    params
-        .get("grant_type")
-        .and_then(GrantType::parse)
-        .is_some_and(|g| matches!(g, GrantType::AuthorizationCode | GrantType::RefreshToken))
 }
 
 /// Whether a code or refresh grant reached its store write: a success, or an
@@ -95,60 +82,79 @@ fn spent_or_revoked(result: &Result<TokenResponse, OAuthError>) -> bool {
 
 /// Whether `client_id` names a public client of `tenant`: its id is no secret, so
 /// counting failures against it would only let anyone block it.
-fn is_public(state: &State, tenant: &Tenant, client_id: &str) -> Result<bool, OAuthError> {
-    Ok(state
-        .store
+fn is_public(store: &Store, tenant: &Tenant, client_id: &str) -> Result<bool, OAuthError> {
+    Ok(store
         .client(tenant.uid, client_id)?
         .is_some_and(|c| c.auth_method == AuthMethod::None))
 }
 
-/// Client authentication, then the grant the client asked for, if it may use it.
+/// Client authentication, then the grant the client asked for, if it may use it: each
+/// problem of the form in [`TokenForm`]'s order.
 async fn grant(
-    state: &State,
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
-    params: &Params,
-    presented: &client_auth::Presented,
+    client_auth: &ClientAuth,
+    form: TokenForm,
+    now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
-    let grant_name = params.require("grant_type")?;
-    let client = client_auth::authenticate(&state.store, tenant, presented)?;
-    let grant = GrantType::parse(grant_name)
-        .filter(|g| *g != GrantType::Implicit)
-        .ok_or_else(|| {
-            OAuthError::new(
+    let (grant, request) = match form {
+        TokenForm::NoGrantType => return Err(missing("grant_type")),
+        TokenForm::Unsupported(name) => {
+            client_auth::authenticate(ctx.store, tenant, client_auth)?;
+            return Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
-                format!("grant_type `{grant_name}` is not supported"),
-            )
-        })?;
+                format!("grant_type `{name}` is not supported"),
+            ));
+        }
+        TokenForm::Grant(grant, request) => (grant, request),
+    };
+    let client = client_auth::authenticate(ctx.store, tenant, client_auth)?;
     if !client.grant_types.contains(&grant) {
         return Err(OAuthError::new(
             ErrorCode::UnauthorizedClient,
             format!("this client may not use the `{}` grant", grant.as_str()),
         ));
     }
-    let issued = match grant {
-        GrantType::ClientCredentials => client_credentials::issue(state, tenant, &client, params),
-        GrantType::AuthorizationCode => code::redeem(state, tenant, &client, params),
-        GrantType::RefreshToken => refresh::rotate(
-            &state.grant(),
+    let issued = match request? {
+        TokenRequest::ClientCredentials { scopes } => {
+            client_credentials::issue(&ctx.grant, tenant, &client, &scopes, now)
+        }
+        TokenRequest::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+        } => code::redeem(
+            &ctx.grant,
             tenant,
             &client,
-            params.require("refresh_token")?,
-            &scopes::split(params.get("scope")),
-            state.clock.now(),
+            code,
+            redirect_uri.as_deref(),
+            code_verifier.as_ref(),
+            now,
+        ),
+        TokenRequest::RefreshToken {
+            refresh_token,
+            scopes,
+        } => refresh::rotate(
+            &ctx.grant,
+            tenant,
+            &client,
+            refresh_token.expose(),
+            &scopes,
+            now,
         )
         .map_err(OAuthError::from),
-        GrantType::TokenExchange => exchange::grant(state, tenant, &client, params).await,
-        GrantType::Implicit => Err(OAuthError::new(
-            ErrorCode::UnsupportedGrantType,
-            "the implicit grant has no token request",
-        )),
+        TokenRequest::TokenExchange {
+            subject_token,
+            scopes,
+        } => exchange::grant(ctx, tenant, &client, &subject_token, scopes, now).await,
     }?;
-    state.grant().token_issued(
+    ctx.grant.token_issued(
         grant.as_str(),
         &tenant.id,
         &client.client_id,
         issued.account_id.as_deref(),
-        state.clock.now(),
+        now,
     );
     Ok(issued)
 }

@@ -4,8 +4,8 @@
 //! authenticated cannot fill the store with whatever they carry. Unknown parameters
 //! are ignored (RFC 6749 §3.1) and never stored.
 
-use super::request::Params;
-use super::{ErrorCode, OAuthError};
+use super::Params;
+use crate::oauth::{ErrorCode, OAuthError};
 
 /// The most bytes the kept parameters may hold together (names and values).
 pub const MAX_KEPT_BYTES: usize = 8 * 1024;

@@ -1,0 +1,225 @@
+//! An authorization request judged against its client, without the store (RFC 6749
+//! §3.1.2.3, §4.1.2.1, OIDC Core §3.1.2.1, §3.2.2.1, RFC 7636 §4.3, OAuth 2.0 Multiple
+//! Response Types and Form Post Response Mode): once the client and its redirect URI are
+//! known, every problem goes back to the client.
+
+use super::Outcome;
+use crate::oauth::ErrorCode;
+use crate::oauth::request::AuthorizeRequest;
+use crate::store::clients::Client;
+use crate::types::{AuthMethod, ResponseType};
+
+/// `prompt` (OIDC Core §3.1.2.1), as far as it changes what happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Prompt {
+    Default,
+    None,
+    Login,
+}
+
+/// How the answer travels back (OAuth 2.0 Multiple Response Types, Form Post Response Mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ResponseMode {
+    Query,
+    Fragment,
+    FormPost,
+}
+
+/// A validated authorization request.
+pub(super) struct Request {
+    pub(super) client: Client,
+    pub(super) redirect_uri: String,
+    pub(super) redirect_uri_sent: bool,
+    pub(super) response_type: ResponseType,
+    pub(super) scopes: Vec<String>,
+    pub(super) state: Option<String>,
+    pub(super) nonce: Option<String>,
+    pub(super) code_challenge: Option<String>,
+    pub(super) prompt: Prompt,
+    pub(super) login_hint: Option<String>,
+    pub(super) max_age: Option<u64>,
+    pub(super) prompt_consent: bool,
+    pub(super) mode: ResponseMode,
+    pub(super) issuer: String,
+    /// Only an `id_token_hint` vouches for the user, no session cookie: such an
+    /// authorization never grants `offline_access`, which would outlive the session.
+    pub(super) hint_alone: bool,
+    /// The parameters a pending authorization keeps of it.
+    pub(super) kept: Vec<(String, String)>,
+}
+
+/// Why a request was turned away before it could be answered.
+pub(super) enum Rejected {
+    /// An error page: there is no client or redirect URI to answer.
+    Page(String),
+    /// An error for the client, by redirect.
+    Respond(Outcome),
+}
+
+/// A rejection shown as an error page.
+pub(super) fn page(msg: impl Into<String>) -> Rejected {
+    Rejected::Page(msg.into())
+}
+
+/// Judges `sent` for `client`, which returns to `redirect_uri` and knows the tenant as
+/// `issuer`; each problem is an error redirected to the client.
+pub(super) fn validate(
+    client: Client,
+    redirect_uri: String,
+    sent: AuthorizeRequest,
+    issuer: String,
+) -> Result<Request, Rejected> {
+    let fragment_default = sent.response_type.as_deref().is_some_and(|r| r != "code");
+    let mut req = Request {
+        client,
+        redirect_uri,
+        redirect_uri_sent: sent.redirect_uri.is_some(),
+        response_type: ResponseType::Code,
+        scopes: sent.scopes,
+        state: sent.state,
+        nonce: sent.nonce,
+        code_challenge: sent.code_challenge,
+        prompt: Prompt::Default,
+        login_hint: sent.login_hint,
+        max_age: None,
+        prompt_consent: sent
+            .prompt
+            .as_deref()
+            .is_some_and(|p| p.split(' ').any(|v| v == "consent")),
+        mode: match sent.response_mode.as_deref() {
+            Some("form_post") => ResponseMode::FormPost,
+            Some("fragment") => ResponseMode::Fragment,
+            Some("query") => ResponseMode::Query,
+            _ if fragment_default => ResponseMode::Fragment,
+            _ => ResponseMode::Query,
+        },
+        issuer,
+        hint_alone: false,
+        kept: sent.kept,
+    };
+    let bad = |req: &Request, code: ErrorCode, d: &str| Rejected::Respond(req.error(code, d));
+    let response_mode = sent.response_mode.as_deref();
+    if let Some(mode) = response_mode.filter(|m| !matches!(*m, "query" | "fragment" | "form_post"))
+    {
+        return Err(bad(
+            &req,
+            ErrorCode::InvalidRequest,
+            &format!("response_mode `{mode}` is not supported"),
+        ));
+    }
+    let Some(rt) = sent.response_type.as_deref() else {
+        return Err(bad(
+            &req,
+            ErrorCode::InvalidRequest,
+            "response_type is missing",
+        ));
+    };
+    req.response_type = ResponseType::parse(rt).ok_or_else(|| {
+        bad(
+            &req,
+            ErrorCode::UnsupportedResponseType,
+            &format!("response_type `{rt}` is not supported"),
+        )
+    })?;
+    if !req.client.response_types.contains(&req.response_type) {
+        return Err(bad(
+            &req,
+            ErrorCode::UnauthorizedClient,
+            &format!("this client is not registered for response_type `{rt}`"),
+        ));
+    }
+    let implicit = req.response_type != ResponseType::Code;
+    if implicit && response_mode == Some("query") {
+        return Err(bad(
+            &req,
+            ErrorCode::InvalidRequest,
+            "tokens are never returned in the query; use response_mode=fragment",
+        ));
+    }
+    let wants_id_token = matches!(
+        req.response_type,
+        ResponseType::IdToken | ResponseType::IdTokenToken
+    );
+    if wants_id_token && req.nonce.is_none() {
+        return Err(bad(
+            &req,
+            ErrorCode::InvalidRequest,
+            "nonce is required for the implicit flow",
+        ));
+    }
+    if wants_id_token && !req.scopes.iter().any(|s| s == "openid") {
+        return Err(bad(
+            &req,
+            ErrorCode::InvalidScope,
+            "an ID token needs the openid scope",
+        ));
+    }
+    req.max_age = match sent.max_age.as_deref() {
+        Some(m) => Some(m.parse::<u64>().map_err(|_| {
+            bad(
+                &req,
+                ErrorCode::InvalidRequest,
+                "max_age must be a number of seconds",
+            )
+        })?),
+        None => None,
+    };
+    check_pkce(&req, sent.code_challenge_method.as_deref())
+        .map_err(|d| bad(&req, ErrorCode::InvalidRequest, d))?;
+    req.prompt = parse_prompt(sent.prompt.as_deref())
+        .map_err(|d| bad(&req, ErrorCode::InvalidRequest, d))?;
+    Ok(req)
+}
+
+/// PKCE (RFC 7636 §4.3): S256 only, and required of public clients using the code flow.
+fn check_pkce(req: &Request, method: Option<&str>) -> Result<(), &'static str> {
+    match (req.code_challenge.as_deref(), method) {
+        (Some(_), Some("S256")) => {}
+        (Some(_), Some(_)) => return Err("code_challenge_method must be S256"),
+        (Some(_), None) => return Err("code_challenge_method is required and must be S256"),
+        (None, Some(_)) => return Err("code_challenge_method without code_challenge"),
+        (None, None)
+            if req.client.auth_method == AuthMethod::None
+                && req.response_type == ResponseType::Code =>
+        {
+            return Err("a public client must use PKCE (code_challenge with S256)");
+        }
+        (None, None) => {}
+    }
+    match &req.code_challenge {
+        Some(c)
+            if c.len() != 43
+                || !c
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            Err("code_challenge must be a base64url SHA-256 (43 characters)")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `prompt`'s space-separated values; `none` stands alone.
+pub(super) fn parse_prompt(value: Option<&str>) -> Result<Prompt, &'static str> {
+    let values: Vec<&str> = value
+        .unwrap_or("")
+        .split(' ')
+        .filter(|v| !v.is_empty())
+        .collect();
+    if values
+        .iter()
+        .any(|v| !matches!(*v, "none" | "login" | "consent" | "select_account"))
+    {
+        return Err("prompt has an unknown value");
+    }
+    if values.contains(&"none") && values.len() > 1 {
+        return Err("prompt=none cannot be combined with other values");
+    }
+    Ok(if values.contains(&"none") {
+        Prompt::None
+    } else if values.contains(&"login") {
+        Prompt::Login
+    } else {
+        Prompt::Default
+    })
+}

@@ -1,0 +1,84 @@
+//! What the sign-in, consent and logout pages send (OIDC RP-Initiated Logout 1.0 §2 for
+//! the last), read at the edge. None of it can be wrong in form: what is missing or stale
+//! is the page's to say, after the checks that come first (CSRF, the pending request).
+
+use super::Params;
+use crate::types::Secret;
+
+/// The sign-in form (`POST /t/{tenant}/login`).
+pub struct LoginForm {
+    /// The pending authorization it finishes.
+    pub request_id: Option<String>,
+    /// The username, without surrounding spaces.
+    pub username: String,
+    /// The password.
+    pub password: Secret,
+    /// The form's half of the double-submit CSRF token.
+    pub csrf: Option<String>,
+}
+
+impl LoginForm {
+    /// Reads the sign-in form; absent fields are empty.
+    pub fn parse(params: &Params) -> LoginForm {
+        LoginForm {
+            request_id: params.get("request").map(str::to_owned),
+            username: params.get("username").unwrap_or("").trim().to_owned(),
+            password: Secret::new(params.get("password").unwrap_or("")),
+            csrf: params.get("csrf").map(str::to_owned),
+        }
+    }
+}
+
+/// The consent form (`POST /t/{tenant}/consent`).
+pub struct ConsentForm {
+    /// The pending authorization it answers.
+    pub request_id: Option<String>,
+    /// `decision`: `Some(true)` for `allow`, `Some(false)` for `deny`, else `None`.
+    pub allow: Option<bool>,
+    /// The form's half of the double-submit CSRF token.
+    pub csrf: Option<String>,
+}
+
+impl ConsentForm {
+    /// Reads the consent form.
+    pub fn parse(params: &Params) -> ConsentForm {
+        ConsentForm {
+            request_id: params.get("request").map(str::to_owned),
+            allow: match params.get("decision") {
+                Some("allow") => Some(true),
+                Some("deny") => Some(false),
+                _ => None,
+            },
+            csrf: params.get("csrf").map(str::to_owned),
+        }
+    }
+}
+
+/// An RP-initiated logout request (`GET`/`POST /t/{tenant}/logout`), or the confirmation
+/// form posted back.
+pub struct LogoutRequest {
+    /// An ID token naming the user and the client.
+    pub id_token_hint: Option<String>,
+    /// The client, when no hint names it.
+    pub client_id: Option<String>,
+    /// Where to send the browser afterwards, if the client registered it.
+    pub post_logout_redirect_uri: Option<String>,
+    /// Returned to the client with the redirect.
+    pub state: Option<String>,
+    /// The confirmation form's half of the double-submit CSRF token.
+    pub csrf: Option<String>,
+}
+
+impl LogoutRequest {
+    /// Reads a logout request.
+    pub fn parse(params: &Params) -> LogoutRequest {
+        let get = |name: &str| params.get(name).map(str::to_owned);
+        LogoutRequest {
+            id_token_hint: get("id_token_hint"),
+            client_id: get("client_id"),
+            post_logout_redirect_uri: get("post_logout_redirect_uri"),
+            state: get("state"),
+            csrf: get("csrf"),
+        }
+    }
+}
