@@ -7,6 +7,7 @@ pub mod claims;
 mod ctx;
 mod error;
 pub mod format;
+pub mod id_token_hint;
 pub mod issue;
 pub mod pending;
 pub mod refresh;

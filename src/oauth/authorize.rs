@@ -10,7 +10,7 @@ use super::request::AuthorizeRequest;
 use super::{Ctx, ErrorCode, OAuthError};
 use crate::clock::UnixTime;
 use crate::crypto::random;
-use crate::grant::{pending, scopes};
+use crate::grant::{id_token_hint, pending, scopes};
 use crate::session;
 use crate::store::clients::Client;
 use crate::store::consents::Consent;
@@ -19,7 +19,7 @@ use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
 use crate::store::{Store, StoreError};
 use answer::answer;
-use decide::{Decision, decide, hint};
+use decide::{Decision, decide};
 use parse::{Prompt, Rejected, Request, page};
 use std::net::IpAddr;
 
@@ -114,7 +114,7 @@ pub fn handle(
         Err(Rejected::Respond(o)) => return Ok(o),
     };
     let hinted = match id_token_hint {
-        Some(h) => match hint(&ctx.grant, &h) {
+        Some(h) => match id_token_hint::read(&ctx.grant, &h) {
             Some(found) => Some(found),
             None => {
                 return Ok(req.error(

@@ -8,8 +8,8 @@ use super::request::LogoutRequest;
 use super::{Ctx, OAuthError};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::clock::UnixTime;
-use crate::crypto::jose::Unverified;
 use crate::crypto::random;
+use crate::grant::id_token_hint;
 use crate::session;
 use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
@@ -36,35 +36,15 @@ pub enum LogoutOutcome {
     },
 }
 
-/// The audience and session of a hint this appliance signed for `tenant` (its expiry
-/// does not matter: a hint only identifies).
+/// The audience, session and account of a hint this appliance signed for `tenant` (its
+/// expiry does not matter: a hint only identifies).
 fn hint_claims(
     ctx: &crate::grant::Ctx,
     tenant: &Tenant,
     hint: &str,
 ) -> Option<(String, Option<String>, String)> {
-    let unverified = Unverified::parse(hint).ok()?;
-    if unverified
-        .header
-        .typ
-        .as_deref()
-        .is_some_and(|t| t.eq_ignore_ascii_case(crate::grant::claims::ACCESS_TOKEN_TYP))
-    {
-        return None;
-    }
-    let claims: serde_json::Value = serde_json::from_slice(&ctx.keys.verify(hint).ok()?).ok()?;
-    if claims["iss"].as_str() != Some(ctx.issuer(&tenant.id).as_str()) {
-        return None;
-    }
-    let aud = claims["aud"]
-        .as_str()
-        .or_else(|| claims["aud"][0].as_str())?
-        .to_owned();
-    Some((
-        aud,
-        claims["sid"].as_str().map(str::to_owned),
-        claims["sub"].as_str()?.to_owned(),
-    ))
+    let hint = id_token_hint::read(ctx, hint).filter(|h| h.iss == ctx.issuer(&tenant.id))?;
+    Some((hint.audience.into_iter().next()?, hint.sid, hint.sub))
 }
 
 /// Answers `GET`/`POST /t/{tenant}/logout` at `now`; an ended session is on disk before

@@ -4,9 +4,7 @@
 
 use super::parse::{Prompt, Request};
 use crate::clock::UnixTime;
-use crate::crypto::jose::Unverified;
-use crate::grant::Ctx;
-use crate::grant::claims::ACCESS_TOKEN_TYP;
+use crate::grant::id_token_hint::IdTokenHint;
 use crate::grant::subject::member;
 use crate::oauth::{ErrorCode, OAuthError};
 use crate::store::sessions::SsoSession;
@@ -29,54 +27,13 @@ pub(super) enum Decision {
     Refuse(ErrorCode, &'static str),
 }
 
-/// What an `id_token_hint` names: an ID token this appliance signed for any of its
-/// tenants, expired or not, while its key is still published.
-pub(super) struct Hint {
-    sub: String,
-    sid: Option<String>,
-    /// Its `aud` (a string or an array), which must name the requesting client before
-    /// the hint may stand in for a login.
-    audience: Vec<String>,
-}
-
-/// Reads an `id_token_hint`; `None` when it is not an ID token this appliance signed.
-pub(super) fn hint(ctx: &Ctx, token: &str) -> Option<Hint> {
-    let unverified = Unverified::parse(token).ok()?;
-    if unverified
-        .header
-        .typ
-        .as_deref()
-        .is_some_and(|t| t.eq_ignore_ascii_case(ACCESS_TOKEN_TYP))
-    {
-        return None;
-    }
-    let claims: serde_json::Value = serde_json::from_slice(&ctx.keys.verify(token).ok()?).ok()?;
-    let ours = format!("{}/t/", ctx.public_url);
-    if !claims["iss"].as_str().is_some_and(|i| i.starts_with(&ours)) {
-        return None;
-    }
-    let audience = match &claims["aud"] {
-        serde_json::Value::String(a) => vec![a.clone()],
-        serde_json::Value::Array(all) => all
-            .iter()
-            .filter_map(|a| a.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    };
-    Some(Hint {
-        sub: claims["sub"].as_str()?.to_owned(),
-        sid: claims["sid"].as_str().map(str::to_owned),
-        audience,
-    })
-}
-
 /// Picks the session to answer with (SPEC "id_token_hint", OIDC Core §3.1.2.1).
 pub(super) fn decide(
     store: &Store,
     tenant: &Tenant,
     req: &Request,
     browser: Option<SsoSession>,
-    hinted: Option<Hint>,
+    hinted: Option<IdTokenHint>,
     now: UnixTime,
 ) -> Result<Decision, OAuthError> {
     // A hint issued to another client proves nothing about this request's user: it
@@ -84,7 +41,7 @@ pub(super) fn decide(
     let hinted = hinted.filter(|h| h.audience.contains(&req.client.client_id));
     let hint_alone = hinted.is_some() && browser.is_none();
     let session = match hinted {
-        Some(Hint { sub, sid, .. }) => {
+        Some(IdTokenHint { sub, sid, .. }) => {
             if browser.as_ref().is_some_and(|b| b.account_id != sub) {
                 return Ok(Decision::Login);
             }
