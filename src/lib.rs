@@ -22,7 +22,6 @@ pub mod oauth;
 pub mod outbound;
 #[cfg(any(test, fuzzing, feature = "sandbox"))]
 pub mod sandbox;
-pub mod session;
 pub mod state;
 pub mod store;
 pub mod types;

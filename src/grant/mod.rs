@@ -12,6 +12,7 @@ pub mod issue;
 pub mod pending;
 pub mod refresh;
 pub mod scopes;
+pub mod session;
 pub mod subject;
 pub mod tenant;
 

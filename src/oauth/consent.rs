@@ -8,7 +8,7 @@ use super::{Ctx, OAuthError};
 use crate::clock::UnixTime;
 use crate::crypto::random;
 use crate::grant::pending;
-use crate::session;
+use crate::grant::session;
 use crate::store::StoreError;
 use crate::store::pending::PendingAuthorization;
 use crate::store::sessions::SsoSession;

@@ -20,7 +20,7 @@ const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 /// A sandbox at [`T0`] whose member alice has an SSO session; returns its cookie.
 fn signed_in() -> (Sandbox, String) {
     let sandbox = Sandbox::with_clock(Clock::fixed(T0)).unwrap();
-    let (session, cookie) = crate::session::new(&sandbox.account_id, T0).unwrap();
+    let (session, cookie) = crate::grant::session::new(&sandbox.account_id, T0).unwrap();
     sandbox
         .app
         .state
@@ -285,7 +285,7 @@ fn consent(sandbox: &Sandbox, cookie: &str, outcome: &Outcome, allow: bool) -> O
     };
     let state = &sandbox.app.state;
     let pending = state.store.pending(pending_id).unwrap().unwrap();
-    let session = crate::session::from_cookie(&state.store, Some(cookie), state.clock.now())
+    let session = crate::grant::session::from_cookie(&state.store, Some(cookie), state.clock.now())
         .unwrap()
         .unwrap();
     let now = state.clock.now();
@@ -364,7 +364,7 @@ fn a_refresh_after_its_session_ended_fails_unless_offline() {
     let offline = code_of(&authorize(&sandbox, Some(&cookie), &[]));
     let offline = redeem(&sandbox, &offline).unwrap().refresh_token.unwrap();
     let state = &sandbox.app.state;
-    let session = crate::session::from_cookie(&state.store, Some(&cookie), T0)
+    let session = crate::grant::session::from_cookie(&state.store, Some(&cookie), T0)
         .unwrap()
         .unwrap();
     state

@@ -10,7 +10,7 @@ use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::clock::UnixTime;
 use crate::crypto::random;
 use crate::grant::id_token_hint;
-use crate::session;
+use crate::grant::session;
 use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
 use crate::store::{Store, StoreError};

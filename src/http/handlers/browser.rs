@@ -4,6 +4,7 @@
 use super::cookie;
 use crate::broker::{self, BrokerError, begin::Begin};
 use crate::clock::UnixTime;
+use crate::grant::session;
 use crate::http::body::{self, BodyError};
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
@@ -14,7 +15,6 @@ use crate::oauth::logout::{self, LogoutOutcome};
 use crate::oauth::request::{AuthorizeRequest, ConsentForm, LoginForm, LogoutRequest, Params};
 use crate::oauth::tenant::Tenant;
 use crate::oauth::{self, OAuthError};
-use crate::session;
 use crate::state::State;
 use crate::types::ErrorKind;
 use crate::ui::{FormPostView, MessageView};
