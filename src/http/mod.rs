@@ -8,6 +8,7 @@
 mod activity;
 mod body;
 mod client_addr;
+mod cors;
 mod handlers;
 mod log;
 mod per_address;

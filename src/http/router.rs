@@ -66,6 +66,14 @@ pub enum Route<'a> {
         /// Tenant slug as it appeared in the path.
         tenant: &'a str,
     },
+    /// `OPTIONS` on an endpoint under `/t/{tenant}`: a CORS preflight.
+    Preflight {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+        /// Whether browsers may call the endpoint cross-origin at all (introspection
+        /// may not: it is for servers).
+        cors: bool,
+    },
     /// `GET /v2/login/oidc/callback`, also spelt `/v2/Login/Oidc/Callback`.
     BrokerCallback,
     /// `GET`/`POST /admin/…`: the admin web UI, which routes its own pages.
@@ -200,6 +208,7 @@ impl Resolved<'_> {
             Route::Introspect { .. } => "introspect",
             Route::Revoke { .. } => "revoke",
             Route::Userinfo { .. } => "userinfo",
+            Route::Preflight { .. } => "preflight",
             Route::AdminUi => "admin_ui",
             Route::Metrics => "metrics",
             Route::BrokerCallback => "broker_callback",
@@ -251,6 +260,15 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
         ("POST", ["t", tenant, "introspect"]) => Route::Introspect { tenant },
         ("POST", ["t", tenant, "revoke"]) => Route::Revoke { tenant },
         ("GET" | "POST", ["t", tenant, "userinfo"]) => Route::Userinfo { tenant },
+        (
+            "OPTIONS",
+            ["t", tenant, "token" | "userinfo" | "revoke" | "jwks"]
+            | ["t", tenant, ".well-known", "openid-configuration"],
+        ) => Route::Preflight { tenant, cors: true },
+        ("OPTIONS", ["t", tenant, "introspect"]) => Route::Preflight {
+            tenant,
+            cors: false,
+        },
         (
             "GET",
             [

@@ -3,6 +3,7 @@
 pub mod authorize;
 pub mod client_auth;
 pub mod consent;
+pub mod cors;
 mod ctx;
 pub mod discovery;
 mod error;

@@ -4,25 +4,46 @@
 use super::{Ctx, ErrorCode, OAuthError};
 use crate::clock::UnixTime;
 use crate::grant::access::verify_access;
-use crate::grant::claims::UserInfo;
+use crate::grant::claims::{AccessClaims, UserInfo};
 use crate::grant::subject::member;
 use crate::store::tenants::Tenant;
 
+/// The userinfo answer, and the client the token was issued to when the token is one
+/// of ours (whose browser origins may read the answer).
+pub struct Answer {
+    /// The token's client, when the token verified.
+    pub client_id: Option<String>,
+    /// The claims, or why there are none.
+    pub claims: Result<UserInfo, OAuthError>,
+}
+
 /// Answers `GET`/`POST /t/{tenant}/userinfo` for the bearer `token` at `now`.
-pub fn handle(
-    ctx: &Ctx,
-    tenant: &Tenant,
-    token: Option<&str>,
-    now: UnixTime,
-) -> Result<UserInfo, OAuthError> {
-    let token = token.ok_or_else(|| {
-        OAuthError::new(
-            ErrorCode::InvalidRequest,
-            "a bearer access token is required",
-        )
-    })?;
+pub fn handle(ctx: &Ctx, tenant: &Tenant, token: Option<&str>, now: UnixTime) -> Answer {
+    let token = match token {
+        Some(t) => t,
+        None => {
+            let needed = "a bearer access token is required";
+            return Answer {
+                client_id: None,
+                claims: Err(OAuthError::new(ErrorCode::InvalidRequest, needed)),
+            };
+        }
+    };
     let issuer = ctx.grant.issuer(&tenant.id);
-    let claims = verify_access(&ctx.grant.keys, ctx.store, tenant, &issuer, token, now)?;
+    match verify_access(&ctx.grant.keys, ctx.store, tenant, &issuer, token, now) {
+        Ok(claims) => Answer {
+            client_id: Some(claims.client_id.clone()),
+            claims: claims_of(ctx, tenant, &claims),
+        },
+        Err(e) => Answer {
+            client_id: None,
+            claims: Err(e.into()),
+        },
+    }
+}
+
+/// The claims a verified access token may read.
+fn claims_of(ctx: &Ctx, tenant: &Tenant, claims: &AccessClaims) -> Result<UserInfo, OAuthError> {
     let scopes: Vec<&str> = claims.scopes().collect();
     if !scopes.contains(&"openid") {
         return Err(OAuthError::new(

@@ -11,6 +11,7 @@ mod admin_ui;
 mod broker;
 mod config_errors;
 mod consent;
+mod cors;
 mod crash;
 mod data_dir;
 mod discovery;

@@ -143,6 +143,9 @@ async fn route(
         Resolved::Route(Route::Userinfo { tenant }) => {
             oauth_api::userinfo(state, tenant, req, log).await
         }
+        Resolved::Route(Route::Preflight { tenant, cors }) => {
+            oauth_api::preflight(state, tenant, cors, &req, log)
+        }
         Resolved::MethodNotAllowed(allow) => unmatched(state, &req, log, || {
             let mut resp = respond::problem(
                 ErrorKind::MethodNotAllowed,

@@ -1,14 +1,17 @@
 //! Handlers of the token, introspection, revocation and userinfo endpoints: form bodies,
-//! RFC 6749 JSON errors, `Cache-Control: no-store`.
+//! RFC 6749 JSON errors, `Cache-Control: no-store`, and CORS for the ones browser apps
+//! call.
 
 use crate::clock::UnixTime;
 use crate::http::body::{self, BodyError};
+use crate::http::cors;
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
 use crate::oauth::request::{ClientAuth, Params, TokenForm};
 use crate::oauth::tenant::Tenant;
 use crate::oauth::{self, ErrorCode, OAuthError};
 use crate::state::State;
+use crate::store::Store;
 use crate::types::ErrorKind;
 use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
@@ -52,38 +55,80 @@ fn authorization(req: &Request<Incoming>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Which browser origin asked, for the endpoints browser apps may call (token,
+/// revocation, userinfo); `None` for the others and for requests with no `Origin`.
+struct Cors(Option<String>);
+
+impl Cors {
+    fn of(req: &Request<Incoming>, enabled: bool) -> Cors {
+        Cors(enabled.then(|| cors::origin(req.headers())).flatten())
+    }
+
+    /// Adds the CORS headers for an answer about `client_id` of `tenant` (any of the
+    /// tenant's clients when none is known; none at all for an unknown tenant).
+    fn apply(
+        &self,
+        mut resp: Response<Body>,
+        store: &Store,
+        tenant: Option<&Tenant>,
+        client_id: Option<&str>,
+        log: &RequestLog,
+    ) -> Response<Body> {
+        let Some(origin) = &self.0 else { return resp };
+        let allowed = match tenant.map(|t| oauth::cors::allows(store, t, client_id, origin)) {
+            Some(Ok(allowed)) => allowed,
+            Some(Err(e)) => {
+                tracing::warn!("cannot read the clients' origins: {e} req={}", log.id());
+                false
+            }
+            None => false,
+        };
+        cors::for_origin(&mut resp, origin, allowed);
+        resp
+    }
+}
+
 /// The shape of the client-authenticated form endpoints: the tenant first (404 before
 /// anything else), then the address limiter when `limited`, then the form and the
-/// client's credentials, then one domain call answered as JSON.
+/// client's credentials, then one domain call answered as JSON; browser origins the
+/// named client lists may read the answer when `cors`.
 async fn form_endpoint<T: serde::Serialize>(
     ctx: &oauth::Ctx<'_>,
     slug: &str,
     req: Request<Incoming>,
-    limited: Option<IpAddr>,
+    (limited, cors): (Option<IpAddr>, bool),
     (now, log): (UnixTime, &RequestLog),
     call: impl AsyncFnOnce(&Tenant, ClientAuth, Params) -> Result<T, OAuthError>,
 ) -> Response<Body> {
+    let cors = Cors::of(&req, cors);
     let tenant = match oauth::tenant::lookup(ctx.store, slug) {
         Ok(t) => t,
-        Err(e) => return fail(e, log),
+        Err(e) => return cors.apply(fail(e, log), ctx.store, None, None, log),
     };
-    if let Some(Err(e)) = limited.map(|peer| oauth::token::admit(ctx, peer, now)) {
-        return fail(e, log);
-    }
-    let auth = authorization(&req);
-    let bytes = match body::form(req).await {
-        Ok(b) => b,
-        Err(e) => return body_fail(e),
+    let answer = async {
+        if let Some(Err(e)) = limited.map(|peer| oauth::token::admit(ctx, peer, now)) {
+            return (fail(e, log), None);
+        }
+        let auth = authorization(&req);
+        let bytes = match body::form(req).await {
+            Ok(b) => b,
+            Err(e) => return (body_fail(e), None),
+        };
+        let read =
+            Params::parse(&bytes).and_then(|p| Ok((ClientAuth::parse(auth.as_deref(), &p)?, p)));
+        let (client, params) = match read {
+            Ok(read) => read,
+            Err(e) => return (fail(e, log), None),
+        };
+        // Only a request from a browser needs the client's name afterwards.
+        let named = cors.0.as_ref().map(|_| client.client_id.clone());
+        match call(&tenant, client, params).await {
+            Ok(answer) => (respond::json(StatusCode::OK, &answer), named),
+            Err(e) => (fail(e, log), named),
+        }
     };
-    let read = Params::parse(&bytes).and_then(|p| Ok((ClientAuth::parse(auth.as_deref(), &p)?, p)));
-    let (client, params) = match read {
-        Ok(read) => read,
-        Err(e) => return fail(e, log),
-    };
-    match call(&tenant, client, params).await {
-        Ok(answer) => respond::json(StatusCode::OK, &answer),
-        Err(e) => fail(e, log),
-    }
+    let (resp, named) = answer.await;
+    cors.apply(resp, ctx.store, Some(&tenant), named.as_deref(), log)
 }
 
 /// `POST /t/{tenant}/token`.
@@ -99,7 +144,7 @@ pub async fn token(
         &ctx,
         tenant,
         req,
-        Some(peer),
+        (Some(peer), true),
         (now, log),
         async |tenant, client, params| {
             let form = TokenForm::parse(&params);
@@ -121,7 +166,7 @@ pub async fn introspect(
         &ctx,
         tenant,
         req,
-        None,
+        (None, false),
         (now, log),
         async |tenant, client, params| {
             oauth::introspect::handle(&ctx, tenant, &client, params.get("token"), now)
@@ -142,7 +187,7 @@ pub async fn revoke(
         &ctx,
         tenant,
         req,
-        None,
+        (None, true),
         (now, log),
         async |tenant, client, params| {
             oauth::revoke::handle(&ctx, tenant, &client, params.get("token"), now).await?;
@@ -161,9 +206,10 @@ pub async fn userinfo(
     log: &RequestLog,
 ) -> Response<Body> {
     let (ctx, now) = (state.oauth(), state.clock.now());
+    let cors = Cors::of(&req, true);
     let tenant = match oauth::tenant::lookup(ctx.store, tenant) {
         Ok(t) => t,
-        Err(e) => return fail(e, log),
+        Err(e) => return cors.apply(fail(e, log), ctx.store, None, None, log),
     };
     let header_token = authorization(&req).and_then(|h| {
         h.split_once(' ')
@@ -178,13 +224,41 @@ pub async fn userinfo(
                 // A form that does not decode carries no token: the answer says one is needed.
                 Err(_) => None,
             },
-            Err(e) => return body_fail(e),
+            Err(e) => return cors.apply(body_fail(e), ctx.store, Some(&tenant), None, log),
         },
         (None, false) => None,
     };
-    match oauth::userinfo::handle(&ctx, &tenant, token.as_deref(), now) {
+    let answer = oauth::userinfo::handle(&ctx, &tenant, token.as_deref(), now);
+    let resp = match answer.claims {
         Ok(u) => respond::json(StatusCode::OK, &u),
         Err(e) => bearer_fail(e, log),
+    };
+    cors.apply(
+        resp,
+        ctx.store,
+        Some(&tenant),
+        answer.client_id.as_deref(),
+        log,
+    )
+}
+
+/// `OPTIONS` under `/t/{tenant}`: a CORS preflight, answered for an origin some client
+/// of the tenant lists, on an endpoint browsers may call; else 403.
+pub fn preflight(
+    state: &State,
+    tenant: &str,
+    cors: bool,
+    req: &Request<Incoming>,
+    log: &RequestLog,
+) -> Response<Body> {
+    let origin = cors::origin(req.headers());
+    let listed = match (&origin, oauth::tenant::lookup(&state.store, tenant)) {
+        (Some(o), Ok(t)) if cors => oauth::cors::listed(&state.store, &t, o),
+        _ => Ok(false),
+    };
+    match listed {
+        Ok(listed) => cors::preflight(origin.as_deref(), listed),
+        Err(e) => fail(e.into(), log),
     }
 }
 

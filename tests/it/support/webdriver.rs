@@ -182,6 +182,16 @@ impl Chrome {
             .and_then(|c| c["value"].as_str().map(str::to_owned))
     }
 
+    /// Runs `script` in the page as an async script (its last argument is the callback
+    /// that ends it) with `args`, and returns what it passed to the callback.
+    pub fn run_async(&self, script: &str, args: &[Value]) -> Value {
+        self.session_call(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
     /// Saves a PNG screenshot as `name.png` in the screenshot folder.
     pub fn screenshot(&self, name: &str) {
         use base64::Engine;
