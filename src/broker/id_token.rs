@@ -8,7 +8,6 @@ use crate::clock::UnixTime;
 use crate::crypto::jose::Unverified;
 use crate::outbound::Outbound;
 use crate::store::settings::UpstreamSettings;
-use crate::types::Alg;
 use crate::types::secret::constant_time_eq;
 use serde_json::Value;
 
@@ -38,8 +37,7 @@ pub async fn verify(
     let bad = |why: &str| BrokerError::Page(format!("The identity provider's ID token {why}."));
     let unverified =
         Unverified::parse(token).map_err(|_| bad("is not a signed JWT latchkey accepts"))?;
-    let alg =
-        Alg::parse(&unverified.header.alg).ok_or_else(|| bad("uses an unsupported algorithm"))?;
+    let alg = unverified.alg();
     let key = cache
         .key(
             outbound,

@@ -12,8 +12,9 @@ use serde::Serialize;
 pub struct KeyView {
     /// Its `kid`.
     pub kid: Option<String>,
-    /// Its algorithm.
-    pub alg: &'static str,
+    /// The algorithms it verifies, space-separated (an RSA key without `alg` does both
+    /// RS256 and PS256).
+    pub alg: String,
 }
 
 /// What the probe found; `error` says where it stopped.
@@ -64,14 +65,20 @@ pub async fn run(ctx: &Ctx<'_>, settings: &UpstreamSettings) -> ProbeReport {
     });
     match fetch_keys(ctx.outbound, settings, &metadata).await {
         Ok(keys) if keys.is_empty() => {
-            report.error = Some("the JWKS holds no RS256, ES256 or EdDSA signing key".into());
+            report.error =
+                Some("the JWKS holds no RS256, PS256, ES256 or EdDSA signing key".into());
         }
         Ok(keys) => {
             report.keys = keys
                 .iter()
                 .map(|k| KeyView {
                     kid: k.kid().map(str::to_owned),
-                    alg: k.alg().as_str(),
+                    alg: k
+                        .algs()
+                        .iter()
+                        .map(|a| a.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
                 })
                 .collect();
             report.ok = true;

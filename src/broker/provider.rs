@@ -7,7 +7,7 @@ use crate::clock::UnixTime;
 use crate::crypto::jose::{JwkSet, VerifyingKey};
 use crate::outbound::{Outbound, Peer, Reply};
 use crate::store::settings::UpstreamSettings;
-use crate::types::Alg;
+use crate::types::JwsAlg;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -179,7 +179,7 @@ impl ProviderCache {
         outbound: &Outbound,
         settings: &UpstreamSettings,
         kid: Option<&str>,
-        alg: Alg,
+        alg: JwsAlg,
         now: UnixTime,
     ) -> Result<VerifyingKey, BrokerError> {
         let metadata = self.metadata(outbound, settings, now).await?;
@@ -217,8 +217,8 @@ impl ProviderCache {
 }
 
 /// The key for `kid` and `alg`; without a `kid`, the only key of that algorithm.
-fn pick(keys: &[VerifyingKey], kid: Option<&str>, alg: Alg) -> Option<VerifyingKey> {
-    let mut fitting = keys.iter().filter(|k| k.alg() == alg);
+fn pick(keys: &[VerifyingKey], kid: Option<&str>, alg: JwsAlg) -> Option<VerifyingKey> {
+    let mut fitting = keys.iter().filter(|k| k.accepts(alg));
     match kid {
         Some(kid) => fitting.find(|k| k.kid() == Some(kid)).cloned(),
         None => match (fitting.next(), fitting.next()) {

@@ -30,7 +30,17 @@ const ED25519_KEY_LEN: usize = 32;
 /// Error for a token that is not exactly three dot-separated parts.
 const THREE_PARTS: JoseError = JoseError::Malformed("expected three parts");
 
-pub use crate::types::Alg;
+pub use crate::types::{Alg, JwsAlg};
+
+/// The one-algorithm list of a key whose JWK (or our own use) names its algorithm.
+fn only(alg: JwsAlg) -> &'static [JwsAlg] {
+    match alg {
+        JwsAlg::RS256 => &[JwsAlg::RS256],
+        JwsAlg::PS256 => &[JwsAlg::PS256],
+        JwsAlg::ES256 => &[JwsAlg::ES256],
+        JwsAlg::EdDSA => &[JwsAlg::EdDSA],
+    }
+}
 
 /// Why a JOSE operation failed; messages are short and never contain key material.
 #[derive(Debug, thiserror::Error)]
@@ -132,18 +142,23 @@ enum Material {
 }
 
 impl Material {
-    fn alg(&self) -> Alg {
+    /// The algorithms a key of this type can verify: RSA both padding schemes.
+    fn algs(&self) -> &'static [JwsAlg] {
         match self {
-            Material::Rsa { .. } => Alg::RS256,
-            Material::Ec(_) => Alg::ES256,
-            Material::Ed(_) => Alg::EdDSA,
+            Material::Rsa { .. } => &[JwsAlg::RS256, JwsAlg::PS256],
+            Material::Ec(_) => &[JwsAlg::ES256],
+            Material::Ed(_) => &[JwsAlg::EdDSA],
         }
     }
 
-    fn verify(&self, message: &[u8], sig: &[u8]) -> Result<(), JoseError> {
+    /// Checks `sig` over `message` with `alg`, which the caller matched to this key type.
+    fn verify(&self, alg: JwsAlg, message: &[u8], sig: &[u8]) -> Result<(), JoseError> {
         let result = match self {
             Material::Rsa { n, e } => RsaPublicKeyComponents { n, e }.verify(
-                &signature::RSA_PKCS1_2048_8192_SHA256,
+                match alg {
+                    JwsAlg::PS256 => &signature::RSA_PSS_2048_8192_SHA256,
+                    _ => &signature::RSA_PKCS1_2048_8192_SHA256,
+                },
                 message,
                 sig,
             ),
@@ -293,6 +308,15 @@ enum KeyPair {
 }
 
 impl KeyPair {
+    /// The one algorithm latchkey signs with a key of this type.
+    fn alg(&self) -> Alg {
+        match self {
+            KeyPair::Rsa(_) => Alg::RS256,
+            KeyPair::Ec(_) => Alg::ES256,
+            KeyPair::Ed(_) => Alg::EdDSA,
+        }
+    }
+
     fn material(&self) -> Material {
         match self {
             KeyPair::Rsa(pair) => {
@@ -375,11 +399,12 @@ impl SigningKey {
         let mut jwk = material.to_jwk()?;
         let kid = jwk.thumbprint()?;
         jwk.kid = Some(kid.clone());
-        jwk.alg = Some(material.alg().as_str().into());
+        jwk.alg = Some(pair.alg().as_str().into());
         jwk.use_ = Some("sig".into());
         let verifying = VerifyingKey {
             kid: Some(kid.clone()),
             material,
+            algs: only(pair.alg().into()),
         };
         Ok(SigningKey {
             kid,
@@ -392,7 +417,7 @@ impl SigningKey {
 
     /// The algorithm this key signs with.
     pub fn alg(&self) -> Alg {
-        self.verifying.alg()
+        self.pair.alg()
     }
 
     /// The key id placed in JWS headers and the JWKS.
@@ -477,12 +502,14 @@ fn generate_ed25519_pkcs8() -> Result<Vec<u8>, JoseError> {
 pub struct VerifyingKey {
     kid: Option<String>,
     material: Material,
+    /// What it verifies: the JWK's `alg` when it names one, else what its type can.
+    algs: &'static [JwsAlg],
 }
 
 impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifyingKey")
-            .field("alg", &self.alg())
+            .field("algs", &self.algs)
             .field("kid", &self.kid)
             .finish_non_exhaustive()
     }
@@ -492,25 +519,31 @@ impl VerifyingKey {
     /// Builds a key from a JWK (ours or a client's); the JWK's alg and use, when present, must fit the key.
     pub fn from_jwk(jwk: &Jwk) -> Result<VerifyingKey, JoseError> {
         let material = Material::from_jwk(jwk)?;
-        if jwk
-            .alg
-            .as_deref()
-            .is_some_and(|alg| Alg::parse(alg) != Some(material.alg()))
-        {
-            return Err(JoseError::UnsupportedAlg);
-        }
+        let algs = match jwk.alg.as_deref() {
+            None => material.algs(),
+            Some(named) => match JwsAlg::parse(named) {
+                Some(alg) if material.algs().contains(&alg) => only(alg),
+                _ => return Err(JoseError::UnsupportedAlg),
+            },
+        };
         if jwk.use_.as_deref().is_some_and(|u| u != "sig") {
             return Err(JoseError::Key("jwk is not a signing key"));
         }
         Ok(VerifyingKey {
             kid: jwk.kid.clone(),
             material,
+            algs,
         })
     }
 
-    /// The only algorithm this key verifies.
-    pub fn alg(&self) -> Alg {
-        self.material.alg()
+    /// The algorithms this key verifies.
+    pub fn algs(&self) -> &'static [JwsAlg] {
+        self.algs
+    }
+
+    /// Whether this key verifies signatures made with `alg`.
+    pub fn accepts(&self, alg: JwsAlg) -> bool {
+        self.algs.contains(&alg)
     }
 
     /// The key id, if the key has one.
@@ -547,6 +580,7 @@ impl Header {
 pub struct Unverified<'a> {
     /// The protected header, readable before verification to select a key by kid.
     pub header: Header,
+    alg: JwsAlg,
     signing_input: &'a str,
     payload_b64: &'a str,
     signature: Vec<u8>,
@@ -564,7 +598,7 @@ impl<'a> Unverified<'a> {
             return Err(THREE_PARTS);
         }
         let header = Header::from_b64(header_b64)?;
-        Alg::parse(&header.alg).ok_or(JoseError::UnsupportedAlg)?;
+        let alg = JwsAlg::parse(&header.alg).ok_or(JoseError::UnsupportedAlg)?;
         if !is_b64url(payload_b64) {
             return Err(JoseError::Malformed("payload is not base64url"));
         }
@@ -572,15 +606,22 @@ impl<'a> Unverified<'a> {
             b64_decode(sig_b64).ok_or(JoseError::Malformed("signature is not base64url"))?;
         Ok(Unverified {
             header,
+            alg,
             signing_input,
             payload_b64,
             signature,
         })
     }
 
-    /// Checks the signature with `key` (whose alg must equal the header alg — no algorithm confusion) and returns the decoded payload bytes.
+    /// The header's algorithm, one latchkey verifies.
+    pub fn alg(&self) -> JwsAlg {
+        self.alg
+    }
+
+    /// Checks the signature with `key` (which must accept the header's alg: no algorithm
+    /// confusion) and returns the decoded payload bytes.
     pub fn verify(self, key: &VerifyingKey) -> Result<Vec<u8>, JoseError> {
-        if Alg::parse(&self.header.alg) != Some(key.alg()) {
+        if !key.accepts(self.alg) {
             return Err(JoseError::UnsupportedAlg);
         }
         if let (Some(wanted), Some(have)) = (self.header.kid.as_deref(), key.kid())
@@ -589,7 +630,7 @@ impl<'a> Unverified<'a> {
             return Err(JoseError::UnknownKey);
         }
         key.material
-            .verify(self.signing_input.as_bytes(), &self.signature)?;
+            .verify(self.alg, self.signing_input.as_bytes(), &self.signature)?;
         b64_decode(self.payload_b64).ok_or(JoseError::Malformed("payload is not base64url"))
     }
 }

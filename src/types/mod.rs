@@ -8,7 +8,7 @@ mod origin;
 pub mod secret;
 mod tenant_id;
 
-pub use alg::Alg;
+pub use alg::{Alg, JwsAlg};
 pub use cidr::Cidr;
 pub use error_kind::ErrorKind;
 pub use oauth::{

@@ -404,6 +404,26 @@ fn an_upstream_key_rotation_is_picked_up_and_refetches_are_rate_limited() {
 }
 
 #[test]
+fn an_upstream_signing_with_ps256_under_an_rsa_key_without_alg_is_accepted() {
+    let f = start();
+    let key = UpKey::ps256("up-rsa");
+    f.up.with(|b| {
+        b.published = vec![key.clone()];
+        b.signer = key;
+    });
+    let browser = Browser::new(&f.server);
+    let page = sign_in(&f, &browser, &flow(&f.client).url);
+    assert_eq!(page.status, 303, "PS256 verified: {}", page.body);
+    assert!(
+        page.location
+            .as_deref()
+            .is_some_and(|l| l.starts_with(REDIRECT)),
+        "{:?}",
+        page.location
+    );
+}
+
+#[test]
 fn login_hints_are_forwarded_and_token_auth_falls_back_to_post() {
     let f = start();
     f.up.with(|b| b.auth_methods = json!(["client_secret_post"]));

@@ -321,7 +321,8 @@ fn token_with_header(header: &str, sig: &str) -> String {
 #[test]
 fn unsupported_algorithms_are_refused() -> TestResult {
     for alg in [
-        "none", "None", "HS256", "RS384", "PS256", "ES256K", "eddsa", "",
+        "none", "None", "HS256", "RS384", "PS384", "PS512", "ES384", "ES256K", "eddsa", "ed25519",
+        "",
     ] {
         let token = token_with_header(&format!(r#"{{"alg":"{alg}"}}"#), "");
         assert!(
@@ -421,7 +422,85 @@ fn unusable_jwks_are_refused() -> TestResult {
     }
     let mut right_alg = rsa_jwk(RFC7638_N, "AQAB");
     right_alg.alg = Some("RS256".into());
-    assert_eq!(VerifyingKey::from_jwk(&right_alg)?.alg(), Alg::RS256);
+    assert_eq!(VerifyingKey::from_jwk(&right_alg)?.algs(), &[JwsAlg::RS256]);
+    assert_eq!(
+        VerifyingKey::from_jwk(&rsa_jwk(RFC7638_N, "AQAB"))?.algs(),
+        &[JwsAlg::RS256, JwsAlg::PS256],
+        "an RSA key that names no alg verifies both paddings"
+    );
+    Ok(())
+}
+
+/// The RFC 7515 A.2 RSA key as PEM, for `jsonwebtoken` to sign with.
+fn a2_encoding_key() -> Result<jsonwebtoken::EncodingKey, Box<dyn Error>> {
+    use rsa::pkcs1::EncodeRsaPrivateKey as _;
+    let private = rsa::RsaPrivateKey::from_components(
+        big(A2_N)?,
+        big(A2_E)?,
+        big(A2_D)?,
+        vec![big(A2_P)?, big(A2_Q)?],
+    )?;
+    let pem = private.to_pkcs1_pem(rsa::pkcs8::LineEnding::LF)?;
+    Ok(jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes())?)
+}
+
+#[test]
+fn ps256_from_an_independent_library_verifies_and_is_not_confused_with_rs256() -> TestResult {
+    let signing = a2_encoding_key()?;
+    let claims = serde_json::json!({"iss": "client", "exp": 4_000_000_000u64});
+    let ps = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::PS256),
+        &claims,
+        &signing,
+    )?;
+    let rs = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &claims,
+        &signing,
+    )?;
+    let any = VerifyingKey::from_jwk(&rsa_jwk(A2_N, A2_E))?;
+    for token in [&ps, &rs] {
+        let payload: serde_json::Value =
+            serde_json::from_slice(&Unverified::parse(token)?.verify(&any)?)?;
+        assert_eq!(payload, claims);
+    }
+    assert_eq!(Unverified::parse(&ps)?.alg(), JwsAlg::PS256);
+
+    let mut rs_only = rsa_jwk(A2_N, A2_E);
+    rs_only.alg = Some("RS256".into());
+    let rs_only = VerifyingKey::from_jwk(&rs_only)?;
+    assert!(matches!(
+        err_of(Unverified::parse(&ps)?.verify(&rs_only))?,
+        JoseError::UnsupportedAlg
+    ));
+    let (header, rest) = ps.split_once('.').ok_or("no header")?;
+    assert!(header.starts_with("eyJ"));
+    let relabelled = format!("{}.{rest}", b64_encode(br#"{"typ":"JWT","alg":"RS256"}"#));
+    assert!(matches!(
+        err_of(Unverified::parse(&relabelled)?.verify(&any))?,
+        JoseError::BadSignature
+    ));
+    Ok(())
+}
+
+#[test]
+fn ed25519_is_accepted_as_the_fully_specified_name_of_eddsa() -> TestResult {
+    let key = SigningKey::from_pkcs8(Alg::EdDSA, &ed25519_pkcs8_v1(&d(ED_D)?))?;
+    let input = format!(
+        "{}.{}",
+        b64_encode(br#"{"alg":"Ed25519"}"#),
+        b64_encode(b"fully specified")
+    );
+    let token = format!("{input}.{}", b64_encode(&key.sign_input(input.as_bytes())?));
+    let unverified = Unverified::parse(&token)?;
+    assert_eq!(unverified.alg(), JwsAlg::EdDSA);
+    assert_eq!(
+        unverified.verify(&VerifyingKey::from_jwk(&ed_jwk(ED_X))?)?,
+        b"fully specified"
+    );
+    let mut named = ed_jwk(ED_X);
+    named.alg = Some("Ed25519".into());
+    assert_eq!(VerifyingKey::from_jwk(&named)?.algs(), &[JwsAlg::EdDSA]);
     Ok(())
 }
 

@@ -28,6 +28,7 @@ pub const CLIENT_SECRET: &str = "upstream-secret-b4d5";
 pub struct UpKey {
     kid: String,
     alg: Algorithm,
+    /// The private key's DER: PKCS#8, or PKCS#1 for RSA.
     pkcs8: Vec<u8>,
     jwk: Value,
 }
@@ -70,11 +71,29 @@ impl UpKey {
         }
     }
 
+    /// A new RSA key that signs PS256, published as its JWK without an `alg` member, as
+    /// many IdPs publish RSA keys.
+    pub fn ps256(kid: &str) -> UpKey {
+        use rsa::pkcs1::EncodeRsaPrivateKey as _;
+        use rsa::traits::PublicKeyParts as _;
+        let private = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
+        let jwk = json!({"kty": "RSA", "kid": kid, "use": "sig",
+                         "n": URL_SAFE_NO_PAD.encode(private.n().to_bytes_be()),
+                         "e": URL_SAFE_NO_PAD.encode(private.e().to_bytes_be())});
+        UpKey {
+            kid: kid.into(),
+            alg: Algorithm::PS256,
+            pkcs8: private.to_pkcs1_der().unwrap().as_bytes().to_vec(),
+            jwk,
+        }
+    }
+
     fn sign(&self, claims: &Value) -> String {
         let mut header = Header::new(self.alg);
         header.kid = Some(self.kid.clone());
         let key = match self.alg {
             Algorithm::EdDSA => EncodingKey::from_ed_der(&self.pkcs8),
+            Algorithm::PS256 => EncodingKey::from_rsa_der(&self.pkcs8),
             _ => EncodingKey::from_ec_der(&self.pkcs8),
         };
         jsonwebtoken::encode(&header, claims, &key).unwrap()
