@@ -63,6 +63,24 @@ pub async fn resolve(
     subject(ctx.store, tenant, &external_id)
 }
 
+/// [`resolve`], then [`audit`] of the attempt by `client_id` of `tenant`, whichever
+/// protocol made it: the member, or why there is none (a failed audit write included).
+pub async fn resolve_audited(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    client_id: &str,
+    token: &str,
+    now: UnixTime,
+) -> Result<Member, ForeignTokenError> {
+    let resolved = resolve(ctx, tenant, token, now).await;
+    let outcome = resolved
+        .as_ref()
+        .map(|s| s.account.id.as_str())
+        .map_err(ForeignTokenError::reason);
+    audit(ctx, Some((tenant, client_id)), outcome, now)?;
+    resolved
+}
+
 /// The enabled member of `tenant` whose external id is `external_id`.
 pub fn subject(
     store: &Store,

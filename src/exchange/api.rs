@@ -7,7 +7,7 @@
 use super::admit::count;
 use super::api_key::Caller;
 use super::{Ctx, ExchangeError};
-use crate::auth::{ForeignTokenError, foreign_token};
+use crate::auth::foreign_token;
 use crate::clock::UnixTime;
 use crate::grant::issue::{self, TokenResponse};
 use crate::grant::refresh;
@@ -108,23 +108,14 @@ async fn exchanged(
     now: UnixTime,
 ) -> Result<SsoTokens, ExchangeError> {
     allowed(caller, GrantType::TokenExchange)?;
-    let resolved = foreign_token::resolve(
+    let subject = foreign_token::resolve_audited(
         &ctx.foreign_token,
         &caller.tenant,
+        &caller.client.client_id,
         &request.external_provider_access_token,
         now,
     )
-    .await;
-    foreign_token::audit(
-        &ctx.foreign_token,
-        Some((&caller.tenant, &caller.client.client_id)),
-        resolved
-            .as_ref()
-            .map(|s| s.account.id.as_str())
-            .map_err(ForeignTokenError::reason),
-        now,
-    )?;
-    let subject = resolved?;
+    .await?;
     let tokens = issue::exchanged(
         &ctx.grant,
         &caller.tenant,

@@ -2,7 +2,6 @@
 //! resolved by the exchange, becomes tokens of the account it names (minted by
 //! `grant::issue::exchanged`, as `/v2/sso/exchange-token` does).
 
-use crate::auth::ForeignTokenError;
 use crate::auth::foreign_token;
 use crate::clock::UnixTime;
 use crate::grant::issue::{self, TokenResponse};
@@ -28,18 +27,10 @@ pub async fn grant(
         s if s.is_empty() => client.scopes.clone(),
         s => s,
     };
-    let checking = &ctx.foreign_token;
-    let resolved = foreign_token::resolve(checking, tenant, subject_token.expose(), now).await;
-    foreign_token::audit(
-        checking,
-        Some((tenant, &client.client_id)),
-        resolved
-            .as_ref()
-            .map(|s| s.account.id.as_str())
-            .map_err(ForeignTokenError::reason),
-        now,
-    )?;
-    let subject = resolved?;
+    let token = subject_token.expose();
+    let subject =
+        foreign_token::resolve_audited(&ctx.foreign_token, tenant, &client.client_id, token, now)
+            .await?;
     let mut response = issue::exchanged(&ctx.grant, tenant, client, &subject, &requested, now)?;
     response.issued_token_type = Some(ACCESS_TOKEN_TYPE);
     Ok(response)
