@@ -30,6 +30,10 @@ struct ProviderMetadata<'a> {
     claims_supported: [&'static str; 14],
     prompt_values_supported: [&'static str; 3],
     authorization_response_iss_parameter_supported: bool,
+    /// False until clients can register keys to sign request objects with.
+    request_parameter_supported: bool,
+    /// False: a `request_uri` is never fetched (OIDC Discovery's default is true).
+    request_uri_parameter_supported: bool,
 }
 
 /// The serialised discovery document of `slug`.
@@ -94,6 +98,8 @@ pub fn document(ctx: &Ctx, slug: &str) -> Result<Vec<u8>, OAuthError> {
         prompt_values_supported: ["none", "login", "consent"],
         // RFC 9207: every authorization response, success or error, carries `iss`.
         authorization_response_iss_parameter_supported: true,
+        request_parameter_supported: false,
+        request_uri_parameter_supported: false,
     };
     serde_json::to_vec(&doc)
         .map_err(|_| OAuthError::Internal("discovery document not serialisable"))

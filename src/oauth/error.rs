@@ -39,6 +39,12 @@ pub enum ErrorCode {
     ServerError,
     /// Too many failed attempts: retry later.
     SlowDown,
+    /// The client cannot send request objects (OIDC Core §6.1, §3.1.2.6).
+    RequestNotSupported,
+    /// `request_uri` is not a reference this server takes (OIDC Core §3.1.2.6).
+    RequestUriNotSupported,
+    /// The referenced request is unknown, expired, used or someone else's (RFC 9101 §7).
+    InvalidRequestUri,
 }
 
 impl ErrorCode {
@@ -60,6 +66,9 @@ impl ErrorCode {
             ErrorCode::ConsentRequired => "consent_required",
             ErrorCode::ServerError => "server_error",
             ErrorCode::SlowDown => "slow_down",
+            ErrorCode::RequestNotSupported => "request_not_supported",
+            ErrorCode::RequestUriNotSupported => "request_uri_not_supported",
+            ErrorCode::InvalidRequestUri => "invalid_request_uri",
         }
     }
 }

@@ -30,6 +30,7 @@ mod oidc_code;
 mod oidc_more;
 mod pending_limits;
 mod races;
+mod request_objects;
 mod review;
 mod sessions;
 mod shutdown;

@@ -36,6 +36,10 @@ pub struct AuthorizeRequest {
     pub login_hint: Option<String>,
     /// `id_token_hint`, an ID token naming the user.
     pub id_token_hint: Option<String>,
+    /// `request`, a request object (RFC 9101 §2.1).
+    pub request: Option<String>,
+    /// `request_uri`, a reference to one (RFC 9101 §2.2; RFC 9126 §4).
+    pub request_uri: Option<String>,
     /// The parameters a pending authorization keeps, to take the request up again.
     pub kept: Vec<(String, String)>,
 }
@@ -59,6 +63,8 @@ impl AuthorizeRequest {
             max_age: get("max_age"),
             login_hint: get("login_hint"),
             id_token_hint: get("id_token_hint"),
+            request: get("request"),
+            request_uri: get("request_uri"),
             kept,
         })
     }
