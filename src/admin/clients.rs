@@ -5,7 +5,8 @@ use super::page::{Page, PageRequest};
 use super::{AdminError, Ctx, validate};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::clock::rfc3339;
-use crate::crypto::{hash, random};
+use crate::crypto::jose::JwkSet;
+use crate::crypto::{client_jwks, hash, random};
 use crate::store::TxError;
 use crate::store::clients::Client;
 use crate::store::tenants::Tenant;
@@ -41,6 +42,8 @@ pub struct ClientInput {
     pub require_consent: Option<bool>,
     /// Origins a browser app may call from (CORS).
     pub allowed_origins: Option<Vec<String>>,
+    /// Public keys, as a JWK Set; `{"keys": []}` removes them.
+    pub jwks: Option<serde_json::Value>,
 }
 
 /// A client as the API shows it.
@@ -70,6 +73,8 @@ pub struct ClientView {
     pub require_consent: bool,
     /// Origins a browser app may call from (CORS), serialized.
     pub allowed_origins: Vec<String>,
+    /// Its public keys, if it registered some.
+    pub jwks: Option<JwkSet>,
     /// When it was registered.
     pub created_at: String,
     /// The secret, only in the answer that created or rotated it.
@@ -100,6 +105,7 @@ fn view(tenant: &Tenant, c: Client, secret: Option<String>) -> ClientView {
         id_token_signed_response_alg: c.id_token_alg,
         require_consent: c.require_consent,
         allowed_origins: c.allowed_origins,
+        jwks: c.jwks,
         created_at: rfc3339(c.created_at),
         client_secret: secret,
     }
@@ -158,7 +164,8 @@ fn check_client_id(id: &str) -> Result<(), AdminError> {
     }
 }
 
-/// Builds and validates a client from complete input; `secret_hash` and keys are kept by the caller.
+/// Builds and validates a client from complete input, but for `jwks`, which `base`
+/// keeps when absent; `secret_hash` and API keys are kept by the caller.
 fn build(
     tenant: &Tenant,
     client_id: String,
@@ -216,6 +223,13 @@ fn build(
         id_token_alg,
         require_consent: input.require_consent.unwrap_or(false),
         allowed_origins: origins(input.allowed_origins.as_deref().unwrap_or(&[]))?,
+        jwks: match &input.jwks {
+            Some(value) => {
+                Some(client_jwks::check(value).map_err(|e| AdminError::invalid("jwks", e))?)
+                    .filter(|set| !set.keys.is_empty())
+            }
+            None => base.and_then(|b| b.jwks.clone()),
+        },
         secret_hash: base.and_then(|b| b.secret_hash),
         api_key_ids: base.map(|b| b.api_key_ids.clone()).unwrap_or_default(),
         created_at: base.map_or(0, |b| b.created_at),
@@ -425,6 +439,7 @@ pub fn patch(
             .allowed_origins
             .clone()
             .or(Some(current.allowed_origins.clone())),
+        jwks: p.jwks.clone(),
     };
     let mut updated = build(&tenant, client_id.to_owned(), &merged, Some(&current))?;
     let becomes_confidential =

@@ -124,7 +124,7 @@ impl Jwk {
 }
 
 /// A JWK Set document (RFC 7517 section 5), the body served at jwks_uri.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JwkSet {
     /// The public keys in the set.
     pub keys: Vec<Jwk>,

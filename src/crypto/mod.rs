@@ -1,6 +1,7 @@
 //! Cryptography on ring: JOSE, signing keys, sealing at rest, hashing and randomness.
 
 pub mod cert_expiry;
+pub mod client_jwks;
 mod error;
 pub mod hash;
 pub mod jose;

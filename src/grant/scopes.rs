@@ -61,6 +61,7 @@ mod tests {
             id_token_alg: Alg::RS256,
             require_consent: false,
             allowed_origins: vec![],
+            jwks: None,
             secret_hash: None,
             api_key_ids: vec![],
             created_at: 0,

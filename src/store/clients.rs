@@ -3,6 +3,7 @@
 use super::codec::Record;
 use super::{Store, StoreError, TreeId, Tx, TxError, tenant_key};
 use crate::clock::UnixTime;
+use crate::crypto::jose::JwkSet;
 use crate::types::{Alg, AuthMethod, GrantType, ResponseType};
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +38,9 @@ pub struct Client {
     /// for it, serialized (`types::Origin`).
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// The public keys it signs request objects with (`jwks`), checked at registration.
+    #[serde(default)]
+    pub jwks: Option<JwkSet>,
     /// Ids of its API keys, so deleting it can remove them in the same transaction.
     pub api_key_ids: Vec<String>,
     /// When it was registered.

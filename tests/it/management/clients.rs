@@ -36,6 +36,7 @@ fn confidential_public_and_service_clients_have_the_documented_shapes() {
         "id_token_signed_response_alg": "RS256",
         "require_consent": false,
         "allowed_origins": [],
+        "jwks": null,
         "created_at": c["created_at"],
     });
     assert!(is_rfc3339_utc(&c["created_at"]), "{c}");

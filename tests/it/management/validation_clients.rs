@@ -135,6 +135,47 @@ fn allowed_origins_are_serialized_origins_without_wildcards_paths_or_plain_http(
 }
 
 #[test]
+fn jwks_holds_public_signing_keys_only_and_is_kept_across_patches() {
+    let (_tmp, _server, api) = start();
+    let base = code_client();
+    let ed = json!({"kty": "OKP", "crv": "Ed25519", "kid": "k1",
+                    "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"});
+    let bad = [
+        json!([ed]),
+        json!({"keys": {"kty": "OKP"}}),
+        json!({"keys": [{"kty": "oct", "k": "c2VjcmV0LXNoYXJlZC1rZXk"}]}),
+        json!({"keys": [with(&ed, &json!({"d": "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"}))]}),
+        json!({"keys": [with(&ed, &json!({"crv": "X25519"}))]}),
+        json!({"keys": [with(&ed, &json!({"use": "enc"}))]}),
+        json!({"keys": [with(&ed, &json!({"alg": "HS256"}))]}),
+        json!({"keys": [ed, ed]}),
+    ];
+    let cases: Vec<(Value, &[&str])> = bad
+        .iter()
+        .map(|jwks| (with(&base, &json!({"jwks": jwks})), &["jwks"][..]))
+        .collect();
+    refuse_all(&api, "POST", CLIENTS, &cases);
+    assert_eq!(client_count(&api), 0, "nothing was created");
+
+    let c = create(
+        &api,
+        CLIENTS,
+        &with(&base, &json!({"jwks": {"keys": [ed]}})),
+    )
+    .body;
+    assert_eq!(c["jwks"], json!({"keys": [ed]}));
+    let path = format!("{CLIENTS}/{}", c["client_id"].as_str().unwrap());
+    let renamed = ok(&api, "PATCH", &path, Some(&json!({"name": "Renamed"})));
+    assert_eq!(
+        renamed["jwks"],
+        json!({"keys": [ed]}),
+        "a patch without jwks keeps them"
+    );
+    let cleared = ok(&api, "PATCH", &path, Some(&json!({"jwks": {"keys": []}})));
+    assert_eq!(cleared["jwks"], Value::Null, "an empty set removes them");
+}
+
+#[test]
 fn grant_and_response_types_must_fit_together() {
     let (_tmp, _server, api) = start();
     let base = code_client();
