@@ -186,7 +186,7 @@ impl ProviderCache {
         let (fetched_before, may_refetch) = {
             let entries = self.entries();
             let entry = entries.get(&settings.tenant_uid);
-            if let Some(k) = entry.and_then(|e| pick(&e.keys, kid, alg)) {
+            if let Some(k) = entry.and_then(|e| VerifyingKey::pick(&e.keys, kid, alg).cloned()) {
                 return Ok(k);
             }
             (
@@ -198,7 +198,7 @@ impl ProviderCache {
         };
         if !fetched_before || may_refetch {
             let keys = fetch_keys(outbound, settings, &metadata).await?;
-            let found = pick(&keys, kid, alg);
+            let found = VerifyingKey::pick(&keys, kid, alg).cloned();
             if let Some(e) = self.entries().get_mut(&settings.tenant_uid) {
                 e.keys = keys;
                 if e.keys_fetched {
@@ -213,17 +213,5 @@ impl ProviderCache {
         Err(BrokerError::Page(
             "The identity provider's ID token is signed with a key it does not publish.".into(),
         ))
-    }
-}
-
-/// The key for `kid` and `alg`; without a `kid`, the only key of that algorithm.
-fn pick(keys: &[VerifyingKey], kid: Option<&str>, alg: JwsAlg) -> Option<VerifyingKey> {
-    let mut fitting = keys.iter().filter(|k| k.accepts(alg));
-    match kid {
-        Some(kid) => fitting.find(|k| k.kid() == Some(kid)).cloned(),
-        None => match (fitting.next(), fitting.next()) {
-            (Some(only), None) => Some(only.clone()),
-            _ => None,
-        },
     }
 }

@@ -541,6 +541,23 @@ impl VerifyingKey {
         self.algs
     }
 
+    /// The key of `keys` that verifies a token signed with `alg` under `kid`; without a
+    /// `kid`, the only key that accepts `alg`, if exactly one does.
+    pub fn pick<'k>(
+        keys: &'k [VerifyingKey],
+        kid: Option<&str>,
+        alg: JwsAlg,
+    ) -> Option<&'k VerifyingKey> {
+        let mut fitting = keys.iter().filter(|k| k.accepts(alg));
+        match kid {
+            Some(kid) => fitting.find(|k| k.kid() == Some(kid)),
+            None => match (fitting.next(), fitting.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            },
+        }
+    }
+
     /// Whether this key verifies signatures made with `alg`.
     pub fn accepts(&self, alg: JwsAlg) -> bool {
         self.algs.contains(&alg)

@@ -5,6 +5,7 @@
 mod answer;
 mod decide;
 mod parse;
+mod request_object;
 
 use super::request::AuthorizeRequest;
 use super::{Ctx, ErrorCode, OAuthError};
@@ -51,50 +52,71 @@ pub enum Outcome {
     },
 }
 
-/// Finds the client and the redirect URI: failures here are error pages.
-fn client_and_redirect(
-    store: &Store,
-    tenant: &Tenant,
-    sent: &AuthorizeRequest,
-) -> Result<(Client, String), Rejected> {
+/// The client `sent` names; failures here are error pages.
+fn client_of(store: &Store, tenant: &Tenant, sent: &AuthorizeRequest) -> Result<Client, Rejected> {
     let client_id = sent
         .client_id
         .as_deref()
         .ok_or_else(|| page("The request names no client (client_id is missing)."))?;
-    let client = match store.client(tenant.uid, client_id) {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            return Err(page(
-                "The application that sent you here is not known to this sign-in service.",
-            ));
-        }
-        Err(_) => {
-            return Err(page(
-                "The sign-in service could not read its configuration.",
-            ));
-        }
-    };
-    let redirect = match sent.redirect_uri.as_deref() {
-        Some(r) if client.redirect_uris.iter().any(|u| u == r) => r.to_owned(),
-        Some(_) => {
-            return Err(page(
-                "The application asked to return to an address it has not registered.",
-            ));
-        }
-        None if client.redirect_uris.len() == 1 => client.redirect_uris[0].clone(),
-        None => {
-            return Err(page(
-                "The request does not say where to return (redirect_uri is missing).",
-            ));
-        }
-    };
-    Ok((client, redirect))
+    match store.client(tenant.uid, client_id) {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) => Err(page(
+            "The application that sent you here is not known to this sign-in service.",
+        )),
+        Err(_) => Err(page(
+            "The sign-in service could not read its configuration.",
+        )),
+    }
 }
 
-/// The request `sent` for `tenant`, judged: its client and redirect URI, then the rest.
-fn parse(ctx: &Ctx, tenant: &Tenant, sent: AuthorizeRequest) -> Result<Request, Rejected> {
-    let (client, redirect_uri) = client_and_redirect(ctx.store, tenant, &sent)?;
-    parse::validate(client, redirect_uri, sent, ctx.grant.issuer(&tenant.id))
+/// Where `client` may be answered for `sent`: the redirect URI it sent, registered
+/// exactly, or its only registered one; failures here are error pages.
+fn redirect_of(client: &Client, sent: &AuthorizeRequest) -> Result<String, Rejected> {
+    match sent.redirect_uri.as_deref() {
+        Some(r) if client.redirect_uris.iter().any(|u| u == r) => Ok(r.to_owned()),
+        Some(_) => Err(page(
+            "The application asked to return to an address it has not registered.",
+        )),
+        None if client.redirect_uris.len() == 1 => Ok(client.redirect_uris[0].clone()),
+        None => Err(page(
+            "The request does not say where to return (redirect_uri is missing).",
+        )),
+    }
+}
+
+/// The request `sent` for `tenant` at `now`, judged: its client, a request object in
+/// its place when it carries one that verifies (RFC 9101 §6.3: the query's other
+/// parameters, its redirect URI included, no longer count), else its redirect URI, and
+/// then the rest.
+fn parse(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    sent: AuthorizeRequest,
+    now: UnixTime,
+) -> Result<Request, Rejected> {
+    let client = client_of(ctx.store, tenant, &sent)?;
+    let issuer = ctx.grant.issuer(&tenant.id);
+    let refused = match request_object::unpack(&client, &issuer, &sent, now) {
+        Ok(Some(unpacked)) => return judge(ctx, tenant, unpacked),
+        Ok(None) => None,
+        Err(refusal) => Some(refusal),
+    };
+    let redirect_uri = redirect_of(&client, &sent)?;
+    parse::validate(client, redirect_uri, sent, issuer, refused)
+}
+
+/// A request with its parameters at hand (sent plainly, unpacked, or kept while the
+/// user signed in), judged: its client and redirect URI, then the rest.
+fn judge(ctx: &Ctx, tenant: &Tenant, sent: AuthorizeRequest) -> Result<Request, Rejected> {
+    let client = client_of(ctx.store, tenant, &sent)?;
+    let redirect_uri = redirect_of(&client, &sent)?;
+    parse::validate(
+        client,
+        redirect_uri,
+        sent,
+        ctx.grant.issuer(&tenant.id),
+        None,
+    )
 }
 
 /// Answers the authorization request `sent` to `tenant` at `now` from the client address
@@ -108,7 +130,7 @@ pub fn handle(
     now: UnixTime,
 ) -> Result<Outcome, OAuthError> {
     let id_token_hint = sent.id_token_hint.take();
-    let mut req = match parse(ctx, tenant, sent) {
+    let mut req = match parse(ctx, tenant, sent, now) {
         Ok(r) => r,
         Err(Rejected::Page(m)) => return Ok(Outcome::ErrorPage(m)),
         Err(Rejected::Respond(o)) => return Ok(o),
@@ -226,7 +248,7 @@ fn proceed(
 fn reparse(ctx: &Ctx, tenant: &Tenant, pending: &PendingAuthorization) -> Result<Request, Outcome> {
     let sent = AuthorizeRequest::from_pending(&pending.params)
         .map_err(|e| Outcome::ErrorPage(e.public_message()))?;
-    parse(ctx, tenant, sent).map_err(|r| match r {
+    judge(ctx, tenant, sent).map_err(|r| match r {
         Rejected::Page(m) => Outcome::ErrorPage(m),
         Rejected::Respond(o) => o,
     })

@@ -30,8 +30,9 @@ struct ProviderMetadata<'a> {
     claims_supported: [&'static str; 14],
     prompt_values_supported: [&'static str; 3],
     authorization_response_iss_parameter_supported: bool,
-    /// False until clients can register keys to sign request objects with.
+    /// Request objects signed with a key the client registered (RFC 9101).
     request_parameter_supported: bool,
+    request_object_signing_alg_values_supported: [&'static str; 4],
     /// False: a `request_uri` is never fetched (OIDC Discovery's default is true).
     request_uri_parameter_supported: bool,
 }
@@ -98,7 +99,8 @@ pub fn document(ctx: &Ctx, slug: &str) -> Result<Vec<u8>, OAuthError> {
         prompt_values_supported: ["none", "login", "consent"],
         // RFC 9207: every authorization response, success or error, carries `iss`.
         authorization_response_iss_parameter_supported: true,
-        request_parameter_supported: false,
+        request_parameter_supported: true,
+        request_object_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA"],
         request_uri_parameter_supported: false,
     };
     serde_json::to_vec(&doc)

@@ -45,6 +45,8 @@ pub enum ErrorCode {
     RequestUriNotSupported,
     /// The referenced request is unknown, expired, used or someone else's (RFC 9101 §7).
     InvalidRequestUri,
+    /// The request object does not verify or does not fit the request (RFC 9101 §7).
+    InvalidRequestObject,
 }
 
 impl ErrorCode {
@@ -69,6 +71,7 @@ impl ErrorCode {
             ErrorCode::RequestNotSupported => "request_not_supported",
             ErrorCode::RequestUriNotSupported => "request_uri_not_supported",
             ErrorCode::InvalidRequestUri => "invalid_request_uri",
+            ErrorCode::InvalidRequestObject => "invalid_request_object",
         }
     }
 }

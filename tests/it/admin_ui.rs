@@ -129,6 +129,49 @@ fn an_admin_provisions_through_the_forms_and_the_api_agrees() {
     );
     assert!(!refused.body.contains(r#"value="implicit" checked"#));
     assert!(refused.body.contains(r#"<option value="none" selected>"#));
+    let keys = r#"{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
+    let with_keys = |jwks: &str, origin: &str| {
+        browser.post(
+            "/admin/tenants/acme/clients",
+            &[
+                ("csrf", &csrf),
+                ("client_id", "spa"),
+                ("name", "SPA"),
+                ("redirect_uris", "https://spa.example/cb"),
+                ("grant_types", "authorization_code"),
+                ("response_types", "code"),
+                ("token_endpoint_auth_method", "none"),
+                ("jwks", jwks),
+                ("allowed_origins", origin),
+            ],
+        )
+    };
+    let not_json = with_keys("{keys", "https://spa.example");
+    assert!(not_json.body.contains("is not JSON"), "{}", not_json.body);
+    let secret_key = with_keys(
+        &keys.replace(r#""x""#, r#""d": "AAAA", "x""#),
+        "https://spa.example",
+    );
+    assert!(
+        secret_key.body.contains("private member"),
+        "{}",
+        secret_key.body
+    );
+    let bad_origin = with_keys(keys, "https://spa.example/app");
+    assert!(
+        bad_origin.body.contains("has no path"),
+        "{}",
+        bad_origin.body
+    );
+    assert_eq!(with_keys(keys, "https://SPA.example").status, 303);
+    let spa = api
+        .call("GET", "/v2/admin/tenants/acme/clients/spa", None)
+        .body;
+    assert_eq!(spa["jwks"]["keys"][0]["crv"], "Ed25519");
+    assert_eq!(
+        spa["allowed_origins"],
+        serde_json::json!(["https://spa.example"])
+    );
     let client = browser.post(
         "/admin/tenants/acme/clients",
         &[

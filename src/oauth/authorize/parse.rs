@@ -62,12 +62,14 @@ pub(super) fn page(msg: impl Into<String>) -> Rejected {
 }
 
 /// Judges `sent` for `client`, which returns to `redirect_uri` and knows the tenant as
-/// `issuer`; each problem is an error redirected to the client.
+/// `issuer`; each problem is an error redirected to the client, `refused` (a request by
+/// reference turned away) first.
 pub(super) fn validate(
     client: Client,
     redirect_uri: String,
     sent: AuthorizeRequest,
     issuer: String,
+    refused: Option<(ErrorCode, String)>,
 ) -> Result<Request, Rejected> {
     let fragment_default = sent.response_type.as_deref().is_some_and(|r| r != "code");
     let mut req = Request {
@@ -98,8 +100,8 @@ pub(super) fn validate(
         kept: sent.kept,
     };
     let bad = |req: &Request, code: ErrorCode, d: &str| Rejected::Respond(req.error(code, d));
-    if let Some((code, why)) = by_reference(sent.request.is_some(), sent.request_uri.as_deref()) {
-        return Err(bad(&req, code, why));
+    if let Some((code, why)) = refused {
+        return Err(bad(&req, code, &why));
     }
     let response_mode = sent.response_mode.as_deref();
     if let Some(mode) = response_mode.filter(|m| !matches!(*m, "query" | "fragment" | "form_post"))
@@ -174,37 +176,6 @@ pub(super) fn validate(
     Ok(req)
 }
 
-/// The prefix of the references the pushed authorization request endpoint hands out
-/// (RFC 9126 §2.2); a `request_uri` of any other form is never fetched.
-const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
-
-/// Why a request passed by reference (`request`, `request_uri`) cannot be served, in
-/// SPEC's order: no client has registered keys to sign request objects with, so each
-/// `request` is `request_not_supported`; and no reference has been issued that could
-/// still be redeemed.
-fn by_reference(request: bool, request_uri: Option<&str>) -> Option<(ErrorCode, &'static str)> {
-    match (request, request_uri) {
-        (true, Some(_)) => Some((
-            ErrorCode::InvalidRequest,
-            "request and request_uri cannot be sent together",
-        )),
-        (true, None) => Some((
-            ErrorCode::RequestNotSupported,
-            "this client has registered no keys to sign request objects with",
-        )),
-        (false, Some(uri)) if !uri.starts_with(REQUEST_URI_PREFIX) => Some((
-            ErrorCode::RequestUriNotSupported,
-            "request_uri must be a reference from this service's pushed authorization request endpoint",
-        )),
-        (false, Some(_)) => Some((
-            ErrorCode::InvalidRequestUri,
-            "the request_uri is unknown, expired, already used, or was issued to another client",
-        )),
-        (false, None) => None,
-    }
-}
-
-/// PKCE (RFC 7636 §4.3): S256 only, and required of public clients using the code flow.
 fn check_pkce(req: &Request, method: Option<&str>) -> Result<(), &'static str> {
     match (req.code_challenge.as_deref(), method) {
         (Some(_), Some("S256")) => {}

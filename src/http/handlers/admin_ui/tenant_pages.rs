@@ -296,7 +296,14 @@ pub(super) fn tenant_page(
 
 async fn create_client(s: &Signed<'_>, slug: &str, fields: Fields) -> Answer {
     let text = |k: &str| field(&fields, k);
-    let input = clients::ClientInput {
+    let jwks = match text("jwks").trim() {
+        "" => Ok(None),
+        json => serde_json::from_str(json).map(Some).map_err(|_| {
+            AdminError::invalid("jwks", "is not JSON: paste a JWK Set, {\"keys\": [...]}")
+        }),
+    };
+    let input = jwks.map(|jwks| clients::ClientInput {
+        jwks,
         client_id: Some(text("client_id")).filter(|c| !c.trim().is_empty()),
         name: Some(text("name")),
         redirect_uris: Some(words(&text("redirect_uris"), &[' '])),
@@ -307,8 +314,8 @@ async fn create_client(s: &Signed<'_>, slug: &str, fields: Fields) -> Answer {
         token_endpoint_auth_method: Some(text("token_endpoint_auth_method"))
             .filter(|m| !m.trim().is_empty()),
         ..clients::ClientInput::default()
-    };
-    match clients::create(&s.ctx(), slug, &input) {
+    });
+    match input.and_then(|input| clients::create(&s.ctx(), slug, &input)) {
         Ok(created) => {
             s.state.store.flush_durable().await?;
             match created.client_secret {
