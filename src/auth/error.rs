@@ -3,6 +3,7 @@
 
 use crate::outbound::OutboundError;
 use crate::store::StoreError;
+use crate::types::ErrorKind;
 
 /// A foreign token that names no account. No variant holds the token or a secret.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +40,32 @@ pub enum ForeignTokenError {
 }
 
 impl ForeignTokenError {
+    /// The failure class, as `/v2/sso` answers it (SPEC "Token exchange through
+    /// introspection"): a refused token 401, no account 403, IdP trouble 502/503/504.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ForeignTokenError::Malformed(_) => ErrorKind::BadRequest,
+            ForeignTokenError::Rejected(_) => ErrorKind::Unauthorized,
+            ForeignTokenError::NotConfigured(_) | ForeignTokenError::NoAccount => {
+                ErrorKind::Forbidden
+            }
+            ForeignTokenError::Idp(_) => ErrorKind::Upstream,
+            ForeignTokenError::IdpTimeout(_) => ErrorKind::UpstreamTimeout,
+            ForeignTokenError::Busy => ErrorKind::UpstreamBusy,
+            ForeignTokenError::Store(e) => e.kind(),
+            ForeignTokenError::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// What the caller may be told.
+    pub fn public_message(&self) -> String {
+        match self {
+            ForeignTokenError::Store(e) => e.public_message().into(),
+            ForeignTokenError::Internal(_) => "internal error".into(),
+            other => other.to_string(),
+        }
+    }
+
     /// A short stable name for the audit log and metrics.
     pub fn reason(&self) -> &'static str {
         match self {

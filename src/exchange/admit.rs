@@ -62,9 +62,7 @@ pub(super) fn count<T>(
 ) -> Result<(), ExchangeError> {
     let (key, outcome) = match (caller, outcome) {
         (_, Err(ExchangeError::BadApiKey)) => (key_of(peer, None), Outcome::Failure),
-        (Some(_), Err(ExchangeError::Rejected(_) | ExchangeError::NoAccount)) => {
-            (key_of(peer, caller), Outcome::Failure)
-        }
+        (Some(_), Err(e)) if e.is_refused_token() => (key_of(peer, caller), Outcome::Failure),
         (Some(_), Ok(_)) => (key_of(peer, caller), Outcome::Success),
         _ => return Ok(()),
     };

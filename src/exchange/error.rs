@@ -14,32 +14,18 @@ pub enum ExchangeError {
     /// The request body is not what the endpoint takes.
     #[error("{0}")]
     BadRequest(String),
-    /// The tenant has no introspection endpoint set.
-    #[error("tenant `{0}` has no introspection endpoint configured")]
-    NotConfigured(String),
-    /// The IdP did not vouch for the token (inactive, expired, wrong issuer or audience).
+    /// The foreign token proved no account (or could not be checked).
+    #[error(transparent)]
+    ForeignToken(#[from] ForeignTokenError),
+    /// The refresh token was refused (unknown, reused, expired, revoked).
     #[error("{0}")]
     Rejected(String),
-    /// The token is good but names no account that may sign in to the tenant: no member
-    /// has its external id, or the account is disabled. One answer for every case, so
-    /// the exchange does not tell which external ids exist or which accounts are disabled.
-    #[error("the token names no enabled member of this tenant")]
-    NoAccount,
-    /// The IdP answered, but not usefully (error status, not JSON, no id at the pointer).
-    #[error("{0}")]
-    Idp(String),
     /// The API key's client may not use the grant the endpoint stands for.
     #[error("{0}")]
     GrantNotAllowed(String),
-    /// The IdP did not answer in time.
-    #[error("{0}")]
-    IdpTimeout(String),
     /// Too many failures from this address or API key: retry after this many seconds.
     #[error("too many failed attempts; retry in {0} s")]
     TooMany(u64),
-    /// Too many IdP calls are in flight.
-    #[error("too many identity provider calls are in flight; retry shortly")]
-    Busy,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -54,12 +40,8 @@ impl ExchangeError {
         match self {
             ExchangeError::BadApiKey | ExchangeError::Rejected(_) => ErrorKind::Unauthorized,
             ExchangeError::BadRequest(_) => ErrorKind::BadRequest,
-            ExchangeError::NotConfigured(_)
-            | ExchangeError::NoAccount
-            | ExchangeError::GrantNotAllowed(_) => ErrorKind::Forbidden,
-            ExchangeError::Idp(_) => ErrorKind::Upstream,
-            ExchangeError::IdpTimeout(_) => ErrorKind::UpstreamTimeout,
-            ExchangeError::Busy => ErrorKind::UpstreamBusy,
+            ExchangeError::ForeignToken(e) => e.kind(),
+            ExchangeError::GrantNotAllowed(_) => ErrorKind::Forbidden,
             ExchangeError::TooMany(_) => ErrorKind::TooMany,
             ExchangeError::Store(e) => e.kind(),
             ExchangeError::Internal(_) => ErrorKind::Internal,
@@ -69,6 +51,7 @@ impl ExchangeError {
     /// What the caller may be told.
     pub fn public_message(&self) -> String {
         match self {
+            ExchangeError::ForeignToken(e) => e.public_message(),
             ExchangeError::Store(e) => e.public_message().into(),
             ExchangeError::Internal(_) => "internal error".into(),
             other => other.to_string(),
@@ -80,33 +63,24 @@ impl ExchangeError {
         match self {
             ExchangeError::BadApiKey => "bad_api_key",
             ExchangeError::BadRequest(_) => "bad_request",
-            ExchangeError::NotConfigured(_) => "not_configured",
+            ExchangeError::ForeignToken(e) => e.reason(),
             ExchangeError::Rejected(_) => "token_rejected",
-            ExchangeError::NoAccount => "no_account",
             ExchangeError::GrantNotAllowed(_) => "unauthorized_client",
-            ExchangeError::Idp(_) => "idp_error",
-            ExchangeError::IdpTimeout(_) => "idp_timeout",
-            ExchangeError::Busy => "idp_busy",
             ExchangeError::TooMany(_) => "rate_limited",
             ExchangeError::Store(_) | ExchangeError::Internal(_) => "internal",
         }
     }
-}
 
-/// A foreign token that proved no account, in `/v2/sso` terms.
-impl From<ForeignTokenError> for ExchangeError {
-    fn from(e: ForeignTokenError) -> Self {
-        match e {
-            ForeignTokenError::Malformed(why) => ExchangeError::BadRequest(why),
-            ForeignTokenError::NotConfigured(tenant) => ExchangeError::NotConfigured(tenant),
-            ForeignTokenError::Rejected(why) => ExchangeError::Rejected(why),
-            ForeignTokenError::NoAccount => ExchangeError::NoAccount,
-            ForeignTokenError::Idp(why) => ExchangeError::Idp(why),
-            ForeignTokenError::IdpTimeout(why) => ExchangeError::IdpTimeout(why),
-            ForeignTokenError::Busy => ExchangeError::Busy,
-            ForeignTokenError::Store(s) => ExchangeError::Store(s),
-            ForeignTokenError::Internal(why) => ExchangeError::Internal(why),
-        }
+    /// Whether the token was refused for what it is (a guess, a reused or unknown token),
+    /// which counts against the caller; IdP trouble does not.
+    pub fn is_refused_token(&self) -> bool {
+        matches!(
+            self,
+            ExchangeError::Rejected(_)
+                | ExchangeError::ForeignToken(
+                    ForeignTokenError::Rejected(_) | ForeignTokenError::NoAccount
+                )
+        )
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::{Ctx, ExchangeError};
 use crate::auth::foreign_token::subject;
-use crate::auth::introspection;
+use crate::auth::{ForeignTokenError, introspection};
 use crate::clock::UnixTime;
 use crate::store::tenants::Tenant;
 use serde::{Deserialize, Serialize};
@@ -60,7 +60,7 @@ pub async fn run(
     let settings = checking
         .store
         .introspection(tenant.uid)?
-        .ok_or_else(|| ExchangeError::NotConfigured(tenant.id.to_string()))?;
+        .ok_or_else(|| ForeignTokenError::NotConfigured(tenant.id.to_string()))?;
     let mut report = ProbeReport::default();
     let started = Instant::now();
     let reply = introspection::call(

@@ -4,6 +4,7 @@
 use crate::admin::page::PageRequest;
 use crate::admin::{self, AdminError, Ctx};
 use crate::audit::Actor;
+use crate::auth::ForeignTokenError;
 use crate::exchange::{self, ExchangeError};
 use crate::http::body::{self, BodyError};
 use crate::http::log::RequestLog;
@@ -27,9 +28,9 @@ enum ApiError {
 impl From<ExchangeError> for ApiError {
     fn from(e: ExchangeError) -> Self {
         match e {
-            ExchangeError::NotConfigured(t) => ApiError::Admin(AdminError::NotFound(format!(
-                "tenant `{t}` has no introspection settings"
-            ))),
+            ExchangeError::ForeignToken(ForeignTokenError::NotConfigured(t)) => ApiError::Admin(
+                AdminError::NotFound(format!("tenant `{t}` has no introspection settings")),
+            ),
             other => ApiError::Exchange(other),
         }
     }

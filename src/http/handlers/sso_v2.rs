@@ -26,8 +26,8 @@ fn fail(e: &ExchangeError, log: &RequestLog) -> Response<Body> {
             resp.headers_mut()
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("API-key"));
         }
-        ExchangeError::Busy => respond::retry_after(&mut resp, 1),
         ExchangeError::TooMany(secs) => respond::retry_after(&mut resp, *secs),
+        _ if e.kind() == ErrorKind::UpstreamBusy => respond::retry_after(&mut resp, 1),
         _ => {}
     }
     resp
