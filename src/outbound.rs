@@ -13,8 +13,9 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 
-/// The most of a response body latchkey reads; a larger answer is an error.
-pub const MAX_BODY: u64 = 1024 * 1024;
+/// The most of a response body latchkey reads; a larger answer is an error (SPEC
+/// "Outbound destinations": 256 KiB).
+pub const MAX_BODY: u64 = 256 * 1024;
 
 /// The largest response head latchkey reads: as large as our own `max_header_bytes`
 /// default.

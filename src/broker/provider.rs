@@ -17,8 +17,8 @@ use std::time::Duration;
 const DISCOVERY_TTL_SECS: u64 = 3600;
 /// The least time between two JWKS fetches caused by unknown key ids.
 const JWKS_REFETCH_SECS: u64 = 60;
-/// Connect and total timeout of calls to the upstream.
-pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// Connect and total timeout of calls to the upstream (SPEC "Outbound destinations").
+pub const TIMEOUT: Duration = Duration::from_secs(5);
 /// The suffix OIDC Discovery appends to an issuer.
 const WELL_KNOWN: &str = "/.well-known/openid-configuration";
 

@@ -126,11 +126,11 @@ fn an_idp_that_fails_is_502_with_its_status_but_not_its_body() {
     assert_problem(&f.exchange(FOREIGN), 502, "content type `text/html`");
     f.idp.answer(|_| {
         let mut big = br#"{"active":true,"account_id":"ext-42","pad":""#.to_vec();
-        big.extend(std::iter::repeat_n(b'a', 2 * 1024 * 1024));
+        big.extend(std::iter::repeat_n(b'a', 300 * 1024));
         big.extend(br#""}"#);
         Answer::Raw(200, "application/json", big)
     });
-    assert_problem(&f.exchange(FOREIGN), 502, "larger than 1048576 bytes");
+    assert_problem(&f.exchange(FOREIGN), 502, "larger than 262144 bytes");
     f.idp
         .answer(|_| Answer::Json(200, json!({"active": true, "sub": "ext-42"})));
     assert_problem(
