@@ -63,7 +63,7 @@ pub enum JoseError {
 }
 
 /// A public key in JWK form (RFC 7517), as served at jwks_uri.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Jwk {
     /// Key type: "RSA", "EC" or "OKP".
     pub kty: String,
@@ -185,17 +185,7 @@ impl Material {
 
     /// The bare public JWK (no kid, alg or use).
     fn to_jwk(&self) -> Result<Jwk, JoseError> {
-        let mut jwk = Jwk {
-            kty: String::new(),
-            crv: None,
-            n: None,
-            e: None,
-            x: None,
-            y: None,
-            kid: None,
-            alg: None,
-            use_: None,
-        };
+        let mut jwk = Jwk::default();
         match self {
             Material::Rsa { n, e } => {
                 jwk.kty = "RSA".into();

@@ -50,14 +50,7 @@ fn d(text: &str) -> Result<Vec<u8>, Box<dyn Error>> {
 fn jwk(kty: &str) -> Jwk {
     Jwk {
         kty: kty.into(),
-        crv: None,
-        n: None,
-        e: None,
-        x: None,
-        y: None,
-        kid: None,
-        alg: None,
-        use_: None,
+        ..Jwk::default()
     }
 }
 
