@@ -5,8 +5,8 @@
 use super::codec::{self, Record};
 use super::{
     Store, StoreError, TREE_NAMES, TreeId, accounts, admin_tokens, audit, clients, codes, consents,
-    flights, members, migrate, pending, refresh, revoked, sessions, settings, signing_keys,
-    tenants,
+    flights, members, migrate, pending, pushed, refresh, revoked, seen_jtis, sessions, settings,
+    signing_keys, tenants,
 };
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -283,6 +283,8 @@ fn check_record(tree: TreeId, schema: u32, key: &[u8], value: &[u8]) -> Result<(
         TreeId::Families => decodes::<refresh::RefreshFamily>(value),
         TreeId::Consents => decodes::<consents::Consent>(value),
         TreeId::BrokerFlights => decodes::<flights::BrokerFlight>(value),
+        TreeId::Pushed => decodes::<pushed::PushedRequest>(value),
+        TreeId::SeenJtis => decodes::<seen_jtis::SeenJti>(value),
         TreeId::AdminTokenHashes
         | TreeId::ApiKeyHashes
         | TreeId::Usernames

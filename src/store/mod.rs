@@ -22,8 +22,10 @@ pub mod grant_key;
 pub mod members;
 mod migrate;
 pub mod pending;
+pub mod pushed;
 pub mod refresh;
 pub mod revoked;
+pub mod seen_jtis;
 pub mod sessions;
 pub mod settings;
 pub mod signing_keys;
@@ -173,11 +175,13 @@ enum TreeId {
     AccountFamilies,
     Consents,
     BrokerFlights,
+    Pushed,
+    SeenJtis,
 }
 
 impl TreeId {
     /// Every tree, in the order of [`TREE_NAMES`].
-    const ALL: [TreeId; 26] = [
+    const ALL: [TreeId; 28] = [
         TreeId::Meta,
         TreeId::Tenants,
         TreeId::SigningKeys,
@@ -204,6 +208,8 @@ impl TreeId {
         TreeId::AccountFamilies,
         TreeId::Consents,
         TreeId::BrokerFlights,
+        TreeId::Pushed,
+        TreeId::SeenJtis,
     ];
 }
 
@@ -216,7 +222,7 @@ const _: () = {
     }
 };
 
-const TREE_NAMES: [&str; 26] = [
+const TREE_NAMES: [&str; 28] = [
     "meta",
     "tenants",
     "signing_keys",
@@ -243,6 +249,8 @@ const TREE_NAMES: [&str; 26] = [
     "account_families",
     "consents",
     "broker_flights",
+    "pushed_requests",
+    "seen_jtis",
 ];
 
 /// The key of an account's index entry for `id`: the account id, a zero byte, `id`.

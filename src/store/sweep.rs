@@ -145,6 +145,10 @@ pub struct Expired {
     pub families: usize,
     /// Denylist entries of access tokens that have expired anyway.
     pub revoked_jtis: usize,
+    /// Pushed authorization requests nobody took up.
+    pub pushed: usize,
+    /// Used JWT ids whose JWTs have expired anyway.
+    pub seen_jtis: usize,
 }
 
 /// A swept record; `None`, said in the log, for one that no longer decodes: the sweep
@@ -241,12 +245,15 @@ impl Store {
     }
 
     /// Removes everything that expired by `now`: the grants above, and sessions, pending
-    /// sign-ins, brokered sign-ins in flight and denylist entries, which take a full scan. Sessions are ended through
-    /// their transaction so that their indexes go with them.
+    /// sign-ins, brokered sign-ins in flight, denylist entries, pushed requests and used
+    /// JWT ids, which take a full scan. Sessions are ended through their transaction so
+    /// that their indexes go with them.
     pub fn sweep_expired(&self, now: UnixTime) -> Result<Expired, StoreError> {
         use super::flights::BrokerFlight;
         use super::pending::PendingAuthorization;
+        use super::pushed::PushedRequest;
         use super::revoked::RevokedJti;
+        use super::seen_jtis::SeenJti;
         use super::sessions::SsoSession;
         let mut sessions = Vec::new();
         for item in self.tree(TreeId::Sessions).iter() {
@@ -263,6 +270,8 @@ impl Store {
             broker_flights: self.sweep_records(|f: &BrokerFlight| f.expires_at <= now)?,
             sessions: sessions.len(),
             revoked_jtis: self.sweep_records(|r: &RevokedJti| r.exp <= now)?,
+            pushed: self.sweep_records(|p: &PushedRequest| p.expires_at <= now)?,
+            seen_jtis: self.sweep_records(|s: &SeenJti| s.expires_at <= now)?,
             ..self.sweep_expired_grants(now)?
         })
     }
@@ -328,6 +337,23 @@ mod tests {
             .unwrap();
         store.put_flight(&flight(1, 100)).unwrap();
         store.put_flight(&flight(2, 300)).unwrap();
+        for (key, expires_at) in [(1, 100), (2, 300)] {
+            store
+                .put_pushed(&super::super::pushed::PushedRequest {
+                    hash: [key; 32],
+                    tenant_uid: 1,
+                    client_id: "c".into(),
+                    params: vec![],
+                    expires_at,
+                })
+                .unwrap();
+            let seen = super::super::seen_jtis::SeenJti {
+                scope: "c".into(),
+                jti: key.to_string(),
+                expires_at,
+            };
+            assert!(store.first_use(&seen, 0).unwrap());
+        }
         // Ids and keys that lead with the expiry second, and ones stored before that.
         let family = |id: &str, expires_at, key_expiry, sid: Option<&str>| {
             let f = RefreshFamily {
@@ -369,10 +395,14 @@ mod tests {
                 swept.sessions,
                 swept.revoked_jtis,
                 swept.families,
-                swept.refresh_tokens
+                swept.refresh_tokens,
+                swept.pushed,
+                swept.seen_jtis
             ),
-            (1, 1, 1, 1, 2, 2)
+            (1, 1, 1, 1, 2, 2, 1, 1)
         );
+        assert!(store.take_pushed(&[1; 32]).unwrap().is_none());
+        assert!(store.take_pushed(&[2; 32]).unwrap().is_some());
         assert!(store.take_flight(&[1; 32]).unwrap().is_none());
         assert!(store.take_flight(&[2; 32]).unwrap().is_some());
         assert!(store.family(&gone).unwrap().is_none());
