@@ -62,6 +62,7 @@ mod tests {
             require_consent: false,
             allowed_origins: vec![],
             jwks: None,
+            require_pushed_authorization_requests: false,
             secret_hash: None,
             api_key_ids: vec![],
             created_at: 0,

@@ -17,6 +17,10 @@ struct ProviderMetadata<'a> {
     end_session_endpoint: String,
     introspection_endpoint: String,
     revocation_endpoint: String,
+    /// RFC 9126 §5.
+    pushed_authorization_request_endpoint: String,
+    /// False: only clients registered so must push (RFC 9126 §5).
+    require_pushed_authorization_requests: bool,
     response_types_supported: [&'static str; 4],
     response_modes_supported: [&'static str; 3],
     grant_types_supported: [&'static str; 5],
@@ -50,6 +54,8 @@ pub fn document(ctx: &Ctx, slug: &str) -> Result<Vec<u8>, OAuthError> {
         end_session_endpoint: at("logout"),
         introspection_endpoint: at("introspect"),
         revocation_endpoint: at("revoke"),
+        pushed_authorization_request_endpoint: at("par"),
+        require_pushed_authorization_requests: false,
         issuer: &issuer,
         response_types_supported: ["code", "id_token", "id_token token", "token"],
         response_modes_supported: ["query", "fragment", "form_post"],

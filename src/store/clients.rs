@@ -41,6 +41,9 @@ pub struct Client {
     /// The public keys it signs request objects with (`jwks`), checked at registration.
     #[serde(default)]
     pub jwks: Option<JwkSet>,
+    /// Whether `/authorize` takes only requests it pushed first (RFC 9126 §5).
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
     /// Ids of its API keys, so deleting it can remove them in the same transaction.
     pub api_key_ids: Vec<String>,
     /// When it was registered.

@@ -28,6 +28,7 @@ mod oauth_machine;
 mod offline;
 mod oidc_code;
 mod oidc_more;
+mod par;
 mod pending_limits;
 mod races;
 mod request_objects;

@@ -12,10 +12,8 @@ use super::{Ctx, ErrorCode, OAuthError, client_auth};
 use crate::clock::UnixTime;
 use crate::grant::issue::TokenResponse;
 use crate::grant::refresh;
-use crate::guard::{Key, Outcome, Realm, Subject};
-use crate::store::Store;
+use crate::guard::{Key, Outcome, Realm};
 use crate::store::tenants::Tenant;
-use crate::types::AuthMethod;
 use std::net::IpAddr;
 
 /// Refuses an address that failed too often; the handler runs it before reading the body.
@@ -37,11 +35,7 @@ pub async fn handle(
     peer: IpAddr,
     now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
-    let client = Subject::Client(tenant.uid, client_auth.client_id.clone());
-    let client_keys = [
-        Key::pair(Realm::Sso, peer, client.clone()),
-        Key::subject(Realm::Sso, client),
-    ];
+    let client_keys = client_auth::client_keys(tenant, &client_auth.client_id, peer);
     ctx.limiter
         .admit(&client_keys, now)
         .map_err(|b| OAuthError::TooMany(b.retry_after))?;
@@ -57,12 +51,10 @@ pub async fn handle(
     let address = Key::address(Realm::Sso, peer);
     let (keys, outcome): (Vec<Key>, _) = match result.as_ref().map_err(|e| e.code()) {
         Ok(_) => (client_keys.to_vec(), Outcome::Success),
-        Err(ErrorCode::InvalidClient) if is_public(ctx.store, tenant, &client_auth.client_id)? => {
-            (vec![address], Outcome::Failure)
-        }
-        Err(ErrorCode::InvalidClient) => {
-            ([&[address][..], &client_keys].concat(), Outcome::Failure)
-        }
+        Err(ErrorCode::InvalidClient) => (
+            client_auth::failure_keys(ctx.store, tenant, &client_auth.client_id, peer)?,
+            Outcome::Failure,
+        ),
         Err(ErrorCode::InvalidGrant) => (vec![address], Outcome::Failure),
         Err(_) => (Vec::new(), Outcome::Failure),
     };
@@ -78,14 +70,6 @@ fn spent_or_revoked(result: &Result<TokenResponse, OAuthError>) -> bool {
     result
         .as_ref()
         .map_or_else(|e| e.code() == ErrorCode::InvalidGrant, |_| true)
-}
-
-/// Whether `client_id` names a public client of `tenant`: its id is no secret, so
-/// counting failures against it would only let anyone block it.
-fn is_public(store: &Store, tenant: &Tenant, client_id: &str) -> Result<bool, OAuthError> {
-    Ok(store
-        .client(tenant.uid, client_id)?
-        .is_some_and(|c| c.auth_method == AuthMethod::None))
 }
 
 /// Client authentication, then the grant the client asked for, if it may use it: each
