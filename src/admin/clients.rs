@@ -201,7 +201,9 @@ fn build(
         Some(m) => AuthMethod::parse(m).ok_or_else(|| {
             AdminError::invalid(
                 "token_endpoint_auth_method",
-                format!("`{m}` is not one of client_secret_basic, client_secret_post, none"),
+                format!(
+                    "`{m}` is not one of client_secret_basic, client_secret_post, private_key_jwt, none"
+                ),
             )
         })?,
     };
@@ -215,6 +217,17 @@ fn build(
         })?,
     };
     check_grants(&grant_types, &response_types, &redirect, auth_method)?;
+    let jwks = match &input.jwks {
+        Some(value) => Some(client_jwks::check(value).map_err(|e| AdminError::invalid("jwks", e))?)
+            .filter(|set| !set.keys.is_empty()),
+        None => base.and_then(|b| b.jwks.clone()),
+    };
+    if auth_method == AuthMethod::PrivateKeyJwt && jwks.is_none() {
+        return Err(AdminError::invalid(
+            "jwks",
+            "a private_key_jwt client needs the public keys it signs its assertions with",
+        ));
+    }
     Ok(Client {
         tenant_uid: tenant.uid,
         client_id,
@@ -228,13 +241,7 @@ fn build(
         id_token_alg,
         require_consent: input.require_consent.unwrap_or(false),
         allowed_origins: origins(input.allowed_origins.as_deref().unwrap_or(&[]))?,
-        jwks: match &input.jwks {
-            Some(value) => {
-                Some(client_jwks::check(value).map_err(|e| AdminError::invalid("jwks", e))?)
-                    .filter(|set| !set.keys.is_empty())
-            }
-            None => base.and_then(|b| b.jwks.clone()),
-        },
+        jwks,
         require_pushed_authorization_requests: input
             .require_pushed_authorization_requests
             .unwrap_or(false),
@@ -349,9 +356,9 @@ pub fn create(ctx: &Ctx<'_>, slug: &str, input: &ClientInput) -> Result<ClientVi
     };
     let mut client = build(&tenant, client_id.clone(), input, None)?;
     client.created_at = ctx.now;
-    let secret = match client.auth_method {
-        AuthMethod::None => None,
-        _ => Some(new_secret()?),
+    let secret = match client.auth_method.uses_secret() {
+        false => None,
+        true => Some(new_secret()?),
     };
     client.secret_hash = secret.as_ref().map(|s| s.1);
     let event = AuditEvent::new(ctx.now, AuditKind::ClientCreated, &ctx.actor)
@@ -453,14 +460,13 @@ pub fn patch(
             .or(Some(current.require_pushed_authorization_requests)),
     };
     let mut updated = build(&tenant, client_id.to_owned(), &merged, Some(&current))?;
-    let becomes_confidential =
-        current.auth_method == AuthMethod::None && updated.auth_method != AuthMethod::None;
-    let secret = if becomes_confidential {
+    let gains_a_secret = !current.auth_method.uses_secret() && updated.auth_method.uses_secret();
+    let secret = if gains_a_secret {
         Some(new_secret()?)
     } else {
         None
     };
-    if updated.auth_method == AuthMethod::None {
+    if !updated.auth_method.uses_secret() {
         updated.secret_hash = None;
     } else if let Some((_, h)) = &secret {
         updated.secret_hash = Some(*h);
@@ -471,7 +477,7 @@ pub fn patch(
     let written = write_existing(ctx, &tenant, client_id, &event, |stored| {
         let mut c = updated.clone();
         c.api_key_ids = stored.api_key_ids.clone();
-        if secret.is_none() && c.auth_method != AuthMethod::None {
+        if secret.is_none() && c.auth_method.uses_secret() {
             c.secret_hash = stored.secret_hash;
         }
         c
@@ -511,10 +517,10 @@ pub fn rotate_secret(
 ) -> Result<RotatedSecret, AdminError> {
     let tenant = ctx.tenant(slug)?;
     let client = find(ctx, &tenant, client_id)?;
-    if client.auth_method == AuthMethod::None {
+    if !client.auth_method.uses_secret() {
         return Err(AdminError::invalid(
             "token_endpoint_auth_method",
-            "a public client has no secret",
+            format!("a `{}` client has no secret", client.auth_method.as_str()),
         ));
     }
     let (secret, h) = new_secret()?;

@@ -138,19 +138,17 @@ fn token_call(sandbox: &Sandbox, pairs: &[(&str, &str)]) -> TokenResult {
         .finish();
     let params = Params::parse(body.as_bytes()).unwrap();
     let client = ClientAuth::parse(Some(&sandbox.basic_auth), &params).unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let state = &sandbox.app.state;
-    runtime.block_on(token::handle(
-        &state.oauth(),
-        &sandbox.tenant,
-        client,
-        TokenForm::parse(&params),
-        PEER,
-        state.clock.now(),
-    ))
+    sandbox
+        .block_on(token::handle(
+            &state.oauth(),
+            &sandbox.tenant,
+            client,
+            TokenForm::parse(&params),
+            PEER,
+            state.clock.now(),
+        ))
+        .unwrap()
 }
 
 #[test]
@@ -401,14 +399,16 @@ fn push(
     let params = Params::parse(body.as_bytes()).unwrap();
     let client = ClientAuth::parse(Some(&sandbox.basic_auth), &params).unwrap();
     let state = &sandbox.app.state;
-    authorize::par::handle(
-        &state.oauth(),
-        &sandbox.tenant,
-        &client,
-        &params,
-        PEER,
-        state.clock.now(),
-    )
+    sandbox
+        .block_on(authorize::par::handle(
+            &state.oauth(),
+            &sandbox.tenant,
+            &client,
+            &params,
+            PEER,
+            state.clock.now(),
+        ))
+        .unwrap()
 }
 
 #[test]

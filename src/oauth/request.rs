@@ -9,7 +9,7 @@ mod pages;
 mod token;
 
 pub use authorize::AuthorizeRequest;
-pub use client::ClientAuth;
+pub use client::{ClientAuth, Credential};
 pub use pages::{ConsentForm, LoginForm, LogoutRequest};
 pub use token::{TokenForm, TokenRequest};
 

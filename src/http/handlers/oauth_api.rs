@@ -192,7 +192,7 @@ pub async fn par(
         },
         (now, log),
         async |tenant, client, params| {
-            oauth::authorize::par::handle(&ctx, tenant, &client, &params, peer, now)
+            oauth::authorize::par::handle(&ctx, tenant, &client, &params, peer, now).await
         },
     )
     .await
@@ -217,7 +217,7 @@ pub async fn introspect(
         },
         (now, log),
         async |tenant, client, params| {
-            oauth::introspect::handle(&ctx, tenant, &client, params.get("token"), now)
+            oauth::introspect::handle(&ctx, tenant, &client, params.get("token"), now).await
         },
     )
     .await

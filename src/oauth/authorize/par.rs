@@ -33,15 +33,15 @@ pub struct Pushed {
 
 /// Answers `POST /t/{tenant}/par` at `now` from `peer`: client authentication under the
 /// limiter, as at the token endpoint, then the request.
-pub fn handle(
-    ctx: &Ctx,
+pub async fn handle(
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
     auth: &ClientAuth,
     params: &Params,
     peer: IpAddr,
     now: UnixTime,
 ) -> Result<Pushed, OAuthError> {
-    let client = client_auth::authenticate_limited(ctx, tenant, auth, peer, now)?;
+    let client = client_auth::authenticate_limited(ctx, tenant, auth, ("par", peer), now).await?;
     push(ctx, tenant, client, params, peer, now)
 }
 

@@ -108,11 +108,7 @@ fn verified(
     {
         return Err(format!("a request object's typ cannot be `{typ}`"));
     }
-    let keys: Vec<VerifyingKey> = jwks
-        .keys
-        .iter()
-        .filter_map(|k| VerifyingKey::from_jwk(k).ok())
-        .collect();
+    let keys = crate::crypto::client_jwks::verifying_keys(jwks);
     let key = VerifyingKey::pick(&keys, unverified.header.kid.as_deref(), unverified.alg())
         .ok_or("no key the client registered verifies this request object")?;
     let payload = unverified

@@ -84,7 +84,7 @@ async fn grant(
     let (grant, request) = match form {
         TokenForm::NoGrantType => return Err(missing("grant_type")),
         TokenForm::Unsupported(name) => {
-            client_auth::authenticate(ctx.store, tenant, client_auth)?;
+            client_auth::authenticate(ctx, tenant, client_auth, "token", now).await?;
             return Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
                 format!("grant_type `{name}` is not supported"),
@@ -92,7 +92,7 @@ async fn grant(
         }
         TokenForm::Grant(grant, request) => (grant, request),
     };
-    let client = client_auth::authenticate(ctx.store, tenant, client_auth)?;
+    let client = client_auth::authenticate(ctx, tenant, client_auth, "token", now).await?;
     if !client.grant_types.contains(&grant) {
         return Err(OAuthError::new(
             ErrorCode::UnauthorizedClient,
