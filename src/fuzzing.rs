@@ -106,7 +106,8 @@ pub fn authorize(sandbox: &Sandbox, data: &[u8]) {
     };
     let state = &sandbox.app.state;
     let (ctx, now) = (state.oauth(), state.clock.now());
-    let Ok(outcome) = authorize::handle(&ctx, &sandbox.tenant, sent, None, next_peer(), now) else {
+    let answered = authorize::handle(&ctx, &sandbox.tenant, sent, None, next_peer(), now);
+    let Ok(Ok(outcome)) = sandbox.block_on(answered) else {
         return;
     };
     let registered = |uri: &str| {

@@ -30,6 +30,8 @@ pub struct State {
     pub outbound: crate::outbound::Outbound,
     /// Positive introspection answers, for tenants that turn the cache on.
     pub introspection_cache: crate::auth::introspection_cache::IntrospectionCache,
+    /// The key sets fetched from clients' `jwks_uri`.
+    pub client_keys: crate::auth::client_keys::Cache,
     /// Upstream discovery documents and keys, per brokered tenant.
     pub providers: crate::broker::provider::ProviderCache,
     /// Brokered logins waiting at their upstream.
@@ -62,6 +64,10 @@ impl State {
             pending_quota: &self.pending_quota,
             dummy_password_hash: &self.dummy_password_hash,
             foreign_token: self.foreign_token(),
+            client_keys: crate::auth::client_keys::Ctx {
+                outbound: &self.outbound,
+                cache: &self.client_keys,
+            },
         }
     }
 
@@ -134,6 +140,7 @@ impl State {
             ),
             metrics,
             introspection_cache: Default::default(),
+            client_keys: Default::default(),
             providers: Default::default(),
             broker_flights: crate::broker::Flights::new(config.sign_ins_in_flight_per_address),
             issued: Default::default(),

@@ -44,6 +44,8 @@ pub struct ClientInput {
     pub allowed_origins: Option<Vec<String>>,
     /// Public keys, as a JWK Set; `{"keys": []}` removes them.
     pub jwks: Option<serde_json::Value>,
+    /// Where its public keys are published instead of `jwks`; `""` removes it.
+    pub jwks_uri: Option<String>,
     /// Whether `/authorize` takes only pushed requests (PAR).
     pub require_pushed_authorization_requests: Option<bool>,
 }
@@ -77,6 +79,8 @@ pub struct ClientView {
     pub allowed_origins: Vec<String>,
     /// Its public keys, if it registered some.
     pub jwks: Option<JwkSet>,
+    /// Where its public keys are published, if it registered that instead.
+    pub jwks_uri: Option<String>,
     /// Whether `/authorize` takes only pushed requests (PAR).
     pub require_pushed_authorization_requests: bool,
     /// When it was registered.
@@ -110,6 +114,7 @@ fn view(tenant: &Tenant, c: Client, secret: Option<String>) -> ClientView {
         require_consent: c.require_consent,
         allowed_origins: c.allowed_origins,
         jwks: c.jwks,
+        jwks_uri: c.jwks_uri,
         require_pushed_authorization_requests: c.require_pushed_authorization_requests,
         created_at: rfc3339(c.created_at),
         client_secret: secret,
@@ -222,10 +227,21 @@ fn build(
             .filter(|set| !set.keys.is_empty()),
         None => base.and_then(|b| b.jwks.clone()),
     };
-    if auth_method == AuthMethod::PrivateKeyJwt && jwks.is_none() {
+    let jwks_uri = match input.jwks_uri.as_deref() {
+        Some("") => None,
+        Some(uri) => Some(https_url("jwks_uri", uri)?),
+        None => base.and_then(|b| b.jwks_uri.clone()),
+    };
+    if jwks.is_some() && jwks_uri.is_some() {
+        return Err(AdminError::invalid(
+            "jwks_uri",
+            "cannot be set beside jwks: register the keys inline or by URI, not both",
+        ));
+    }
+    if auth_method == AuthMethod::PrivateKeyJwt && jwks.is_none() && jwks_uri.is_none() {
         return Err(AdminError::invalid(
             "jwks",
-            "a private_key_jwt client needs the public keys it signs its assertions with",
+            "a private_key_jwt client needs the public keys it signs its assertions with (jwks or jwks_uri)",
         ));
     }
     Ok(Client {
@@ -242,6 +258,7 @@ fn build(
         require_consent: input.require_consent.unwrap_or(false),
         allowed_origins: origins(input.allowed_origins.as_deref().unwrap_or(&[]))?,
         jwks,
+        jwks_uri,
         require_pushed_authorization_requests: input
             .require_pushed_authorization_requests
             .unwrap_or(false),
@@ -315,6 +332,33 @@ fn check_grants(
         ));
     }
     Ok(())
+}
+
+/// The longest URL a client may register for latchkey to call.
+const MAX_URL_LEN: usize = 2048;
+
+/// `value` if it is an absolute `https:` URL latchkey may call (no fragment, no
+/// credentials, at most [`MAX_URL_LEN`] bytes), else a 400 naming `field`.
+fn https_url(field: &'static str, value: &str) -> Result<String, AdminError> {
+    let refuse = |why: &str| Err(AdminError::invalid(field, format!("`{value}` {why}")));
+    if value.len() > MAX_URL_LEN {
+        return Err(AdminError::invalid(
+            field,
+            format!("must be at most {MAX_URL_LEN} bytes"),
+        ));
+    }
+    let Ok(url) = url::Url::parse(value) else {
+        return refuse("is not an absolute URL");
+    };
+    match url {
+        u if u.scheme() != "https" => refuse("must use https"),
+        u if u.host_str().is_none_or(str::is_empty) => refuse("names no host"),
+        u if u.fragment().is_some() => refuse("must not have a fragment"),
+        u if !u.username().is_empty() || u.password().is_some() => {
+            refuse("must not carry credentials")
+        }
+        _ => Ok(value.to_owned()),
+    }
 }
 
 fn new_secret() -> Result<(String, [u8; 32]), AdminError> {
@@ -455,6 +499,7 @@ pub fn patch(
             .clone()
             .or(Some(current.allowed_origins.clone())),
         jwks: p.jwks.clone(),
+        jwks_uri: p.jwks_uri.clone(),
         require_pushed_authorization_requests: p
             .require_pushed_authorization_requests
             .or(Some(current.require_pushed_authorization_requests)),

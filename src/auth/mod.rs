@@ -1,7 +1,8 @@
 //! Proving who someone is, below the protocols that need it. Today: a foreign access
 //! token checked at its tenant's IdP (RFC 7662), which both `/v2/sso/exchange-token` and
-//! the token endpoint's RFC 8693 grant accept.
+//! the token endpoint's RFC 8693 grant accept; and the public keys a client signs with.
 
+pub mod client_keys;
 mod error;
 pub mod foreign_token;
 pub mod introspection;

@@ -62,6 +62,7 @@ mod tests {
             require_consent: false,
             allowed_origins: vec![],
             jwks: None,
+            jwks_uri: None,
             require_pushed_authorization_requests: false,
             secret_hash: None,
             api_key_ids: vec![],

@@ -90,8 +90,8 @@ fn redirect_of(client: &Client, sent: &AuthorizeRequest) -> Result<String, Rejec
 /// references in its place when it carries a request object that verifies or a pushed
 /// request's URN (RFC 9101 §6.3, RFC 9126 §4: the query's other parameters, its
 /// redirect URI included, no longer count), else its redirect URI, and then the rest.
-fn parse(
-    ctx: &Ctx,
+async fn parse(
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
     sent: AuthorizeRequest,
     now: UnixTime,
@@ -101,7 +101,11 @@ fn parse(
     let referenced = match request_object::reference(&sent) {
         Ok(None) => Ok(None),
         Ok(Some(Reference::Object(object))) => {
-            request_object::unpack(&client, &issuer, object, &sent, now).map(|r| Some((r, false)))
+            match request_object::keys_for(&ctx.client_keys, &client, object, now).await {
+                Ok(keys) => request_object::unpack((&client, &keys), &issuer, object, &sent, now)
+                    .map(|r| Some((r, false))),
+                Err(refusal) => Err(refusal),
+            }
         }
         Ok(Some(Reference::Pushed(uri))) => par::take(ctx.store, tenant, &client, uri, now)
             .map_err(|_| page("The sign-in service could not read the pushed request."))?
@@ -145,15 +149,15 @@ fn judge(ctx: &Ctx, tenant: &Tenant, sent: AuthorizeRequest) -> Result<Request, 
 
 /// Answers the authorization request `sent` to `tenant` at `now` from the client address
 /// `peer`, which may create only so many pending authorizations.
-pub fn handle(
-    ctx: &Ctx,
+pub async fn handle(
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
     sent: AuthorizeRequest,
     session_cookie: Option<&str>,
     peer: IpAddr,
     now: UnixTime,
 ) -> Result<Outcome, OAuthError> {
-    let mut req = match parse(ctx, tenant, sent, now) {
+    let mut req = match parse(ctx, tenant, sent, now).await {
         Ok(r) => r,
         Err(Rejected::Page(m)) => return Ok(Outcome::ErrorPage(m)),
         Err(Rejected::Respond(o)) => return Ok(o),

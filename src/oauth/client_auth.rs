@@ -6,8 +6,10 @@
 use super::client_assertion::{self, Asserted};
 use super::request::{ClientAuth, Credential};
 use super::{Ctx, ErrorCode, OAuthError};
+use crate::auth::client_keys;
 use crate::clock::UnixTime;
-use crate::crypto::{client_jwks, hash};
+use crate::crypto::hash;
+use crate::crypto::jose::{Unverified, VerifyingKey};
 use crate::guard::{Key, Outcome, Realm, Subject};
 use crate::store::Store;
 use crate::store::clients::Client;
@@ -16,6 +18,7 @@ use crate::store::tenants::Tenant;
 use crate::types::AuthMethod;
 use crate::types::secret::constant_time_eq;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// The limiter's keys for `client_id` of `tenant` from `peer`: the client from that
 /// address, and the client alone.
@@ -103,11 +106,7 @@ pub async fn authenticate(
                 format!("{issuer}/token"),
                 format!("{issuer}/{endpoint}"),
             ];
-            let keys = client
-                .jwks
-                .as_ref()
-                .map(client_jwks::verifying_keys)
-                .unwrap_or_default();
+            let keys = assertion_keys(ctx, tenant, &client, jwt.expose(), now).await?;
             let asserted =
                 client_assertion::verify(jwt.expose(), &client.client_id, &keys, &audiences, now)
                     .map_err(|why| failed(Some(&why)))?;
@@ -116,6 +115,31 @@ pub async fn authenticate(
         }
         _ => Err(failed(None)),
     }
+}
+
+/// The keys that may verify the assertion `jwt` of `client`: the one its header names,
+/// from the client's registered set (fetched from its `jwks_uri` when that is needed).
+async fn assertion_keys(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    client: &Client,
+    jwt: &str,
+    now: UnixTime,
+) -> Result<Arc<[VerifyingKey]>, OAuthError> {
+    let kid = Unverified::parse(jwt).ok().and_then(|u| u.header.kid);
+    client_keys::for_client(&ctx.client_keys, client, kid.as_deref(), now)
+        .await
+        .map_err(|e| {
+            tracing::warn!(
+                "the keys of client {} of tenant {} are out of reach: {e}",
+                client.client_id,
+                tenant.id
+            );
+            OAuthError::new(
+                ErrorCode::InvalidClient,
+                format!("client authentication failed: {e}"),
+            )
+        })
 }
 
 /// `invalid_client`, saying why when an assertion was refused for a reason a client's

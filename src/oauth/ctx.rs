@@ -3,7 +3,7 @@
 //! and the token endpoint, the pending-request quota, the dummy password hash, and what
 //! checking a foreign token needs (RFC 8693 grant).
 
-use crate::auth::foreign_token;
+use crate::auth::{client_keys, foreign_token};
 use crate::grant;
 use crate::guard::{Limiter, Quota};
 use crate::store::Store;
@@ -23,4 +23,6 @@ pub struct Ctx<'a> {
     pub dummy_password_hash: &'a str,
     /// What checking a foreign access token needs (the token-exchange grant).
     pub foreign_token: foreign_token::Ctx<'a>,
+    /// Where the keys clients sign with come from (request objects, assertions).
+    pub client_keys: client_keys::Ctx<'a>,
 }

@@ -81,15 +81,17 @@ fn authorize_for(
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
     let state = &sandbox.app.state;
-    authorize::handle(
-        &state.oauth(),
-        &sandbox.tenant,
-        AuthorizeRequest::parse(&Params::from_pairs(&owned)).unwrap(),
-        cookie,
-        PEER,
-        state.clock.now(),
-    )
-    .unwrap()
+    sandbox
+        .block_on(authorize::handle(
+            &state.oauth(),
+            &sandbox.tenant,
+            AuthorizeRequest::parse(&Params::from_pairs(&owned)).unwrap(),
+            cookie,
+            PEER,
+            state.clock.now(),
+        ))
+        .unwrap()
+        .unwrap()
 }
 
 /// The value of `name` in the query of a redirect to the client.

@@ -41,6 +41,9 @@ pub struct Client {
     /// The public keys it signs request objects with (`jwks`), checked at registration.
     #[serde(default)]
     pub jwks: Option<JwkSet>,
+    /// Where its public keys are published instead (HTTPS), fetched when needed.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
     /// Whether `/authorize` takes only requests it pushed first (RFC 9126 §5).
     #[serde(default)]
     pub require_pushed_authorization_requests: bool,

@@ -163,6 +163,25 @@ fn an_admin_provisions_through_the_forms_and_the_api_agrees() {
         "{}",
         secret_key.body
     );
+    let both = browser.post(
+        "/admin/tenants/acme/clients",
+        &[
+            ("csrf", &csrf),
+            ("client_id", "spa"),
+            ("name", "SPA"),
+            ("redirect_uris", "https://spa.example/cb"),
+            ("grant_types", "authorization_code"),
+            ("response_types", "code"),
+            ("token_endpoint_auth_method", "private_key_jwt"),
+            ("jwks", keys),
+            ("jwks_uri", "https://spa.example/jwks"),
+        ],
+    );
+    assert!(
+        both.body.contains("cannot be set beside jwks"),
+        "{}",
+        both.body
+    );
     let bad_origin = with_keys(keys, "https://spa.example/app");
     assert!(
         bad_origin.body.contains("has no path"),

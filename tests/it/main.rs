@@ -19,6 +19,7 @@ mod exchange;
 mod exchange_failures;
 mod foundation;
 mod json_objects;
+mod jwks_uri;
 mod limits;
 mod listener;
 mod local_ca;

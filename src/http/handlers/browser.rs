@@ -242,9 +242,12 @@ pub async fn authorize(
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    let answered = AuthorizeRequest::parse(&r.params).and_then(|sent| {
-        authorize::handle(&r.ctx, &r.tenant, sent, r.session.as_deref(), peer, r.now)
-    });
+    let answered = match AuthorizeRequest::parse(&r.params) {
+        Ok(sent) => {
+            authorize::handle(&r.ctx, &r.tenant, sent, r.session.as_deref(), peer, r.now).await
+        }
+        Err(e) => Err(e),
+    };
     match answered {
         Ok(o) => outcome(state, tenant, o, log),
         Err(e) => oauth_page(state, e, log),

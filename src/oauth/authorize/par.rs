@@ -42,12 +42,12 @@ pub async fn handle(
     now: UnixTime,
 ) -> Result<Pushed, OAuthError> {
     let client = client_auth::authenticate_limited(ctx, tenant, auth, ("par", peer), now).await?;
-    push(ctx, tenant, client, params, peer, now)
+    push(ctx, tenant, client, params, peer, now).await
 }
 
 /// Judges and stores the request `client` pushed.
-fn push(
-    ctx: &Ctx,
+async fn push(
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
     client: Client,
     params: &Params,
@@ -64,8 +64,12 @@ fn push(
     sent.client_id = Some(client.client_id.clone());
     let issuer = ctx.grant.issuer(&tenant.id);
     if let Some(object) = sent.request.take() {
-        sent = request_object::unpack(&client, &issuer, &object, &sent, now)
-            .map_err(|(code, why)| OAuthError::new(code, why))?;
+        let refused = |(code, why)| OAuthError::new(code, why);
+        let keys = request_object::keys_for(&ctx.client_keys, &client, &object, now)
+            .await
+            .map_err(refused)?;
+        sent = request_object::unpack((&client, &keys), &issuer, &object, &sent, now)
+            .map_err(refused)?;
     }
     let redirect_uri = redirect_of(&client, &sent).map_err(invalid_request)?;
     let public = client.auth_method == AuthMethod::None;

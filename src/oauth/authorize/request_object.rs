@@ -4,13 +4,15 @@
 //! reference from the pushed authorization request endpoint (RFC 9126 §4) and never
 //! fetched.
 
+use crate::auth::client_keys;
 use crate::clock::UnixTime;
-use crate::crypto::jose::{JwkSet, Unverified, VerifyingKey};
+use crate::crypto::jose::{Unverified, VerifyingKey};
 use crate::crypto::random;
 use crate::oauth::ErrorCode;
 use crate::oauth::request::{AuthorizeRequest, Params};
 use crate::store::clients::Client;
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// The prefix of the references the pushed authorization request endpoint hands out
 /// (RFC 9126 §2.2).
@@ -71,30 +73,49 @@ pub(super) fn new_request_uri() -> Result<String, crate::crypto::CryptoError> {
     Ok(format!("{REQUEST_URI_PREFIX}{}", random::secret_token()?))
 }
 
-/// The request `object` (sent as `sent`) carries, checked for `client` of the tenant
-/// `issuer` at `now`: a client with no keys first, then the object itself.
-pub(super) fn unpack(
+/// The keys that may verify `object` for `client` at `now` (its registered set, fetched
+/// from its `jwks_uri` when needed): a client with no keys is `request_not_supported`.
+pub(super) async fn keys_for(
+    ctx: &client_keys::Ctx<'_>,
     client: &Client,
+    object: &str,
+    now: UnixTime,
+) -> Result<Arc<[VerifyingKey]>, Refusal> {
+    if !client_keys::registered(client) {
+        return Err((
+            ErrorCode::RequestNotSupported,
+            "this client has registered no keys to sign request objects with".into(),
+        ));
+    }
+    let kid = Unverified::parse(object).ok().and_then(|u| u.header.kid);
+    client_keys::for_client(ctx, client, kid.as_deref(), now)
+        .await
+        .map_err(|e| {
+            (
+                ErrorCode::InvalidRequestObject,
+                format!("the client's keys are out of reach: {e}"),
+            )
+        })
+}
+
+/// The request `object` (sent as `sent`) carries, checked with `keys` for `client` of
+/// the tenant `issuer` at `now`.
+pub(super) fn unpack(
+    (client, keys): (&Client, &[VerifyingKey]),
     issuer: &str,
     object: &str,
     sent: &AuthorizeRequest,
     now: UnixTime,
 ) -> Result<AuthorizeRequest, Refusal> {
-    let Some(jwks) = &client.jwks else {
-        return Err((
-            ErrorCode::RequestNotSupported,
-            "this client has registered no keys to sign request objects with".into(),
-        ));
-    };
     let bad = |why: String| (ErrorCode::InvalidRequestObject, why);
-    let claims = verified(object, jwks, client, issuer, now).map_err(bad)?;
+    let claims = verified(object, keys, client, issuer, now).map_err(bad)?;
     parameters(&claims, sent).map_err(bad)
 }
 
 /// The object's claims, once its signature, `typ`, `iss`, `aud`, `exp` and `nbf` hold.
 fn verified(
     object: &str,
-    jwks: &JwkSet,
+    keys: &[VerifyingKey],
     client: &Client,
     issuer: &str,
     now: UnixTime,
@@ -108,8 +129,7 @@ fn verified(
     {
         return Err(format!("a request object's typ cannot be `{typ}`"));
     }
-    let keys = crate::crypto::client_jwks::verifying_keys(jwks);
-    let key = VerifyingKey::pick(&keys, unverified.header.kid.as_deref(), unverified.alg())
+    let key = VerifyingKey::pick(keys, unverified.header.kid.as_deref(), unverified.alg())
         .ok_or("no key the client registered verifies this request object")?;
     let payload = unverified
         .verify(key)

@@ -316,6 +316,7 @@ async fn create_client(s: &Signed<'_>, slug: &str, fields: Fields) -> Answer {
         require_pushed_authorization_requests: Some(
             text("require_pushed_authorization_requests") == "true",
         ),
+        jwks_uri: Some(text("jwks_uri")).filter(|u| !u.trim().is_empty()),
         ..clients::ClientInput::default()
     });
     match input.and_then(|input| clients::create(&s.ctx(), slug, &input)) {
