@@ -350,6 +350,13 @@ def scenario_args(target, scenario, opts, work):
         return "codeflow.lua", [target.authorize_path(client), target.session_cookie(),
                                 "/t/bench/token" if lk else "/token", target.auth("bench", client),
                                 urllib.parse.quote(REDIRECT, safe=""), VERIFIER]
+    if scenario == "par_code":
+        params = urllib.parse.urlsplit(target.authorize_path("web-es256")).query
+        authorize = target.authorize_base + "?client_id=web-es256&request_uri="
+        return "parflow.lua", ["/t/bench/par" if lk else "/request", params, authorize,
+                               target.session_cookie(), "/t/bench/token" if lk else "/token",
+                               target.auth("bench", "web-es256"),
+                               urllib.parse.quote(REDIRECT, safe=""), VERIFIER]
     if scenario == "jwks":
         return "get.lua", ["/t/bench/jwks" if lk else "/jwks", ""]
     if scenario == "exchange" and lk:
@@ -388,7 +395,7 @@ def measure(target, scenario, opts, work):
     sampler.join()
     cpu = server.cpu_seconds() - cpu_before
     seconds = result["duration_us"] / 1e6
-    counted = result["flows"] if scenario.startswith(("code", "login", "refresh")) else result["requests"]
+    counted = result["flows"] if scenario.startswith(("code", "par", "login", "refresh")) else result["requests"]
     return {
         "rate": counted / seconds,
         "requests_per_s": result["requests"] / seconds,
@@ -409,6 +416,7 @@ SCENARIOS = {
     "refresh": "refresh-token grant with rotation (requests/s)",
     "code_es256": "authorization code + PKCE with a session, ES256 ID token (flows/s)",
     "code_rs256": "authorization code + PKCE with a session, RS256 ID token (flows/s)",
+    "par_code": "pushed authorization request, then code + PKCE with a session (flows/s)",
     "jwks": "JWKS (requests/s)",
     "exchange": "/v2/sso/exchange-token against a local HTTPS IdP (requests/s)",
     "login": "password sign-in, argon2id (sign-ins/s)",

@@ -104,6 +104,7 @@ const provider = new Provider(issuer, {
     clientCredentials: { enabled: true },
     introspection: { enabled: true },
     revocation: { enabled: true },
+    pushedAuthorizationRequests: { enabled: true },
     devInteractions: { enabled: true },
     resourceIndicators: {
       enabled: true,
