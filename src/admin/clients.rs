@@ -44,6 +44,8 @@ pub struct ClientInput {
     pub allowed_origins: Option<Vec<String>>,
     /// Public keys, as a JWK Set; `{"keys": []}` removes them.
     pub jwks: Option<serde_json::Value>,
+    /// Whether every token request must carry a DPoP proof (RFC 9449 §5.2).
+    pub dpop_bound_access_tokens: Option<bool>,
 }
 
 /// A client as the API shows it.
@@ -75,6 +77,8 @@ pub struct ClientView {
     pub allowed_origins: Vec<String>,
     /// Its public keys, if it registered some.
     pub jwks: Option<JwkSet>,
+    /// Whether every token request must carry a DPoP proof.
+    pub dpop_bound_access_tokens: bool,
     /// When it was registered.
     pub created_at: String,
     /// The secret, only in the answer that created or rotated it.
@@ -106,6 +110,7 @@ fn view(tenant: &Tenant, c: Client, secret: Option<String>) -> ClientView {
         require_consent: c.require_consent,
         allowed_origins: c.allowed_origins,
         jwks: c.jwks,
+        dpop_bound_access_tokens: c.dpop_bound_access_tokens,
         created_at: rfc3339(c.created_at),
         client_secret: secret,
     }
@@ -230,6 +235,7 @@ fn build(
             }
             None => base.and_then(|b| b.jwks.clone()),
         },
+        dpop_bound_access_tokens: input.dpop_bound_access_tokens.unwrap_or(false),
         secret_hash: base.and_then(|b| b.secret_hash),
         api_key_ids: base.map(|b| b.api_key_ids.clone()).unwrap_or_default(),
         created_at: base.map_or(0, |b| b.created_at),
@@ -440,6 +446,9 @@ pub fn patch(
             .clone()
             .or(Some(current.allowed_origins.clone())),
         jwks: p.jwks.clone(),
+        dpop_bound_access_tokens: p
+            .dpop_bound_access_tokens
+            .or(Some(current.dpop_bound_access_tokens)),
     };
     let mut updated = build(&tenant, client_id.to_owned(), &merged, Some(&current))?;
     let becomes_confidential =

@@ -62,6 +62,7 @@ mod tests {
             require_consent: false,
             allowed_origins: vec![],
             jwks: None,
+            dpop_bound_access_tokens: false,
             secret_hash: None,
             api_key_ids: vec![],
             created_at: 0,

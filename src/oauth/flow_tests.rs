@@ -4,7 +4,7 @@
 
 use crate::clock::{Clock, UnixTime};
 use crate::oauth::authorize::{self, Outcome};
-use crate::oauth::request::{AuthorizeRequest, ClientAuth, Params, TokenForm};
+use crate::oauth::request::{AuthorizeRequest, ClientAuth, DpopHeader, Params, TokenForm};
 use crate::oauth::{ErrorCode, token};
 use crate::sandbox::{REDIRECT_URI, Sandbox};
 use crate::store::StoreError;
@@ -146,7 +146,7 @@ fn token_call(sandbox: &Sandbox, pairs: &[(&str, &str)]) -> TokenResult {
     runtime.block_on(token::handle(
         &state.oauth(),
         &sandbox.tenant,
-        client,
+        (client, &DpopHeader::Absent),
         TokenForm::parse(&params),
         PEER,
         state.clock.now(),

@@ -41,6 +41,9 @@ pub struct Client {
     /// The public keys it signs request objects with (`jwks`), checked at registration.
     #[serde(default)]
     pub jwks: Option<JwkSet>,
+    /// Whether every token request of it must carry a DPoP proof (RFC 9449 §5.2).
+    #[serde(default)]
+    pub dpop_bound_access_tokens: bool,
     /// Ids of its API keys, so deleting it can remove them in the same transaction.
     pub api_key_ids: Vec<String>,
     /// When it was registered.

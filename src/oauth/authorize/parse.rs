@@ -7,7 +7,7 @@ use super::Outcome;
 use crate::oauth::ErrorCode;
 use crate::oauth::request::AuthorizeRequest;
 use crate::store::clients::Client;
-use crate::types::{AuthMethod, ResponseType};
+use crate::types::{AuthMethod, Jkt, ResponseType};
 
 /// `prompt` (OIDC Core §3.1.2.1), as far as it changes what happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +35,8 @@ pub(super) struct Request {
     pub(super) state: Option<String>,
     pub(super) nonce: Option<String>,
     pub(super) code_challenge: Option<String>,
+    /// The DPoP key the code is bound to (RFC 9449 §10).
+    pub(super) dpop_jkt: Option<Jkt>,
     pub(super) prompt: Prompt,
     pub(super) login_hint: Option<String>,
     pub(super) max_age: Option<u64>,
@@ -81,6 +83,7 @@ pub(super) fn validate(
         state: sent.state,
         nonce: sent.nonce,
         code_challenge: sent.code_challenge,
+        dpop_jkt: None,
         prompt: Prompt::Default,
         login_hint: sent.login_hint,
         max_age: None,
@@ -173,6 +176,16 @@ pub(super) fn validate(
         .map_err(|d| bad(&req, ErrorCode::InvalidRequest, d))?;
     req.prompt = parse_prompt(sent.prompt.as_deref())
         .map_err(|d| bad(&req, ErrorCode::InvalidRequest, d))?;
+    req.dpop_jkt = match sent.dpop_jkt.as_deref() {
+        Some(j) => Some(Jkt::parse(j).ok_or_else(|| {
+            bad(
+                &req,
+                ErrorCode::InvalidRequest,
+                "dpop_jkt must be a base64url SHA-256 JWK thumbprint (43 characters)",
+            )
+        })?),
+        None => None,
+    };
     Ok(req)
 }
 
