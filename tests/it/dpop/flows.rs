@@ -297,3 +297,50 @@ fn a_confidential_clients_refresh_token_is_not_bound() {
         next.body
     );
 }
+
+#[test]
+fn the_token_exchange_grant_binds_its_access_token_too() {
+    let x = crate::exchange::start();
+    let key = Key::es256();
+    let url = format!("{}/t/partner/token", x.server.base);
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("app:{}", x.app_secret))
+    );
+    let post = |form: String, proof: Option<String>| {
+        let mut req = ureq::http::Request::post(&url)
+            .header("authorization", &basic)
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some(p) = proof {
+            req = req.header("dpop", p);
+        }
+        let mut resp = x
+            .server
+            .agent()
+            .run(req.body(form.into_bytes()).unwrap())
+            .unwrap();
+        let text = resp.body_mut().read_to_string().unwrap();
+        (
+            resp.status().as_u16(),
+            serde_json::from_str::<Value>(&text).unwrap(),
+        )
+    };
+    let form = format!(
+        "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange\
+         &subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Aaccess_token\
+         &subject_token={}",
+        crate::exchange::FOREIGN
+    );
+    let (status, body) = post(form, Some(key.proof("POST", &url, None)));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "DPoP", "{body}");
+    let at = body["access_token"].as_str().unwrap();
+    assert_eq!(payload(at)["cnf"]["jkt"], json!(key.jkt()));
+    let rt = body["refresh_token"].as_str().unwrap();
+    let (status, body) = post(format!("grant_type=refresh_token&refresh_token={rt}"), None);
+    assert_eq!(
+        status, 200,
+        "a confidential client's family is not bound: {body}"
+    );
+    assert_eq!(body["token_type"], "Bearer");
+}
