@@ -6,7 +6,7 @@
 
 mod htu;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use super::request::{DpopHeader, MAX_PROOF_BYTES};
 use super::{ErrorCode, OAuthError};

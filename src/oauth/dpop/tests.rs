@@ -16,14 +16,14 @@ const POST: Target<'static> = Target {
 };
 
 /// A client's proof key, made by `ring`, with its public JWK.
-struct Key {
+pub(crate) struct Key {
     alg: Algorithm,
     encoding: EncodingKey,
     jwk: Value,
 }
 
 impl Key {
-    fn es256() -> Key {
+    pub(crate) fn es256() -> Key {
         let rng = SystemRandom::new();
         let der = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
         let pair =
@@ -62,7 +62,7 @@ impl Key {
     }
 
     /// A proof as a client library makes it: `jsonwebtoken` with `typ` and `jwk` set.
-    fn proof(&self, claims: &Value) -> String {
+    pub(crate) fn proof(&self, claims: &Value) -> String {
         let mut header = jsonwebtoken::Header::new(self.alg);
         header.typ = Some("dpop+jwt".into());
         header.jwk = Some(serde_json::from_value(self.jwk.clone()).unwrap());
@@ -81,7 +81,7 @@ impl Key {
     }
 
     /// The RFC 7638 thumbprint, computed here from the members in their fixed order.
-    fn jkt(&self) -> String {
+    pub(crate) fn jkt(&self) -> String {
         let j = &self.jwk;
         let canonical = match j["kty"].as_str().unwrap() {
             "EC" => format!(
