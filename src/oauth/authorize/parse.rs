@@ -137,6 +137,20 @@ pub(super) fn validate(
         ));
     }
     let implicit = req.response_type != ResponseType::Code;
+    // A token in a redirect comes with no proof: a client that must use DPoP-bound
+    // access tokens (RFC 9449 §5.2) cannot take one.
+    if req.client.dpop_bound_access_tokens
+        && matches!(
+            req.response_type,
+            ResponseType::Token | ResponseType::IdTokenToken
+        )
+    {
+        return Err(bad(
+            &req,
+            ErrorCode::UnauthorizedClient,
+            "this client must use DPoP-bound access tokens, which the implicit flow cannot issue",
+        ));
+    }
     if implicit && response_mode == Some("query") {
         return Err(bad(
             &req,

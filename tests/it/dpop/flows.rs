@@ -344,3 +344,32 @@ fn the_token_exchange_grant_binds_its_access_token_too() {
     );
     assert_eq!(body["token_type"], "Bearer");
 }
+
+#[test]
+fn a_client_that_must_use_dpop_gets_no_access_token_from_the_implicit_flow() {
+    let fx = start();
+    fx.create_client(
+        json!({"client_id": "imp", "name": "Implicit", "redirect_uris": [REDIRECT],
+        "grant_types": ["implicit"], "response_types": ["token", "id_token"],
+        "scopes": ["openid"], "token_endpoint_auth_method": "none",
+        "dpop_bound_access_tokens": true}),
+    );
+    let redirect = url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>();
+    let url = format!(
+        "/t/acme/authorize?response_type=token&client_id=imp&redirect_uri={redirect}&scope=openid&state=s"
+    );
+    let page = Browser::new(&fx.f.server).get(&url);
+    let location = page.location.unwrap();
+    assert!(location.starts_with(REDIRECT), "{location}");
+    let params = redirect_params(&location);
+    assert_eq!(params["error"], "unauthorized_client", "{location}");
+    assert!(params["error_description"].contains("DPoP"), "{location}");
+    assert!(!params.contains_key("access_token"));
+    // An ID token alone carries no access token: that flow still works.
+    let url = format!(
+        "/t/acme/authorize?response_type=id_token&client_id=imp&redirect_uri={redirect}&scope=openid&state=s&nonce=n"
+    );
+    let answer = Browser::new(&fx.f.server).sign_in(&url, "alice", "correct horse battery");
+    let params = redirect_params(answer.location.as_deref().unwrap());
+    assert!(params.contains_key("id_token"), "{params:?}");
+}
