@@ -45,6 +45,16 @@ fn input<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, 
 }
 
 impl Sandbox {
+    /// Runs a domain call that awaits (client authentication, revocation) to its end on
+    /// a runtime of its own, as the callers here are synchronous.
+    pub fn block_on<F: std::future::Future>(&self, call: F) -> Result<F::Output, AppError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(AppError::Runtime)?;
+        Ok(runtime.block_on(call))
+    }
+
     /// Opens a fresh data dir under the system's temporary directory and provisions it.
     pub fn new() -> Result<Sandbox, AppError> {
         Sandbox::with_clock(crate::clock::Clock::system())

@@ -44,6 +44,8 @@ pub struct ClientInput {
     pub allowed_origins: Option<Vec<String>>,
     /// Public keys, as a JWK Set; `{"keys": []}` removes them.
     pub jwks: Option<serde_json::Value>,
+    /// Whether `/authorize` takes only pushed requests (PAR).
+    pub require_pushed_authorization_requests: Option<bool>,
     /// Whether every token request must carry a DPoP proof (RFC 9449 §5.2).
     pub dpop_bound_access_tokens: Option<bool>,
 }
@@ -77,6 +79,8 @@ pub struct ClientView {
     pub allowed_origins: Vec<String>,
     /// Its public keys, if it registered some.
     pub jwks: Option<JwkSet>,
+    /// Whether `/authorize` takes only pushed requests (PAR).
+    pub require_pushed_authorization_requests: bool,
     /// Whether every token request must carry a DPoP proof.
     pub dpop_bound_access_tokens: bool,
     /// When it was registered.
@@ -110,6 +114,7 @@ fn view(tenant: &Tenant, c: Client, secret: Option<String>) -> ClientView {
         require_consent: c.require_consent,
         allowed_origins: c.allowed_origins,
         jwks: c.jwks,
+        require_pushed_authorization_requests: c.require_pushed_authorization_requests,
         dpop_bound_access_tokens: c.dpop_bound_access_tokens,
         created_at: rfc3339(c.created_at),
         client_secret: secret,
@@ -201,7 +206,9 @@ fn build(
         Some(m) => AuthMethod::parse(m).ok_or_else(|| {
             AdminError::invalid(
                 "token_endpoint_auth_method",
-                format!("`{m}` is not one of client_secret_basic, client_secret_post, none"),
+                format!(
+                    "`{m}` is not one of client_secret_basic, client_secret_post, private_key_jwt, none"
+                ),
             )
         })?,
     };
@@ -215,6 +222,17 @@ fn build(
         })?,
     };
     check_grants(&grant_types, &response_types, &redirect, auth_method)?;
+    let jwks = match &input.jwks {
+        Some(value) => Some(client_jwks::check(value).map_err(|e| AdminError::invalid("jwks", e))?)
+            .filter(|set| !set.keys.is_empty()),
+        None => base.and_then(|b| b.jwks.clone()),
+    };
+    if auth_method == AuthMethod::PrivateKeyJwt && jwks.is_none() {
+        return Err(AdminError::invalid(
+            "jwks",
+            "a private_key_jwt client needs the public keys it signs its assertions with",
+        ));
+    }
     Ok(Client {
         tenant_uid: tenant.uid,
         client_id,
@@ -228,13 +246,10 @@ fn build(
         id_token_alg,
         require_consent: input.require_consent.unwrap_or(false),
         allowed_origins: origins(input.allowed_origins.as_deref().unwrap_or(&[]))?,
-        jwks: match &input.jwks {
-            Some(value) => {
-                Some(client_jwks::check(value).map_err(|e| AdminError::invalid("jwks", e))?)
-                    .filter(|set| !set.keys.is_empty())
-            }
-            None => base.and_then(|b| b.jwks.clone()),
-        },
+        jwks,
+        require_pushed_authorization_requests: input
+            .require_pushed_authorization_requests
+            .unwrap_or(false),
         dpop_bound_access_tokens: input.dpop_bound_access_tokens.unwrap_or(false),
         secret_hash: base.and_then(|b| b.secret_hash),
         api_key_ids: base.map(|b| b.api_key_ids.clone()).unwrap_or_default(),
@@ -347,9 +362,9 @@ pub fn create(ctx: &Ctx<'_>, slug: &str, input: &ClientInput) -> Result<ClientVi
     };
     let mut client = build(&tenant, client_id.clone(), input, None)?;
     client.created_at = ctx.now;
-    let secret = match client.auth_method {
-        AuthMethod::None => None,
-        _ => Some(new_secret()?),
+    let secret = match client.auth_method.uses_secret() {
+        false => None,
+        true => Some(new_secret()?),
     };
     client.secret_hash = secret.as_ref().map(|s| s.1);
     let event = AuditEvent::new(ctx.now, AuditKind::ClientCreated, &ctx.actor)
@@ -446,19 +461,21 @@ pub fn patch(
             .clone()
             .or(Some(current.allowed_origins.clone())),
         jwks: p.jwks.clone(),
+        require_pushed_authorization_requests: p
+            .require_pushed_authorization_requests
+            .or(Some(current.require_pushed_authorization_requests)),
         dpop_bound_access_tokens: p
             .dpop_bound_access_tokens
             .or(Some(current.dpop_bound_access_tokens)),
     };
     let mut updated = build(&tenant, client_id.to_owned(), &merged, Some(&current))?;
-    let becomes_confidential =
-        current.auth_method == AuthMethod::None && updated.auth_method != AuthMethod::None;
-    let secret = if becomes_confidential {
+    let gains_a_secret = !current.auth_method.uses_secret() && updated.auth_method.uses_secret();
+    let secret = if gains_a_secret {
         Some(new_secret()?)
     } else {
         None
     };
-    if updated.auth_method == AuthMethod::None {
+    if !updated.auth_method.uses_secret() {
         updated.secret_hash = None;
     } else if let Some((_, h)) = &secret {
         updated.secret_hash = Some(*h);
@@ -469,7 +486,7 @@ pub fn patch(
     let written = write_existing(ctx, &tenant, client_id, &event, |stored| {
         let mut c = updated.clone();
         c.api_key_ids = stored.api_key_ids.clone();
-        if secret.is_none() && c.auth_method != AuthMethod::None {
+        if secret.is_none() && c.auth_method.uses_secret() {
             c.secret_hash = stored.secret_hash;
         }
         c
@@ -509,10 +526,10 @@ pub fn rotate_secret(
 ) -> Result<RotatedSecret, AdminError> {
     let tenant = ctx.tenant(slug)?;
     let client = find(ctx, &tenant, client_id)?;
-    if client.auth_method == AuthMethod::None {
+    if !client.auth_method.uses_secret() {
         return Err(AdminError::invalid(
             "token_endpoint_auth_method",
-            "a public client has no secret",
+            format!("a `{}` client has no secret", client.auth_method.as_str()),
         ));
     }
     let (secret, h) = new_secret()?;

@@ -13,6 +13,15 @@ pub const MAX_KEYS: usize = 10;
 /// RFC 8037 §2).
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
+/// The keys of a client's JWK Set latchkey can verify with; the others are skipped, so
+/// one odd key in a fetched set does not lock the client out.
+pub fn verifying_keys(set: &JwkSet) -> Vec<VerifyingKey> {
+    set.keys
+        .iter()
+        .filter_map(|k| VerifyingKey::from_jwk(k).ok())
+        .collect()
+}
+
 /// Checks a registered JWK Set: an object whose `keys` hold up to [`MAX_KEYS`] public
 /// RSA (2048 to 8192 bits), P-256 or Ed25519 signing keys, with distinct `kid`s when
 /// there are several. The error says which key and why, for a field-named 400.

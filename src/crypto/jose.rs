@@ -625,6 +625,12 @@ impl<'a> Unverified<'a> {
         self.alg
     }
 
+    /// The payload before any signature is checked: only to learn which key should
+    /// verify it (a client assertion names its client in `sub`), never to trust.
+    pub fn payload_before_verification(&self) -> Result<Vec<u8>, JoseError> {
+        b64_decode(self.payload_b64).ok_or(JoseError::Malformed("payload is not base64url"))
+    }
+
     /// Checks the signature with `key` (which must accept the header's alg: no algorithm
     /// confusion) and returns the decoded payload bytes.
     pub fn verify(self, key: &VerifyingKey) -> Result<Vec<u8>, JoseError> {

@@ -62,6 +62,7 @@ mod tests {
             require_consent: false,
             allowed_origins: vec![],
             jwks: None,
+            require_pushed_authorization_requests: false,
             dpop_bound_access_tokens: false,
             secret_hash: None,
             api_key_ids: vec![],

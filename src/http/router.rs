@@ -51,6 +51,11 @@ pub enum Route<'a> {
         /// Tenant slug as it appeared in the path.
         tenant: &'a str,
     },
+    /// `POST /t/{tenant}/par`.
+    Par {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+    },
     /// `POST /t/{tenant}/introspect`.
     Introspect {
         /// Tenant slug as it appeared in the path.
@@ -205,6 +210,7 @@ impl Resolved<'_> {
             Route::Consent { .. } => "consent",
             Route::Stylesheet | Route::FormPostScript | Route::AdminScript => "static",
             Route::Token { .. } => "token",
+            Route::Par { .. } => "par",
             Route::Introspect { .. } => "introspect",
             Route::Revoke { .. } => "revoke",
             Route::Userinfo { .. } => "userinfo",
@@ -257,12 +263,17 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
         ("GET", ["static", "form_post.js"]) => Route::FormPostScript,
         ("GET", ["static", "admin.js"]) => Route::AdminScript,
         ("POST", ["t", tenant, "token"]) => Route::Token { tenant },
+        ("POST", ["t", tenant, "par"]) => Route::Par { tenant },
         ("POST", ["t", tenant, "introspect"]) => Route::Introspect { tenant },
         ("POST", ["t", tenant, "revoke"]) => Route::Revoke { tenant },
         ("GET" | "POST", ["t", tenant, "userinfo"]) => Route::Userinfo { tenant },
         (
             "OPTIONS",
-            ["t", tenant, "token" | "userinfo" | "revoke" | "jwks"]
+            [
+                "t",
+                tenant,
+                "token" | "par" | "userinfo" | "revoke" | "jwks",
+            ]
             | ["t", tenant, ".well-known", "openid-configuration"],
         ) => Route::Preflight { tenant, cors: true },
         ("OPTIONS", ["t", tenant, "introspect"]) => Route::Preflight {

@@ -4,6 +4,7 @@
 
 mod answer;
 mod decide;
+pub mod par;
 mod parse;
 mod request_object;
 
@@ -22,6 +23,7 @@ use crate::store::{Store, StoreError};
 use answer::answer;
 use decide::{Decision, decide};
 use parse::{Prompt, Rejected, Request, page};
+use request_object::Reference;
 use std::net::IpAddr;
 
 /// What the browser gets.
@@ -84,10 +86,10 @@ fn redirect_of(client: &Client, sent: &AuthorizeRequest) -> Result<String, Rejec
     }
 }
 
-/// The request `sent` for `tenant` at `now`, judged: its client, a request object in
-/// its place when it carries one that verifies (RFC 9101 §6.3: the query's other
-/// parameters, its redirect URI included, no longer count), else its redirect URI, and
-/// then the rest.
+/// The request `sent` for `tenant` at `now`, judged: its client, then the request it
+/// references in its place when it carries a request object that verifies or a pushed
+/// request's URN (RFC 9101 §6.3, RFC 9126 §4: the query's other parameters, its
+/// redirect URI included, no longer count), else its redirect URI, and then the rest.
 fn parse(
     ctx: &Ctx,
     tenant: &Tenant,
@@ -96,27 +98,49 @@ fn parse(
 ) -> Result<Request, Rejected> {
     let client = client_of(ctx.store, tenant, &sent)?;
     let issuer = ctx.grant.issuer(&tenant.id);
-    let refused = match request_object::unpack(&client, &issuer, &sent, now) {
-        Ok(Some(unpacked)) => return judge(ctx, tenant, unpacked),
-        Ok(None) => None,
+    let referenced = match request_object::reference(&sent) {
+        Ok(None) => Ok(None),
+        Ok(Some(Reference::Object(object))) => {
+            request_object::unpack(&client, &issuer, object, &sent, now).map(|r| Some((r, false)))
+        }
+        Ok(Some(Reference::Pushed(uri))) => par::take(ctx.store, tenant, &client, uri, now)
+            .map_err(|_| page("The sign-in service could not read the pushed request."))?
+            .map(|r| Some((r, true))),
+        Err(refusal) => Err(refusal),
+    };
+    let refused = match referenced {
+        Ok(Some((request, pushed))) if pushed || !client.require_pushed_authorization_requests => {
+            return judge(ctx, tenant, request);
+        }
+        Ok(_) if client.require_pushed_authorization_requests => Some((
+            ErrorCode::InvalidRequest,
+            "this client must push its authorization requests first (PAR, RFC 9126)".to_owned(),
+        )),
+        Ok(_) => None,
         Err(refusal) => Some(refusal),
     };
     let redirect_uri = redirect_of(&client, &sent)?;
-    parse::validate(client, redirect_uri, sent, issuer, refused)
+    Ok(parse::validate(
+        client,
+        redirect_uri,
+        sent,
+        issuer,
+        refused,
+    )?)
 }
 
-/// A request with its parameters at hand (sent plainly, unpacked, or kept while the
-/// user signed in), judged: its client and redirect URI, then the rest.
+/// A request with its parameters at hand (sent plainly, unpacked, pushed, or kept while
+/// the user signed in), judged: its client and redirect URI, then the rest.
 fn judge(ctx: &Ctx, tenant: &Tenant, sent: AuthorizeRequest) -> Result<Request, Rejected> {
     let client = client_of(ctx.store, tenant, &sent)?;
     let redirect_uri = redirect_of(&client, &sent)?;
-    parse::validate(
+    Ok(parse::validate(
         client,
         redirect_uri,
         sent,
         ctx.grant.issuer(&tenant.id),
         None,
-    )
+    )?)
 }
 
 /// Answers the authorization request `sent` to `tenant` at `now` from the client address
@@ -124,18 +148,17 @@ fn judge(ctx: &Ctx, tenant: &Tenant, sent: AuthorizeRequest) -> Result<Request, 
 pub fn handle(
     ctx: &Ctx,
     tenant: &Tenant,
-    mut sent: AuthorizeRequest,
+    sent: AuthorizeRequest,
     session_cookie: Option<&str>,
     peer: IpAddr,
     now: UnixTime,
 ) -> Result<Outcome, OAuthError> {
-    let id_token_hint = sent.id_token_hint.take();
     let mut req = match parse(ctx, tenant, sent, now) {
         Ok(r) => r,
         Err(Rejected::Page(m)) => return Ok(Outcome::ErrorPage(m)),
         Err(Rejected::Respond(o)) => return Ok(o),
     };
-    let hinted = match id_token_hint {
+    let hinted = match req.id_token_hint.take() {
         Some(h) => match id_token_hint::read(&ctx.grant, &h) {
             Some(found) => Some(found),
             None => {

@@ -6,6 +6,10 @@ use serde::Serialize;
 /// Grant type URN of RFC 8693 token exchange.
 pub const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 
+/// The algorithms latchkey verifies the JWTs clients sign with (request objects, client
+/// assertions, DPoP proofs); never `none` or HMAC.
+const CLIENT_JWS_ALGS: [&str; 4] = ["RS256", "PS256", "ES256", "EdDSA"];
+
 /// OIDC Discovery 1.0 §3 provider metadata, plus RFC 8414 endpoints.
 #[derive(Serialize)]
 struct ProviderMetadata<'a> {
@@ -17,14 +21,22 @@ struct ProviderMetadata<'a> {
     end_session_endpoint: String,
     introspection_endpoint: String,
     revocation_endpoint: String,
+    /// RFC 9126 §5.
+    pushed_authorization_request_endpoint: String,
+    /// False: only clients registered so must push (RFC 9126 §5).
+    require_pushed_authorization_requests: bool,
     response_types_supported: [&'static str; 4],
     response_modes_supported: [&'static str; 3],
     grant_types_supported: [&'static str; 5],
     subject_types_supported: [&'static str; 1],
     id_token_signing_alg_values_supported: [&'static str; 3],
-    token_endpoint_auth_methods_supported: [&'static str; 3],
-    introspection_endpoint_auth_methods_supported: [&'static str; 2],
-    revocation_endpoint_auth_methods_supported: [&'static str; 3],
+    token_endpoint_auth_methods_supported: [&'static str; 4],
+    introspection_endpoint_auth_methods_supported: [&'static str; 3],
+    revocation_endpoint_auth_methods_supported: [&'static str; 4],
+    /// What `private_key_jwt` assertions may be signed with, per endpoint (RFC 8414 §2).
+    token_endpoint_auth_signing_alg_values_supported: [&'static str; 4],
+    introspection_endpoint_auth_signing_alg_values_supported: [&'static str; 4],
+    revocation_endpoint_auth_signing_alg_values_supported: [&'static str; 4],
     code_challenge_methods_supported: [&'static str; 1],
     scopes_supported: [&'static str; 4],
     claims_supported: [&'static str; 14],
@@ -52,6 +64,8 @@ pub fn document(ctx: &Ctx, slug: &str) -> Result<Vec<u8>, OAuthError> {
         end_session_endpoint: at("logout"),
         introspection_endpoint: at("introspect"),
         revocation_endpoint: at("revoke"),
+        pushed_authorization_request_endpoint: at("par"),
+        require_pushed_authorization_requests: false,
         issuer: &issuer,
         response_types_supported: ["code", "id_token", "id_token token", "token"],
         response_modes_supported: ["query", "fragment", "form_post"],
@@ -67,17 +81,23 @@ pub fn document(ctx: &Ctx, slug: &str) -> Result<Vec<u8>, OAuthError> {
         token_endpoint_auth_methods_supported: [
             "client_secret_basic",
             "client_secret_post",
+            "private_key_jwt",
             "none",
         ],
         introspection_endpoint_auth_methods_supported: [
             "client_secret_basic",
             "client_secret_post",
+            "private_key_jwt",
         ],
         revocation_endpoint_auth_methods_supported: [
             "client_secret_basic",
             "client_secret_post",
+            "private_key_jwt",
             "none",
         ],
+        token_endpoint_auth_signing_alg_values_supported: CLIENT_JWS_ALGS,
+        introspection_endpoint_auth_signing_alg_values_supported: CLIENT_JWS_ALGS,
+        revocation_endpoint_auth_signing_alg_values_supported: CLIENT_JWS_ALGS,
         code_challenge_methods_supported: ["S256"],
         scopes_supported: ["openid", "profile", "email", "offline_access"],
         // What ID tokens and userinfo carry today; SPEC's `acr` and `amr` join the list
@@ -102,7 +122,7 @@ pub fn document(ctx: &Ctx, slug: &str) -> Result<Vec<u8>, OAuthError> {
         // RFC 9207: every authorization response, success or error, carries `iss`.
         authorization_response_iss_parameter_supported: true,
         request_parameter_supported: true,
-        request_object_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA"],
+        request_object_signing_alg_values_supported: CLIENT_JWS_ALGS,
         request_uri_parameter_supported: false,
         dpop_signing_alg_values_supported: super::dpop::ALGS,
     };

@@ -145,19 +145,17 @@ fn token_call_with(sandbox: &Sandbox, pairs: &[(&str, &str)], dpop: &DpopHeader)
         .finish();
     let params = Params::parse(body.as_bytes()).unwrap();
     let client = ClientAuth::parse(Some(&sandbox.basic_auth), &params).unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let state = &sandbox.app.state;
-    runtime.block_on(token::handle(
-        &state.oauth(),
-        &sandbox.tenant,
-        (client, dpop),
-        TokenForm::parse(&params),
-        PEER,
-        state.clock.now(),
-    ))
+    sandbox
+        .block_on(token::handle(
+            &state.oauth(),
+            &sandbox.tenant,
+            (client, dpop),
+            TokenForm::parse(&params),
+            PEER,
+            state.clock.now(),
+        ))
+        .unwrap()
 }
 
 #[test]
@@ -430,5 +428,99 @@ fn a_code_bound_by_dpop_jkt_needs_a_fresh_proof_by_that_key() {
         spent.unwrap_err().code(),
         ErrorCode::InvalidGrant,
         "the code is spent"
+    );
+}
+
+/// Pushes the sandbox client's code request (RFC 9126), `extra` pairs in place of its
+/// own; its answer.
+fn push(
+    sandbox: &Sandbox,
+    extra: &[(&str, &str)],
+) -> Result<authorize::par::Pushed, crate::oauth::OAuthError> {
+    let mut pairs = vec![
+        ("response_type", "code"),
+        ("redirect_uri", REDIRECT_URI),
+        ("scope", "openid"),
+        ("state", "pushed"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ];
+    pairs.retain(|(name, _)| extra.iter().all(|(n, _)| n != name));
+    pairs.extend_from_slice(extra);
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&pairs)
+        .finish();
+    let params = Params::parse(body.as_bytes()).unwrap();
+    let client = ClientAuth::parse(Some(&sandbox.basic_auth), &params).unwrap();
+    let state = &sandbox.app.state;
+    sandbox
+        .block_on(authorize::par::handle(
+            &state.oauth(),
+            &sandbox.tenant,
+            &client,
+            &params,
+            PEER,
+            state.clock.now(),
+        ))
+        .unwrap()
+}
+
+#[test]
+fn a_pushed_request_is_used_once_within_its_minute_and_only_its_parameters_count() {
+    let (sandbox, cookie) = signed_in();
+    let pushed = push(&sandbox, &[]).unwrap();
+    assert_eq!(pushed.expires_in, 60);
+    let by_reference = [("request_uri", pushed.request_uri.as_str()), ("state", "q")];
+    sandbox.app.state.clock.advance(59);
+    let used = authorize(&sandbox, Some(&cookie), &by_reference);
+    assert!(redirect_param(&used, "code").is_some(), "{used:?}");
+    assert_eq!(redirect_param(&used, "state").as_deref(), Some("pushed"));
+    let again = authorize(&sandbox, Some(&cookie), &by_reference);
+    assert_eq!(
+        redirect_param(&again, "error").as_deref(),
+        Some("invalid_request_uri")
+    );
+
+    let late = push(&sandbox, &[]).unwrap();
+    sandbox.app.state.clock.advance(60);
+    let lapsed = authorize(
+        &sandbox,
+        Some(&cookie),
+        &[("request_uri", &late.request_uri)],
+    );
+    assert_eq!(
+        redirect_param(&lapsed, "error").as_deref(),
+        Some("invalid_request_uri"),
+        "a minute is the time to reach /authorize"
+    );
+}
+
+#[test]
+fn a_push_is_judged_as_authorize_would_and_refused_as_json() {
+    let (sandbox, _) = signed_in();
+    let cases: [(&[(&str, &str)], ErrorCode); 4] = [
+        (
+            &[("request_uri", "urn:ietf:params:oauth:request_uri:x")],
+            ErrorCode::InvalidRequest,
+        ),
+        (
+            &[("redirect_uri", "https://evil.example/cb")],
+            ErrorCode::InvalidRequest,
+        ),
+        (
+            &[("code_challenge_method", "plain")],
+            ErrorCode::InvalidRequest,
+        ),
+        (&[("request", "a.b.c")], ErrorCode::RequestNotSupported),
+    ];
+    let before = sandbox.app.state.store.record_count();
+    for (extra, code) in cases {
+        let refused = push(&sandbox, extra).unwrap_err();
+        assert_eq!(refused.code(), code, "{extra:?}");
+    }
+    assert_eq!(
+        sandbox.app.state.store.record_count(),
+        before,
+        "nothing stored"
     );
 }

@@ -51,14 +51,14 @@ pub struct Introspection {
 
 /// Answers `POST /t/{tenant}/introspect` at `now` for the client presenting
 /// `client_auth`; a missing `token` is answered after client authentication.
-pub fn handle(
-    ctx: &Ctx,
+pub async fn handle(
+    ctx: &Ctx<'_>,
     tenant: &Tenant,
     client_auth: &ClientAuth,
     token: Option<&str>,
     now: UnixTime,
 ) -> Result<Introspection, OAuthError> {
-    let client = client_auth::authenticate(ctx.store, tenant, client_auth)?;
+    let client = client_auth::authenticate(ctx, tenant, client_auth, "introspect", now).await?;
     if client.auth_method == AuthMethod::None {
         return Err(OAuthError::new(
             ErrorCode::InvalidClient,

@@ -10,7 +10,7 @@ mod pages;
 mod token;
 
 pub use authorize::AuthorizeRequest;
-pub use client::ClientAuth;
+pub use client::{ClientAuth, Credential};
 pub use dpop::{DpopHeader, MAX_PROOF_BYTES};
 pub use pages::{ConsentForm, LoginForm, LogoutRequest};
 pub use token::{TokenForm, TokenRequest};

@@ -8,6 +8,7 @@ use crate::clock::UnixTime;
 use crate::grant::access::verify_access;
 use crate::store::Store;
 use crate::store::StoreError;
+use crate::store::clients::Client;
 use crate::store::refresh::RefreshFamily;
 use crate::store::revoked::RevokedJti;
 use crate::store::tenants::Tenant;
@@ -22,21 +23,21 @@ pub async fn handle(
     token: Option<&str>,
     now: UnixTime,
 ) -> Result<(), OAuthError> {
-    revoke(ctx, tenant, client_auth, token, now)?;
+    let client = client_auth::authenticate(ctx, tenant, client_auth, "revoke", now).await?;
+    revoke(ctx, tenant, &client, token, now)?;
     ctx.store.flush_durable().await?;
     Ok(())
 }
 
-/// Revokes `token` if `client_auth` authenticates the client it was issued to.
+/// Revokes `token` if it was issued to `client`.
 fn revoke(
     ctx: &Ctx,
     tenant: &Tenant,
-    client_auth: &ClientAuth,
+    client: &Client,
     token: Option<&str>,
     now: UnixTime,
 ) -> Result<(), OAuthError> {
     let store = ctx.store;
-    let client = client_auth::authenticate(store, tenant, client_auth)?;
     let token = token.ok_or_else(|| missing("token"))?;
     let issuer = ctx.grant.issuer(&tenant.id);
     if let Some(family) = refresh_family(store, tenant, token)? {

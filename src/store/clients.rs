@@ -41,6 +41,9 @@ pub struct Client {
     /// The public keys it signs request objects with (`jwks`), checked at registration.
     #[serde(default)]
     pub jwks: Option<JwkSet>,
+    /// Whether `/authorize` takes only requests it pushed first (RFC 9126 §5).
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
     /// Whether every token request of it must carry a DPoP proof (RFC 9449 §5.2).
     #[serde(default)]
     pub dpop_bound_access_tokens: bool,

@@ -65,10 +65,23 @@ wire_enum!(
         ClientSecretBasic = "client_secret_basic",
         /// Id and secret in the form body.
         ClientSecretPost = "client_secret_post",
+        /// A JWT signed with a key the client registered (RFC 7523 §2.2, OIDC Core §9).
+        PrivateKeyJwt = "private_key_jwt",
         /// A public client: no secret.
         None = "none",
     }
 );
+
+impl AuthMethod {
+    /// Whether a client of this method holds a secret latchkey generated (and can have it
+    /// rotated).
+    pub fn uses_secret(self) -> bool {
+        matches!(
+            self,
+            AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
+        )
+    }
+}
 
 impl ResponseType {
     /// The grant a client needs to use this response type.
@@ -131,7 +144,12 @@ mod tests {
             Some(ResponseType::IdTokenToken)
         );
         assert_eq!(ResponseType::parse("token id_token"), None);
-        assert_eq!(AuthMethod::parse("private_key_jwt"), None);
+        assert_eq!(
+            AuthMethod::parse("private_key_jwt"),
+            Some(AuthMethod::PrivateKeyJwt)
+        );
+        assert_eq!(AuthMethod::parse("client_secret_jwt"), None, "no HMAC");
+        assert!(!AuthMethod::PrivateKeyJwt.uses_secret() && !AuthMethod::None.uses_secret());
     }
 
     #[test]

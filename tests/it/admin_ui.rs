@@ -129,6 +129,11 @@ fn an_admin_provisions_through_the_forms_and_the_api_agrees() {
     );
     assert!(!refused.body.contains(r#"value="implicit" checked"#));
     assert!(refused.body.contains(r#"<option value="none" selected>"#));
+    assert!(
+        !refused
+            .body
+            .contains(r#"name="require_pushed_authorization_requests" value="true" checked"#)
+    );
     let keys = r#"{"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
     let with_keys = |jwks: &str, origin: &str| {
         browser.post(
@@ -143,6 +148,7 @@ fn an_admin_provisions_through_the_forms_and_the_api_agrees() {
                 ("token_endpoint_auth_method", "none"),
                 ("jwks", jwks),
                 ("allowed_origins", origin),
+                ("require_pushed_authorization_requests", "true"),
                 ("dpop_bound_access_tokens", "yes"),
             ],
         )
@@ -169,6 +175,7 @@ fn an_admin_provisions_through_the_forms_and_the_api_agrees() {
         .call("GET", "/v2/admin/tenants/acme/clients/spa", None)
         .body;
     assert_eq!(spa["jwks"]["keys"][0]["crv"], "Ed25519");
+    assert_eq!(spa["require_pushed_authorization_requests"], true);
     assert_eq!(
         spa["allowed_origins"],
         serde_json::json!(["https://spa.example"])

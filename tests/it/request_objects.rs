@@ -85,7 +85,7 @@ fn request_and_request_uri_get_their_errors_at_the_redirect_uri_with_state_and_i
 }
 
 /// A P-256 key: the PKCS#8 `jsonwebtoken` signs with, and its public JWK.
-fn p256(kid: &str) -> (Vec<u8>, serde_json::Value) {
+pub fn p256(kid: &str) -> (Vec<u8>, serde_json::Value) {
     use base64::Engine;
     use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
     let rng = ring::rand::SystemRandom::new();
@@ -99,7 +99,7 @@ fn p256(kid: &str) -> (Vec<u8>, serde_json::Value) {
     (pkcs8.as_ref().to_vec(), jwk)
 }
 
-fn sign(pkcs8: &[u8], kid: &str, typ: Option<&str>, claims: &serde_json::Value) -> String {
+pub fn sign(pkcs8: &[u8], kid: &str, typ: Option<&str>, claims: &serde_json::Value) -> String {
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
     header.kid = Some(kid.into());
     header.typ = typ.map(str::to_owned);

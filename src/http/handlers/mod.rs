@@ -128,6 +128,9 @@ async fn route(
         Resolved::Route(Route::Token { tenant }) => {
             oauth_api::token(state, tenant, req, peer, log).await
         }
+        Resolved::Route(Route::Par { tenant }) => {
+            oauth_api::par(state, tenant, req, peer, log).await
+        }
         Resolved::Route(Route::Introspect { tenant }) => {
             oauth_api::introspect(state, tenant, req, log).await
         }

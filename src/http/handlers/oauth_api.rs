@@ -100,6 +100,16 @@ impl Cors {
     }
 }
 
+/// How a client-authenticated form endpoint behaves around its domain call.
+struct Shape {
+    /// The client address, when the address limiter guards the endpoint.
+    limited: Option<IpAddr>,
+    /// Whether browser apps may call it (CORS).
+    cors: bool,
+    /// The status of a success.
+    success: StatusCode,
+}
+
 /// The shape of the client-authenticated form endpoints: the tenant first (404 before
 /// anything else), then the address limiter when `limited`, then the form and the
 /// client's credentials, then one domain call answered as JSON; browser origins the
@@ -108,7 +118,11 @@ async fn form_endpoint<T: serde::Serialize>(
     ctx: &oauth::Ctx<'_>,
     slug: &str,
     req: Request<Incoming>,
-    (limited, cors): (Option<IpAddr>, bool),
+    Shape {
+        limited,
+        cors,
+        success,
+    }: Shape,
     (now, log): (UnixTime, &RequestLog),
     call: impl AsyncFnOnce(&Tenant, ClientAuth, Params) -> Result<T, OAuthError>,
 ) -> Response<Body> {
@@ -135,7 +149,7 @@ async fn form_endpoint<T: serde::Serialize>(
         // Only a request from a browser needs the client's name afterwards.
         let named = cors.0.as_ref().map(|_| client.client_id.clone());
         match call(&tenant, client, params).await {
-            Ok(answer) => (respond::json(StatusCode::OK, &answer), named),
+            Ok(answer) => (respond::json(success, &answer), named),
             Err(e) => (fail(e, log), named),
         }
     };
@@ -157,11 +171,41 @@ pub async fn token(
         &ctx,
         tenant,
         req,
-        (Some(peer), true),
+        Shape {
+            limited: Some(peer),
+            cors: true,
+            success: StatusCode::OK,
+        },
         (now, log),
         async |tenant, client, params| {
             let form = TokenForm::parse(&params);
             oauth::token::handle(&ctx, tenant, (client, &dpop), form, peer, now).await
+        },
+    )
+    .await
+}
+
+/// `POST /t/{tenant}/par`: 201 with the `request_uri` (RFC 9126 §2.2).
+pub async fn par(
+    state: &State,
+    tenant: &str,
+    req: Request<Incoming>,
+    peer: IpAddr,
+    log: &RequestLog,
+) -> Response<Body> {
+    let (ctx, now) = (state.oauth(), state.clock.now());
+    form_endpoint(
+        &ctx,
+        tenant,
+        req,
+        Shape {
+            limited: Some(peer),
+            cors: true,
+            success: StatusCode::CREATED,
+        },
+        (now, log),
+        async |tenant, client, params| {
+            oauth::authorize::par::handle(&ctx, tenant, &client, &params, peer, now).await
         },
     )
     .await
@@ -179,10 +223,14 @@ pub async fn introspect(
         &ctx,
         tenant,
         req,
-        (None, false),
+        Shape {
+            limited: None,
+            cors: false,
+            success: StatusCode::OK,
+        },
         (now, log),
         async |tenant, client, params| {
-            oauth::introspect::handle(&ctx, tenant, &client, params.get("token"), now)
+            oauth::introspect::handle(&ctx, tenant, &client, params.get("token"), now).await
         },
     )
     .await
@@ -200,7 +248,11 @@ pub async fn revoke(
         &ctx,
         tenant,
         req,
-        (None, true),
+        Shape {
+            limited: None,
+            cors: true,
+            success: StatusCode::OK,
+        },
         (now, log),
         async |tenant, client, params| {
             oauth::revoke::handle(&ctx, tenant, &client, params.get("token"), now).await?;

@@ -39,6 +39,9 @@ pub(super) struct Request {
     pub(super) dpop_jkt: Option<Jkt>,
     pub(super) prompt: Prompt,
     pub(super) login_hint: Option<String>,
+    /// `id_token_hint`, read once the request's parameters are settled (the query's,
+    /// a request object's or a pushed request's), never kept.
+    pub(super) id_token_hint: Option<String>,
     pub(super) max_age: Option<u64>,
     pub(super) prompt_consent: bool,
     pub(super) mode: ResponseMode,
@@ -63,16 +66,39 @@ pub(super) fn page(msg: impl Into<String>) -> Rejected {
     Rejected::Page(msg.into())
 }
 
+/// A request whose client must be told what is wrong with it: by redirect at
+/// `/authorize`, as JSON at the pushed authorization request endpoint.
+pub(super) struct Refused {
+    pub(super) req: Request,
+    pub(super) code: ErrorCode,
+    pub(super) why: String,
+}
+
+impl From<Box<Refused>> for Rejected {
+    fn from(r: Box<Refused>) -> Rejected {
+        Rejected::Respond(r.req.error(r.code, &r.why))
+    }
+}
+
+/// `req` refused with `code` and `why`.
+fn refuse(req: Request, code: ErrorCode, why: impl Into<String>) -> Box<Refused> {
+    Box::new(Refused {
+        req,
+        code,
+        why: why.into(),
+    })
+}
+
 /// Judges `sent` for `client`, which returns to `redirect_uri` and knows the tenant as
-/// `issuer`; each problem is an error redirected to the client, `refused` (a request by
-/// reference turned away) first.
+/// `issuer`; each problem is refused with its error, `refused` (a request by reference
+/// turned away) first.
 pub(super) fn validate(
     client: Client,
     redirect_uri: String,
     sent: AuthorizeRequest,
     issuer: String,
     refused: Option<(ErrorCode, String)>,
-) -> Result<Request, Rejected> {
+) -> Result<Request, Box<Refused>> {
     let fragment_default = sent.response_type.as_deref().is_some_and(|r| r != "code");
     let mut req = Request {
         client,
@@ -86,6 +112,7 @@ pub(super) fn validate(
         dpop_jkt: None,
         prompt: Prompt::Default,
         login_hint: sent.login_hint,
+        id_token_hint: sent.id_token_hint,
         max_age: None,
         prompt_consent: sent
             .prompt
@@ -102,39 +129,30 @@ pub(super) fn validate(
         hint_alone: false,
         kept: sent.kept,
     };
-    let bad = |req: &Request, code: ErrorCode, d: &str| Rejected::Respond(req.error(code, d));
     if let Some((code, why)) = refused {
-        return Err(bad(&req, code, &why));
+        return Err(refuse(req, code, why));
     }
     let response_mode = sent.response_mode.as_deref();
     if let Some(mode) = response_mode.filter(|m| !matches!(*m, "query" | "fragment" | "form_post"))
     {
-        return Err(bad(
-            &req,
-            ErrorCode::InvalidRequest,
-            &format!("response_mode `{mode}` is not supported"),
-        ));
+        let why = format!("response_mode `{mode}` is not supported");
+        return Err(refuse(req, ErrorCode::InvalidRequest, why));
     }
     let Some(rt) = sent.response_type.as_deref() else {
-        return Err(bad(
-            &req,
+        return Err(refuse(
+            req,
             ErrorCode::InvalidRequest,
             "response_type is missing",
         ));
     };
-    req.response_type = ResponseType::parse(rt).ok_or_else(|| {
-        bad(
-            &req,
-            ErrorCode::UnsupportedResponseType,
-            &format!("response_type `{rt}` is not supported"),
-        )
-    })?;
+    let Some(response_type) = ResponseType::parse(rt) else {
+        let why = format!("response_type `{rt}` is not supported");
+        return Err(refuse(req, ErrorCode::UnsupportedResponseType, why));
+    };
+    req.response_type = response_type;
     if !req.client.response_types.contains(&req.response_type) {
-        return Err(bad(
-            &req,
-            ErrorCode::UnauthorizedClient,
-            &format!("this client is not registered for response_type `{rt}`"),
-        ));
+        let why = format!("this client is not registered for response_type `{rt}`");
+        return Err(refuse(req, ErrorCode::UnauthorizedClient, why));
     }
     let implicit = req.response_type != ResponseType::Code;
     // A token in a redirect comes with no proof: a client that must use DPoP-bound
@@ -145,15 +163,15 @@ pub(super) fn validate(
             ResponseType::Token | ResponseType::IdTokenToken
         )
     {
-        return Err(bad(
-            &req,
+        return Err(refuse(
+            req,
             ErrorCode::UnauthorizedClient,
             "this client must use DPoP-bound access tokens, which the implicit flow cannot issue",
         ));
     }
     if implicit && response_mode == Some("query") {
-        return Err(bad(
-            &req,
+        return Err(refuse(
+            req,
             ErrorCode::InvalidRequest,
             "tokens are never returned in the query; use response_mode=fragment",
         ));
@@ -163,43 +181,45 @@ pub(super) fn validate(
         ResponseType::IdToken | ResponseType::IdTokenToken
     );
     if wants_id_token && req.nonce.is_none() {
-        return Err(bad(
-            &req,
+        return Err(refuse(
+            req,
             ErrorCode::InvalidRequest,
             "nonce is required for the implicit flow",
         ));
     }
     if wants_id_token && !req.scopes.iter().any(|s| s == "openid") {
-        return Err(bad(
-            &req,
+        return Err(refuse(
+            req,
             ErrorCode::InvalidScope,
             "an ID token needs the openid scope",
         ));
     }
-    req.max_age = match sent.max_age.as_deref() {
-        Some(m) => Some(m.parse::<u64>().map_err(|_| {
-            bad(
-                &req,
+    req.max_age = match sent.max_age.as_deref().map(str::parse::<u64>) {
+        Some(Ok(m)) => Some(m),
+        Some(Err(_)) => {
+            return Err(refuse(
+                req,
                 ErrorCode::InvalidRequest,
                 "max_age must be a number of seconds",
-            )
-        })?),
+            ));
+        }
         None => None,
     };
-    check_pkce(&req, sent.code_challenge_method.as_deref())
-        .map_err(|d| bad(&req, ErrorCode::InvalidRequest, d))?;
-    req.prompt = parse_prompt(sent.prompt.as_deref())
-        .map_err(|d| bad(&req, ErrorCode::InvalidRequest, d))?;
-    req.dpop_jkt = match sent.dpop_jkt.as_deref() {
-        Some(j) => Some(Jkt::parse(j).ok_or_else(|| {
-            bad(
-                &req,
-                ErrorCode::InvalidRequest,
-                "dpop_jkt must be a base64url SHA-256 JWK thumbprint (43 characters)",
-            )
-        })?),
-        None => None,
-    };
+    if let Err(why) = check_pkce(&req, sent.code_challenge_method.as_deref()) {
+        return Err(refuse(req, ErrorCode::InvalidRequest, why));
+    }
+    match parse_prompt(sent.prompt.as_deref()) {
+        Ok(prompt) => req.prompt = prompt,
+        Err(why) => return Err(refuse(req, ErrorCode::InvalidRequest, why)),
+    }
+    match sent.dpop_jkt.as_deref().map(|j| (j, Jkt::parse(j))) {
+        Some((_, Some(jkt))) => req.dpop_jkt = Some(jkt),
+        Some((_, None)) => {
+            let why = "dpop_jkt must be a base64url SHA-256 JWK thumbprint (43 characters)";
+            return Err(refuse(req, ErrorCode::InvalidRequest, why));
+        }
+        None => {}
+    }
     Ok(req)
 }
 

@@ -6,6 +6,7 @@
 
 use crate::clock::UnixTime;
 use crate::crypto::jose::{JwkSet, Unverified, VerifyingKey};
+use crate::crypto::random;
 use crate::oauth::ErrorCode;
 use crate::oauth::request::{AuthorizeRequest, Params};
 use crate::store::clients::Client;
@@ -31,42 +32,63 @@ const ENVELOPE: [&str; 8] = [
 /// Why a request by reference is refused: its error code and description.
 pub(super) type Refusal = (ErrorCode, String);
 
-/// The request `sent` carries by reference, checked for `client` of the tenant
-/// `issuer` at `now`: `None` when it carries none. SPEC's order: both forms at once, a
-/// `request_uri`, then a client with no keys, then the object itself.
+/// The reference a request carries in place of its parameters.
+pub(super) enum Reference<'a> {
+    /// A request object (`request`).
+    Object(&'a str),
+    /// A pushed request's `request_uri`, a URN this service handed out.
+    Pushed(&'a str),
+}
+
+/// The reference `sent` carries, if any. SPEC's order: both forms at once, then a
+/// `request_uri` that is not one of ours.
+pub(super) fn reference(sent: &AuthorizeRequest) -> Result<Option<Reference<'_>>, Refusal> {
+    match (sent.request.as_deref(), sent.request_uri.as_deref()) {
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err((
+            ErrorCode::InvalidRequest,
+            "request and request_uri cannot be sent together".into(),
+        )),
+        (None, Some(uri)) if !uri.starts_with(REQUEST_URI_PREFIX) => Err((
+            ErrorCode::RequestUriNotSupported,
+            "request_uri must be a reference from this service's pushed authorization request endpoint".into(),
+        )),
+        (None, Some(uri)) => Ok(Some(Reference::Pushed(uri))),
+        (Some(object), None) => Ok(Some(Reference::Object(object))),
+    }
+}
+
+/// The refusal of a `request_uri` that names no pushed request this client may use.
+pub(super) fn unknown_request_uri() -> Refusal {
+    (
+        ErrorCode::InvalidRequestUri,
+        "the request_uri is unknown, expired, already used, or was issued to another client".into(),
+    )
+}
+
+/// A new `request_uri` for a pushed request: the URN prefix and 256 random bits.
+pub(super) fn new_request_uri() -> Result<String, crate::crypto::CryptoError> {
+    Ok(format!("{REQUEST_URI_PREFIX}{}", random::secret_token()?))
+}
+
+/// The request `object` (sent as `sent`) carries, checked for `client` of the tenant
+/// `issuer` at `now`: a client with no keys first, then the object itself.
 pub(super) fn unpack(
     client: &Client,
     issuer: &str,
+    object: &str,
     sent: &AuthorizeRequest,
     now: UnixTime,
-) -> Result<Option<AuthorizeRequest>, Refusal> {
-    let refuse = |code, why: &str| Err((code, why.to_owned()));
-    match (sent.request.as_deref(), sent.request_uri.as_deref()) {
-        (None, None) => Ok(None),
-        (Some(_), Some(_)) => refuse(
-            ErrorCode::InvalidRequest,
-            "request and request_uri cannot be sent together",
-        ),
-        (None, Some(uri)) if !uri.starts_with(REQUEST_URI_PREFIX) => refuse(
-            ErrorCode::RequestUriNotSupported,
-            "request_uri must be a reference from this service's pushed authorization request endpoint",
-        ),
-        (None, Some(_)) => refuse(
-            ErrorCode::InvalidRequestUri,
-            "the request_uri is unknown, expired, already used, or was issued to another client",
-        ),
-        (Some(object), None) => match &client.jwks {
-            None => refuse(
-                ErrorCode::RequestNotSupported,
-                "this client has registered no keys to sign request objects with",
-            ),
-            Some(jwks) => {
-                let bad = |why: String| (ErrorCode::InvalidRequestObject, why);
-                let claims = verified(object, jwks, client, issuer, now).map_err(bad)?;
-                parameters(&claims, sent).map(Some).map_err(bad)
-            }
-        },
-    }
+) -> Result<AuthorizeRequest, Refusal> {
+    let Some(jwks) = &client.jwks else {
+        return Err((
+            ErrorCode::RequestNotSupported,
+            "this client has registered no keys to sign request objects with".into(),
+        ));
+    };
+    let bad = |why: String| (ErrorCode::InvalidRequestObject, why);
+    let claims = verified(object, jwks, client, issuer, now).map_err(bad)?;
+    parameters(&claims, sent).map_err(bad)
 }
 
 /// The object's claims, once its signature, `typ`, `iss`, `aud`, `exp` and `nbf` hold.
@@ -86,11 +108,7 @@ fn verified(
     {
         return Err(format!("a request object's typ cannot be `{typ}`"));
     }
-    let keys: Vec<VerifyingKey> = jwks
-        .keys
-        .iter()
-        .filter_map(|k| VerifyingKey::from_jwk(k).ok())
-        .collect();
+    let keys = crate::crypto::client_jwks::verifying_keys(jwks);
     let key = VerifyingKey::pick(&keys, unverified.header.kid.as_deref(), unverified.alg())
         .ok_or("no key the client registered verifies this request object")?;
     let payload = unverified

@@ -84,30 +84,27 @@ impl Sandbox {
 
     fn revoke(&self, token: &str) {
         let state = &self.app.state;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime
-            .block_on(revoke::handle(
-                &state.oauth(),
-                &self.tenant,
-                &self.client_auth(),
-                Some(token),
-                state.clock.now(),
-            ))
-            .unwrap();
-    }
-
-    fn active(&self, token: &str) -> bool {
-        let state = &self.app.state;
-        introspect::handle(
+        self.block_on(revoke::handle(
             &state.oauth(),
             &self.tenant,
             &self.client_auth(),
             Some(token),
             state.clock.now(),
-        )
+        ))
+        .unwrap()
+        .unwrap();
+    }
+
+    fn active(&self, token: &str) -> bool {
+        let state = &self.app.state;
+        self.block_on(introspect::handle(
+            &state.oauth(),
+            &self.tenant,
+            &self.client_auth(),
+            Some(token),
+            state.clock.now(),
+        ))
+        .unwrap()
         .unwrap()
         .active
     }

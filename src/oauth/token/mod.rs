@@ -13,11 +13,10 @@ use super::{Ctx, ErrorCode, OAuthError, client_auth};
 use crate::clock::UnixTime;
 use crate::grant::issue::TokenResponse;
 use crate::grant::refresh;
-use crate::guard::{Key, Outcome, Realm, Subject};
-use crate::store::Store;
+use crate::guard::{Key, Outcome, Realm};
 use crate::store::clients::Client;
 use crate::store::tenants::Tenant;
-use crate::types::{AuthMethod, Jkt};
+use crate::types::Jkt;
 use std::net::IpAddr;
 
 /// Refuses an address that failed too often; the handler runs it before reading the body.
@@ -40,11 +39,7 @@ pub async fn handle(
     peer: IpAddr,
     now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
-    let client = Subject::Client(tenant.uid, client_auth.client_id.clone());
-    let client_keys = [
-        Key::pair(Realm::Sso, peer, client.clone()),
-        Key::subject(Realm::Sso, client),
-    ];
+    let client_keys = client_auth::client_keys(tenant, &client_auth.client_id, peer);
     ctx.limiter
         .admit(&client_keys, now)
         .map_err(|b| OAuthError::TooMany(b.retry_after))?;
@@ -60,14 +55,10 @@ pub async fn handle(
     let address = Key::address(Realm::Sso, peer);
     let (keys, outcome): (Vec<Key>, _) = match result.as_ref().map_err(|e| e.code()) {
         Ok(_) => (client_keys.to_vec(), Outcome::Success),
-        Err(ErrorCode::InvalidClient | ErrorCode::InvalidDpopProof)
-            if is_public(ctx.store, tenant, &client_auth.client_id)? =>
-        {
-            (vec![address], Outcome::Failure)
-        }
-        Err(ErrorCode::InvalidClient | ErrorCode::InvalidDpopProof) => {
-            ([&[address][..], &client_keys].concat(), Outcome::Failure)
-        }
+        Err(ErrorCode::InvalidClient | ErrorCode::InvalidDpopProof) => (
+            client_auth::failure_keys(ctx.store, tenant, &client_auth.client_id, peer)?,
+            Outcome::Failure,
+        ),
         Err(ErrorCode::InvalidGrant) => (vec![address], Outcome::Failure),
         Err(_) => (Vec::new(), Outcome::Failure),
     };
@@ -118,14 +109,6 @@ fn proved_key(
     Ok(jkt)
 }
 
-/// Whether `client_id` names a public client of `tenant`: its id is no secret, so
-/// counting failures against it would only let anyone block it.
-fn is_public(store: &Store, tenant: &Tenant, client_id: &str) -> Result<bool, OAuthError> {
-    Ok(store
-        .client(tenant.uid, client_id)?
-        .is_some_and(|c| c.auth_method == AuthMethod::None))
-}
-
 /// Client authentication, then the grant the client asked for, if it may use it: each
 /// problem of the form in [`TokenForm`]'s order.
 async fn grant(
@@ -138,7 +121,7 @@ async fn grant(
     let (grant, request) = match form {
         TokenForm::NoGrantType => return Err(missing("grant_type")),
         TokenForm::Unsupported(name) => {
-            client_auth::authenticate(ctx.store, tenant, client_auth)?;
+            client_auth::authenticate(ctx, tenant, client_auth, "token", now).await?;
             return Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
                 format!("grant_type `{name}` is not supported"),
@@ -146,7 +129,7 @@ async fn grant(
         }
         TokenForm::Grant(grant, request) => (grant, request),
     };
-    let client = client_auth::authenticate(ctx.store, tenant, client_auth)?;
+    let client = client_auth::authenticate(ctx, tenant, client_auth, "token", now).await?;
     if !client.grant_types.contains(&grant) {
         return Err(OAuthError::new(
             ErrorCode::UnauthorizedClient,

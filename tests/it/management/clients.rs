@@ -37,6 +37,7 @@ fn confidential_public_and_service_clients_have_the_documented_shapes() {
         "require_consent": false,
         "allowed_origins": [],
         "jwks": null,
+        "require_pushed_authorization_requests": false,
         "dpop_bound_access_tokens": false,
         "created_at": c["created_at"],
     });

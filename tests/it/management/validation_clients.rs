@@ -304,7 +304,7 @@ fn auth_method_alg_and_chosen_client_id_are_checked() {
                 &base,
                 &json!({"token_endpoint_auth_method": "private_key_jwt"}),
             ),
-            &["token_endpoint_auth_method"],
+            &["jwks"],
         ),
         (
             with(

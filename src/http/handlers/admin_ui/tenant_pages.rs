@@ -319,6 +319,9 @@ async fn create_client(s: &Signed<'_>, slug: &str, fields: Fields) -> Answer {
         scopes: Some(words(&text("scopes"), &[' ', ','])),
         token_endpoint_auth_method: Some(text("token_endpoint_auth_method"))
             .filter(|m| !m.trim().is_empty()),
+        require_pushed_authorization_requests: Some(
+            text("require_pushed_authorization_requests") == "true",
+        ),
         dpop_bound_access_tokens: Some(text("dpop_bound_access_tokens") == "yes"),
         ..clients::ClientInput::default()
     });
