@@ -40,6 +40,9 @@ PASSWORD = "bench password 0123"
 VERIFIER = "bench-pkce-verifier-0123456789abcdefghijklmnopqrstuvwxyz"
 CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
 TICKS = os.sysconf("SC_CLK_TCK")
+# DPoP proofs made per second of a cc_dpop run: above either server's rate, so the
+# pool never runs dry (a proof works once).
+PROOFS_PER_SECOND = 25000
 
 
 def free_port():
@@ -326,6 +329,15 @@ def scenario_args(target, scenario, opts, work):
                                 target.auth(tenant, "cc"), form]
         return "post.lua", ["/token", "grant_type=client_credentials&scope=read",
                             target.auth(None, f"cc-{alg}"), form]
+    if scenario == "cc_dpop":
+        path = "/t/bench/token" if lk else "/token"
+        prefix = os.path.join(work, f"proofs-{target.name}")
+        subprocess.run(["node", os.path.join(BENCH, "proofs.mjs"), f"https://127.0.0.1:{target.port}{path}",
+                        str(opts.duration * PROOFS_PER_SECOND), prefix, str(opts.threads)], check=True)
+        if lk:
+            return "dpop.lua", [path, "grant_type=client_credentials", target.auth("bench", "cc"), prefix]
+        return "dpop.lua", [path, "grant_type=client_credentials&scope=read",
+                            target.auth(None, "cc-es256"), prefix]
     if scenario == "introspect":
         if lk:
             token = target.server.form("/t/bench/token", {"grant_type": "client_credentials"},
@@ -395,7 +407,8 @@ def measure(target, scenario, opts, work):
     sampler.join()
     cpu = server.cpu_seconds() - cpu_before
     seconds = result["duration_us"] / 1e6
-    counted = result["flows"] if scenario.startswith(("code", "par", "login", "refresh")) else result["requests"]
+    counted = (result["flows"] if scenario.startswith(("code", "par", "login", "refresh", "cc_dpop"))
+               else result["requests"])
     return {
         "rate": counted / seconds,
         "requests_per_s": result["requests"] / seconds,
@@ -411,6 +424,7 @@ def measure(target, scenario, opts, work):
 SCENARIOS = {
     "cc_es256": "client_credentials, ES256 access token (requests/s)",
     "cc_rs256": "client_credentials, RS256 access token (requests/s)",
+    "cc_dpop": "client_credentials with a DPoP proof, ES256 (requests/s)",
     "introspect": "introspection of a valid access token (requests/s)",
     "userinfo": "userinfo (requests/s)",
     "refresh": "refresh-token grant with rotation (requests/s)",

@@ -106,6 +106,9 @@ const provider = new Provider(issuer, {
     revocation: { enabled: true },
     pushedAuthorizationRequests: { enabled: true },
     devInteractions: { enabled: true },
+    // DPoP-bound tokens for the cc_dpop scenario (on by default in oidc-provider 9, said
+    // here so the scenario does not rest on a default); no nonce, as latchkey sends none.
+    dPoP: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: (ctx, client) => (jwtAlg(client) ? 'https://api.example/' : undefined),

@@ -8,7 +8,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use latchkey::audit::{Actor, AuditEvent, AuditKind};
 use latchkey::crypto::jose::{SigningKey, Unverified};
 use latchkey::grant::claims::{AccessClaims, sign_access};
-use latchkey::oauth::request::{ClientAuth, Params, TokenForm};
+use latchkey::oauth::request::{ClientAuth, DpopHeader, Params, TokenForm};
 use latchkey::sandbox::Sandbox;
 use latchkey::types::Alg;
 use std::hint::black_box;
@@ -107,7 +107,7 @@ fn tokens(c: &mut Criterion) {
                 .block_on(latchkey::oauth::token::handle(
                     &state.oauth(),
                     &sandbox.tenant,
-                    client,
+                    (client, &DpopHeader::Absent),
                     TokenForm::parse(&params),
                     peer,
                     state.clock.now(),

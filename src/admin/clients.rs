@@ -48,6 +48,8 @@ pub struct ClientInput {
     pub jwks_uri: Option<String>,
     /// Whether `/authorize` takes only pushed requests (PAR).
     pub require_pushed_authorization_requests: Option<bool>,
+    /// Whether every token request must carry a DPoP proof (RFC 9449 §5.2).
+    pub dpop_bound_access_tokens: Option<bool>,
 }
 
 /// A client as the API shows it.
@@ -83,6 +85,8 @@ pub struct ClientView {
     pub jwks_uri: Option<String>,
     /// Whether `/authorize` takes only pushed requests (PAR).
     pub require_pushed_authorization_requests: bool,
+    /// Whether every token request must carry a DPoP proof.
+    pub dpop_bound_access_tokens: bool,
     /// When it was registered.
     pub created_at: String,
     /// The secret, only in the answer that created or rotated it.
@@ -116,6 +120,7 @@ fn view(tenant: &Tenant, c: Client, secret: Option<String>) -> ClientView {
         jwks: c.jwks,
         jwks_uri: c.jwks_uri,
         require_pushed_authorization_requests: c.require_pushed_authorization_requests,
+        dpop_bound_access_tokens: c.dpop_bound_access_tokens,
         created_at: rfc3339(c.created_at),
         client_secret: secret,
     }
@@ -262,6 +267,7 @@ fn build(
         require_pushed_authorization_requests: input
             .require_pushed_authorization_requests
             .unwrap_or(false),
+        dpop_bound_access_tokens: input.dpop_bound_access_tokens.unwrap_or(false),
         secret_hash: base.and_then(|b| b.secret_hash),
         api_key_ids: base.map(|b| b.api_key_ids.clone()).unwrap_or_default(),
         created_at: base.map_or(0, |b| b.created_at),
@@ -503,6 +509,9 @@ pub fn patch(
         require_pushed_authorization_requests: p
             .require_pushed_authorization_requests
             .or(Some(current.require_pushed_authorization_requests)),
+        dpop_bound_access_tokens: p
+            .dpop_bound_access_tokens
+            .or(Some(current.dpop_bound_access_tokens)),
     };
     let mut updated = build(&tenant, client_id.to_owned(), &merged, Some(&current))?;
     let gains_a_secret = !current.auth_method.uses_secret() && updated.auth_method.uses_secret();

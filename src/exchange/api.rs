@@ -119,7 +119,7 @@ async fn exchanged(
     let tokens = issue::exchanged(
         &ctx.grant,
         &caller.tenant,
-        &caller.client,
+        (&caller.client, None),
         &subject,
         &caller.client.scopes,
         now,
@@ -139,7 +139,7 @@ fn rotated(
     refresh::rotate(
         &ctx.grant,
         &caller.tenant,
-        &caller.client,
+        (&caller.client, None),
         &request.refresh_token,
         &[],
         now,

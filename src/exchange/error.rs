@@ -91,7 +91,9 @@ impl From<GrantError> for ExchangeError {
         match e {
             GrantError::Store(s) => ExchangeError::Store(s),
             GrantError::Internal(why) => ExchangeError::Internal(why),
-            GrantError::InvalidGrant(_) => ExchangeError::Rejected(message),
+            GrantError::InvalidGrant(_) | GrantError::KeyNotProven(_) => {
+                ExchangeError::Rejected(message)
+            }
             GrantError::InvalidToken(_) | GrantError::InvalidScope(_) => {
                 ExchangeError::BadRequest(message)
             }

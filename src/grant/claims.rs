@@ -8,6 +8,7 @@ use crate::crypto::keys::KeySet;
 use crate::crypto::random;
 use crate::store::accounts::Account;
 use crate::store::tenants::Tenant;
+use crate::types::Jkt;
 use serde::{Deserialize, Serialize};
 
 /// The JOSE `typ` of access tokens (RFC 9068 §2.1).
@@ -45,6 +46,16 @@ pub struct AccessClaims {
     /// When the user authenticated, if a user did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<UnixTime>,
+    /// The DPoP key it is bound to (RFC 9449 §6.1), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+/// The key a token is bound to (RFC 7800 §3.1 `cnf`, with RFC 9449 §6.1's `jkt`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// The RFC 7638 thumbprint of the client's DPoP key.
+    pub jkt: Jkt,
 }
 
 impl AccessClaims {
@@ -70,7 +81,18 @@ impl AccessClaims {
             tenant_uid: Some(tenant.uid),
             sid: None,
             auth_time: None,
+            cnf: None,
         })
+    }
+
+    /// Binds the token to the DPoP key `jkt`, when there is one.
+    pub fn bind(&mut self, jkt: Option<&Jkt>) {
+        self.cnf = jkt.map(|jkt| Confirmation { jkt: jkt.clone() });
+    }
+
+    /// The token type a response names: `DPoP` for a bound token (RFC 9449 §5).
+    pub fn token_type(&self) -> &'static str {
+        if self.cnf.is_some() { "DPoP" } else { "Bearer" }
     }
 
     /// The scopes as a list.

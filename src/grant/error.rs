@@ -18,6 +18,10 @@ pub enum GrantError {
     /// More scopes were asked for than the grant holds (RFC 6749 `invalid_scope`).
     #[error("{0}")]
     InvalidScope(&'static str),
+    /// The grant is bound to a DPoP key that the request did not prove it holds (RFC
+    /// 9449 §5: `invalid_dpop_proof` at the token endpoint).
+    #[error("{0}")]
+    KeyNotProven(&'static str),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -31,7 +35,9 @@ impl GrantError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             GrantError::InvalidToken(_) => ErrorKind::Unauthorized,
-            GrantError::InvalidGrant(_) | GrantError::InvalidScope(_) => ErrorKind::BadRequest,
+            GrantError::InvalidGrant(_)
+            | GrantError::InvalidScope(_)
+            | GrantError::KeyNotProven(_) => ErrorKind::BadRequest,
             GrantError::Store(e) => e.kind(),
             GrantError::Internal(_) => ErrorKind::Internal,
         }

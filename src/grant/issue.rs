@@ -14,7 +14,7 @@ use crate::store::accounts::Account;
 use crate::store::clients::Client;
 use crate::store::refresh::RefreshFamily;
 use crate::store::tenants::Tenant;
-use crate::types::GrantType;
+use crate::types::{AuthMethod, GrantType, Jkt};
 use serde::Serialize;
 
 /// A successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
@@ -22,7 +22,7 @@ use serde::Serialize;
 pub struct TokenResponse {
     /// The access token.
     pub access_token: String,
-    /// Always `Bearer`.
+    /// `Bearer`, or `DPoP` for an access token bound to a DPoP key (RFC 9449 §5).
     pub token_type: &'static str,
     /// Lifetime of the access token in seconds.
     pub expires_in: u64,
@@ -58,6 +58,8 @@ pub struct UserGrant<'a> {
     pub auth_time: Option<UnixTime>,
     /// The authorization request's nonce.
     pub nonce: Option<&'a str>,
+    /// The DPoP key the client proved it holds, which the access token is bound to.
+    pub jkt: Option<&'a Jkt>,
 }
 
 /// Tokens minted, with what a later revocation needs.
@@ -87,6 +89,7 @@ pub fn access_token(
     )?;
     claims.sid = grant.sid.map(str::to_owned);
     claims.auth_time = grant.auth_time;
+    claims.bind(grant.jkt);
     Ok((sign_access(&ctx.keys, grant.tenant, &claims)?, claims))
 }
 
@@ -133,7 +136,7 @@ pub fn mint(
     Ok(Minted {
         response: TokenResponse {
             access_token: access,
-            token_type: "Bearer",
+            token_type: claims.token_type(),
             expires_in: grant.tenant.access_token_ttl_secs,
             scope: claims.scope.clone(),
             refresh_token,
@@ -158,7 +161,9 @@ pub struct NewRefresh {
 }
 
 impl NewRefresh {
-    /// The family this token starts for `grant`, bound to SSO session `sid` if any.
+    /// The family this token starts for `grant`, bound to SSO session `sid` if any. A
+    /// public client's family is bound to its DPoP key too, if it proved one: it has no
+    /// other credential to hold the tokens to (RFC 9449 §5).
     pub fn family(&self, grant: &UserGrant<'_>, sid: Option<String>) -> RefreshFamily {
         RefreshFamily {
             id: self.family_id.clone(),
@@ -171,6 +176,10 @@ impl NewRefresh {
             live: Some(self.first.hash),
             account_epoch: grant.account.refresh_epoch,
             expires_at: self.expires_at,
+            jkt: grant
+                .jkt
+                .filter(|_| grant.client.auth_method == AuthMethod::None)
+                .cloned(),
         }
     }
 }
@@ -217,11 +226,11 @@ pub fn live_account(
 /// Mints tokens for `subject`, an account found by token exchange: the `requested`
 /// scopes the client and the membership allow, and a refresh token when the client may
 /// use the `refresh_token` grant. The tokens belong to no browser session: no `sid`, no
-/// `auth_time`.
+/// `auth_time`. The access token is bound to the DPoP key `jkt`, if the client proved one.
 pub fn exchanged(
     ctx: &Ctx<'_>,
     tenant: &Tenant,
-    client: &Client,
+    (client, jkt): (&Client, Option<&Jkt>),
     subject: &Member,
     requested: &[String],
     now: UnixTime,
@@ -236,6 +245,7 @@ pub fn exchanged(
         sid: None,
         auth_time: None,
         nonce: None,
+        jkt,
     };
     let minted = mint(
         ctx,

@@ -14,13 +14,16 @@ use crate::store::StoreError;
 use crate::store::clients::Client;
 use crate::store::refresh::{RefreshFamily, RefreshToken};
 use crate::store::tenants::Tenant;
+use crate::types::Jkt;
 
 /// Exchanges a refresh token for new tokens with the `requested` scopes (all of the
-/// grant's when empty), which must be a subset of the grant's.
+/// grant's when empty), which must be a subset of the grant's. `jkt` is the DPoP key
+/// the request proved, if any: a family bound to a key needs a proof by it (RFC 9449
+/// §5), and the new access token is bound to the proved key.
 pub fn rotate(
     ctx: &Ctx<'_>,
     tenant: &Tenant,
-    client: &Client,
+    (client, jkt): (&Client, Option<&Jkt>),
     presented: &str,
     requested: &[String],
     now: UnixTime,
@@ -40,6 +43,13 @@ pub fn rotate(
     }
     if family.expires_at <= now {
         return Err(GrantError::InvalidGrant("the refresh token has expired"));
+    }
+    if let Some(bound) = &family.jkt
+        && jkt != Some(bound)
+    {
+        return Err(GrantError::KeyNotProven(
+            "the refresh token is bound to a DPoP key: send a proof signed with it",
+        ));
     }
     if requested.iter().any(|s| !family.scopes.contains(s)) {
         return Err(GrantError::InvalidScope(
@@ -65,6 +75,7 @@ pub fn rotate(
         sid: family.sid.as_deref(),
         auth_time: family.auth_time,
         nonce: None,
+        jkt,
     };
     let minted = mint(ctx, &grant, Some(new.token), now)?;
     // The family's compare-and-swap is the rotation, so of two uses of one token exactly

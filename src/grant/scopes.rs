@@ -64,6 +64,7 @@ mod tests {
             jwks: None,
             jwks_uri: None,
             require_pushed_authorization_requests: false,
+            dpop_bound_access_tokens: false,
             secret_hash: None,
             api_key_ids: vec![],
             created_at: 0,

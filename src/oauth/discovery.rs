@@ -47,6 +47,8 @@ struct ProviderMetadata<'a> {
     request_object_signing_alg_values_supported: [&'static str; 4],
     /// False: a `request_uri` is never fetched (OIDC Discovery's default is true).
     request_uri_parameter_supported: bool,
+    /// What DPoP proofs may be signed with (RFC 9449 §5.1).
+    dpop_signing_alg_values_supported: [&'static str; 4],
 }
 
 /// The serialised discovery document of `slug`.
@@ -122,6 +124,7 @@ pub fn document(ctx: &Ctx, slug: &str) -> Result<Vec<u8>, OAuthError> {
         request_parameter_supported: true,
         request_object_signing_alg_values_supported: CLIENT_JWS_ALGS,
         request_uri_parameter_supported: false,
+        dpop_signing_alg_values_supported: super::dpop::ALGS,
     };
     serde_json::to_vec(&doc)
         .map_err(|_| OAuthError::Internal("discovery document not serialisable"))

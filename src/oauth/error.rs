@@ -47,6 +47,8 @@ pub enum ErrorCode {
     InvalidRequestUri,
     /// The request object does not verify or does not fit the request (RFC 9101 §7).
     InvalidRequestObject,
+    /// The DPoP proof is missing where one is required, or invalid (RFC 9449 §5, §7.1).
+    InvalidDpopProof,
 }
 
 impl ErrorCode {
@@ -72,6 +74,7 @@ impl ErrorCode {
             ErrorCode::RequestUriNotSupported => "request_uri_not_supported",
             ErrorCode::InvalidRequestUri => "invalid_request_uri",
             ErrorCode::InvalidRequestObject => "invalid_request_object",
+            ErrorCode::InvalidDpopProof => "invalid_dpop_proof",
         }
     }
 }
@@ -186,6 +189,7 @@ impl From<GrantError> for OAuthError {
             GrantError::InvalidToken(d) => OAuthError::new(ErrorCode::InvalidToken, d),
             GrantError::InvalidGrant(d) => OAuthError::new(ErrorCode::InvalidGrant, d),
             GrantError::InvalidScope(d) => OAuthError::new(ErrorCode::InvalidScope, d),
+            GrantError::KeyNotProven(d) => OAuthError::new(ErrorCode::InvalidDpopProof, d),
             GrantError::Store(s) => OAuthError::Store(s),
             GrantError::Internal(why) => OAuthError::Internal(why),
         }

@@ -1,10 +1,12 @@
 //! Whole OpenID Provider flows run on the domain, without HTTP, at exact instants of a
 //! fixed clock: the authorize decisions (`prompt`, `max_age`, `id_token_hint`, consent),
-//! code redemption, expiry and replay, refresh rotation and reuse.
+//! code redemption, expiry and replay, refresh rotation and reuse, and codes bound to
+//! a DPoP key.
 
 use crate::clock::{Clock, UnixTime};
 use crate::oauth::authorize::{self, Outcome};
-use crate::oauth::request::{AuthorizeRequest, ClientAuth, Params, TokenForm};
+use crate::oauth::dpop::tests::Key;
+use crate::oauth::request::{AuthorizeRequest, ClientAuth, DpopHeader, Params, TokenForm};
 use crate::oauth::{ErrorCode, token};
 use crate::sandbox::{REDIRECT_URI, Sandbox};
 use crate::store::StoreError;
@@ -135,6 +137,11 @@ fn refresh(sandbox: &Sandbox, refresh_token: &str) -> TokenResult {
 
 /// The token endpoint's domain call with the form `pairs`, as the sandbox client.
 fn token_call(sandbox: &Sandbox, pairs: &[(&str, &str)]) -> TokenResult {
+    token_call_with(sandbox, pairs, &DpopHeader::Absent)
+}
+
+/// [`token_call`] with the request's `DPoP` header.
+fn token_call_with(sandbox: &Sandbox, pairs: &[(&str, &str)], dpop: &DpopHeader) -> TokenResult {
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish();
@@ -145,7 +152,7 @@ fn token_call(sandbox: &Sandbox, pairs: &[(&str, &str)]) -> TokenResult {
         .block_on(token::handle(
             &state.oauth(),
             &sandbox.tenant,
-            client,
+            (client, dpop),
             TokenForm::parse(&params),
             PEER,
             state.clock.now(),
@@ -376,6 +383,53 @@ fn a_refresh_after_its_session_ended_fails_unless_offline() {
     assert!(
         refresh(&sandbox, &offline).is_ok(),
         "offline_access outlives it"
+    );
+}
+
+/// A proof by `key` for the sandbox's token endpoint, issued at `iat`.
+fn token_proof(sandbox: &Sandbox, key: &Key, jti: &str, iat: UnixTime) -> DpopHeader {
+    let htu = format!("{}/t/acme/token", sandbox.app.state.config.public_url);
+    DpopHeader::One(
+        key.proof(&serde_json::json!({"jti": jti, "htm": "POST", "htu": htu, "iat": iat})),
+    )
+}
+
+#[test]
+fn a_code_bound_by_dpop_jkt_needs_a_fresh_proof_by_that_key() {
+    let (sandbox, cookie) = signed_in();
+    let (key, other) = (Key::es256(), Key::es256());
+    let jkt = key.jkt();
+    let code = code_of(&authorize(&sandbox, Some(&cookie), &[("dpop_jkt", &jkt)]));
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT_URI),
+        ("code_verifier", VERIFIER),
+    ];
+    // A proof from 61 s ago is stale at this exact instant; refused, it spends nothing.
+    let stale = token_call_with(&sandbox, &form, &token_proof(&sandbox, &key, "a", T0 - 61));
+    assert_eq!(stale.unwrap_err().code(), ErrorCode::InvalidDpopProof);
+    let tokens = token_call_with(&sandbox, &form, &token_proof(&sandbox, &key, "b", T0 - 60))
+        .expect("a proof from 60 s ago is still good");
+    assert_eq!(tokens.token_type, "DPoP");
+    // `web` is confidential: its refresh tokens are not bound (RFC 9449 §5).
+    let refreshed = refresh(&sandbox, tokens.refresh_token.as_deref().unwrap()).unwrap();
+    assert_eq!(refreshed.token_type, "Bearer");
+
+    let code = code_of(&authorize(&sandbox, Some(&cookie), &[("dpop_jkt", &jkt)]));
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT_URI),
+        ("code_verifier", VERIFIER),
+    ];
+    let wrong = token_call_with(&sandbox, &form, &token_proof(&sandbox, &other, "c", T0));
+    assert_eq!(wrong.unwrap_err().code(), ErrorCode::InvalidDpopProof);
+    let spent = token_call_with(&sandbox, &form, &token_proof(&sandbox, &key, "d", T0));
+    assert_eq!(
+        spent.unwrap_err().code(),
+        ErrorCode::InvalidGrant,
+        "the code is spent"
     );
 }
 

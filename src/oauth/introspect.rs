@@ -5,7 +5,7 @@ use super::request::{ClientAuth, missing};
 use super::{Ctx, ErrorCode, OAuthError, client_auth};
 use crate::clock::UnixTime;
 use crate::grant::access::verify_access;
-use crate::grant::claims::AccessClaims;
+use crate::grant::claims::{AccessClaims, Confirmation};
 use crate::grant::format::find_refresh_family;
 use crate::grant::issue::{family_account, live_account};
 use crate::store::tenants::Tenant;
@@ -38,9 +38,12 @@ pub struct Introspection {
     /// Issue time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iat: Option<UnixTime>,
-    /// `Bearer` or `refresh_token`.
+    /// `Bearer`, `DPoP` (a bound access token, RFC 9449 §6.2) or `refresh_token`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_type: Option<&'static str>,
+    /// The key a bound access token is bound to (RFC 9449 §6.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
     /// The token's id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
@@ -66,6 +69,7 @@ pub async fn handle(
     let issuer = ctx.grant.issuer(&tenant.id);
     Ok(match live_claims(ctx, tenant, &issuer, token, now) {
         Ok(c) => Introspection {
+            token_type: Some(c.token_type()),
             active: true,
             iss: Some(c.iss),
             sub: Some(c.sub),
@@ -74,7 +78,7 @@ pub async fn handle(
             scope: Some(c.scope),
             exp: Some(c.exp),
             iat: Some(c.iat),
-            token_type: Some("Bearer"),
+            cnf: c.cnf,
             jti: Some(c.jti),
         },
         Err(OAuthError::Protocol { .. }) => {

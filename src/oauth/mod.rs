@@ -7,6 +7,7 @@ pub mod consent;
 pub mod cors;
 mod ctx;
 pub mod discovery;
+pub mod dpop;
 mod error;
 #[cfg(test)]
 mod flow_tests;

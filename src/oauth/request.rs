@@ -5,11 +5,13 @@
 mod authorize;
 mod authorize_params;
 mod client;
+mod dpop;
 mod pages;
 mod token;
 
 pub use authorize::AuthorizeRequest;
 pub use client::{ClientAuth, Credential};
+pub use dpop::{DpopHeader, MAX_PROOF_BYTES};
 pub use pages::{ConsentForm, LoginForm, LogoutRequest};
 pub use token::{TokenForm, TokenRequest};
 

@@ -5,6 +5,7 @@ use super::codec::Record;
 use super::grant_key::GrantKey;
 use super::{Store, StoreError, TreeId};
 use crate::clock::UnixTime;
+use crate::types::Jkt;
 use serde::{Deserialize, Serialize};
 
 /// An authorization code (RFC 6749 §4.1.2), stored under its [`GrantKey`]. It stays after
@@ -39,6 +40,10 @@ pub struct AuthCode {
     pub auth_time: UnixTime,
     /// Expiry (60 s after issue).
     pub expires_at: UnixTime,
+    /// The DPoP key the authorization request named (`dpop_jkt`, RFC 9449 §10): only a
+    /// proof by it redeems the code. `None` for a code stored before DPoP.
+    #[serde(default)]
+    pub dpop_jkt: Option<Jkt>,
     /// Set once redeemed: the refresh family and access-token id it produced, which a
     /// replay revokes.
     pub redeemed: Option<Redemption>,

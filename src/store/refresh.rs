@@ -5,6 +5,7 @@ use super::codec::Record;
 use super::grant_key::GrantKey;
 use super::{Store, StoreError, TreeId, Tx, TxError};
 use crate::clock::UnixTime;
+use crate::types::Jkt;
 use serde::{Deserialize, Serialize};
 
 /// A refresh token of the older form, which did not name its family, stored under its
@@ -66,6 +67,10 @@ pub struct RefreshFamily {
     pub account_epoch: u64,
     /// When the last token of the family expires.
     pub expires_at: UnixTime,
+    /// The DPoP key a public client's family is bound to: each use needs a proof by it
+    /// (RFC 9449 §5). `None` for an unbound family and one stored before DPoP.
+    #[serde(default)]
+    pub jkt: Option<Jkt>,
 }
 
 impl Record for RefreshFamily {

@@ -367,6 +367,7 @@ mod tests {
                 live: Some([id.as_bytes()[17]; 32]),
                 account_epoch: 0,
                 expires_at,
+                jkt: None,
             };
             store.insert_family(&f).unwrap();
             store

@@ -3,6 +3,7 @@
 mod alg;
 mod cidr;
 mod error_kind;
+mod jkt;
 mod oauth;
 mod origin;
 pub mod secret;
@@ -11,6 +12,7 @@ mod tenant_id;
 pub use alg::{Alg, JwsAlg};
 pub use cidr::Cidr;
 pub use error_kind::ErrorKind;
+pub use jkt::Jkt;
 pub use oauth::{
     AuthMethod, GrantType, RedirectUriError, ResponseType, check_redirect_uri, is_scope_token,
 };

@@ -149,6 +149,7 @@ fn an_admin_provisions_through_the_forms_and_the_api_agrees() {
                 ("jwks", jwks),
                 ("allowed_origins", origin),
                 ("require_pushed_authorization_requests", "true"),
+                ("dpop_bound_access_tokens", "yes"),
             ],
         )
     };
@@ -197,6 +198,29 @@ fn an_admin_provisions_through_the_forms_and_the_api_agrees() {
     assert_eq!(
         spa["allowed_origins"],
         serde_json::json!(["https://spa.example"])
+    );
+    assert_eq!(spa["dpop_bound_access_tokens"], true, "{spa}");
+    let listed = browser.get("/admin/tenants/acme");
+    assert!(
+        listed.body.contains("DPoP proof required"),
+        "{}",
+        listed.body
+    );
+    let dpop_off = browser.post("/admin/tenants/acme/clients/spa/dpop", &[("csrf", &csrf)]);
+    assert_eq!(dpop_off.status, 303, "{}", dpop_off.body);
+    let spa = api
+        .call("GET", "/v2/admin/tenants/acme/clients/spa", None)
+        .body;
+    assert_eq!(spa["dpop_bound_access_tokens"], false, "{spa}");
+    assert_eq!(
+        spa["allowed_origins"],
+        serde_json::json!(["https://spa.example"])
+    );
+    assert!(
+        !browser
+            .get("/admin/tenants/acme")
+            .body
+            .contains("DPoP proof required")
     );
     let client = browser.post(
         "/admin/tenants/acme/clients",

@@ -15,6 +15,7 @@ mod cors;
 mod crash;
 mod data_dir;
 mod discovery;
+mod dpop;
 mod exchange;
 mod exchange_failures;
 mod foundation;

@@ -430,7 +430,8 @@ fn userinfo_needs_a_bearer_token_for_an_account() {
     assert_eq!(none.status(), 401);
     assert_eq!(
         none.headers()["www-authenticate"].to_str().unwrap(),
-        "Bearer realm=\"latchkey\""
+        "Bearer realm=\"latchkey\", DPoP algs=\"RS256 PS256 ES256 EdDSA\"",
+        "no credentials: both schemes are offered (RFC 9449 §7.2)"
     );
     let (_, body) = token(&f, "grant_type=client_credentials&scope=read");
     let at = body["access_token"].as_str().unwrap();

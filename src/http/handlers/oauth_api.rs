@@ -7,8 +7,9 @@ use crate::http::body::{self, BodyError};
 use crate::http::cors;
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
-use crate::oauth::request::{ClientAuth, Params, TokenForm};
+use crate::oauth::request::{ClientAuth, DpopHeader, Params, TokenForm};
 use crate::oauth::tenant::Tenant;
+use crate::oauth::userinfo::{Presented, Scheme};
 use crate::oauth::{self, ErrorCode, OAuthError};
 use crate::state::State;
 use crate::store::Store;
@@ -53,6 +54,17 @@ fn authorization(req: &Request<Incoming>) -> Option<String> {
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
+}
+
+/// The request's `DPoP` headers, for the endpoints that take a proof (token, userinfo,
+/// PAR).
+pub fn dpop_header(req: &Request<Incoming>) -> DpopHeader {
+    DpopHeader::from_values(
+        req.headers()
+            .get_all("dpop")
+            .iter()
+            .map(HeaderValue::as_bytes),
+    )
 }
 
 /// Which browser origin asked, for the endpoints browser apps may call (token,
@@ -154,6 +166,7 @@ pub async fn token(
     log: &RequestLog,
 ) -> Response<Body> {
     let (ctx, now) = (state.oauth(), state.clock.now());
+    let dpop = dpop_header(&req);
     form_endpoint(
         &ctx,
         tenant,
@@ -166,7 +179,7 @@ pub async fn token(
         (now, log),
         async |tenant, client, params| {
             let form = TokenForm::parse(&params);
-            oauth::token::handle(&ctx, tenant, client, form, peer, now).await
+            oauth::token::handle(&ctx, tenant, (client, &dpop), form, peer, now).await
         },
     )
     .await
@@ -249,8 +262,9 @@ pub async fn revoke(
     .await
 }
 
-/// `GET`/`POST /t/{tenant}/userinfo`: the token from `Authorization: Bearer`, or from
-/// the form of a POST (RFC 6750 §2.2); a failure carries a Bearer challenge (§3).
+/// `GET`/`POST /t/{tenant}/userinfo`: the token from `Authorization: Bearer`, from the
+/// form of a POST (RFC 6750 §2.2), or from `Authorization: DPoP` with a proof (RFC 9449
+/// §7.1); a failure carries a Bearer or DPoP challenge (RFC 6750 §3, RFC 9449 §7.1).
 pub async fn userinfo(
     state: &State,
     tenant: &str,
@@ -263,27 +277,41 @@ pub async fn userinfo(
         Ok(t) => t,
         Err(e) => return cors.apply(fail(e, log), ctx.store, None, None, log),
     };
+    let method = req.method().clone();
     let header_token = authorization(&req).and_then(|h| {
-        h.split_once(' ')
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, t)| t.trim().to_owned())
+        let (scheme, token) = h.split_once(' ')?;
+        let token = token.trim().to_owned();
+        if scheme.eq_ignore_ascii_case("bearer") {
+            Some(Presented::Bearer(token))
+        } else if scheme.eq_ignore_ascii_case("dpop") {
+            let proof = dpop_header(&req);
+            Some(Presented::Dpop { token, proof })
+        } else {
+            None
+        }
     });
-    let token = match (header_token, req.method() == hyper::Method::POST) {
-        (Some(t), _) => Some(t),
+    let presented = match (header_token, method == hyper::Method::POST) {
+        (Some(p), _) => p,
         (None, true) => match body::form(req).await {
             Ok(b) => match Params::parse(&b) {
-                Ok(p) => p.get("access_token").map(str::to_owned),
+                Ok(p) => p
+                    .get("access_token")
+                    .map_or(Presented::Nothing, |t| Presented::Bearer(t.to_owned())),
                 // A form that does not decode carries no token: the answer says one is needed.
-                Err(_) => None,
+                Err(_) => Presented::Nothing,
             },
             Err(e) => return cors.apply(body_fail(e), ctx.store, Some(&tenant), None, log),
         },
-        (None, false) => None,
+        (None, false) => Presented::Nothing,
     };
-    let answer = oauth::userinfo::handle(&ctx, &tenant, token.as_deref(), now);
+    let request = oauth::userinfo::Request {
+        method: method.as_str(),
+        now,
+    };
+    let answer = oauth::userinfo::handle(&ctx, &tenant, presented, request);
     let resp = match answer.claims {
         Ok(u) => respond::json(StatusCode::OK, &u),
-        Err(e) => bearer_fail(e, log),
+        Err(e) => bearer_fail(e, answer.scheme, log),
     };
     cors.apply(
         resp,
@@ -314,12 +342,22 @@ pub fn preflight(
     }
 }
 
-fn bearer_fail(e: OAuthError, log: &RequestLog) -> Response<Body> {
-    let challenge = match e.code() {
-        ErrorCode::InvalidRequest if matches!(e, OAuthError::Protocol { .. }) => {
-            "Bearer realm=\"latchkey\"".to_owned()
+/// A userinfo refusal with its challenge: `Bearer` for a bearer token, `DPoP` naming the
+/// algorithms for a bound token or the DPoP scheme, both when no token came (RFC 9449
+/// §7.1, §7.2).
+fn bearer_fail(e: OAuthError, scheme: Scheme, log: &RequestLog) -> Response<Body> {
+    let algs = oauth::dpop::ALGS.join(" ");
+    let challenge = match (e.code(), scheme) {
+        (ErrorCode::InvalidRequest, _) if matches!(e, OAuthError::Protocol { .. }) => {
+            format!("Bearer realm=\"latchkey\", DPoP algs=\"{algs}\"")
         }
-        code @ (ErrorCode::InvalidToken | ErrorCode::InsufficientScope) => {
+        (
+            code @ (ErrorCode::InvalidToken
+            | ErrorCode::InsufficientScope
+            | ErrorCode::InvalidDpopProof),
+            Scheme::Dpop | Scheme::Either,
+        ) => format!("DPoP error=\"{}\", algs=\"{algs}\"", code.as_str()),
+        (code @ (ErrorCode::InvalidToken | ErrorCode::InsufficientScope), Scheme::Bearer) => {
             format!("Bearer realm=\"latchkey\", error=\"{}\"", code.as_str())
         }
         _ => return fail(e, log),

@@ -101,6 +101,8 @@ pub(super) fn answer(
         sid: Some(&session.id),
         auth_time: Some(session.auth_time),
         nonce: req.nonce.as_deref(),
+        // Tokens in a redirect are never bound: no proof can come with them.
+        jkt: None,
     };
     let access = match req.response_type {
         ResponseType::Token | ResponseType::IdTokenToken => {
@@ -163,6 +165,7 @@ fn issue_code(
         scopes,
         nonce: req.nonce.clone(),
         code_challenge: req.code_challenge.clone(),
+        dpop_jkt: req.dpop_jkt.clone(),
         sid: session.id.clone(),
         auth_time: session.auth_time,
         expires_at,

@@ -7,7 +7,7 @@ use super::Outcome;
 use crate::oauth::ErrorCode;
 use crate::oauth::request::AuthorizeRequest;
 use crate::store::clients::Client;
-use crate::types::{AuthMethod, ResponseType};
+use crate::types::{AuthMethod, Jkt, ResponseType};
 
 /// `prompt` (OIDC Core §3.1.2.1), as far as it changes what happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +35,8 @@ pub(super) struct Request {
     pub(super) state: Option<String>,
     pub(super) nonce: Option<String>,
     pub(super) code_challenge: Option<String>,
+    /// The DPoP key the code is bound to (RFC 9449 §10).
+    pub(super) dpop_jkt: Option<Jkt>,
     pub(super) prompt: Prompt,
     pub(super) login_hint: Option<String>,
     /// `id_token_hint`, read once the request's parameters are settled (the query's,
@@ -107,6 +109,7 @@ pub(super) fn validate(
         state: sent.state,
         nonce: sent.nonce,
         code_challenge: sent.code_challenge,
+        dpop_jkt: None,
         prompt: Prompt::Default,
         login_hint: sent.login_hint,
         id_token_hint: sent.id_token_hint,
@@ -152,6 +155,20 @@ pub(super) fn validate(
         return Err(refuse(req, ErrorCode::UnauthorizedClient, why));
     }
     let implicit = req.response_type != ResponseType::Code;
+    // A token in a redirect comes with no proof: a client that must use DPoP-bound
+    // access tokens (RFC 9449 §5.2) cannot take one.
+    if req.client.dpop_bound_access_tokens
+        && matches!(
+            req.response_type,
+            ResponseType::Token | ResponseType::IdTokenToken
+        )
+    {
+        return Err(refuse(
+            req,
+            ErrorCode::UnauthorizedClient,
+            "this client must use DPoP-bound access tokens, which the implicit flow cannot issue",
+        ));
+    }
     if implicit && response_mode == Some("query") {
         return Err(refuse(
             req,
@@ -194,6 +211,14 @@ pub(super) fn validate(
     match parse_prompt(sent.prompt.as_deref()) {
         Ok(prompt) => req.prompt = prompt,
         Err(why) => return Err(refuse(req, ErrorCode::InvalidRequest, why)),
+    }
+    match sent.dpop_jkt.as_deref().map(|j| (j, Jkt::parse(j))) {
+        Some((_, Some(jkt))) => req.dpop_jkt = Some(jkt),
+        Some((_, None)) => {
+            let why = "dpop_jkt must be a base64url SHA-256 JWK thumbprint (43 characters)";
+            return Err(refuse(req, ErrorCode::InvalidRequest, why));
+        }
+        None => {}
     }
     Ok(req)
 }

@@ -36,6 +36,9 @@ pub struct AuthorizeRequest {
     pub login_hint: Option<String>,
     /// `id_token_hint`, an ID token naming the user.
     pub id_token_hint: Option<String>,
+    /// `dpop_jkt`, the thumbprint of the DPoP key the code is to be bound to (RFC 9449
+    /// §10), as sent.
+    pub dpop_jkt: Option<String>,
     /// `request`, a request object (RFC 9101 §2.1).
     pub request: Option<String>,
     /// `request_uri`, a reference to one (RFC 9101 §2.2; RFC 9126 §4).
@@ -63,6 +66,7 @@ impl AuthorizeRequest {
             max_age: get("max_age"),
             login_hint: get("login_hint"),
             id_token_hint: get("id_token_hint"),
+            dpop_jkt: get("dpop_jkt"),
             request: get("request"),
             request_uri: get("request_uri"),
             kept,

@@ -11,7 +11,7 @@ use crate::oauth::{ErrorCode, OAuthError};
 pub const MAX_KEPT_BYTES: usize = 8 * 1024;
 
 /// The parameters kept for after sign-in, each with its longest accepted value in bytes.
-const KEPT: [(&str, usize); 11] = [
+const KEPT: [(&str, usize); 12] = [
     ("client_id", 256),
     ("redirect_uri", 4096),
     ("response_type", 64),
@@ -23,6 +23,7 @@ const KEPT: [(&str, usize); 11] = [
     ("code_challenge_method", 16),
     ("prompt", 64),
     ("max_age", 20),
+    ("dpop_jkt", 64),
 ];
 
 /// Parameters read while the request is answered but never kept: `id_token_hint` has

@@ -9,19 +9,20 @@ use crate::grant::scopes;
 use crate::oauth::OAuthError;
 use crate::store::clients::Client;
 use crate::store::tenants::Tenant;
+use crate::types::Jkt;
 
 /// Issues an access token with `sub` = the client id, for the `requested` scopes the
-/// client may have.
+/// client may have, bound to the DPoP key `jkt` if the client proved one.
 pub fn issue(
     ctx: &Ctx,
     tenant: &Tenant,
-    client: &Client,
+    (client, jkt): (&Client, Option<&Jkt>),
     requested: &[String],
     now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
     let granted = scopes::for_client(requested, client);
     let issuer = ctx.issuer(&tenant.id);
-    let claims = AccessClaims::new(
+    let mut claims = AccessClaims::new(
         &issuer,
         tenant,
         &client.client_id,
@@ -29,9 +30,10 @@ pub fn issue(
         &granted,
         now,
     )?;
+    claims.bind(jkt);
     Ok(TokenResponse {
         access_token: sign_access(&ctx.keys, tenant, &claims)?,
-        token_type: "Bearer",
+        token_type: claims.token_type(),
         expires_in: tenant.access_token_ttl_secs,
         scope: claims.scope,
         refresh_token: None,

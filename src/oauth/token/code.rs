@@ -4,18 +4,19 @@
 
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::clock::UnixTime;
-use crate::crypto::hash;
+use crate::crypto::{hash, random};
 use crate::grant::issue::{TokenResponse, UserGrant, live_account, mint, new_refresh};
 use crate::grant::{Ctx, format};
 use crate::oauth::{ErrorCode, OAuthError};
 use crate::store::StoreError;
 use crate::store::clients::Client;
 use crate::store::codes::{AuthCode, Redemption};
+use crate::store::grant_key::GrantKey;
 use crate::store::refresh::RefreshFamily;
 use crate::store::revoked::RevokedJti;
 use crate::store::tenants::Tenant;
-use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
+use crate::types::{Jkt, Secret};
 use base64::Engine;
 
 fn invalid(description: &str) -> OAuthError {
@@ -38,11 +39,13 @@ fn pkce_ok(challenge: Option<&str>, verifier: Option<&str>) -> bool {
     }
 }
 
-/// Redeems `code` for tokens: `redirect_uri` and `code_verifier` as the client sent them.
+/// Redeems `code` for tokens: `redirect_uri` and `code_verifier` as the client sent them,
+/// `jkt` the DPoP key it proved, if any. A code bound to a key (`dpop_jkt`, RFC 9449 §10)
+/// presented without a proof by that key is spent and refused.
 pub fn redeem(
     ctx: &Ctx,
     tenant: &Tenant,
-    client: &Client,
+    (client, jkt): (&Client, Option<&Jkt>),
     code: Secret,
     redirect_uri: Option<&str>,
     code_verifier: Option<&Secret>,
@@ -62,6 +65,15 @@ pub fn redeem(
     }
     if code.expires_at <= now {
         return Err(invalid("the code has expired"));
+    }
+    if let Some(bound) = &code.dpop_jkt
+        && jkt != Some(bound)
+    {
+        spend(ctx, &code_key, now)?;
+        return Err(OAuthError::new(
+            ErrorCode::InvalidDpopProof,
+            "the code is bound to a DPoP key: a proof signed with it is required; the code is now spent",
+        ));
     }
     match redirect_uri {
         Some(r) if r != code.redirect_uri => {
@@ -96,6 +108,7 @@ pub fn redeem(
         sid: Some(&code.sid),
         auth_time: Some(code.auth_time),
         nonce: code.nonce.as_deref(),
+        jkt,
     };
     let minted = mint(
         ctx,
@@ -141,6 +154,18 @@ pub fn redeem(
         return Err(invalid("the sign-in session has ended"));
     }
     Ok(minted.response)
+}
+
+/// Marks a code used without issuing anything: it redeemed nothing, so a later replay
+/// revokes no token (its `jti` names none).
+fn spend(ctx: &Ctx, key: &GrantKey, now: UnixTime) -> Result<(), OAuthError> {
+    let nothing = Redemption {
+        access_jti: random::uuid()?,
+        access_exp: now,
+        family_id: None,
+    };
+    ctx.store.redeem_code(key, &nothing)?;
+    Ok(())
 }
 
 /// A replayed code: deny its access token and end its refresh family (RFC 6749 §4.1.2).

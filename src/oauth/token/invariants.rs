@@ -40,6 +40,7 @@ impl Sandbox {
             live: Some(live),
             account_epoch: 0,
             expires_at: now + self.tenant.refresh_token_ttl_secs,
+            jkt: None,
         };
         self.app.state.store.insert_family(&family).unwrap();
     }
@@ -67,7 +68,7 @@ impl Sandbox {
         rotate(
             &state.grant(),
             &self.tenant,
-            &self.client,
+            (&self.client, None),
             token,
             &[],
             state.clock.now(),

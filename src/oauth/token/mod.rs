@@ -7,13 +7,16 @@ pub mod exchange;
 #[cfg(test)]
 mod invariants;
 
-use super::request::{ClientAuth, TokenForm, TokenRequest, missing};
+use super::dpop::{self, Target};
+use super::request::{ClientAuth, DpopHeader, TokenForm, TokenRequest, missing};
 use super::{Ctx, ErrorCode, OAuthError, client_auth};
 use crate::clock::UnixTime;
 use crate::grant::issue::TokenResponse;
 use crate::grant::refresh;
 use crate::guard::{Key, Outcome, Realm};
+use crate::store::clients::Client;
 use crate::store::tenants::Tenant;
+use crate::types::Jkt;
 use std::net::IpAddr;
 
 /// Refuses an address that failed too often; the handler runs it before reading the body.
@@ -23,14 +26,15 @@ pub fn admit(ctx: &Ctx, peer: IpAddr, now: UnixTime) -> Result<(), OAuthError> {
         .map_err(|b| OAuthError::TooMany(b.retry_after))
 }
 
-/// Answers `POST /t/{tenant}/token` at `now` (after [`admit`]). Failed client
-/// authentication counts against the address, the client from that address and the
-/// client alone (a public client only against the address: it has no secret to guess);
-/// an invalid grant against the address. 429 past their thresholds.
+/// Answers `POST /t/{tenant}/token` at `now` (after [`admit`]), with the request's
+/// `DPoP` header. Failed client authentication, and a refused DPoP proof, count against
+/// the address, the client from that address and the client alone (a public client only
+/// against the address: it has no secret to guess); an invalid grant against the
+/// address. 429 past their thresholds.
 pub async fn handle(
     ctx: &Ctx<'_>,
     tenant: &Tenant,
-    client_auth: ClientAuth,
+    (client_auth, dpop): (ClientAuth, &DpopHeader),
     form: TokenForm,
     peer: IpAddr,
     now: UnixTime,
@@ -40,7 +44,7 @@ pub async fn handle(
         .admit(&client_keys, now)
         .map_err(|b| OAuthError::TooMany(b.retry_after))?;
     let ends_a_credential = form.ends_a_credential();
-    let mut result = grant(ctx, tenant, &client_auth, form, now).await;
+    let mut result = grant(ctx, tenant, (&client_auth, dpop), form, now).await;
     if ends_a_credential && spent_or_revoked(&result) {
         // A redemption, a rotation, or the revocation of a replayed family stops a
         // credential working: on disk before the answer, whichever it was.
@@ -51,7 +55,7 @@ pub async fn handle(
     let address = Key::address(Realm::Sso, peer);
     let (keys, outcome): (Vec<Key>, _) = match result.as_ref().map_err(|e| e.code()) {
         Ok(_) => (client_keys.to_vec(), Outcome::Success),
-        Err(ErrorCode::InvalidClient) => (
+        Err(ErrorCode::InvalidClient | ErrorCode::InvalidDpopProof) => (
             client_auth::failure_keys(ctx.store, tenant, &client_auth.client_id, peer)?,
             Outcome::Failure,
         ),
@@ -63,13 +67,46 @@ pub async fn handle(
     result
 }
 
-/// Whether a code or refresh grant reached its store write: a success, or an
-/// `invalid_grant` (a replay or reuse revokes before it answers so). A request refused
-/// at client authentication or for its form wrote nothing, and costs no flush.
+/// Whether a code or refresh grant reached its store write: a success, an
+/// `invalid_grant` (a replay or reuse revokes before it answers so), or an
+/// `invalid_dpop_proof` (a code bound to another key is spent). A request refused at
+/// client authentication or for its form wrote nothing, and costs no flush.
 fn spent_or_revoked(result: &Result<TokenResponse, OAuthError>) -> bool {
-    result
-        .as_ref()
-        .map_or_else(|e| e.code() == ErrorCode::InvalidGrant, |_| true)
+    result.as_ref().map_or_else(
+        |e| {
+            matches!(
+                e.code(),
+                ErrorCode::InvalidGrant | ErrorCode::InvalidDpopProof
+            )
+        },
+        |_| true,
+    )
+}
+
+/// The DPoP key the request proved at the token endpoint, whose URL is built from the
+/// public URL (RFC 9449 §4.3); a client registered to always use DPoP must prove one
+/// (RFC 9449 §5.2).
+fn proved_key(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    client: &Client,
+    dpop: &DpopHeader,
+    now: UnixTime,
+) -> Result<Option<Jkt>, OAuthError> {
+    let htu = format!("{}/token", ctx.grant.issuer(&tenant.id));
+    let target = Target {
+        method: "POST",
+        htu: &htu,
+        access_token: None,
+    };
+    let jkt = dpop::check_header(ctx.store, dpop, target, now)?;
+    if jkt.is_none() && client.dpop_bound_access_tokens {
+        return Err(OAuthError::new(
+            ErrorCode::InvalidDpopProof,
+            "this client must send a DPoP proof with every token request",
+        ));
+    }
+    Ok(jkt)
 }
 
 /// Client authentication, then the grant the client asked for, if it may use it: each
@@ -77,7 +114,7 @@ fn spent_or_revoked(result: &Result<TokenResponse, OAuthError>) -> bool {
 async fn grant(
     ctx: &Ctx<'_>,
     tenant: &Tenant,
-    client_auth: &ClientAuth,
+    (client_auth, dpop): (&ClientAuth, &DpopHeader),
     form: TokenForm,
     now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
@@ -99,9 +136,12 @@ async fn grant(
             format!("this client may not use the `{}` grant", grant.as_str()),
         ));
     }
-    let issued = match request? {
+    let request = request?;
+    let jkt = proved_key(ctx, tenant, &client, dpop, now)?;
+    let bound = (&client, jkt.as_ref());
+    let issued = match request {
         TokenRequest::ClientCredentials { scopes } => {
-            client_credentials::issue(&ctx.grant, tenant, &client, &scopes, now)
+            client_credentials::issue(&ctx.grant, tenant, bound, &scopes, now)
         }
         TokenRequest::AuthorizationCode {
             code,
@@ -110,7 +150,7 @@ async fn grant(
         } => code::redeem(
             &ctx.grant,
             tenant,
-            &client,
+            bound,
             code,
             redirect_uri.as_deref(),
             code_verifier.as_ref(),
@@ -122,7 +162,7 @@ async fn grant(
         } => refresh::rotate(
             &ctx.grant,
             tenant,
-            &client,
+            bound,
             refresh_token.expose(),
             &scopes,
             now,
@@ -131,7 +171,7 @@ async fn grant(
         TokenRequest::TokenExchange {
             subject_token,
             scopes,
-        } => exchange::grant(ctx, tenant, &client, &subject_token, scopes, now).await,
+        } => exchange::grant(ctx, tenant, bound, &subject_token, scopes, now).await,
     }?;
     ctx.grant.token_issued(
         grant.as_str(),

@@ -39,6 +39,7 @@ fn confidential_public_and_service_clients_have_the_documented_shapes() {
         "jwks": null,
         "jwks_uri": null,
         "require_pushed_authorization_requests": false,
+        "dpop_bound_access_tokens": false,
         "created_at": c["created_at"],
     });
     assert!(is_rfc3339_utc(&c["created_at"]), "{c}");
@@ -168,6 +169,14 @@ fn a_client_is_patched_its_secret_rotated_and_deleted() {
     expected["scopes"] = json!(["openid"]);
     assert_eq!(patched, expected);
     assert_eq!(ok(&api, "GET", &path, None), expected);
+    let patched = ok(
+        &api,
+        "PATCH",
+        &path,
+        Some(&json!({"dpop_bound_access_tokens": true})),
+    );
+    expected["dpop_bound_access_tokens"] = json!(true);
+    assert_eq!(patched, expected, "only dpop_bound_access_tokens changed");
 
     let rotated = api.call("POST", &format!("{path}/secret"), None);
     assert!(

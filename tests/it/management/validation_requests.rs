@@ -142,6 +142,12 @@ fn a_value_of_the_wrong_type_is_400_naming_the_field() {
         ),
         (
             "POST",
+            CLIENTS,
+            with(&code_client(), &json!({"dpop_bound_access_tokens": "yes"})),
+            "dpop_bound_access_tokens",
+        ),
+        (
+            "POST",
             "/v2/admin/accounts",
             json!({"username": "x", "admin": "yes"}),
             "admin",

@@ -83,15 +83,21 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
                 }
             }
         }
-        ["clients", c, edited @ ("redirects" | "origins")] => {
+        ["clients", c, edited @ ("redirects" | "origins" | "dpop")] => {
             let lines = |name: &str| Some(words(&field(&fields, name), &[' ']));
             let patch = match *edited {
                 "redirects" => clients::ClientInput {
                     redirect_uris: lines("redirect_uris"),
                     ..clients::ClientInput::default()
                 },
-                _ => clients::ClientInput {
+                "origins" => clients::ClientInput {
                     allowed_origins: lines("allowed_origins"),
+                    ..clients::ClientInput::default()
+                },
+                _ => clients::ClientInput {
+                    dpop_bound_access_tokens: Some(
+                        field(&fields, "dpop_bound_access_tokens") == "yes",
+                    ),
                     ..clients::ClientInput::default()
                 },
             };
@@ -317,6 +323,7 @@ async fn create_client(s: &Signed<'_>, slug: &str, fields: Fields) -> Answer {
             text("require_pushed_authorization_requests") == "true",
         ),
         jwks_uri: Some(text("jwks_uri")).filter(|u| !u.trim().is_empty()),
+        dpop_bound_access_tokens: Some(text("dpop_bound_access_tokens") == "yes"),
         ..clients::ClientInput::default()
     });
     match input.and_then(|input| clients::create(&s.ctx(), slug, &input)) {
