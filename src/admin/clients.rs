@@ -10,7 +10,9 @@ use crate::crypto::{client_jwks, hash, random};
 use crate::store::TxError;
 use crate::store::clients::Client;
 use crate::store::tenants::Tenant;
-use crate::types::{Alg, AuthMethod, GrantType, Origin, ResponseType, check_redirect_uri};
+use crate::types::{
+    Alg, AuthMethod, GrantType, HttpsDestination, Origin, ResponseType, check_redirect_uri,
+};
 use serde::{Deserialize, Serialize};
 
 /// Prefix of client secrets.
@@ -44,6 +46,12 @@ pub struct ClientInput {
     pub allowed_origins: Option<Vec<String>>,
     /// Public keys, as a JWK Set; `{"keys": []}` removes them.
     pub jwks: Option<serde_json::Value>,
+    /// Where back-channel logouts are posted; `""` removes it.
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether it needs `sid` in logout tokens.
+    pub backchannel_logout_session_required: Option<bool>,
+    /// Whether its logout tokens are typed `JWT` instead of `logout+jwt`.
+    pub backchannel_logout_untyped: Option<bool>,
 }
 
 /// A client as the API shows it.
@@ -75,6 +83,12 @@ pub struct ClientView {
     pub allowed_origins: Vec<String>,
     /// Its public keys, if it registered some.
     pub jwks: Option<JwkSet>,
+    /// Where back-channel logouts are posted, if anywhere.
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether it needs `sid` in logout tokens (always sent).
+    pub backchannel_logout_session_required: bool,
+    /// Whether its logout tokens are typed `JWT` instead of `logout+jwt`.
+    pub backchannel_logout_untyped: bool,
     /// When it was registered.
     pub created_at: String,
     /// The secret, only in the answer that created or rotated it.
@@ -106,6 +120,9 @@ fn view(tenant: &Tenant, c: Client, secret: Option<String>) -> ClientView {
         require_consent: c.require_consent,
         allowed_origins: c.allowed_origins,
         jwks: c.jwks,
+        backchannel_logout_uri: c.backchannel_logout_uri,
+        backchannel_logout_session_required: c.backchannel_logout_session_required,
+        backchannel_logout_untyped: c.backchannel_logout_untyped,
         created_at: rfc3339(c.created_at),
         client_secret: secret,
     }
@@ -147,6 +164,16 @@ fn origins(values: &[String]) -> Result<Vec<String>, AdminError> {
         }
     }
     Ok(out)
+}
+
+/// A back-channel logout URI as configured: absent or `""` for none.
+fn backchannel_uri(value: Option<&str>) -> Result<Option<String>, AdminError> {
+    match value.filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => HttpsDestination::parse(v)
+            .map(|d| Some(d.into_string()))
+            .map_err(|e| AdminError::invalid("backchannel_logout_uri", e.to_string())),
+    }
 }
 
 fn check_client_id(id: &str) -> Result<(), AdminError> {
@@ -230,6 +257,11 @@ fn build(
             }
             None => base.and_then(|b| b.jwks.clone()),
         },
+        backchannel_logout_uri: backchannel_uri(input.backchannel_logout_uri.as_deref())?,
+        backchannel_logout_session_required: input
+            .backchannel_logout_session_required
+            .unwrap_or(false),
+        backchannel_logout_untyped: input.backchannel_logout_untyped.unwrap_or(false),
         secret_hash: base.and_then(|b| b.secret_hash),
         api_key_ids: base.map(|b| b.api_key_ids.clone()).unwrap_or_default(),
         created_at: base.map_or(0, |b| b.created_at),
@@ -440,6 +472,16 @@ pub fn patch(
             .clone()
             .or(Some(current.allowed_origins.clone())),
         jwks: p.jwks.clone(),
+        backchannel_logout_uri: p
+            .backchannel_logout_uri
+            .clone()
+            .or(current.backchannel_logout_uri.clone()),
+        backchannel_logout_session_required: p
+            .backchannel_logout_session_required
+            .or(Some(current.backchannel_logout_session_required)),
+        backchannel_logout_untyped: p
+            .backchannel_logout_untyped
+            .or(Some(current.backchannel_logout_untyped)),
     };
     let mut updated = build(&tenant, client_id.to_owned(), &merged, Some(&current))?;
     let becomes_confidential =

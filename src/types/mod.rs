@@ -2,6 +2,7 @@
 
 mod alg;
 mod cidr;
+mod destination;
 mod error_kind;
 mod oauth;
 mod origin;
@@ -10,6 +11,7 @@ mod tenant_id;
 
 pub use alg::{Alg, JwsAlg};
 pub use cidr::Cidr;
+pub use destination::{DestinationError, HttpsDestination};
 pub use error_kind::ErrorKind;
 pub use oauth::{
     AuthMethod, GrantType, RedirectUriError, ResponseType, check_redirect_uri, is_scope_token,

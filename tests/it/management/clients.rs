@@ -37,6 +37,9 @@ fn confidential_public_and_service_clients_have_the_documented_shapes() {
         "require_consent": false,
         "allowed_origins": [],
         "jwks": null,
+        "backchannel_logout_uri": null,
+        "backchannel_logout_session_required": false,
+        "backchannel_logout_untyped": false,
         "created_at": c["created_at"],
     });
     assert!(is_rfc3339_utc(&c["created_at"]), "{c}");

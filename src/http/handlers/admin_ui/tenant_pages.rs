@@ -83,13 +83,18 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
                 }
             }
         }
-        ["clients", c, edited @ ("redirects" | "origins")] => {
+        [
+            "clients",
+            c,
+            edited @ ("redirects" | "origins" | "backchannel"),
+        ] => {
             let lines = |name: &str| Some(words(&field(&fields, name), &[' ']));
             let patch = match *edited {
                 "redirects" => clients::ClientInput {
                     redirect_uris: lines("redirect_uris"),
                     ..clients::ClientInput::default()
                 },
+                "backchannel" => backchannel_input(&fields),
                 _ => clients::ClientInput {
                     allowed_origins: lines("allowed_origins"),
                     ..clients::ClientInput::default()
@@ -313,7 +318,7 @@ async fn create_client(s: &Signed<'_>, slug: &str, fields: Fields) -> Answer {
         scopes: Some(words(&text("scopes"), &[' ', ','])),
         token_endpoint_auth_method: Some(text("token_endpoint_auth_method"))
             .filter(|m| !m.trim().is_empty()),
-        ..clients::ClientInput::default()
+        ..backchannel_input(&fields)
     });
     match input.and_then(|input| clients::create(&s.ctx(), slug, &input)) {
         Ok(created) => {
@@ -339,6 +344,18 @@ async fn create_client(s: &Signed<'_>, slug: &str, fields: Fields) -> Answer {
             };
             tenant_page(s, slug, None, forms)
         }
+    }
+}
+
+/// The back-channel logout fields of a client form: the URI (empty for none) and two
+/// checkboxes, which a browser leaves out when unticked.
+fn backchannel_input(fields: &Fields) -> clients::ClientInput {
+    let ticked = |name: &str| Some(!field(fields, name).is_empty());
+    clients::ClientInput {
+        backchannel_logout_uri: Some(field(fields, "backchannel_logout_uri").trim().to_owned()),
+        backchannel_logout_session_required: ticked("backchannel_logout_session_required"),
+        backchannel_logout_untyped: ticked("backchannel_logout_untyped"),
+        ..clients::ClientInput::default()
     }
 }
 
