@@ -1,7 +1,9 @@
 //! Calls from latchkey to other servers (a tenant's introspection endpoint, an upstream
-//! OpenID provider): ureq over rustls, run on tokio's blocking threads so that a slow
-//! server never holds an async worker, and bounded so that many slow calls cannot pile
-//! up: past the limit a call fails at once with [`OutboundError::Busy`].
+//! OpenID provider, a client's back-channel logout URI): ureq over rustls, HTTPS only,
+//! no redirects followed, each host resolved once and called at that address; run on
+//! tokio's blocking threads so that a slow server never holds an async worker, and
+//! bounded so that many slow calls cannot pile up: past the limit a call fails at once
+//! with [`OutboundError::Busy`].
 #![allow(
     clippy::disallowed_types,
     reason = "this module is the one place that owns ureq agents"
@@ -12,6 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 /// The most of a response body latchkey reads; a larger answer is an error (SPEC
 /// "Outbound destinations": 256 KiB).
@@ -116,6 +120,8 @@ impl Outbound {
             })
             .map(|pem| certificates(&pem))
             .unwrap_or_default();
+        let mut system_roots = system_roots;
+        system_roots.extend(named_by_env());
         if system_roots.is_empty() {
             tracing::warn!(
                 "no system CA bundle found; outbound TLS trusts only the bundled Mozilla roots and configured ca_pem"
@@ -248,7 +254,7 @@ impl Outbound {
             .provider(TlsProvider::Rustls)
             .root_certs(roots)
             .build();
-        Ok(ureq::Agent::config_builder()
+        let config = ureq::Agent::config_builder()
             .tls_config(tls)
             .https_only(true)
             .http_status_as_error(false)
@@ -261,8 +267,52 @@ impl Outbound {
             .output_buffer_size(BUFFER_BYTES)
             .max_response_header_size(MAX_HEAD)
             .user_agent(concat!("latchkey/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .new_agent())
+            .build();
+        Ok(ureq::Agent::with_parts(
+            config,
+            DefaultConnector::default(),
+            FirstAddress::default(),
+        ))
+    }
+}
+
+/// Resolves a host once and keeps only its first address, so the connection goes to
+/// the address that was resolved and nowhere else (SPEC "Outbound destinations"): a
+/// name that resolves differently a moment later cannot move the call.
+#[derive(Debug, Default)]
+struct FirstAddress(DefaultResolver);
+
+impl Resolver for FirstAddress {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let mut addresses = self.0.resolve(uri, config, timeout)?;
+        addresses.truncate(1);
+        Ok(addresses)
+    }
+}
+
+/// The certificates of the PEM file named by `SSL_CERT_FILE`, which outbound calls
+/// trust in addition to the system's (SPEC "Outbound trust").
+fn named_by_env() -> Vec<Certificate<'static>> {
+    let Some(path) = std::env::var_os("SSL_CERT_FILE") else {
+        return Vec::new();
+    };
+    match std::fs::read(&path) {
+        Ok(pem) => {
+            let certs = certificates(&pem);
+            if certs.is_empty() {
+                tracing::warn!("SSL_CERT_FILE {} holds no certificate", path.display());
+            }
+            certs
+        }
+        Err(e) => {
+            tracing::warn!("cannot read SSL_CERT_FILE {}: {e}", path.display());
+            Vec::new()
+        }
     }
 }
 
