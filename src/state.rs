@@ -98,6 +98,14 @@ impl State {
         }
     }
 
+    /// What sending back-channel logouts needs: the grant layer and the outbound pool.
+    pub fn backchannel(&self) -> crate::oauth::backchannel::Ctx<'_> {
+        crate::oauth::backchannel::Ctx {
+            grant: self.grant(),
+            outbound: &self.outbound,
+        }
+    }
+
     /// Writes the queued token-issue events in one transaction.
     pub fn write_issued_audit(&self) -> Result<usize, crate::store::StoreError> {
         let events = self.issued.take();

@@ -35,6 +35,10 @@ struct ProviderMetadata<'a> {
     request_object_signing_alg_values_supported: [&'static str; 4],
     /// False: a `request_uri` is never fetched (OIDC Discovery's default is true).
     request_uri_parameter_supported: bool,
+    /// Clients may register a back-channel logout URI (BCL §2.1).
+    backchannel_logout_supported: bool,
+    /// Logout tokens always carry `sid` (BCL §2.1).
+    backchannel_logout_session_supported: bool,
 }
 
 /// The serialised discovery document of `slug`.
@@ -102,6 +106,8 @@ pub fn document(ctx: &Ctx, slug: &str) -> Result<Vec<u8>, OAuthError> {
         request_parameter_supported: true,
         request_object_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA"],
         request_uri_parameter_supported: false,
+        backchannel_logout_supported: true,
+        backchannel_logout_session_supported: true,
     };
     serde_json::to_vec(&doc)
         .map_err(|_| OAuthError::Internal("discovery document not serialisable"))
