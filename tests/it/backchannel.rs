@@ -251,13 +251,31 @@ fn logout_at_another_tenant_tells_the_client_again_after_a_503_and_no_one_else()
 }
 
 #[test]
-fn the_admin_ending_sessions_and_disabling_the_account_tell_the_client() {
+fn the_admin_ending_sessions_and_disabling_the_account_tell_the_clients() {
     let s = setup(
         json!({"backchannel_logout_untyped": true, "backchannel_logout_session_required": true}),
     );
     let f = &s.f;
+    let implicit = f.api.call(
+        "POST",
+        "/v2/admin/tenants/acme/clients",
+        Some(&json!({"client_id": "imp", "name": "Implicit", "redirect_uris": [crate::oidc_code::REDIRECT],
+                     "grant_types": ["implicit"], "response_types": ["id_token"], "scopes": ["openid"],
+                     "token_endpoint_auth_method": "none", "id_token_signed_response_alg": "ES256",
+                     "backchannel_logout_uri": format!("{}/imp", s.receiver.base)})),
+    );
+    assert_eq!(implicit.status, 201, "{}", implicit.body);
     let browser = Browser::new(&f.server);
     let sid = signed_in(f, &browser);
+    let answer = browser.get(&format!(
+        "/t/acme/authorize?response_type=id_token&client_id=imp&scope=openid&nonce=n-1&state=s-1&redirect_uri={}",
+        percent_encoding::utf8_percent_encode(
+            crate::oidc_code::REDIRECT,
+            percent_encoding::NON_ALPHANUMERIC
+        )
+    ));
+    let fragment = crate::support::browser::redirect_params(answer.location.as_deref().unwrap());
+    assert_eq!(sid_of(&fragment["id_token"]), sid, "{fragment:?}");
     let ended = f.api.call(
         "DELETE",
         &format!("/v2/admin/accounts/{}/sessions", f.alice),
@@ -267,6 +285,14 @@ fn the_admin_ending_sessions_and_disabling_the_account_tell_the_client() {
     let got = wait_for(&s.receiver, "/web", 1, 30);
     let (header, claims) = logout_token(f, "acme", "web", &got[0]);
     assert_eq!(header["typ"], "JWT", "backchannel_logout_untyped");
+    assert_eq!(claims["sid"], json!(sid));
+    let got = wait_for(&s.receiver, "/imp", 1, 30);
+    let (header, claims) = logout_token(f, "acme", "imp", &got[0]);
+    assert_eq!(header["typ"], "logout+jwt");
+    assert_eq!(
+        header["alg"], "ES256",
+        "the implicit client's ID-token algorithm"
+    );
     assert_eq!(claims["sid"], json!(sid));
     assert_eq!(
         audited(f, "backchannel_logout.delivered", 1)[0]["detail"],
@@ -286,6 +312,15 @@ fn the_admin_ending_sessions_and_disabling_the_account_tell_the_client() {
     assert_eq!(
         logout_token(f, "acme", "web", &got[1]).1["sid"],
         json!(second)
+    );
+    assert_eq!(
+        s.receiver
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/imp")
+            .count(),
+        1,
+        "the implicit client got no ID token in the second session"
     );
 }
 
