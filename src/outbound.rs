@@ -105,9 +105,14 @@ pub struct Outbound {
 }
 
 impl Outbound {
-    /// A client allowing `max_in_flight` calls at once, trusting the system's roots;
-    /// each call's duration goes to `metrics`.
-    pub fn new(max_in_flight: usize, metrics: Arc<crate::metrics::Metrics>) -> Self {
+    /// A client allowing `max_in_flight` calls at once, trusting the system's roots,
+    /// `SSL_CERT_FILE` and `ca_pem` (`[outbound] ca_file`); each call's duration goes to
+    /// `metrics`.
+    pub fn new(
+        max_in_flight: usize,
+        ca_pem: Option<&str>,
+        metrics: Arc<crate::metrics::Metrics>,
+    ) -> Self {
         let system_roots = SYSTEM_BUNDLES
             .iter()
             .find_map(|path| match std::fs::read(path) {
@@ -122,6 +127,11 @@ impl Outbound {
             .unwrap_or_default();
         let mut system_roots = system_roots;
         system_roots.extend(named_by_env());
+        system_roots.extend(
+            ca_pem
+                .map(|p| certificates(p.as_bytes()))
+                .unwrap_or_default(),
+        );
         if system_roots.is_empty() {
             tracing::warn!(
                 "no system CA bundle found; outbound TLS trusts only the bundled Mozilla roots and configured ca_pem"

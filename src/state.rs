@@ -138,6 +138,7 @@ impl State {
         State {
             outbound: crate::outbound::Outbound::new(
                 config.max_outbound_calls,
+                config.outbound_ca_pem.as_deref(),
                 Arc::clone(&metrics),
             ),
             metrics,

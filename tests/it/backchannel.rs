@@ -1,9 +1,9 @@
 //! Back-channel logout (OIDC Back-Channel Logout 1.0, SPEC "Modern clients"): a client
 //! that got an ID token in a session, and registered a back-channel logout URI, receives
 //! a logout token, posted to a real HTTPS receiver (its CA trusted through
-//! `SSL_CERT_FILE`), whenever that session ends: logout at any tenant, the admin ending
-//! sessions or disabling the account, removing the membership (that tenant's clients
-//! only). Tokens are checked with `jsonwebtoken` against the published JWKS. A 503 is
+//! `SSL_CERT_FILE` or `[outbound] ca_file`), whenever that session ends: logout at any
+//! tenant, the admin ending sessions or disabling the account, removing the membership
+//! (that tenant's clients only). Tokens are checked with `jsonwebtoken` against the published JWKS. A 503 is
 //! retried, a 400 is final, every outcome is audited, and a delivery pending at
 //! shutdown goes out after a restart. Registration refuses bad URIs naming the field.
 
@@ -27,13 +27,18 @@ struct Setup {
 /// The OIDC fixture on a server trusting a fresh receiver, whose client `web` posts
 /// back-channel logouts to `{receiver}/web` with the extra registration `web_fields`.
 fn setup(web_fields: Value) -> Setup {
+    setup_trusting("SSL_CERT_FILE", web_fields)
+}
+
+/// [`setup`], the receiver's CA file named by the environment variable `trust`.
+fn setup_trusting(trust: &str, web_fields: Value) -> Setup {
     let receiver = TestIdp::start();
     receiver.answer(|_| Answer::Raw(204, "text/plain", Vec::new()));
     let ca = tempfile::tempdir().unwrap();
     let ca_file = ca.path().join("receiver-ca.pem");
     std::fs::write(&ca_file, &receiver.ca_pem).unwrap();
     let f = start_with(Options {
-        env: vec![("SSL_CERT_FILE".into(), ca_file.to_str().unwrap().into())],
+        env: vec![(trust.into(), ca_file.to_str().unwrap().into())],
         ..Options::default()
     });
     let mut fields = json!({"backchannel_logout_uri": format!("{}/web", receiver.base)});
@@ -395,7 +400,8 @@ fn removing_a_membership_tells_only_that_tenants_clients_and_logout_the_rest() {
 
 #[test]
 fn a_400_is_final_and_audited_as_refused() {
-    let s = setup(json!({}));
+    // Trusted through [outbound] ca_file this time.
+    let s = setup_trusting("LATCHKEY_OUTBOUND_CA_FILE", json!({}));
     let f = &s.f;
     s.receiver
         .answer(|_| Answer::Json(400, json!({"error": "invalid_request"})));
