@@ -324,6 +324,8 @@ async fn deliver_backchannel_logouts(state: Arc<State>) {
                 let state = Arc::clone(&state);
                 tokio::spawn(async move {
                     let ctx = state.backchannel();
+                    // Its own `now`: the token's `iat`, and the retry counts from it.
+                    let now = state.clock.now();
                     if let Err(e) = crate::oauth::backchannel::attempt(&ctx, &d, now).await {
                         tracing::warn!("a back-channel logout attempt failed: {e}");
                     }

@@ -64,16 +64,18 @@ pub async fn attempt(ctx: &Ctx<'_>, d: &Delivery, now: UnixTime) -> Result<(), O
             d,
             &event(AuditKind::BackchannelLogoutRefused, &s.to_string()),
         )?,
-        Verdict::Retry(why) => match schedule::next_attempt(d.queued_at, d.attempts + 1, now) {
-            Some(next) => store.reschedule_delivery(
-                d,
-                next,
-                &event(AuditKind::BackchannelLogoutRetrying, &why),
-            )?,
-            None => {
-                store.finish_delivery(d, &event(AuditKind::BackchannelLogoutAbandoned, &why))?
+        Verdict::Retry(why) => {
+            match schedule::next_attempt(d.queued_at, d.attempts.saturating_add(1), now) {
+                Some(next) => store.reschedule_delivery(
+                    d,
+                    next,
+                    &event(AuditKind::BackchannelLogoutRetrying, &why),
+                )?,
+                None => {
+                    store.finish_delivery(d, &event(AuditKind::BackchannelLogoutAbandoned, &why))?
+                }
             }
-        },
+        }
         Verdict::NotMade => {}
     }
     Ok(())
