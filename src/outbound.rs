@@ -281,7 +281,7 @@ impl Outbound {
         Ok(ureq::Agent::with_parts(
             config,
             DefaultConnector::default(),
-            FirstAddress::default(),
+            FirstAddress(DefaultResolver::default()),
         ))
     }
 }
@@ -289,10 +289,10 @@ impl Outbound {
 /// Resolves a host once and keeps only its first address, so the connection goes to
 /// the address that was resolved and nowhere else (SPEC "Outbound destinations"): a
 /// name that resolves differently a moment later cannot move the call.
-#[derive(Debug, Default)]
-struct FirstAddress(DefaultResolver);
+#[derive(Debug)]
+struct FirstAddress<R = DefaultResolver>(R);
 
-impl Resolver for FirstAddress {
+impl<R: Resolver> Resolver for FirstAddress<R> {
     fn resolve(
         &self,
         uri: &ureq::http::Uri,
@@ -382,5 +382,47 @@ fn classify(e: ureq::Error, timeout: Duration) -> OutboundError {
             None => OutboundError::Unreachable(io.to_string()),
         },
         other => OutboundError::Unreachable(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A resolver that finds three addresses for any name.
+    #[derive(Debug)]
+    struct Three;
+
+    impl Resolver for Three {
+        fn resolve(
+            &self,
+            _: &ureq::http::Uri,
+            _: &ureq::config::Config,
+            _: NextTimeout,
+        ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+            let mut found = self.empty();
+            for a in ["192.0.2.1:443", "[2001:db8::1]:443", "192.0.2.2:443"] {
+                found.push(a.parse().unwrap());
+            }
+            Ok(found)
+        }
+    }
+
+    #[test]
+    fn only_the_first_address_found_is_called() {
+        let config = ureq::config::Config::default();
+        let uri = "https://rp.example/bcl".parse().unwrap();
+        let kept = FirstAddress(Three)
+            .resolve(&uri, &config, NextTimeout::default())
+            .unwrap();
+        assert_eq!(&kept[..], &["192.0.2.1:443".parse().unwrap()]);
+        let literal = FirstAddress(DefaultResolver::default())
+            .resolve(
+                &"https://127.0.0.1:9/x".parse().unwrap(),
+                &config,
+                NextTimeout::default(),
+            )
+            .unwrap();
+        assert_eq!(&literal[..], &["127.0.0.1:9".parse().unwrap()]);
     }
 }
