@@ -139,6 +139,21 @@ pub enum AuditKind {
     /// A token exchange was refused; `detail` says why.
     #[serde(rename = "exchange.failed")]
     ExchangeFailed,
+    /// A client acknowledged a back-channel logout (`detail`: the HTTP status).
+    #[serde(rename = "backchannel_logout.delivered")]
+    BackchannelLogoutDelivered,
+    /// A back-channel logout failed and will be tried again (`detail`: the HTTP status,
+    /// or `timeout`, `unreachable`, `tls`, `too_large`, `signing_failed`).
+    #[serde(rename = "backchannel_logout.retrying")]
+    BackchannelLogoutRetrying,
+    /// A client answered a back-channel logout with a status that is not retried
+    /// (`detail`: the HTTP status).
+    #[serde(rename = "backchannel_logout.refused")]
+    BackchannelLogoutRefused,
+    /// A back-channel logout was given up (`detail`: the last attempt's status or reason
+    /// when a day of retries ran out, or `client_gone`, `uri_removed`).
+    #[serde(rename = "backchannel_logout.abandoned")]
+    BackchannelLogoutAbandoned,
 }
 
 impl AuditKind {

@@ -49,6 +49,9 @@ pub struct Config {
     pub log_json: bool,
     /// `/metrics` answers without an admin token.
     pub metrics_public: bool,
+    /// `[outbound] ca_file`'s PEM, checked to hold a certificate: outbound calls trust
+    /// it besides the system's roots (SPEC "Outbound trust").
+    pub outbound_ca_pem: Option<String>,
 }
 
 /// The three TLS modes of SPEC.
@@ -100,6 +103,14 @@ struct FileConfig {
     keys: FileKeys,
     #[serde(default)]
     metrics: FileMetrics,
+    #[serde(default)]
+    outbound: FileOutbound,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileOutbound {
+    ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -157,7 +168,7 @@ struct FileRateLimits {
 }
 
 /// The environment variables read, each overriding one file key.
-const ENV_KEYS: [&str; 26] = [
+const ENV_KEYS: [&str; 27] = [
     "LATCHKEY_CONFIG",
     "LATCHKEY_LISTEN",
     "LATCHKEY_PUBLIC_URL",
@@ -184,6 +195,7 @@ const ENV_KEYS: [&str; 26] = [
     "LATCHKEY_AUDIT_RETENTION_DAYS",
     "LATCHKEY_KEYS_ROTATION_DAYS",
     "LATCHKEY_METRICS_PUBLIC",
+    "LATCHKEY_OUTBOUND_CA_FILE",
 ];
 
 impl Config {
@@ -272,6 +284,7 @@ fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Resul
     path(&mut f.data_dir, "LATCHKEY_DATA_DIR");
     path(&mut f.tls.cert_file, "LATCHKEY_TLS_CERT_FILE");
     path(&mut f.tls.key_file, "LATCHKEY_TLS_KEY_FILE");
+    path(&mut f.outbound.ca_file, "LATCHKEY_OUTBOUND_CA_FILE");
     number(
         env,
         "LATCHKEY_STORE_FLUSH_INTERVAL_MS",
@@ -523,12 +536,30 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
         trusted_proxies: validate_trusted_proxies(f.trusted_proxies.unwrap_or_default())?,
         log_level: validate_log_level(f.log_level.as_deref().unwrap_or("info"))?,
         metrics_public: f.metrics.public.unwrap_or(false),
+        outbound_ca_pem: f
+            .outbound
+            .ca_file
+            .as_deref()
+            .map(read_ca_file)
+            .transpose()?,
         log_json: match f.log_format.as_deref().unwrap_or("text") {
             "text" => false,
             "json" => true,
             other => return fail(format!("log_format: `{other}` is not text or json")),
         },
     })
+}
+
+/// The PEM text of `[outbound] ca_file`, which must hold at least one certificate.
+fn read_ca_file(path: &Path) -> Result<String, ConfigError> {
+    let named = |why: String| ConfigError(format!("[outbound] ca_file {}: {why}", path.display()));
+    let pem = std::fs::read_to_string(path).map_err(|e| named(e.to_string()))?;
+    let certs: Result<Vec<_>, _> = rustls_pemfile::certs(&mut pem.as_bytes()).collect();
+    match certs {
+        Ok(c) if !c.is_empty() => Ok(pem),
+        Ok(_) => Err(named("holds no PEM certificate".into())),
+        Err(e) => Err(named(format!("is not PEM: {e}"))),
+    }
 }
 
 fn validate_trusted_proxies(list: Vec<String>) -> Result<Vec<crate::types::Cidr>, ConfigError> {

@@ -105,9 +105,14 @@ pub struct Outbound {
 }
 
 impl Outbound {
-    /// A client allowing `max_in_flight` calls at once, trusting the system's roots;
-    /// each call's duration goes to `metrics`.
-    pub fn new(max_in_flight: usize, metrics: Arc<crate::metrics::Metrics>) -> Self {
+    /// A client allowing `max_in_flight` calls at once, trusting the system's roots,
+    /// `SSL_CERT_FILE` and `ca_pem` (`[outbound] ca_file`); each call's duration goes to
+    /// `metrics`.
+    pub fn new(
+        max_in_flight: usize,
+        ca_pem: Option<&str>,
+        metrics: Arc<crate::metrics::Metrics>,
+    ) -> Self {
         let system_roots = SYSTEM_BUNDLES
             .iter()
             .find_map(|path| match std::fs::read(path) {
@@ -122,6 +127,11 @@ impl Outbound {
             .unwrap_or_default();
         let mut system_roots = system_roots;
         system_roots.extend(named_by_env());
+        system_roots.extend(
+            ca_pem
+                .map(|p| certificates(p.as_bytes()))
+                .unwrap_or_default(),
+        );
         if system_roots.is_empty() {
             tracing::warn!(
                 "no system CA bundle found; outbound TLS trusts only the bundled Mozilla roots and configured ca_pem"
@@ -271,7 +281,7 @@ impl Outbound {
         Ok(ureq::Agent::with_parts(
             config,
             DefaultConnector::default(),
-            FirstAddress::default(),
+            FirstAddress(DefaultResolver::default()),
         ))
     }
 }
@@ -279,10 +289,10 @@ impl Outbound {
 /// Resolves a host once and keeps only its first address, so the connection goes to
 /// the address that was resolved and nowhere else (SPEC "Outbound destinations"): a
 /// name that resolves differently a moment later cannot move the call.
-#[derive(Debug, Default)]
-struct FirstAddress(DefaultResolver);
+#[derive(Debug)]
+struct FirstAddress<R = DefaultResolver>(R);
 
-impl Resolver for FirstAddress {
+impl<R: Resolver> Resolver for FirstAddress<R> {
     fn resolve(
         &self,
         uri: &ureq::http::Uri,
@@ -372,5 +382,47 @@ fn classify(e: ureq::Error, timeout: Duration) -> OutboundError {
             None => OutboundError::Unreachable(io.to_string()),
         },
         other => OutboundError::Unreachable(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A resolver that finds three addresses for any name.
+    #[derive(Debug)]
+    struct Three;
+
+    impl Resolver for Three {
+        fn resolve(
+            &self,
+            _: &ureq::http::Uri,
+            _: &ureq::config::Config,
+            _: NextTimeout,
+        ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+            let mut found = self.empty();
+            for a in ["192.0.2.1:443", "[2001:db8::1]:443", "192.0.2.2:443"] {
+                found.push(a.parse().unwrap());
+            }
+            Ok(found)
+        }
+    }
+
+    #[test]
+    fn only_the_first_address_found_is_called() {
+        let config = ureq::config::Config::default();
+        let uri = "https://rp.example/bcl".parse().unwrap();
+        let kept = FirstAddress(Three)
+            .resolve(&uri, &config, NextTimeout::default())
+            .unwrap();
+        assert_eq!(&kept[..], &["192.0.2.1:443".parse().unwrap()]);
+        let literal = FirstAddress(DefaultResolver::default())
+            .resolve(
+                &"https://127.0.0.1:9/x".parse().unwrap(),
+                &config,
+                NextTimeout::default(),
+            )
+            .unwrap();
+        assert_eq!(&literal[..], &["127.0.0.1:9".parse().unwrap()]);
     }
 }

@@ -104,6 +104,14 @@ impl State {
         }
     }
 
+    /// What sending back-channel logouts needs: the grant layer and the outbound pool.
+    pub fn backchannel(&self) -> crate::oauth::backchannel::Ctx<'_> {
+        crate::oauth::backchannel::Ctx {
+            grant: self.grant(),
+            outbound: &self.outbound,
+        }
+    }
+
     /// Writes the queued token-issue events in one transaction.
     pub fn write_issued_audit(&self) -> Result<usize, crate::store::StoreError> {
         let events = self.issued.take();
@@ -136,6 +144,7 @@ impl State {
         State {
             outbound: crate::outbound::Outbound::new(
                 config.max_outbound_calls,
+                config.outbound_ca_pem.as_deref(),
                 Arc::clone(&metrics),
             ),
             metrics,

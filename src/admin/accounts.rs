@@ -298,14 +298,15 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
     view(ctx.store, updated)
 }
 
-/// Ends an account's SSO sessions, which ends the refresh families tied to them. Its
+/// Ends an account's SSO sessions, which ends the refresh families tied to them and
+/// queues the back-channel logouts of the clients that got ID tokens in them. Its
 /// other families (`offline_access`) end when disabling bumps the account's
 /// `refresh_epoch`, and with the account when it is deleted.
 fn end_sessions_of(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
     let sessions = ctx.store.account_sessions(id)?;
     ctx.store.transaction(|tx| {
         for sid in &sessions {
-            tx.end_session::<AdminError>(sid)?;
+            tx.end_session_notifying::<AdminError>(sid, ctx.now)?;
         }
         Ok(())
     })

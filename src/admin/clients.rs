@@ -10,7 +10,9 @@ use crate::crypto::{client_jwks, hash, random};
 use crate::store::TxError;
 use crate::store::clients::Client;
 use crate::store::tenants::Tenant;
-use crate::types::{Alg, AuthMethod, GrantType, Origin, ResponseType, check_redirect_uri};
+use crate::types::{
+    Alg, AuthMethod, GrantType, HttpsDestination, Origin, ResponseType, check_redirect_uri,
+};
 use serde::{Deserialize, Serialize};
 
 /// Prefix of client secrets.
@@ -50,6 +52,12 @@ pub struct ClientInput {
     pub require_pushed_authorization_requests: Option<bool>,
     /// Whether every token request must carry a DPoP proof (RFC 9449 §5.2).
     pub dpop_bound_access_tokens: Option<bool>,
+    /// Where back-channel logouts are posted; `""` removes it.
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether it needs `sid` in logout tokens.
+    pub backchannel_logout_session_required: Option<bool>,
+    /// Whether its logout tokens are typed `JWT` instead of `logout+jwt`.
+    pub backchannel_logout_untyped: Option<bool>,
 }
 
 /// A client as the API shows it.
@@ -87,6 +95,12 @@ pub struct ClientView {
     pub require_pushed_authorization_requests: bool,
     /// Whether every token request must carry a DPoP proof.
     pub dpop_bound_access_tokens: bool,
+    /// Where back-channel logouts are posted, if anywhere.
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether it needs `sid` in logout tokens (always sent).
+    pub backchannel_logout_session_required: bool,
+    /// Whether its logout tokens are typed `JWT` instead of `logout+jwt`.
+    pub backchannel_logout_untyped: bool,
     /// When it was registered.
     pub created_at: String,
     /// The secret, only in the answer that created or rotated it.
@@ -121,6 +135,9 @@ fn view(tenant: &Tenant, c: Client, secret: Option<String>) -> ClientView {
         jwks_uri: c.jwks_uri,
         require_pushed_authorization_requests: c.require_pushed_authorization_requests,
         dpop_bound_access_tokens: c.dpop_bound_access_tokens,
+        backchannel_logout_uri: c.backchannel_logout_uri,
+        backchannel_logout_session_required: c.backchannel_logout_session_required,
+        backchannel_logout_untyped: c.backchannel_logout_untyped,
         created_at: rfc3339(c.created_at),
         client_secret: secret,
     }
@@ -162,6 +179,18 @@ fn origins(values: &[String]) -> Result<Vec<String>, AdminError> {
         }
     }
     Ok(out)
+}
+
+/// A back-channel logout URI as configured: absent or `""` for none.
+/// A URL latchkey will call, set in `field`: `None` when absent or empty (which removes
+/// it), else checked as an outbound destination.
+fn destination(field: &'static str, value: Option<&str>) -> Result<Option<String>, AdminError> {
+    match value.filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => HttpsDestination::parse(v)
+            .map(|d| Some(d.into_string()))
+            .map_err(|e| AdminError::invalid(field, e.to_string())),
+    }
 }
 
 fn check_client_id(id: &str) -> Result<(), AdminError> {
@@ -232,11 +261,7 @@ fn build(
             .filter(|set| !set.keys.is_empty()),
         None => base.and_then(|b| b.jwks.clone()),
     };
-    let jwks_uri = match input.jwks_uri.as_deref() {
-        Some("") => None,
-        Some(uri) => Some(https_url("jwks_uri", uri)?),
-        None => base.and_then(|b| b.jwks_uri.clone()),
-    };
+    let jwks_uri = destination("jwks_uri", input.jwks_uri.as_deref())?;
     if jwks.is_some() && jwks_uri.is_some() {
         return Err(AdminError::invalid(
             "jwks_uri",
@@ -268,6 +293,14 @@ fn build(
             .require_pushed_authorization_requests
             .unwrap_or(false),
         dpop_bound_access_tokens: input.dpop_bound_access_tokens.unwrap_or(false),
+        backchannel_logout_uri: destination(
+            "backchannel_logout_uri",
+            input.backchannel_logout_uri.as_deref(),
+        )?,
+        backchannel_logout_session_required: input
+            .backchannel_logout_session_required
+            .unwrap_or(false),
+        backchannel_logout_untyped: input.backchannel_logout_untyped.unwrap_or(false),
         secret_hash: base.and_then(|b| b.secret_hash),
         api_key_ids: base.map(|b| b.api_key_ids.clone()).unwrap_or_default(),
         created_at: base.map_or(0, |b| b.created_at),
@@ -338,33 +371,6 @@ fn check_grants(
         ));
     }
     Ok(())
-}
-
-/// The longest URL a client may register for latchkey to call.
-const MAX_URL_LEN: usize = 2048;
-
-/// `value` if it is an absolute `https:` URL latchkey may call (no fragment, no
-/// credentials, at most [`MAX_URL_LEN`] bytes), else a 400 naming `field`.
-fn https_url(field: &'static str, value: &str) -> Result<String, AdminError> {
-    let refuse = |why: &str| Err(AdminError::invalid(field, format!("`{value}` {why}")));
-    if value.len() > MAX_URL_LEN {
-        return Err(AdminError::invalid(
-            field,
-            format!("must be at most {MAX_URL_LEN} bytes"),
-        ));
-    }
-    let Ok(url) = url::Url::parse(value) else {
-        return refuse("is not an absolute URL");
-    };
-    match url {
-        u if u.scheme() != "https" => refuse("must use https"),
-        u if u.host_str().is_none_or(str::is_empty) => refuse("names no host"),
-        u if u.fragment().is_some() => refuse("must not have a fragment"),
-        u if !u.username().is_empty() || u.password().is_some() => {
-            refuse("must not carry credentials")
-        }
-        _ => Ok(value.to_owned()),
-    }
 }
 
 fn new_secret() -> Result<(String, [u8; 32]), AdminError> {
@@ -505,13 +511,23 @@ pub fn patch(
             .clone()
             .or(Some(current.allowed_origins.clone())),
         jwks: p.jwks.clone(),
-        jwks_uri: p.jwks_uri.clone(),
+        jwks_uri: p.jwks_uri.clone().or(current.jwks_uri.clone()),
         require_pushed_authorization_requests: p
             .require_pushed_authorization_requests
             .or(Some(current.require_pushed_authorization_requests)),
         dpop_bound_access_tokens: p
             .dpop_bound_access_tokens
             .or(Some(current.dpop_bound_access_tokens)),
+        backchannel_logout_uri: p
+            .backchannel_logout_uri
+            .clone()
+            .or(current.backchannel_logout_uri.clone()),
+        backchannel_logout_session_required: p
+            .backchannel_logout_session_required
+            .or(Some(current.backchannel_logout_session_required)),
+        backchannel_logout_untyped: p
+            .backchannel_logout_untyped
+            .or(Some(current.backchannel_logout_untyped)),
     };
     let mut updated = build(&tenant, client_id.to_owned(), &merged, Some(&current))?;
     let gains_a_secret = !current.auth_method.uses_secret() && updated.auth_method.uses_secret();

@@ -186,12 +186,14 @@ pub fn list(
     })
 }
 
-/// Removes a membership.
+/// Removes a membership; the tenant's clients that got ID tokens in the account's
+/// sessions are told by back-channel logout, in the same transaction.
 pub fn delete(ctx: &Ctx<'_>, slug: &str, account_id: &str) -> Result<(), AdminError> {
     let tenant = ctx.tenant(slug)?;
     let event = AuditEvent::new(ctx.now, AuditKind::MembershipDeleted, &ctx.actor)
         .tenant(slug)
         .account(account_id);
+    let sessions = ctx.store.account_sessions(account_id)?;
     ctx.store.transaction(|tx| {
         still_there(tx, &tenant)?;
         if tx
@@ -205,6 +207,9 @@ pub fn delete(ctx: &Ctx<'_>, slug: &str, account_id: &str) -> Result<(), AdminEr
         if let Some(mut a) = tx.account::<AdminError>(account_id)? {
             a.tenant_uids.retain(|u| *u != tenant.uid);
             tx.put_account(&a)?;
+        }
+        for sid in &sessions {
+            tx.end_session_at_tenant::<AdminError>(sid, tenant.uid, ctx.now)?;
         }
         tx.audit(&event)
     })

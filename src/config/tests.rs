@@ -123,6 +123,34 @@ fn each_bad_value_names_its_key() {
         with(&[("LATCHKEY_TRUSTED_PROXIES", "10.0.0.1, 10.0.0.0/40")])
             .starts_with("trusted_proxies: `10.0.0.0/40`")
     );
+    assert!(
+        with(&[("LATCHKEY_OUTBOUND_CA_FILE", "/nonexistent/ca.pem")])
+            .starts_with("[outbound] ca_file /nonexistent/ca.pem:")
+    );
+}
+
+#[test]
+fn the_outbound_ca_file_must_hold_a_certificate() -> Result<(), ConfigError> {
+    let tmp = tempfile::tempdir().map_err(|e| ConfigError(e.to_string()))?;
+    let empty = tmp.path().join("empty.pem");
+    std::fs::write(&empty, "no certificates here\n").map_err(|e| ConfigError(e.to_string()))?;
+    let empty = empty.to_str().unwrap_or_default().to_owned();
+    let refused = err(load(
+        ConfigArgs::default(),
+        &[("LATCHKEY_OUTBOUND_CA_FILE", &empty)],
+    ));
+    assert!(refused.contains("holds no PEM certificate"), "{refused}");
+    assert_eq!(load(ConfigArgs::default(), &[])?.outbound_ca_pem, None);
+    let ca = tmp.path().join("ca.pem");
+    let cert = rcgen::generate_simple_self_signed(vec!["ca.example".to_owned()])
+        .map_err(|e| ConfigError(e.to_string()))?;
+    std::fs::write(&ca, cert.cert.pem()).map_err(|e| ConfigError(e.to_string()))?;
+    let c = load(
+        ConfigArgs::default(),
+        &[("LATCHKEY_OUTBOUND_CA_FILE", ca.to_str().unwrap_or_default())],
+    )?;
+    assert_eq!(c.outbound_ca_pem, Some(cert.cert.pem()));
+    Ok(())
 }
 
 #[test]

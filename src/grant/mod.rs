@@ -9,6 +9,7 @@ mod error;
 pub mod format;
 pub mod id_token_hint;
 pub mod issue;
+pub mod logout_token;
 pub mod pending;
 pub mod refresh;
 pub mod scopes;

@@ -4,7 +4,9 @@
 
 use crate::clock::UnixTime;
 use crate::crypto::{CryptoError, hash, random};
-use crate::store::sessions::SsoSession;
+use crate::store::clients::Client;
+use crate::store::sessions::{SessionClient, SsoSession};
+use crate::store::tenants::Tenant;
 use crate::store::{Store, StoreError};
 use crate::types::Secret;
 
@@ -25,6 +27,7 @@ pub fn new(account_id: &str, now: UnixTime) -> Result<(SsoSession, Secret), Cryp
         auth_time: now,
         expires_at: now + LIFETIME_SECS,
         upstream: None,
+        id_token_clients: Vec::new(),
     };
     Ok((session, secret))
 }
@@ -41,4 +44,22 @@ pub fn from_cookie(
     Ok(store
         .session_by_cookie(&hash::sha256(value.as_bytes()))?
         .filter(|s| s.expires_at > now))
+}
+
+/// Records that `client` got an ID token naming session `sid`, so that it hears of the
+/// session's end by back-channel logout; told at once if the session already ended.
+pub fn note_id_token(
+    store: &Store,
+    tenant: &Tenant,
+    client: &Client,
+    sid: &str,
+    account_id: &str,
+    now: UnixTime,
+) -> Result<(), StoreError> {
+    let who = SessionClient {
+        tenant_uid: tenant.uid,
+        tenant: tenant.id.to_string(),
+        client_id: client.client_id.clone(),
+    };
+    store.note_id_token(sid, account_id, &who, now)
 }

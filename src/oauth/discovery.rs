@@ -49,6 +49,10 @@ struct ProviderMetadata<'a> {
     request_uri_parameter_supported: bool,
     /// What DPoP proofs may be signed with (RFC 9449 §5.1).
     dpop_signing_alg_values_supported: [&'static str; 4],
+    /// Clients may register a back-channel logout URI (BCL §2.1).
+    backchannel_logout_supported: bool,
+    /// Logout tokens always carry `sid` (BCL §2.1).
+    backchannel_logout_session_supported: bool,
 }
 
 /// The serialised discovery document of `slug`.
@@ -125,6 +129,8 @@ pub fn document(ctx: &Ctx, slug: &str) -> Result<Vec<u8>, OAuthError> {
         request_object_signing_alg_values_supported: CLIENT_JWS_ALGS,
         request_uri_parameter_supported: false,
         dpop_signing_alg_values_supported: super::dpop::ALGS,
+        backchannel_logout_supported: true,
+        backchannel_logout_session_supported: true,
     };
     serde_json::to_vec(&doc)
         .map_err(|_| OAuthError::Internal("discovery document not serialisable"))

@@ -205,7 +205,7 @@ fn end_browser_session(
     .tenant(tenant.id.as_str())
     .account(&s.account_id);
     store.transaction(|tx| {
-        tx.end_session::<StoreError>(&s.id)?;
+        tx.end_session_notifying::<StoreError>(&s.id, now)?;
         tx.audit(&event)
     })?;
     Ok(Some(s))

@@ -1,6 +1,7 @@
 //! latchkey as OpenID Provider (OIDC Core 1.0, RFC 6749 and its extensions).
 
 pub mod authorize;
+pub mod backchannel;
 pub mod client_assertion;
 pub mod client_auth;
 pub mod consent;

@@ -50,6 +50,17 @@ pub struct Client {
     /// Whether every token request of it must carry a DPoP proof (RFC 9449 §5.2).
     #[serde(default)]
     pub dpop_bound_access_tokens: bool,
+    /// Where it is told, server to server, that a session it got an ID token in ended
+    /// (OIDC Back-Channel Logout 1.0 §2.2): an absolute HTTPS URL without fragment.
+    #[serde(default)]
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether it needs `sid` in logout tokens; latchkey always sends it (§2.2).
+    #[serde(default)]
+    pub backchannel_logout_session_required: bool,
+    /// Whether its logout tokens are typed `JWT` instead of `logout+jwt` (§4.1), for
+    /// receivers written before the explicit type.
+    #[serde(default)]
+    pub backchannel_logout_untyped: bool,
     /// Ids of its API keys, so deleting it can remove them in the same transaction.
     pub api_key_ids: Vec<String>,
     /// When it was registered.

@@ -16,6 +16,7 @@ mod codec;
 pub mod codes;
 pub mod consents;
 mod decoded;
+pub mod deliveries;
 mod error;
 pub mod flights;
 pub mod grant_key;
@@ -177,11 +178,12 @@ enum TreeId {
     BrokerFlights,
     Pushed,
     SeenJtis,
+    Deliveries,
 }
 
 impl TreeId {
     /// Every tree, in the order of [`TREE_NAMES`].
-    const ALL: [TreeId; 28] = [
+    const ALL: [TreeId; 29] = [
         TreeId::Meta,
         TreeId::Tenants,
         TreeId::SigningKeys,
@@ -210,6 +212,7 @@ impl TreeId {
         TreeId::BrokerFlights,
         TreeId::Pushed,
         TreeId::SeenJtis,
+        TreeId::Deliveries,
     ];
 }
 
@@ -222,7 +225,7 @@ const _: () = {
     }
 };
 
-const TREE_NAMES: [&str; 28] = [
+const TREE_NAMES: [&str; 29] = [
     "meta",
     "tenants",
     "signing_keys",
@@ -251,6 +254,7 @@ const TREE_NAMES: [&str; 28] = [
     "broker_flights",
     "pushed_requests",
     "seen_jtis",
+    "backchannel_deliveries",
 ];
 
 /// The key of an account's index entry for `id`: the account id, a zero byte, `id`.

@@ -24,6 +24,21 @@ pub struct SsoSession {
     /// The upstream sign-in behind it, for a brokered tenant's logout.
     #[serde(default)]
     pub upstream: Option<UpstreamSignIn>,
+    /// The clients that got an ID token naming this session: those that registered a
+    /// back-channel logout URI are told when it ends (OIDC Back-Channel Logout 1.0).
+    #[serde(default)]
+    pub id_token_clients: Vec<SessionClient>,
+}
+
+/// A client that got an ID token in a session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionClient {
+    /// Its tenant's incarnation.
+    pub tenant_uid: u64,
+    /// Its tenant's slug, for the issuer and the audit log.
+    pub tenant: String,
+    /// Its id.
+    pub client_id: String,
 }
 
 /// The upstream sign-in an SSO session came from (broker).

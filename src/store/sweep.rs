@@ -321,6 +321,7 @@ mod tests {
             auth_time: 0,
             expires_at,
             upstream: None,
+            id_token_clients: vec![],
         };
         store
             .transaction(|tx| {

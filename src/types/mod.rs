@@ -2,6 +2,7 @@
 
 mod alg;
 mod cidr;
+mod destination;
 mod error_kind;
 mod jkt;
 mod oauth;
@@ -11,6 +12,7 @@ mod tenant_id;
 
 pub use alg::{Alg, JwsAlg};
 pub use cidr::Cidr;
+pub use destination::{DestinationError, HttpsDestination};
 pub use error_kind::ErrorKind;
 pub use jkt::Jkt;
 pub use oauth::{

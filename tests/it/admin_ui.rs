@@ -222,6 +222,36 @@ fn an_admin_provisions_through_the_forms_and_the_api_agrees() {
             .body
             .contains("DPoP proof required")
     );
+    let backchannel = |uri: &str| {
+        browser.post(
+            "/admin/tenants/acme/clients/spa/backchannel",
+            &[
+                ("csrf", &csrf),
+                ("backchannel_logout_uri", uri),
+                ("backchannel_logout_untyped", "yes"),
+            ],
+        )
+    };
+    let insecure = backchannel("http://spa.example/logout");
+    assert!(
+        insecure.body.contains("must use https"),
+        "{}",
+        insecure.body
+    );
+    assert_eq!(backchannel("https://spa.example/logout").status, 303);
+    let spa = api
+        .call("GET", "/v2/admin/tenants/acme/clients/spa", None)
+        .body;
+    assert_eq!(spa["backchannel_logout_uri"], "https://spa.example/logout");
+    assert_eq!(spa["backchannel_logout_untyped"], true);
+    assert_eq!(spa["backchannel_logout_session_required"], false);
+    let page = browser.get("/admin/tenants/acme");
+    assert!(
+        page.body
+            .contains("Back-channel logout: <span class=\"mono\">https:&#x2f;&#x2f;spa.example&#x2f;logout</span> (typed JWT)"),
+        "{}",
+        page.body
+    );
     let client = browser.post(
         "/admin/tenants/acme/clients",
         &[

@@ -8,6 +8,7 @@
 mod admin_browser;
 mod admin_tokens;
 mod admin_ui;
+mod backchannel;
 mod broker;
 mod config_errors;
 mod consent;

@@ -6,8 +6,8 @@
 use super::parse::{Request, ResponseMode};
 use super::{Outcome, granted};
 use crate::clock::UnixTime;
-use crate::grant::format;
 use crate::grant::issue::{self, UserGrant, live_account};
+use crate::grant::{format, session as sso};
 use crate::oauth::{Ctx, ErrorCode, OAuthError};
 use crate::store::Store;
 use crate::store::codes::AuthCode;
@@ -126,6 +126,16 @@ pub(super) fn answer(
         )?),
         _ => None,
     };
+    if id.is_some() {
+        sso::note_id_token(
+            ctx.store,
+            tenant,
+            &req.client,
+            &session.id,
+            &session.account_id,
+            now,
+        )?;
+    }
     let expires = tenant.access_token_ttl_secs.to_string();
     let scope = scopes.join(" ");
     let mut pairs: Vec<(&str, &str)> = Vec::new();

@@ -6,7 +6,7 @@ use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::clock::UnixTime;
 use crate::crypto::{hash, random};
 use crate::grant::issue::{TokenResponse, UserGrant, live_account, mint, new_refresh};
-use crate::grant::{Ctx, format};
+use crate::grant::{Ctx, format, session};
 use crate::oauth::{ErrorCode, OAuthError};
 use crate::store::StoreError;
 use crate::store::clients::Client;
@@ -152,6 +152,9 @@ pub fn redeem(
     {
         end_family(f)?;
         return Err(invalid("the sign-in session has ended"));
+    }
+    if minted.response.id_token.is_some() {
+        session::note_id_token(ctx.store, tenant, client, &code.sid, &code.account_id, now)?;
     }
     Ok(minted.response)
 }

@@ -40,6 +40,9 @@ fn confidential_public_and_service_clients_have_the_documented_shapes() {
         "jwks_uri": null,
         "require_pushed_authorization_requests": false,
         "dpop_bound_access_tokens": false,
+        "backchannel_logout_uri": null,
+        "backchannel_logout_session_required": false,
+        "backchannel_logout_untyped": false,
         "created_at": c["created_at"],
     });
     assert!(is_rfc3339_utc(&c["created_at"]), "{c}");

@@ -83,13 +83,18 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
                 }
             }
         }
-        ["clients", c, edited @ ("redirects" | "origins" | "dpop")] => {
+        [
+            "clients",
+            c,
+            edited @ ("redirects" | "origins" | "dpop" | "backchannel"),
+        ] => {
             let lines = |name: &str| Some(words(&field(&fields, name), &[' ']));
             let patch = match *edited {
                 "redirects" => clients::ClientInput {
                     redirect_uris: lines("redirect_uris"),
                     ..clients::ClientInput::default()
                 },
+                "backchannel" => backchannel_input(&fields),
                 "origins" => clients::ClientInput {
                     allowed_origins: lines("allowed_origins"),
                     ..clients::ClientInput::default()
@@ -324,7 +329,7 @@ async fn create_client(s: &Signed<'_>, slug: &str, fields: Fields) -> Answer {
         ),
         jwks_uri: Some(text("jwks_uri")).filter(|u| !u.trim().is_empty()),
         dpop_bound_access_tokens: Some(text("dpop_bound_access_tokens") == "yes"),
-        ..clients::ClientInput::default()
+        ..backchannel_input(&fields)
     });
     match input.and_then(|input| clients::create(&s.ctx(), slug, &input)) {
         Ok(created) => {
@@ -350,6 +355,18 @@ async fn create_client(s: &Signed<'_>, slug: &str, fields: Fields) -> Answer {
             };
             tenant_page(s, slug, None, forms)
         }
+    }
+}
+
+/// The back-channel logout fields of a client form: the URI (empty for none) and two
+/// checkboxes, which a browser leaves out when unticked.
+fn backchannel_input(fields: &Fields) -> clients::ClientInput {
+    let ticked = |name: &str| Some(!field(fields, name).is_empty());
+    clients::ClientInput {
+        backchannel_logout_uri: Some(field(fields, "backchannel_logout_uri").trim().to_owned()),
+        backchannel_logout_session_required: ticked("backchannel_logout_session_required"),
+        backchannel_logout_untyped: ticked("backchannel_logout_untyped"),
+        ..clients::ClientInput::default()
     }
 }
 
