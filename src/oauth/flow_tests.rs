@@ -459,7 +459,7 @@ fn push(
         .block_on(authorize::par::handle(
             &state.oauth(),
             &sandbox.tenant,
-            &client,
+            (&client, &crate::oauth::request::DpopHeader::Absent),
             &params,
             PEER,
             state.clock.now(),

@@ -194,6 +194,7 @@ pub async fn par(
     log: &RequestLog,
 ) -> Response<Body> {
     let (ctx, now) = (state.oauth(), state.clock.now());
+    let dpop = dpop_header(&req);
     form_endpoint(
         &ctx,
         tenant,
@@ -205,7 +206,7 @@ pub async fn par(
         },
         (now, log),
         async |tenant, client, params| {
-            oauth::authorize::par::handle(&ctx, tenant, &client, &params, peer, now).await
+            oauth::authorize::par::handle(&ctx, tenant, (&client, &dpop), &params, peer, now).await
         },
     )
     .await

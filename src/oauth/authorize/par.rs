@@ -9,13 +9,15 @@ use super::redirect_of;
 use super::request_object::{self, Refusal};
 use crate::clock::UnixTime;
 use crate::crypto::hash;
-use crate::oauth::request::{AuthorizeRequest, ClientAuth, Params};
+use crate::guard::Outcome;
+use crate::oauth::dpop::{self, Target};
+use crate::oauth::request::{AuthorizeRequest, ClientAuth, DpopHeader, Params};
 use crate::oauth::{Ctx, ErrorCode, OAuthError, client_auth};
 use crate::store::clients::Client;
 use crate::store::pushed::PushedRequest;
 use crate::store::tenants::Tenant;
 use crate::store::{Store, StoreError};
-use crate::types::AuthMethod;
+use crate::types::{AuthMethod, Jkt};
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -31,25 +33,63 @@ pub struct Pushed {
     pub expires_in: u64,
 }
 
-/// Answers `POST /t/{tenant}/par` at `now` from `peer`: client authentication under the
-/// limiter, as at the token endpoint, then the request.
+/// Answers `POST /t/{tenant}/par` at `now` from `peer`, with the request's `DPoP`
+/// header: client authentication under the limiter, as at the token endpoint, then the
+/// request. A refused DPoP proof counts against the client as a failed authentication.
 pub async fn handle(
     ctx: &Ctx<'_>,
     tenant: &Tenant,
-    auth: &ClientAuth,
+    (auth, dpop): (&ClientAuth, &DpopHeader),
     params: &Params,
     peer: IpAddr,
     now: UnixTime,
 ) -> Result<Pushed, OAuthError> {
     let client = client_auth::authenticate_limited(ctx, tenant, auth, ("par", peer), now).await?;
-    push(ctx, tenant, client, params, peer, now).await
+    let pushed = push(ctx, tenant, (client, dpop), params, peer, now).await;
+    if let Err(e) = &pushed
+        && e.code() == ErrorCode::InvalidDpopProof
+    {
+        let keys = client_auth::failure_keys(ctx.store, tenant, &auth.client_id, peer)?;
+        ctx.limiter.record(
+            ctx.store,
+            Some(tenant.id.as_str()),
+            &keys,
+            Outcome::Failure,
+            now,
+        )?;
+    }
+    pushed
+}
+
+/// The DPoP key the push binds its code to (RFC 9449 §10.1): the one its `DPoP` header
+/// proves for the PAR URL, or else its `dpop_jkt`; both must then name the same key.
+fn bound_key(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    dpop: &DpopHeader,
+    dpop_jkt: Option<&Jkt>,
+    now: UnixTime,
+) -> Result<Option<Jkt>, OAuthError> {
+    let htu = format!("{}/par", ctx.grant.issuer(&tenant.id));
+    let target = Target {
+        method: "POST",
+        htu: &htu,
+        access_token: None,
+    };
+    match (dpop::check_header(ctx.store, dpop, target, now)?, dpop_jkt) {
+        (Some(proved), Some(named)) if &proved != named => Err(OAuthError::new(
+            ErrorCode::InvalidDpopProof,
+            "dpop_jkt names another key than the DPoP proof's",
+        )),
+        (proved, named) => Ok(proved.or_else(|| named.cloned())),
+    }
 }
 
 /// Judges and stores the request `client` pushed.
 async fn push(
     ctx: &Ctx<'_>,
     tenant: &Tenant,
-    client: Client,
+    (client, dpop): (Client, &DpopHeader),
     params: &Params,
     peer: IpAddr,
     now: UnixTime,
@@ -82,8 +122,17 @@ async fn push(
             .take(peer, now)
             .map_err(|blocked| OAuthError::TooMany(blocked.retry_after))?;
     }
+    let jkt = bound_key(ctx, tenant, dpop, req.dpop_jkt.as_ref(), now)?;
     let request_uri = request_object::new_request_uri()?;
-    let mut kept = req.kept.clone();
+    let mut kept: Vec<(String, String)> = req
+        .kept
+        .iter()
+        .filter(|(name, _)| name != "dpop_jkt")
+        .cloned()
+        .collect();
+    if let Some(jkt) = jkt {
+        kept.push(("dpop_jkt".into(), jkt.as_str().to_owned()));
+    }
     if !kept.iter().any(|(name, _)| name == "client_id") {
         kept.push(("client_id".into(), req.client.client_id.clone()));
     }

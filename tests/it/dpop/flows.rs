@@ -373,3 +373,34 @@ fn a_client_that_must_use_dpop_gets_no_access_token_from_the_implicit_flow() {
     let params = redirect_params(answer.location.as_deref().unwrap());
     assert!(params.contains_key("id_token"), "{params:?}");
 }
+
+#[test]
+fn a_pushed_request_binds_its_code_to_the_key_its_proof_or_dpop_jkt_names() {
+    let fx = start();
+    let (key, other) = (Key::es256(), Key::eddsa());
+    let (par_url, token_url) = (fx.url("par"), fx.url("token"));
+
+    let (pushed, verifier) = fx.push("", &[&key.proof("POST", &par_url, None)]);
+    let code = fx.pushed_code(&pushed);
+    fx.redeem(&code, &verifier, &[&other.proof("POST", &token_url, None)])
+        .assert_refused("bound to a DPoP key", "another key than the push proved");
+
+    let (pushed, verifier) = fx.push("", &[&key.proof("POST", &par_url, None)]);
+    let code = fx.pushed_code(&pushed);
+    let bound = fx.redeem(&code, &verifier, &[&key.proof("POST", &token_url, None)]);
+    assert_eq!(bound.status, 200, "{}", bound.body);
+    assert_eq!(bound.body["token_type"], "DPoP");
+
+    let (pushed, verifier) = fx.push(&format!("&dpop_jkt={}", other.jkt()), &[]);
+    let code = fx.pushed_code(&pushed);
+    fx.redeem(&code, &verifier, &[&key.proof("POST", &token_url, None)])
+        .assert_refused("bound to a DPoP key", "dpop_jkt alone binds");
+
+    let (mismatch, _) = fx.push(
+        &format!("&dpop_jkt={}", other.jkt()),
+        &[&key.proof("POST", &par_url, None)],
+    );
+    mismatch.assert_refused("another key", "dpop_jkt beside another key's proof");
+    let (for_token, _) = fx.push("", &[&key.proof("POST", &token_url, None)]);
+    for_token.assert_refused("htu", "a proof for the token endpoint");
+}

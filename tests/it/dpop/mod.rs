@@ -263,6 +263,41 @@ impl Fixture {
         (code.clone(), verifier.secret().clone())
     }
 
+    /// Pushes a code request of `pub` (RFC 9126) with `extra` parameters and these
+    /// proofs; the answer, and the PKCE verifier.
+    fn push(&self, extra: &str, proofs: &[&str]) -> (Answer, String) {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let form = format!(
+            "response_type=code&client_id=pub&redirect_uri={}&scope=openid&state=s&code_challenge={}&code_challenge_method=S256{extra}",
+            url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>(),
+            challenge.as_str()
+        );
+        let mut headers = vec![("content-type", "application/x-www-form-urlencoded")];
+        headers.extend(proofs.iter().map(|p| ("dpop", *p)));
+        (
+            self.send("POST", "par", &headers, &form),
+            verifier.secret().clone(),
+        )
+    }
+
+    /// The code alice's sign-in at `/authorize` gets for the pushed request `pushed`.
+    fn pushed_code(&self, pushed: &Answer) -> String {
+        assert_eq!(pushed.status, 201, "{}", pushed.body);
+        let url = format!(
+            "/t/acme/authorize?client_id=pub&request_uri={}",
+            url::form_urlencoded::byte_serialize(
+                pushed.body["request_uri"].as_str().unwrap().as_bytes()
+            )
+            .collect::<String>()
+        );
+        let answer = Browser::new(&self.f.server).sign_in(&url, "alice", "correct horse battery");
+        let params = redirect_params(answer.location.as_deref().unwrap());
+        params
+            .get("code")
+            .unwrap_or_else(|| panic!("{params:?}"))
+            .clone()
+    }
+
     /// Redeems a code of `pub` with these proofs.
     fn redeem(&self, code: &str, verifier: &str, proofs: &[&str]) -> Answer {
         let form = format!(
