@@ -16,6 +16,7 @@ use crate::store::clients::Client;
 use crate::store::seen_jtis::SeenJti;
 use crate::store::tenants::Tenant;
 use crate::types::AuthMethod;
+use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -87,19 +88,24 @@ pub async fn authenticate(
     endpoint: &str,
     now: UnixTime,
 ) -> Result<Client, OAuthError> {
+    if let Credential::Secret(secret) = &p.credential {
+        return match (
+            by_secret(ctx.store, tenant, &p.client_id, secret),
+            &p.raw_basic,
+        ) {
+            (Err(e), Some((id, raw))) if e.code() == ErrorCode::InvalidClient => {
+                by_secret(ctx.store, tenant, id, raw)
+            }
+            (checked, _) => checked,
+        };
+    }
     let client = ctx
         .store
         .client(tenant.uid, &p.client_id)?
         .ok_or_else(|| failed(None))?;
-    match (client.auth_method, &p.credential, &client.secret_hash) {
-        (AuthMethod::None, Credential::None, _) => Ok(client),
-        (method, Credential::Secret(secret), Some(stored))
-            if method.uses_secret()
-                && constant_time_eq(&hash::sha256(secret.expose().as_bytes()), stored) =>
-        {
-            Ok(client)
-        }
-        (AuthMethod::PrivateKeyJwt, Credential::Assertion(jwt), _) => {
+    match (client.auth_method, &p.credential) {
+        (AuthMethod::None, Credential::None) => Ok(client),
+        (AuthMethod::PrivateKeyJwt, Credential::Assertion(jwt)) => {
             let issuer = ctx.grant.issuer(&tenant.id);
             let audiences = [
                 issuer.clone(),
@@ -111,6 +117,27 @@ pub async fn authenticate(
                 client_assertion::verify(jwt.expose(), &client.client_id, &keys, &audiences, now)
                     .map_err(|why| failed(Some(&why)))?;
             spend(ctx.store, tenant, &client, asserted, now)?;
+            Ok(client)
+        }
+        _ => Err(failed(None)),
+    }
+}
+
+/// The client `client_id` of `tenant` if it holds a secret and `secret` is it.
+fn by_secret(
+    store: &Store,
+    tenant: &Tenant,
+    client_id: &str,
+    secret: &Secret,
+) -> Result<Client, OAuthError> {
+    let client = store
+        .client(tenant.uid, client_id)?
+        .ok_or_else(|| failed(None))?;
+    match &client.secret_hash {
+        Some(stored)
+            if client.auth_method.uses_secret()
+                && constant_time_eq(&hash::sha256(secret.expose().as_bytes()), stored) =>
+        {
             Ok(client)
         }
         _ => Err(failed(None)),

@@ -20,6 +20,10 @@ pub struct ClientAuth {
     pub client_id: String,
     /// What proves it.
     pub credential: Credential,
+    /// For `client_secret_basic` whose halves form-decode to something else, the halves
+    /// as sent: clients that never form-encoded them are tried with these too (SPEC
+    /// "Tenants and issuers").
+    pub raw_basic: Option<(String, Secret)>,
 }
 
 /// What a client presented to prove who it is.
@@ -75,6 +79,7 @@ impl ClientAuth {
                     None => asserted_client(&assertion)?,
                 },
                 credential: Credential::Assertion(Secret::new(assertion)),
+                raw_basic: None,
             });
         }
         match (basic, params.get("client_id"), params.get("client_secret")) {
@@ -87,6 +92,7 @@ impl ClientAuth {
             (None, Some(id), secret) => Ok(ClientAuth {
                 client_id: id.to_owned(),
                 credential: secret.map_or(Credential::None, |s| Credential::Secret(Secret::new(s))),
+                raw_basic: None,
             }),
             (None, None, _) => Err(bad_client("client authentication is required")),
         }
@@ -139,10 +145,14 @@ fn decode_basic(value: &str) -> Result<ClientAuth, OAuthError> {
     let (id, secret) = text
         .split_once(':')
         .ok_or_else(|| bad_client("malformed Basic credentials"))?;
+    let raw = (id != form_decode(id).as_deref().unwrap_or(id)
+        || secret != form_decode(secret).as_deref().unwrap_or(secret))
+    .then(|| (id.to_owned(), Secret::new(secret)));
     match (form_decode(id), form_decode(secret)) {
-        (Some(client_id), Some(secret)) => Ok(ClientAuth {
+        (Some(client_id), Some(decoded)) => Ok(ClientAuth {
             client_id,
-            credential: Credential::Secret(Secret::new(secret)),
+            credential: Credential::Secret(Secret::new(decoded)),
+            raw_basic: raw,
         }),
         _ => Err(bad_client("malformed Basic credentials")),
     }
@@ -174,6 +184,16 @@ mod tests {
             (p.client_id.as_str(), secret_of(&p)),
             ("my app", Some("s:cret x"))
         );
+    }
+
+    #[test]
+    fn basic_halves_that_decode_differently_are_kept_as_sent_too() {
+        let p = ClientAuth::parse(Some(&basic("app", "a+b%2Fc")), &Params::default()).unwrap();
+        assert_eq!(secret_of(&p), Some("a b/c"));
+        let (id, raw) = p.raw_basic.unwrap();
+        assert_eq!((id.as_str(), raw.expose()), ("app", "a+b%2Fc"));
+        let plain = ClientAuth::parse(Some(&basic("app", "s3cret")), &Params::default()).unwrap();
+        assert!(plain.raw_basic.is_none(), "nothing to try twice");
     }
 
     #[test]
