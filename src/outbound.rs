@@ -156,21 +156,21 @@ impl Outbound {
         fields: &[(&str, &str)],
         authorization: Option<&str>,
     ) -> Result<Reply, OutboundError> {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(fields)
-            .finish();
-        let (url, authorization) = (url.to_owned(), authorization.map(str::to_owned));
-        self.run(peer, move |agent| {
-            let mut request = agent
-                .post(&url)
-                .header("Accept", "application/json")
-                .content_type("application/x-www-form-urlencoded");
-            if let Some(a) = &authorization {
-                request = request.header("Authorization", a);
-            }
-            request.send(body.as_str())
-        })
-        .await
+        self.run(peer, form_post(url, fields, authorization), read_reply)
+            .await
+    }
+
+    /// [`Outbound::post_form`] for a caller that needs only the status: the answer's
+    /// body is read and dropped, and one that is too large or too slow does not change
+    /// what the status said (a receiver that acknowledged did receive).
+    pub async fn post_form_for_status(
+        &self,
+        peer: &Peer<'_>,
+        url: &str,
+        fields: &[(&str, &str)],
+    ) -> Result<u16, OutboundError> {
+        self.run(peer, form_post(url, fields, None), read_status)
+            .await
     }
 
     /// GETs `url`, asking for JSON, with `authorization` when given.
@@ -181,24 +181,24 @@ impl Outbound {
         authorization: Option<&str>,
     ) -> Result<Reply, OutboundError> {
         let (url, authorization) = (url.to_owned(), authorization.map(str::to_owned));
-        self.run(peer, move |agent| {
+        let call = move |agent: &ureq::Agent| {
             let mut request = agent.get(&url).header("Accept", "application/json");
             if let Some(a) = &authorization {
                 request = request.header("Authorization", a);
             }
             request.call()
-        })
-        .await
+        };
+        self.run(peer, call, read_reply).await
     }
 
-    /// Runs `call` with the pool's agent on a blocking thread, holding a permit.
-    async fn run(
+    /// Runs `call` with the pool's agent on a blocking thread, holding a permit, and
+    /// reads its answer with `read`.
+    async fn run<T: Send + 'static>(
         &self,
         peer: &Peer<'_>,
-        call: impl FnOnce(&ureq::Agent) -> Result<ureq::http::Response<ureq::Body>, ureq::Error>
-        + Send
-        + 'static,
-    ) -> Result<Reply, OutboundError> {
+        call: impl FnOnce(&ureq::Agent) -> UreqAnswer + Send + 'static,
+        read: fn(UreqAnswer, Duration) -> Result<T, OutboundError>,
+    ) -> Result<T, OutboundError> {
         let permit = Arc::clone(&self.permits)
             .try_acquire_owned()
             .map_err(|_| OutboundError::Busy)?;
@@ -212,7 +212,7 @@ impl Outbound {
         let started = std::time::Instant::now();
         let reply = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            read_reply(call(&agent), timeout)
+            read(call(&agent), timeout)
         })
         .await
         .map_err(|_| OutboundError::Unreachable("the call was cancelled".into()))?;
@@ -337,10 +337,45 @@ pub fn certificates(pem: &[u8]) -> Vec<Certificate<'static>> {
         .collect()
 }
 
-fn read_reply(
-    response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-    timeout: Duration,
-) -> Result<Reply, OutboundError> {
+/// What ureq answers a call with.
+type UreqAnswer = Result<ureq::http::Response<ureq::Body>, ureq::Error>;
+
+/// A form POST of `fields` to `url`, asking for JSON, with `authorization` when given.
+fn form_post(
+    url: &str,
+    fields: &[(&str, &str)],
+    authorization: Option<&str>,
+) -> impl FnOnce(&ureq::Agent) -> UreqAnswer + Send + 'static {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    let (url, authorization) = (url.to_owned(), authorization.map(str::to_owned));
+    move |agent| {
+        let mut request = agent
+            .post(&url)
+            .header("Accept", "application/json")
+            .content_type("application/x-www-form-urlencoded");
+        if let Some(a) = &authorization {
+            request = request.header("Authorization", a);
+        }
+        request.send(body.as_str())
+    }
+}
+
+/// The status of an answer; its body, up to [`MAX_BODY`], is read so the connection
+/// can be kept, and whatever goes wrong reading it is ignored.
+fn read_status(response: UreqAnswer, timeout: Duration) -> Result<u16, OutboundError> {
+    let mut response = response.map_err(|e| classify(e, timeout))?;
+    let status = response.status().as_u16();
+    let _ignored = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_BODY)
+        .read_to_vec();
+    Ok(status)
+}
+
+fn read_reply(response: UreqAnswer, timeout: Duration) -> Result<Reply, OutboundError> {
     let mut response = response.map_err(|e| classify(e, timeout))?;
     let media_type = response
         .headers()

@@ -34,43 +34,68 @@ pub enum ClientKeysError {
     /// The answer is not a JWK Set of public signing keys.
     #[error("its jwks_uri does not hold a usable JWK Set: {0}")]
     NotAKeySet(String),
+    /// The last fetch, less than a minute ago, failed; it is not tried again yet.
+    #[error("its jwks_uri failed less than {REFETCH_SECS} s ago")]
+    RecentlyFailed,
 }
 
-/// One client's fetched set.
+/// One client's last fetch: the set it got, or `None` when it failed.
 struct Fetched {
     uri: String,
-    keys: Arc<[VerifyingKey]>,
+    keys: Option<Arc<[VerifyingKey]>>,
     fetched_at: UnixTime,
 }
 
-/// Fetched key sets by tenant incarnation and client id.
+/// What the cache says about a client's keys.
+enum Lookup {
+    /// Use these.
+    Use(Arc<[VerifyingKey]>),
+    /// The last fetch failed within the minute.
+    Failed,
+    /// Fetch (again).
+    Fetch,
+}
+
+/// A client of a tenant incarnation, as the cache knows it.
+type ClientKey = (u64, String);
+
+/// Fetched key sets by tenant incarnation and client id, and a lock per client so that
+/// concurrent requests needing the same set fetch it once.
 #[derive(Default)]
 pub struct Cache {
-    entries: Mutex<HashMap<(u64, String), Fetched>>,
+    entries: Mutex<HashMap<ClientKey, Fetched>>,
+    fetching: Mutex<HashMap<ClientKey, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Cache {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(u64, String), Fetched>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ClientKey, Fetched>> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The set cached for `client` from `uri` that may be used for `kid` at `now`.
-    fn usable(
-        &self,
-        client: &Client,
-        uri: &str,
-        kid: Option<&str>,
-        now: UnixTime,
-    ) -> Option<Arc<[VerifyingKey]>> {
+    /// What to do for `client`'s set from `uri`, for `kid` at `now`: within a minute of
+    /// the last fetch its outcome stands; after that a fresh set that knows `kid` is
+    /// used, anything else is fetched.
+    fn lookup(&self, client: &Client, uri: &str, kid: Option<&str>, now: UnixTime) -> Lookup {
         let entries = self.lock();
-        let found = entries.get(&(client.tenant_uid, client.client_id.clone()))?;
-        let knows_kid = kid.is_none_or(|kid| found.keys.iter().any(|k| k.kid() == Some(kid)));
-        let fresh = now < found.fetched_at + FRESH_SECS;
-        let just_fetched = now < found.fetched_at + REFETCH_SECS;
-        (found.uri == uri && fresh && (knows_kid || just_fetched)).then(|| Arc::clone(&found.keys))
+        let Some(last) = entries
+            .get(&(client.tenant_uid, client.client_id.clone()))
+            .filter(|last| last.uri == uri)
+        else {
+            return Lookup::Fetch;
+        };
+        let knows_kid =
+            |keys: &[VerifyingKey]| kid.is_none_or(|kid| keys.iter().any(|k| k.kid() == Some(kid)));
+        match &last.keys {
+            _ if now >= last.fetched_at + FRESH_SECS => Lookup::Fetch,
+            Some(keys) if now < last.fetched_at + REFETCH_SECS || knows_kid(keys) => {
+                Lookup::Use(Arc::clone(keys))
+            }
+            None if now < last.fetched_at + REFETCH_SECS => Lookup::Failed,
+            _ => Lookup::Fetch,
+        }
     }
 
-    fn put(&self, client: &Client, uri: &str, keys: Arc<[VerifyingKey]>, now: UnixTime) {
+    fn put(&self, client: &Client, uri: &str, keys: Option<Arc<[VerifyingKey]>>, now: UnixTime) {
         let mut entries = self.lock();
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
@@ -83,6 +108,19 @@ impl Cache {
                 fetched_at: now,
             },
         );
+    }
+
+    /// The lock that one fetch of `client`'s set holds.
+    fn flight(&self, client: &Client) -> Arc<tokio::sync::Mutex<()>> {
+        let mut fetching = self.fetching.lock().unwrap_or_else(|p| p.into_inner());
+        if fetching.len() >= MAX_ENTRIES {
+            fetching.clear();
+        }
+        Arc::clone(
+            fetching
+                .entry((client.tenant_uid, client.client_id.clone()))
+                .or_default(),
+        )
     }
 }
 
@@ -100,7 +138,9 @@ pub fn registered(client: &Client) -> bool {
     client.jwks.is_some() || client.jwks_uri.is_some()
 }
 
-/// The keys that may verify a JWT `client` signed with key id `kid`, at `now`.
+/// The keys that may verify a JWT `client` signed with key id `kid`, at `now`. A
+/// `jwks_uri` is fetched at most once a minute per client, whether the last fetch
+/// failed or lacked `kid`, and by one request at a time.
 pub async fn for_client(
     ctx: &Ctx<'_>,
     client: &Client,
@@ -113,12 +153,23 @@ pub async fn for_client(
     let Some(uri) = &client.jwks_uri else {
         return Ok(Arc::from([]));
     };
-    if let Some(keys) = ctx.cache.usable(client, uri, kid, now) {
-        return Ok(keys);
+    let cached = |cache: &Cache| match cache.lookup(client, uri, kid, now) {
+        Lookup::Use(keys) => Some(Ok(keys)),
+        Lookup::Failed => Some(Err(ClientKeysError::RecentlyFailed)),
+        Lookup::Fetch => None,
+    };
+    if let Some(answer) = cached(ctx.cache) {
+        return answer;
     }
-    let keys = fetch(ctx.outbound, client, uri).await?;
-    ctx.cache.put(client, uri, Arc::clone(&keys), now);
-    Ok(keys)
+    let flight = ctx.cache.flight(client);
+    let _fetching = flight.lock().await;
+    if let Some(answer) = cached(ctx.cache) {
+        return answer;
+    }
+    let fetched = fetch(ctx.outbound, client, uri).await;
+    let keys = fetched.as_ref().ok().map(Arc::clone);
+    ctx.cache.put(client, uri, keys, now);
+    fetched
 }
 
 /// Fetches and checks the JWK Set at `uri` as the client's registered `jwks` would be.
@@ -171,31 +222,25 @@ mod tests {
     }
 
     #[test]
-    fn a_set_serves_five_minutes_and_an_unknown_kid_refetches_after_one() {
+    fn a_set_serves_five_minutes_and_an_unknown_kid_or_a_failure_refetches_after_one() {
         let cache = Cache::default();
         let svc = client("https://keys.example/jwks");
-        cache.put(
-            &svc,
-            "https://keys.example/jwks",
-            Arc::from([key("a")]),
-            1000,
-        );
-        let usable = |kid, now| cache.usable(&svc, "https://keys.example/jwks", kid, now);
-        assert!(usable(Some("a"), 1000 + 299).is_some());
-        assert!(usable(None, 1000 + 299).is_some());
+        let uri = "https://keys.example/jwks";
+        cache.put(&svc, uri, Some(Arc::from([key("a")])), 1000);
+        let usable = |kid, now| matches!(cache.lookup(&svc, uri, kid, now), Lookup::Use(_));
+        assert!(usable(Some("a"), 1000 + 299));
+        assert!(usable(None, 1000 + 299));
+        assert!(!usable(Some("a"), 1000 + 300), "stale: fetch again");
+        assert!(usable(Some("b"), 1000 + 59), "no refetch within a minute");
+        assert!(!usable(Some("b"), 1000 + 60), "an unknown kid refetches");
+        let moved = cache.lookup(&svc, "https://other.example/jwks", Some("a"), 1001);
         assert!(
-            usable(Some("a"), 1000 + 300).is_none(),
-            "stale: fetch again"
+            matches!(moved, Lookup::Fetch),
+            "a new jwks_uri is fetched anew"
         );
-        assert!(
-            usable(Some("b"), 1000 + 59).is_some(),
-            "no refetch within a minute"
-        );
-        assert!(
-            usable(Some("b"), 1000 + 60).is_none(),
-            "an unknown kid refetches"
-        );
-        let moved = cache.usable(&svc, "https://other.example/jwks", Some("a"), 1001);
-        assert!(moved.is_none(), "a new jwks_uri is fetched anew");
+        cache.put(&svc, uri, None, 2000);
+        let failed = |now| matches!(cache.lookup(&svc, uri, None, now), Lookup::Failed);
+        assert!(failed(2000 + 59), "a failure stands for a minute");
+        assert!(matches!(cache.lookup(&svc, uri, None, 2060), Lookup::Fetch));
     }
 }

@@ -169,5 +169,12 @@ fn allowed(caller: &Caller, grant: GrantType) -> Result<(), ExchangeError> {
             grant.as_str()
         )));
     }
+    if client.dpop_bound_access_tokens {
+        // `/v2` takes no DPoP proof, and such a client's tokens must all be bound.
+        return Err(ExchangeError::GrantNotAllowed(format!(
+            "client `{}` must prove a DPoP key with every token request (dpop_bound_access_tokens); use the token endpoint",
+            client.client_id
+        )));
+    }
     Ok(())
 }

@@ -164,7 +164,7 @@ async fn assertion_keys(
             );
             OAuthError::new(
                 ErrorCode::InvalidClient,
-                format!("client authentication failed: {e}"),
+                "client authentication failed: the client's registered keys could not be obtained",
             )
         })
 }

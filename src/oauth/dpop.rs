@@ -26,8 +26,10 @@ use serde_json::{Map, Value};
 const PROOF_TYP: &str = "dpop+jwt";
 /// How far `iat` may be from now, either side (SPEC: 60 s).
 const IAT_WINDOW_SECS: u64 = 60;
-/// How long a proof's `jti` is remembered: past that its `iat` is out of the window.
-const JTI_TTL_SECS: u64 = 120;
+/// How long a proof's `jti` is remembered (SPEC: 120 s): a proof first used at the
+/// start of its `iat` window still passes the `iat` check 120 s later, through that
+/// whole second, so the entry lives until the second after.
+const JTI_TTL_SECS: u64 = 2 * IAT_WINDOW_SECS + 1;
 /// The longest `jti` kept; a UUID or a 256-bit random string is well within.
 const MAX_JTI_BYTES: usize = 256;
 /// The longest `htu` compared.

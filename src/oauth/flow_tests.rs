@@ -513,7 +513,7 @@ fn a_push_is_judged_as_authorize_would_and_refused_as_json() {
             &[("code_challenge_method", "plain")],
             ErrorCode::InvalidRequest,
         ),
-        (&[("request", "a.b.c")], ErrorCode::RequestNotSupported),
+        (&[("request", "a.b.c")], ErrorCode::InvalidRequest),
     ];
     let before = sandbox.app.state.store.record_count();
     for (extra, code) in cases {

@@ -11,6 +11,7 @@ use crate::grant::issue::{family_account, live_account};
 use crate::store::tenants::Tenant;
 use crate::types::AuthMethod;
 use serde::Serialize;
+use std::net::IpAddr;
 
 /// An introspection answer (RFC 7662 §2.2).
 #[derive(Debug, Default, Serialize)]
@@ -56,9 +57,12 @@ pub async fn handle(
     tenant: &Tenant,
     client_auth: &ClientAuth,
     token: Option<&str>,
+    peer: IpAddr,
     now: UnixTime,
 ) -> Result<Introspection, OAuthError> {
-    let client = client_auth::authenticate(ctx, tenant, client_auth, "introspect", now).await?;
+    let client =
+        client_auth::authenticate_limited(ctx, tenant, client_auth, ("introspect", peer), now)
+            .await?;
     if client.auth_method == AuthMethod::None {
         return Err(OAuthError::new(
             ErrorCode::InvalidClient,

@@ -12,6 +12,7 @@ use crate::store::clients::Client;
 use crate::store::refresh::RefreshFamily;
 use crate::store::revoked::RevokedJti;
 use crate::store::tenants::Tenant;
+use std::net::IpAddr;
 
 /// Answers `POST /t/{tenant}/revoke` at `now` for the client presenting `client_auth`
 /// (a missing `token` is answered after client authentication); whatever it revoked is
@@ -21,9 +22,11 @@ pub async fn handle(
     tenant: &Tenant,
     client_auth: &ClientAuth,
     token: Option<&str>,
+    peer: IpAddr,
     now: UnixTime,
 ) -> Result<(), OAuthError> {
-    let client = client_auth::authenticate(ctx, tenant, client_auth, "revoke", now).await?;
+    let client =
+        client_auth::authenticate_limited(ctx, tenant, client_auth, ("revoke", peer), now).await?;
     revoke(ctx, tenant, &client, token, now)?;
     ctx.store.flush_durable().await?;
     Ok(())

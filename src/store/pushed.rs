@@ -35,14 +35,33 @@ impl Store {
         self.put_alone(pushed)
     }
 
-    /// Removes and returns the pushed request of a `request_uri`'s hash, expired or
-    /// not, so a reference is spent by its first presentation whatever follows.
-    pub fn take_pushed(&self, hash: &[u8; 32]) -> Result<Option<PushedRequest>, StoreError> {
+    /// Removes and returns the pushed request of a `request_uri`'s hash when it was
+    /// pushed to tenant incarnation `uid` by `client_id`, expired or not: spent by its
+    /// first presentation from that client, by compare-and-swap, so of two presentations
+    /// one gets it. Presented by another client or at another tenant, it stays.
+    pub fn take_pushed(
+        &self,
+        hash: &[u8; 32],
+        uid: u64,
+        client_id: &str,
+    ) -> Result<Option<PushedRequest>, StoreError> {
         let _shared = self.shared();
-        self.tree(TreeId::Pushed)
-            .remove(hash)?
-            .map(|bytes| codec::decode(&bytes))
-            .transpose()
+        let tree = self.tree(TreeId::Pushed);
+        loop {
+            let Some(bytes) = tree.get(hash)? else {
+                return Ok(None);
+            };
+            let pushed: PushedRequest = codec::decode(&bytes)?;
+            if pushed.tenant_uid != uid || pushed.client_id != client_id {
+                return Ok(None);
+            }
+            if tree
+                .compare_and_swap(hash, Some(&bytes), None as Option<&[u8]>)?
+                .is_ok()
+            {
+                return Ok(Some(pushed));
+            }
+        }
     }
 }
 
@@ -51,7 +70,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_pushed_request_is_taken_once() {
+    fn a_pushed_request_is_taken_once_and_only_by_its_client() {
         let tmp = tempfile::tempdir().unwrap();
         let store = Store::open(tmp.path(), 100).unwrap();
         let pushed = PushedRequest {
@@ -62,7 +81,13 @@ mod tests {
             expires_at: 160,
         };
         store.put_pushed(&pushed).unwrap();
-        assert_eq!(store.take_pushed(&[3; 32]).unwrap(), Some(pushed));
-        assert_eq!(store.take_pushed(&[3; 32]).unwrap(), None, "single use");
+        assert_eq!(store.take_pushed(&[3; 32], 1, "other").unwrap(), None);
+        assert_eq!(store.take_pushed(&[3; 32], 2, "app").unwrap(), None);
+        assert_eq!(store.take_pushed(&[3; 32], 1, "app").unwrap(), Some(pushed));
+        assert_eq!(
+            store.take_pushed(&[3; 32], 1, "app").unwrap(),
+            None,
+            "single use"
+        );
     }
 }

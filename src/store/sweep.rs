@@ -403,8 +403,8 @@ mod tests {
             ),
             (1, 1, 1, 1, 2, 2, 1, 1)
         );
-        assert!(store.take_pushed(&[1; 32]).unwrap().is_none());
-        assert!(store.take_pushed(&[2; 32]).unwrap().is_some());
+        assert!(store.take_pushed(&[1; 32], 1, "c").unwrap().is_none());
+        assert!(store.take_pushed(&[2; 32], 1, "c").unwrap().is_some());
         assert!(store.take_flight(&[1; 32]).unwrap().is_none());
         assert!(store.take_flight(&[2; 32]).unwrap().is_some());
         assert!(store.family(&gone).unwrap().is_none());

@@ -613,3 +613,35 @@ fn the_dry_run_reports_the_idps_answer_and_the_mapped_account() {
     );
     assert_eq!(r.status, 404);
 }
+
+/// Review finding (issue 21): `/v2` takes no DPoP proof, so a client whose access tokens
+/// must all be DPoP-bound is refused there instead of getting Bearer tokens.
+#[test]
+fn a_client_bound_to_dpop_is_refused_at_v2() {
+    let f = start();
+    let first = f.exchange(FOREIGN);
+    assert_eq!(first.status, 200, "{}", first.body);
+    let refresh_token = first.body["refreshToken"].as_str().unwrap().to_owned();
+    let bound = f.api.call(
+        "PATCH",
+        "/v2/admin/tenants/partner/clients/app",
+        Some(&json!({"dpop_bound_access_tokens": true})),
+    );
+    assert_eq!(bound.status, 200, "{}", bound.body);
+    let refused = f.exchange(FOREIGN);
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .to_string()
+            .contains("dpop_bound_access_tokens"),
+        "{}",
+        refused.body
+    );
+    let refresh = f.sso.call(
+        "POST",
+        "/v2/sso/refresh-token",
+        Some(&json!({"refresh_token": refresh_token})),
+    );
+    assert_eq!(refresh.status, 403, "{}", refresh.body);
+}

@@ -165,31 +165,48 @@ fn a_request_object_verifies_with_a_key_from_jwks_uri() {
 fn a_key_server_that_fails_or_serves_private_keys_lets_nobody_in() {
     let s = setup();
     let (pkcs8, jwk) = p256("a");
-    s.keys.answer(|_| Answer::Json(503, json!({})));
-    let (status, body) = token(&s.f, &pkcs8, "a");
+    s.keys.answer(|r| match r.path.as_str() {
+        "/jwks" => Answer::Json(503, json!({"detail": "internal host 10.0.0.7 down"})),
+        _ => Answer::Json(404, Value::Null),
+    });
+    for attempt in ["first", "within the minute"] {
+        let (status, body) = token(&s.f, &pkcs8, "a");
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (401, Some("invalid_client")),
+            "{attempt}"
+        );
+        let description = body["error_description"].as_str().unwrap();
+        assert!(
+            description.contains("could not be obtained") && !description.contains("503"),
+            "what the key server said stays in the log: {description}"
+        );
+    }
     assert_eq!(
-        (status, body["error"].as_str()),
-        (401, Some("invalid_client"))
+        fetches(&s.keys),
+        1,
+        "a failure is not retried within a minute"
     );
-    assert!(
-        body["error_description"]
-            .as_str()
-            .unwrap()
-            .contains("jwks_uri"),
-        "{body}"
-    );
+
     let mut private = jwk.clone();
     private["d"] = json!("AAAA");
-    serve_keys(&s.keys, vec![private]);
+    let leaky = json!({"keys": [private]});
+    s.keys.answer(move |r| match r.path.as_str() {
+        "/leaky" => Answer::Json(200, leaky.clone()),
+        _ => Answer::Json(404, Value::Null),
+    });
+    let patched = s.f.api.call(
+        "PATCH",
+        "/v2/admin/tenants/acme/clients/svc",
+        Some(&json!({"jwks_uri": format!("{}/leaky", s.keys.base)})),
+    );
+    assert_eq!(patched.status, 200, "{}", patched.body);
     let (status, body) = token(&s.f, &pkcs8, "a");
     assert_eq!(
         (status, body["error"].as_str()),
         (401, Some("invalid_client")),
-        "{body}"
+        "a set holding a private key is never used: {body}"
     );
-    serve_keys(&s.keys, vec![jwk]);
-    let (status, body) = token(&s.f, &pkcs8, "a");
-    assert_eq!(status, 200, "a good answer is used at once: {body}");
 }
 
 #[test]

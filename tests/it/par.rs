@@ -105,7 +105,7 @@ fn authorize_url(client_id: &str, request_uri: &str, extra: &str) -> String {
 }
 
 #[test]
-fn a_pushed_request_signs_in_once_and_the_query_beside_it_is_ignored() {
+fn a_pushed_request_signs_in_once_for_its_own_client_and_the_query_beside_it_is_ignored() {
     let f = start();
     let client = rp_client(&f);
     let started = begin(&client, &["profile"]);
@@ -153,18 +153,25 @@ fn a_pushed_request_signs_in_once_and_the_query_beside_it_is_ignored() {
     assert_eq!(params["error"], "invalid_request_uri", "single use");
     assert_eq!(params["state"], "from-the-query", "the query's state");
 
-    let stolen = push(&f, &pairs_of(&begin(&client, &[]).url));
-    let other = Browser::new(&f.server).get(&authorize_url(
-        "spa",
-        stolen.body["request_uri"].as_str().unwrap(),
-        "",
-    ));
+    let theirs = begin(&client, &[]);
+    let stolen = push(&f, &pairs_of(&theirs.url));
+    let stolen_uri = stolen.body["request_uri"].as_str().unwrap();
+    let other = Browser::new(&f.server).get(&authorize_url("spa", stolen_uri, ""));
     let location = other.location.expect("to spa's only redirect URI");
     assert!(
         location.starts_with("http://127.0.0.1:9999/cb"),
         "{location}"
     );
     assert_eq!(redirect_params(&location)["error"], "invalid_request_uri");
+    let rightful = Browser::new(&f.server).sign_in(
+        &authorize_url("web", stolen_uri, ""),
+        "alice",
+        "correct horse battery",
+    );
+    code_from(
+        rightful.location.as_deref().expect("a redirect"),
+        &theirs.state,
+    );
 }
 
 /// A refused push: why, its Authorization, content type and body, and the status and
@@ -234,7 +241,7 @@ fn every_refused_push_is_json_and_the_server_keeps_serving() {
             form_type,
             form(&with("request", "eyJhbGciOiJFUzI1NiJ9.e30.c2ln")),
             400,
-            "request_not_supported",
+            "invalid_request",
         ),
         (
             "a JSON body",

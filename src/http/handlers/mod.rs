@@ -132,10 +132,10 @@ async fn route(
             oauth_api::par(state, tenant, req, peer, log).await
         }
         Resolved::Route(Route::Introspect { tenant }) => {
-            oauth_api::introspect(state, tenant, req, log).await
+            oauth_api::introspect(state, tenant, req, peer, log).await
         }
         Resolved::Route(Route::Revoke { tenant }) => {
-            oauth_api::revoke(state, tenant, req, log).await
+            oauth_api::revoke(state, tenant, req, peer, log).await
         }
         Resolved::Route(Route::AdminUi) => {
             admin_ui::handle(state, admin_sessions, req, peer, log).await

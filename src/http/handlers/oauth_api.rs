@@ -217,6 +217,7 @@ pub async fn introspect(
     state: &State,
     tenant: &str,
     req: Request<Incoming>,
+    peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
     let (ctx, now) = (state.oauth(), state.clock.now());
@@ -225,13 +226,13 @@ pub async fn introspect(
         tenant,
         req,
         Shape {
-            limited: None,
+            limited: Some(peer),
             cors: false,
             success: StatusCode::OK,
         },
         (now, log),
         async |tenant, client, params| {
-            oauth::introspect::handle(&ctx, tenant, &client, params.get("token"), now).await
+            oauth::introspect::handle(&ctx, tenant, &client, params.get("token"), peer, now).await
         },
     )
     .await
@@ -242,6 +243,7 @@ pub async fn revoke(
     state: &State,
     tenant: &str,
     req: Request<Incoming>,
+    peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
     let (ctx, now) = (state.oauth(), state.clock.now());
@@ -250,13 +252,13 @@ pub async fn revoke(
         tenant,
         req,
         Shape {
-            limited: None,
+            limited: Some(peer),
             cors: true,
             success: StatusCode::OK,
         },
         (now, log),
         async |tenant, client, params| {
-            oauth::revoke::handle(&ctx, tenant, &client, params.get("token"), now).await?;
+            oauth::revoke::handle(&ctx, tenant, &client, params.get("token"), peer, now).await?;
             Ok(serde_json::json!({}))
         },
     )

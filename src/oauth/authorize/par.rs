@@ -104,7 +104,7 @@ async fn push(
     sent.client_id = Some(client.client_id.clone());
     let issuer = ctx.grant.issuer(&tenant.id);
     if let Some(object) = sent.request.take() {
-        let refused = |(code, why)| OAuthError::new(code, why);
+        let refused = |(code, why)| refusal(code, why);
         let keys = request_object::keys_for(&ctx.client_keys, &client, &object, now)
             .await
             .map_err(refused)?;
@@ -114,7 +114,7 @@ async fn push(
     let redirect_uri = redirect_of(&client, &sent).map_err(invalid_request)?;
     let public = client.auth_method == AuthMethod::None;
     let req = parse::validate(client, redirect_uri, sent, issuer, None)
-        .map_err(|r| OAuthError::new(r.code, r.why))?;
+        .map_err(|r| refusal(r.code, r.why))?;
     if public {
         // Anyone may push for a public client: what they store counts against the
         // address, as a pending sign-in does.
@@ -158,6 +158,19 @@ async fn push(
     })
 }
 
+/// A refusal in the codes SPEC gives the PAR endpoint: `invalid_request_object`,
+/// `unauthorized_client` and `invalid_scope` as they are, anything else (an unsupported
+/// response type, a client without keys sending an object) `invalid_request`, saying
+/// why.
+fn refusal(code: ErrorCode, why: String) -> OAuthError {
+    match code {
+        ErrorCode::InvalidRequestObject
+        | ErrorCode::UnauthorizedClient
+        | ErrorCode::InvalidScope => OAuthError::new(code, why),
+        _ => OAuthError::new(ErrorCode::InvalidRequest, why),
+    }
+}
+
 /// A problem with the client or redirect URI, as JSON.
 fn invalid_request(rejected: Rejected) -> OAuthError {
     let why = match rejected {
@@ -168,8 +181,8 @@ fn invalid_request(rejected: Rejected) -> OAuthError {
 }
 
 /// Takes the pushed request `uri` names for `client` of `tenant` at `now`: spent by this
-/// look whatever follows, and refused when unknown, expired, or pushed by another client
-/// or to another tenant.
+/// look when it is theirs, and refused when unknown, expired, or pushed by another client
+/// or to another tenant (which leaves it to its own client).
 pub(super) fn take(
     store: &Store,
     tenant: &Tenant,
@@ -177,16 +190,10 @@ pub(super) fn take(
     uri: &str,
     now: UnixTime,
 ) -> Result<Result<AuthorizeRequest, Refusal>, StoreError> {
-    let taken = store.take_pushed(&hash::sha256(uri.as_bytes()))?;
+    let taken = store.take_pushed(&hash::sha256(uri.as_bytes()), tenant.uid, &client.client_id)?;
     Ok(match taken {
-        Some(p)
-            if p.tenant_uid == tenant.uid
-                && p.client_id == client.client_id
-                && p.expires_at > now =>
-        {
-            AuthorizeRequest::from_pending(&p.params)
-                .map_err(|_| request_object::unknown_request_uri())
-        }
+        Some(p) if p.expires_at > now => AuthorizeRequest::from_pending(&p.params)
+            .map_err(|_| request_object::unknown_request_uri()),
         _ => Err(request_object::unknown_request_uri()),
     })
 }

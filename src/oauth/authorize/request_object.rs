@@ -91,9 +91,14 @@ pub(super) async fn keys_for(
     client_keys::for_client(ctx, client, kid.as_deref(), now)
         .await
         .map_err(|e| {
+            tracing::warn!(
+                "the keys of client {} (tenant incarnation {}) are out of reach: {e}",
+                client.client_id,
+                client.tenant_uid
+            );
             (
                 ErrorCode::InvalidRequestObject,
-                format!("the client's keys are out of reach: {e}"),
+                "the client's registered keys could not be obtained".to_owned(),
             )
         })
 }

@@ -90,9 +90,9 @@ async fn send(ctx: &Ctx<'_>, uri: &str, token: &str) -> Verdict {
     };
     let sent = ctx
         .outbound
-        .post_form(&peer, uri, &[("logout_token", token)], None)
+        .post_form_for_status(&peer, uri, &[("logout_token", token)])
         .await;
-    schedule::judge(sent.as_ref().map(|r| r.status))
+    schedule::judge(sent.as_ref().copied())
 }
 
 /// The tenant and client a delivery is for, while both still exist (a tenant deleted

@@ -69,7 +69,12 @@ pub fn redeem(
     if let Some(bound) = &code.dpop_jkt
         && jkt != Some(bound)
     {
-        spend(ctx, &code_key, now)?;
+        if !spend(ctx, &code_key, now)?
+            && let Some(redeemed) = ctx.store.code(&code_key)?
+        {
+            // The rightful redemption got in first: this is a replay.
+            revoke_replayed(ctx, tenant, &redeemed, now)?;
+        }
         return Err(OAuthError::new(
             ErrorCode::InvalidDpopProof,
             "the code is bound to a DPoP key: a proof signed with it is required; the code is now spent",
@@ -160,15 +165,15 @@ pub fn redeem(
 }
 
 /// Marks a code used without issuing anything: it redeemed nothing, so a later replay
-/// revokes no token (its `jti` names none).
-fn spend(ctx: &Ctx, key: &GrantKey, now: UnixTime) -> Result<(), OAuthError> {
+/// revokes no token (its `jti` names none). `false` when another redemption got in
+/// first.
+fn spend(ctx: &Ctx, key: &GrantKey, now: UnixTime) -> Result<bool, OAuthError> {
     let nothing = Redemption {
         access_jti: random::uuid()?,
         access_exp: now,
         family_id: None,
     };
-    ctx.store.redeem_code(key, &nothing)?;
-    Ok(())
+    Ok(ctx.store.redeem_code(key, &nothing)?)
 }
 
 /// A replayed code: deny its access token and end its refresh family (RFC 6749 §4.1.2).

@@ -89,6 +89,7 @@ impl Sandbox {
             &self.tenant,
             &self.client_auth(),
             Some(token),
+            std::net::Ipv4Addr::LOCALHOST.into(),
             state.clock.now(),
         ))
         .unwrap()
@@ -102,6 +103,7 @@ impl Sandbox {
             &self.tenant,
             &self.client_auth(),
             Some(token),
+            std::net::Ipv4Addr::LOCALHOST.into(),
             state.clock.now(),
         ))
         .unwrap()
