@@ -16,6 +16,7 @@ use crate::store::Store;
 use crate::types::TenantId;
 use std::sync::Arc;
 
+mod courier;
 mod error;
 mod offline;
 
@@ -217,7 +218,7 @@ fn serve(config: Config) -> Result<(), AppError> {
         tokio::spawn(watch_certificate_expiry(Arc::clone(&state)));
         tokio::spawn(rotate_keys_on_schedule(Arc::clone(&state)));
         tokio::spawn(write_issued_audit(Arc::clone(&state)));
-        tokio::spawn(deliver_backchannel_logouts(Arc::clone(&state)));
+        tokio::spawn(courier::deliver_backchannel_logouts(Arc::clone(&state)));
         http::server::run(listener, acceptor, state, shutdown).await;
         Ok::<_, AppError>(())
     })?;
@@ -293,49 +294,6 @@ async fn write_issued_audit(state: Arc<State>) {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::warn!("writing token-issue audit events failed: {e}"),
             Err(_) => tracing::warn!("the token-issue audit writer stopped unexpectedly"),
-        }
-    }
-}
-
-/// How often the store is asked for back-channel logouts that are due.
-const BACKCHANNEL_POLL: std::time::Duration = std::time::Duration::from_secs(1);
-/// The most back-channel logouts attempted at once.
-const BACKCHANNEL_BATCH: usize = 32;
-
-/// Every [`BACKCHANNEL_POLL`], attempts the back-channel logouts that are due, each in
-/// its own task, and waits for them all before looking again, so no delivery is
-/// attempted twice at once. Deliveries left by an earlier run are due at start.
-async fn deliver_backchannel_logouts(state: Arc<State>) {
-    let mut tick = tokio::time::interval(BACKCHANNEL_POLL);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let now = state.clock.now();
-        let due = match state.store.due_deliveries(now, BACKCHANNEL_BATCH) {
-            Ok(due) => due,
-            Err(e) => {
-                tracing::warn!("reading due back-channel logouts failed: {e}");
-                continue;
-            }
-        };
-        let attempts: Vec<_> = due
-            .into_iter()
-            .map(|d| {
-                let state = Arc::clone(&state);
-                tokio::spawn(async move {
-                    let ctx = state.backchannel();
-                    // Its own `now`: the token's `iat`, and the retry counts from it.
-                    let now = state.clock.now();
-                    if let Err(e) = crate::oauth::backchannel::attempt(&ctx, &d, now).await {
-                        tracing::warn!("a back-channel logout attempt failed: {e}");
-                    }
-                })
-            })
-            .collect();
-        for a in attempts {
-            if a.await.is_err() {
-                tracing::warn!("a back-channel logout attempt stopped unexpectedly");
-            }
         }
     }
 }
