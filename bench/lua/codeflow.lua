@@ -14,21 +14,12 @@ end
 
 function request()
   local code = table.remove(codes)
-  if code then
-    return wrk.format("POST", token_path,
-      { ["Authorization"] = auth, ["Content-Type"] = "application/x-www-form-urlencoded" },
-      "grant_type=authorization_code&code=" .. code .. "&redirect_uri=" .. redirect ..
-      "&code_verifier=" .. verifier)
-  end
+  if code then return redeem(token_path, auth, code, redirect, verifier) end
   return wrk.format("GET", authorize, { ["Cookie"] = cookie })
 end
 
 function response(status, headers, body)
-  if status == 302 or status == 303 then
-    local location = header(headers, "location") or ""
-    local code = location:match("[?&]code=([^&#]+)")
-    if code then table.insert(codes, code) end
-  elseif status == 200 then
+  if not take_code(status, headers, codes) and status == 200 then
     flows = flows + 1
   end
 end

@@ -16,6 +16,23 @@ function header(headers, name)
   return nil
 end
 
+-- The token request that redeems `code` with PKCE, as the code-flow scripts send it.
+function redeem(token_path, auth, code, redirect, verifier)
+  return wrk.format("POST", token_path,
+    { ["Authorization"] = auth, ["Content-Type"] = "application/x-www-form-urlencoded" },
+    "grant_type=authorization_code&code=" .. code .. "&redirect_uri=" .. redirect ..
+    "&code_verifier=" .. verifier)
+end
+
+-- Takes the code from a redirect to the client into `codes`; true for a redirect.
+function take_code(status, headers, codes)
+  if status ~= 302 and status ~= 303 then return false end
+  local location = header(headers, "location") or ""
+  local code = location:match("[?&]code=([^&#]+)")
+  if code then table.insert(codes, code) end
+  return true
+end
+
 function done(summary, latency, requests)
   local flows = 0
   for _, t in ipairs(threads) do flows = flows + (t:get("flows") or 0) end

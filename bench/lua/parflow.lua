@@ -17,12 +17,7 @@ end
 
 function request()
   local code = table.remove(codes)
-  if code then
-    return wrk.format("POST", token_path,
-      { ["Authorization"] = auth, ["Content-Type"] = "application/x-www-form-urlencoded" },
-      "grant_type=authorization_code&code=" .. code .. "&redirect_uri=" .. redirect ..
-      "&code_verifier=" .. verifier)
-  end
+  if code then return redeem(token_path, auth, code, redirect, verifier) end
   local uri = table.remove(uris)
   if uri then
     return wrk.format("GET", authorize .. uri, { ["Cookie"] = cookie })
@@ -36,11 +31,7 @@ function response(status, headers, body)
   if status == 201 then
     local uri = body:match('"request_uri"%s*:%s*"([^"]+)"')
     if uri then table.insert(uris, uri) end
-  elseif status == 302 or status == 303 then
-    local location = header(headers, "location") or ""
-    local code = location:match("[?&]code=([^&#]+)")
-    if code then table.insert(codes, code) end
-  elseif status == 200 then
+  elseif not take_code(status, headers, codes) and status == 200 then
     flows = flows + 1
   end
 end

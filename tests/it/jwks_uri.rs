@@ -4,26 +4,13 @@
 //! unknown `kid` does not make latchkey ask again within a minute; a broken answer is
 //! refused; registration takes only an https URL, and never beside inline keys.
 
-#![allow(
-    clippy::disallowed_methods,
-    reason = "assertions carry real times, as a client's would"
-)]
-
 use crate::oidc_code::{Fixture, REDIRECT, start_with};
+use crate::private_key_jwt::{ASSERTION_TYPE, next_id, now};
 use crate::request_objects::{p256, sign};
 use crate::support::browser::{Browser, redirect_params};
 use crate::support::server::Options;
 use crate::support::test_idp::{Answer, TestIdp};
 use serde_json::{Value, json};
-
-const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
 
 /// latchkey trusting the key server's CA through `SSL_CERT_FILE`, with client `svc`
 /// (`private_key_jwt`, code flow too) keyed by `{server}/jwks`.
@@ -71,7 +58,7 @@ fn serve_keys(server: &TestIdp, keys: Vec<Value>) {
 /// A client-credentials request of `svc` with an assertion signed by `pkcs8` as `kid`.
 fn token(f: &Fixture, pkcs8: &[u8], kid: &str) -> (u16, Value) {
     let claims = json!({"iss": "svc", "sub": "svc", "aud": format!("{}/t/acme", f.server.base),
-                        "exp": now() + 60, "jti": format!("{kid}-{}", next())});
+                        "exp": now() + 60, "jti": format!("{kid}-{}", next_id())});
     let jwt = sign(pkcs8, kid, None, &claims);
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs([
@@ -88,12 +75,6 @@ fn token(f: &Fixture, pkcs8: &[u8], kid: &str) -> (u16, Value) {
     let status = resp.status().as_u16();
     let text = resp.body_mut().read_to_string().unwrap();
     (status, serde_json::from_str(&text).unwrap())
-}
-
-fn next() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    NEXT.fetch_add(1, Ordering::SeqCst)
 }
 
 fn fetches(server: &TestIdp) -> usize {

@@ -13,9 +13,9 @@ use crate::support::server::Options;
 use serde_json::{Value, json};
 use std::sync::{Arc, Barrier};
 
-const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-fn now() -> u64 {
+pub fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -64,7 +64,7 @@ fn assertion(f: &Fixture, pkcs8: &[u8], aud: &str, change: Value) -> String {
     sign(pkcs8, "svc-1", None, &claims)
 }
 
-fn next_id() -> u64 {
+pub fn next_id() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     NEXT.fetch_add(1, Ordering::SeqCst)
