@@ -31,6 +31,11 @@ pub enum Command {
         /// The file `latchkey backup` wrote.
         file: PathBuf,
     },
+    /// Read a backup file whole and say what it holds, without restoring it.
+    VerifyBackup {
+        /// The file `latchkey backup` (or `POST /v2/admin/backup`) wrote.
+        file: PathBuf,
+    },
     /// The self-signed TLS files in the data dir.
     Tls {
         /// What to do.

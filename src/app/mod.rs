@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Command::Restore { args, file } => {
             with_logging(&Config::load(&args)?, |c| offline::restore(c, &file))
         }
+        Command::VerifyBackup { file } => offline::verify_backup(&file),
         Command::Tls {
             command: TlsCommand::Regenerate(args),
         } => with_logging(&Config::load(&args)?, regenerate_tls),

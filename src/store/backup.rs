@@ -149,33 +149,77 @@ impl Store {
     /// returns the master key it carried. Every record is decoded as what its tree holds
     /// before it is inserted; the caller discards the store on any error.
     pub fn import(&self, input: &mut impl Read) -> Result<Vec<u8>, BackupError> {
-        let (schema, master_key) = read_header(input)?;
-        let mut records = 0u64;
         let mut issued = 0u64;
-        loop {
-            match read_item(input)? {
-                Item::Record { tree, key, value } => {
-                    records += 1;
-                    let id = checked_tree(records, &tree, schema, &key.0, &value.0)?;
-                    issued = issued.max(issued_id(id, &key.0, &value.0)?);
-                    if !matches!(id, TreeId::Meta) || key.0 != ID_FLOOR_KEY {
-                        self.tree(id)
-                            .insert(key.0, value.0)
-                            .map_err(StoreError::from)?;
-                    }
-                }
-                Item::End { records: expected } if expected == records => {
-                    self.issue_ids_past(issued)?;
-                    migrate::run(self)?;
-                    return Ok(master_key);
-                }
-                Item::End { records: expected } => {
-                    return Err(BackupError::Invalid(format!(
-                        "{records} records read, {expected} announced"
-                    )));
-                }
-                Item::Header { .. } => return Err(BackupError::Invalid("a second header".into())),
+        let read = read_backup(input, |id, key, value| {
+            issued = issued.max(issued_id(id, key, value)?);
+            if !matches!(id, TreeId::Meta) || key != ID_FLOOR_KEY {
+                self.tree(id).insert(key, value)?;
             }
+            Ok(())
+        })?;
+        self.issue_ids_past(issued)?;
+        migrate::run(self)?;
+        Ok(read.master_key)
+    }
+}
+
+/// What a whole, readable backup holds, as `latchkey verify-backup` reports it.
+#[derive(Debug)]
+pub struct Verified {
+    /// The schema version of the store it came from.
+    pub schema: u32,
+    /// The master key it carries.
+    pub master_key: Vec<u8>,
+    /// How many records of each tree, in the store's tree order; empty trees left out.
+    pub records: Vec<(&'static str, u64)>,
+}
+
+/// Reads a whole backup without restoring it: the header, every record decoded as what
+/// its tree holds, and the end marker's count. What a restore of it would refuse, this
+/// refuses too, with the same message.
+pub fn verify(input: &mut impl Read) -> Result<Verified, BackupError> {
+    let mut counts = [0u64; TREE_NAMES.len()];
+    let mut verified = read_backup(input, |id, _, _| {
+        counts[id as usize] += 1;
+        Ok(())
+    })?;
+    verified.records = TREE_NAMES
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|(name, n)| (*name, n))
+        .collect();
+    Ok(verified)
+}
+
+/// Reads a backup from its header to its end marker, handing each checked record to
+/// `each`; the end marker must count exactly the records read.
+fn read_backup(
+    input: &mut impl Read,
+    mut each: impl FnMut(TreeId, &[u8], &[u8]) -> Result<(), StoreError>,
+) -> Result<Verified, BackupError> {
+    let (schema, master_key) = read_header(input)?;
+    let mut records = 0u64;
+    loop {
+        match read_item(input)? {
+            Item::Record { tree, key, value } => {
+                records += 1;
+                let id = checked_tree(records, &tree, schema, &key.0, &value.0)?;
+                each(id, &key.0, &value.0)?;
+            }
+            Item::End { records: expected } if expected == records => {
+                return Ok(Verified {
+                    schema,
+                    master_key,
+                    records: Vec::new(),
+                });
+            }
+            Item::End { records: expected } => {
+                return Err(BackupError::Invalid(format!(
+                    "{records} records read, {expected} announced"
+                )));
+            }
+            Item::Header { .. } => return Err(BackupError::Invalid("a second header".into())),
         }
     }
 }

@@ -446,3 +446,37 @@ fn a_failed_restore_names_the_bad_record_and_leaves_the_dir_as_it_found_it() {
         assert!(left.is_empty(), "the empty dir is still empty: {left:?}");
     }
 }
+
+#[test]
+fn verify_backup_reads_a_file_whole_and_refuses_what_restore_would() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    assert_eq!(run(&["init", "--data-dir", dir_arg(&a)], &[]).0, 0);
+    let (code, bytes, _) = run_bytes(&["backup", "--data-dir", dir_arg(&a)], &[], None);
+    assert_eq!(code, 0);
+    let good = tmp.path().join("good.cbor");
+    std::fs::write(&good, &bytes).unwrap();
+    let (code, stdout, stderr) = run(&["verify-backup", dir_arg(&good)], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("a whole latchkey backup"), "{stdout}");
+    assert!(stdout.contains("tenants 1"), "{stdout}");
+    assert!(stdout.contains("signing_keys 3"), "{stdout}");
+
+    let (bad, position) = with_bad_record(&bytes, "tenants", vec![0xa0]);
+    let bad_file = tmp.path().join("bad.cbor");
+    std::fs::write(&bad_file, bad).unwrap();
+    let cut_file = tmp.path().join("cut.cbor");
+    std::fs::write(&cut_file, &bytes[..bytes.len() - 4]).unwrap();
+    for (file, says) in [
+        (
+            &bad_file,
+            format!("record {position} of the backup (tree `tenants`) does not decode"),
+        ),
+        (&cut_file, "not a complete latchkey backup".to_owned()),
+        (&tmp.path().join("absent.cbor"), "absent.cbor".to_owned()),
+    ] {
+        let (code, _, stderr) = run(&["verify-backup", dir_arg(file)], &[]);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains(&says), "{stderr}");
+    }
+}
