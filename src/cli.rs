@@ -3,9 +3,19 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+/// What `latchkey --version` says: the version, the commit and the build date.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("BUILD_GIT_COMMIT"),
+    ", built ",
+    env!("BUILD_DATE_UTC"),
+    ")"
+);
+
 /// latchkey: a single-binary single-sign-on appliance.
 #[derive(Debug, Parser)]
-#[command(name = "latchkey", version, about)]
+#[command(name = "latchkey", version = VERSION, about)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

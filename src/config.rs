@@ -17,6 +17,8 @@ pub struct Config {
     pub public_host: String,
     /// Data directory.
     pub data_dir: PathBuf,
+    /// The config file read, if any (for the start line).
+    pub config_file: Option<PathBuf>,
     /// How the listener does TLS.
     pub tls: TlsMode,
     /// sled's background flush interval: the most a crash can lose of token issuance.
@@ -236,7 +238,10 @@ impl Config {
         };
         apply_env(&mut file, &env)?;
         apply_flags(&mut file, args);
-        validate(file)
+        Ok(Config {
+            config_file: path,
+            ..validate(file)?
+        })
     }
 }
 
@@ -507,6 +512,7 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
         public_url,
         public_host,
         data_dir: f.data_dir.unwrap_or_else(|| PathBuf::from("./data")),
+        config_file: None,
         tls: validate_tls(f.tls)?,
         flush_interval_ms,
         max_connections,

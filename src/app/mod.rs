@@ -98,6 +98,25 @@ fn initialise(config: &Config, clock: &Clock) -> Result<Opened, AppError> {
     Ok(Opened { dir, store, master })
 }
 
+/// The one line that says what this process is and what it serves from.
+fn log_start(config: &Config) {
+    let tls = match &config.tls {
+        TlsMode::SelfSigned => "self-signed".to_owned(),
+        TlsMode::Files { cert_file, .. } => format!("files ({})", cert_file.display()),
+        TlsMode::Off => "off".to_owned(),
+    };
+    let file = config.config_file.as_ref().map_or_else(
+        || "none (defaults, environment and flags)".to_owned(),
+        |f| f.display().to_string(),
+    );
+    tracing::info!(
+        "latchkey {} starting: public URL {}, TLS {tls}, data dir {}, config file {file}",
+        crate::cli::VERSION,
+        config.public_url,
+        config.data_dir.display()
+    );
+}
+
 /// Makes the self-signed TLS files on first start; later starts keep them, whatever
 /// version made them, and only warn when they do not name the public host.
 fn ensure_self_signed(dir: &DataDir, config: &Config, clock: &Clock) -> Result<(), AppError> {
@@ -184,6 +203,7 @@ pub fn open(config: Config, clock: Clock) -> Result<Appliance, AppError> {
 
 fn serve(config: Config) -> Result<(), AppError> {
     init_logging(&config);
+    log_start(&config);
     let Appliance { state, dir } = open(config, Clock::system())?;
     let cert = tls_certificate(&state.config, &dir)?;
     let acceptor = cert.clone().map(http::tls::acceptor).transpose()?;

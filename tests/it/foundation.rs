@@ -255,3 +255,38 @@ fn json_logs_are_one_object_per_line_with_the_request_as_fields() {
     assert!(!log.contains("hidden"), "the query is never logged");
     assert!(log.contains("\"message\":\"listening on"), "{log}");
 }
+
+#[test]
+fn version_names_the_commit_and_build_date_and_serve_says_what_it_serves() {
+    let (code, stdout, _) = crate::support::server::run(&["--version"], &[]);
+    assert_eq!(code, 0);
+    let line = stdout.trim();
+    let rest = line
+        .strip_prefix(&format!("latchkey {} (commit ", env!("CARGO_PKG_VERSION")))
+        .unwrap_or_else(|| panic!("{line}"));
+    let (commit, date) = rest
+        .split_once(", built ")
+        .unwrap_or_else(|| panic!("{line}"));
+    let git = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .unwrap();
+    let head = String::from_utf8(git.stdout).unwrap();
+    assert_eq!(commit, head.trim(), "the commit the binary was built from");
+    let date = date.trim_end_matches(')');
+    assert!(
+        date.len() == 10 && date.as_bytes()[4] == b'-' && date.as_bytes()[7] == b'-',
+        "{date}"
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let log = server.wait_for_log("starting: public URL");
+    assert!(
+        log.contains(&format!("latchkey {} (commit", env!("CARGO_PKG_VERSION")))
+            && log.contains(&format!("public URL {}", server.base))
+            && log.contains("data dir ")
+            && log.contains("config file none"),
+        "{log}"
+    );
+}
