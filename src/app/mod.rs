@@ -19,6 +19,7 @@ use std::sync::Arc;
 mod courier;
 mod error;
 mod offline;
+mod systemd;
 
 pub use error::AppError;
 
@@ -230,11 +231,14 @@ fn serve(config: Config) -> Result<(), AppError> {
                 () = signalled => {}
                 () = storage_recovered(store_dir) => {}
             }
+            systemd::stopping();
         };
         if let Some(cert) = cert {
             spawn_reload_on_sighup(cert)?;
         }
         tracing::info!("listening on {addr}");
+        systemd::ready();
+        systemd::spawn_watchdog();
         tokio::spawn(sweep_expired_grants(Arc::clone(&state)));
         tokio::spawn(watch_certificate_expiry(Arc::clone(&state)));
         tokio::spawn(rotate_keys_on_schedule(Arc::clone(&state)));

@@ -1,4 +1,5 @@
-//! SIGTERM while a request is in flight: no new connections, the request finishes, exit 0.
+//! SIGTERM while a request is in flight: no new connections, the request finishes, exit 0;
+//! and what systemd hears of it all (`Type=notify`).
 
 use crate::support::api::Api;
 use crate::support::server::Server;
@@ -81,4 +82,39 @@ fn sigterm_right_after_listening_is_a_clean_stop() {
         let status = server.stop();
         assert!(status.success(), "{status:?}");
     }
+}
+
+/// `Type=notify`: READY once the listener is bound, WATCHDOG pings at half of
+/// `WATCHDOG_USEC`, STOPPING at SIGTERM, all to the socket `NOTIFY_SOCKET` names.
+#[test]
+fn systemd_hears_ready_watchdog_pings_and_stopping() {
+    use std::os::unix::net::UnixDatagram;
+    let tmp = tempfile::tempdir().unwrap();
+    let socket_path = tmp.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let opts = crate::support::server::Options {
+        env: vec![
+            (
+                "NOTIFY_SOCKET".into(),
+                socket_path.to_string_lossy().into_owned(),
+            ),
+            ("WATCHDOG_USEC".into(), "200000".into()),
+        ],
+        ..Default::default()
+    };
+    let server = crate::support::server::Server::start_with(&tmp.path().join("data"), opts);
+    let mut buf = [0u8; 256];
+    let mut next = || {
+        let n = socket.recv(&mut buf).expect("a notification within 30 s");
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    };
+    assert_eq!(next(), "READY=1\n");
+    assert_eq!(next(), "WATCHDOG=1\n");
+    assert_eq!(next(), "WATCHDOG=1\n", "pings keep coming");
+    server.signal("TERM");
+    let stopping = (0..50).map(|_| next()).find(|m| m != "WATCHDOG=1\n");
+    assert_eq!(stopping.as_deref(), Some("STOPPING=1\n"));
 }
