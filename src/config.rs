@@ -215,7 +215,10 @@ impl Config {
             };
         }
         let names: Vec<String> = ours.keys().cloned().collect();
-        Config::load_from(args, |k| ours.get(k).cloned(), names.into_iter())
+        let mut config = Config::load_from(args, |k| ours.get(k).cloned(), names.into_iter())?;
+        let credentials = std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from);
+        config.tls = in_credentials(config.tls, credentials.as_deref());
+        Ok(config)
     }
 
     fn load_from(
@@ -623,6 +626,28 @@ fn validate_tls(t: FileTls) -> Result<TlsMode, ConfigError> {
         other => fail(format!(
             "[tls] mode: `{other}` is not one of self-signed, files, off"
         )),
+    }
+}
+
+/// `[tls] cert_file` and `key_file` as systemd's `LoadCredential=` hands them over: a
+/// relative path names a file in `$CREDENTIALS_DIRECTORY` when that is set, so files
+/// only root may read (Let's Encrypt's) reach a `DynamicUser` service.
+fn in_credentials(tls: TlsMode, credentials: Option<&Path>) -> TlsMode {
+    match (tls, credentials) {
+        (
+            TlsMode::Files {
+                cert_file,
+                key_file,
+            },
+            Some(dir),
+        ) => {
+            let resolve = |p: PathBuf| if p.is_relative() { dir.join(p) } else { p };
+            TlsMode::Files {
+                cert_file: resolve(cert_file),
+                key_file: resolve(key_file),
+            }
+        }
+        (tls, _) => tls,
     }
 }
 

@@ -183,3 +183,28 @@ fn unknown_file_key_is_named_with_its_line() -> Result<(), std::io::Error> {
     );
     Ok(())
 }
+
+#[test]
+fn relative_tls_files_are_read_from_the_credentials_directory() {
+    let files = |cert: &str, key: &str| TlsMode::Files {
+        cert_file: PathBuf::from(cert),
+        key_file: PathBuf::from(key),
+    };
+    let dir = Path::new("/run/credentials/latchkey.service");
+    assert_eq!(
+        in_credentials(files("cert.pem", "/etc/latchkey/key.pem"), Some(dir)),
+        files(
+            "/run/credentials/latchkey.service/cert.pem",
+            "/etc/latchkey/key.pem"
+        )
+    );
+    assert_eq!(
+        in_credentials(files("cert.pem", "key.pem"), None),
+        files("cert.pem", "key.pem"),
+        "outside systemd a relative path stays relative"
+    );
+    assert_eq!(
+        in_credentials(TlsMode::SelfSigned, Some(dir)),
+        TlsMode::SelfSigned
+    );
+}

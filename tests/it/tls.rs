@@ -205,3 +205,37 @@ fn tls_mode_off_serves_plain_http_and_warns() {
         "no certificate is generated when TLS is off"
     );
 }
+
+/// `LoadCredential=`: relative `[tls]` file names are read from `$CREDENTIALS_DIRECTORY`.
+#[test]
+fn relative_tls_files_come_from_the_credentials_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    assert_eq!(
+        crate::support::server::run(&["init", "--data-dir", data_arg], &[]).0,
+        0
+    );
+    let credentials = data.join("tls");
+    let files = [
+        ("LATCHKEY_TLS_MODE", "files"),
+        ("LATCHKEY_TLS_CERT_FILE", "cert.pem"),
+        ("LATCHKEY_TLS_KEY_FILE", "key.pem"),
+    ];
+    let with_credentials = [
+        &files[..],
+        &[("CREDENTIALS_DIRECTORY", credentials.to_str().unwrap())],
+    ]
+    .concat();
+    let (code, stdout, stderr) =
+        crate::support::server::run(&["check-config", "--data-dir", data_arg], &with_credentials);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("configuration is valid"), "{stdout}");
+    let (code, _, stderr) =
+        crate::support::server::run(&["check-config", "--data-dir", data_arg], &files);
+    assert_ne!(
+        code, 0,
+        "without it the names are relative to the working dir"
+    );
+    assert!(stderr.contains("cert.pem"), "{stderr}");
+}
