@@ -184,6 +184,8 @@ pub struct MessageView {
     pub title: String,
     /// What went wrong, for the user.
     pub message: String,
+    /// The request id an error page shows, for the user to quote to support.
+    pub reference: Option<String>,
 }
 
 #[cfg(test)]
@@ -214,10 +216,11 @@ mod tests {
                 &MessageView {
                     title: "T".into(),
                     message: "M".into(),
+                    reference: Some("req-7".into()),
                 },
             )
             .unwrap();
-        assert!(error.contains("<h1>T</h1>"));
+        assert!(error.contains("<h1>T</h1>") && error.contains("req-7"));
         let form = ui
             .render(
                 "form_post.html",
@@ -248,6 +251,7 @@ mod tests {
                 &MessageView {
                     title: "Signed out".into(),
                     message: "Bye".into(),
+                    reference: None,
                 },
             )
             .unwrap();

@@ -251,7 +251,12 @@ fn json_logs_are_one_object_per_line_with_the_request_as_fields() {
     let request = request.unwrap();
     assert_eq!(request["method"], "GET");
     assert_eq!(request["status"], 200);
-    assert!(request["ms"].is_number() && request["req"].is_number());
+    assert!(request["ms"].is_number() && request["req"].as_str().is_some_and(|r| r.len() == 16));
+    assert_eq!(request["addr"], "127.0.0.1");
+    assert_eq!(
+        (request["tenant"].as_str(), request["client"].as_str()),
+        (Some("-"), Some("-"))
+    );
     assert!(!log.contains("hidden"), "the query is never logged");
     assert!(log.contains("\"message\":\"listening on"), "{log}");
 }
@@ -288,5 +293,63 @@ fn version_names_the_commit_and_build_date_and_serve_says_what_it_serves() {
             && log.contains("data dir ")
             && log.contains("config file none"),
         "{log}"
+    );
+}
+
+/// Each request line names the client address, the tenant, the client and the request
+/// id, which the answer carries as `X-Request-Id` and an error page shows; a trusted
+/// proxy's own id is kept, anyone else's is not.
+#[test]
+fn request_lines_carry_address_tenant_client_and_the_request_id() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        tmp.path(),
+        crate::support::server::Options {
+            env: vec![("LATCHKEY_TRUSTED_PROXIES".into(), "127.0.0.1".into())],
+            ..Default::default()
+        },
+    );
+    let send = |path: &str, headers: &[(&str, &str)]| {
+        let mut req = ureq::http::Request::get(format!("{}{path}", server.base));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let mut resp = server.agent().run(req.body(()).unwrap()).unwrap();
+        let id = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+        (id, resp.body_mut().read_to_string().unwrap())
+    };
+    let (kept, _) = send(
+        "/t/default/jwks",
+        &[
+            ("x-request-id", "edge-7.a"),
+            ("x-forwarded-for", "203.0.113.9"),
+        ],
+    );
+    assert_eq!(kept, "edge-7.a", "a trusted proxy's id is kept");
+    let line = server.wait_for_log("req=edge-7.a");
+    let line = line.lines().find(|l| l.contains("req=edge-7.a")).unwrap();
+    assert!(
+        line.contains("addr=203.0.113.9") && line.contains("tenant=default"),
+        "{line}"
+    );
+    let (made, _) = send("/t/default/jwks", &[("x-request-id", "bad id!")]);
+    assert!(made.len() == 16 && made != "bad id!", "{made}");
+
+    let (id, page) = send(
+        "/t/default/authorize?client_id=nobody&response_type=code",
+        &[],
+    );
+    assert!(
+        page.contains(&id),
+        "the error page shows the reference: {page}"
+    );
+    let log = server.wait_for_log(&format!("req={id}"));
+    let line = log
+        .lines()
+        .find(|l| l.contains(&format!("req={id}")))
+        .unwrap();
+    assert!(
+        line.contains("client=nobody") && line.contains(" 400 "),
+        "{line}"
     );
 }

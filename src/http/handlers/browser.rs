@@ -30,7 +30,12 @@ fn error_page(
     message: &str,
     log: &RequestLog,
 ) -> Response<Body> {
-    page(state, "error.html", status, title, message, log)
+    let view = MessageView {
+        title: title.to_owned(),
+        message: message.to_owned(),
+        reference: Some(log.id().to_owned()),
+    };
+    render(state, "error.html", &view, status, None, log)
 }
 
 /// A page with a title and a message.
@@ -45,6 +50,7 @@ fn page(
     let view = MessageView {
         title: title.to_owned(),
         message: message.to_owned(),
+        reference: None,
     };
     render(state, template, &view, status, None, log)
 }
@@ -244,6 +250,9 @@ pub async fn authorize(
     };
     let answered = match AuthorizeRequest::parse(&r.params) {
         Ok(sent) => {
+            if let Some(client) = &sent.client_id {
+                log.set_client(client);
+            }
             authorize::handle(&r.ctx, &r.tenant, sent, r.session.as_deref(), peer, r.now).await
         }
         Err(e) => Err(e),

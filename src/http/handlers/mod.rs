@@ -37,6 +37,11 @@ pub async fn handle(
         .filter_map(|v| v.to_str().ok())
         .collect();
     let joined = (!forwarded.is_empty()).then(|| forwarded.join(","));
+    let from_proxy = state
+        .config
+        .trusted_proxies
+        .iter()
+        .any(|p| p.contains(peer));
     let peer = crate::http::client_addr::client_address(
         &state.config.trusted_proxies,
         peer,
@@ -44,9 +49,15 @@ pub async fn handle(
     );
     let path = req.uri().path().to_owned();
     let resolved = router::resolve(req.method(), &path);
+    let forwarded_id = from_proxy
+        .then(|| req.headers().get("x-request-id"))
+        .flatten()
+        .and_then(|v| v.to_str().ok());
     let log = RequestLog::start(
         req.method(),
         resolved.logged_path(&path),
+        peer,
+        forwarded_id,
         state.config.log_json,
     );
     let label = resolved.label();
@@ -83,6 +94,9 @@ pub async fn handle(
             hyper::header::CONNECTION,
             hyper::header::HeaderValue::from_static("close"),
         );
+    }
+    if let Ok(id) = hyper::header::HeaderValue::from_str(log.id()) {
+        resp.headers_mut().insert("x-request-id", id);
     }
     state
         .metrics

@@ -146,6 +146,7 @@ async fn form_endpoint<T: serde::Serialize>(
             Ok(read) => read,
             Err(e) => return (fail(e, log), None),
         };
+        log.set_client(&client.client_id);
         // Only a request from a browser needs the client's name afterwards.
         let named = cors.0.as_ref().map(|_| client.client_id.clone());
         match call(&tenant, client, params).await {
@@ -312,6 +313,9 @@ pub async fn userinfo(
         now,
     };
     let answer = oauth::userinfo::handle(&ctx, &tenant, presented, request);
+    if let Some(client) = &answer.client_id {
+        log.set_client(client);
+    }
     let resp = match answer.claims {
         Ok(u) => respond::json(StatusCode::OK, &u),
         Err(e) => bearer_fail(e, answer.scheme, log),

@@ -131,6 +131,7 @@ fn message(
     let view = crate::ui::MessageView {
         title: title.to_owned(),
         message: text.to_owned(),
+        reference: Some(log.id().to_owned()),
     };
     render(state, "error.html", &view, status, log)
 }
