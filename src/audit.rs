@@ -157,6 +157,19 @@ pub enum AuditKind {
 }
 
 impl AuditKind {
+    /// Whether the event also goes to the log as a line of its own (SPEC "Operations"),
+    /// for journald-based tools (fail2ban, a SIEM) that never read the audit store.
+    pub fn is_security(self) -> bool {
+        matches!(
+            self,
+            AuditKind::LoginFailed
+                | AuditKind::RateLimited
+                | AuditKind::CodeReplayed
+                | AuditKind::RefreshReused
+                | AuditKind::ExchangeFailed
+        )
+    }
+
     /// The name used in the API and in `?kind=` filters.
     pub fn name(self) -> String {
         serde_json::to_value(self)
@@ -191,6 +204,26 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
+    /// Logs a security event as a line of its own, at info level (an attacker's
+    /// failures are expected traffic, not a fault of the appliance): its kind and the
+    /// fields an audit event carries, none of which is a secret.
+    pub fn log_if_security(&self) {
+        if !self.kind.is_security() {
+            return;
+        }
+        let field = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
+        tracing::info!(
+            event = %self.kind.name(),
+            tenant = %field(&self.tenant),
+            account = %field(&self.account),
+            target = %field(&self.target),
+            detail = %field(&self.detail),
+            actor = ?self.actor,
+            "security event {}",
+            self.kind.name()
+        );
+    }
+
     /// An event with no tenant, account or target yet.
     pub fn new(at: UnixTime, kind: AuditKind, actor: &Actor) -> Self {
         AuditEvent {

@@ -342,3 +342,31 @@ fn refused_foreign_tokens_block_an_api_key_only_at_their_address() {
         "users elsewhere are still served"
     );
 }
+
+/// Security events reach the log as lines of their own (for fail2ban and the like),
+/// naming what the audit event names and nothing secret.
+#[test]
+fn a_failed_sign_in_is_a_log_line_without_the_password() {
+    let f = crate::oidc_code::start();
+    let client = crate::oidc_code::rp_client(&f);
+    let started = crate::oidc_code::begin(&client, &[]);
+    let answer = crate::support::browser::Browser::new(&f.server).sign_in(
+        &started.url,
+        "alice",
+        "not-the-password-xyz",
+    );
+    assert_eq!(answer.status, 401, "{}", answer.body);
+    let log = f.server.wait_for_log("security event login.failed");
+    let line = log
+        .lines()
+        .find(|l| l.contains("security event login.failed"))
+        .unwrap();
+    assert!(
+        line.contains("tenant=acme") || line.contains("tenant: acme"),
+        "{line}"
+    );
+    assert!(
+        !log.contains("not-the-password-xyz"),
+        "no password in the log"
+    );
+}
