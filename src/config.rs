@@ -46,7 +46,7 @@ pub struct Config {
     /// Peers whose `X-Forwarded-For` names the client (reverse proxies).
     pub trusted_proxies: Vec<crate::types::Cidr>,
     /// Most verbose log level written.
-    pub log_level: tracing::Level,
+    pub log_level: String,
     /// One JSON object per log line instead of text.
     pub log_json: bool,
     /// `/metrics` answers without an admin token.
@@ -651,15 +651,23 @@ fn in_credentials(tls: TlsMode, credentials: Option<&Path>) -> TlsMode {
     }
 }
 
-fn validate_log_level(text: &str) -> Result<tracing::Level, ConfigError> {
-    match text {
-        "error" | "warn" | "info" | "debug" | "trace" => text
-            .parse()
-            .map_err(|_| ConfigError(format!("log_level: `{text}` is not a level"))),
-        _ => fail(format!(
-            "log_level: `{text}` is not one of error, warn, info, debug, trace"
-        )),
+fn validate_log_level(text: &str) -> Result<String, ConfigError> {
+    const LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
+    let level = |l: &str| LEVELS.contains(&l.to_ascii_lowercase().as_str());
+    for directive in text.split(',').map(str::trim) {
+        let ok = match directive.split_once('=') {
+            None => level(directive),
+            Some((target, l)) => !target.is_empty() && level(l),
+        };
+        if !ok {
+            return fail(format!(
+                "log_level: `{directive}` is not a level (error, warn, info, debug, trace) or TARGET=LEVEL, as in `info,latchkey::http=debug`"
+            ));
+        }
     }
+    tracing_subscriber::EnvFilter::try_new(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| ConfigError(format!("log_level: `{text}`: {e}")))
 }
 
 #[cfg(test)]

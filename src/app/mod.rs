@@ -64,7 +64,7 @@ fn init_logging(config: &Config) {
     let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_target(false)
-        .with_max_level(config.log_level);
+        .with_env_filter(tracing_subscriber::EnvFilter::new(&config.log_level));
     if config.log_json {
         builder.json().flatten_event(true).init();
     } else {

@@ -78,6 +78,8 @@ fn each_bad_value_names_its_key() {
     assert!(with(&[("LATCHKEY_TLS_MODE", "maybe")]).starts_with("[tls] mode:"));
     assert!(with(&[("LATCHKEY_TLS_MODE", "files")]).contains("cert_file"));
     assert!(with(&[("LATCHKEY_LOG_LEVEL", "loud")]).starts_with("log_level:"));
+    assert!(with(&[("LATCHKEY_LOG_LEVEL", "info,latchkey=loud")]).starts_with("log_level:"));
+    assert!(with(&[("LATCHKEY_LOG_LEVEL", "info,=debug")]).starts_with("log_level:"));
     assert!(with(&[("LATCHKEY_LOG_FORMAT", "xml")]).starts_with("log_format:"));
     assert!(with(&[("LATCHKEY_LISTNE", "x")]).contains("LATCHKEY_LISTNE"));
     assert!(with(&[("LATCHKEY_STORE_FLUSH_INTERVAL_MS", "soon")]).contains("whole number"));
@@ -207,4 +209,14 @@ fn relative_tls_files_are_read_from_the_credentials_directory() {
         in_credentials(TlsMode::SelfSigned, Some(dir)),
         TlsMode::SelfSigned
     );
+}
+
+#[test]
+fn log_level_takes_directives() -> Result<(), ConfigError> {
+    let c = load(
+        ConfigArgs::default(),
+        &[("LATCHKEY_LOG_LEVEL", "warn,latchkey::http=debug")],
+    )?;
+    assert_eq!(c.log_level, "warn,latchkey::http=debug");
+    Ok(())
 }
