@@ -2,13 +2,16 @@
 //! exposition format. Labels are fixed names (routes, grants, outcomes), never values
 //! from a request, so the series stay few and no secret can become a label.
 
+mod process;
+
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
 
-/// Upper bounds of the latency buckets, in seconds.
-const BUCKETS: [f64; 11] = [
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+/// Upper bounds of the latency buckets, in seconds; the last covers an IdP call that
+/// runs into the longest introspection timeout (30 s).
+const BUCKETS: [f64; 13] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 10.0, 30.0,
 ];
 
 /// A latency histogram: a count per bucket (not cumulative), the sum and the count.
@@ -57,6 +60,49 @@ struct Series {
     connections_refused: u64,
 }
 
+/// What a scrape reads of the appliance's state, beside the counters.
+#[derive(Debug, Default)]
+pub struct Gauges {
+    /// The store's size on disk.
+    pub store_bytes: u64,
+    /// Live SSO sessions, when they could be counted.
+    pub live_sessions: Option<usize>,
+    /// When the served TLS certificate expires, when there is one.
+    pub certificate_expiry: Option<u64>,
+}
+
+impl Gauges {
+    fn render(&self, out: &mut String) {
+        let mut gauge = |name: &str, help: &str, value: String| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+            );
+        };
+        gauge(
+            "latchkey_store_size_bytes",
+            "The store's size on disk.",
+            self.store_bytes.to_string(),
+        );
+        if let Some(n) = self.live_sessions {
+            gauge("latchkey_sso_sessions", "Live SSO sessions.", n.to_string());
+        }
+        if let Some(at) = self.certificate_expiry {
+            gauge(
+                "latchkey_tls_certificate_expiry_seconds",
+                "When the served TLS certificate expires, in Unix seconds.",
+                at.to_string(),
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP latchkey_build_info The running build.\n# TYPE latchkey_build_info gauge\nlatchkey_build_info{{version=\"{}\",commit=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION"),
+            env!("BUILD_GIT_COMMIT")
+        );
+    }
+}
+
 /// The appliance's metrics.
 #[derive(Default)]
 pub struct Metrics {
@@ -100,8 +146,8 @@ impl Metrics {
         self.with(|s| s.connections_refused += 1);
     }
 
-    /// The text exposition, with the store's size on disk.
-    pub fn render(&self, store_bytes: u64) -> String {
+    /// The text exposition, with the gauges read at scrape time and the process series.
+    pub fn render(&self, gauges: &Gauges) -> String {
         let mut out = String::new();
         self.with(|s| {
             out.push_str(
@@ -160,9 +206,8 @@ impl Metrics {
                 s.connections_refused
             );
         });
-        out.push_str("# HELP latchkey_store_size_bytes The store's size on disk.\n");
-        out.push_str("# TYPE latchkey_store_size_bytes gauge\n");
-        let _ = writeln!(out, "latchkey_store_size_bytes {store_bytes}");
+        gauges.render(&mut out);
+        process::render(&mut out);
         out
     }
 }
@@ -180,7 +225,11 @@ mod tests {
         m.token_issued("client_credentials");
         m.exchange("idp_timeout");
         m.connection_refused();
-        let text = m.render(4096);
+        let text = m.render(&Gauges {
+            store_bytes: 4096,
+            live_sessions: Some(3),
+            certificate_expiry: Some(1_900_000_000),
+        });
         assert!(text.contains("latchkey_http_requests_total{route=\"token\",status=\"200\"} 2"));
         assert!(text.contains("latchkey_rate_limited_total{route=\"token\"} 1"));
         assert!(text.contains(
@@ -197,5 +246,14 @@ mod tests {
         assert!(text.contains("latchkey_exchanges_total{outcome=\"idp_timeout\"} 1"));
         assert!(text.contains("latchkey_store_size_bytes 4096"));
         assert!(text.contains("latchkey_connections_refused_total 1"));
+        assert!(text.contains("latchkey_sso_sessions 3"));
+        assert!(text.contains("latchkey_tls_certificate_expiry_seconds 1900000000"));
+        assert!(text.contains(&format!(
+            "latchkey_build_info{{version=\"{}\",commit=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION"),
+            env!("BUILD_GIT_COMMIT")
+        )));
+        assert!(text.contains("\nprocess_resident_memory_bytes "));
+        assert!(text.contains("\nprocess_open_fds "));
     }
 }

@@ -67,6 +67,17 @@ fn metrics_count_requests_and_tokens_behind_an_admin_token() {
         "latchkey_http_request_duration_seconds_count{route=\"token\"} 1",
         "latchkey_http_request_duration_seconds_bucket{route=\"token\",le=\"+Inf\"} 1",
         "# TYPE latchkey_store_size_bytes gauge",
+        "latchkey_sso_sessions 0",
+        "# TYPE latchkey_tls_certificate_expiry_seconds gauge",
+        &format!(
+            "latchkey_build_info{{version=\"{}\",commit=\"",
+            env!("CARGO_PKG_VERSION")
+        ),
+        "# TYPE process_cpu_seconds_total counter",
+        "# TYPE process_resident_memory_bytes gauge",
+        "# TYPE process_open_fds gauge",
+        "# TYPE process_max_fds gauge",
+        "# TYPE process_start_time_seconds gauge",
     ] {
         assert!(
             text.contains(expected),

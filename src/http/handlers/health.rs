@@ -44,16 +44,25 @@ pub fn metrics(state: &State, authorization: Option<&str>, log: &RequestLog) -> 
             }
         }
     }
-    let size = match state.store.size_on_disk() {
-        Ok(s) => s,
-        Err(e) => {
+    let gauges = crate::metrics::Gauges {
+        store_bytes: state.store.size_on_disk().unwrap_or_else(|e| {
             tracing::warn!("metrics: store size unknown: {e}");
             0
-        }
+        }),
+        live_sessions: state
+            .store
+            .count_live_sessions(state.clock.now())
+            .inspect_err(|e| tracing::warn!("metrics: sessions not counted: {e}"))
+            .ok(),
+        certificate_expiry: state
+            .certificate_expiry()
+            .inspect_err(|e| tracing::warn!("metrics: certificate expiry unknown: {e}"))
+            .ok()
+            .flatten(),
     };
     respond::text(
         "text/plain; version=0.0.4; charset=utf-8",
-        state.metrics.render(size),
+        state.metrics.render(&gauges),
     )
 }
 
