@@ -563,11 +563,10 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
 fn read_ca_file(path: &Path) -> Result<String, ConfigError> {
     let named = |why: String| ConfigError(format!("[outbound] ca_file {}: {why}", path.display()));
     let pem = std::fs::read_to_string(path).map_err(|e| named(e.to_string()))?;
-    let certs: Result<Vec<_>, _> = rustls_pemfile::certs(&mut pem.as_bytes()).collect();
-    match certs {
+    match crate::crypto::pem::certificates(pem.as_bytes()) {
         Ok(c) if !c.is_empty() => Ok(pem),
         Ok(_) => Err(named("holds no PEM certificate".into())),
-        Err(e) => Err(named(format!("is not PEM: {e}"))),
+        Err(e) => Err(named(e)),
     }
 }
 

@@ -196,12 +196,10 @@ impl State {
         };
         let pem = std::fs::read(&path)
             .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-        let Some(der) = rustls_pemfile::certs(&mut pem.as_slice())
-            .next()
-            .transpose()?
-        else {
+        let certs = crate::crypto::pem::certificates(&pem).map_err(std::io::Error::other)?;
+        let Some(der) = certs.first() else {
             return Ok(None);
         };
-        Ok(crate::crypto::cert_expiry::not_after(&der))
+        Ok(crate::crypto::cert_expiry::not_after(der))
     }
 }

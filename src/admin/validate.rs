@@ -68,8 +68,7 @@ pub fn ca_pem(field: &'static str, pem: Option<&str>) -> Result<Option<String>, 
     let Some(pem) = pem.map(str::trim).filter(|p| !p.is_empty()) else {
         return Ok(None);
     };
-    let certs: Result<Vec<_>, _> = rustls_pemfile::certs(&mut pem.as_bytes()).collect();
-    match certs {
+    match crate::crypto::pem::certificates(pem.as_bytes()) {
         Ok(c) if !c.is_empty() => Ok(Some(pem.to_owned())),
         _ => Err(AdminError::invalid(
             field,

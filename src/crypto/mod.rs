@@ -7,6 +7,7 @@ pub mod hash;
 pub mod jose;
 pub mod keys;
 pub mod password;
+pub mod pem;
 pub mod random;
 pub mod seal;
 pub mod self_signed;

@@ -3,7 +3,7 @@
 
 use rustls::client::danger::ServerCertVerifier;
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use std::path::{Path, PathBuf};
@@ -61,9 +61,7 @@ fn pem_error(path: &Path, what: impl Into<String>) -> TlsError {
 
 /// The certificates of a PEM text, or what is wrong with it.
 pub fn parse_certs(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
-    let certs = rustls_pemfile::certs(&mut &pem[..])
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("unreadable PEM ({e})"))?;
+    let certs = crate::crypto::pem::certificates(pem)?;
     if certs.is_empty() {
         return Err("no CERTIFICATE block found".into());
     }
@@ -72,9 +70,7 @@ pub fn parse_certs(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
 
 /// The first private key of a PEM text, checked usable by the TLS provider.
 pub fn parse_key(pem: &[u8]) -> Result<Arc<dyn rustls::sign::SigningKey>, String> {
-    let der: PrivateKeyDer<'static> = rustls_pemfile::private_key(&mut &pem[..])
-        .map_err(|e| format!("unreadable PEM ({e})"))?
-        .ok_or("no PRIVATE KEY block found")?;
+    let der = crate::crypto::pem::private_key(pem)?;
     provider()
         .key_provider
         .load_private_key(der)

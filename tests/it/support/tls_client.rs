@@ -96,8 +96,12 @@ async fn handshake(
     versions: &[&'static rustls::SupportedProtocolVersion],
 ) -> std::io::Result<TlsStream<TcpStream>> {
     let mut roots = rustls::RootCertStore::empty();
-    for c in rustls_pemfile::certs(&mut std::fs::read(cert)?.as_slice()) {
-        roots.add(c?).map_err(std::io::Error::other)?;
+    use rustls::pki_types::pem::PemObject;
+    let pem = std::fs::read(cert)?;
+    for c in rustls::pki_types::CertificateDer::pem_slice_iter(&pem) {
+        roots
+            .add(c.map_err(std::io::Error::other)?)
+            .map_err(std::io::Error::other)?;
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
