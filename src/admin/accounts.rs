@@ -167,6 +167,7 @@ pub(super) async fn prepare(new: &NewAccount, now: u64) -> Result<Account, Admin
         refresh_epoch: 0,
         created_at: now,
         tenant_uids: Vec::new(),
+        factors: Default::default(),
     })
 }
 

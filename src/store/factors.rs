@@ -1,0 +1,98 @@
+//! An account's second factors, kept on its record: the sealed TOTP secret with the
+//! last step it accepted, and the hashes of its unused recovery codes. Acceptance of a
+//! code and spending of a recovery code are each one conditional update, so a code
+//! wins once however many nodes or requests present it (RFC 6238 §5.2).
+
+use super::{Store, StoreError};
+use crate::clock::UnixTime;
+use serde::{Deserialize, Serialize};
+
+/// What an account holds besides its password. A record written before second factors
+/// existed reads as none.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SecondFactors {
+    /// The TOTP authenticator, if enrolled.
+    #[serde(default)]
+    pub totp: Option<TotpFactor>,
+    /// SHA-256 of each recovery code not yet used; a new set replaces them all.
+    #[serde(default)]
+    pub recovery_hashes: Vec<[u8; 32]>,
+}
+
+impl SecondFactors {
+    /// Whether sign-in asks for a second step.
+    pub fn any(&self) -> bool {
+        self.totp.is_some() || !self.recovery_hashes.is_empty()
+    }
+}
+
+/// An enrolled TOTP authenticator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TotpFactor {
+    /// The shared secret sealed with the master key under [`totp_seal_purpose`].
+    pub sealed_secret: Vec<u8>,
+    /// The last time step a code was accepted for; only later steps are accepted.
+    pub last_step: Option<u64>,
+    /// When it was enrolled.
+    pub enrolled_at: UnixTime,
+}
+
+/// The sealing purpose of an account's TOTP secret: bound to the account, so a sealed
+/// secret copied onto another account does not open.
+pub fn totp_seal_purpose(account_id: &str) -> String {
+    format!("totp-secret:{account_id}")
+}
+
+/// Whether a one-time second factor was taken.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Spent {
+    /// Taken now.
+    Accepted,
+    /// The account, or the factor, is gone, or the step or code was already used.
+    Refused,
+}
+
+impl Store {
+    /// Records that `account_id` accepted TOTP step `step`, only if it is later than
+    /// the stored one: of two submits of one code, exactly one gets `Accepted`.
+    pub fn accept_totp_step(&self, account_id: &str, step: u64) -> Result<Spent, StoreError> {
+        self.transaction(|tx| {
+            let Some(mut a) = tx.account::<StoreError>(account_id)? else {
+                return Ok(Spent::Refused);
+            };
+            let Some(totp) = a.factors.totp.as_mut() else {
+                return Ok(Spent::Refused);
+            };
+            if totp.last_step.is_some_and(|last| step <= last) {
+                return Ok(Spent::Refused);
+            }
+            totp.last_step = Some(step);
+            tx.put_account(&a)?;
+            Ok(Spent::Accepted)
+        })
+    }
+
+    /// Spends the recovery code hashing to `hash` if `account_id` still holds it.
+    pub fn spend_recovery_code(
+        &self,
+        account_id: &str,
+        hash: &[u8; 32],
+    ) -> Result<Spent, StoreError> {
+        self.transaction(|tx| {
+            let Some(mut a) = tx.account::<StoreError>(account_id)? else {
+                return Ok(Spent::Refused);
+            };
+            let before = a.factors.recovery_hashes.len();
+            a.factors.recovery_hashes.retain(|h| h != hash);
+            if a.factors.recovery_hashes.len() == before {
+                return Ok(Spent::Refused);
+            }
+            tx.put_account(&a)?;
+            Ok(Spent::Accepted)
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "factors_tests.rs"]
+mod tests;
