@@ -8,6 +8,7 @@ mod error;
 pub mod foreign_token;
 pub mod introspection;
 pub mod introspection_cache;
+pub mod recovery_codes;
 pub mod totp;
 
 pub use error::ForeignTokenError;

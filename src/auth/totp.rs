@@ -102,8 +102,8 @@ pub fn step_at(now: UnixTime) -> u64 {
     now / STEP_SECS
 }
 
-/// RFC 4648 §6 base32, unpadded.
-fn base32(data: &[u8]) -> String {
+/// RFC 4648 §6 base32, unpadded; recovery codes use its alphabet too.
+pub fn base32(data: &[u8]) -> String {
     const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let mut out = String::with_capacity(data.len().div_ceil(5) * 8);
     let (mut buffer, mut bits) = (0u32, 0u32);

@@ -37,6 +37,96 @@ pub struct TotpFactor {
     pub enrolled_at: UnixTime,
 }
 
+/// A way a user proved who they are, as a session records it; `amr` and `acr` are
+/// computed from the list (RFC 8176), so a new kind (a passkey) is one more variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Factor {
+    /// The account's password.
+    Password,
+    /// A TOTP code.
+    Totp,
+    /// One of the account's recovery codes.
+    RecoveryCode,
+    /// A sign-in at the tenant's upstream identity provider (broker).
+    Upstream,
+}
+
+impl Factor {
+    /// Its RFC 8176 `amr` value; a recovery code is a one-time password too.
+    pub fn amr(self) -> &'static str {
+        match self {
+            Factor::Password | Factor::Upstream => "pwd",
+            Factor::Totp | Factor::RecoveryCode => "otp",
+        }
+    }
+
+    /// Its name in the `login` audit event's `detail`.
+    fn audit_name(self) -> &'static str {
+        match self {
+            Factor::Password => "pwd",
+            Factor::Totp => "otp",
+            Factor::RecoveryCode => "recovery",
+            Factor::Upstream => "upstream",
+        }
+    }
+
+    /// Whether it is a second factor, which makes the session's `acr` `mfa`.
+    fn is_second(self) -> bool {
+        matches!(self, Factor::Totp | Factor::RecoveryCode)
+    }
+}
+
+/// How a session was authenticated, computed from its factors; a session stored before
+/// factors were recorded had a password.
+#[derive(Clone, Copy, Debug)]
+pub struct Authenticated<'a>(pub &'a [Factor]);
+
+impl Authenticated<'_> {
+    /// Whether a second factor was completed: OIDC `acr` `mfa`.
+    pub fn is_mfa(&self) -> bool {
+        self.0.iter().any(|f| f.is_second())
+    }
+
+    /// The `acr` value: `mfa` or `pwd`.
+    pub fn acr(&self) -> &'static str {
+        if self.is_mfa() { "mfa" } else { "pwd" }
+    }
+
+    /// The `amr` values (RFC 8176), each once, with `mfa` when more than one kind was used.
+    pub fn amr(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let factors = if self.0.is_empty() {
+            &[Factor::Password][..]
+        } else {
+            self.0
+        };
+        for f in factors {
+            if !out.iter().any(|v| v == f.amr()) {
+                out.push(f.amr().to_owned());
+            }
+        }
+        if out.len() > 1 {
+            out.push("mfa".to_owned());
+        }
+        out
+    }
+
+    /// The `login` audit event's `detail`: the factors joined by `+` (`pwd+otp`).
+    pub fn audit_detail(&self) -> String {
+        let factors = if self.0.is_empty() {
+            &[Factor::Password][..]
+        } else {
+            self.0
+        };
+        factors
+            .iter()
+            .map(|f| f.audit_name())
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+}
+
 /// The sealing purpose of an account's TOTP secret: bound to the account, so a sealed
 /// secret copied onto another account does not open.
 pub fn totp_seal_purpose(account_id: &str) -> String {

@@ -307,6 +307,7 @@ mod tests {
             params: vec![],
             created_at: 0,
             expires_at,
+            second_step: None,
         }
     }
 
@@ -322,6 +323,7 @@ mod tests {
             expires_at,
             upstream: None,
             id_token_clients: vec![],
+            factors: vec![],
         };
         store
             .transaction(|tx| {
