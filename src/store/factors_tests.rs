@@ -132,3 +132,24 @@ fn an_account_stored_before_second_factors_reads_as_none() {
     assert_eq!(read.factors, SecondFactors::default());
     assert!(!read.factors.any());
 }
+
+#[test]
+fn amr_and_acr_follow_the_factors_used() {
+    let pwd = Authenticated(&[Factor::Password]);
+    assert_eq!((pwd.acr(), pwd.amr()), ("pwd", vec!["pwd".to_owned()]));
+    assert_eq!(pwd.audit_detail(), "pwd");
+    let old = Authenticated(&[]);
+    assert_eq!((old.acr(), old.amr()), ("pwd", vec!["pwd".to_owned()]));
+    let otp = Authenticated(&[Factor::Password, Factor::Totp]);
+    assert_eq!(otp.acr(), "mfa");
+    assert_eq!(otp.amr(), ["pwd", "otp", "mfa"]);
+    assert_eq!(otp.audit_detail(), "pwd+otp");
+    let recovery = Authenticated(&[Factor::Password, Factor::RecoveryCode]);
+    assert_eq!(recovery.acr(), "mfa");
+    assert_eq!(recovery.audit_detail(), "pwd+recovery");
+    let brokered = Authenticated(&[Factor::Upstream]);
+    assert_eq!(
+        (brokered.acr(), brokered.amr()),
+        ("pwd", vec!["pwd".to_owned()])
+    );
+}

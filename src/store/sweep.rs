@@ -370,6 +370,7 @@ mod tests {
                 live: Some([id.as_bytes()[17]; 32]),
                 account_epoch: 0,
                 expires_at,
+                factors: vec![],
                 jkt: None,
             };
             store.insert_family(&f).unwrap();

@@ -7,8 +7,9 @@
     reason = "TOTP codes depend on the real time, which the server reads too"
 )]
 
-use crate::oidc_code::{Fixture, REDIRECT, begin, code_from, rp_client, start};
+use crate::oidc_code::{Fixture, REDIRECT, Started, begin, code_from, redeem, rp_client, start};
 use crate::support::browser::{Browser, Page, attribute, input_value, redirect_params};
+use openidconnect::{OAuth2TokenResponse, TokenResponse};
 use serde_json::json;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -153,6 +154,41 @@ fn enrolled(f: &Fixture) -> (Vec<u8>, Vec<String>) {
     (secret, codes)
 }
 
+/// Redeems the code of `answer` and reads `acr` and `amr` from the ID token as the
+/// `openidconnect` crate sees them, and from introspection of the access token.
+fn acr_amr(f: &Fixture, started: Started, answer: &Page) -> (String, Vec<String>) {
+    let client = rp_client(f);
+    let code = code_from(answer.location.as_deref().unwrap(), &started.state);
+    let tokens = redeem(f, &client, code, started.verifier);
+    let claims = tokens
+        .id_token()
+        .unwrap()
+        .claims(&client.id_token_verifier(), &started.nonce)
+        .unwrap();
+    let acr = claims.auth_context_ref().unwrap().to_string();
+    let amr: Vec<String> = claims
+        .auth_method_refs()
+        .unwrap()
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    let resp = f.server.post(
+        "/t/acme/introspect",
+        "application/x-www-form-urlencoded",
+        format!(
+            "client_id=web&client_secret={}&token={}",
+            f.secret,
+            tokens.access_token().secret()
+        )
+        .into_bytes(),
+    );
+    let body: serde_json::Value =
+        serde_json::from_str(&resp.into_body().read_to_string().unwrap()).unwrap();
+    assert_eq!(body["acr"], acr.as_str(), "{body}");
+    assert_eq!(body["amr"], json!(amr), "{body}");
+    (acr, amr)
+}
+
 fn account(f: &Fixture) -> serde_json::Value {
     f.api
         .call("GET", &format!("/v2/admin/accounts/{}", f.alice), None)
@@ -190,7 +226,9 @@ fn required_mfa_enrols_totp_in_the_sign_in_and_a_code_signs_in_once() {
     let next = code(&secret, 1);
     let done = post_code(&browser, &page, &next);
     assert_eq!(done.status, 303, "{}", done.body);
-    code_from(done.location.as_deref().unwrap(), &started.state);
+    let (acr, amr) = acr_amr(&f, started, &done);
+    assert_eq!(acr, "mfa");
+    assert_eq!(amr, ["pwd", "otp", "mfa"]);
     let login = &audit_kinds(&f, "login")[0];
     assert_eq!(login["detail"], "pwd+otp");
 
@@ -215,7 +253,7 @@ fn a_recovery_code_signs_in_once() {
     let page = second_step(&browser, &browser.sign_in(&started.url, "alice", PASSWORD));
     let done = post_code(&browser, &page, &codes[3].to_uppercase());
     assert_eq!(done.status, 303, "{}", done.body);
-    code_from(done.location.as_deref().unwrap(), &started.state);
+    assert_eq!(acr_amr(&f, started, &done).0, "mfa");
     assert_eq!(audit_kinds(&f, "login")[0]["detail"], "pwd+recovery");
     assert_eq!(account(&f)["mfa"]["recovery_codes_left"], 9);
 
@@ -275,7 +313,8 @@ fn acr_values_mfa_steps_a_password_session_up() {
     let browser = Browser::new(&f.server);
     let started = begin(&client, &[]);
     let answer = browser.sign_in(&started.url, "alice", PASSWORD);
-    code_from(answer.location.as_deref().unwrap(), &started.state);
+    let (acr, amr) = acr_amr(&f, started, &answer);
+    assert_eq!((acr.as_str(), amr), ("pwd", vec!["pwd".to_owned()]));
 
     let step_up = begin(&client, &[]);
     let answer = browser.get(&format!("{}&acr_values=mfa", step_up.url));
@@ -283,7 +322,9 @@ fn acr_values_mfa_steps_a_password_session_up() {
     let (_secret, codes_page) = enrol(&browser, &page);
     let done = continue_after_codes(&browser, &codes_page);
     assert_eq!(done.status, 303, "{}", done.body);
-    code_from(done.location.as_deref().unwrap(), &step_up.state);
+    let (acr, amr) = acr_amr(&f, step_up, &done);
+    assert_eq!(acr, "mfa");
+    assert_eq!(amr, ["pwd", "otp", "mfa"]);
 
     // The session now meets mfa: asked again, it answers at once.
     let again = begin(&client, &[]);
