@@ -472,3 +472,62 @@ fn a_restored_backup_keeps_the_factor_and_accepts_the_same_secret() {
     let params = redirect_params(done.location.as_deref().unwrap());
     assert!(params.contains_key("code"), "{params:?}");
 }
+
+#[test]
+fn the_admin_ui_shows_the_factors_and_resets_them_after_a_confirmation() {
+    let f = start();
+    enrolled(&f);
+    let (browser, _) = crate::admin_ui::signed_in(&f.server);
+    let page = browser.get(&format!("/admin/accounts/{}", f.alice));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("Authenticator app</dt><dd>enrolled"),
+        "{}",
+        page.body
+    );
+    let confirm = browser.get(&format!("/admin/accounts/{}/mfa/reset", f.alice));
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(
+        confirm.body.contains("Remove every second factor"),
+        "{}",
+        confirm.body
+    );
+    assert_eq!(
+        account(&f)["mfa"]["totp"],
+        true,
+        "showing the page changes nothing"
+    );
+    let action = format!("/admin/accounts/{}/mfa/reset", f.alice);
+    let refused = browser.post(&action, &[("csrf", "forged")]);
+    assert_ne!(refused.status, 303, "{}", refused.body);
+    assert_eq!(
+        account(&f)["mfa"]["totp"],
+        true,
+        "a forged form changes nothing"
+    );
+    let done = browser.post(&action, &[("csrf", &input_value(&confirm.body, "csrf"))]);
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        account(&f)["mfa"],
+        json!({"totp": false, "passkeys": 0, "recovery_codes_left": 0})
+    );
+    let removed = audit_kinds(&f, "mfa.removed");
+    assert_eq!(removed[0]["account"], f.alice.as_str());
+}
+
+#[test]
+fn the_admin_ui_sets_the_tenant_policy() {
+    let f = start();
+    let (browser, csrf) = crate::admin_ui::signed_in(&f.server);
+    let page = browser.get("/admin/tenants/acme");
+    assert!(page.body.contains("name=\"mfa\""), "{}", page.body);
+    let done = browser.post(
+        "/admin/tenants/acme/mfa",
+        &[("csrf", &csrf), ("mfa", "required")],
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        f.api.call("GET", "/v2/admin/tenants/acme", None).body["mfa"],
+        "required"
+    );
+}

@@ -371,6 +371,7 @@ fn notice(query: &Fields) -> Option<&'static str> {
         "account-created" => "The account was created.",
         "account-updated" => "The account was updated.",
         "sessions-ended" => "The account's sessions were ended.",
+        "mfa-removed" => "The account's second factors were removed.",
         "password-set" => "The password was changed.",
         "keys-rotated" => "New signing keys are active.",
         _ => return None,
@@ -390,6 +391,7 @@ async fn get(s: &Signed<'_>, segments: &[&str], query: &Fields) -> Answer {
         ["accounts", id] => {
             account_pages::account_page(s, id, done, FormState::default(), FormState::default())
         }
+        ["accounts", id, "mfa", "reset"] => account_pages::mfa_reset_page(s, id),
         ["keys"] => Ok(s.page(
             "admin/keys.html",
             "Signing keys".into(),
