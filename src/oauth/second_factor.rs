@@ -224,7 +224,7 @@ pub async fn submit(
     }
     let code = form_in.code;
     let used = match &step.enrolling {
-        Some(sealed) => enrol(ctx, &step, sealed, code.expose(), now)
+        Some(sealed) => enrol(ctx, tenant, &step, sealed, code.expose(), now)
             .await?
             .map(|codes| (Factor::Totp, Some(codes))),
         None => check(ctx, &step, code.expose(), now)?.map(|f| (f, None)),
@@ -290,6 +290,7 @@ fn check(
 /// with a new set of recovery codes, durably, and returns the codes to show.
 async fn enrol(
     ctx: &Ctx<'_>,
+    tenant: &Tenant,
     step: &SecondStep,
     sealed: &[u8],
     code: &str,
@@ -305,6 +306,7 @@ async fn enrol(
         AuditKind::MfaEnrolled,
         &Actor::Account(step.account_id.clone()),
     )
+    .tenant(tenant.id.as_str())
     .account(&step.account_id)
     .detail("totp");
     let enrolled = ctx.store.transaction(|tx| {

@@ -531,3 +531,85 @@ fn the_admin_ui_sets_the_tenant_policy() {
         "required"
     );
 }
+
+#[test]
+fn two_browsers_sending_one_code_at_once_get_exactly_one_sign_in() {
+    let f = start();
+    let (secret, _codes) = enrolled(&f);
+    let client = rp_client(&f);
+    let ready: Vec<(Browser, Page)> = (0..4)
+        .map(|_| {
+            let started = begin(&client, &[]);
+            let browser = Browser::new(&f.server);
+            let page = second_step(&browser, &browser.sign_in(&started.url, "alice", PASSWORD));
+            (browser, page)
+        })
+        .collect();
+    let next = code(&secret, 1);
+    let barrier = std::sync::Barrier::new(ready.len());
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ready
+            .iter()
+            .map(|(browser, page)| {
+                let (barrier, next) = (&barrier, &next);
+                scope.spawn(move || {
+                    barrier.wait();
+                    post_code(browser, page, next).status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 303).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        3,
+        "{statuses:?}"
+    );
+}
+
+#[test]
+fn malformed_second_step_forms_are_refused_and_change_nothing() {
+    let f = start();
+    let (secret, _codes) = enrolled(&f);
+    let client = rp_client(&f);
+    let started = begin(&client, &[]);
+    let browser = Browser::new(&f.server);
+    let page = second_step(&browser, &browser.sign_in(&started.url, "alice", PASSWORD));
+    let action = attribute(&page.body, "form", "action");
+    let csrf = input_value(&page.body, "csrf");
+    let request = input_value(&page.body, "request");
+    let next = code(&secret, 1);
+
+    let no_csrf = browser.post(&action, &[("request", &request), ("code", &next)]);
+    assert_eq!(no_csrf.status, 400, "{}", no_csrf.body);
+    assert!(no_csrf.body.contains("security token"), "{}", no_csrf.body);
+    let unknown = browser.post(
+        &action,
+        &[
+            ("csrf", &csrf),
+            ("request", "no-such-request"),
+            ("code", &next),
+        ],
+    );
+    assert_eq!(unknown.status, 400, "{}", unknown.body);
+    // Each answer is the form again, with a new CSRF token.
+    let mut page = page;
+    for junk in ["", "%%%", "１２３４５６", &"9".repeat(2000)] {
+        let answer = post_code(&browser, &page, junk);
+        assert_eq!(answer.status, 401, "{junk:?}: {}", answer.body);
+        page = answer;
+    }
+    let fine = post_code(&browser, &page, &next);
+    assert_eq!(
+        fine.status, 303,
+        "the refusals spent nothing: {}",
+        fine.body
+    );
+    code_from(fine.location.as_deref().unwrap(), &started.state);
+    assert_eq!(account(&f)["mfa"]["recovery_codes_left"], 10);
+}
