@@ -613,3 +613,40 @@ fn malformed_second_step_forms_are_refused_and_change_nothing() {
     code_from(fine.location.as_deref().unwrap(), &started.state);
     assert_eq!(account(&f)["mfa"]["recovery_codes_left"], 10);
 }
+
+#[test]
+fn an_essential_acr_in_a_request_object_counts_like_one_in_the_query() {
+    let f = start();
+    set_mfa(&f, "off");
+    let (pkcs8, jwk) = crate::request_objects::p256("rp-mfa");
+    let patched = f.api.call(
+        "PATCH",
+        "/v2/admin/tenants/acme/clients/web",
+        Some(&json!({"jwks": {"keys": [jwk]}})),
+    );
+    assert_eq!(patched.status, 200, "{:?}", patched.body);
+    let browser = Browser::new(&f.server);
+    let started = begin(&rp_client(&f), &[]);
+    let answer = browser.sign_in(&started.url, "alice", PASSWORD);
+    code_from(answer.location.as_deref().unwrap(), &started.state);
+    let object = crate::request_objects::sign(
+        &pkcs8,
+        "rp-mfa",
+        Some("oauth-authz-req+jwt"),
+        &json!({
+            "iss": "web", "aud": format!("{}/t/acme", f.server.base), "exp": now() + 300,
+            "client_id": "web", "response_type": "code", "scope": "openid",
+            "redirect_uri": REDIRECT, "state": "ro",
+            "claims": {"id_token": {"acr": {"essential": true, "values": ["mfa"]}}},
+        }),
+    );
+    let answer = browser.get(&format!(
+        "/t/acme/authorize?client_id=web&response_type=code&scope=openid&request={object}"
+    ));
+    let params = redirect_params(answer.location.as_deref().unwrap());
+    assert_eq!(
+        params["error"], "unmet_authentication_requirements",
+        "{params:?}"
+    );
+    assert_eq!(params["state"], "ro");
+}
