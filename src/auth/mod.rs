@@ -5,6 +5,7 @@
 
 pub mod client_keys;
 mod error;
+pub mod factors;
 pub mod foreign_token;
 pub mod introspection;
 pub mod introspection_cache;

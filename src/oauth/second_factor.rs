@@ -9,8 +9,7 @@ use super::login::username_keys;
 use super::request::SecondFactorForm;
 use super::{Ctx, OAuthError};
 use crate::audit::{Actor, AuditEvent, AuditKind};
-use crate::auth::recovery_codes;
-use crate::auth::totp::TotpSecret;
+use crate::auth::factors;
 use crate::clock::UnixTime;
 use crate::crypto::{hash, random};
 use crate::grant::pending::{self, EXPIRED};
@@ -18,7 +17,7 @@ use crate::grant::session;
 use crate::guard::{self, Key, Realm, Subject};
 use crate::store::StoreError;
 use crate::store::TxError;
-use crate::store::factors::{Authenticated, Factor, Spent, TotpFactor, totp_seal_purpose};
+use crate::store::factors::{Authenticated, Factor};
 use crate::store::pending::{PendingAuthorization, SecondStep};
 use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
@@ -150,12 +149,11 @@ fn page(
             failed: error.is_some(),
         });
     }
-    let purpose = totp_seal_purpose(&account.id);
     let secret = match &step.enrolling {
-        Some(sealed) => unseal(ctx, &purpose, sealed)?,
+        Some(sealed) => factors::unseal(ctx.master, &account.id, sealed)?,
         None => {
-            let secret = TotpSecret::generate()?;
-            step.enrolling = Some(ctx.master.seal(&purpose, secret.as_bytes())?);
+            let (secret, sealed) = factors::begin_enrolment(ctx.master, &account.id)?;
+            step.enrolling = Some(sealed);
             p.second_step = Some(step);
             ctx.store
                 .transaction(|tx| tx.put_pending::<StoreError>(&p))?;
@@ -166,31 +164,12 @@ fn page(
     Ok(StepOutcome::Enrol {
         view: Box::new(EnrolView {
             form: form(tenant, &p.id, error)?,
-            qr_svg: qr_svg(&uri)?,
+            qr_svg: factors::qr_svg(&uri)
+                .ok_or(OAuthError::Internal("the TOTP URI does not fit a QR code"))?,
             secret: secret.base32(),
             uri,
         }),
         failed: error.is_some(),
-    })
-}
-
-fn unseal(ctx: &Ctx, purpose: &str, sealed: &[u8]) -> Result<TotpSecret, OAuthError> {
-    let bytes = ctx.master.open(purpose, sealed)?;
-    TotpSecret::from_bytes(&bytes).ok_or(OAuthError::Internal("a stored TOTP secret is damaged"))
-}
-
-/// The URI as an SVG QR code.
-fn qr_svg(uri: &str) -> Result<String, OAuthError> {
-    let code = qrcode::QrCode::new(uri.as_bytes())
-        .map_err(|_| OAuthError::Internal("the TOTP URI does not fit a QR code"))?;
-    let svg = code
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(200, 200)
-        .build();
-    // The XML declaration means nothing inside HTML.
-    Ok(match svg.find("<svg") {
-        Some(at) => svg[at..].to_owned(),
-        None => svg,
     })
 }
 
@@ -227,7 +206,14 @@ pub async fn submit(
         Some(sealed) => enrol(ctx, tenant, &step, sealed, code.expose(), now)
             .await?
             .map(|codes| (Factor::Totp, Some(codes))),
-        None => check(ctx, &step, code.expose(), now)?.map(|f| (f, None)),
+        None => factors::check::<OAuthError>(
+            ctx.store,
+            ctx.master,
+            &step.account_id,
+            code.expose(),
+            now,
+        )?
+        .map(|f| (f, None)),
     };
     let Some((factor, codes)) = used else {
         return failed(ctx, tenant, p, step, peer, now);
@@ -252,42 +238,7 @@ pub async fn submit(
     }
 }
 
-/// The factor `code` proves for the account, spent: a TOTP code for a step later than
-/// the last accepted one, else a recovery code.
-fn check(
-    ctx: &Ctx,
-    step: &SecondStep,
-    code: &str,
-    now: UnixTime,
-) -> Result<Option<Factor>, OAuthError> {
-    let Some(account) = ctx.store.account(&step.account_id)? else {
-        return Ok(None);
-    };
-    if let Some(totp) = &account.factors.totp {
-        let secret = unseal(ctx, &totp_seal_purpose(&account.id), &totp.sealed_secret)?;
-        if let Some(s) = secret.verify(code, now, totp.last_step) {
-            return Ok(match ctx.store.accept_totp_step(&account.id, s)? {
-                Spent::Accepted => Some(Factor::Totp),
-                Spent::Refused => None,
-            });
-        }
-    }
-    if code.is_empty() {
-        return Ok(None);
-    }
-    Ok(
-        match ctx
-            .store
-            .spend_recovery_code(&account.id, &recovery_codes::digest(code))?
-        {
-            Spent::Accepted => Some(Factor::RecoveryCode),
-            Spent::Refused => None,
-        },
-    )
-}
-
-/// Enrols the secret being set up when `code` is right: stores it (its step accepted)
-/// with a new set of recovery codes, durably, and returns the codes to show.
+/// Enrols the secret being set up when `code` is right, durably; the codes to show.
 async fn enrol(
     ctx: &Ctx<'_>,
     tenant: &Tenant,
@@ -296,42 +247,23 @@ async fn enrol(
     code: &str,
     now: UnixTime,
 ) -> Result<Option<Vec<String>>, OAuthError> {
-    let secret = unseal(ctx, &totp_seal_purpose(&step.account_id), sealed)?;
-    let Some(accepted) = secret.verify(code, now, None) else {
-        return Ok(None);
-    };
-    let (codes, hashes) = recovery_codes::generate()?;
-    let event = AuditEvent::new(
-        now,
-        AuditKind::MfaEnrolled,
-        &Actor::Account(step.account_id.clone()),
-    )
-    .tenant(tenant.id.as_str())
-    .account(&step.account_id)
-    .detail("totp");
-    let enrolled = ctx.store.transaction(|tx| {
-        let Some(mut a) = tx.account::<StoreError>(&step.account_id)? else {
-            return Ok(false);
-        };
-        // Someone else enrolled meanwhile (another tab): theirs stands.
-        if a.factors.any() {
-            return Ok(false);
-        }
-        a.factors.totp = Some(TotpFactor {
-            sealed_secret: sealed.to_vec(),
-            last_step: Some(accepted),
-            enrolled_at: now,
-        });
-        a.factors.recovery_hashes = hashes.clone();
-        tx.put_account(&a)?;
-        tx.audit(&event)?;
-        Ok::<_, TxError<StoreError>>(true)
-    })?;
-    if !enrolled {
-        return Ok(None);
+    let actor = Actor::Account(step.account_id.clone());
+    let event = AuditEvent::new(now, AuditKind::MfaEnrolled, &actor)
+        .tenant(tenant.id.as_str())
+        .account(&step.account_id)
+        .detail("totp");
+    let codes = factors::confirm_enrolment::<OAuthError>(
+        ctx.store,
+        ctx.master,
+        &step.account_id,
+        sealed,
+        code,
+        (now, &event),
+    )?;
+    if codes.is_some() {
+        ctx.store.flush_durable().await?;
     }
-    ctx.store.flush_durable().await?;
-    Ok(Some(codes))
+    Ok(codes)
 }
 
 /// A refused code at `now`: audited `mfa.failed`, counted for the username, the page again.
