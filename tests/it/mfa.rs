@@ -650,3 +650,83 @@ fn an_essential_acr_in_a_request_object_counts_like_one_in_the_query() {
     );
     assert_eq!(params["state"], "ro");
 }
+
+/// Signs in to the admin UI with a password; returns the answer to the form.
+fn admin_password_sign_in(browser: &Browser, username: &str) -> Page {
+    let form = browser.get("/admin/login");
+    browser.post(
+        "/admin/login",
+        &[
+            ("csrf", &input_value(&form.body, "csrf")),
+            ("username", username),
+            ("password", PASSWORD),
+        ],
+    )
+}
+
+#[test]
+fn admin_require_mfa_enrols_then_asks_for_a_code_at_admin_sign_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        tmp.path(),
+        crate::support::server::Options {
+            env: vec![("LATCHKEY_ADMIN_REQUIRE_MFA".into(), "true".into())],
+            ..Default::default()
+        },
+    );
+    let api = crate::support::api::Api::new(&server);
+    let created = api.call(
+        "POST",
+        "/v2/admin/accounts",
+        Some(&json!({"username": "root", "password": PASSWORD, "admin": true})),
+    );
+    assert_eq!(created.status, 201, "{:?}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+
+    let browser = Browser::new(&server);
+    let answer = admin_password_sign_in(&browser, "root");
+    assert_eq!(
+        answer.location.as_deref(),
+        Some("/admin/login/mfa"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(
+        browser.get("/admin").location.as_deref(),
+        Some("/admin/login"),
+        "no admin session before the second factor"
+    );
+    let page = browser.get("/admin/login/mfa");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let (secret, codes_page) = enrol(&browser, &page);
+    assert_eq!(recovery_codes(&codes_page).len(), 10);
+    let done = continue_after_codes(&browser, &codes_page);
+    assert_eq!(done.location.as_deref(), Some("/admin"), "{}", done.body);
+    assert_eq!(browser.get("/admin").status, 200);
+    let status = api
+        .call("GET", &format!("/v2/admin/accounts/{id}"), None)
+        .body;
+    assert_eq!(status["mfa"]["totp"], true);
+
+    let other = Browser::new(&server);
+    let answer = admin_password_sign_in(&other, "root");
+    assert_eq!(answer.location.as_deref(), Some("/admin/login/mfa"));
+    let page = other.get("/admin/login/mfa");
+    assert!(page.body.contains("name=\"code\""), "{}", page.body);
+    let wrong = post_code(&other, &page, &wrong_code(&secret));
+    assert_eq!(wrong.status, 401, "{}", wrong.body);
+    let done = post_code(&other, &wrong, &code(&secret, 1));
+    assert_eq!(done.location.as_deref(), Some("/admin"), "{}", done.body);
+    assert_eq!(other.get("/admin").status, 200);
+    let logins = api.call("GET", "/v2/admin/audit?kind=login", None).body;
+    assert_eq!(logins["items"][0]["detail"], "admin_ui pwd+otp", "{logins}");
+    let stranger = Browser::new(&server);
+    assert_eq!(
+        stranger.get("/admin/login/mfa").location.as_deref(),
+        Some("/admin/login"),
+        "no step without its cookie"
+    );
+    // An admin token is a credential of its own: it signs in as before.
+    let (token_browser, _) = crate::admin_ui::signed_in(&server);
+    assert_eq!(token_browser.get("/admin").status, 200);
+}
