@@ -121,6 +121,15 @@ pub enum AuditKind {
     /// A sign-in failed.
     #[serde(rename = "login.failed")]
     LoginFailed,
+    /// A second factor was refused at sign-in.
+    #[serde(rename = "mfa.failed")]
+    MfaFailed,
+    /// An account enrolled a second factor (`detail`: which).
+    #[serde(rename = "mfa.enrolled")]
+    MfaEnrolled,
+    /// An admin removed an account's second factors.
+    #[serde(rename = "mfa.removed")]
+    MfaRemoved,
     /// A code was presented a second time; what it issued was revoked.
     #[serde(rename = "code.replayed")]
     CodeReplayed,
@@ -163,6 +172,7 @@ impl AuditKind {
         matches!(
             self,
             AuditKind::LoginFailed
+                | AuditKind::MfaFailed
                 | AuditKind::RateLimited
                 | AuditKind::CodeReplayed
                 | AuditKind::RefreshReused

@@ -51,6 +51,9 @@ pub struct Config {
     pub log_json: bool,
     /// `/metrics` answers without an admin token.
     pub metrics_public: bool,
+    /// `[admin] require_mfa`: admin UI sign-in by password completes a second factor
+    /// too, enrolling one when the account has none.
+    pub admin_require_mfa: bool,
     /// `[outbound] ca_file`'s PEM, checked to hold a certificate: outbound calls trust
     /// it besides the system's roots (SPEC "Outbound trust").
     pub outbound_ca_pem: Option<String>,
@@ -107,6 +110,14 @@ struct FileConfig {
     metrics: FileMetrics,
     #[serde(default)]
     outbound: FileOutbound,
+    #[serde(default)]
+    admin: FileAdmin,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAdmin {
+    require_mfa: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -170,7 +181,7 @@ struct FileRateLimits {
 }
 
 /// The environment variables read, each overriding one file key.
-const ENV_KEYS: [&str; 27] = [
+const ENV_KEYS: [&str; 28] = [
     "LATCHKEY_CONFIG",
     "LATCHKEY_LISTEN",
     "LATCHKEY_PUBLIC_URL",
@@ -198,6 +209,7 @@ const ENV_KEYS: [&str; 27] = [
     "LATCHKEY_KEYS_ROTATION_DAYS",
     "LATCHKEY_METRICS_PUBLIC",
     "LATCHKEY_OUTBOUND_CA_FILE",
+    "LATCHKEY_ADMIN_REQUIRE_MFA",
 ];
 
 impl Config {
@@ -298,17 +310,8 @@ fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Resul
         "LATCHKEY_STORE_FLUSH_INTERVAL_MS",
         &mut f.store.flush_interval_ms,
     )?;
-    if let Some(v) = env("LATCHKEY_METRICS_PUBLIC") {
-        f.metrics.public = Some(match v.as_str() {
-            "true" => true,
-            "false" => false,
-            _ => {
-                return fail(format!(
-                    "LATCHKEY_METRICS_PUBLIC: `{v}` is not true or false"
-                ));
-            }
-        });
-    }
+    boolean(env, "LATCHKEY_METRICS_PUBLIC", &mut f.metrics.public)?;
+    boolean(env, "LATCHKEY_ADMIN_REQUIRE_MFA", &mut f.admin.require_mfa)?;
     number(
         env,
         "LATCHKEY_KEYS_ROTATION_DAYS",
@@ -396,6 +399,22 @@ fn apply_env_rate_limits(
 }
 
 /// Sets `slot` from the environment variable `key`, when it is set.
+/// Reads the environment variable `key`, `true` or `false`, into `slot`.
+fn boolean(
+    env: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    slot: &mut Option<bool>,
+) -> Result<(), ConfigError> {
+    if let Some(v) = env(key) {
+        *slot = Some(match v.as_str() {
+            "true" => true,
+            "false" => false,
+            _ => return fail(format!("{key}: `{v}` is not true or false")),
+        });
+    }
+    Ok(())
+}
+
 fn number<T: std::str::FromStr>(
     env: &impl Fn(&str) -> Option<String>,
     key: &str,
@@ -545,6 +564,7 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
         trusted_proxies: validate_trusted_proxies(f.trusted_proxies.unwrap_or_default())?,
         log_level: validate_log_level(f.log_level.as_deref().unwrap_or("info"))?,
         metrics_public: f.metrics.public.unwrap_or(false),
+        admin_require_mfa: f.admin.require_mfa.unwrap_or(false),
         outbound_ca_pem: f
             .outbound
             .ca_file

@@ -122,7 +122,10 @@ pub fn authorize(sandbox: &Sandbox, data: &[u8]) {
             assert!(registered(&location), "redirected to {location}");
         }
         Outcome::FormPost { action, .. } => assert_eq!(action, REDIRECT_URI),
-        Outcome::ErrorPage(_) | Outcome::Consent { .. } | Outcome::Login { .. } => {}
+        Outcome::ErrorPage(_)
+        | Outcome::Consent { .. }
+        | Outcome::Login { .. }
+        | Outcome::SecondFactor { .. } => {}
     }
 }
 

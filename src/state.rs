@@ -63,6 +63,7 @@ impl State {
             limiter: &self.limiter,
             pending_quota: &self.pending_quota,
             dummy_password_hash: &self.dummy_password_hash,
+            master: &self.master,
             foreign_token: self.foreign_token(),
             client_keys: crate::auth::client_keys::Ctx {
                 outbound: &self.outbound,

@@ -80,6 +80,19 @@ pub struct AccountView {
     pub created_at: String,
     /// Its live memberships.
     pub memberships: Vec<AccountMembership>,
+    /// Its second factors, without their secrets.
+    pub mfa: MfaStatus,
+}
+
+/// Which second factors an account holds.
+#[derive(Debug, Serialize)]
+pub struct MfaStatus {
+    /// Whether a TOTP authenticator is enrolled.
+    pub totp: bool,
+    /// How many passkeys it has (none until passkeys exist).
+    pub passkeys: u32,
+    /// Recovery codes not yet used.
+    pub recovery_codes_left: usize,
 }
 
 /// Builds the view of `a`, reading its memberships.
@@ -107,6 +120,11 @@ pub(super) fn view(store: &Store, a: Account) -> Result<AccountView, AdminError>
         password_set: a.password_hash.is_some(),
         created_at: rfc3339(a.created_at),
         memberships,
+        mfa: MfaStatus {
+            totp: a.factors.totp.is_some(),
+            passkeys: 0,
+            recovery_codes_left: a.factors.recovery_hashes.len(),
+        },
     })
 }
 
@@ -167,6 +185,7 @@ pub(super) async fn prepare(new: &NewAccount, now: u64) -> Result<Account, Admin
         refresh_epoch: 0,
         created_at: now,
         tenant_uids: Vec::new(),
+        factors: Default::default(),
     })
 }
 
@@ -341,6 +360,22 @@ pub fn end_sessions(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
     end_sessions_of(ctx, id)?;
     let event = AuditEvent::new(ctx.now, AuditKind::AccountSessionsEnded, &ctx.actor).account(id);
     ctx.store.transaction(|tx| tx.audit::<AdminError>(&event))
+}
+
+/// Removes every second factor of an account (a user who lost their device signs in
+/// with the password alone again, and enrols anew where the tenant requires it).
+pub fn remove_factors(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
+    let event = AuditEvent::new(ctx.now, AuditKind::MfaRemoved, &ctx.actor).account(id);
+    ctx.store.transaction(|tx| {
+        let Some(mut a) = tx.account::<AdminError>(id)? else {
+            return Err(TxError::abort(AdminError::NotFound(format!(
+                "no account with id `{id}`"
+            ))));
+        };
+        a.factors = Default::default();
+        tx.put_account(&a)?;
+        tx.audit(&event)
+    })
 }
 
 /// Deletes an account with its memberships, sessions and refresh tokens.

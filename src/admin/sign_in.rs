@@ -31,16 +31,21 @@ pub struct Admin {
 /// Who `creds` prove to be; `None` when they are wrong (one answer for every reason).
 /// Both outcomes are audited (`login` / `login.failed`, detail `admin_ui`); a failure
 /// names the username tried, never a password or token. `dummy_password_hash` is
-/// verified for unknown usernames, so timing tells nothing.
+/// verified for unknown usernames, so timing tells nothing. When `second_factor_follows`
+/// and an account signed in, its `login` waits for the second factor.
 pub async fn sign_in(
     store: &Store,
     dummy_password_hash: &str,
     creds: Credentials,
+    second_factor_follows: bool,
     now: UnixTime,
 ) -> Result<Option<Admin>, AdminError> {
     let username = creds.username.trim().to_owned();
     let who = identify(store, dummy_password_hash, creds).await?;
     let event = match &who {
+        Some(admin) if second_factor_follows && matches!(admin.actor, Actor::Account(_)) => {
+            return Ok(who);
+        }
         Some(admin) => AuditEvent::new(now, AuditKind::Login, &admin.actor),
         None => {
             let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System);

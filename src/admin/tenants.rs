@@ -4,7 +4,7 @@ use super::page::{Page, PageRequest};
 use super::{AdminError, Ctx, validate};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::clock::{UnixTime, rfc3339};
-use crate::store::tenants::Tenant;
+use crate::store::tenants::{MfaPolicy, Tenant};
 use crate::store::{Store, StoreError, TxError};
 use crate::types::{Alg, TenantId};
 use serde::{Deserialize, Serialize};
@@ -33,6 +33,8 @@ pub struct TenantPatch {
     pub id_token_ttl_secs: Option<u64>,
     /// New refresh token lifetime.
     pub refresh_token_ttl_secs: Option<u64>,
+    /// New second-factor policy: `off`, `optional` or `required`.
+    pub mfa: Option<String>,
 }
 
 /// A tenant as the API shows it.
@@ -52,6 +54,8 @@ pub struct TenantView {
     pub id_token_ttl_secs: u64,
     /// Refresh token lifetime.
     pub refresh_token_ttl_secs: u64,
+    /// Second-factor policy.
+    pub mfa: &'static str,
     /// When it was created.
     pub created_at: String,
 }
@@ -65,6 +69,7 @@ fn view(ctx: &Ctx<'_>, t: Tenant) -> TenantView {
         access_token_ttl_secs: t.access_token_ttl_secs,
         id_token_ttl_secs: t.id_token_ttl_secs,
         refresh_token_ttl_secs: t.refresh_token_ttl_secs,
+        mfa: t.mfa.as_str(),
         created_at: rfc3339(t.created_at),
     }
 }
@@ -138,6 +143,15 @@ pub fn patch(ctx: &Ctx<'_>, slug: &str, p: &TenantPatch) -> Result<TenantView, A
         300,
         365 * 86_400,
     )?;
+    let mfa = match p.mfa.as_deref() {
+        Some(m) => Some(MfaPolicy::parse(m).ok_or_else(|| {
+            AdminError::invalid(
+                "mfa",
+                format!("`{m}` is not one of off, optional, required"),
+            )
+        })?),
+        None => None,
+    };
     let event = AuditEvent::new(ctx.now, AuditKind::TenantUpdated, &ctx.actor).tenant(slug);
     let updated = ctx.store.transaction(|tx| {
         let Some(mut t) = tx
@@ -155,6 +169,7 @@ pub fn patch(ctx: &Ctx<'_>, slug: &str, p: &TenantPatch) -> Result<TenantView, A
         t.access_token_ttl_secs = access.unwrap_or(t.access_token_ttl_secs);
         t.id_token_ttl_secs = id_ttl.unwrap_or(t.id_token_ttl_secs);
         t.refresh_token_ttl_secs = refresh.unwrap_or(t.refresh_token_ttl_secs);
+        t.mfa = mfa.unwrap_or(t.mfa);
         tx.put_tenant(&t)?;
         tx.audit(&event)?;
         Ok(t)

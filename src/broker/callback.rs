@@ -17,6 +17,7 @@ use crate::grant::session;
 use crate::grant::subject::{Member, member};
 use crate::store::StoreError;
 use crate::store::accounts::Account;
+use crate::store::factors::Factor;
 use crate::store::pending::PendingAuthorization;
 use crate::store::sessions::{SsoSession, UpstreamSignIn, upstream_id_token_purpose};
 use crate::store::settings::{UpstreamSettings, upstream_purpose};
@@ -308,7 +309,7 @@ fn sign_in(
 ) -> Result<SignedIn, BrokerError> {
     let pending = pending::find(ctx.store, &tenant, Some(&flight.pending_id), now)?
         .ok_or_else(|| BrokerError::Page(pending::EXPIRED.into()))?;
-    let (mut session, cookie) = session::new(&account.id, now)?;
+    let (mut session, cookie) = session::new(&account.id, vec![Factor::Upstream], now)?;
     session.upstream = Some(UpstreamSignIn {
         tenant_uid: tenant.uid,
         sealed_id_token: ctx

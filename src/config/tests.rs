@@ -22,6 +22,12 @@ fn err(r: Result<Config, ConfigError>) -> String {
 #[test]
 fn defaults_match_the_spec() -> Result<(), ConfigError> {
     let c = load(ConfigArgs::default(), &[])?;
+    assert!(!c.admin_require_mfa);
+    let on = load(
+        ConfigArgs::default(),
+        &[("LATCHKEY_ADMIN_REQUIRE_MFA", "true")],
+    )?;
+    assert!(on.admin_require_mfa);
     assert_eq!(c.listen.to_string(), "127.0.0.1:8443");
     assert_eq!(c.public_url, "https://localhost:8443");
     assert_eq!(c.data_dir, PathBuf::from("./data"));
@@ -83,6 +89,10 @@ fn each_bad_value_names_its_key() {
     assert!(with(&[("LATCHKEY_LOG_FORMAT", "xml")]).starts_with("log_format:"));
     assert!(with(&[("LATCHKEY_LISTNE", "x")]).contains("LATCHKEY_LISTNE"));
     assert!(with(&[("LATCHKEY_STORE_FLUSH_INTERVAL_MS", "soon")]).contains("whole number"));
+    assert!(
+        with(&[("LATCHKEY_ADMIN_REQUIRE_MFA", "yes")]).starts_with("LATCHKEY_ADMIN_REQUIRE_MFA:")
+    );
+    assert!(with(&[("LATCHKEY_METRICS_PUBLIC", "1")]).starts_with("LATCHKEY_METRICS_PUBLIC:"));
     assert!(
         with(&[("LATCHKEY_AUDIT_RETENTION_DAYS", "99999")]).starts_with("[audit] retention_days")
     );

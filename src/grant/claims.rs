@@ -49,6 +49,12 @@ pub struct AccessClaims {
     /// The DPoP key it is bound to (RFC 9449 §6.1), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cnf: Option<Confirmation>,
+    /// `acr` of the browser sign-in behind it: `pwd` or `mfa`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
+    /// `amr` of the browser sign-in behind it (RFC 8176).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
 }
 
 /// The key a token is bound to (RFC 7800 §3.1 `cnf`, with RFC 9449 §6.1's `jkt`).
@@ -82,6 +88,8 @@ impl AccessClaims {
             sid: None,
             auth_time: None,
             cnf: None,
+            acr: None,
+            amr: None,
         })
     }
 
@@ -149,6 +157,12 @@ pub struct IdClaims {
     /// Half-hash of the code issued with it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub c_hash: Option<String>,
+    /// `pwd`, or `mfa` after a second factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
+    /// How the user authenticated (RFC 8176).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
     /// Profile and email claims, by scope.
     #[serde(flatten)]
     pub user: UserInfo,

@@ -12,6 +12,7 @@ use super::subject::{Member, member};
 use crate::clock::UnixTime;
 use crate::store::accounts::Account;
 use crate::store::clients::Client;
+use crate::store::factors::{Authenticated, Factor};
 use crate::store::refresh::RefreshFamily;
 use crate::store::tenants::Tenant;
 use crate::types::{AuthMethod, GrantType, Jkt};
@@ -60,6 +61,9 @@ pub struct UserGrant<'a> {
     pub nonce: Option<&'a str>,
     /// The DPoP key the client proved it holds, which the access token is bound to.
     pub jkt: Option<&'a Jkt>,
+    /// How the user authenticated, when a browser sign-in stands behind the grant:
+    /// tokens carry `acr` and `amr` then, and never for the exchange.
+    pub factors: Option<&'a [Factor]>,
 }
 
 /// Tokens minted, with what a later revocation needs.
@@ -89,8 +93,20 @@ pub fn access_token(
     )?;
     claims.sid = grant.sid.map(str::to_owned);
     claims.auth_time = grant.auth_time;
+    (claims.acr, claims.amr) = acr_amr(grant);
     claims.bind(grant.jkt);
     Ok((sign_access(&ctx.keys, grant.tenant, &claims)?, claims))
+}
+
+/// The `acr` and `amr` claims of a grant a browser sign-in stands behind.
+fn acr_amr(grant: &UserGrant<'_>) -> (Option<String>, Option<Vec<String>>) {
+    match grant.factors {
+        Some(f) => {
+            let how = Authenticated(f);
+            (Some(how.acr().to_owned()), Some(how.amr()))
+        }
+        None => (None, None),
+    }
 }
 
 /// Signs an ID token for `grant` with the client's algorithm; `at_hash` binds it to
@@ -104,6 +120,7 @@ pub fn id_token(
     let scopes: Vec<&str> = grant.scopes.iter().map(String::as_str).collect();
     let mut user = UserInfo::of(grant.account, &scopes);
     user.sub = String::new();
+    let (acr, amr) = acr_amr(grant);
     let claims = IdClaims {
         iss: ctx.issuer(&grant.tenant.id),
         sub: grant.account.id.clone(),
@@ -116,6 +133,8 @@ pub fn id_token(
         sid: grant.sid.map(str::to_owned),
         at_hash: access_token.map(|t| half_hash(grant.client.id_token_alg, t)),
         c_hash: None,
+        acr,
+        amr,
         user,
     };
     sign_id(&ctx.keys, grant.client.id_token_alg, &claims)
@@ -176,6 +195,7 @@ impl NewRefresh {
             live: Some(self.first.hash),
             account_epoch: grant.account.refresh_epoch,
             expires_at: self.expires_at,
+            factors: grant.factors.map(<[Factor]>::to_vec).unwrap_or_default(),
             jkt: grant
                 .jkt
                 .filter(|_| grant.client.auth_method == AuthMethod::None)
@@ -246,6 +266,7 @@ pub fn exchanged(
         auth_time: None,
         nonce: None,
         jkt,
+        factors: None,
     };
     let minted = mint(
         ctx,

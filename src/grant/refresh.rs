@@ -76,6 +76,7 @@ pub fn rotate(
         auth_time: family.auth_time,
         nonce: None,
         jkt,
+        factors: family.auth_time.map(|_| family.factors.as_slice()),
     };
     let minted = mint(ctx, &grant, Some(new.token), now)?;
     // The family's compare-and-swap is the rotation, so of two uses of one token exactly

@@ -5,6 +5,7 @@
 use crate::clock::UnixTime;
 use crate::crypto::{CryptoError, hash, random};
 use crate::store::clients::Client;
+use crate::store::factors::Factor;
 use crate::store::sessions::{SessionClient, SsoSession};
 use crate::store::tenants::Tenant;
 use crate::store::{Store, StoreError};
@@ -18,7 +19,11 @@ pub const CSRF_COOKIE: &str = "__Host-latchkey_csrf";
 pub const LIFETIME_SECS: u64 = 12 * 3600;
 
 /// A new session for `account_id`, not yet stored, and the cookie secret that names it.
-pub fn new(account_id: &str, now: UnixTime) -> Result<(SsoSession, Secret), CryptoError> {
+pub fn new(
+    account_id: &str,
+    factors: Vec<Factor>,
+    now: UnixTime,
+) -> Result<(SsoSession, Secret), CryptoError> {
     let secret = Secret::new(random::secret_token()?);
     let session = SsoSession {
         id: random::uuid()?,
@@ -28,6 +33,7 @@ pub fn new(account_id: &str, now: UnixTime) -> Result<(SsoSession, Secret), Cryp
         expires_at: now + LIFETIME_SECS,
         upstream: None,
         id_token_clients: Vec::new(),
+        factors,
     };
     Ok((session, secret))
 }

@@ -30,6 +30,11 @@ pub enum Route<'a> {
         /// Tenant slug as it appeared in the path.
         tenant: &'a str,
     },
+    /// `GET`/`POST /t/{tenant}/mfa`: the second sign-in step.
+    SecondFactor {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+    },
     /// `GET`/`POST /t/{tenant}/logout`.
     Logout {
         /// Tenant slug as it appeared in the path.
@@ -132,6 +137,7 @@ pub enum AdminRoute<'a> {
     PatchAccount { id: &'a str },
     DeleteAccount { id: &'a str },
     EndAccountSessions { id: &'a str },
+    RemoveAccountMfa { id: &'a str },
     CreateToken,
     ListTokens,
     DeleteToken { id: &'a str },
@@ -163,6 +169,7 @@ impl Resolved<'_> {
             Resolved::Route(
                 Route::Authorize { .. }
                 | Route::Login { .. }
+                | Route::SecondFactor { .. }
                 | Route::Logout { .. }
                 | Route::Consent { .. }
                 | Route::Introspect { .. }
@@ -206,6 +213,7 @@ impl Resolved<'_> {
             Route::Jwks { .. } => "jwks",
             Route::Authorize { .. } => "authorize",
             Route::Login { .. } => "login",
+            Route::SecondFactor { .. } => "mfa",
             Route::Logout { .. } => "logout",
             Route::Consent { .. } => "consent",
             Route::Stylesheet | Route::FormPostScript | Route::AdminScript => "static",
@@ -257,6 +265,7 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
         ("GET", ["t", tenant, "jwks"]) => Route::Jwks { tenant },
         ("GET" | "POST", ["t", tenant, "authorize"]) => Route::Authorize { tenant },
         ("GET" | "POST", ["t", tenant, "login"]) => Route::Login { tenant },
+        ("GET" | "POST", ["t", tenant, "mfa"]) => Route::SecondFactor { tenant },
         ("GET" | "POST", ["t", tenant, "logout"]) => Route::Logout { tenant },
         ("GET" | "POST", ["t", tenant, "consent"]) => Route::Consent { tenant },
         ("GET", ["static", "style.css"]) => Route::Stylesheet,
@@ -333,6 +342,7 @@ fn admin_table<'a>(method: &str, segments: &[&'a str]) -> Option<AdminRoute<'a>>
         ("PATCH", ["accounts", id]) => PatchAccount { id },
         ("DELETE", ["accounts", id]) => DeleteAccount { id },
         ("DELETE", ["accounts", id, "sessions"]) => EndAccountSessions { id },
+        ("DELETE", ["accounts", id, "mfa"]) => RemoveAccountMfa { id },
         ("POST", ["tokens"]) => CreateToken,
         ("GET", ["tokens"]) => ListTokens,
         ("DELETE", ["tokens", id]) => DeleteToken { id },

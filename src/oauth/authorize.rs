@@ -2,6 +2,7 @@
 //! redirect URI that is not registered exactly gets an error page, never a redirect;
 //! every other error goes back to the client with `error`, `error_description`, `state`.
 
+mod acr;
 mod answer;
 mod decide;
 pub mod par;
@@ -16,7 +17,8 @@ use crate::grant::session;
 use crate::grant::{id_token_hint, pending, scopes};
 use crate::store::clients::Client;
 use crate::store::consents::Consent;
-use crate::store::pending::PendingAuthorization;
+use crate::store::factors::Authenticated;
+use crate::store::pending::{PendingAuthorization, SecondStep};
 use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
 use crate::store::{Store, StoreError};
@@ -44,6 +46,11 @@ pub enum Outcome {
         action: String,
         /// The answer's parameters.
         fields: Vec<(String, String)>,
+    },
+    /// The second-factor page (or TOTP enrolment), for the pending request.
+    SecondFactor {
+        /// The stored request, with its second step.
+        pending_id: String,
     },
     /// The sign-in page, for the pending request.
     Login {
@@ -188,7 +195,7 @@ pub async fn handle(
             Ok(req.error(ErrorCode::LoginRequired, "the user must sign in"))
         }
         (Decision::Login, _) => Ok(Outcome::Login {
-            pending_id: store_pending(ctx, tenant, &req.kept, now, Some(peer))?,
+            pending_id: store_pending(ctx, tenant, &req.kept, now, Some(peer), None)?,
             login_hint: req.login_hint,
         }),
     }
@@ -202,6 +209,7 @@ fn store_pending(
     params: &[(String, String)],
     now: UnixTime,
     from: Option<IpAddr>,
+    second_step: Option<SecondStep>,
 ) -> Result<String, OAuthError> {
     if let Some(peer) = from {
         ctx.pending_quota
@@ -214,6 +222,7 @@ fn store_pending(
         params: params.to_vec(),
         created_at: now,
         expires_at: now + pending::TTL_SECS,
+        second_step,
     };
     ctx.store
         .transaction(|tx| tx.put_pending::<StoreError>(&pending))?;
@@ -249,6 +258,9 @@ fn proceed(
     consented: bool,
     from: Option<IpAddr>,
 ) -> Result<Outcome, OAuthError> {
+    if let Some(stop) = second_factor_first(ctx, tenant, req, session, now, from)? {
+        return Ok(stop);
+    }
     if req.client.require_consent && !consented {
         let scopes = granted(ctx.store, tenant, req, session)?;
         let given = ctx
@@ -264,11 +276,59 @@ fn proceed(
                 ));
             }
             return Ok(Outcome::Consent {
-                pending_id: store_pending(ctx, tenant, &req.kept, now, from)?,
+                pending_id: store_pending(ctx, tenant, &req.kept, now, from, None)?,
             });
         }
     }
     answer(ctx, tenant, req, session, now)
+}
+
+/// Where a session that lacks the second factor the tenant or the request wants goes
+/// first (SPEC "Sign-in: passwords, second factors and passkeys"), however it arrived.
+fn second_factor_first(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    req: &Request,
+    session: &SsoSession,
+    now: UnixTime,
+    from: Option<IpAddr>,
+) -> Result<Option<Outcome>, OAuthError> {
+    let mfa = Authenticated(&session.factors).is_mfa();
+    match acr::need(tenant.mfa, req.acr, mfa) {
+        acr::Need::Nothing => Ok(None),
+        acr::Need::Unmet => Ok(Some(req.error(
+            ErrorCode::UnmetAuthenticationRequirements,
+            "the session does not meet the requested acr, and this tenant does not step sessions up",
+        ))),
+        acr::Need::SecondFactor if req.prompt == Prompt::None => Ok(Some(req.error(
+            ErrorCode::InteractionRequired,
+            "the user must complete a second factor",
+        ))),
+        // Only an ID token vouches for the user here; without the browser's session
+        // cookie nothing binds a second step to this browser, so the user signs in.
+        acr::Need::SecondFactor if req.hint_alone => Ok(Some(Outcome::Login {
+            pending_id: store_pending(ctx, tenant, &req.kept, now, from, None)?,
+            login_hint: None,
+        })),
+        acr::Need::SecondFactor => {
+            let account = ctx
+                .store
+                .account(&session.account_id)?
+                .ok_or(OAuthError::Internal("account vanished during authorization"))?;
+            let step = SecondStep {
+                account_id: account.id,
+                username: account.username,
+                session_id: Some(session.id.clone()),
+                binding: session.cookie_hash,
+                enrolling: None,
+                factors: session.factors.clone(),
+                done_session: None,
+            };
+            Ok(Some(Outcome::SecondFactor {
+                pending_id: store_pending(ctx, tenant, &req.kept, now, from, Some(step))?,
+            }))
+        }
+    }
 }
 
 /// The request a pending authorization kept, read and judged again.

@@ -4,6 +4,7 @@
 //! checking a foreign token needs (RFC 8693 grant).
 
 use crate::auth::{client_keys, foreign_token};
+use crate::crypto::seal::MasterKey;
 use crate::grant;
 use crate::guard::{Limiter, Quota};
 use crate::store::Store;
@@ -21,6 +22,8 @@ pub struct Ctx<'a> {
     pub pending_quota: &'a Quota,
     /// An argon2id hash verified for unknown usernames, so timing tells nothing.
     pub dummy_password_hash: &'a str,
+    /// The master key, which seals TOTP secrets.
+    pub master: &'a MasterKey,
     /// What checking a foreign access token needs (the token-exchange grant).
     pub foreign_token: foreign_token::Ctx<'a>,
     /// Where the keys clients sign with come from (request objects, assertions).

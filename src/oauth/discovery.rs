@@ -39,7 +39,8 @@ struct ProviderMetadata<'a> {
     revocation_endpoint_auth_signing_alg_values_supported: [&'static str; 4],
     code_challenge_methods_supported: [&'static str; 1],
     scopes_supported: [&'static str; 4],
-    claims_supported: [&'static str; 14],
+    claims_supported: [&'static str; 16],
+    acr_values_supported: [&'static str; 2],
     prompt_values_supported: [&'static str; 3],
     authorization_response_iss_parameter_supported: bool,
     /// Request objects signed with a key the client registered (RFC 9101).
@@ -104,8 +105,7 @@ pub fn document(ctx: &Ctx, slug: &str) -> Result<Vec<u8>, OAuthError> {
         revocation_endpoint_auth_signing_alg_values_supported: CLIENT_JWS_ALGS,
         code_challenge_methods_supported: ["S256"],
         scopes_supported: ["openid", "profile", "email", "offline_access"],
-        // What ID tokens and userinfo carry today; SPEC's `acr` and `amr` join the list
-        // when they are issued.
+        // Exactly what ID tokens and userinfo carry.
         claims_supported: [
             "iss",
             "sub",
@@ -121,7 +121,10 @@ pub fn document(ctx: &Ctx, slug: &str) -> Result<Vec<u8>, OAuthError> {
             "preferred_username",
             "email",
             "email_verified",
+            "acr",
+            "amr",
         ],
+        acr_values_supported: ["pwd", "mfa"],
         prompt_values_supported: ["none", "login", "consent"],
         // RFC 9207: every authorization response, success or error, carries `iss`.
         authorization_response_iss_parameter_supported: true,

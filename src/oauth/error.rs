@@ -35,6 +35,12 @@ pub enum ErrorCode {
     LoginRequired,
     /// `prompt=none`, but the user must consent (OIDC Core §3.1.2.6).
     ConsentRequired,
+    /// `prompt=none`, but the user must complete a step first, such as a second factor
+    /// (OIDC Core §3.1.2.6).
+    InteractionRequired,
+    /// An essential `acr` the session does not meet and nothing here can meet
+    /// (OpenID Connect Core Unmet Authentication Requirements 1.0).
+    UnmetAuthenticationRequirements,
     /// Our own fault (RFC 6749 §5.2 leaves it to `server_error`).
     ServerError,
     /// Too many failed attempts: retry later.
@@ -68,6 +74,8 @@ impl ErrorCode {
             ErrorCode::UnsupportedResponseType => "unsupported_response_type",
             ErrorCode::LoginRequired => "login_required",
             ErrorCode::ConsentRequired => "consent_required",
+            ErrorCode::InteractionRequired => "interaction_required",
+            ErrorCode::UnmetAuthenticationRequirements => "unmet_authentication_requirements",
             ErrorCode::ServerError => "server_error",
             ErrorCode::SlowDown => "slow_down",
             ErrorCode::RequestNotSupported => "request_not_supported",

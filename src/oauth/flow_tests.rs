@@ -22,7 +22,7 @@ const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 /// A sandbox at [`T0`] whose member alice has an SSO session; returns its cookie.
 fn signed_in() -> (Sandbox, String) {
     let sandbox = Sandbox::with_clock(Clock::fixed(T0)).unwrap();
-    let (session, cookie) = crate::grant::session::new(&sandbox.account_id, T0).unwrap();
+    let (session, cookie) = crate::grant::session::new(&sandbox.account_id, vec![], T0).unwrap();
     sandbox
         .app
         .state

@@ -48,6 +48,12 @@ pub struct Introspection {
     /// The token's id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
+    /// `acr` of the browser sign-in behind the token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
+    /// `amr` of the browser sign-in behind the token (RFC 8176).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
 }
 
 /// Answers `POST /t/{tenant}/introspect` at `now` for the client presenting
@@ -84,6 +90,8 @@ pub async fn handle(
             iat: Some(c.iat),
             cnf: c.cnf,
             jti: Some(c.jti),
+            acr: c.acr,
+            amr: c.amr,
         },
         Err(OAuthError::Protocol { .. }) => {
             refresh_introspection(ctx, tenant, &issuer, token, now)?

@@ -7,13 +7,15 @@ use super::request::LoginForm;
 use super::{Ctx, OAuthError};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::clock::UnixTime;
-use crate::crypto::{password, random};
+use crate::crypto::{hash, password, random};
 use crate::grant::pending::{self, EXPIRED};
 use crate::grant::session;
 use crate::grant::subject::member;
 use crate::guard::{self, Blocked, Key, Realm, Subject};
 use crate::store::StoreError;
-use crate::store::pending::PendingAuthorization;
+use crate::store::accounts::Account;
+use crate::store::factors::Factor;
+use crate::store::pending::{PendingAuthorization, SecondStep};
 use crate::store::tenants::Tenant;
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
@@ -35,6 +37,14 @@ pub enum LoginOutcome {
     ErrorPage(String),
     /// Too many failures for this username: retry after this many seconds (429).
     TooMany(u64),
+    /// The password was right and the account has a second factor: set the step
+    /// cookie and go to the second step.
+    SecondStep {
+        /// The step cookie's value.
+        cookie: Secret,
+        /// The pending request, now carrying the step.
+        pending_id: String,
+    },
     /// Signed in: set the session cookie and go on.
     Done {
         /// The session cookie's value.
@@ -85,7 +95,7 @@ pub fn admit_address(ctx: &Ctx, peer: IpAddr, now: UnixTime) -> Result<(), Block
 
 /// The username's counters: from this address (tight) and from anywhere (loose), so
 /// other people's guesses elsewhere do not block the real user here.
-fn username_keys(peer: IpAddr, username: &str) -> [Key; 2] {
+pub(super) fn username_keys(peer: IpAddr, username: &str) -> [Key; 2] {
     let user = Subject::user(username);
     [
         Key::pair(Realm::Sso, peer, user.clone()),
@@ -124,11 +134,14 @@ pub async fn submit(
         ));
     }
     match check_password(ctx, tenant, &username, form.password).await? {
-        Some(account_id) => {
+        Some(account) => {
             let keys = username_keys(peer, &username);
             ctx.limiter
                 .record(store, None, &keys, guard::Outcome::Success, now)?;
-            signed_in(ctx, tenant, &p, &account_id, now)
+            if account.factors.any() {
+                return second_step(ctx, p, &account);
+            }
+            signed_in(ctx, tenant, &p, &account.id, now)
         }
         None => refused(ctx, tenant, &p, &username, peer, now),
     }
@@ -161,6 +174,31 @@ fn refused(
     })
 }
 
+/// The password was right for `account`, which has a second factor: the pending
+/// request carries the step, bound to this browser by a new cookie.
+fn second_step(
+    ctx: &Ctx,
+    mut p: PendingAuthorization,
+    account: &Account,
+) -> Result<LoginOutcome, OAuthError> {
+    let cookie = Secret::new(random::secret_token()?);
+    p.second_step = Some(SecondStep {
+        account_id: account.id.clone(),
+        username: account.username.clone(),
+        session_id: None,
+        binding: hash::sha256(cookie.expose().as_bytes()),
+        enrolling: None,
+        factors: vec![Factor::Password],
+        done_session: None,
+    });
+    ctx.store
+        .transaction(|tx| tx.put_pending::<StoreError>(&p))?;
+    Ok(LoginOutcome::SecondStep {
+        cookie,
+        pending_id: p.id,
+    })
+}
+
 /// `account_id` signed in at `now`: a new session, the pending request taken up.
 fn signed_in(
     ctx: &Ctx,
@@ -169,14 +207,15 @@ fn signed_in(
     account_id: &str,
     now: UnixTime,
 ) -> Result<LoginOutcome, OAuthError> {
-    let (session, cookie) = session::new(account_id, now)?;
+    let (session, cookie) = session::new(account_id, vec![Factor::Password], now)?;
     let event = AuditEvent::new(
         now,
         AuditKind::Login,
         &Actor::Account(account_id.to_owned()),
     )
     .tenant(tenant.id.as_str())
-    .account(account_id);
+    .account(account_id)
+    .detail("pwd");
     ctx.store.transaction(|tx| {
         tx.put_session::<StoreError>(&session)?;
         tx.remove_pending(&p.id)?;
@@ -188,14 +227,14 @@ fn signed_in(
     })
 }
 
-/// The account id if `username` is an enabled member of `tenant` with this password.
+/// The account if `username` is an enabled member of `tenant` with this password.
 /// Unknown users are checked against a dummy hash so that timing tells nothing.
 async fn check_password(
     ctx: &Ctx<'_>,
     tenant: &Tenant,
     username: &str,
     password: Secret,
-) -> Result<Option<String>, OAuthError> {
+) -> Result<Option<Account>, OAuthError> {
     let account = match ctx.store.account_by_username(username)? {
         Some(a) => member(ctx.store, tenant.uid, &a.id)?.map(|m| m.account),
         None => None,
@@ -207,7 +246,5 @@ async fn check_password(
     let matches = password::verify_off_workers(password, phc)
         .await
         .map_err(|_| OAuthError::Internal("password check failed"))?;
-    Ok(account
-        .filter(|a| matches && a.password_hash.is_some())
-        .map(|a| a.id))
+    Ok(account.filter(|a| matches && a.password_hash.is_some()))
 }

@@ -17,6 +17,7 @@ pub mod login;
 pub mod logout;
 pub mod request;
 pub mod revoke;
+pub mod second_factor;
 pub mod tenant;
 pub mod token;
 pub mod userinfo;

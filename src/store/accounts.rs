@@ -2,6 +2,7 @@
 //! same transaction as the record.
 
 use super::codec::Record;
+use super::factors::SecondFactors;
 use super::{Store, StoreError, TreeId, Tx, TxError};
 use crate::clock::UnixTime;
 use serde::{Deserialize, Serialize};
@@ -33,6 +34,9 @@ pub struct Account {
     /// Tenant incarnations it is a member of, so its memberships can be enumerated
     /// inside a transaction.
     pub tenant_uids: Vec<u64>,
+    /// Its second factors (TOTP, recovery codes).
+    #[serde(default)]
+    pub factors: SecondFactors,
 }
 
 impl Record for Account {

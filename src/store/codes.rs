@@ -2,6 +2,7 @@
 //! replay is recognised, and their compare-and-swap redemption.
 
 use super::codec::Record;
+use super::factors::Factor;
 use super::grant_key::GrantKey;
 use super::{Store, StoreError, TreeId};
 use crate::clock::UnixTime;
@@ -44,6 +45,9 @@ pub struct AuthCode {
     /// proof by it redeems the code. `None` for a code stored before DPoP.
     #[serde(default)]
     pub dpop_jkt: Option<Jkt>,
+    /// How the session authenticated, for `acr` and `amr`.
+    #[serde(default)]
+    pub factors: Vec<Factor>,
     /// Set once redeemed: the refresh family and access-token id it produced, which a
     /// replay revokes.
     pub redeemed: Option<Redemption>,

@@ -18,6 +18,7 @@ pub mod consents;
 mod decoded;
 pub mod deliveries;
 mod error;
+pub mod factors;
 pub mod flights;
 pub mod grant_key;
 pub mod members;

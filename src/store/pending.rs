@@ -1,6 +1,7 @@
 //! Authorization requests waiting for the user to sign in.
 
 use super::codec::Record;
+use super::factors::Factor;
 use super::{Store, StoreError, TreeId, Tx, TxError};
 use crate::clock::UnixTime;
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,33 @@ pub struct PendingAuthorization {
     pub created_at: UnixTime,
     /// When it lapses.
     pub expires_at: UnixTime,
+    /// The second sign-in step under way for it, if any.
+    #[serde(default)]
+    pub second_step: Option<SecondStep>,
+}
+
+/// A user between the password (or a session that lacks a second factor) and the
+/// second factor: whose account, and which browser may finish it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SecondStep {
+    /// The account signing in.
+    pub account_id: String,
+    /// Its username, for the limiter.
+    pub username: String,
+    /// The session being stepped up; `None` when the password was just entered and the
+    /// session is made once the second factor is in.
+    pub session_id: Option<String>,
+    /// SHA-256 of the cookie that must come with each step: the session cookie when
+    /// stepping a session up, else the step cookie set with the password's answer.
+    pub binding: [u8; 32],
+    /// A TOTP secret being enrolled, sealed for the account, until a code confirms it.
+    #[serde(default)]
+    pub enrolling: Option<Vec<u8>>,
+    /// The factors completed so far.
+    pub factors: Vec<Factor>,
+    /// Set once the second factor is in: the session to finish the request with.
+    #[serde(default)]
+    pub done_session: Option<String>,
 }
 
 impl Record for PendingAuthorization {

@@ -2,6 +2,7 @@
 //! older-form refresh tokens that still lead to their family.
 
 use super::codec::Record;
+use super::factors::Factor;
 use super::grant_key::GrantKey;
 use super::{Store, StoreError, TreeId, Tx, TxError};
 use crate::clock::UnixTime;
@@ -67,6 +68,9 @@ pub struct RefreshFamily {
     pub account_epoch: u64,
     /// When the last token of the family expires.
     pub expires_at: UnixTime,
+    /// How the session it came from authenticated, for `acr` and `amr` (browser grants).
+    #[serde(default)]
+    pub factors: Vec<Factor>,
     /// The DPoP key a public client's family is bound to: each use needs a proof by it
     /// (RFC 9449 §5). `None` for an unbound family and one stored before DPoP.
     #[serde(default)]

@@ -2,6 +2,7 @@
 //! a brokered session came from.
 
 use super::codec::Record;
+use super::factors::Factor;
 use super::{Store, StoreError, TreeId, Tx, TxError, account_key};
 use crate::clock::UnixTime;
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,10 @@ pub struct SsoSession {
     /// back-channel logout URI are told when it ends (OIDC Back-Channel Logout 1.0).
     #[serde(default)]
     pub id_token_clients: Vec<SessionClient>,
+    /// How the user authenticated, in order; empty for a session stored before this
+    /// was recorded, which had a password.
+    #[serde(default)]
+    pub factors: Vec<Factor>,
 }
 
 /// A client that got an ID token in a session.
@@ -90,6 +95,11 @@ impl Store {
 }
 
 impl Tx<'_> {
+    /// A session, read inside the transaction.
+    pub fn session<E: From<StoreError>>(&self, id: &str) -> Result<Option<SsoSession>, TxError<E>> {
+        self.get(id.as_bytes())
+    }
+
     /// Stores a session with its cookie and account index entries.
     pub fn put_session<E: From<StoreError>>(&self, s: &SsoSession) -> Result<(), TxError<E>> {
         self.put(s)?;

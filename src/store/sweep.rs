@@ -307,6 +307,7 @@ mod tests {
             params: vec![],
             created_at: 0,
             expires_at,
+            second_step: None,
         }
     }
 
@@ -322,6 +323,7 @@ mod tests {
             expires_at,
             upstream: None,
             id_token_clients: vec![],
+            factors: vec![],
         };
         store
             .transaction(|tx| {
@@ -368,6 +370,7 @@ mod tests {
                 live: Some([id.as_bytes()[17]; 32]),
                 account_epoch: 0,
                 expires_at,
+                factors: vec![],
                 jkt: None,
             };
             store.insert_family(&f).unwrap();

@@ -26,6 +26,43 @@ pub struct Tenant {
     pub id_token_ttl_secs: u64,
     /// Refresh token lifetime.
     pub refresh_token_ttl_secs: u64,
+    /// Whether its users may, or must, use a second factor.
+    #[serde(default)]
+    pub mfa: MfaPolicy,
+}
+
+/// A tenant's second-factor policy (SPEC "Sign-in: passwords, second factors and passkeys").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MfaPolicy {
+    /// Nothing steps a session up; accounts' factors are still asked for at sign-in.
+    Off,
+    /// Users may enrol; `acr_values=mfa` steps a session up.
+    #[default]
+    Optional,
+    /// Every answer needs a session that completed a second factor.
+    Required,
+}
+
+impl MfaPolicy {
+    /// Its name in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MfaPolicy::Off => "off",
+            MfaPolicy::Optional => "optional",
+            MfaPolicy::Required => "required",
+        }
+    }
+
+    /// The policy named `s`, if any.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "off" => Some(MfaPolicy::Off),
+            "optional" => Some(MfaPolicy::Optional),
+            "required" => Some(MfaPolicy::Required),
+            _ => None,
+        }
+    }
 }
 
 impl Tenant {
@@ -40,6 +77,7 @@ impl Tenant {
             access_token_ttl_secs: 3600,
             id_token_ttl_secs: 3600,
             refresh_token_ttl_secs: 30 * 24 * 3600,
+            mfa: MfaPolicy::Optional,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! `web/templates` (strict undefined, HTML auto-escaping), and the embedded stylesheet.
 
 pub mod admin;
+pub mod mfa;
 
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
@@ -15,7 +16,7 @@ pub const ADMIN_SCRIPT: &str = include_str!("../../web/static/admin.js");
 /// The script that submits a `form_post` answer, served at `/static/form_post.js`.
 pub const FORM_POST_SCRIPT: &str = include_str!("../../web/static/form_post.js");
 
-const TEMPLATES: [(&str, &str); 19] = [
+const TEMPLATES: [(&str, &str); 23] = [
     (
         "admin/account.html",
         include_str!("../../web/templates/admin/account.html"),
@@ -53,6 +54,10 @@ const TEMPLATES: [(&str, &str); 19] = [
         include_str!("../../web/templates/admin/secret.html"),
     ),
     (
+        "admin/mfa_reset.html",
+        include_str!("../../web/templates/admin/mfa_reset.html"),
+    ),
+    (
         "admin/accounts.html",
         include_str!("../../web/templates/admin/accounts.html"),
     ),
@@ -74,6 +79,18 @@ const TEMPLATES: [(&str, &str); 19] = [
     ),
     ("base.html", include_str!("../../web/templates/base.html")),
     ("login.html", include_str!("../../web/templates/login.html")),
+    (
+        "mfa_code.html",
+        include_str!("../../web/templates/mfa_code.html"),
+    ),
+    (
+        "mfa_enrol.html",
+        include_str!("../../web/templates/mfa_enrol.html"),
+    ),
+    (
+        "mfa_recovery_codes.html",
+        include_str!("../../web/templates/mfa_recovery_codes.html"),
+    ),
     ("error.html", include_str!("../../web/templates/error.html")),
     ("info.html", include_str!("../../web/templates/info.html")),
     (

@@ -8,7 +8,7 @@ use crate::support::browser::{Browser, Page, input_value};
 use crate::support::server::Server;
 use serde_json::json;
 
-fn signed_in(server: &Server) -> (Browser, String) {
+pub(crate) fn signed_in(server: &Server) -> (Browser, String) {
     let browser = Browser::new(server);
     let start = browser.get("/admin");
     assert_eq!(start.status, 303);

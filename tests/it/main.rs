@@ -27,6 +27,7 @@ mod listener;
 mod local_ca;
 mod management;
 mod metrics;
+mod mfa;
 mod oauth_machine;
 mod offline;
 mod oidc_code;

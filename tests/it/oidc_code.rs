@@ -23,7 +23,7 @@ pub struct Fixture {
     pub api: Api,
     pub secret: String,
     pub alice: String,
-    meta: CoreProviderMetadata,
+    pub meta: CoreProviderMetadata,
 }
 
 pub fn start() -> Fixture {

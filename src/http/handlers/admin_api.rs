@@ -321,6 +321,10 @@ async fn dispatch(
             accounts::end_sessions(ctx, id)?;
             deleted(state).await
         }
+        RemoveAccountMfa { id } => {
+            accounts::remove_factors(ctx, id)?;
+            deleted(state).await
+        }
         CreateToken => {
             let new: tokens::NewAdminToken = body::json(req).await?;
             let (record, value) = tokens::create(ctx, &new.label)?;

@@ -13,6 +13,7 @@ use crate::oauth::consent::{self, ConsentOutcome};
 use crate::oauth::login::{self, LoginOutcome};
 use crate::oauth::logout::{self, LogoutOutcome};
 use crate::oauth::request::{AuthorizeRequest, ConsentForm, LoginForm, LogoutRequest, Params};
+use crate::oauth::second_factor;
 use crate::oauth::tenant::Tenant;
 use crate::oauth::{self, OAuthError};
 use crate::state::State;
@@ -23,7 +24,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use std::net::IpAddr;
 
 /// An HTML error page.
-fn error_page(
+pub(super) fn error_page(
     state: &State,
     status: StatusCode,
     title: &str,
@@ -57,7 +58,7 @@ fn page(
 
 /// Renders `template`; a form page also gets `csrf` as its double-submit cookie. A
 /// template that fails to render is a bug: logged, answered 500.
-fn render<T: serde::Serialize>(
+pub(super) fn render<T: serde::Serialize>(
     state: &State,
     template: &'static str,
     view: &T,
@@ -96,7 +97,7 @@ fn internal_error_page(
     )
 }
 
-fn oauth_page(state: &State, e: OAuthError, log: &RequestLog) -> Response<Body> {
+pub(super) fn oauth_page(state: &State, e: OAuthError, log: &RequestLog) -> Response<Body> {
     if let OAuthError::TooMany(retry_after) = e {
         return too_many(state, retry_after, TOO_MANY_STARTED, log);
     }
@@ -139,7 +140,7 @@ fn unreadable(state: &State, title: &str, e: &BodyError, log: &RequestLog) -> Re
     error_page(state, status, title, &e.message, log)
 }
 
-fn outcome(state: &State, tenant: &str, o: Outcome, log: &RequestLog) -> Response<Body> {
+pub(super) fn outcome(state: &State, tenant: &str, o: Outcome, log: &RequestLog) -> Response<Body> {
     match o {
         Outcome::Redirect(location) => respond::see_other(&location),
         Outcome::ErrorPage(message) => error_page(
@@ -165,6 +166,12 @@ fn outcome(state: &State, tenant: &str, o: Outcome, log: &RequestLog) -> Respons
                 .finish();
             respond::see_other(&format!("/t/{tenant}/consent?{query}"))
         }
+        Outcome::SecondFactor { pending_id } => {
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("request", &pending_id)
+                .finish();
+            respond::see_other(&format!("/t/{tenant}/mfa?{query}"))
+        }
         Outcome::Login {
             pending_id,
             login_hint,
@@ -181,20 +188,20 @@ fn outcome(state: &State, tenant: &str, o: Outcome, log: &RequestLog) -> Respons
 
 /// What every browser endpoint reads first, in SPEC's order, with the OpenID
 /// Provider's context and the request's time.
-struct BrowserRequest<'a> {
-    ctx: oauth::Ctx<'a>,
-    now: UnixTime,
-    tenant: Tenant,
-    params: Params,
-    session: Option<String>,
-    csrf: Option<String>,
-    is_post: bool,
+pub(super) struct BrowserRequest<'a> {
+    pub(super) ctx: oauth::Ctx<'a>,
+    pub(super) now: UnixTime,
+    pub(super) tenant: Tenant,
+    pub(super) params: Params,
+    pub(super) session: Option<String>,
+    pub(super) csrf: Option<String>,
+    pub(super) is_post: bool,
 }
 
 /// Reads a browser request: the tenant first (a 404 page before anything else), then for
 /// a POST the address limiter when `limit` names the peer, then cookies and parameters.
 /// `refused` titles the error page of unreadable parameters.
-async fn read<'a>(
+pub(super) async fn read<'a>(
     state: &'a State,
     tenant: &str,
     req: Request<Incoming>,
@@ -273,11 +280,16 @@ fn login_form(
 }
 
 /// Why a 429 page: failed sign-ins, or sign-ins started from one address.
-const TOO_MANY_FAILED: &str = "Too many failed sign-ins.";
+pub(super) const TOO_MANY_FAILED: &str = "Too many failed sign-ins.";
 const TOO_MANY_STARTED: &str = "Too many sign-ins were started from your network.";
 
 /// A 429 page with `Retry-After`, saying `why`.
-fn too_many(state: &State, retry_after: u64, why: &str, log: &RequestLog) -> Response<Body> {
+pub(super) fn too_many(
+    state: &State,
+    retry_after: u64,
+    why: &str,
+    log: &RequestLog,
+) -> Response<Body> {
     let message = format!("{why} Try again in {retry_after} seconds.");
     let mut resp = error_page(
         state,
@@ -344,6 +356,20 @@ pub async fn login(
         ),
         Ok(LoginOutcome::TooMany(retry_after)) => {
             too_many(state, retry_after, TOO_MANY_FAILED, log)
+        }
+        Ok(LoginOutcome::SecondStep { cookie, pending_id }) => {
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("request", &pending_id)
+                .finish();
+            let mut resp = respond::see_other(&format!("/t/{tenant}/mfa?{query}"));
+            respond::set_cookie(
+                &mut resp,
+                second_factor::STEP_COOKIE,
+                cookie.expose(),
+                "Lax",
+                crate::grant::pending::TTL_SECS,
+            );
+            resp
         }
         Ok(LoginOutcome::Done { cookie, outcome: o }) => {
             let mut resp = outcome(state, tenant, o, log);

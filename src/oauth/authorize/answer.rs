@@ -103,6 +103,7 @@ pub(super) fn answer(
         nonce: req.nonce.as_deref(),
         // Tokens in a redirect are never bound: no proof can come with them.
         jkt: None,
+        factors: Some(&session.factors),
     };
     let access = match req.response_type {
         ResponseType::Token | ResponseType::IdTokenToken => {
@@ -178,6 +179,7 @@ fn issue_code(
         dpop_jkt: req.dpop_jkt.clone(),
         sid: session.id.clone(),
         auth_time: session.auth_time,
+        factors: session.factors.clone(),
         expires_at,
         redeemed: None,
     };

@@ -49,6 +49,8 @@ pub(super) struct Request {
     /// Only an `id_token_hint` vouches for the user, no session cookie: such an
     /// authorization never grants `offline_access`, which would outlive the session.
     pub(super) hint_alone: bool,
+    /// What it asks of the session's authentication.
+    pub(super) acr: super::acr::Asked,
     /// The parameters a pending authorization keeps of it.
     pub(super) kept: Vec<(String, String)>,
 }
@@ -127,6 +129,7 @@ pub(super) fn validate(
         },
         issuer,
         hint_alone: false,
+        acr: super::acr::Asked::default(),
         kept: sent.kept,
     };
     if let Some((code, why)) = refused {
@@ -207,6 +210,10 @@ pub(super) fn validate(
     };
     if let Err(why) = check_pkce(&req, sent.code_challenge_method.as_deref()) {
         return Err(refuse(req, ErrorCode::InvalidRequest, why));
+    }
+    match super::acr::read(sent.acr_values.as_deref(), sent.claims.as_deref()) {
+        Ok(asked) => req.acr = asked,
+        Err(why) => return Err(refuse(req, ErrorCode::InvalidRequest, why)),
     }
     match parse_prompt(sent.prompt.as_deref()) {
         Ok(prompt) => req.prompt = prompt,

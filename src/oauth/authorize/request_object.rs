@@ -196,6 +196,9 @@ fn parameters(
         .filter_map(|(name, value)| match value {
             Value::String(s) => Some((name.clone(), s.clone())),
             Value::Number(n) => Some((name.clone(), n.to_string())),
+            // `claims` is a JSON object inside a request object (OIDC Core §6.1), and a
+            // JSON string as a query parameter: kept as its text either way.
+            Value::Object(_) if name == "claims" => Some((name.clone(), value.to_string())),
             _ => None,
         })
         .collect();

@@ -39,6 +39,10 @@ pub struct AuthorizeRequest {
     /// `dpop_jkt`, the thumbprint of the DPoP key the code is to be bound to (RFC 9449
     /// §10), as sent.
     pub dpop_jkt: Option<String>,
+    /// `acr_values`, as sent (OIDC Core §3.1.2.1).
+    pub acr_values: Option<String>,
+    /// `claims`, as sent: a JSON object (OIDC Core §5.5).
+    pub claims: Option<String>,
     /// `request`, a request object (RFC 9101 §2.1).
     pub request: Option<String>,
     /// `request_uri`, a reference to one (RFC 9101 §2.2; RFC 9126 §4).
@@ -67,6 +71,8 @@ impl AuthorizeRequest {
             login_hint: get("login_hint"),
             id_token_hint: get("id_token_hint"),
             dpop_jkt: get("dpop_jkt"),
+            acr_values: get("acr_values"),
+            claims: get("claims"),
             request: get("request"),
             request_uri: get("request_uri"),
             kept,

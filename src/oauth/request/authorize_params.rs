@@ -11,7 +11,7 @@ use crate::oauth::{ErrorCode, OAuthError};
 pub const MAX_KEPT_BYTES: usize = 8 * 1024;
 
 /// The parameters kept for after sign-in, each with its longest accepted value in bytes.
-const KEPT: [(&str, usize); 12] = [
+const KEPT: [(&str, usize); 14] = [
     ("client_id", 256),
     ("redirect_uri", 4096),
     ("response_type", 64),
@@ -24,6 +24,8 @@ const KEPT: [(&str, usize); 12] = [
     ("prompt", 64),
     ("max_age", 20),
     ("dpop_jkt", 64),
+    ("acr_values", 256),
+    ("claims", 4096),
 ];
 
 /// Parameters read while the request is answered but never kept: `id_token_hint` has

@@ -29,6 +29,30 @@ impl LoginForm {
     }
 }
 
+/// The second-step form (`POST /t/{tenant}/mfa`).
+pub struct SecondFactorForm {
+    /// The pending authorization it finishes.
+    pub request_id: Option<String>,
+    /// A TOTP code or a recovery code.
+    pub code: Secret,
+    /// Set by the recovery-codes page's button: the codes were seen, go on.
+    pub proceed: bool,
+    /// The form's half of the double-submit CSRF token.
+    pub csrf: Option<String>,
+}
+
+impl SecondFactorForm {
+    /// Reads the second-step form; absent fields are empty.
+    pub fn parse(params: &Params) -> SecondFactorForm {
+        SecondFactorForm {
+            request_id: params.get("request").map(str::to_owned),
+            code: Secret::new(params.get("code").unwrap_or("").trim()),
+            proceed: params.get("continue") == Some("1"),
+            csrf: params.get("csrf").map(str::to_owned),
+        }
+    }
+}
+
 /// The consent form (`POST /t/{tenant}/consent`).
 pub struct ConsentForm {
     /// The pending authorization it answers.

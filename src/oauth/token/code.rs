@@ -114,6 +114,7 @@ pub fn redeem(
         auth_time: Some(code.auth_time),
         nonce: code.nonce.as_deref(),
         jkt,
+        factors: Some(&code.factors),
     };
     let minted = mint(
         ctx,

@@ -40,6 +40,7 @@ impl Sandbox {
             live: Some(live),
             account_epoch: 0,
             expires_at: now + self.tenant.refresh_token_ttl_secs,
+            factors: vec![],
             jkt: None,
         };
         self.app.state.store.insert_family(&family).unwrap();

@@ -46,6 +46,7 @@ fn session(id: &str) -> SsoSession {
         expires_at: 10_000,
         upstream: None,
         id_token_clients: vec![],
+        factors: vec![],
     }
 }
 

@@ -20,6 +20,10 @@ pub(super) async fn post(s: &Signed<'_>, id: &str, action: &[&str], fields: Fiel
             accounts::patch(&ctx, id, &patch).await?;
             written(s, &format!("/admin/accounts/{id}?done=account-updated")).await
         }
+        ["mfa", "reset"] => {
+            accounts::remove_factors(&ctx, id)?;
+            written(s, &format!("/admin/accounts/{id}?done=mfa-removed")).await
+        }
         ["sessions", "end"] => {
             accounts::end_sessions(&ctx, id)?;
             written(s, &format!("/admin/accounts/{id}?done=sessions-ended")).await
@@ -111,6 +115,18 @@ pub(super) fn account_page(
         "accounts",
         done,
         json!({"account": account, "sessions": sessions, "edit_form": edit, "password_form": password}),
+    ))
+}
+
+/// The page that confirms removing an account's second factors, without JavaScript.
+pub(super) fn mfa_reset_page(s: &Signed<'_>, id: &str) -> Answer {
+    let account = accounts::get(&s.ctx(), id)?;
+    Ok(s.page(
+        "admin/mfa_reset.html",
+        format!("Reset second factors of {}", account.username),
+        "accounts",
+        None,
+        json!({"account": account}),
     ))
 }
 

@@ -6,13 +6,16 @@
 mod account_pages;
 mod forms;
 mod overview;
+mod second_factor;
 mod sessions;
+mod steps;
 mod tenant_pages;
 
 pub use sessions::Sessions;
 
 use super::cookie;
 use crate::admin::{AdminError, Ctx, keys, sign_in};
+use crate::audit::Actor;
 use crate::clock::UnixTime;
 use crate::grant::session::CSRF_COOKIE;
 use crate::guard::{Blocked, Key, Outcome, Realm, Subject};
@@ -74,7 +77,7 @@ impl Signed<'_> {
     }
 }
 
-fn render<T: Serialize>(
+pub(super) fn render<T: Serialize>(
     state: &State,
     template: &'static str,
     view: &T,
@@ -110,7 +113,11 @@ fn pairs(text: &[u8]) -> Fields {
     fields
 }
 
-fn internal(state: &State, e: &dyn std::fmt::Display, log: &RequestLog) -> Response<Body> {
+pub(super) fn internal(
+    state: &State,
+    e: &dyn std::fmt::Display,
+    log: &RequestLog,
+) -> Response<Body> {
     tracing::error!("{e} req={}", log.id());
     message(
         state,
@@ -121,7 +128,7 @@ fn internal(state: &State, e: &dyn std::fmt::Display, log: &RequestLog) -> Respo
     )
 }
 
-fn message(
+pub(super) fn message(
     state: &State,
     status: StatusCode,
     title: &str,
@@ -137,7 +144,7 @@ fn message(
 }
 
 /// Reads a POSTed form (64 KiB at most); a body problem is answered with a page.
-async fn read_form(
+pub(super) async fn read_form(
     state: &State,
     req: Request<Incoming>,
     log: &RequestLog,
@@ -167,6 +174,9 @@ pub async fn handle(
     let is_post = req.method() == Method::POST;
     if segments == ["login"] {
         return login(state, sessions, req, peer, log).await;
+    }
+    if segments == ["login", "mfa"] {
+        return second_factor::page(state, sessions, req, peer, log).await;
     }
     let session_cookie = cookie(&req, sessions::COOKIE);
     let now = state.clock.now();
@@ -230,7 +240,7 @@ pub async fn handle(
 /// The admin sign-in's own counters, apart from `/t/…/login`'s: the address, and with a
 /// password the username from this address and alone. A token is no name anyone
 /// could be blocked by.
-fn admin_keys(peer: IpAddr, fields: &Fields) -> Vec<Key> {
+pub(super) fn admin_keys(peer: IpAddr, fields: &Fields) -> Vec<Key> {
     let field = |k: &str| fields.get(k).map_or("", |v| v.trim());
     if !field("token").is_empty() || field("username").is_empty() {
         return vec![Key::address(Realm::Admin, peer)];
@@ -254,7 +264,7 @@ fn count(
 }
 
 /// A 429 page with `Retry-After`.
-fn too_many(state: &State, blocked: Blocked, log: &RequestLog) -> Response<Body> {
+pub(super) fn too_many(state: &State, blocked: Blocked, log: &RequestLog) -> Response<Body> {
     let mut resp = message(
         state,
         StatusCode::TOO_MANY_REQUESTS,
@@ -325,17 +335,42 @@ async fn login(
         password: Secret::new(field("password")),
         token: Secret::new(field("token").trim()),
     };
-    let signed_in = sign_in::sign_in(&state.store, &state.dummy_password_hash, creds, now)
-        .await
-        .and_then(|who| {
-            who.map(|admin| sessions.open(admin.actor, admin.display, now))
-                .transpose()
-                .map_err(AdminError::from)
-        });
+    let require_mfa = state.config.admin_require_mfa;
+    let who = sign_in::sign_in(
+        &state.store,
+        &state.dummy_password_hash,
+        creds,
+        require_mfa,
+        now,
+    )
+    .await;
+    let mut second_step = false;
+    let signed_in = who.and_then(|who| {
+        who.map(|admin| match admin.actor {
+            Actor::Account(id) if require_mfa => {
+                second_step = true;
+                sessions.steps.begin(id, admin.display, now)
+            }
+            actor => sessions.open(actor, admin.display, now),
+        })
+        .transpose()
+        .map_err(AdminError::from)
+    });
     if let Err(e) = count(state, &keys, &signed_in, now) {
         return internal(state, &e, log);
     }
     match signed_in {
+        Ok(Some(cookie)) if second_step => {
+            let mut resp = respond::see_other("/admin/login/mfa");
+            respond::set_cookie(
+                &mut resp,
+                steps::COOKIE,
+                cookie.expose(),
+                "Strict",
+                steps::TTL_SECS,
+            );
+            resp
+        }
         Ok(Some(cookie)) => {
             let mut resp = respond::see_other("/admin");
             respond::set_cookie(
@@ -372,6 +407,7 @@ fn notice(query: &Fields) -> Option<&'static str> {
         "account-created" => "The account was created.",
         "account-updated" => "The account was updated.",
         "sessions-ended" => "The account's sessions were ended.",
+        "mfa-removed" => "The account's second factors were removed.",
         "password-set" => "The password was changed.",
         "keys-rotated" => "New signing keys are active.",
         _ => return None,
@@ -391,6 +427,7 @@ async fn get(s: &Signed<'_>, segments: &[&str], query: &Fields) -> Answer {
         ["accounts", id] => {
             account_pages::account_page(s, id, done, FormState::default(), FormState::default())
         }
+        ["accounts", id, "mfa", "reset"] => account_pages::mfa_reset_page(s, id),
         ["keys"] => Ok(s.page(
             "admin/keys.html",
             "Signing keys".into(),

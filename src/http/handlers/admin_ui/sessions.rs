@@ -44,6 +44,8 @@ impl Session {
 #[derive(Default)]
 pub struct Sessions {
     by_cookie: Mutex<HashMap<[u8; 32], Session>>,
+    /// Sign-ins waiting for their second factor (`[admin] require_mfa`).
+    pub steps: super::steps::Steps,
 }
 
 impl Sessions {

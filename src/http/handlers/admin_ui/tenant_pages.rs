@@ -67,6 +67,14 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
                 }
             }
         }
+        ["mfa"] => {
+            let patch = tenants::TenantPatch {
+                mfa: Some(field(&fields, "mfa")),
+                ..tenants::TenantPatch::default()
+            };
+            tenants::patch(&ctx, t, &patch)?;
+            written(s, &format!("/admin/tenants/{t}?done=settings-saved")).await
+        }
         ["rename"] => {
             let patch = tenants::TenantPatch {
                 display_name: Some(field(&fields, "display_name")),

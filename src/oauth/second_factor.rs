@@ -1,0 +1,375 @@
+//! The second sign-in step (`/t/{tenant}/mfa`): after a correct password for an account
+//! with a second factor, or for a session that lacks the second factor its tenant or
+//! request wants. A TOTP code (each step accepted once) or a recovery code (each used
+//! once); an account without a factor enrols TOTP here and is shown its recovery codes.
+//! The step is bound to the browser by a cookie and keeps the pending request.
+
+use super::authorize::{self, Outcome};
+use super::login::username_keys;
+use super::request::SecondFactorForm;
+use super::{Ctx, OAuthError};
+use crate::audit::{Actor, AuditEvent, AuditKind};
+use crate::auth::factors;
+use crate::clock::UnixTime;
+use crate::crypto::{hash, random};
+use crate::grant::pending::{self, EXPIRED};
+use crate::grant::session;
+use crate::guard::{self, Key, Realm, Subject};
+use crate::store::StoreError;
+use crate::store::TxError;
+use crate::store::factors::{Authenticated, Factor};
+use crate::store::pending::{PendingAuthorization, SecondStep};
+use crate::store::sessions::SsoSession;
+use crate::store::tenants::Tenant;
+use crate::types::Secret;
+use crate::types::secret::constant_time_eq;
+use crate::ui::mfa::{CodeView, EnrolView, RecoveryCodesView, StepForm};
+use std::net::IpAddr;
+
+/// The cookie that binds a second step begun by a password to its browser.
+pub const STEP_COOKIE: &str = "__Host-latchkey_step";
+
+/// The one failure message of the second step.
+pub const FAILED: &str = "That code is not correct, or was already used.";
+
+/// The cookies a second step may be bound to.
+pub struct Cookies<'a> {
+    /// The SSO session cookie.
+    pub session: Option<&'a str>,
+    /// The step cookie.
+    pub step: Option<&'a str>,
+    /// The CSRF cookie.
+    pub csrf: Option<&'a str>,
+}
+
+/// What the second-step page answers.
+pub enum StepOutcome {
+    /// Ask for a code (401 after a failure).
+    Code {
+        /// The page.
+        view: CodeView,
+        /// True after a failed attempt.
+        failed: bool,
+    },
+    /// Enrol TOTP (401 after a failure).
+    Enrol {
+        /// The page.
+        view: Box<EnrolView>,
+        /// True after a failed attempt.
+        failed: bool,
+    },
+    /// The new recovery codes, once; the session cookie to set when one was made.
+    RecoveryCodes {
+        /// The page.
+        view: RecoveryCodesView,
+        /// A new session's cookie.
+        cookie: Option<Secret>,
+    },
+    /// An error page (400).
+    ErrorPage(String),
+    /// Too many failures for this username (429).
+    TooMany(u64),
+    /// Done: set the session cookie when one was made, and go on.
+    Done {
+        /// A new session's cookie.
+        cookie: Option<Secret>,
+        /// Where the pending request leads.
+        outcome: Outcome,
+    },
+}
+
+const STALE: &str = "This sign-in step is no longer valid. Start again from the application.";
+
+fn form(tenant: &Tenant, request_id: &str, error: Option<&str>) -> Result<StepForm, OAuthError> {
+    Ok(StepForm {
+        tenant_name: tenant.display_name.clone(),
+        action: format!("/t/{}/mfa", tenant.id),
+        csrf: random::secret_token()?,
+        request_id: request_id.to_owned(),
+        error: error.map(str::to_owned),
+    })
+}
+
+/// The pending request and its second step, if `cookies` carry the cookie it is bound to.
+fn bound(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    request_id: Option<&str>,
+    cookies: &Cookies,
+    now: UnixTime,
+) -> Result<Option<(PendingAuthorization, SecondStep)>, OAuthError> {
+    let Some(p) = pending::find(ctx.store, tenant, request_id, now)? else {
+        return Ok(None);
+    };
+    let Some(step) = p.second_step.clone() else {
+        return Ok(None);
+    };
+    let presented = match step.session_id {
+        Some(_) => cookies.session,
+        None => cookies.step,
+    };
+    let matches =
+        presented.is_some_and(|c| constant_time_eq(&hash::sha256(c.as_bytes()), &step.binding));
+    Ok(matches.then_some((p, step)))
+}
+
+/// `GET /t/{tenant}/mfa?request=…`: the code form, or TOTP enrolment for an account
+/// without a second factor (the secret is made once and kept with the request).
+pub fn show(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    request_id: Option<&str>,
+    cookies: &Cookies,
+    now: UnixTime,
+) -> Result<StepOutcome, OAuthError> {
+    let Some((p, step)) = bound(ctx, tenant, request_id, cookies, now)? else {
+        return Ok(StepOutcome::ErrorPage(STALE.into()));
+    };
+    page(ctx, tenant, p, step, None)
+}
+
+/// The page for `step`'s state, with `error` after a failure.
+fn page(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    mut p: PendingAuthorization,
+    mut step: SecondStep,
+    error: Option<&str>,
+) -> Result<StepOutcome, OAuthError> {
+    let account = ctx
+        .store
+        .account(&step.account_id)?
+        .ok_or(OAuthError::Internal("account vanished during sign-in"))?;
+    if account.factors.any() {
+        return Ok(StepOutcome::Code {
+            view: CodeView {
+                form: form(tenant, &p.id, error)?,
+                totp: account.factors.totp.is_some(),
+            },
+            failed: error.is_some(),
+        });
+    }
+    let secret = match &step.enrolling {
+        Some(sealed) => factors::unseal(ctx.master, &account.id, sealed)?,
+        None => {
+            let (secret, sealed) = factors::begin_enrolment(ctx.master, &account.id)?;
+            step.enrolling = Some(sealed);
+            p.second_step = Some(step);
+            ctx.store
+                .transaction(|tx| tx.put_pending::<StoreError>(&p))?;
+            secret
+        }
+    };
+    let uri = secret.otpauth_uri(&tenant.display_name, &account.username);
+    Ok(StepOutcome::Enrol {
+        view: Box::new(EnrolView {
+            form: form(tenant, &p.id, error)?,
+            qr_svg: factors::qr_svg(&uri)
+                .ok_or(OAuthError::Internal("the TOTP URI does not fit a QR code"))?,
+            secret: secret.base32(),
+            uri,
+        }),
+        failed: error.is_some(),
+    })
+}
+
+/// `POST /t/{tenant}/mfa` at `now` from `peer`.
+pub async fn submit(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    form_in: SecondFactorForm,
+    cookies: &Cookies<'_>,
+    peer: IpAddr,
+    now: UnixTime,
+) -> Result<StepOutcome, OAuthError> {
+    let csrf_ok = match (form_in.csrf.as_deref(), cookies.csrf) {
+        (Some(f), Some(c)) => constant_time_eq(f.as_bytes(), c.as_bytes()),
+        _ => false,
+    };
+    if !csrf_ok {
+        return Ok(StepOutcome::ErrorPage("The form was not accepted (its security token is missing or stale). Start again from the application.".into()));
+    }
+    let Some((p, step)) = bound(ctx, tenant, form_in.request_id.as_deref(), cookies, now)? else {
+        return Ok(StepOutcome::ErrorPage(STALE.into()));
+    };
+    if let Some(sid) = &step.done_session {
+        if !form_in.proceed {
+            return Ok(StepOutcome::ErrorPage(STALE.into()));
+        }
+        return proceed(ctx, tenant, &p, sid, None, now);
+    }
+    if let Err(blocked) = ctx.limiter.admit(&username_keys(peer, &step.username), now) {
+        return Ok(StepOutcome::TooMany(blocked.retry_after));
+    }
+    let code = form_in.code;
+    let used = match &step.enrolling {
+        Some(sealed) => enrol(ctx, tenant, &step, sealed, code.expose(), now)
+            .await?
+            .map(|codes| (Factor::Totp, Some(codes))),
+        None => factors::check::<OAuthError>(
+            ctx.store,
+            ctx.master,
+            &step.account_id,
+            code.expose(),
+            now,
+        )?
+        .map(|f| (f, None)),
+    };
+    let Some((factor, codes)) = used else {
+        return failed(ctx, tenant, p, step, peer, now);
+    };
+    ctx.limiter.record(
+        ctx.store,
+        None,
+        &username_keys(peer, &step.username),
+        guard::Outcome::Success,
+        now,
+    )?;
+    let (session, cookie) = complete(ctx, tenant, &p, &step, factor, now)?;
+    match codes {
+        Some(codes) => Ok(StepOutcome::RecoveryCodes {
+            view: RecoveryCodesView {
+                form: form(tenant, &p.id, None)?,
+                codes,
+            },
+            cookie,
+        }),
+        None => proceed(ctx, tenant, &p, &session.id, cookie, now),
+    }
+}
+
+/// Enrols the secret being set up when `code` is right, durably; the codes to show.
+async fn enrol(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    step: &SecondStep,
+    sealed: &[u8],
+    code: &str,
+    now: UnixTime,
+) -> Result<Option<Vec<String>>, OAuthError> {
+    let actor = Actor::Account(step.account_id.clone());
+    let event = AuditEvent::new(now, AuditKind::MfaEnrolled, &actor)
+        .tenant(tenant.id.as_str())
+        .account(&step.account_id)
+        .detail("totp");
+    let codes = factors::confirm_enrolment::<OAuthError>(
+        ctx.store,
+        ctx.master,
+        &step.account_id,
+        sealed,
+        code,
+        (now, &event),
+    )?;
+    if codes.is_some() {
+        ctx.store.flush_durable().await?;
+    }
+    Ok(codes)
+}
+
+/// A refused code at `now`: audited `mfa.failed`, counted for the username, the page again.
+fn failed(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    p: PendingAuthorization,
+    step: SecondStep,
+    peer: IpAddr,
+    now: UnixTime,
+) -> Result<StepOutcome, OAuthError> {
+    let event = AuditEvent::new(now, AuditKind::MfaFailed, &Actor::System)
+        .tenant(tenant.id.as_str())
+        .account(&step.account_id)
+        .target(&step.username);
+    ctx.store.transaction(|tx| tx.audit::<StoreError>(&event))?;
+    let keys = Key::all(Realm::Sso, peer, Subject::user(&step.username));
+    ctx.limiter.record(
+        ctx.store,
+        Some(tenant.id.as_str()),
+        &keys,
+        guard::Outcome::Failure,
+        now,
+    )?;
+    page(ctx, tenant, p, step, Some(FAILED))
+}
+
+/// The second factor is in: the session stepped up, or a new one made; the step marked
+/// done so that the recovery-codes page can continue; the `login` audited.
+fn complete(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    p: &PendingAuthorization,
+    step: &SecondStep,
+    factor: Factor,
+    now: UnixTime,
+) -> Result<(SsoSession, Option<Secret>), OAuthError> {
+    let mut factors = step.factors.clone();
+    if factors.is_empty() {
+        factors.push(Factor::Password);
+    }
+    factors.push(factor);
+    let detail = Authenticated(&factors).audit_detail();
+    let event = AuditEvent::new(
+        now,
+        AuditKind::Login,
+        &Actor::Account(step.account_id.clone()),
+    )
+    .tenant(tenant.id.as_str())
+    .account(&step.account_id)
+    .detail(&detail);
+    let (fresh, cookie) = match &step.session_id {
+        Some(_) => (None, None),
+        None => {
+            let (s, c) = session::new(&step.account_id, factors.clone(), now)?;
+            (Some(s), Some(c))
+        }
+    };
+    let session = ctx.store.transaction(|tx| {
+        let session = match (&fresh, &step.session_id) {
+            (Some(s), _) => s.clone(),
+            (None, Some(sid)) => {
+                let Some(mut s) = tx
+                    .session::<OAuthError>(sid)?
+                    .filter(|s| s.expires_at > now)
+                else {
+                    return Err(TxError::abort(OAuthError::Internal(
+                        "the session ended during its step-up",
+                    )));
+                };
+                s.factors = factors.clone();
+                s
+            }
+            (None, None) => {
+                return Err(TxError::abort(OAuthError::Internal("no session to finish")));
+            }
+        };
+        tx.put_session(&session)?;
+        let mut kept = p.clone();
+        if let Some(st) = kept.second_step.as_mut() {
+            st.done_session = Some(session.id.clone());
+            st.enrolling = None;
+        }
+        tx.put_pending(&kept)?;
+        tx.audit(&event)?;
+        Ok(session)
+    })?;
+    Ok((session, cookie))
+}
+
+/// Takes the pending request up with the finished session `sid`.
+fn proceed(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    p: &PendingAuthorization,
+    sid: &str,
+    cookie: Option<Secret>,
+    now: UnixTime,
+) -> Result<StepOutcome, OAuthError> {
+    let Some(session) = ctx.store.session(sid)?.filter(|s| s.expires_at > now) else {
+        return Ok(StepOutcome::ErrorPage(EXPIRED.into()));
+    };
+    ctx.store
+        .transaction(|tx| tx.remove_pending::<StoreError>(&p.id))?;
+    Ok(StepOutcome::Done {
+        cookie,
+        outcome: authorize::resume(ctx, tenant, p, &session, now)?,
+    })
+}

@@ -1,0 +1,155 @@
+use super::*;
+use crate::store::accounts::Account;
+use std::sync::{Arc, Barrier};
+
+fn store_with_totp() -> (tempfile::TempDir, Arc<Store>) {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(tmp.path(), 60_000).unwrap());
+    let account = Account {
+        id: "a1".into(),
+        username: "ann".into(),
+        email: None,
+        name: None,
+        password_hash: None,
+        admin: false,
+        disabled: false,
+        refresh_epoch: 0,
+        created_at: 0,
+        tenant_uids: vec![],
+        factors: SecondFactors {
+            totp: Some(TotpFactor {
+                sealed_secret: vec![1, 2, 3],
+                last_step: None,
+                enrolled_at: 0,
+            }),
+            recovery_hashes: vec![[7; 32], [8; 32]],
+        },
+    };
+    store
+        .transaction(|tx| tx.put_account::<StoreError>(&account))
+        .unwrap();
+    (tmp, store)
+}
+
+#[test]
+fn a_step_is_accepted_once_and_earlier_steps_never() {
+    let (_tmp, store) = store_with_totp();
+    assert_eq!(store.accept_totp_step("a1", 100).unwrap(), Spent::Accepted);
+    assert_eq!(store.accept_totp_step("a1", 100).unwrap(), Spent::Refused);
+    assert_eq!(store.accept_totp_step("a1", 99).unwrap(), Spent::Refused);
+    assert_eq!(store.accept_totp_step("a1", 101).unwrap(), Spent::Accepted);
+    let stored = store.account("a1").unwrap().unwrap();
+    assert_eq!(stored.factors.totp.unwrap().last_step, Some(101));
+    assert_eq!(
+        store.accept_totp_step("nobody", 200).unwrap(),
+        Spent::Refused
+    );
+}
+
+#[test]
+fn concurrent_submits_of_one_code_have_exactly_one_winner() {
+    for _ in 0..10 {
+        let (_tmp, store) = store_with_totp();
+        let threads = 8;
+        let start = Arc::new(Barrier::new(threads));
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (store, start) = (Arc::clone(&store), Arc::clone(&start));
+                std::thread::spawn(move || {
+                    start.wait();
+                    store.accept_totp_step("a1", 500).unwrap()
+                })
+            })
+            .collect();
+        let won = handles
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .filter(|s| *s == Spent::Accepted)
+            .count();
+        assert_eq!(won, 1);
+    }
+}
+
+#[test]
+fn concurrent_spends_of_one_recovery_code_have_exactly_one_winner() {
+    let (_tmp, store) = store_with_totp();
+    let start = Arc::new(Barrier::new(6));
+    let handles: Vec<_> = (0..6)
+        .map(|_| {
+            let (store, start) = (Arc::clone(&store), Arc::clone(&start));
+            std::thread::spawn(move || {
+                start.wait();
+                store.spend_recovery_code("a1", &[7; 32]).unwrap()
+            })
+        })
+        .collect();
+    let won = handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .filter(|s| *s == Spent::Accepted)
+        .count();
+    assert_eq!(won, 1);
+    let left = store
+        .account("a1")
+        .unwrap()
+        .unwrap()
+        .factors
+        .recovery_hashes;
+    assert_eq!(left, vec![[8; 32]]);
+    assert_eq!(
+        store.spend_recovery_code("a1", &[9; 32]).unwrap(),
+        Spent::Refused
+    );
+}
+
+#[test]
+fn an_account_stored_before_second_factors_reads_as_none() {
+    #[derive(serde::Serialize)]
+    struct Old<'a> {
+        id: &'a str,
+        username: &'a str,
+        email: Option<String>,
+        name: Option<String>,
+        password_hash: Option<String>,
+        admin: bool,
+        disabled: bool,
+        created_at: u64,
+        tenant_uids: Vec<u64>,
+    }
+    let old = Old {
+        id: "x",
+        username: "x",
+        email: None,
+        name: None,
+        password_hash: None,
+        admin: false,
+        disabled: false,
+        created_at: 0,
+        tenant_uids: vec![],
+    };
+    let bytes = crate::store::codec::encode(&old).unwrap();
+    let read: Account = crate::store::codec::decode(&bytes).unwrap();
+    assert_eq!(read.factors, SecondFactors::default());
+    assert!(!read.factors.any());
+}
+
+#[test]
+fn amr_and_acr_follow_the_factors_used() {
+    let pwd = Authenticated(&[Factor::Password]);
+    assert_eq!((pwd.acr(), pwd.amr()), ("pwd", vec!["pwd".to_owned()]));
+    assert_eq!(pwd.audit_detail(), "pwd");
+    let old = Authenticated(&[]);
+    assert_eq!((old.acr(), old.amr()), ("pwd", vec!["pwd".to_owned()]));
+    let otp = Authenticated(&[Factor::Password, Factor::Totp]);
+    assert_eq!(otp.acr(), "mfa");
+    assert_eq!(otp.amr(), ["pwd", "otp", "mfa"]);
+    assert_eq!(otp.audit_detail(), "pwd+otp");
+    let recovery = Authenticated(&[Factor::Password, Factor::RecoveryCode]);
+    assert_eq!(recovery.acr(), "mfa");
+    assert_eq!(recovery.audit_detail(), "pwd+recovery");
+    let brokered = Authenticated(&[Factor::Upstream]);
+    assert_eq!(
+        (brokered.acr(), brokered.amr()),
+        ("pwd", vec!["pwd".to_owned()])
+    );
+}
