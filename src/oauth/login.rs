@@ -93,6 +93,27 @@ pub fn admit_address(ctx: &Ctx, peer: IpAddr, now: UnixTime) -> Result<(), Block
     ctx.limiter.admit(&[Key::address(Realm::Sso, peer)], now)
 }
 
+/// A failed step of a sign-in at `now` (a password, a second factor): `event` audited,
+/// and the failure counted for the address and `username` from it.
+pub(super) fn record_failure(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    event: &AuditEvent,
+    (peer, username): (IpAddr, &str),
+    now: UnixTime,
+) -> Result<(), OAuthError> {
+    ctx.store.transaction(|tx| tx.audit::<StoreError>(event))?;
+    let keys = Key::all(Realm::Sso, peer, Subject::user(username));
+    ctx.limiter.record(
+        ctx.store,
+        Some(tenant.id.as_str()),
+        &keys,
+        guard::Outcome::Failure,
+        now,
+    )?;
+    Ok(())
+}
+
 /// The username's counters: from this address (tight) and from anywhere (loose), so
 /// other people's guesses elsewhere do not block the real user here.
 pub(super) fn username_keys(peer: IpAddr, username: &str) -> [Key; 2] {
@@ -159,15 +180,7 @@ fn refused(
     let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System)
         .tenant(tenant.id.as_str())
         .target(username);
-    ctx.store.transaction(|tx| tx.audit::<StoreError>(&event))?;
-    let keys = Key::all(Realm::Sso, peer, Subject::user(username));
-    ctx.limiter.record(
-        ctx.store,
-        Some(tenant.id.as_str()),
-        &keys,
-        guard::Outcome::Failure,
-        now,
-    )?;
+    record_failure(ctx, tenant, &event, (peer, username), now)?;
     Ok(LoginOutcome::Form {
         view: view(tenant, &p.id, username, Some(FAILED))?,
         failed: true,

@@ -5,7 +5,7 @@
 //! The step is bound to the browser by a cookie and keeps the pending request.
 
 use super::authorize::{self, Outcome};
-use super::login::username_keys;
+use super::login::{record_failure, username_keys};
 use super::request::SecondFactorForm;
 use super::{Ctx, OAuthError};
 use crate::audit::{Actor, AuditEvent, AuditKind};
@@ -14,7 +14,7 @@ use crate::clock::UnixTime;
 use crate::crypto::{hash, random};
 use crate::grant::pending::{self, EXPIRED};
 use crate::grant::session;
-use crate::guard::{self, Key, Realm, Subject};
+use crate::guard;
 use crate::store::StoreError;
 use crate::store::TxError;
 use crate::store::factors::{Authenticated, Factor};
@@ -279,15 +279,7 @@ fn failed(
         .tenant(tenant.id.as_str())
         .account(&step.account_id)
         .target(&step.username);
-    ctx.store.transaction(|tx| tx.audit::<StoreError>(&event))?;
-    let keys = Key::all(Realm::Sso, peer, Subject::user(&step.username));
-    ctx.limiter.record(
-        ctx.store,
-        Some(tenant.id.as_str()),
-        &keys,
-        guard::Outcome::Failure,
-        now,
-    )?;
+    record_failure(ctx, tenant, &event, (peer, &step.username), now)?;
     page(ctx, tenant, p, step, Some(FAILED))
 }
 

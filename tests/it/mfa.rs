@@ -173,18 +173,7 @@ fn acr_amr(f: &Fixture, started: Started, answer: &Page) -> (String, Vec<String>
         .iter()
         .map(|a| a.to_string())
         .collect();
-    let resp = f.server.post(
-        "/t/acme/introspect",
-        "application/x-www-form-urlencoded",
-        format!(
-            "client_id=web&client_secret={}&token={}",
-            f.secret,
-            tokens.access_token().secret()
-        )
-        .into_bytes(),
-    );
-    let body: serde_json::Value =
-        serde_json::from_str(&resp.into_body().read_to_string().unwrap()).unwrap();
+    let body = f.introspect(tokens.access_token().secret());
     assert_eq!(body["acr"], acr.as_str(), "{body}");
     assert_eq!(body["amr"], json!(amr), "{body}");
     (acr, amr)

@@ -26,6 +26,18 @@ pub struct Fixture {
     pub meta: CoreProviderMetadata,
 }
 
+impl Fixture {
+    /// Introspects `token` as client `web` (secret in the form): the JSON answer.
+    pub fn introspect(&self, token: &str) -> Value {
+        let resp = self.server.post(
+            "/t/acme/introspect",
+            "application/x-www-form-urlencoded",
+            format!("client_id=web&client_secret={}&token={token}", self.secret).into_bytes(),
+        );
+        serde_json::from_str(&resp.into_body().read_to_string().unwrap()).unwrap()
+    }
+}
+
 pub fn start() -> Fixture {
     start_with(Options::default())
 }
@@ -358,18 +370,7 @@ fn a_replayed_code_is_refused_and_revokes_what_it_issued() {
         format!("{replay:?}").contains("invalid_grant"),
         "{replay:?}"
     );
-    let introspected = f.server.post(
-        "/t/acme/introspect",
-        "application/x-www-form-urlencoded",
-        format!(
-            "client_id=web&client_secret={}&token={}",
-            f.secret,
-            tokens.access_token().secret()
-        )
-        .into_bytes(),
-    );
-    let body: Value =
-        serde_json::from_str(&introspected.into_body().read_to_string().unwrap()).unwrap();
+    let body = f.introspect(tokens.access_token().secret());
     assert_eq!(
         body,
         json!({"active": false}),
