@@ -156,12 +156,14 @@ pub async fn submit(
     }
     match check_password(ctx, tenant, &username, form.password).await? {
         Some(account) => {
+            if account.factors.any() {
+                // Only the whole sign-in clears the username's failures: a right
+                // password must not wipe what wrong second factors counted.
+                return second_step(ctx, p, &account);
+            }
             let keys = username_keys(peer, &username);
             ctx.limiter
                 .record(store, None, &keys, guard::Outcome::Success, now)?;
-            if account.factors.any() {
-                return second_step(ctx, p, &account);
-            }
             signed_in(ctx, tenant, &p, &account.id, now)
         }
         None => refused(ctx, tenant, &p, &username, peer, now),

@@ -218,6 +218,8 @@ pub async fn submit(
     let Some((factor, codes)) = used else {
         return failed(ctx, tenant, p, step, peer, now);
     };
+    // The step or recovery code just spent must stay spent across a crash.
+    ctx.store.flush_durable().await?;
     ctx.limiter.record(
         ctx.store,
         None,
@@ -358,8 +360,13 @@ fn proceed(
     let Some(session) = ctx.store.session(sid)?.filter(|s| s.expires_at > now) else {
         return Ok(StepOutcome::ErrorPage(EXPIRED.into()));
     };
-    ctx.store
+    // Of two submits finishing the same request, only the one that removes it answers.
+    let taken = ctx
+        .store
         .transaction(|tx| tx.remove_pending::<StoreError>(&p.id))?;
+    if taken.is_none() {
+        return Ok(StepOutcome::ErrorPage(EXPIRED.into()));
+    }
     Ok(StepOutcome::Done {
         cookie,
         outcome: authorize::resume(ctx, tenant, p, &session, now)?,

@@ -719,3 +719,39 @@ fn admin_require_mfa_enrols_then_asks_for_a_code_at_admin_sign_in() {
     let (token_browser, _) = crate::admin_ui::signed_in(&server);
     assert_eq!(token_browser.get("/admin").status, 200);
 }
+
+/// Review finding: a right password once cleared the username's failures, so wrong
+/// codes could be retried for ever by entering the password again between them.
+#[test]
+fn a_right_password_does_not_wipe_what_wrong_codes_counted() {
+    let f = start();
+    let (secret, _codes) = enrolled(&f);
+    let client = rp_client(&f);
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let browser = Browser::new(&f.server);
+        let started = begin(&client, &[]);
+        let answer = browser.sign_in(&started.url, "alice", PASSWORD);
+        if answer.status == 429 {
+            statuses.push(429);
+            break;
+        }
+        let mut page = second_step(&browser, &answer);
+        for _ in 0..3 {
+            let refused = post_code(&browser, &page, &wrong_code(&secret));
+            statuses.push(refused.status);
+            if refused.status == 429 {
+                break;
+            }
+            page = refused;
+        }
+        if statuses.last() == Some(&429) {
+            break;
+        }
+    }
+    assert_eq!(
+        statuses.last(),
+        Some(&429),
+        "failures add up across password re-entries: {statuses:?}"
+    );
+}

@@ -248,14 +248,17 @@ pub(super) fn admin_keys(peer: IpAddr, fields: &Fields) -> Vec<Key> {
     Key::all(Realm::Admin, peer, Subject::user(field("username"))).to_vec()
 }
 
-/// Counts a sign-in's outcome against `keys`; an internal error is no one's failure.
+/// Counts a sign-in's outcome against `keys`; an internal error is no one's failure,
+/// and a right password with a second step to come is no success yet (only the whole
+/// sign-in clears what wrong second factors counted).
 fn count(
     state: &State,
     keys: &[Key],
-    signed_in: &Result<Option<Secret>, AdminError>,
+    (signed_in, second_step): (&Result<Option<Secret>, AdminError>, bool),
     now: u64,
 ) -> Result<(), crate::store::StoreError> {
     let outcome = match signed_in {
+        Ok(Some(_)) if second_step => return Ok(()),
         Ok(Some(_)) => Outcome::Success,
         Ok(None) => Outcome::Failure,
         Err(_) => return Ok(()),
@@ -356,7 +359,7 @@ async fn login(
         .transpose()
         .map_err(AdminError::from)
     });
-    if let Err(e) = count(state, &keys, &signed_in, now) {
+    if let Err(e) = count(state, &keys, (&signed_in, second_step), now) {
         return internal(state, &e, log);
     }
     match signed_in {
@@ -371,17 +374,7 @@ async fn login(
             );
             resp
         }
-        Ok(Some(cookie)) => {
-            let mut resp = respond::see_other("/admin");
-            respond::set_cookie(
-                &mut resp,
-                sessions::COOKIE,
-                cookie.expose(),
-                "Strict",
-                sessions::ABSOLUTE_SECS,
-            );
-            resp
-        }
+        Ok(Some(cookie)) => into_console(&cookie),
         Ok(None) => form(
             &field("username"),
             Some("The username, password or token is not correct.".into()),
@@ -497,4 +490,17 @@ fn reveal(
             back,
         },
     ))
+}
+
+/// The way into the console after a sign-in: the session cookie, and a redirect home.
+pub(super) fn into_console(session: &crate::types::Secret) -> Response<Body> {
+    let mut resp = respond::see_other("/admin");
+    respond::set_cookie(
+        &mut resp,
+        sessions::COOKIE,
+        session.expose(),
+        "Strict",
+        sessions::ABSOLUTE_SECS,
+    );
+    resp
 }

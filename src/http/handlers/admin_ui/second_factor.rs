@@ -3,7 +3,7 @@
 //! authenticator app when the account has none; only then an admin session. The
 //! pages are the tenant sign-in's, under the same strict CSP.
 
-use super::sessions::{self, Sessions};
+use super::sessions::Sessions;
 use super::steps::{self, Step};
 use super::{Fields, admin_keys, internal, message, read_form, render, too_many};
 use crate::audit::{Actor, AuditEvent, AuditKind};
@@ -187,6 +187,8 @@ async fn submit(
         let used =
             factors::check::<Failed>(&state.store, &state.master, &step.account_id, code, now)?;
         if let Some(factor) = used {
+            // The step or recovery code just spent must stay spent across a crash.
+            state.store.flush_durable().await?;
             state
                 .limiter
                 .record(&state.store, None, &keys, Outcome::Success, now)?;
@@ -237,14 +239,7 @@ fn open(
         .transaction(|tx| tx.audit::<StoreError>(&event))?;
     sessions.steps.end(step_cookie);
     let cookie = sessions.open(actor, step.username.clone(), now)?;
-    let mut resp = respond::see_other("/admin");
-    respond::set_cookie(
-        &mut resp,
-        sessions::COOKIE,
-        cookie.expose(),
-        "Strict",
-        sessions::ABSOLUTE_SECS,
-    );
+    let mut resp = super::into_console(&cookie);
     respond::set_cookie(&mut resp, steps::COOKIE, "", "Strict", 0);
     Ok(resp)
 }
