@@ -14,6 +14,7 @@ use crate::clock::UnixTime;
 use crate::crypto::{hash, random};
 use crate::grant::pending::{self, EXPIRED};
 use crate::grant::session;
+use crate::grant::subject::member;
 use crate::guard;
 use crate::store::StoreError;
 use crate::store::TxError;
@@ -79,6 +80,8 @@ pub enum StepOutcome {
 }
 
 const STALE: &str = "This sign-in step is no longer valid. Start again from the application.";
+/// The page for an account that may no longer sign in at the tenant.
+const GONE: &str = "This account may no longer sign in here.";
 
 fn form(tenant: &Tenant, request_id: &str, error: Option<&str>) -> Result<StepForm, OAuthError> {
     Ok(StepForm {
@@ -220,6 +223,10 @@ pub async fn submit(
     };
     // The step or recovery code just spent must stay spent across a crash.
     ctx.store.flush_durable().await?;
+    // The account may have been disabled or removed from the tenant since its password.
+    if member(ctx.store, tenant.uid, &step.account_id)?.is_none() {
+        return Ok(StepOutcome::ErrorPage(GONE.into()));
+    }
     ctx.limiter.record(
         ctx.store,
         None,

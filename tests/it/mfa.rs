@@ -755,3 +755,32 @@ fn a_right_password_does_not_wipe_what_wrong_codes_counted() {
         "failures add up across password re-entries: {statuses:?}"
     );
 }
+
+/// Review finding: an account disabled between its password and its second factor
+/// must not get a session from the code it then enters.
+#[test]
+fn an_account_disabled_during_its_second_step_gets_no_sign_in() {
+    let f = start();
+    let (secret, _codes) = enrolled(&f);
+    let client = rp_client(&f);
+    let started = begin(&client, &[]);
+    let browser = Browser::new(&f.server);
+    let page = second_step(&browser, &browser.sign_in(&started.url, "alice", PASSWORD));
+    let disabled = f.api.call(
+        "PATCH",
+        &format!("/v2/admin/accounts/{}", f.alice),
+        Some(&json!({"disabled": true})),
+    );
+    assert_eq!(disabled.status, 200, "{}", disabled.body);
+    let answer = post_code(&browser, &page, &code(&secret, 1));
+    assert_eq!(
+        answer.location, None,
+        "no redirect with a code: {}",
+        answer.body
+    );
+    assert!(
+        answer.body.contains("may no longer sign in here"),
+        "{}",
+        answer.body
+    );
+}
