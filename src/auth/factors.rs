@@ -63,6 +63,12 @@ pub fn check<E: From<StoreError> + From<CryptoError>>(
     })
 }
 
+/// Whether `account_id` holds a second factor now: an enrolment begun before another
+/// one finished must give way to it.
+pub fn enrolled(store: &Store, account_id: &str) -> Result<bool, StoreError> {
+    Ok(store.account(account_id)?.is_some_and(|a| a.factors.any()))
+}
+
 /// Enrols the sealed secret being set up for `account_id` when `code` is right for
 /// it: stored with its step accepted and a new set of recovery codes, with `event`, in
 /// one transaction. Returns the codes to show once; `None` for a wrong code, or when

@@ -323,6 +323,7 @@ fn second_factor_first(
                 enrolling: None,
                 factors: session.factors.clone(),
                 done_session: None,
+                account_epoch: account.refresh_epoch,
             };
             Ok(Some(Outcome::SecondFactor {
                 pending_id: store_pending(ctx, tenant, &req.kept, now, from, Some(step))?,

@@ -205,6 +205,7 @@ fn second_step(
         enrolling: None,
         factors: vec![Factor::Password],
         done_session: None,
+        account_epoch: account.refresh_epoch,
     });
     ctx.store
         .transaction(|tx| tx.put_pending::<StoreError>(&p))?;

@@ -205,7 +205,12 @@ pub async fn submit(
         return Ok(StepOutcome::TooMany(blocked.retry_after));
     }
     let code = form_in.code;
-    let used = match &step.enrolling {
+    // A factor enrolled elsewhere since this enrolment began is the one to ask for.
+    let enrolling = match &step.enrolling {
+        Some(sealed) if !factors::enrolled(ctx.store, &step.account_id)? => Some(sealed),
+        _ => None,
+    };
+    let used = match enrolling {
         Some(sealed) => enrol(ctx, tenant, &step, sealed, code.expose(), now)
             .await?
             .map(|codes| (Factor::Totp, Some(codes))),
@@ -223,9 +228,13 @@ pub async fn submit(
     };
     // The step or recovery code just spent must stay spent across a crash.
     ctx.store.flush_durable().await?;
-    // The account may have been disabled or removed from the tenant since its password.
-    if member(ctx.store, tenant.uid, &step.account_id)?.is_none() {
+    // The account may have been disabled or removed from the tenant since its password,
+    // or been given a new password, which voids sign-ins under way.
+    let Some(m) = member(ctx.store, tenant.uid, &step.account_id)? else {
         return Ok(StepOutcome::ErrorPage(GONE.into()));
+    };
+    if m.account.refresh_epoch != step.account_epoch {
+        return Ok(StepOutcome::ErrorPage(STALE.into()));
     }
     ctx.limiter.record(
         ctx.store,
@@ -234,7 +243,9 @@ pub async fn submit(
         guard::Outcome::Success,
         now,
     )?;
-    let (session, cookie) = complete(ctx, tenant, &p, &step, factor, now)?;
+    let Some((session, cookie)) = complete(ctx, tenant, &p, &step, factor, now)? else {
+        return Ok(StepOutcome::ErrorPage(STALE.into()));
+    };
     match codes {
         Some(codes) => Ok(StepOutcome::RecoveryCodes {
             view: RecoveryCodesView {
@@ -293,7 +304,8 @@ fn failed(
 }
 
 /// The second factor is in: the session stepped up, or a new one made; the step marked
-/// done so that the recovery-codes page can continue; the `login` audited.
+/// done so that the recovery-codes page can continue; the `login` audited. `None` when
+/// the session being stepped up ended meanwhile.
 fn complete(
     ctx: &Ctx,
     tenant: &Tenant,
@@ -301,7 +313,7 @@ fn complete(
     step: &SecondStep,
     factor: Factor,
     now: UnixTime,
-) -> Result<(SsoSession, Option<Secret>), OAuthError> {
+) -> Result<Option<(SsoSession, Option<Secret>)>, OAuthError> {
     let mut factors = step.factors.clone();
     if factors.is_empty() {
         factors.push(Factor::Password);
@@ -331,9 +343,7 @@ fn complete(
                     .session::<OAuthError>(sid)?
                     .filter(|s| s.expires_at > now)
                 else {
-                    return Err(TxError::abort(OAuthError::Internal(
-                        "the session ended during its step-up",
-                    )));
+                    return Ok(None);
                 };
                 s.factors = factors.clone();
                 s
@@ -350,9 +360,9 @@ fn complete(
         }
         tx.put_pending(&kept)?;
         tx.audit(&event)?;
-        Ok(session)
+        Ok(Some(session))
     })?;
-    Ok((session, cookie))
+    Ok(session.map(|s| (s, cookie)))
 }
 
 /// Takes the pending request up with the finished session `sid`.

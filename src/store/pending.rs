@@ -44,6 +44,10 @@ pub struct SecondStep {
     pub enrolling: Option<Vec<u8>>,
     /// The factors completed so far.
     pub factors: Vec<Factor>,
+    /// The account's `refresh_epoch` when the step began: a new password or disabling
+    /// since then bumps it and voids the step.
+    #[serde(default)]
+    pub account_epoch: u64,
     /// Set once the second factor is in: the session to finish the request with.
     #[serde(default)]
     pub done_session: Option<String>,

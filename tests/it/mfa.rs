@@ -784,3 +784,56 @@ fn an_account_disabled_during_its_second_step_gets_no_sign_in() {
         answer.body
     );
 }
+
+#[test]
+fn a_new_password_between_the_password_and_the_code_voids_the_step() {
+    let f = start();
+    let (secret, _codes) = enrolled(&f);
+    let logins = audit_kinds(&f, "login").len();
+    let client = rp_client(&f);
+    let started = begin(&client, &[]);
+    let browser = Browser::new(&f.server);
+    let page = second_step(&browser, &browser.sign_in(&started.url, "alice", PASSWORD));
+    let r = f.api.call(
+        "PATCH",
+        &format!("/v2/admin/accounts/{}", f.alice),
+        Some(&json!({ "password": "a brand new passphrase" })),
+    );
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let answer = post_code(&browser, &page, &code(&secret, 1));
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert!(answer.body.contains("no longer valid"), "{}", answer.body);
+    let again = begin(&client, &[]);
+    let silent = browser.get(&format!("{}&prompt=none", again.url));
+    let params = redirect_params(silent.location.as_deref().unwrap());
+    assert_eq!(params["error"], "login_required", "no session was made");
+    assert_eq!(
+        audit_kinds(&f, "login").len(),
+        logins,
+        "no sign-in was recorded"
+    );
+}
+
+#[test]
+fn an_enrolment_gives_way_to_a_factor_enrolled_meanwhile() {
+    let f = start();
+    set_mfa(&f, "required");
+    let client = rp_client(&f);
+    let first = begin(&client, &[]);
+    let slow = Browser::new(&f.server);
+    let slow_page = second_step(&slow, &slow.sign_in(&first.url, "alice", PASSWORD));
+    assert!(
+        slow_page.body.contains("id=\"totp-secret\""),
+        "{}",
+        slow_page.body
+    );
+    let second = begin(&client, &[]);
+    let quick = Browser::new(&f.server);
+    let quick_page = second_step(&quick, &quick.sign_in(&second.url, "alice", PASSWORD));
+    let (secret, _codes) = enrol(&quick, &quick_page);
+    // The slow browser's own secret was never confirmed; the enrolled one now counts.
+    let answer = post_code(&slow, &slow_page, &code(&secret, 1));
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    code_from(answer.location.as_deref().unwrap(), &first.state);
+    assert_eq!(audit_kinds(&f, "mfa.enrolled").len(), 1);
+}

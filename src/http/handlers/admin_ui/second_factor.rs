@@ -153,7 +153,12 @@ async fn submit(
         peer,
         &[("username".to_owned(), step.username.clone())].into(),
     );
-    if let Some(sealed) = step.enrolling.clone() {
+    // A factor enrolled elsewhere since this enrolment began is the one to ask for.
+    let enrolling = match step.enrolling.clone() {
+        Some(_) if factors::enrolled(&state.store, &step.account_id)? => None,
+        sealed => sealed,
+    };
+    if let Some(sealed) = enrolling {
         let actor = Actor::Account(step.account_id.clone());
         let event = AuditEvent::new(now, AuditKind::MfaEnrolled, &actor)
             .account(&step.account_id)
