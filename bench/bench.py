@@ -12,8 +12,11 @@ plot.png.
 import argparse
 import base64
 import datetime
+import concurrent.futures
 import hashlib
+import hmac
 import html as html_lib
+import math
 import http.client
 import json
 import os
@@ -22,6 +25,7 @@ import secrets
 import shutil
 import socket
 import ssl
+import struct
 import statistics
 import subprocess
 import sys
@@ -161,6 +165,13 @@ class Cookies:
         return "; ".join(f"{k}={v}" for k, v in self.jar.items())
 
 
+def totp(secret, step):
+    """The RFC 6238 code (SHA-1, 6 digits) of `secret` for time step `step`."""
+    digest = hmac.new(secret, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
 def follow_to_code(server, start_path, cookies, on_page):
     """Follows redirects from `start_path` inside `server` until one goes to the client;
     `on_page` answers each HTML page with (path, form fields) to POST. Returns the code."""
@@ -287,6 +298,57 @@ class Latchkey(Target):
     def session_cookie(self):
         return "__Host-latchkey_session=" + self.cookies.jar["__Host-latchkey_session"]
 
+    def totp_codes(self, path, duration):
+        """Writes the codes of the TOTP accounts for every time step the next run of
+        `duration` seconds can reach, enrolling the accounts on first use. A code works
+        once per account and step: a run starts in a step after the enrolment's or the
+        last run's end, with enough accounts for one step's sign-ins at the rate a
+        2-core machine reaches (about 100/s)."""
+        if not hasattr(self, "totp_secrets"):
+            self.totp_secrets = self.enrol_totp(110 * min(duration, 30) + 100)
+            self.totp_run_ended = time.time()
+        ended = getattr(self, "totp_run_ended", None)
+        if ended is not None and int(time.time()) // 30 == int(ended) // 30:
+            time.sleep(30 - time.time() % 30 + 0.1)
+        first = int(time.time()) // 30
+        with open(path, "w") as f:
+            for user, secret in self.totp_secrets.items():
+                for step in range(first, first + math.ceil(duration / 30) + 2):
+                    f.write(f"{user} {step} {totp(secret, step)}\n")
+
+    def enrol_totp(self, count):
+        """Creates `count` accounts and enrols each in TOTP through the sign-in that
+        `mfa: required` asks for; returns their secrets by username."""
+        self.api("PATCH", "/tenants/bench", {"mfa": "required"})
+
+        def one(i):
+            user = f"totp-{i:05d}"
+            self.api("POST", "/tenants/bench/accounts", {
+                "username": user, "password": PASSWORD, "scopes": ["openid", "offline_access"]})
+            secret = []
+
+            def page(path, html):
+                fields = {k: html_lib.unescape(v)
+                          for k, v in re.findall(r'name="(csrf|request)" value="([^"]+)"', html)}
+                action = html_lib.unescape(re.search(r'<form method="post" action="([^"]+)"', html).group(1))
+                if 'name="password"' in html:
+                    return action, {**fields, "username": user, "password": PASSWORD}
+                if 'id="totp-secret"' in html:
+                    text = re.search(r'id="totp-secret">([A-Z2-7]+)<', html).group(1)
+                    secret.append(base64.b32decode(text + "=" * (-len(text) % 8)))
+                    return action, {**fields, "code": totp(secret[0], int(time.time()) // 30)}
+                if 'id="recovery-codes"' in html:
+                    return action, {**fields, "continue": "1"}
+                sys.exit(f"unexpected page {path}: {html[:300]}")
+
+            follow_to_code(self.server, self.authorize_path("web-es256"), Cookies(), page)
+            return user, secret[0]
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+            secrets_by_user = dict(pool.map(one, range(count)))
+        self.api("PATCH", "/tenants/bench", {"mfa": "optional"})
+        return secrets_by_user
+
 
 class Peer(Target):
     """node oidc-provider 9 from npm, with bench/peer.mjs."""
@@ -377,6 +439,10 @@ def scenario_args(target, scenario, opts, work):
                             f"API-key {target.api_key}", "application/json"]
     if scenario == "login" and lk:
         return "login.lua", [target.authorize_path("web-es256"), "bench-user", PASSWORD]
+    if scenario == "login_totp" and lk and target.name == "latchkey":
+        path = os.path.join(work, "totp-codes.txt")
+        target.totp_codes(path, opts.duration)
+        return "login_totp.lua", [target.authorize_path("web-es256"), PASSWORD, path, str(opts.threads)]
     return None
 
 
@@ -407,6 +473,8 @@ def measure(target, scenario, opts, work):
     sampler.join()
     cpu = server.cpu_seconds() - cpu_before
     seconds = result["duration_us"] / 1e6
+    if scenario == "login_totp":
+        target.totp_run_ended = time.time()
     counted = (result["flows"] if scenario.startswith(("code", "par", "login", "refresh", "cc_dpop"))
                else result["requests"])
     return {
@@ -434,6 +502,7 @@ SCENARIOS = {
     "jwks": "JWKS (requests/s)",
     "exchange": "/v2/sso/exchange-token against a local HTTPS IdP (requests/s)",
     "login": "password sign-in, argon2id (sign-ins/s)",
+    "login_totp": "password sign-in, argon2id, then a TOTP code (sign-ins/s)",
 }
 
 
