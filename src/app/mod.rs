@@ -196,9 +196,15 @@ pub fn open(config: Config, clock: Clock) -> Result<Appliance, AppError> {
     let Opened { store, master, dir } = opened;
     let ui = crate::ui::Ui::new().map_err(|e| AppError::Usage(e.to_string()))?;
     let dummy_hash = crypto::password::unmatchable()?;
-    let state = Arc::new(State::new(
-        config, store, clock, master, keys, ui, dummy_hash,
-    ));
+    let state = State::new(config, store, clock, master, keys, ui, dummy_hash)
+        .map_err(|e| AppError::Usage(e.to_string()))?;
+    if !state.passkeys.available() {
+        tracing::warn!(
+            "passkeys are unavailable: the public URL's host {} is an IP address, and WebAuthn needs a host name",
+            state.config.public_host
+        );
+    }
+    let state = Arc::new(state);
     Ok(Appliance { state, dir })
 }
 
