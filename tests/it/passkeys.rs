@@ -4,8 +4,9 @@
 //! username, and as the second factor after a password, each inside a code flow whose
 //! ID token the `openidconnect` crate reads (`acr`, `amr`). A cloned authenticator (the
 //! same credential with a counter that did not grow) is refused and audited; a replayed
-//! ceremony is refused; a restored backup signs the same authenticator in; a public URL
-//! on an IP address offers no passkeys.
+//! ceremony is refused; a username blocked by someone's password guesses still signs
+//! in with its passkey; the admin UI names the passkey; a restored backup signs the
+//! same authenticator in; a public URL on an IP address offers no passkeys.
 //!
 //! WebAuthn needs a secure context without certificate errors, and a relying-party id
 //! that is a host name. So these servers' public URL is `https://localhost:PORT` (the
@@ -340,7 +341,10 @@ fn a_passkey_is_added_in_the_sign_in_then_signs_in_alone_and_as_a_second_factor(
     f.server
         .wait_for_log("passkey: the signature counter did not grow");
 
-    // The admin resets the factors: the passkey goes with them.
+    // The admin UI names the passkey; the admin resets the factors and it goes too.
+    let (admin, _) = crate::admin_ui::signed_in(&f.server);
+    let page = admin.get(&format!("/admin/accounts/{}", f.alice));
+    assert!(page.body.contains("Work laptop"), "{}", page.body);
     let reset = f.api.call(
         "DELETE",
         &format!("/v2/admin/accounts/{}/mfa", f.alice),
@@ -434,6 +438,25 @@ fn a_ceremony_is_taken_once_and_a_restored_backup_signs_the_same_authenticator_i
     let chrome = chrome_for(&f.server);
     let auth = authenticator(&chrome);
     enrol(&chrome, &f, &rp, &catcher);
+
+    // Someone guesses alice's password until her username is blocked at this address:
+    // her passkey still signs her in (SPEC: passkey sign-in is never blocked).
+    let guesser = Browser::new(&f.server);
+    let mut blocked = false;
+    for _ in 0..30 {
+        let answer = guesser.sign_in(&flow(&rp).url, "alice", "not her password");
+        if answer.status == 429 {
+            blocked = true;
+            break;
+        }
+        assert_eq!(answer.status, 401, "{}", answer.body);
+    }
+    assert!(blocked, "the username limiter stepped in");
+    let started = flow(&rp);
+    chrome.go(&started.url);
+    passwordless(&chrome);
+    let code = catcher.code(&started.state);
+    assert_eq!(acr_amr(&f.server, &rp, started, code).0, "mfa");
 
     // The ceremony is taken once: a malformed answer spends it (401, audited), and the
     // right assertion for the same challenge then finds none.
