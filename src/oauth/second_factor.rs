@@ -316,9 +316,10 @@ async fn with_passkey(
             .detail("passkey");
         let codes = factors::enrol_passkey::<OAuthError>(ctx.store, &step.account_id, new, &event)?;
         return Ok(match codes {
+            // Another tab may have enrolled a factor meanwhile: its codes were shown there.
             Some(codes) => {
                 ctx.store.flush_durable().await?;
-                Ok((Factor::Passkey, Some(codes)))
+                Ok((Factor::Passkey, (!codes.is_empty()).then_some(codes)))
             }
             None => Err(PasskeyStep::Failed(Failure::Unknown)),
         });
