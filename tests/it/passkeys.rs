@@ -506,8 +506,15 @@ fn a_ceremony_is_taken_once_and_a_restored_backup_signs_the_same_authenticator_i
     assert_eq!(status, 303, "{body}");
     let (status, body) = post_sign_in(&f.server, &posted);
     assert_eq!(status, 400, "{body}");
-    // The server kept serving through all of it.
+    // The server kept serving through all of it, and none of it was an alarm in the
+    // log: the refusals are audited, and security lines are info.
     assert_eq!(f.server.get("/healthz").0, 200);
+    let log = f.server.log();
+    let alarms: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("ERROR") || l.contains("WARN"))
+        .collect();
+    assert!(alarms.is_empty(), "{alarms:#?}");
 
     // Backup, restore into a new data dir, and the same authenticator signs in there.
     let mut resp = f
