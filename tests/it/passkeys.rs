@@ -458,6 +458,36 @@ fn a_ceremony_is_taken_once_and_a_restored_backup_signs_the_same_authenticator_i
     let code = catcher.code(&started.state);
     assert_eq!(acr_amr(&f.server, &rp, started, code).0, "mfa");
 
+    // After the right password, refused passkeys count toward the username's limiter
+    // like wrong codes: the second step answers 429 in the end.
+    let user = Browser::new(&f.server);
+    let answer = user.sign_in(&flow(&rp).url, "alice", PASSWORD);
+    let mut page = user.get(answer.location.as_deref().unwrap());
+    assert!(page.body.contains("id=\"passkey-use\""), "{}", page.body);
+    let mut limited = false;
+    for _ in 0..30 {
+        let action = attribute(&page.body, "form", "action");
+        let fields = [
+            ("csrf", input_value(&page.body, "csrf")),
+            ("request", input_value(&page.body, "request")),
+            ("passkey", "{not json".to_owned()),
+        ];
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let answer = user.post(&action, &pairs);
+        if answer.status == 429 {
+            limited = true;
+            break;
+        }
+        assert_eq!(answer.status, 401, "{}", answer.body);
+        assert!(
+            answer.body.contains("That passkey was not accepted here."),
+            "{}",
+            answer.body
+        );
+        page = answer;
+    }
+    assert!(limited, "the username limiter stepped in");
+
     // The ceremony is taken once: a malformed answer spends it (401, audited), and the
     // right assertion for the same challenge then finds none.
     chrome.go(&flow(&rp).url);
