@@ -1,8 +1,8 @@
 //! Passkeys in the tenant sign-in: each page that offers one starts its ceremony as it
 //! renders (the options go into the page, the state into the store, bound to the page's
 //! CSRF token and keyed by its pending request), and the form the page's script posts
-//! takes that state back exactly once. Passwordless sign-in lives here; the second step
-//! (`second_factor`) uses the same start, take and check.
+//! takes that state back exactly once. Passwordless sign-in (`login`) and the second
+//! step (`second_factor`) share this start, take and counter check.
 
 use super::{Ctx, OAuthError};
 use crate::audit::{Actor, AuditEvent, AuditKind};
