@@ -36,6 +36,8 @@ pub struct State {
     pub providers: crate::broker::provider::ProviderCache,
     /// Brokered logins waiting at their upstream.
     pub broker_flights: crate::broker::Flights,
+    /// The WebAuthn relying party of the public URL (none on an IP address).
+    pub passkeys: crate::auth::webauthn::Passkeys,
     /// Counters and histograms for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Token-issue and exchange audit events waiting for their batch write.
@@ -64,6 +66,7 @@ impl State {
             pending_quota: &self.pending_quota,
             dummy_password_hash: &self.dummy_password_hash,
             master: &self.master,
+            passkeys: &self.passkeys,
             foreign_token: self.foreign_token(),
             client_keys: crate::auth::client_keys::Ctx {
                 outbound: &self.outbound,
@@ -131,7 +134,8 @@ impl State {
         Ok(events.len())
     }
 
-    /// Assembles the state.
+    /// Assembles the state; fails only when the public URL cannot be a WebAuthn relying
+    /// party.
     pub fn new(
         config: Config,
         store: Arc<Store>,
@@ -140,9 +144,11 @@ impl State {
         keys: KeySet,
         ui: crate::ui::Ui,
         dummy_password_hash: String,
-    ) -> Self {
+    ) -> Result<Self, crate::auth::webauthn::PasskeyError> {
         let metrics = Arc::new(crate::metrics::Metrics::default());
-        State {
+        let passkeys =
+            crate::auth::webauthn::Passkeys::new(&config.public_url, &config.public_host)?;
+        Ok(State {
             outbound: crate::outbound::Outbound::new(
                 config.max_outbound_calls,
                 config.outbound_ca_pem.as_deref(),
@@ -165,8 +171,9 @@ impl State {
             master,
             ui,
             dummy_password_hash,
+            passkeys,
             keys: RwLock::new(Arc::new(keys)),
-        }
+        })
     }
 
     /// Installs a new key set after a rotation.

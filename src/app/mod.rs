@@ -64,11 +64,25 @@ fn init_logging(config: &Config) {
     let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_target(false)
-        .with_env_filter(tracing_subscriber::EnvFilter::new(&config.log_level));
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter(
+            &config.log_level,
+        )));
     if config.log_json {
         builder.json().flatten_event(true).init();
     } else {
         builder.with_ansi(std::io::stderr().is_terminal()).init();
+    }
+}
+
+/// The log filter of `log_level`. webauthn-rs logs at error level what any browser can
+/// send (a tampered assertion, a changed backup flag), which would let anyone fill the
+/// log with alarms; a refused passkey is audited `mfa.failed` by us instead. Its lines
+/// stay off unless `log_level` names the crate, for troubleshooting.
+fn filter(log_level: &str) -> String {
+    if log_level.contains("webauthn") {
+        log_level.to_owned()
+    } else {
+        format!("{log_level},webauthn_rs=off,webauthn_rs_core=off")
     }
 }
 
@@ -196,9 +210,15 @@ pub fn open(config: Config, clock: Clock) -> Result<Appliance, AppError> {
     let Opened { store, master, dir } = opened;
     let ui = crate::ui::Ui::new().map_err(|e| AppError::Usage(e.to_string()))?;
     let dummy_hash = crypto::password::unmatchable()?;
-    let state = Arc::new(State::new(
-        config, store, clock, master, keys, ui, dummy_hash,
-    ));
+    let state = State::new(config, store, clock, master, keys, ui, dummy_hash)
+        .map_err(|e| AppError::Usage(e.to_string()))?;
+    if !state.passkeys.available() {
+        tracing::warn!(
+            "passkeys are unavailable: the public URL's host {} is an IP address, and WebAuthn needs a host name",
+            state.config.public_host
+        );
+    }
+    let state = Arc::new(state);
     Ok(Appliance { state, dir })
 }
 

@@ -8,7 +8,7 @@ use crate::audit::AuditEvent;
 use crate::clock::UnixTime;
 use crate::crypto::CryptoError;
 use crate::crypto::seal::MasterKey;
-use crate::store::factors::{Factor, Spent, TotpFactor, totp_seal_purpose};
+use crate::store::factors::{Factor, PasskeyFactor, Spent, TotpFactor, totp_seal_purpose};
 use crate::store::{Store, StoreError, TxError};
 
 /// The account's TOTP secret from its sealed form.
@@ -105,6 +105,41 @@ pub fn confirm_enrolment<E: From<StoreError> + From<CryptoError>>(
         Ok::<_, TxError<StoreError>>(true)
     })?;
     Ok(enrolled.then_some(codes))
+}
+
+/// Adds `passkey` to `account_id` with `event`, in one transaction; reusable by every
+/// page that adds one (the sign-in's enrolment, the account console). The account's
+/// first factor comes with a new set of recovery codes, returned to show once (empty
+/// when it already had a factor). `None` when the account is gone or already holds this
+/// credential. The caller makes it durable before answering.
+pub fn enrol_passkey<E: From<StoreError> + From<CryptoError>>(
+    store: &Store,
+    account_id: &str,
+    passkey: PasskeyFactor,
+    event: &AuditEvent,
+) -> Result<Option<Vec<String>>, E> {
+    let (codes, hashes) = recovery_codes::generate()?;
+    let enrolled = store.transaction(|tx| {
+        let Some(mut a) = tx.account::<StoreError>(account_id)? else {
+            return Ok(None);
+        };
+        if a.factors
+            .passkeys
+            .iter()
+            .any(|p| p.credential_id == passkey.credential_id)
+        {
+            return Ok(None);
+        }
+        let first = !a.factors.any();
+        a.factors.passkeys.push(passkey.clone());
+        if first {
+            a.factors.recovery_hashes = hashes.clone();
+        }
+        tx.put_account(&a)?;
+        tx.audit(event)?;
+        Ok::<_, TxError<StoreError>>(Some(first))
+    })?;
+    Ok(enrolled.map(|first| if first { codes } else { Vec::new() }))
 }
 
 /// `uri` as an SVG QR code for an authenticator app to scan; `None` if it does not fit.

@@ -1,7 +1,7 @@
 //! Proving who someone is, below the protocols that need it. Today: a foreign access
 //! token checked at its tenant's IdP (RFC 7662), which both `/v2/sso/exchange-token` and
 //! the token endpoint's RFC 8693 grant accept; the public keys a client signs with; and
-//! TOTP, a second factor at sign-in.
+//! TOTP and passkeys, second factors at sign-in (a passkey also signs in alone).
 
 pub mod client_keys;
 mod error;
@@ -11,5 +11,6 @@ pub mod introspection;
 pub mod introspection_cache;
 pub mod recovery_codes;
 pub mod totp;
+pub mod webauthn;
 
 pub use error::ForeignTokenError;

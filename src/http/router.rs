@@ -49,6 +49,8 @@ pub enum Route<'a> {
     Stylesheet,
     /// `GET /static/form_post.js`.
     FormPostScript,
+    /// `GET /static/webauthn.js`: the passkey ceremonies of the sign-in pages.
+    WebauthnScript,
     /// `GET /static/admin.js`.
     AdminScript,
     /// `POST /t/{tenant}/token`.
@@ -216,7 +218,10 @@ impl Resolved<'_> {
             Route::SecondFactor { .. } => "mfa",
             Route::Logout { .. } => "logout",
             Route::Consent { .. } => "consent",
-            Route::Stylesheet | Route::FormPostScript | Route::AdminScript => "static",
+            Route::Stylesheet
+            | Route::FormPostScript
+            | Route::WebauthnScript
+            | Route::AdminScript => "static",
             Route::Token { .. } => "token",
             Route::Par { .. } => "par",
             Route::Introspect { .. } => "introspect",
@@ -271,6 +276,7 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
         ("GET", ["static", "style.css"]) => Route::Stylesheet,
         ("GET", ["static", "form_post.js"]) => Route::FormPostScript,
         ("GET", ["static", "admin.js"]) => Route::AdminScript,
+        ("GET", ["static", "webauthn.js"]) => Route::WebauthnScript,
         ("POST", ["t", tenant, "token"]) => Route::Token { tenant },
         ("POST", ["t", tenant, "par"]) => Route::Par { tenant },
         ("POST", ["t", tenant, "introspect"]) => Route::Introspect { tenant },

@@ -24,6 +24,8 @@ pub struct Ctx<'a> {
     pub dummy_password_hash: &'a str,
     /// The master key, which seals TOTP secrets.
     pub master: &'a MasterKey,
+    /// The WebAuthn relying party, for passkeys.
+    pub passkeys: &'a crate::auth::webauthn::Passkeys,
     /// What checking a foreign access token needs (the token-exchange grant).
     pub foreign_token: foreign_token::Ctx<'a>,
     /// Where the keys clients sign with come from (request objects, assertions).

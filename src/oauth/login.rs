@@ -3,6 +3,7 @@
 //! failure, and on success a new SSO session that finishes the pending request.
 
 use super::authorize::{self, Outcome};
+use super::passkey::{self, Failure, Purpose};
 use super::request::LoginForm;
 use super::{Ctx, OAuthError};
 use crate::audit::{Actor, AuditEvent, AuditKind};
@@ -14,13 +15,16 @@ use crate::grant::subject::member;
 use crate::guard::{self, Blocked, Key, Realm, Subject};
 use crate::store::StoreError;
 use crate::store::accounts::Account;
-use crate::store::factors::Factor;
+use crate::store::factors::{Authenticated, Factor};
 use crate::store::pending::{PendingAuthorization, SecondStep};
 use crate::store::tenants::Tenant;
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
 use crate::ui::LoginView;
 use std::net::IpAddr;
+
+/// The page of a local sign-in at a tenant that signs users in at its upstream IdP.
+const BROKERED: &str = "This sign-in service signs you in at its identity provider, not with a password here. Start again from the application.";
 
 /// The one failure message: it does not say whether the username exists.
 pub const FAILED: &str = "The username or password is not correct.";
@@ -54,19 +58,24 @@ pub enum LoginOutcome {
     },
 }
 
+/// The sign-in page, its passkey ceremony started.
 fn view(
+    ctx: &Ctx,
     tenant: &Tenant,
-    request_id: &str,
-    username: &str,
+    (request_id, username): (&str, &str),
     error: Option<&str>,
+    now: UnixTime,
 ) -> Result<LoginView, OAuthError> {
+    let csrf = random::secret_token()?;
+    let passkey = passkey::offer(ctx, Purpose::SignIn, request_id, &csrf, None, now)?;
     Ok(LoginView {
         tenant_name: tenant.display_name.clone(),
         action: format!("/t/{}/login", tenant.id),
-        csrf: random::secret_token()?,
+        csrf,
         request_id: request_id.to_owned(),
         username: username.to_owned(),
         error: error.map(str::to_owned),
+        passkey,
     })
 }
 
@@ -83,7 +92,7 @@ pub fn show(
         return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
     };
     Ok(LoginOutcome::Form {
-        view: view(tenant, &p.id, login_hint.unwrap_or(""), None)?,
+        view: view(ctx, tenant, (&p.id, login_hint.unwrap_or("")), None, now)?,
         failed: false,
     })
 }
@@ -135,6 +144,18 @@ pub async fn submit(
     now: UnixTime,
 ) -> Result<LoginOutcome, OAuthError> {
     let store = ctx.store;
+    if let Some(answer) = form.passkey.as_deref() {
+        return passkey_sign_in(
+            ctx,
+            tenant,
+            (form.request_id.as_deref(), form.csrf.as_deref()),
+            answer,
+            csrf_cookie,
+            peer,
+            now,
+        )
+        .await;
+    }
     let username = form.username;
     if let Err(blocked) = ctx.limiter.admit(&username_keys(peer, &username), now) {
         return Ok(LoginOutcome::TooMany(blocked.retry_after));
@@ -150,9 +171,7 @@ pub async fn submit(
         return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
     };
     if store.upstream(tenant.uid)?.is_some() {
-        return Ok(LoginOutcome::ErrorPage(
-            "This sign-in service signs you in at its identity provider, not with a password here. Start again from the application.".into(),
-        ));
+        return Ok(LoginOutcome::ErrorPage(BROKERED.into()));
     }
     match check_password(ctx, tenant, &username, form.password).await? {
         Some(account) => {
@@ -164,7 +183,7 @@ pub async fn submit(
             let keys = username_keys(peer, &username);
             ctx.limiter
                 .record(store, None, &keys, guard::Outcome::Success, now)?;
-            signed_in(ctx, tenant, &p, &account.id, now)
+            signed_in(ctx, tenant, &p, &account.id, Factor::Password, now)
         }
         None => refused(ctx, tenant, &p, &username, peer, now),
     }
@@ -184,7 +203,7 @@ fn refused(
         .target(username);
     record_failure(ctx, tenant, &event, (peer, username), now)?;
     Ok(LoginOutcome::Form {
-        view: view(tenant, &p.id, username, Some(FAILED))?,
+        view: view(ctx, tenant, (&p.id, username), Some(FAILED), now)?,
         failed: true,
     })
 }
@@ -221,9 +240,10 @@ fn signed_in(
     tenant: &Tenant,
     p: &PendingAuthorization,
     account_id: &str,
+    factor: Factor,
     now: UnixTime,
 ) -> Result<LoginOutcome, OAuthError> {
-    let (session, cookie) = session::new(account_id, vec![Factor::Password], now)?;
+    let (session, cookie) = session::new(account_id, vec![factor], now)?;
     let event = AuditEvent::new(
         now,
         AuditKind::Login,
@@ -231,7 +251,7 @@ fn signed_in(
     )
     .tenant(tenant.id.as_str())
     .account(account_id)
-    .detail("pwd");
+    .detail(&Authenticated(&[factor]).audit_detail());
     ctx.store.transaction(|tx| {
         tx.put_session::<StoreError>(&session)?;
         tx.remove_pending(&p.id)?;
@@ -240,6 +260,100 @@ fn signed_in(
     Ok(LoginOutcome::Done {
         cookie,
         outcome: authorize::resume(ctx, tenant, p, &session, now)?,
+    })
+}
+
+/// `POST /t/{tenant}/login` with a passkey instead of a password (SPEC: a discoverable
+/// credential with user verification): the user handle names the account, which must
+/// be an enabled member of `tenant`. Never held back by the username's failures (SPEC:
+/// passkey sign-in is never blocked); a failure counts for the address.
+async fn passkey_sign_in(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    (request_id, csrf): (Option<&str>, Option<&str>),
+    answer: &str,
+    csrf_cookie: Option<&str>,
+    peer: IpAddr,
+    now: UnixTime,
+) -> Result<LoginOutcome, OAuthError> {
+    let csrf = match (csrf, csrf_cookie) {
+        (Some(f), Some(c)) if constant_time_eq(f.as_bytes(), c.as_bytes()) => f,
+        _ => return Ok(LoginOutcome::ErrorPage("The sign-in form was not accepted (its security token is missing or stale). Start again from the application.".into())),
+    };
+    let Some(p) = pending::find(ctx.store, tenant, request_id, now)? else {
+        return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
+    };
+    if !ctx.passkeys.available() {
+        return Ok(LoginOutcome::ErrorPage(passkey::UNAVAILABLE.into()));
+    }
+    if ctx.store.upstream(tenant.uid)?.is_some() {
+        return Ok(LoginOutcome::ErrorPage(BROKERED.into()));
+    }
+    let checked = match passkey::take(ctx, Purpose::SignIn, &p.id, csrf, now)? {
+        None => Err((Failure::NoCeremony, None)),
+        Some(state) => check_discoverable(ctx, tenant, &state, answer, now)?,
+    };
+    match checked {
+        Ok(account) => {
+            // The counter just advanced must stay advanced across a crash.
+            ctx.store.flush_durable().await?;
+            let keys = username_keys(peer, &account.username);
+            ctx.limiter
+                .record(ctx.store, None, &keys, guard::Outcome::Success, now)?;
+            signed_in(ctx, tenant, &p, &account.id, Factor::Passkey, now)
+        }
+        Err((failure, account_id)) => {
+            let event =
+                passkey::failed_event(now, tenant.id.as_str(), account_id.as_deref(), &failure);
+            ctx.store.transaction(|tx| tx.audit::<StoreError>(&event))?;
+            ctx.limiter.record(
+                ctx.store,
+                Some(tenant.id.as_str()),
+                &[Key::address(Realm::Sso, peer)],
+                guard::Outcome::Failure,
+                now,
+            )?;
+            Ok(LoginOutcome::Form {
+                view: view(ctx, tenant, (&p.id, ""), Some(PASSKEY_FAILED), now)?,
+                failed: true,
+            })
+        }
+    }
+}
+
+/// The one failure message of a passkey sign-in.
+pub const PASSKEY_FAILED: &str = "That passkey was not accepted here.";
+
+/// The enabled member of `tenant` whose passkey signed `answer` for ceremony `state`,
+/// its counter spent; else why not, and whose it claimed to be.
+fn check_discoverable(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    state: &str,
+    answer: &str,
+    now: UnixTime,
+) -> Result<Result<Account, (Failure, Option<String>)>, OAuthError> {
+    let claimed = match passkey::judged(ctx.passkeys.identify(answer))? {
+        Ok(c) => c,
+        Err(f) => return Ok(Err((f, None))),
+    };
+    let who = Some(claimed.account_id.clone());
+    let Some(account) = member(ctx.store, tenant.uid, &claimed.account_id)?.map(|m| m.account)
+    else {
+        return Ok(Err((Failure::Unknown, who)));
+    };
+    let verified = passkey::judged(ctx.passkeys.finish_discoverable(
+        state,
+        &claimed,
+        &account.factors.passkeys,
+    ))?;
+    let assertion = match verified {
+        Ok(a) => a,
+        Err(f) => return Ok(Err((f, who))),
+    };
+    Ok(match passkey::spend(ctx, &account.id, &assertion, now)? {
+        Ok(()) => Ok(account),
+        Err(f) => Err((f, who)),
     })
 }
 

@@ -5,7 +5,9 @@
 //! The step is bound to the browser by a cookie and keeps the pending request.
 
 use super::authorize::{self, Outcome};
+use super::login::PASSKEY_FAILED;
 use super::login::{record_failure, username_keys};
+use super::passkey::{self, Failure, Purpose};
 use super::request::SecondFactorForm;
 use super::{Ctx, OAuthError};
 use crate::audit::{Actor, AuditEvent, AuditKind};
@@ -128,26 +130,36 @@ pub fn show(
     let Some((p, step)) = bound(ctx, tenant, request_id, cookies, now)? else {
         return Ok(StepOutcome::ErrorPage(STALE.into()));
     };
-    page(ctx, tenant, p, step, None)
+    page(ctx, tenant, (p, step), None, now)
 }
 
 /// The page for `step`'s state, with `error` after a failure.
 fn page(
     ctx: &Ctx,
     tenant: &Tenant,
-    mut p: PendingAuthorization,
-    mut step: SecondStep,
+    (mut p, mut step): (PendingAuthorization, SecondStep),
     error: Option<&str>,
+    now: UnixTime,
 ) -> Result<StepOutcome, OAuthError> {
     let account = ctx
         .store
         .account(&step.account_id)?
         .ok_or(OAuthError::Internal("account vanished during sign-in"))?;
     if account.factors.any() {
+        let form = form(tenant, &p.id, error)?;
+        let offer = passkey::offer(
+            ctx,
+            Purpose::SecondFactor,
+            &p.id,
+            &form.csrf,
+            Some(&account),
+            now,
+        )?;
         return Ok(StepOutcome::Code {
             view: CodeView {
-                form: form(tenant, &p.id, error)?,
+                form,
                 totp: account.factors.totp.is_some(),
+                passkey: offer,
             },
             failed: error.is_some(),
         });
@@ -164,9 +176,12 @@ fn page(
         }
     };
     let uri = secret.otpauth_uri(&tenant.display_name, &account.username);
+    let form = form(tenant, &p.id, error)?;
+    let offer = passkey::offer(ctx, Purpose::Enrol, &p.id, &form.csrf, Some(&account), now)?;
     Ok(StepOutcome::Enrol {
         view: Box::new(EnrolView {
-            form: form(tenant, &p.id, error)?,
+            form,
+            passkey: offer,
             qr_svg: factors::qr_svg(&uri)
                 .ok_or(OAuthError::Internal("the TOTP URI does not fit a QR code"))?,
             secret: secret.base32(),
@@ -204,14 +219,59 @@ pub async fn submit(
     if let Err(blocked) = ctx.limiter.admit(&username_keys(peer, &step.username), now) {
         return Ok(StepOutcome::TooMany(blocked.retry_after));
     }
-    let code = form_in.code;
+    let used = match form_in.passkey.as_deref() {
+        Some(answer) => {
+            let csrf = form_in.csrf.as_deref().unwrap_or_default();
+            match with_passkey(
+                ctx,
+                tenant,
+                (&p, &step),
+                (csrf, answer, &form_in.passkey_name),
+                now,
+            )
+            .await?
+            {
+                Ok(used) => Some(used),
+                Err(PasskeyStep::Unavailable) => {
+                    return Ok(StepOutcome::ErrorPage(passkey::UNAVAILABLE.into()));
+                }
+                Err(PasskeyStep::Failed(f)) => {
+                    return failed(ctx, tenant, (p, step), Some(f), peer, now);
+                }
+            }
+        }
+        None => with_code(ctx, tenant, &step, form_in.code, now).await?,
+    };
+    let Some((factor, codes)) = used else {
+        return failed(ctx, tenant, (p, step), None, peer, now);
+    };
+    finish(ctx, tenant, (&p, &step), (factor, codes), peer, now).await
+}
+
+/// Why a passkey did not complete the step.
+enum PasskeyStep {
+    /// The public URL is an IP address (400).
+    Unavailable,
+    /// Refused: audited and counted.
+    Failed(Failure),
+}
+
+/// A code (TOTP, or recovery) completes the step or enrols TOTP: the factor, and the
+/// recovery codes to show when it enrolled.
+async fn with_code(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    step: &SecondStep,
+    code: Secret,
+    now: UnixTime,
+) -> Result<Option<(Factor, Option<Vec<String>>)>, OAuthError> {
     // A factor enrolled elsewhere since this enrolment began is the one to ask for.
     let enrolling = match &step.enrolling {
         Some(sealed) if !factors::enrolled(ctx.store, &step.account_id)? => Some(sealed),
         _ => None,
     };
-    let used = match enrolling {
-        Some(sealed) => enrol(ctx, tenant, &step, sealed, code.expose(), now)
+    Ok(match enrolling {
+        Some(sealed) => enrol(ctx, tenant, step, sealed, code.expose(), now)
             .await?
             .map(|codes| (Factor::Totp, Some(codes))),
         None => factors::check::<OAuthError>(
@@ -222,10 +282,73 @@ pub async fn submit(
             now,
         )?
         .map(|f| (f, None)),
+    })
+}
+
+/// A passkey completes the step: an assertion by one of the account's passkeys, or,
+/// for an account without a factor, a new passkey (enrolled with recovery codes).
+async fn with_passkey(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    (p, step): (&PendingAuthorization, &SecondStep),
+    (csrf, answer, name): (&str, &str, &str),
+    now: UnixTime,
+) -> Result<Result<(Factor, Option<Vec<String>>), PasskeyStep>, OAuthError> {
+    if !ctx.passkeys.available() {
+        return Ok(Err(PasskeyStep::Unavailable));
+    }
+    let account = ctx
+        .store
+        .account(&step.account_id)?
+        .ok_or(OAuthError::Internal("account vanished during sign-in"))?;
+    let purpose = if account.factors.any() {
+        Purpose::SecondFactor
+    } else {
+        Purpose::Enrol
     };
-    let Some((factor, codes)) = used else {
-        return failed(ctx, tenant, p, step, peer, now);
+    let Some(state) = passkey::take(ctx, purpose, &p.id, csrf, now)? else {
+        return Ok(Err(PasskeyStep::Failed(Failure::NoCeremony)));
     };
+    if purpose == Purpose::Enrol {
+        let new = match passkey::register(ctx, &state, answer, &passkey::name(name), now)? {
+            Ok(new) => new,
+            Err(f) => return Ok(Err(PasskeyStep::Failed(f))),
+        };
+        let actor = Actor::Account(step.account_id.clone());
+        let event = AuditEvent::new(now, AuditKind::MfaEnrolled, &actor)
+            .tenant(tenant.id.as_str())
+            .account(&step.account_id)
+            .detail("passkey");
+        let codes = factors::enrol_passkey::<OAuthError>(ctx.store, &step.account_id, new, &event)?;
+        return Ok(match codes {
+            // Another tab may have enrolled a factor meanwhile: its codes were shown there.
+            Some(codes) => {
+                ctx.store.flush_durable().await?;
+                Ok((Factor::Passkey, (!codes.is_empty()).then_some(codes)))
+            }
+            None => Err(PasskeyStep::Failed(Failure::Unknown)),
+        });
+    }
+    let assertion = match passkey::judged(ctx.passkeys.finish_second_factor(&state, answer))? {
+        Ok(a) => a,
+        Err(f) => return Ok(Err(PasskeyStep::Failed(f))),
+    };
+    Ok(match passkey::spend(ctx, &account.id, &assertion, now)? {
+        Ok(()) => Ok((Factor::Passkey, None)),
+        Err(f) => Err(PasskeyStep::Failed(f)),
+    })
+}
+
+/// The second factor is in: made durable, the membership checked again, the username's
+/// failures cleared, and the request continued (after the recovery codes, if new).
+async fn finish(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    (p, step): (&PendingAuthorization, &SecondStep),
+    (factor, codes): (Factor, Option<Vec<String>>),
+    peer: IpAddr,
+    now: UnixTime,
+) -> Result<StepOutcome, OAuthError> {
     // The step or recovery code just spent must stay spent across a crash.
     ctx.store.flush_durable().await?;
     // The account may have been disabled or removed from the tenant since its password,
@@ -243,7 +366,7 @@ pub async fn submit(
         guard::Outcome::Success,
         now,
     )?;
-    let Some((session, cookie)) = complete(ctx, tenant, &p, &step, factor, now)? else {
+    let Some((session, cookie)) = complete(ctx, tenant, p, step, factor, now)? else {
         return Ok(StepOutcome::ErrorPage(STALE.into()));
     };
     match codes {
@@ -254,7 +377,7 @@ pub async fn submit(
             },
             cookie,
         }),
-        None => proceed(ctx, tenant, &p, &session.id, cookie, now),
+        None => proceed(ctx, tenant, p, &session.id, cookie, now),
     }
 }
 
@@ -286,21 +409,26 @@ async fn enrol(
     Ok(codes)
 }
 
-/// A refused code at `now`: audited `mfa.failed`, counted for the username, the page again.
+/// A refused code or passkey at `now`: audited `mfa.failed` (with the passkey's reason),
+/// counted for the username, the page again.
 fn failed(
     ctx: &Ctx,
     tenant: &Tenant,
-    p: PendingAuthorization,
-    step: SecondStep,
+    (p, step): (PendingAuthorization, SecondStep),
+    passkey_failure: Option<Failure>,
     peer: IpAddr,
     now: UnixTime,
 ) -> Result<StepOutcome, OAuthError> {
-    let event = AuditEvent::new(now, AuditKind::MfaFailed, &Actor::System)
+    let mut event = AuditEvent::new(now, AuditKind::MfaFailed, &Actor::System)
         .tenant(tenant.id.as_str())
         .account(&step.account_id)
         .target(&step.username);
+    let failure = passkey_failure.map(|f| {
+        event = event.clone().detail(f.detail());
+        PASSKEY_FAILED
+    });
     record_failure(ctx, tenant, &event, (peer, &step.username), now)?;
-    page(ctx, tenant, p, step, Some(FAILED))
+    page(ctx, tenant, (p, step), Some(failure.unwrap_or(FAILED)), now)
 }
 
 /// The second factor is in: the session stepped up, or a new one made; the step marked

@@ -1,7 +1,8 @@
 //! An account's second factors, kept on its record: the sealed TOTP secret with the
-//! last step it accepted, and the hashes of its unused recovery codes. Acceptance of a
-//! code and spending of a recovery code are each one conditional update, so a code
-//! wins once however many nodes or requests present it (RFC 6238 §5.2).
+//! last step it accepted, its passkeys with their signature counters, and the hashes of
+//! its unused recovery codes. Acceptance of a code, spending of a recovery code and a
+//! passkey's counter are each one conditional update, so a code wins once however many
+//! nodes or requests present it (RFC 6238 §5.2), and a counter only grows.
 
 use super::{Store, StoreError};
 use crate::clock::UnixTime;
@@ -17,13 +18,50 @@ pub struct SecondFactors {
     /// SHA-256 of each recovery code not yet used; a new set replaces them all.
     #[serde(default)]
     pub recovery_hashes: Vec<[u8; 32]>,
+    /// The account's passkeys (WebAuthn credentials), in the order they were added.
+    #[serde(default)]
+    pub passkeys: Vec<PasskeyFactor>,
 }
 
 impl SecondFactors {
     /// Whether sign-in asks for a second step.
     pub fn any(&self) -> bool {
-        self.totp.is_some() || !self.recovery_hashes.is_empty()
+        self.totp.is_some() || !self.recovery_hashes.is_empty() || !self.passkeys.is_empty()
     }
+}
+
+/// One enrolled passkey. The credential itself is the relying-party library's
+/// serialised form, opaque here; the counter and flags the SPEC's rule needs sit beside.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PasskeyFactor {
+    /// The WebAuthn credential id.
+    pub credential_id: Vec<u8>,
+    /// The credential (public key and what registration learnt), as `auth::webauthn`
+    /// serialised it.
+    pub credential: String,
+    /// The name the user gave it.
+    pub name: String,
+    /// When it was added.
+    pub created_at: UnixTime,
+    /// When it last signed someone in.
+    #[serde(default)]
+    pub last_used_at: Option<UnixTime>,
+    /// The highest signature counter seen.
+    pub counter: u32,
+    /// Whether the authenticator said the credential may be backed up (flag BE): such a
+    /// credential is synchronised between devices, and its counter is not checked.
+    pub backup_eligible: bool,
+}
+
+/// What presenting a passkey's signature counter did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CounterCheck {
+    /// Accepted, and the stored counter advanced where it grew.
+    Accepted,
+    /// The counter did not grow: a cloned authenticator, refused.
+    NotGrown,
+    /// The account or the passkey is gone.
+    Gone,
 }
 
 /// An enrolled TOTP authenticator.
@@ -50,14 +88,18 @@ pub enum Factor {
     RecoveryCode,
     /// A sign-in at the tenant's upstream identity provider (broker).
     Upstream,
+    /// A passkey with user verification: something held and the user's PIN or biometric.
+    Passkey,
 }
 
 impl Factor {
-    /// Its RFC 8176 `amr` value; a recovery code is a one-time password too.
-    pub fn amr(self) -> &'static str {
+    /// Its RFC 8176 `amr` values; a recovery code is a one-time password too, and a
+    /// passkey is a hardware-held key (`hwk`) unlocked by a user check (`user`).
+    pub fn amr(self) -> &'static [&'static str] {
         match self {
-            Factor::Password | Factor::Upstream => "pwd",
-            Factor::Totp | Factor::RecoveryCode => "otp",
+            Factor::Password | Factor::Upstream => &["pwd"],
+            Factor::Totp | Factor::RecoveryCode => &["otp"],
+            Factor::Passkey => &["hwk", "user"],
         }
     }
 
@@ -68,12 +110,14 @@ impl Factor {
             Factor::Totp => "otp",
             Factor::RecoveryCode => "recovery",
             Factor::Upstream => "upstream",
+            Factor::Passkey => "passkey",
         }
     }
 
-    /// Whether it is a second factor, which makes the session's `acr` `mfa`.
+    /// Whether it is a second factor, or a passkey with user verification (SPEC: both
+    /// make the session's `acr` `mfa`).
     fn is_second(self) -> bool {
-        matches!(self, Factor::Totp | Factor::RecoveryCode)
+        matches!(self, Factor::Totp | Factor::RecoveryCode | Factor::Passkey)
     }
 }
 
@@ -101,9 +145,9 @@ impl Authenticated<'_> {
         } else {
             self.0
         };
-        for f in factors {
-            if !out.iter().any(|v| v == f.amr()) {
-                out.push(f.amr().to_owned());
+        for value in factors.iter().flat_map(|f| f.amr()) {
+            if !out.iter().any(|v| v == value) {
+                out.push((*value).to_owned());
             }
         }
         if out.len() > 1 {
@@ -179,6 +223,43 @@ impl Store {
             }
             tx.put_account(&a)?;
             Ok(Spent::Accepted)
+        })
+    }
+}
+
+impl Store {
+    /// Records that `account_id`'s passkey `credential_id` signed with `presented` at
+    /// `now`, by SPEC's rule: a backup-eligible credential, or one whose stored and
+    /// presented counters are both 0, is not checked; otherwise the counter must be
+    /// greater than the stored one, which it then replaces. One conditional update, so
+    /// of two assertions with the same counter only one is accepted.
+    pub fn use_passkey(
+        &self,
+        account_id: &str,
+        credential_id: &[u8],
+        presented: u32,
+        now: UnixTime,
+    ) -> Result<CounterCheck, StoreError> {
+        self.transaction(|tx| {
+            let Some(mut a) = tx.account::<StoreError>(account_id)? else {
+                return Ok(CounterCheck::Gone);
+            };
+            let Some(p) = a
+                .factors
+                .passkeys
+                .iter_mut()
+                .find(|p| p.credential_id == credential_id)
+            else {
+                return Ok(CounterCheck::Gone);
+            };
+            let unchecked = p.backup_eligible || (p.counter == 0 && presented == 0);
+            if !unchecked && presented <= p.counter {
+                return Ok(CounterCheck::NotGrown);
+            }
+            p.counter = p.counter.max(presented);
+            p.last_used_at = Some(now);
+            tx.put_account(&a)?;
+            Ok(CounterCheck::Accepted)
         })
     }
 }

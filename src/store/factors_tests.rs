@@ -17,6 +17,7 @@ fn store_with_totp() -> (tempfile::TempDir, Arc<Store>) {
         created_at: 0,
         tenant_uids: vec![],
         factors: SecondFactors {
+            passkeys: vec![],
             totp: Some(TotpFactor {
                 sealed_secret: vec![1, 2, 3],
                 last_step: None,
@@ -152,4 +153,100 @@ fn amr_and_acr_follow_the_factors_used() {
         (brokered.acr(), brokered.amr()),
         ("pwd", vec!["pwd".to_owned()])
     );
+}
+
+#[test]
+fn a_passkey_alone_or_after_a_password_is_mfa_with_hwk_and_user() {
+    let alone = Authenticated(&[Factor::Passkey]);
+    assert_eq!(alone.acr(), "mfa");
+    assert_eq!(alone.amr(), ["hwk", "user", "mfa"]);
+    assert_eq!(alone.audit_detail(), "passkey");
+    let after = Authenticated(&[Factor::Password, Factor::Passkey]);
+    assert_eq!(after.amr(), ["pwd", "hwk", "user", "mfa"]);
+    assert_eq!(after.audit_detail(), "pwd+passkey");
+}
+
+fn passkey(id: u8, counter: u32, backup_eligible: bool) -> PasskeyFactor {
+    PasskeyFactor {
+        credential_id: vec![id],
+        credential: "{}".into(),
+        name: format!("key {id}"),
+        created_at: 0,
+        last_used_at: None,
+        counter,
+        backup_eligible,
+    }
+}
+
+#[test]
+fn a_passkey_counter_must_grow_unless_backup_eligible_or_both_zero() {
+    let (_tmp, store) = store_with_totp();
+    store
+        .transaction(|tx| {
+            let mut a = tx.account::<StoreError>("a1")?.unwrap();
+            a.factors.passkeys = vec![
+                passkey(1, 5, false),
+                passkey(2, 0, false),
+                passkey(3, 9, true),
+            ];
+            tx.put_account(&a)
+        })
+        .unwrap();
+    let used = |id: u8, counter: u32| store.use_passkey("a1", &[id], counter, 1_000).unwrap();
+    // Hardware-bound: equal or lower is a clone; higher is taken and stored.
+    assert_eq!(used(1, 5), CounterCheck::NotGrown);
+    assert_eq!(used(1, 4), CounterCheck::NotGrown);
+    assert_eq!(used(1, 6), CounterCheck::Accepted);
+    assert_eq!(used(1, 6), CounterCheck::NotGrown);
+    // Stored and presented both 0: an authenticator without a counter.
+    assert_eq!(used(2, 0), CounterCheck::Accepted);
+    assert_eq!(used(2, 0), CounterCheck::Accepted);
+    assert_eq!(used(2, 3), CounterCheck::Accepted);
+    assert_eq!(
+        used(2, 0),
+        CounterCheck::NotGrown,
+        "a counter once seen must grow"
+    );
+    // Backup eligible (synchronised): never checked, never goes down.
+    assert_eq!(used(3, 0), CounterCheck::Accepted);
+    assert_eq!(used(3, 9), CounterCheck::Accepted);
+    assert_eq!(used(4, 1), CounterCheck::Gone);
+    assert_eq!(
+        store.use_passkey("nobody", &[1], 7, 0).unwrap(),
+        CounterCheck::Gone
+    );
+    let stored = store.account("a1").unwrap().unwrap().factors.passkeys;
+    assert_eq!(
+        stored.iter().map(|p| p.counter).collect::<Vec<_>>(),
+        [6, 3, 9]
+    );
+    assert_eq!(stored[0].last_used_at, Some(1_000));
+}
+
+#[test]
+fn concurrent_assertions_with_one_counter_have_exactly_one_winner() {
+    let (_tmp, store) = store_with_totp();
+    store
+        .transaction(|tx| {
+            let mut a = tx.account::<StoreError>("a1")?.unwrap();
+            a.factors.passkeys = vec![passkey(1, 5, false)];
+            tx.put_account(&a)
+        })
+        .unwrap();
+    let start = Arc::new(Barrier::new(8));
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let (store, start) = (Arc::clone(&store), Arc::clone(&start));
+            std::thread::spawn(move || {
+                start.wait();
+                store.use_passkey("a1", &[1], 6, 0).unwrap()
+            })
+        })
+        .collect();
+    let won = handles
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .filter(|r| *r == CounterCheck::Accepted)
+        .count();
+    assert_eq!(won, 1);
 }

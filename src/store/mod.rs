@@ -11,6 +11,7 @@ pub mod admin_tokens;
 pub mod api_keys;
 pub mod audit;
 pub mod backup;
+pub mod ceremonies;
 pub mod clients;
 mod codec;
 pub mod codes;
@@ -180,11 +181,12 @@ enum TreeId {
     Pushed,
     SeenJtis,
     Deliveries,
+    Ceremonies,
 }
 
 impl TreeId {
     /// Every tree, in the order of [`TREE_NAMES`].
-    const ALL: [TreeId; 29] = [
+    const ALL: [TreeId; 30] = [
         TreeId::Meta,
         TreeId::Tenants,
         TreeId::SigningKeys,
@@ -214,6 +216,7 @@ impl TreeId {
         TreeId::Pushed,
         TreeId::SeenJtis,
         TreeId::Deliveries,
+        TreeId::Ceremonies,
     ];
 }
 
@@ -226,7 +229,7 @@ const _: () = {
     }
 };
 
-const TREE_NAMES: [&str; 29] = [
+const TREE_NAMES: [&str; 30] = [
     "meta",
     "tenants",
     "signing_keys",
@@ -256,6 +259,7 @@ const TREE_NAMES: [&str; 29] = [
     "pushed_requests",
     "seen_jtis",
     "backchannel_deliveries",
+    "webauthn_ceremonies",
 ];
 
 /// The key of an account's index entry for `id`: the account id, a zero byte, `id`.

@@ -149,6 +149,8 @@ pub struct Expired {
     pub pushed: usize,
     /// Used JWT ids whose JWTs have expired anyway.
     pub seen_jtis: usize,
+    /// WebAuthn ceremonies whose challenge lapsed.
+    pub ceremonies: usize,
 }
 
 /// A swept record; `None`, said in the log, for one that no longer decodes: the sweep
@@ -249,6 +251,7 @@ impl Store {
     /// JWT ids, which take a full scan. Sessions are ended through their transaction so
     /// that their indexes go with them.
     pub fn sweep_expired(&self, now: UnixTime) -> Result<Expired, StoreError> {
+        use super::ceremonies::Ceremony;
         use super::flights::BrokerFlight;
         use super::pending::PendingAuthorization;
         use super::pushed::PushedRequest;
@@ -272,6 +275,7 @@ impl Store {
             revoked_jtis: self.sweep_records(|r: &RevokedJti| r.exp <= now)?,
             pushed: self.sweep_records(|p: &PushedRequest| p.expires_at <= now)?,
             seen_jtis: self.sweep_records(|s: &SeenJti| s.expires_at <= now)?,
+            ceremonies: self.sweep_records(|c: &Ceremony| c.expires_at <= now)?,
             ..self.sweep_expired_grants(now)?
         })
     }

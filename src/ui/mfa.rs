@@ -1,6 +1,7 @@
 //! The views of the second sign-in step: the code form, TOTP enrolment, and the
 //! recovery codes shown once.
 
+use super::PasskeyOffer;
 use serde::Serialize;
 
 /// The form every second-step page posts: where, its CSRF token and request.
@@ -23,8 +24,10 @@ pub struct StepForm {
 pub struct CodeView {
     /// The form.
     pub form: StepForm,
-    /// Whether the account has an authenticator app (else only recovery codes are left).
+    /// Whether the account has an authenticator app.
     pub totp: bool,
+    /// "Use a passkey", when the account has one.
+    pub passkey: PasskeyOffer,
 }
 
 /// The TOTP enrolment page.
@@ -38,6 +41,8 @@ pub struct EnrolView {
     pub secret: String,
     /// The `otpauth://` URI as text.
     pub uri: String,
+    /// "Or add a passkey".
+    pub passkey: PasskeyOffer,
 }
 
 /// The new recovery codes, shown once, with a button that continues the request.

@@ -15,6 +15,8 @@ pub const ADMIN_SCRIPT: &str = include_str!("../../web/static/admin.js");
 
 /// The script that submits a `form_post` answer, served at `/static/form_post.js`.
 pub const FORM_POST_SCRIPT: &str = include_str!("../../web/static/form_post.js");
+/// The passkey ceremonies of the sign-in pages, served at `/static/webauthn.js`.
+pub const WEBAUTHN_SCRIPT: &str = include_str!("../../web/static/webauthn.js");
 
 const TEMPLATES: [(&str, &str); 23] = [
     (
@@ -149,6 +151,18 @@ pub struct LoginView {
     pub username: String,
     /// A failure message, if the last attempt failed.
     pub error: Option<String>,
+    /// What the page offers besides the password.
+    pub passkey: PasskeyOffer,
+}
+
+/// Whether a page offers a passkey ceremony: its options (JSON for the page's script),
+/// or the sentence saying passkeys are unavailable on this public URL.
+#[derive(Debug, Default, Serialize)]
+pub struct PasskeyOffer {
+    /// The options for `navigator.credentials`, when offered.
+    pub options: Option<String>,
+    /// True when the public URL's host is an IP address.
+    pub unavailable: bool,
 }
 
 /// The `form_post` page's view.
@@ -222,11 +236,17 @@ mod tests {
                     request_id: "r".into(),
                     username: "alice".into(),
                     error: Some("Wrong".into()),
+                    passkey: PasskeyOffer {
+                        options: Some("{\"publicKey\":\"<x>\"}".into()),
+                        unavailable: false,
+                    },
                 },
             )
             .unwrap();
         assert!(login.contains("&lt;Acme&gt;") && !login.contains("<Acme>"));
         assert!(login.contains("name=\"username\"") && login.contains("name=\"password\""));
+        assert!(login.contains("data-options=\"{&quot;publicKey&quot;:&quot;&lt;x&gt;&quot;}\""));
+        assert!(login.contains("<script src=\"/static/webauthn.js\"></script>"));
         let error = ui
             .render(
                 "error.html",

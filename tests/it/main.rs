@@ -33,6 +33,7 @@ mod offline;
 mod oidc_code;
 mod oidc_more;
 mod par;
+mod passkeys;
 mod pending_limits;
 mod private_key_jwt;
 mod races;

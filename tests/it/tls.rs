@@ -93,6 +93,7 @@ fn files_mode(files: &std::path::Path) -> Options {
             ("LATCHKEY_TLS_CERT_FILE".into(), path("server.crt")),
             ("LATCHKEY_TLS_KEY_FILE".into(), path("server.key")),
         ],
+        ..Options::default()
     }
 }
 
@@ -182,7 +183,7 @@ fn tls_mode_off_serves_plain_http_and_warns() {
     let tmp = tempfile::tempdir().unwrap();
     let opts = Options {
         args: vec!["--tls-mode".into(), "off".into()],
-        env: vec![],
+        ..Options::default()
     };
     let server = Server::start_with(tmp.path(), opts);
     let mut tcp = std::net::TcpStream::connect(server.addr).unwrap();

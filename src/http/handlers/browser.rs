@@ -276,7 +276,20 @@ fn login_form(
     status: StatusCode,
     log: &RequestLog,
 ) -> Response<Body> {
-    render(state, "login.html", view, status, Some(&view.csrf), log)
+    scripted(render(
+        state,
+        "login.html",
+        view,
+        status,
+        Some(&view.csrf),
+        log,
+    ))
+}
+
+/// A page that may run the passkey script: the CSP lets our own scripts run.
+pub(super) fn scripted(mut resp: Response<Body>) -> Response<Body> {
+    respond::allow_own_scripts(&mut resp);
+    resp
 }
 
 /// Why a 429 page: failed sign-ins, or sign-ins started from one address.

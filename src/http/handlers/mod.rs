@@ -143,6 +143,7 @@ async fn route(
         Resolved::Route(Route::Stylesheet) => browser::stylesheet(),
         Resolved::Route(Route::FormPostScript) => respond::script(crate::ui::FORM_POST_SCRIPT),
         Resolved::Route(Route::AdminScript) => respond::script(crate::ui::ADMIN_SCRIPT),
+        Resolved::Route(Route::WebauthnScript) => respond::script(crate::ui::WEBAUTHN_SCRIPT),
         Resolved::Route(Route::Token { tenant }) => {
             oauth_api::token(state, tenant, req, peer, log).await
         }

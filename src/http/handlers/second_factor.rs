@@ -2,7 +2,8 @@
 //! enrolment and the recovery codes, as HTML pages under the strict CSP.
 
 use super::browser::{
-    BrowserRequest, TOO_MANY_FAILED, error_page, oauth_page, outcome, read, render, too_many,
+    BrowserRequest, TOO_MANY_FAILED, error_page, oauth_page, outcome, read, render, scripted,
+    too_many,
 };
 use crate::grant::session;
 use crate::http::log::RequestLog;
@@ -49,22 +50,22 @@ pub async fn page(
         }
     };
     match result {
-        Ok(StepOutcome::Code { view, failed }) => render(
+        Ok(StepOutcome::Code { view, failed }) => scripted(render(
             state,
             "mfa_code.html",
             &view,
             status(failed),
             Some(&view.form.csrf),
             log,
-        ),
-        Ok(StepOutcome::Enrol { view, failed }) => render(
+        )),
+        Ok(StepOutcome::Enrol { view, failed }) => scripted(render(
             state,
             "mfa_enrol.html",
             &*view,
             status(failed),
             Some(&view.form.csrf),
             log,
-        ),
+        )),
         Ok(StepOutcome::RecoveryCodes { view, cookie }) => {
             let mut resp = render(
                 state,

@@ -15,6 +15,8 @@ pub struct LoginForm {
     pub password: Secret,
     /// The form's half of the double-submit CSRF token.
     pub csrf: Option<String>,
+    /// A passkey assertion (the page script's JSON) instead of a username and password.
+    pub passkey: Option<String>,
 }
 
 impl LoginForm {
@@ -25,6 +27,7 @@ impl LoginForm {
             username: params.get("username").unwrap_or("").trim().to_owned(),
             password: Secret::new(params.get("password").unwrap_or("")),
             csrf: params.get("csrf").map(str::to_owned),
+            passkey: params.get("passkey").map(str::to_owned),
         }
     }
 }
@@ -39,6 +42,10 @@ pub struct SecondFactorForm {
     pub proceed: bool,
     /// The form's half of the double-submit CSRF token.
     pub csrf: Option<String>,
+    /// A passkey answer (the page script's JSON): an assertion, or a new credential.
+    pub passkey: Option<String>,
+    /// The name for a passkey being added.
+    pub passkey_name: String,
 }
 
 impl SecondFactorForm {
@@ -49,6 +56,8 @@ impl SecondFactorForm {
             code: Secret::new(params.get("code").unwrap_or("").trim()),
             proceed: params.get("continue") == Some("1"),
             csrf: params.get("csrf").map(str::to_owned),
+            passkey: params.get("passkey").map(str::to_owned),
+            passkey_name: params.get("passkey_name").unwrap_or("").to_owned(),
         }
     }
 }

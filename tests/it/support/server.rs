@@ -36,6 +36,9 @@ pub struct Options {
     pub args: Vec<String>,
     /// Extra environment variables.
     pub env: Vec<(String, String)>,
+    /// The public URL's host instead of 127.0.0.1 (it still listens on 127.0.0.1):
+    /// `localhost` gives passkeys a relying-party id, which an IP address cannot be.
+    pub public_host: Option<&'static str>,
 }
 
 impl Server {
@@ -208,7 +211,7 @@ fn try_start(dir: &Path, opts: &Options) -> Result<Server, String> {
 }
 
 fn try_start_on(dir: &Path, port: u16, opts: &Options) -> Result<Server, String> {
-    let base = format!("https://127.0.0.1:{port}");
+    let base = format!("https://{}:{port}", opts.public_host.unwrap_or("127.0.0.1"));
     let mut cmd = Command::new(binary());
     cmd.arg("serve")
         .args(["--data-dir", dir.to_str().expect("utf-8 path")])

@@ -33,6 +33,11 @@ impl Chrome {
     /// Starts ChromeDriver on a free port and opens a headless session that accepts the
     /// server's self-signed certificate. Panics with the install hint when missing.
     pub fn start(shots: &Path) -> Chrome {
+        Chrome::start_with(shots, &[])
+    }
+
+    /// [`Chrome::start`] with extra command-line `args` for the browser.
+    pub fn start_with(shots: &Path, args: &[String]) -> Chrome {
         assert!(
             Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
             "the UI tests need Debian's chromium and chromium-driver: apt-get install chromium chromium-driver (.ci/run does it)"
@@ -60,13 +65,22 @@ impl Chrome {
             std::thread::sleep(Duration::from_millis(50));
         }
         let profile = tempfile::tempdir().unwrap();
+        let mut all_args: Vec<String> = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--window-size=1366,900",
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
+        all_args.push(format!("--user-data-dir={}", profile.path().display()));
+        all_args.extend(args.iter().cloned());
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "acceptInsecureCerts": true,
-            "goog:chromeOptions": {"binary": CHROMIUM, "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1366,900", format!("--user-data-dir={}", profile.path().display())
-            ]}
+            "goog:chromeOptions": {"binary": CHROMIUM, "args": all_args}
         }}});
         std::fs::create_dir_all(shots).unwrap();
         let mut chrome = Chrome {
@@ -190,6 +204,38 @@ impl Chrome {
             "/execute/async",
             Some(json!({"script": script, "args": args})),
         )
+    }
+
+    /// Adds a virtual WebAuthn authenticator (WebAuthn Level 2 §11.3) with `options`;
+    /// its id.
+    pub fn add_authenticator(&self, options: Value) -> String {
+        let id = self.session_call("POST", "/webauthn/authenticator", Some(options));
+        id.as_str().unwrap().to_owned()
+    }
+
+    /// Removes a virtual authenticator.
+    pub fn remove_authenticator(&self, id: &str) {
+        self.session_call("DELETE", &format!("/webauthn/authenticator/{id}"), None);
+    }
+
+    /// The credentials a virtual authenticator holds (with private keys and counters).
+    pub fn credentials(&self, authenticator: &str) -> Vec<Value> {
+        let v = self.session_call(
+            "GET",
+            &format!("/webauthn/authenticator/{authenticator}/credentials"),
+            None,
+        );
+        v.as_array().unwrap().clone()
+    }
+
+    /// Puts `credential` (as [`Chrome::credentials`] lists them) into a virtual
+    /// authenticator.
+    pub fn add_credential(&self, authenticator: &str, credential: Value) {
+        self.session_call(
+            "POST",
+            &format!("/webauthn/authenticator/{authenticator}/credential"),
+            Some(credential),
+        );
     }
 
     /// Saves a PNG screenshot as `name.png` in the screenshot folder.

@@ -91,6 +91,7 @@ pub(super) fn account_page(
     password: FormState,
 ) -> Answer {
     let account = accounts::get(&s.ctx(), id)?;
+    let passkeys = accounts::passkey_names(&s.ctx(), id)?;
     let sessions: Vec<_> = accounts::live_sessions(&s.ctx(), id)?
         .into_iter()
         .map(|session| {
@@ -114,7 +115,7 @@ pub(super) fn account_page(
         format!("Account {}", account.username),
         "accounts",
         done,
-        json!({"account": account, "sessions": sessions, "edit_form": edit, "password_form": password}),
+        json!({"account": account, "passkeys": passkeys, "sessions": sessions, "edit_form": edit, "password_form": password}),
     ))
 }
 

@@ -93,6 +93,7 @@ fn show(
     let csrf = form.csrf.clone();
     let mut resp = if account.factors.any() {
         let view = CodeView {
+            passkey: Default::default(),
             form,
             totp: account.factors.totp.is_some(),
         };
@@ -109,6 +110,7 @@ fn show(
         };
         let uri = secret.otpauth_uri("latchkey admin", &account.username);
         let view = EnrolView {
+            passkey: Default::default(),
             form,
             // Without a QR code (a username too long for one) the key is typed in.
             qr_svg: factors::qr_svg(&uri).unwrap_or_default(),
