@@ -79,9 +79,10 @@ pub enum AuditKind {
     /// An account was enabled again.
     #[serde(rename = "account.enabled")]
     AccountEnabled,
-    /// An account's password was set or cleared.
-    #[serde(rename = "account.password_changed")]
-    AccountPasswordChanged,
+    /// An account's password was set or cleared (`detail`: by whom, `admin`, `user` or
+    /// `link`). Events stored under its earlier name, `account.password_changed`, read as this.
+    #[serde(rename = "password.changed", alias = "account.password_changed")]
+    PasswordChanged,
     /// An account was deleted.
     #[serde(rename = "account.deleted")]
     AccountDeleted,

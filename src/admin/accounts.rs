@@ -153,25 +153,27 @@ fn email(value: Option<&str>) -> Result<Option<String>, AdminError> {
     }
 }
 
-/// Checks a new password's length and hashes it off the async workers.
-pub async fn hash_password(value: &str) -> Result<String, AdminError> {
-    let n = value.chars().count();
-    if !(8..=1024).contains(&n) {
-        return Err(AdminError::invalid(
-            "password",
-            "must be 8 to 1024 characters",
-        ));
-    }
+/// Checks a new password against the policy for the account named `username` with
+/// `email`, and hashes it off the async workers.
+pub async fn hash_password(
+    ctx: &Ctx<'_>,
+    value: &str,
+    username: &str,
+    email: Option<&str>,
+) -> Result<String, AdminError> {
+    ctx.passwords
+        .check(value, username, email)
+        .map_err(|rule| AdminError::invalid("password", rule.to_string()))?;
     Ok(password::hash_off_workers(Secret::new(value)).await?)
 }
 
 /// A validated new account (password hashed) that is not stored yet.
-pub(super) async fn prepare(new: &NewAccount, now: u64) -> Result<Account, AdminError> {
+pub(super) async fn prepare(ctx: &Ctx<'_>, new: &NewAccount) -> Result<Account, AdminError> {
     let username = username(&new.username)?;
     let email = email(new.email.as_deref())?;
     let name = validate::optional_text("name", new.name.as_deref(), 200)?;
     let password_hash = match new.password.as_deref() {
-        Some(p) => Some(hash_password(p).await?),
+        Some(p) => Some(hash_password(ctx, p, &username, email.as_deref()).await?),
         None => None,
     };
     Ok(Account {
@@ -183,7 +185,7 @@ pub(super) async fn prepare(new: &NewAccount, now: u64) -> Result<Account, Admin
         admin: new.admin.unwrap_or(false),
         disabled: false,
         refresh_epoch: 0,
-        created_at: now,
+        created_at: ctx.now,
         tenant_uids: Vec::new(),
         factors: Default::default(),
     })
@@ -205,7 +207,7 @@ pub(super) fn username_free(
 
 /// Creates an account.
 pub async fn create(ctx: &Ctx<'_>, new: &NewAccount) -> Result<AccountView, AdminError> {
-    let account = prepare(new, ctx.now).await?;
+    let account = prepare(ctx, new).await?;
     let event =
         AuditEvent::new(ctx.now, AuditKind::AccountCreated, &ctx.actor).account(&account.id);
     ctx.store.transaction(|tx| {
@@ -275,20 +277,35 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
         .map(|n| validate::optional_text("name", n.as_deref(), 200))
         .transpose()?;
     let new_password = match &p.password {
-        Some(Some(pw)) => Some(Some(hash_password(pw).await?)),
+        Some(Some(pw)) => {
+            let named = new_username.as_deref().unwrap_or(&current.username);
+            let mail = new_email.as_ref().unwrap_or(&current.email).as_deref();
+            Some(Some(hash_password(ctx, pw, named, mail).await?))
+        }
         Some(None) => Some(None),
         None => None,
     };
     let kind = match p.disabled {
         Some(true) if !current.disabled => AuditKind::AccountDisabled,
         Some(false) if current.disabled => AuditKind::AccountEnabled,
-        _ if new_password.is_some() => AuditKind::AccountPasswordChanged,
         _ => AuditKind::AccountUpdated,
     };
     // Disabling, and an admin setting or removing the password, end what the account
     // signed in to: its sessions, and through the refresh epoch its offline tokens.
     let ends_grants = kind == AuditKind::AccountDisabled || new_password.is_some();
-    let event = AuditEvent::new(ctx.now, kind, &ctx.actor).account(id);
+    // A patch that only sets the password is that event alone.
+    let only_password = p.username.is_none()
+        && p.email.is_none()
+        && p.name.is_none()
+        && p.admin.is_none()
+        && p.disabled.is_none();
+    let event = (!only_password || new_password.is_none())
+        .then(|| AuditEvent::new(ctx.now, kind, &ctx.actor).account(id));
+    let password_event = new_password.is_some().then(|| {
+        AuditEvent::new(ctx.now, AuditKind::PasswordChanged, &ctx.actor)
+            .account(id)
+            .detail("admin")
+    });
     let updated = ctx.store.transaction(|tx| {
         let Some(mut a) = tx.account::<AdminError>(id)? else {
             return Err(TxError::abort(AdminError::NotFound(format!(
@@ -308,7 +325,9 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
             a.refresh_epoch += 1;
         }
         tx.put_account(&a)?;
-        tx.audit(&event)?;
+        for e in event.iter().chain(&password_event) {
+            tx.audit(e)?;
+        }
         Ok(a)
     })?;
     if ends_grants {

@@ -56,7 +56,7 @@ pub async fn import(ctx: &Ctx<'_>, lines: impl BufRead) -> Result<usize, AdminEr
             password: None,
             admin: None,
         };
-        let mut account = prepare(&new, ctx.now).await?;
+        let mut account = prepare(ctx, &new).await?;
         account.password_hash = row
             .password_hash
             .map(|phc| argon2id_phc(number, &phc))

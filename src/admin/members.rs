@@ -233,7 +233,7 @@ pub async fn provision(
         password: input.password.clone(),
         admin: input.admin,
     };
-    let account = accounts::prepare(&new, ctx.now).await?;
+    let account = accounts::prepare(ctx, &new).await?;
     let created =
         AuditEvent::new(ctx.now, AuditKind::AccountCreated, &ctx.actor).account(&account.id);
     let joined = AuditEvent::new(ctx.now, AuditKind::MembershipSet, &ctx.actor)

@@ -1,7 +1,7 @@
 //! Proving who someone is, below the protocols that need it. Today: a foreign access
 //! token checked at its tenant's IdP (RFC 7662), which both `/v2/sso/exchange-token` and
 //! the token endpoint's RFC 8693 grant accept; the public keys a client signs with; and
-//! TOTP, a second factor at sign-in.
+//! TOTP, a second factor at sign-in; and the policy every new password must meet.
 
 pub mod client_keys;
 mod error;
@@ -9,6 +9,7 @@ pub mod factors;
 pub mod foreign_token;
 pub mod introspection;
 pub mod introspection_cache;
+pub mod password_policy;
 pub mod recovery_codes;
 pub mod totp;
 

@@ -100,6 +100,7 @@ pub async fn handle(
                 now: state.clock.now(),
                 actor,
                 public_url: &state.config.public_url,
+                passwords: state.config.passwords,
             };
             dispatch(state, &ctx, route, req).await
         }

@@ -53,6 +53,7 @@ impl Signed<'_> {
             now: self.now,
             actor: self.session.actor.clone(),
             public_url: &self.state.config.public_url,
+            passwords: self.state.config.passwords,
         }
     }
 
