@@ -69,6 +69,7 @@ impl State {
                 outbound: &self.outbound,
                 cache: &self.client_keys,
             },
+            passwords: self.config.passwords,
         }
     }
 

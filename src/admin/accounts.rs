@@ -25,6 +25,10 @@ pub struct NewAccount {
     pub password: Option<String>,
     /// May sign in to the admin UI.
     pub admin: Option<bool>,
+    /// An admin vouches for the e-mail address (default false).
+    pub email_verified: Option<bool>,
+    /// The user must choose a new password at their next sign-in (default false).
+    pub must_change_password: Option<bool>,
 }
 
 /// `PATCH /accounts/{id}` body; `null` clears `email`, `name` and `password`.
@@ -46,6 +50,11 @@ pub struct AccountPatch {
     pub admin: Option<bool>,
     /// Disabled flag.
     pub disabled: Option<bool>,
+    /// Whether an admin vouches for the e-mail address; a new address without it is
+    /// unverified.
+    pub email_verified: Option<bool>,
+    /// Whether the user must choose a new password at their next sign-in.
+    pub must_change_password: Option<bool>,
 }
 
 /// A membership as shown inside an account.
@@ -76,6 +85,10 @@ pub struct AccountView {
     pub disabled: bool,
     /// Whether it has a password.
     pub password_set: bool,
+    /// Whether an admin vouches for the e-mail address.
+    pub email_verified: bool,
+    /// Whether the user must choose a new password at their next sign-in.
+    pub must_change_password: bool,
     /// When it was created.
     pub created_at: String,
     /// Its live memberships.
@@ -118,6 +131,8 @@ pub(super) fn view(store: &Store, a: Account) -> Result<AccountView, AdminError>
         admin: a.admin,
         disabled: a.disabled,
         password_set: a.password_hash.is_some(),
+        email_verified: a.email_verified,
+        must_change_password: a.must_change_password,
         created_at: rfc3339(a.created_at),
         memberships,
         mfa: MfaStatus {
@@ -176,6 +191,7 @@ pub(super) async fn prepare(ctx: &Ctx<'_>, new: &NewAccount) -> Result<Account, 
         Some(p) => Some(hash_password(ctx, p, &username, email.as_deref()).await?),
         None => None,
     };
+    let email_verified = new.email_verified.unwrap_or(false) && email.is_some();
     Ok(Account {
         id: random::uuid()?,
         username,
@@ -188,6 +204,8 @@ pub(super) async fn prepare(ctx: &Ctx<'_>, new: &NewAccount) -> Result<Account, 
         created_at: ctx.now,
         tenant_uids: Vec::new(),
         factors: Default::default(),
+        email_verified,
+        must_change_password: new.must_change_password.unwrap_or(false),
     })
 }
 
@@ -298,7 +316,9 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
         && p.email.is_none()
         && p.name.is_none()
         && p.admin.is_none()
-        && p.disabled.is_none();
+        && p.disabled.is_none()
+        && p.email_verified.is_none()
+        && p.must_change_password.is_none();
     let event = (!only_password || new_password.is_none())
         .then(|| AuditEvent::new(ctx.now, kind, &ctx.actor).account(id));
     let password_event = new_password.is_some().then(|| {
@@ -316,7 +336,14 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
             username_free(tx, u, id)?;
             a.username = u.clone();
         }
+        if let Some(e) = &new_email
+            && *e != a.email
+        {
+            a.email_verified = false;
+        }
         a.email = new_email.clone().unwrap_or(a.email);
+        a.email_verified = p.email_verified.unwrap_or(a.email_verified) && a.email.is_some();
+        a.must_change_password = p.must_change_password.unwrap_or(a.must_change_password);
         a.name = new_name.clone().unwrap_or(a.name);
         a.password_hash = new_password.clone().unwrap_or(a.password_hash);
         a.admin = p.admin.unwrap_or(a.admin);

@@ -54,7 +54,7 @@ pub async fn import(ctx: &Ctx<'_>, lines: impl BufRead) -> Result<usize, AdminEr
             email: row.email,
             name: row.name,
             password: None,
-            admin: None,
+            ..NewAccount::default()
         };
         let mut account = prepare(ctx, &new).await?;
         account.password_hash = row

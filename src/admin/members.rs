@@ -36,6 +36,10 @@ pub struct ProvisionInput {
     pub password: Option<String>,
     /// May sign in to the admin UI.
     pub admin: Option<bool>,
+    /// An admin vouches for the e-mail address.
+    pub email_verified: Option<bool>,
+    /// The user must choose a new password at their next sign-in.
+    pub must_change_password: Option<bool>,
     /// Membership scopes.
     #[serde(default)]
     pub scopes: Vec<String>,
@@ -232,6 +236,8 @@ pub async fn provision(
         name: input.name.clone(),
         password: input.password.clone(),
         admin: input.admin,
+        email_verified: input.email_verified,
+        must_change_password: input.must_change_password,
     };
     let account = accounts::prepare(ctx, &new).await?;
     let created =

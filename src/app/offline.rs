@@ -184,6 +184,7 @@ async fn run_admin(ctx: &Ctx<'_>, command: AdminCommand) -> Result<String, AppEr
                     None
                 },
                 admin: Some(admin),
+                ..Default::default()
             };
             Ok(admin::accounts::create(ctx, &new).await?.id)
         }

@@ -9,6 +9,7 @@ pub mod factors;
 pub mod foreign_token;
 pub mod introspection;
 pub mod introspection_cache;
+pub mod new_password;
 pub mod password_policy;
 pub mod recovery_codes;
 pub mod totp;

@@ -35,6 +35,11 @@ pub enum Route<'a> {
         /// Tenant slug as it appeared in the path.
         tenant: &'a str,
     },
+    /// `GET`/`POST /t/{tenant}/password`: the password change an admin asked for.
+    PasswordChange {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+    },
     /// `GET`/`POST /t/{tenant}/logout`.
     Logout {
         /// Tenant slug as it appeared in the path.
@@ -170,6 +175,7 @@ impl Resolved<'_> {
                 Route::Authorize { .. }
                 | Route::Login { .. }
                 | Route::SecondFactor { .. }
+                | Route::PasswordChange { .. }
                 | Route::Logout { .. }
                 | Route::Consent { .. }
                 | Route::Introspect { .. }
@@ -214,6 +220,7 @@ impl Resolved<'_> {
             Route::Authorize { .. } => "authorize",
             Route::Login { .. } => "login",
             Route::SecondFactor { .. } => "mfa",
+            Route::PasswordChange { .. } => "password",
             Route::Logout { .. } => "logout",
             Route::Consent { .. } => "consent",
             Route::Stylesheet | Route::FormPostScript | Route::AdminScript => "static",
@@ -266,6 +273,7 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
         ("GET" | "POST", ["t", tenant, "authorize"]) => Route::Authorize { tenant },
         ("GET" | "POST", ["t", tenant, "login"]) => Route::Login { tenant },
         ("GET" | "POST", ["t", tenant, "mfa"]) => Route::SecondFactor { tenant },
+        ("GET" | "POST", ["t", tenant, "password"]) => Route::PasswordChange { tenant },
         ("GET" | "POST", ["t", tenant, "logout"]) => Route::Logout { tenant },
         ("GET" | "POST", ["t", tenant, "consent"]) => Route::Consent { tenant },
         ("GET", ["static", "style.css"]) => Route::Stylesheet,

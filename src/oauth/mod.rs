@@ -15,6 +15,7 @@ mod flow_tests;
 pub mod introspect;
 pub mod login;
 pub mod logout;
+pub mod password_change;
 pub mod request;
 pub mod revoke;
 pub mod second_factor;

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod mfa;
+pub mod password;
 
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
@@ -16,7 +17,7 @@ pub const ADMIN_SCRIPT: &str = include_str!("../../web/static/admin.js");
 /// The script that submits a `form_post` answer, served at `/static/form_post.js`.
 pub const FORM_POST_SCRIPT: &str = include_str!("../../web/static/form_post.js");
 
-const TEMPLATES: [(&str, &str); 23] = [
+const TEMPLATES: [(&str, &str); 24] = [
     (
         "admin/account.html",
         include_str!("../../web/templates/admin/account.html"),
@@ -90,6 +91,10 @@ const TEMPLATES: [(&str, &str); 23] = [
     (
         "mfa_recovery_codes.html",
         include_str!("../../web/templates/mfa_recovery_codes.html"),
+    ),
+    (
+        "new_password.html",
+        include_str!("../../web/templates/new_password.html"),
     ),
     ("error.html", include_str!("../../web/templates/error.html")),
     ("info.html", include_str!("../../web/templates/info.html")),
@@ -273,6 +278,28 @@ mod tests {
             )
             .unwrap();
         assert!(info.contains("Bye"));
+        let chosen = ui
+            .render(
+                "new_password.html",
+                &password::NewPasswordView {
+                    tenant_name: "Acme".into(),
+                    heading: "Choose a new password".into(),
+                    intro: "Your administrator asks for it.".into(),
+                    action: "/t/acme/password".into(),
+                    csrf: "c".into(),
+                    hidden: vec![("request".into(), "r\"1".into())],
+                    username: "alice".into(),
+                    min_length: 10,
+                    error: Some("The two passwords are not the same.".into()),
+                },
+            )
+            .unwrap();
+        assert!(
+            chosen.contains("name=\"request\" value=\"r&quot;1\"")
+                && chosen.contains("name=\"confirm\"")
+                && chosen.contains("not the same"),
+            "{chosen}"
+        );
         let logout = ui
             .render(
                 "logout.html",

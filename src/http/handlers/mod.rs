@@ -6,6 +6,7 @@ mod browser;
 mod health;
 mod oauth_api;
 mod oidc;
+mod password_change;
 mod second_factor;
 mod sso_v2;
 
@@ -135,6 +136,9 @@ async fn route(
         }
         Resolved::Route(Route::SecondFactor { tenant }) => {
             second_factor::page(state, tenant, req, peer, log).await
+        }
+        Resolved::Route(Route::PasswordChange { tenant }) => {
+            password_change::page(state, tenant, req, peer, log).await
         }
         Resolved::Route(Route::Logout { tenant }) => browser::logout(state, tenant, req, log).await,
         Resolved::Route(Route::Consent { tenant }) => {

@@ -33,6 +33,8 @@ pub(super) async fn post(s: &Signed<'_>, id: &str, action: &[&str], fields: Fiel
                 username: Some(field(&fields, "username")),
                 email: Some(optional(&fields, "email")),
                 name: Some(optional(&fields, "name")),
+                email_verified: Some(fields.contains_key("email_verified")),
+                must_change_password: Some(fields.contains_key("must_change_password")),
                 ..accounts::AccountPatch::default()
             };
             match accounts::patch(&ctx, id, &patch).await {
@@ -107,6 +109,14 @@ pub(super) fn account_page(
             ("username", Some(account.username.clone())),
             ("email", account.email.clone()),
             ("name", account.name.clone()),
+            (
+                "email_verified",
+                account.email_verified.then(|| "yes".into()),
+            ),
+            (
+                "must_change_password",
+                account.must_change_password.then(|| "yes".into()),
+            ),
         ],
     );
     Ok(s.page(
@@ -139,6 +149,8 @@ pub(super) async fn create(s: &Signed<'_>, fields: Fields) -> Answer {
         name: optional("name"),
         password: optional("password"),
         admin: Some(fields.contains_key("admin")),
+        email_verified: Some(fields.contains_key("email_verified")),
+        must_change_password: Some(fields.contains_key("must_change_password")),
     };
     match accounts::create(&s.ctx(), &new).await {
         Ok(_) => written(s, "/admin/accounts?done=account-created").await,
