@@ -86,6 +86,13 @@ pub enum AuditKind {
     /// An account was deleted.
     #[serde(rename = "account.deleted")]
     AccountDeleted,
+    /// An admin made a recovery link for an account (`tenant`: whose page it opens;
+    /// `detail`: its lifetime in seconds).
+    #[serde(rename = "recovery_link.created")]
+    RecoveryLinkCreated,
+    /// A recovery link set an account's password.
+    #[serde(rename = "recovery_link.used")]
+    RecoveryLinkUsed,
     /// An account's sessions were ended.
     #[serde(rename = "account.sessions_ended")]
     AccountSessionsEnded,

@@ -95,6 +95,17 @@ impl State {
         }
     }
 
+    /// What the account pages need: store, master key, limiter, password policy.
+    pub fn account(&self) -> crate::account::Ctx<'_> {
+        crate::account::Ctx {
+            store: &self.store,
+            master: &self.master,
+            limiter: &self.limiter,
+            passwords: self.config.passwords,
+            admin_require_mfa: self.config.admin_require_mfa,
+        }
+    }
+
     /// What the broker needs: store, master key, upstream client and caches, flights.
     pub fn broker(&self) -> crate::broker::Ctx<'_> {
         crate::broker::Ctx {

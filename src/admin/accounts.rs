@@ -363,18 +363,11 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
     view(ctx.store, updated)
 }
 
-/// Ends an account's SSO sessions, which ends the refresh families tied to them and
-/// queues the back-channel logouts of the clients that got ID tokens in them. Its
-/// other families (`offline_access`) end when disabling bumps the account's
-/// `refresh_epoch`, and with the account when it is deleted.
+/// Ends an account's SSO sessions, with their refresh families and back-channel
+/// logouts. Its other families (`offline_access`) end when disabling bumps the
+/// account's `refresh_epoch`, and with the account when it is deleted.
 fn end_sessions_of(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
-    let sessions = ctx.store.account_sessions(id)?;
-    ctx.store.transaction(|tx| {
-        for sid in &sessions {
-            tx.end_session_notifying::<AdminError>(sid, ctx.now)?;
-        }
-        Ok(())
-    })
+    Ok(ctx.store.end_account_sessions(id, ctx.now)?)
 }
 
 /// The id of the account named `username` (surrounding spaces ignored), or an error on
@@ -436,6 +429,7 @@ pub fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
         for uid in &a.tenant_uids {
             tx.remove_membership::<AdminError>(*uid, id)?;
         }
+        tx.remove_recovery_link(id)?;
         tx.audit(&event)
     })?;
     end_sessions_of(ctx, id)

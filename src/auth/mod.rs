@@ -12,6 +12,7 @@ pub mod introspection_cache;
 pub mod new_password;
 pub mod password_policy;
 pub mod recovery_codes;
+pub mod recovery_link;
 pub mod totp;
 
 pub use error::ForeignTokenError;

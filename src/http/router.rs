@@ -40,6 +40,11 @@ pub enum Route<'a> {
         /// Tenant slug as it appeared in the path.
         tenant: &'a str,
     },
+    /// `GET`/`POST /t/{tenant}/recover?token=…`: a recovery link's page.
+    Recover {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+    },
     /// `GET`/`POST /t/{tenant}/logout`.
     Logout {
         /// Tenant slug as it appeared in the path.
@@ -143,6 +148,7 @@ pub enum AdminRoute<'a> {
     DeleteAccount { id: &'a str },
     EndAccountSessions { id: &'a str },
     RemoveAccountMfa { id: &'a str },
+    CreateRecoveryLink { id: &'a str },
     CreateToken,
     ListTokens,
     DeleteToken { id: &'a str },
@@ -176,6 +182,7 @@ impl Resolved<'_> {
                 | Route::Login { .. }
                 | Route::SecondFactor { .. }
                 | Route::PasswordChange { .. }
+                | Route::Recover { .. }
                 | Route::Logout { .. }
                 | Route::Consent { .. }
                 | Route::Introspect { .. }
@@ -221,6 +228,7 @@ impl Resolved<'_> {
             Route::Login { .. } => "login",
             Route::SecondFactor { .. } => "mfa",
             Route::PasswordChange { .. } => "password",
+            Route::Recover { .. } => "recover",
             Route::Logout { .. } => "logout",
             Route::Consent { .. } => "consent",
             Route::Stylesheet | Route::FormPostScript | Route::AdminScript => "static",
@@ -274,6 +282,7 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
         ("GET" | "POST", ["t", tenant, "login"]) => Route::Login { tenant },
         ("GET" | "POST", ["t", tenant, "mfa"]) => Route::SecondFactor { tenant },
         ("GET" | "POST", ["t", tenant, "password"]) => Route::PasswordChange { tenant },
+        ("GET" | "POST", ["t", tenant, "recover"]) => Route::Recover { tenant },
         ("GET" | "POST", ["t", tenant, "logout"]) => Route::Logout { tenant },
         ("GET" | "POST", ["t", tenant, "consent"]) => Route::Consent { tenant },
         ("GET", ["static", "style.css"]) => Route::Stylesheet,
@@ -351,6 +360,7 @@ fn admin_table<'a>(method: &str, segments: &[&'a str]) -> Option<AdminRoute<'a>>
         ("DELETE", ["accounts", id]) => DeleteAccount { id },
         ("DELETE", ["accounts", id, "sessions"]) => EndAccountSessions { id },
         ("DELETE", ["accounts", id, "mfa"]) => RemoveAccountMfa { id },
+        ("POST", ["accounts", id, "recovery-link"]) => CreateRecoveryLink { id },
         ("POST", ["tokens"]) => CreateToken,
         ("GET", ["tokens"]) => ListTokens,
         ("DELETE", ["tokens", id]) => DeleteToken { id },

@@ -26,7 +26,7 @@ pub enum ChangeOutcome {
     /// The form (400 after a refused password).
     Form {
         /// The page.
-        view: NewPasswordView,
+        view: Box<NewPasswordView>,
         /// True after a refused attempt.
         failed: bool,
     },
@@ -62,8 +62,12 @@ fn form(
         username: account.username.clone(),
         min_length: ctx.passwords.min_length,
         error,
+        enrol: None,
     };
-    Ok(ChangeOutcome::Form { view, failed })
+    Ok(ChangeOutcome::Form {
+        view: Box::new(view),
+        failed,
+    })
 }
 
 /// The pending request, the browser's session and its account.

@@ -149,6 +149,8 @@ pub struct Expired {
     pub pushed: usize,
     /// Used JWT ids whose JWTs have expired anyway.
     pub seen_jtis: usize,
+    /// Recovery links nobody used in time.
+    pub recovery_links: usize,
 }
 
 /// A swept record; `None`, said in the log, for one that no longer decodes: the sweep
@@ -245,8 +247,8 @@ impl Store {
     }
 
     /// Removes everything that expired by `now`: the grants above, and sessions, pending
-    /// sign-ins, brokered sign-ins in flight, denylist entries, pushed requests and used
-    /// JWT ids, which take a full scan. Sessions are ended through their transaction so
+    /// sign-ins, brokered sign-ins in flight, denylist entries, pushed requests, used
+    /// JWT ids and recovery links, which take a full scan. Sessions are ended through their transaction so
     /// that their indexes go with them.
     pub fn sweep_expired(&self, now: UnixTime) -> Result<Expired, StoreError> {
         use super::flights::BrokerFlight;
@@ -272,6 +274,7 @@ impl Store {
             revoked_jtis: self.sweep_records(|r: &RevokedJti| r.exp <= now)?,
             pushed: self.sweep_records(|p: &PushedRequest| p.expires_at <= now)?,
             seen_jtis: self.sweep_records(|s: &SeenJti| s.expires_at <= now)?,
+            recovery_links: self.sweep_recovery_links(now)?,
             ..self.sweep_expired_grants(now)?
         })
     }

@@ -17,7 +17,7 @@ pub const ADMIN_SCRIPT: &str = include_str!("../../web/static/admin.js");
 /// The script that submits a `form_post` answer, served at `/static/form_post.js`.
 pub const FORM_POST_SCRIPT: &str = include_str!("../../web/static/form_post.js");
 
-const TEMPLATES: [(&str, &str); 24] = [
+const TEMPLATES: [(&str, &str); 25] = [
     (
         "admin/account.html",
         include_str!("../../web/templates/admin/account.html"),
@@ -91,6 +91,10 @@ const TEMPLATES: [(&str, &str); 24] = [
     (
         "mfa_recovery_codes.html",
         include_str!("../../web/templates/mfa_recovery_codes.html"),
+    ),
+    (
+        "recovered.html",
+        include_str!("../../web/templates/recovered.html"),
     ),
     (
         "new_password.html",
@@ -291,15 +295,31 @@ mod tests {
                     username: "alice".into(),
                     min_length: 10,
                     error: Some("The two passwords are not the same.".into()),
+                    enrol: Some(password::TotpSetup {
+                        qr_svg: "<svg></svg>".into(),
+                        secret: "JBSWY3DP".into(),
+                        uri: "otpauth://totp/x".into(),
+                    }),
                 },
             )
             .unwrap();
         assert!(
             chosen.contains("name=\"request\" value=\"r&quot;1\"")
                 && chosen.contains("name=\"confirm\"")
-                && chosen.contains("not the same"),
+                && chosen.contains("not the same")
+                && chosen.contains("name=\"code\""),
             "{chosen}"
         );
+        let recovered = ui
+            .render(
+                "recovered.html",
+                &password::RecoveredView {
+                    tenant_name: "Acme".into(),
+                    codes: vec!["abcd-efgh".into()],
+                },
+            )
+            .unwrap();
+        assert!(recovered.contains("<code>abcd-efgh</code>"), "{recovered}");
         let logout = ui
             .render(
                 "logout.html",

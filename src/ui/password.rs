@@ -24,4 +24,26 @@ pub struct NewPasswordView {
     pub min_length: usize,
     /// Why the last attempt was refused.
     pub error: Option<String>,
+    /// An authenticator app to set up in the same form, where the tenant requires one.
+    pub enrol: Option<TotpSetup>,
+}
+
+/// An authenticator app being set up: what the user scans or types into it.
+#[derive(Debug, Serialize)]
+pub struct TotpSetup {
+    /// The `otpauth://` URI as a QR code, an SVG document our own code drew.
+    pub qr_svg: String,
+    /// The secret in base32, for typing into an app.
+    pub secret: String,
+    /// The `otpauth://` URI as text.
+    pub uri: String,
+}
+
+/// The page after a recovery link set the password.
+#[derive(Debug, Serialize)]
+pub struct RecoveredView {
+    /// The tenant's display name.
+    pub tenant_name: String,
+    /// New recovery codes to show once, when an authenticator app was set up.
+    pub codes: Vec<String>,
 }

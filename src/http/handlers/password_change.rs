@@ -42,7 +42,7 @@ pub async fn page(
             render(
                 state,
                 "new_password.html",
-                &view,
+                &*view,
                 status,
                 Some(&view.csrf),
                 log,

@@ -3,3 +3,4 @@
 
 mod must_change;
 mod policy;
+mod recovery;
