@@ -17,7 +17,7 @@ pub const ADMIN_SCRIPT: &str = include_str!("../../web/static/admin.js");
 /// The script that submits a `form_post` answer, served at `/static/form_post.js`.
 pub const FORM_POST_SCRIPT: &str = include_str!("../../web/static/form_post.js");
 
-const TEMPLATES: [(&str, &str); 25] = [
+const TEMPLATES: [(&str, &str); 26] = [
     (
         "admin/account.html",
         include_str!("../../web/templates/admin/account.html"),
@@ -53,6 +53,10 @@ const TEMPLATES: [(&str, &str); 25] = [
     (
         "admin/secret.html",
         include_str!("../../web/templates/admin/secret.html"),
+    ),
+    (
+        "admin/recovery_link.html",
+        include_str!("../../web/templates/admin/recovery_link.html"),
     ),
     (
         "admin/mfa_reset.html",

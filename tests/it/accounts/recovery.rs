@@ -412,3 +412,54 @@ fn bad_links_count_per_address_and_a_blocked_username_does_not_stop_a_link() {
     }
     assert_eq!(last, 429, "guessing links is rate limited per address");
 }
+
+#[test]
+fn the_admin_ui_confirms_then_shows_the_link_once_with_a_copy_button() {
+    let f = start();
+    let bob = create_bob(&f);
+    let (browser, csrf) = crate::admin_ui::signed_in(&f.server);
+    let account = browser.get(&format!("/admin/accounts/{bob}"));
+    assert!(
+        account
+            .body
+            .contains(&format!("/admin/accounts/{bob}/recovery-link")),
+        "{}",
+        account.body
+    );
+    let confirm = browser.get(&format!("/admin/accounts/{bob}/recovery-link"));
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(confirm.body.contains("Create a recovery link for bob?"));
+    let action = format!("/admin/accounts/{bob}/recovery-link");
+    let forged = browser.post(&action, &[("ttl_secs", "3600")]);
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    let created = f
+        .api
+        .call("GET", "/v2/admin/audit?kind=recovery_link.created", None);
+    assert_eq!(
+        created.body["items"],
+        json!([]),
+        "nothing made without CSRF"
+    );
+
+    let shown = browser.post(&action, &[("csrf", &csrf), ("ttl_secs", "3600")]);
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert!(shown.body.contains("only this once") && shown.body.contains("data-copy"));
+    assert!(!shown.headers["content-security-policy"].contains("unsafe-inline"));
+    let url = shown
+        .body
+        .split("id=\"secret\"")
+        .nth(1)
+        .and_then(|rest| rest.split("value=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&");
+    assert!(url.contains("/t/acme/recover?token="), "{url}");
+    let user = Browser::new(&f.server);
+    assert_eq!(user.get(&url).status, 200);
+    let again = browser.get(&format!("/admin/accounts/{bob}"));
+    assert!(
+        !again.body.contains(url.split("token=").nth(1).unwrap()),
+        "shown once"
+    );
+}
