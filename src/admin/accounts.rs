@@ -223,15 +223,25 @@ pub(super) fn username_free(
     }
 }
 
+/// The events of creating `account`: `account.created`, and `password.changed` by an
+/// admin when it comes with a password.
+pub(super) fn creation_events(ctx: &Ctx<'_>, account: &Account) -> Vec<AuditEvent> {
+    let event = |kind| AuditEvent::new(ctx.now, kind, &ctx.actor).account(&account.id);
+    let mut events = vec![event(AuditKind::AccountCreated)];
+    if account.password_hash.is_some() {
+        events.push(event(AuditKind::PasswordChanged).detail("admin"));
+    }
+    events
+}
+
 /// Creates an account.
 pub async fn create(ctx: &Ctx<'_>, new: &NewAccount) -> Result<AccountView, AdminError> {
     let account = prepare(ctx, new).await?;
-    let event =
-        AuditEvent::new(ctx.now, AuditKind::AccountCreated, &ctx.actor).account(&account.id);
+    let events = creation_events(ctx, &account);
     ctx.store.transaction(|tx| {
         username_free(tx, &account.username, &account.id)?;
         tx.put_account(&account)?;
-        tx.audit(&event)
+        events.iter().try_for_each(|e| tx.audit(e))
     })?;
     view(ctx.store, account)
 }

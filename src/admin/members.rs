@@ -240,8 +240,7 @@ pub async fn provision(
         must_change_password: input.must_change_password,
     };
     let account = accounts::prepare(ctx, &new).await?;
-    let created =
-        AuditEvent::new(ctx.now, AuditKind::AccountCreated, &ctx.actor).account(&account.id);
+    let created = accounts::creation_events(ctx, &account);
     let joined = AuditEvent::new(ctx.now, AuditKind::MembershipSet, &ctx.actor)
         .tenant(slug)
         .account(&account.id);
@@ -250,7 +249,7 @@ pub async fn provision(
         username_free(tx, &account.username, &account.id)?;
         tx.put_account(&account)?;
         write(tx, &tenant, &account.id, &f, ctx.now)?;
-        tx.audit(&created)?;
+        created.iter().try_for_each(|e| tx.audit(e))?;
         tx.audit(&joined)
     })?;
     accounts::get(ctx, &account.id)

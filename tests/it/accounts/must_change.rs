@@ -242,3 +242,64 @@ fn prompt_none_while_a_change_is_due_is_interaction_required() {
         shown.location
     );
 }
+
+#[test]
+fn a_change_due_waits_until_the_second_factor_is_in() {
+    let f = start();
+    let mfa = f.api.call(
+        "PATCH",
+        "/v2/admin/tenants/acme",
+        Some(&json!({"mfa": "required"})),
+    );
+    assert_eq!(mfa.status, 200, "{}", mfa.body);
+    patch_alice(&f, json!({"must_change_password": true}));
+    let client = rp_client(&f);
+    let started = begin(&client, &[]);
+    let browser = Browser::new(&f.server);
+    let answer = browser.sign_in(&started.url, "alice", PASSWORD);
+    let location = answer.location.unwrap();
+    assert!(
+        location.starts_with("/t/acme/mfa?"),
+        "the factor first: {location}"
+    );
+    let enrol = browser.get(&location);
+    let at = enrol.body.find("id=\"totp-secret\">").unwrap() + "id=\"totp-secret\">".len();
+    let secret = enrol.body[at..].split('<').next().unwrap().to_owned();
+    let post = |page: &Page, extra: (&str, &str)| {
+        browser.post(
+            &attribute(&page.body, "form", "action"),
+            &[
+                ("csrf", &input_value(&page.body, "csrf")),
+                ("request", &input_value(&page.body, "request")),
+                extra,
+            ],
+        )
+    };
+    let codes = post(&enrol, ("code", &super::recovery::totp_now(&secret)));
+    assert_eq!(codes.status, 200, "{}", codes.body);
+    let next = post(&codes, ("continue", "1"));
+    let location = next.location.unwrap();
+    assert!(
+        location.starts_with("/t/acme/password?"),
+        "then the change: {location}"
+    );
+    let page = browser.get(&location);
+    let done = choose(
+        &browser,
+        &page,
+        "a fresh long password",
+        "a fresh long password",
+    );
+    let code = code_from(done.location.as_deref().unwrap(), &started.state);
+    let tokens = redeem(&f, &client, code, started.verifier);
+    let claims = tokens
+        .id_token()
+        .unwrap()
+        .claims(&client.id_token_verifier(), &started.nonce)
+        .unwrap();
+    assert_eq!(
+        claims.auth_context_ref().map(|a| a.as_str()),
+        Some("mfa"),
+        "the session keeps its second factor"
+    );
+}

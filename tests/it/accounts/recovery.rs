@@ -288,7 +288,7 @@ fn of_two_simultaneous_submits_exactly_one_sets_the_password() {
 }
 
 /// The code an authenticator app shows now for the base32 `secret`.
-fn totp_now(secret: &str) -> String {
+pub(super) fn totp_now(secret: &str) -> String {
     totp_at(secret, 0)
 }
 
