@@ -191,7 +191,7 @@ pub(super) async fn prepare(ctx: &Ctx<'_>, new: &NewAccount) -> Result<Account, 
         Some(p) => Some(hash_password(ctx, p, &username, email.as_deref()).await?),
         None => None,
     };
-    let email_verified = new.email_verified.unwrap_or(false) && email.is_some();
+    let email_verified = vouched(new.email_verified, email.as_deref())?;
     Ok(Account {
         id: random::uuid()?,
         username,
@@ -294,6 +294,18 @@ pub fn list(
     })
 }
 
+/// Whether an admin's `email_verified` holds for the address the account will have: an
+/// account without one cannot have it verified.
+fn vouched(asked: Option<bool>, email: Option<&str>) -> Result<bool, AdminError> {
+    match (asked, email) {
+        (Some(true), None) => Err(AdminError::invalid(
+            "email_verified",
+            "the account has no e-mail address to verify",
+        )),
+        (asked, _) => Ok(asked.unwrap_or(false)),
+    }
+}
+
 /// Changes an account; the audit names what kind of change it was.
 pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountView, AdminError> {
     let current = find(ctx, id)?;
@@ -304,6 +316,10 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
         .as_ref()
         .map(|n| validate::optional_text("name", n.as_deref(), 200))
         .transpose()?;
+    vouched(
+        p.email_verified,
+        new_email.as_ref().unwrap_or(&current.email).as_deref(),
+    )?;
     let new_password = match &p.password {
         Some(Some(pw)) => {
             let named = new_username.as_deref().unwrap_or(&current.username);

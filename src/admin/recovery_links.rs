@@ -69,6 +69,12 @@ pub fn create(
         ));
     }
     let tenant = tenant_of(ctx, id, new.tenant.as_deref())?;
+    if ctx.store.account(id)?.is_some_and(|a| a.disabled) {
+        return Err(AdminError::invalid(
+            "account",
+            "is disabled: enable it first, or its link would not work",
+        ));
+    }
     let (token, token_hash) = new_token()?;
     let link = RecoveryLink {
         account_id: id.to_owned(),

@@ -54,12 +54,30 @@ fn email_verified_is_the_claim_and_a_new_address_clears_it() {
         same["email_verified"], true,
         "the same address is no change"
     );
-    let wrong = f.api.call(
-        "PATCH",
-        &format!("/v2/admin/accounts/{}", f.alice),
-        Some(&json!({"email_verified": "yes"})),
-    );
+    let path = format!("/v2/admin/accounts/{}", f.alice);
+    let wrong = f
+        .api
+        .call("PATCH", &path, Some(&json!({"email_verified": "yes"})));
     assert_eq!(wrong.status, 400, "{}", wrong.body);
+    let nothing = f.api.call(
+        "PATCH",
+        &path,
+        Some(&json!({"email": null, "email_verified": true})),
+    );
+    assert_eq!(nothing.status, 400, "{}", nothing.body);
+    assert!(
+        nothing.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("email_verified: "),
+        "{}",
+        nothing.body
+    );
+    assert_eq!(
+        f.api.call("GET", &path, None).body["email"],
+        "alice@third.example",
+        "nothing changed"
+    );
     let made = f.api.call(
         "POST",
         "/v2/admin/accounts",

@@ -102,6 +102,15 @@ fn the_api_validates_every_field_and_picks_the_tenant() {
         );
     }
     assert_eq!(link(&f, "no-such-account", None).status, 404);
+    let path = format!("/v2/admin/accounts/{bob}");
+    let off = f.api.call("PATCH", &path, Some(&json!({"disabled": true})));
+    assert_eq!(off.status, 200, "{}", off.body);
+    let disabled = link(&f, &bob, None);
+    assert_eq!(disabled.status, 400, "{}", disabled.body);
+    let on = f
+        .api
+        .call("PATCH", &path, Some(&json!({"disabled": false})));
+    assert_eq!(on.status, 200, "{}", on.body);
     assert_eq!(link(&f, &bob, Some(&json!({"tenant": "nope"}))).status, 404);
     let put = f.api.call(
         "PUT",
