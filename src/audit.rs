@@ -79,12 +79,20 @@ pub enum AuditKind {
     /// An account was enabled again.
     #[serde(rename = "account.enabled")]
     AccountEnabled,
-    /// An account's password was set or cleared.
-    #[serde(rename = "account.password_changed")]
-    AccountPasswordChanged,
+    /// An account's password was set or cleared (`detail`: by whom, `admin`, `user` or
+    /// `link`). Events stored under its earlier name, `account.password_changed`, read as this.
+    #[serde(rename = "password.changed", alias = "account.password_changed")]
+    PasswordChanged,
     /// An account was deleted.
     #[serde(rename = "account.deleted")]
     AccountDeleted,
+    /// An admin made a recovery link for an account (`tenant`: whose page it opens;
+    /// `detail`: its lifetime in seconds).
+    #[serde(rename = "recovery_link.created")]
+    RecoveryLinkCreated,
+    /// A recovery link set an account's password.
+    #[serde(rename = "recovery_link.used")]
+    RecoveryLinkUsed,
     /// An account's sessions were ended.
     #[serde(rename = "account.sessions_ended")]
     AccountSessionsEnded,

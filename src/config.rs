@@ -54,6 +54,8 @@ pub struct Config {
     /// `[admin] require_mfa`: admin UI sign-in by password completes a second factor
     /// too, enrolling one when the account has none.
     pub admin_require_mfa: bool,
+    /// `[passwords]`: what every new password must satisfy.
+    pub passwords: crate::auth::password_policy::Policy,
     /// `[outbound] ca_file`'s PEM, checked to hold a certificate: outbound calls trust
     /// it besides the system's roots (SPEC "Outbound trust").
     pub outbound_ca_pem: Option<String>,
@@ -112,6 +114,14 @@ struct FileConfig {
     outbound: FileOutbound,
     #[serde(default)]
     admin: FileAdmin,
+    #[serde(default)]
+    passwords: FilePasswords,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilePasswords {
+    min_length: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -181,7 +191,7 @@ struct FileRateLimits {
 }
 
 /// The environment variables read, each overriding one file key.
-const ENV_KEYS: [&str; 28] = [
+const ENV_KEYS: [&str; 29] = [
     "LATCHKEY_CONFIG",
     "LATCHKEY_LISTEN",
     "LATCHKEY_PUBLIC_URL",
@@ -210,6 +220,7 @@ const ENV_KEYS: [&str; 28] = [
     "LATCHKEY_METRICS_PUBLIC",
     "LATCHKEY_OUTBOUND_CA_FILE",
     "LATCHKEY_ADMIN_REQUIRE_MFA",
+    "LATCHKEY_PASSWORDS_MIN_LENGTH",
 ];
 
 impl Config {
@@ -312,6 +323,11 @@ fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Resul
     )?;
     boolean(env, "LATCHKEY_METRICS_PUBLIC", &mut f.metrics.public)?;
     boolean(env, "LATCHKEY_ADMIN_REQUIRE_MFA", &mut f.admin.require_mfa)?;
+    number(
+        env,
+        "LATCHKEY_PASSWORDS_MIN_LENGTH",
+        &mut f.passwords.min_length,
+    )?;
     number(
         env,
         "LATCHKEY_KEYS_ROTATION_DAYS",
@@ -565,6 +581,7 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
         log_level: validate_log_level(f.log_level.as_deref().unwrap_or("info"))?,
         metrics_public: f.metrics.public.unwrap_or(false),
         admin_require_mfa: f.admin.require_mfa.unwrap_or(false),
+        passwords: validate_passwords(&f.passwords)?,
         outbound_ca_pem: f
             .outbound
             .ca_file
@@ -577,6 +594,17 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
             other => return fail(format!("log_format: `{other}` is not text or json")),
         },
     })
+}
+
+/// `[passwords] min_length`: at least 8 (NIST SP 800-63B's floor), at most 128.
+fn validate_passwords(
+    p: &FilePasswords,
+) -> Result<crate::auth::password_policy::Policy, ConfigError> {
+    use crate::auth::password_policy::{DEFAULT_MIN_LENGTH, Policy};
+    match p.min_length.unwrap_or(DEFAULT_MIN_LENGTH) {
+        min_length @ 8..=128 => Ok(Policy { min_length }),
+        _ => fail("[passwords] min_length must be between 8 and 128".into()),
+    }
 }
 
 /// The PEM text of `[outbound] ca_file`, which must hold at least one certificate.

@@ -125,7 +125,8 @@ pub fn authorize(sandbox: &Sandbox, data: &[u8]) {
         Outcome::ErrorPage(_)
         | Outcome::Consent { .. }
         | Outcome::Login { .. }
-        | Outcome::SecondFactor { .. } => {}
+        | Outcome::SecondFactor { .. }
+        | Outcome::PasswordChange { .. } => {}
     }
 }
 

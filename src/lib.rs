@@ -1,6 +1,7 @@
 //! latchkey: a single-binary single-sign-on appliance. OpenID Provider for several
 //! tenants, token exchange through introspection, and OpenID Connect broker.
 
+pub mod account;
 pub mod admin;
 pub mod app;
 pub mod audit;

@@ -81,6 +81,7 @@ impl Sandbox {
             now: state.clock.now(),
             actor: Actor::System,
             public_url: &state.config.public_url,
+            passwords: state.config.passwords,
         };
         crate::admin::tenants::create(
             &ctx,

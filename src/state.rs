@@ -72,6 +72,7 @@ impl State {
                 outbound: &self.outbound,
                 cache: &self.client_keys,
             },
+            passwords: self.config.passwords,
         }
     }
 
@@ -94,6 +95,17 @@ impl State {
             foreign_token: self.foreign_token(),
             store: &self.store,
             limiter: &self.limiter,
+        }
+    }
+
+    /// What the account pages need: store, master key, limiter, password policy.
+    pub fn account(&self) -> crate::account::Ctx<'_> {
+        crate::account::Ctx {
+            store: &self.store,
+            master: &self.master,
+            limiter: &self.limiter,
+            passwords: self.config.passwords,
+            admin_require_mfa: self.config.admin_require_mfa,
         }
     }
 

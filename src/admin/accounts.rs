@@ -25,6 +25,10 @@ pub struct NewAccount {
     pub password: Option<String>,
     /// May sign in to the admin UI.
     pub admin: Option<bool>,
+    /// An admin vouches for the e-mail address (default false).
+    pub email_verified: Option<bool>,
+    /// The user must choose a new password at their next sign-in (default false).
+    pub must_change_password: Option<bool>,
 }
 
 /// `PATCH /accounts/{id}` body; `null` clears `email`, `name` and `password`.
@@ -46,6 +50,11 @@ pub struct AccountPatch {
     pub admin: Option<bool>,
     /// Disabled flag.
     pub disabled: Option<bool>,
+    /// Whether an admin vouches for the e-mail address; a new address without it is
+    /// unverified.
+    pub email_verified: Option<bool>,
+    /// Whether the user must choose a new password at their next sign-in.
+    pub must_change_password: Option<bool>,
 }
 
 /// A membership as shown inside an account.
@@ -76,6 +85,10 @@ pub struct AccountView {
     pub disabled: bool,
     /// Whether it has a password.
     pub password_set: bool,
+    /// Whether an admin vouches for the e-mail address.
+    pub email_verified: bool,
+    /// Whether the user must choose a new password at their next sign-in.
+    pub must_change_password: bool,
     /// When it was created.
     pub created_at: String,
     /// Its live memberships.
@@ -118,6 +131,8 @@ pub(super) fn view(store: &Store, a: Account) -> Result<AccountView, AdminError>
         admin: a.admin,
         disabled: a.disabled,
         password_set: a.password_hash.is_some(),
+        email_verified: a.email_verified,
+        must_change_password: a.must_change_password,
         created_at: rfc3339(a.created_at),
         memberships,
         mfa: MfaStatus {
@@ -153,27 +168,30 @@ fn email(value: Option<&str>) -> Result<Option<String>, AdminError> {
     }
 }
 
-/// Checks a new password's length and hashes it off the async workers.
-pub async fn hash_password(value: &str) -> Result<String, AdminError> {
-    let n = value.chars().count();
-    if !(8..=1024).contains(&n) {
-        return Err(AdminError::invalid(
-            "password",
-            "must be 8 to 1024 characters",
-        ));
-    }
+/// Checks a new password against the policy for the account named `username` with
+/// `email`, and hashes it off the async workers.
+pub async fn hash_password(
+    ctx: &Ctx<'_>,
+    value: &str,
+    username: &str,
+    email: Option<&str>,
+) -> Result<String, AdminError> {
+    ctx.passwords
+        .check(value, username, email)
+        .map_err(|rule| AdminError::invalid("password", rule.to_string()))?;
     Ok(password::hash_off_workers(Secret::new(value)).await?)
 }
 
 /// A validated new account (password hashed) that is not stored yet.
-pub(super) async fn prepare(new: &NewAccount, now: u64) -> Result<Account, AdminError> {
+pub(super) async fn prepare(ctx: &Ctx<'_>, new: &NewAccount) -> Result<Account, AdminError> {
     let username = username(&new.username)?;
     let email = email(new.email.as_deref())?;
     let name = validate::optional_text("name", new.name.as_deref(), 200)?;
     let password_hash = match new.password.as_deref() {
-        Some(p) => Some(hash_password(p).await?),
+        Some(p) => Some(hash_password(ctx, p, &username, email.as_deref()).await?),
         None => None,
     };
+    let email_verified = vouched(new.email_verified, email.as_deref())?;
     Ok(Account {
         id: random::uuid()?,
         username,
@@ -183,9 +201,11 @@ pub(super) async fn prepare(new: &NewAccount, now: u64) -> Result<Account, Admin
         admin: new.admin.unwrap_or(false),
         disabled: false,
         refresh_epoch: 0,
-        created_at: now,
+        created_at: ctx.now,
         tenant_uids: Vec::new(),
         factors: Default::default(),
+        email_verified,
+        must_change_password: new.must_change_password.unwrap_or(false),
     })
 }
 
@@ -203,15 +223,25 @@ pub(super) fn username_free(
     }
 }
 
+/// The events of creating `account`: `account.created`, and `password.changed` by an
+/// admin when it comes with a password.
+pub(super) fn creation_events(ctx: &Ctx<'_>, account: &Account) -> Vec<AuditEvent> {
+    let event = |kind| AuditEvent::new(ctx.now, kind, &ctx.actor).account(&account.id);
+    let mut events = vec![event(AuditKind::AccountCreated)];
+    if account.password_hash.is_some() {
+        events.push(event(AuditKind::PasswordChanged).detail("admin"));
+    }
+    events
+}
+
 /// Creates an account.
 pub async fn create(ctx: &Ctx<'_>, new: &NewAccount) -> Result<AccountView, AdminError> {
-    let account = prepare(new, ctx.now).await?;
-    let event =
-        AuditEvent::new(ctx.now, AuditKind::AccountCreated, &ctx.actor).account(&account.id);
+    let account = prepare(ctx, new).await?;
+    let events = creation_events(ctx, &account);
     ctx.store.transaction(|tx| {
         username_free(tx, &account.username, &account.id)?;
         tx.put_account(&account)?;
-        tx.audit(&event)
+        events.iter().try_for_each(|e| tx.audit(e))
     })?;
     view(ctx.store, account)
 }
@@ -281,6 +311,18 @@ pub fn list(
     })
 }
 
+/// Whether an admin's `email_verified` holds for the address the account will have: an
+/// account without one cannot have it verified.
+fn vouched(asked: Option<bool>, email: Option<&str>) -> Result<bool, AdminError> {
+    match (asked, email) {
+        (Some(true), None) => Err(AdminError::invalid(
+            "email_verified",
+            "the account has no e-mail address to verify",
+        )),
+        (asked, _) => Ok(asked.unwrap_or(false)),
+    }
+}
+
 /// Changes an account; the audit names what kind of change it was.
 pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountView, AdminError> {
     let current = find(ctx, id)?;
@@ -291,21 +333,42 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
         .as_ref()
         .map(|n| validate::optional_text("name", n.as_deref(), 200))
         .transpose()?;
+    vouched(
+        p.email_verified,
+        new_email.as_ref().unwrap_or(&current.email).as_deref(),
+    )?;
     let new_password = match &p.password {
-        Some(Some(pw)) => Some(Some(hash_password(pw).await?)),
+        Some(Some(pw)) => {
+            let named = new_username.as_deref().unwrap_or(&current.username);
+            let mail = new_email.as_ref().unwrap_or(&current.email).as_deref();
+            Some(Some(hash_password(ctx, pw, named, mail).await?))
+        }
         Some(None) => Some(None),
         None => None,
     };
     let kind = match p.disabled {
         Some(true) if !current.disabled => AuditKind::AccountDisabled,
         Some(false) if current.disabled => AuditKind::AccountEnabled,
-        _ if new_password.is_some() => AuditKind::AccountPasswordChanged,
         _ => AuditKind::AccountUpdated,
     };
     // Disabling, and an admin setting or removing the password, end what the account
     // signed in to: its sessions, and through the refresh epoch its offline tokens.
     let ends_grants = kind == AuditKind::AccountDisabled || new_password.is_some();
-    let event = AuditEvent::new(ctx.now, kind, &ctx.actor).account(id);
+    // A patch that only sets the password is that event alone.
+    let only_password = p.username.is_none()
+        && p.email.is_none()
+        && p.name.is_none()
+        && p.admin.is_none()
+        && p.disabled.is_none()
+        && p.email_verified.is_none()
+        && p.must_change_password.is_none();
+    let event = (!only_password || new_password.is_none())
+        .then(|| AuditEvent::new(ctx.now, kind, &ctx.actor).account(id));
+    let password_event = new_password.is_some().then(|| {
+        AuditEvent::new(ctx.now, AuditKind::PasswordChanged, &ctx.actor)
+            .account(id)
+            .detail("admin")
+    });
     let updated = ctx.store.transaction(|tx| {
         let Some(mut a) = tx.account::<AdminError>(id)? else {
             return Err(TxError::abort(AdminError::NotFound(format!(
@@ -316,7 +379,14 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
             username_free(tx, u, id)?;
             a.username = u.clone();
         }
+        if let Some(e) = &new_email
+            && *e != a.email
+        {
+            a.email_verified = false;
+        }
         a.email = new_email.clone().unwrap_or(a.email);
+        a.email_verified = p.email_verified.unwrap_or(a.email_verified) && a.email.is_some();
+        a.must_change_password = p.must_change_password.unwrap_or(a.must_change_password);
         a.name = new_name.clone().unwrap_or(a.name);
         a.password_hash = new_password.clone().unwrap_or(a.password_hash);
         a.admin = p.admin.unwrap_or(a.admin);
@@ -325,7 +395,9 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
             a.refresh_epoch += 1;
         }
         tx.put_account(&a)?;
-        tx.audit(&event)?;
+        for e in event.iter().chain(&password_event) {
+            tx.audit(e)?;
+        }
         Ok(a)
     })?;
     if ends_grants {
@@ -334,18 +406,11 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
     view(ctx.store, updated)
 }
 
-/// Ends an account's SSO sessions, which ends the refresh families tied to them and
-/// queues the back-channel logouts of the clients that got ID tokens in them. Its
-/// other families (`offline_access`) end when disabling bumps the account's
-/// `refresh_epoch`, and with the account when it is deleted.
+/// Ends an account's SSO sessions, with their refresh families and back-channel
+/// logouts. Its other families (`offline_access`) end when disabling bumps the
+/// account's `refresh_epoch`, and with the account when it is deleted.
 fn end_sessions_of(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
-    let sessions = ctx.store.account_sessions(id)?;
-    ctx.store.transaction(|tx| {
-        for sid in &sessions {
-            tx.end_session_notifying::<AdminError>(sid, ctx.now)?;
-        }
-        Ok(())
-    })
+    Ok(ctx.store.end_account_sessions(id, ctx.now)?)
 }
 
 /// The id of the account named `username` (surrounding spaces ignored), or an error on
@@ -407,6 +472,7 @@ pub fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
         for uid in &a.tenant_uids {
             tx.remove_membership::<AdminError>(*uid, id)?;
         }
+        tx.remove_recovery_link(id)?;
         tx.audit(&event)
     })?;
     end_sessions_of(ctx, id)

@@ -20,6 +20,8 @@ pub struct Ctx<'a> {
     pub actor: Actor,
     /// The appliance's public origin.
     pub public_url: &'a str,
+    /// What every password set through a management operation must satisfy.
+    pub passwords: crate::auth::password_policy::Policy,
 }
 
 impl Ctx<'_> {

@@ -54,9 +54,9 @@ pub async fn import(ctx: &Ctx<'_>, lines: impl BufRead) -> Result<usize, AdminEr
             email: row.email,
             name: row.name,
             password: None,
-            admin: None,
+            ..NewAccount::default()
         };
-        let mut account = prepare(&new, ctx.now).await?;
+        let mut account = prepare(ctx, &new).await?;
         account.password_hash = row
             .password_hash
             .map(|phc| argon2id_phc(number, &phc))

@@ -230,6 +230,7 @@ mod tests {
             now,
             actor: Actor::System,
             public_url: "https://sso.example",
+            passwords: Default::default(),
         };
         let rotated_at = t0 + every;
         let set = rotate(&at(rotated_at)).await.unwrap();

@@ -36,6 +36,10 @@ pub struct ProvisionInput {
     pub password: Option<String>,
     /// May sign in to the admin UI.
     pub admin: Option<bool>,
+    /// An admin vouches for the e-mail address.
+    pub email_verified: Option<bool>,
+    /// The user must choose a new password at their next sign-in.
+    pub must_change_password: Option<bool>,
     /// Membership scopes.
     #[serde(default)]
     pub scopes: Vec<String>,
@@ -232,10 +236,11 @@ pub async fn provision(
         name: input.name.clone(),
         password: input.password.clone(),
         admin: input.admin,
+        email_verified: input.email_verified,
+        must_change_password: input.must_change_password,
     };
-    let account = accounts::prepare(&new, ctx.now).await?;
-    let created =
-        AuditEvent::new(ctx.now, AuditKind::AccountCreated, &ctx.actor).account(&account.id);
+    let account = accounts::prepare(ctx, &new).await?;
+    let created = accounts::creation_events(ctx, &account);
     let joined = AuditEvent::new(ctx.now, AuditKind::MembershipSet, &ctx.actor)
         .tenant(slug)
         .account(&account.id);
@@ -244,7 +249,7 @@ pub async fn provision(
         username_free(tx, &account.username, &account.id)?;
         tx.put_account(&account)?;
         write(tx, &tenant, &account.id, &f, ctx.now)?;
-        tx.audit(&created)?;
+        created.iter().try_for_each(|e| tx.audit(e))?;
         tx.audit(&joined)
     })?;
     accounts::get(ctx, &account.id)

@@ -396,6 +396,7 @@ async fn keys_maintenance(state: &State) -> Result<(), admin::AdminError> {
         now: state.clock.now(),
         actor: Actor::System,
         public_url: &state.config.public_url,
+        passwords: state.config.passwords,
     };
     let every = state.config.key_rotation_days * 86_400;
     if every > 0 && admin::keys::rotation_due(ctx.store, ctx.now, every)? {

@@ -135,6 +135,7 @@ pub fn admin(config: &Config, command: AdminCommand) -> Result<(), AppError> {
         now: Clock::system().now(),
         actor: Actor::System,
         public_url: &config.public_url,
+        passwords: config.passwords,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -183,6 +184,7 @@ async fn run_admin(ctx: &Ctx<'_>, command: AdminCommand) -> Result<String, AppEr
                     None
                 },
                 admin: Some(admin),
+                ..Default::default()
             };
             Ok(admin::accounts::create(ctx, &new).await?.id)
         }

@@ -28,6 +28,12 @@ fn defaults_match_the_spec() -> Result<(), ConfigError> {
         &[("LATCHKEY_ADMIN_REQUIRE_MFA", "true")],
     )?;
     assert!(on.admin_require_mfa);
+    assert_eq!(c.passwords.min_length, 10);
+    let twelve = load(
+        ConfigArgs::default(),
+        &[("LATCHKEY_PASSWORDS_MIN_LENGTH", "12")],
+    )?;
+    assert_eq!(twelve.passwords.min_length, 12);
     assert_eq!(c.listen.to_string(), "127.0.0.1:8443");
     assert_eq!(c.public_url, "https://localhost:8443");
     assert_eq!(c.data_dir, PathBuf::from("./data"));
@@ -92,6 +98,12 @@ fn each_bad_value_names_its_key() {
     assert!(
         with(&[("LATCHKEY_ADMIN_REQUIRE_MFA", "yes")]).starts_with("LATCHKEY_ADMIN_REQUIRE_MFA:")
     );
+    for bad in ["7", "129"] {
+        assert!(
+            with(&[("LATCHKEY_PASSWORDS_MIN_LENGTH", bad)])
+                .starts_with("[passwords] min_length must be between 8 and 128")
+        );
+    }
     assert!(with(&[("LATCHKEY_METRICS_PUBLIC", "1")]).starts_with("LATCHKEY_METRICS_PUBLIC:"));
     assert!(
         with(&[("LATCHKEY_AUDIT_RETENTION_DAYS", "99999")]).starts_with("[audit] retention_days")

@@ -183,7 +183,7 @@ pub struct UserInfo {
     /// With `email`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// With `email`: latchkey does not verify addresses.
+    /// With `email`: whether an admin vouched for the address.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
 }
@@ -198,7 +198,7 @@ impl UserInfo {
             name: account.name.clone().filter(|_| profile),
             preferred_username: profile.then(|| account.username.clone()),
             email: account.email.clone().filter(|_| email),
-            email_verified: email.then_some(false),
+            email_verified: email.then_some(account.email_verified),
         }
     }
 }

@@ -35,6 +35,16 @@ pub enum Route<'a> {
         /// Tenant slug as it appeared in the path.
         tenant: &'a str,
     },
+    /// `GET`/`POST /t/{tenant}/password`: the password change an admin asked for.
+    PasswordChange {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+    },
+    /// `GET`/`POST /t/{tenant}/recover?token=…`: a recovery link's page.
+    Recover {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+    },
     /// `GET`/`POST /t/{tenant}/logout`.
     Logout {
         /// Tenant slug as it appeared in the path.
@@ -140,6 +150,7 @@ pub enum AdminRoute<'a> {
     DeleteAccount { id: &'a str },
     EndAccountSessions { id: &'a str },
     RemoveAccountMfa { id: &'a str },
+    CreateRecoveryLink { id: &'a str },
     CreateToken,
     ListTokens,
     DeleteToken { id: &'a str },
@@ -172,6 +183,8 @@ impl Resolved<'_> {
                 Route::Authorize { .. }
                 | Route::Login { .. }
                 | Route::SecondFactor { .. }
+                | Route::PasswordChange { .. }
+                | Route::Recover { .. }
                 | Route::Logout { .. }
                 | Route::Consent { .. }
                 | Route::Introspect { .. }
@@ -216,6 +229,8 @@ impl Resolved<'_> {
             Route::Authorize { .. } => "authorize",
             Route::Login { .. } => "login",
             Route::SecondFactor { .. } => "mfa",
+            Route::PasswordChange { .. } => "password",
+            Route::Recover { .. } => "recover",
             Route::Logout { .. } => "logout",
             Route::Consent { .. } => "consent",
             Route::Stylesheet
@@ -271,6 +286,8 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
         ("GET" | "POST", ["t", tenant, "authorize"]) => Route::Authorize { tenant },
         ("GET" | "POST", ["t", tenant, "login"]) => Route::Login { tenant },
         ("GET" | "POST", ["t", tenant, "mfa"]) => Route::SecondFactor { tenant },
+        ("GET" | "POST", ["t", tenant, "password"]) => Route::PasswordChange { tenant },
+        ("GET" | "POST", ["t", tenant, "recover"]) => Route::Recover { tenant },
         ("GET" | "POST", ["t", tenant, "logout"]) => Route::Logout { tenant },
         ("GET" | "POST", ["t", tenant, "consent"]) => Route::Consent { tenant },
         ("GET", ["static", "style.css"]) => Route::Stylesheet,
@@ -349,6 +366,7 @@ fn admin_table<'a>(method: &str, segments: &[&'a str]) -> Option<AdminRoute<'a>>
         ("DELETE", ["accounts", id]) => DeleteAccount { id },
         ("DELETE", ["accounts", id, "sessions"]) => EndAccountSessions { id },
         ("DELETE", ["accounts", id, "mfa"]) => RemoveAccountMfa { id },
+        ("POST", ["accounts", id, "recovery-link"]) => CreateRecoveryLink { id },
         ("POST", ["tokens"]) => CreateToken,
         ("GET", ["tokens"]) => ListTokens,
         ("DELETE", ["tokens", id]) => DeleteToken { id },

@@ -52,6 +52,12 @@ pub enum Outcome {
         /// The stored request, with its second step.
         pending_id: String,
     },
+    /// The page where the user chooses a new password an admin asked for, for the
+    /// pending request.
+    PasswordChange {
+        /// The stored request.
+        pending_id: String,
+    },
     /// The sign-in page, for the pending request.
     Login {
         /// The stored request.
@@ -261,6 +267,9 @@ fn proceed(
     if let Some(stop) = second_factor_first(ctx, tenant, req, session, now, from)? {
         return Ok(stop);
     }
+    if let Some(stop) = password_change_first(ctx, tenant, req, session, now, from)? {
+        return Ok(stop);
+    }
     if req.client.require_consent && !consented {
         let scopes = granted(ctx.store, tenant, req, session)?;
         let given = ctx
@@ -330,6 +339,43 @@ fn second_factor_first(
             }))
         }
     }
+}
+
+/// Where a session whose account must choose a new password goes first (SPEC "Account
+/// console and recovery"), however it arrived: every sign-in path (password, second
+/// factor, passkey) ends in [`resume`], and so reaches this.
+fn password_change_first(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    req: &Request,
+    session: &SsoSession,
+    now: UnixTime,
+    from: Option<IpAddr>,
+) -> Result<Option<Outcome>, OAuthError> {
+    let account = ctx
+        .store
+        .account(&session.account_id)?
+        .ok_or(OAuthError::Internal(
+            "account vanished during authorization",
+        ))?;
+    if !super::password_change::required(&account, session) {
+        return Ok(None);
+    }
+    if req.prompt == Prompt::None {
+        return Ok(Some(req.error(
+            ErrorCode::InteractionRequired,
+            "the user must choose a new password",
+        )));
+    }
+    // Without the session cookie nothing binds the change to this browser: sign in.
+    let pending_id = store_pending(ctx, tenant, &req.kept, now, from, None)?;
+    Ok(Some(match req.hint_alone {
+        true => Outcome::Login {
+            pending_id,
+            login_hint: None,
+        },
+        false => Outcome::PasswordChange { pending_id },
+    }))
 }
 
 /// The request a pending authorization kept, read and judged again.

@@ -30,4 +30,6 @@ pub struct Ctx<'a> {
     pub foreign_token: foreign_token::Ctx<'a>,
     /// Where the keys clients sign with come from (request objects, assertions).
     pub client_keys: client_keys::Ctx<'a>,
+    /// What a password the user chooses must satisfy.
+    pub passwords: crate::auth::password_policy::Policy,
 }

@@ -41,6 +41,7 @@ fn another_client(sandbox: &Sandbox, id: &str, require_consent: bool) {
         now: T0,
         actor: crate::audit::Actor::System,
         public_url: &state.config.public_url,
+        passwords: state.config.passwords,
     };
     let input = serde_json::from_value(serde_json::json!({
         "client_id": id,

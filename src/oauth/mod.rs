@@ -16,6 +16,7 @@ pub mod introspect;
 pub mod login;
 pub mod logout;
 pub mod passkey;
+pub mod password_change;
 pub mod request;
 pub mod revoke;
 pub mod second_factor;

@@ -12,7 +12,7 @@ mod token;
 pub use authorize::AuthorizeRequest;
 pub use client::{ClientAuth, Credential};
 pub use dpop::{DpopHeader, MAX_PROOF_BYTES};
-pub use pages::{ConsentForm, LoginForm, LogoutRequest, SecondFactorForm};
+pub use pages::{ConsentForm, LoginForm, LogoutRequest, NewPasswordForm, SecondFactorForm};
 pub use token::{TokenForm, TokenRequest};
 
 use super::{ErrorCode, OAuthError};

@@ -37,6 +37,13 @@ pub struct Account {
     /// Its second factors (TOTP, recovery codes).
     #[serde(default)]
     pub factors: SecondFactors,
+    /// An admin vouches for `email`: the `email_verified` claim. Any change of the
+    /// address clears it unless the same change sets it.
+    #[serde(default)]
+    pub email_verified: bool,
+    /// The user must choose a new password before their next authorization completes.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 impl Record for Account {
@@ -137,5 +144,46 @@ impl Tx<'_> {
             self.remove_raw(TreeId::Usernames, &username_key(&a.username))?;
         }
         Ok(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::codec;
+    use super::*;
+
+    /// An account as stores (and backups) made before `email_verified` and
+    /// `must_change_password` hold it.
+    #[derive(Serialize)]
+    struct Older {
+        id: String,
+        username: String,
+        email: Option<String>,
+        name: Option<String>,
+        password_hash: Option<String>,
+        admin: bool,
+        disabled: bool,
+        refresh_epoch: u64,
+        created_at: UnixTime,
+        tenant_uids: Vec<u64>,
+    }
+
+    #[test]
+    fn an_older_record_reads_with_both_flags_off() {
+        let older = Older {
+            id: "a1".into(),
+            username: "ann".into(),
+            email: Some("ann@example.com".into()),
+            name: None,
+            password_hash: None,
+            admin: false,
+            disabled: false,
+            refresh_epoch: 2,
+            created_at: 7,
+            tenant_uids: vec![1],
+        };
+        let read: Account = codec::decode(&codec::encode(&older).unwrap()).unwrap();
+        assert_eq!(read.refresh_epoch, 2);
+        assert!(!read.email_verified && !read.must_change_password);
     }
 }

@@ -5,8 +5,8 @@
 use super::codec::{self, Record};
 use super::{
     Store, StoreError, TREE_NAMES, TreeId, accounts, admin_tokens, audit, ceremonies, clients,
-    codes, consents, deliveries, flights, members, migrate, pending, pushed, refresh, revoked,
-    seen_jtis, sessions, settings, signing_keys, tenants,
+    codes, consents, deliveries, flights, members, migrate, pending, pushed, recovery_links,
+    refresh, revoked, seen_jtis, sessions, settings, signing_keys, tenants,
 };
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -331,11 +331,13 @@ fn check_record(tree: TreeId, schema: u32, key: &[u8], value: &[u8]) -> Result<(
         TreeId::SeenJtis => decodes::<seen_jtis::SeenJti>(value),
         TreeId::Deliveries => decodes::<deliveries::Delivery>(value),
         TreeId::Ceremonies => decodes::<ceremonies::Ceremony>(value),
+        TreeId::RecoveryLinks => decodes::<recovery_links::RecoveryLink>(value),
         TreeId::AdminTokenHashes
         | TreeId::ApiKeyHashes
         | TreeId::Usernames
         | TreeId::ExternalIds
-        | TreeId::SessionCookies => std::str::from_utf8(value)
+        | TreeId::SessionCookies
+        | TreeId::RecoveryLinkHashes => std::str::from_utf8(value)
             .map(drop)
             .map_err(|e| StoreError::Codec(format!("an index entry's id: {e}"))),
         TreeId::AccountSessions | TreeId::AccountFamilies => Ok(()),

@@ -60,6 +60,7 @@ pub fn decode_as_every_record(bytes: &[u8]) {
     decode_and_round_trip::<seen_jtis::SeenJti>(bytes);
     decode_and_round_trip::<deliveries::Delivery>(bytes);
     decode_and_round_trip::<ceremonies::Ceremony>(bytes);
+    decode_and_round_trip::<recovery_links::RecoveryLink>(bytes);
     decode_and_round_trip::<members::Membership>(bytes);
     decode_and_round_trip::<audit::StoredEvent>(bytes);
     decode_and_round_trip::<accounts::Account>(bytes);

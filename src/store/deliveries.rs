@@ -43,6 +43,22 @@ impl Record for Delivery {
     }
 }
 
+impl Store {
+    /// Ends every SSO session of `account_id` at `now`, which ends the refresh families
+    /// tied to them, and queues the back-channel logouts of the clients that got ID
+    /// tokens in them: what an admin setting a password, disabling or deleting an
+    /// account, and a recovery link all do.
+    pub fn end_account_sessions(&self, account_id: &str, now: UnixTime) -> Result<(), StoreError> {
+        let sessions = self.account_sessions(account_id)?;
+        self.transaction(|tx| {
+            for sid in &sessions {
+                tx.end_session_notifying::<StoreError>(sid, now)?;
+            }
+            Ok(())
+        })
+    }
+}
+
 impl Tx<'_> {
     /// Queues a delivery, due at once, for each of `clients` that registered a
     /// back-channel logout URI; returns how many were queued.

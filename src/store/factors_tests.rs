@@ -25,6 +25,8 @@ fn store_with_totp() -> (tempfile::TempDir, Arc<Store>) {
             }),
             recovery_hashes: vec![[7; 32], [8; 32]],
         },
+        email_verified: false,
+        must_change_password: false,
     };
     store
         .transaction(|tx| tx.put_account::<StoreError>(&account))

@@ -26,6 +26,7 @@ pub mod members;
 mod migrate;
 pub mod pending;
 pub mod pushed;
+pub mod recovery_links;
 pub mod refresh;
 pub mod revoked;
 pub mod seen_jtis;
@@ -182,11 +183,13 @@ enum TreeId {
     SeenJtis,
     Deliveries,
     Ceremonies,
+    RecoveryLinks,
+    RecoveryLinkHashes,
 }
 
 impl TreeId {
     /// Every tree, in the order of [`TREE_NAMES`].
-    const ALL: [TreeId; 30] = [
+    const ALL: [TreeId; 32] = [
         TreeId::Meta,
         TreeId::Tenants,
         TreeId::SigningKeys,
@@ -217,6 +220,8 @@ impl TreeId {
         TreeId::SeenJtis,
         TreeId::Deliveries,
         TreeId::Ceremonies,
+        TreeId::RecoveryLinks,
+        TreeId::RecoveryLinkHashes,
     ];
 }
 
@@ -229,7 +234,7 @@ const _: () = {
     }
 };
 
-const TREE_NAMES: [&str; 30] = [
+const TREE_NAMES: [&str; 32] = [
     "meta",
     "tenants",
     "signing_keys",
@@ -260,6 +265,8 @@ const TREE_NAMES: [&str; 30] = [
     "seen_jtis",
     "backchannel_deliveries",
     "webauthn_ceremonies",
+    "recovery_links",
+    "recovery_link_hashes",
 ];
 
 /// The key of an account's index entry for `id`: the account id, a zero byte, `id`.

@@ -151,6 +151,8 @@ pub struct Expired {
     pub seen_jtis: usize,
     /// WebAuthn ceremonies whose challenge lapsed.
     pub ceremonies: usize,
+    /// Recovery links nobody used in time.
+    pub recovery_links: usize,
 }
 
 /// A swept record; `None`, said in the log, for one that no longer decodes: the sweep
@@ -247,8 +249,8 @@ impl Store {
     }
 
     /// Removes everything that expired by `now`: the grants above, and sessions, pending
-    /// sign-ins, brokered sign-ins in flight, denylist entries, pushed requests and used
-    /// JWT ids, which take a full scan. Sessions are ended through their transaction so
+    /// sign-ins, brokered sign-ins in flight, denylist entries, pushed requests, used
+    /// JWT ids and recovery links, which take a full scan. Sessions are ended through their transaction so
     /// that their indexes go with them.
     pub fn sweep_expired(&self, now: UnixTime) -> Result<Expired, StoreError> {
         use super::ceremonies::Ceremony;
@@ -276,6 +278,7 @@ impl Store {
             pushed: self.sweep_records(|p: &PushedRequest| p.expires_at <= now)?,
             seen_jtis: self.sweep_records(|s: &SeenJti| s.expires_at <= now)?,
             ceremonies: self.sweep_records(|c: &Ceremony| c.expires_at <= now)?,
+            recovery_links: self.sweep_recovery_links(now)?,
             ..self.sweep_expired_grants(now)?
         })
     }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod mfa;
+pub mod password;
 
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
@@ -18,7 +19,7 @@ pub const FORM_POST_SCRIPT: &str = include_str!("../../web/static/form_post.js")
 /// The passkey ceremonies of the sign-in pages, served at `/static/webauthn.js`.
 pub const WEBAUTHN_SCRIPT: &str = include_str!("../../web/static/webauthn.js");
 
-const TEMPLATES: [(&str, &str); 23] = [
+const TEMPLATES: [(&str, &str); 26] = [
     (
         "admin/account.html",
         include_str!("../../web/templates/admin/account.html"),
@@ -54,6 +55,10 @@ const TEMPLATES: [(&str, &str); 23] = [
     (
         "admin/secret.html",
         include_str!("../../web/templates/admin/secret.html"),
+    ),
+    (
+        "admin/recovery_link.html",
+        include_str!("../../web/templates/admin/recovery_link.html"),
     ),
     (
         "admin/mfa_reset.html",
@@ -92,6 +97,14 @@ const TEMPLATES: [(&str, &str); 23] = [
     (
         "mfa_recovery_codes.html",
         include_str!("../../web/templates/mfa_recovery_codes.html"),
+    ),
+    (
+        "recovered.html",
+        include_str!("../../web/templates/recovered.html"),
+    ),
+    (
+        "new_password.html",
+        include_str!("../../web/templates/new_password.html"),
     ),
     ("error.html", include_str!("../../web/templates/error.html")),
     ("info.html", include_str!("../../web/templates/info.html")),
@@ -293,6 +306,44 @@ mod tests {
             )
             .unwrap();
         assert!(info.contains("Bye"));
+        let chosen = ui
+            .render(
+                "new_password.html",
+                &password::NewPasswordView {
+                    tenant_name: "Acme".into(),
+                    heading: "Choose a new password".into(),
+                    intro: "Your administrator asks for it.".into(),
+                    action: "/t/acme/password".into(),
+                    csrf: "c".into(),
+                    hidden: vec![("request".into(), "r\"1".into())],
+                    username: "alice".into(),
+                    min_length: 10,
+                    error: Some("The two passwords are not the same.".into()),
+                    enrol: Some(password::TotpSetup {
+                        qr_svg: "<svg></svg>".into(),
+                        secret: "JBSWY3DP".into(),
+                        uri: "otpauth://totp/x".into(),
+                    }),
+                },
+            )
+            .unwrap();
+        assert!(
+            chosen.contains("name=\"request\" value=\"r&quot;1\"")
+                && chosen.contains("name=\"confirm\"")
+                && chosen.contains("not the same")
+                && chosen.contains("name=\"code\""),
+            "{chosen}"
+        );
+        let recovered = ui
+            .render(
+                "recovered.html",
+                &password::RecoveredView {
+                    tenant_name: "Acme".into(),
+                    codes: vec!["abcd-efgh".into()],
+                },
+            )
+            .unwrap();
+        assert!(recovered.contains("<code>abcd-efgh</code>"), "{recovered}");
         let logout = ui
             .render(
                 "logout.html",

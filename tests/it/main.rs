@@ -5,6 +5,7 @@
     reason = "tests are clients; the hyper fence is for the crate"
 )]
 
+mod accounts;
 mod admin_browser;
 mod admin_tokens;
 mod admin_ui;

@@ -309,7 +309,7 @@ fn admin_cli_creates_tokens_and_accounts_and_sets_passwords() {
         .collect();
     assert_eq!(
         kinds,
-        ["account.password_changed", "account.created"],
+        ["password.changed", "password.changed", "account.created"],
         "newest first"
     );
 }

@@ -100,6 +100,7 @@ pub async fn handle(
                 now: state.clock.now(),
                 actor,
                 public_url: &state.config.public_url,
+                passwords: state.config.passwords,
             };
             dispatch(state, &ctx, route, req).await
         }
@@ -190,7 +191,10 @@ async fn dispatch(
     req: Request<Incoming>,
 ) -> ApiResult {
     use AdminRoute::*;
-    use admin::{accounts, api_keys, audit_log, clients, keys, members, settings, tenants, tokens};
+    use admin::{
+        accounts, api_keys, audit_log, clients, keys, members, recovery_links, settings, tenants,
+        tokens,
+    };
     let q = query(&req);
     match route {
         CreateTenant => {
@@ -324,6 +328,10 @@ async fn dispatch(
         RemoveAccountMfa { id } => {
             accounts::remove_factors(ctx, id)?;
             deleted(state).await
+        }
+        CreateRecoveryLink { id } => {
+            let v = recovery_links::create(ctx, id, &body::json(req).await?)?;
+            written(state, StatusCode::CREATED, None, &v).await
         }
         CreateToken => {
             let new: tokens::NewAdminToken = body::json(req).await?;

@@ -172,6 +172,12 @@ pub(super) fn outcome(state: &State, tenant: &str, o: Outcome, log: &RequestLog)
                 .finish();
             respond::see_other(&format!("/t/{tenant}/mfa?{query}"))
         }
+        Outcome::PasswordChange { pending_id } => {
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("request", &pending_id)
+                .finish();
+            respond::see_other(&format!("/t/{tenant}/password?{query}"))
+        }
         Outcome::Login {
             pending_id,
             login_hint,

@@ -6,6 +6,8 @@ mod browser;
 mod health;
 mod oauth_api;
 mod oidc;
+mod password_change;
+mod recover;
 mod second_factor;
 mod sso_v2;
 
@@ -135,6 +137,12 @@ async fn route(
         }
         Resolved::Route(Route::SecondFactor { tenant }) => {
             second_factor::page(state, tenant, req, peer, log).await
+        }
+        Resolved::Route(Route::PasswordChange { tenant }) => {
+            password_change::page(state, tenant, req, peer, log).await
+        }
+        Resolved::Route(Route::Recover { tenant }) => {
+            recover::page(state, tenant, req, peer, log).await
         }
         Resolved::Route(Route::Logout { tenant }) => browser::logout(state, tenant, req, log).await,
         Resolved::Route(Route::Consent { tenant }) => {

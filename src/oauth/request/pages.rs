@@ -62,6 +62,30 @@ impl SecondFactorForm {
     }
 }
 
+/// The form choosing a new password (`POST /t/{tenant}/password`).
+pub struct NewPasswordForm {
+    /// The pending authorization it finishes.
+    pub request_id: Option<String>,
+    /// The new password and its repetition.
+    pub chosen: crate::auth::new_password::Chosen,
+    /// The form's half of the double-submit CSRF token.
+    pub csrf: Option<String>,
+}
+
+impl NewPasswordForm {
+    /// Reads the form; absent fields are empty.
+    pub fn parse(params: &Params) -> NewPasswordForm {
+        NewPasswordForm {
+            request_id: params.get("request").map(str::to_owned),
+            chosen: crate::auth::new_password::Chosen {
+                password: Secret::new(params.get("password").unwrap_or("")),
+                confirm: Secret::new(params.get("confirm").unwrap_or("")),
+            },
+            csrf: params.get("csrf").map(str::to_owned),
+        }
+    }
+}
+
 /// The consent form (`POST /t/{tenant}/consent`).
 pub struct ConsentForm {
     /// The pending authorization it answers.

@@ -1,10 +1,10 @@
 //! The accounts list and an account's page: search, create, edit, password, enable and
-//! disable, memberships and live sessions.
+//! disable, memberships and live sessions, and recovery links (confirmed, shown once).
 
 use super::forms::*;
-use super::{Answer, Fields, Signed, written};
+use super::{Answer, Fields, Signed, reveal, written};
 use crate::admin::page::PageRequest;
-use crate::admin::{AdminError, accounts};
+use crate::admin::{AdminError, accounts, recovery_links};
 use crate::ui::admin::FormState;
 use serde_json::json;
 
@@ -24,6 +24,7 @@ pub(super) async fn post(s: &Signed<'_>, id: &str, action: &[&str], fields: Fiel
             accounts::remove_factors(&ctx, id)?;
             written(s, &format!("/admin/accounts/{id}?done=mfa-removed")).await
         }
+        ["recovery-link"] => recovery_link(s, id, &fields),
         ["sessions", "end"] => {
             accounts::end_sessions(&ctx, id)?;
             written(s, &format!("/admin/accounts/{id}?done=sessions-ended")).await
@@ -33,6 +34,8 @@ pub(super) async fn post(s: &Signed<'_>, id: &str, action: &[&str], fields: Fiel
                 username: Some(field(&fields, "username")),
                 email: Some(optional(&fields, "email")),
                 name: Some(optional(&fields, "name")),
+                email_verified: Some(fields.contains_key("email_verified")),
+                must_change_password: Some(fields.contains_key("must_change_password")),
                 ..accounts::AccountPatch::default()
             };
             match accounts::patch(&ctx, id, &patch).await {
@@ -108,6 +111,14 @@ pub(super) fn account_page(
             ("username", Some(account.username.clone())),
             ("email", account.email.clone()),
             ("name", account.name.clone()),
+            (
+                "email_verified",
+                account.email_verified.then(|| "yes".into()),
+            ),
+            (
+                "must_change_password",
+                account.must_change_password.then(|| "yes".into()),
+            ),
         ],
     );
     Ok(s.page(
@@ -131,6 +142,47 @@ pub(super) fn mfa_reset_page(s: &Signed<'_>, id: &str) -> Answer {
     ))
 }
 
+/// The page that confirms making a recovery link: which tenant's page it opens (when
+/// the account has several) and how long it lives; no JavaScript needed.
+pub(super) fn recovery_link_page(s: &Signed<'_>, id: &str) -> Answer {
+    let account = accounts::get(&s.ctx(), id)?;
+    Ok(s.page(
+        "admin/recovery_link.html",
+        format!("Recovery link for {}", account.username),
+        "accounts",
+        None,
+        json!({"account": account}),
+    ))
+}
+
+/// Makes the link the confirmation page asked for and shows it once.
+fn recovery_link(s: &Signed<'_>, id: &str, fields: &Fields) -> Answer {
+    let ttl_secs = match fields.get("ttl_secs").map(|v| v.trim()) {
+        None | Some("") => None,
+        Some(v) => Some(
+            v.parse()
+                .map_err(|_| AdminError::invalid("ttl_secs", "must be a number of seconds"))?,
+        ),
+    };
+    let asked = recovery_links::NewRecoveryLink {
+        ttl_secs,
+        tenant: fields.get("tenant").filter(|t| !t.is_empty()).cloned(),
+    };
+    let ctx = s.ctx();
+    let link = recovery_links::create(&ctx, id, &asked)?;
+    let account = accounts::get(&ctx, id)?;
+    reveal(
+        s,
+        "Recovery link",
+        format!(
+            "The recovery link for {}, valid until {}; any earlier link no longer works. Send it to the user over a channel you trust: whoever opens it sets the password.",
+            account.username, link.expires_at
+        ),
+        link.url,
+        format!("/admin/accounts/{id}"),
+    )
+}
+
 /// The new-account form.
 pub(super) async fn create(s: &Signed<'_>, fields: Fields) -> Answer {
     let optional = |k: &str| Some(field(&fields, k)).filter(|v| !v.trim().is_empty());
@@ -140,6 +192,8 @@ pub(super) async fn create(s: &Signed<'_>, fields: Fields) -> Answer {
         name: optional("name"),
         password: optional("password"),
         admin: Some(fields.contains_key("admin")),
+        email_verified: Some(fields.contains_key("email_verified")),
+        must_change_password: Some(fields.contains_key("must_change_password")),
     };
     match accounts::create(&s.ctx(), &new).await {
         Ok(_) => written(s, "/admin/accounts?done=account-created").await,

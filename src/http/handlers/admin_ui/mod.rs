@@ -53,6 +53,7 @@ impl Signed<'_> {
             now: self.now,
             actor: self.session.actor.clone(),
             public_url: &self.state.config.public_url,
+            passwords: self.state.config.passwords,
         }
     }
 
@@ -421,6 +422,7 @@ async fn get(s: &Signed<'_>, segments: &[&str], query: &Fields) -> Answer {
             account_pages::account_page(s, id, done, FormState::default(), FormState::default())
         }
         ["accounts", id, "mfa", "reset"] => account_pages::mfa_reset_page(s, id),
+        ["accounts", id, "recovery-link"] => account_pages::recovery_link_page(s, id),
         ["keys"] => Ok(s.page(
             "admin/keys.html",
             "Signing keys".into(),
