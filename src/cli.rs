@@ -107,22 +107,23 @@ pub enum AdminCommand {
     },
 }
 
-/// Flags that override the config file and the environment.
+/// Flags that override the config file and the environment. They are global, so they
+/// may also follow a nested subcommand (`latchkey admin create-token --data-dir DIR`).
 #[derive(Debug, Default, Args)]
 pub struct ConfigArgs {
     /// Config file (TOML); without it (or LATCHKEY_CONFIG) no file is read.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
     /// Data directory.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     pub data_dir: Option<PathBuf>,
     /// Address to listen on, e.g. 127.0.0.1:8443 (port 0 picks a free port).
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", global = true)]
     pub listen: Option<String>,
     /// Public base URL; issuers are {public_url}/t/{tenant}.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", global = true)]
     pub public_url: Option<String>,
     /// TLS mode: self-signed, files or off.
-    #[arg(long, value_name = "MODE")]
+    #[arg(long, value_name = "MODE", global = true)]
     pub tls_mode: Option<String>,
 }

@@ -27,19 +27,30 @@ pub use error::AppError;
 pub fn run(cli: Cli) -> Result<(), AppError> {
     match cli.command {
         Command::Serve(args) => serve(Config::load(&args)?),
-        Command::Init(args) => init(&Config::load(&args)?),
+        Command::Init(args) => offline::while_serving(
+            init(&Config::load(&args)?),
+            "stop it first, or while it runs create admin tokens in the admin UI or with POST /v2/admin/tokens",
+        ),
         Command::CheckConfig(args) => check_config(&Config::load(&args)?),
-        Command::Backup(args) => with_logging(&Config::load(&args)?, offline::backup),
-        Command::Restore { args, file } => {
-            with_logging(&Config::load(&args)?, |c| offline::restore(c, &file))
-        }
+        Command::Backup(args) => offline::while_serving(
+            with_logging(&Config::load(&args)?, offline::backup),
+            "stop it first, or while it runs take a backup with the admin UI's Download backup or POST /v2/admin/backup",
+        ),
+        Command::Restore { args, file } => offline::while_serving(
+            with_logging(&Config::load(&args)?, |c| offline::restore(c, &file)),
+            "a restore needs a stopped server and an empty data dir",
+        ),
         Command::VerifyBackup { file } => offline::verify_backup(&file),
         Command::Tls {
             command: TlsCommand::Regenerate(args),
-        } => with_logging(&Config::load(&args)?, regenerate_tls),
-        Command::Admin { args, command } => {
-            with_logging(&Config::load(&args)?, |c| offline::admin(c, command))
-        }
+        } => offline::while_serving(
+            with_logging(&Config::load(&args)?, regenerate_tls),
+            "stop it first; the certificate is replaced only while no server uses it",
+        ),
+        Command::Admin { args, command } => offline::while_serving(
+            with_logging(&Config::load(&args)?, |c| offline::admin(c, command)),
+            "stop it first, or while it runs use the admin UI or the management API (/v2/admin) instead",
+        ),
     }
 }
 

@@ -7,10 +7,22 @@ use crate::audit::Actor;
 use crate::cli::AdminCommand;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::datadir::DataDir;
+use crate::datadir::{DataDir, DataDirError};
 use crate::store::{self, Store};
 use std::io::{BufRead, Write};
 use std::path::Path;
+
+/// Says what to do instead when an offline command found the data dir locked, which
+/// means a server runs on it: `instead` names the way that works while it runs.
+pub fn while_serving(result: Result<(), AppError>, instead: &str) -> Result<(), AppError> {
+    match result {
+        Err(AppError::DataDir(DataDirError::Locked(dir))) => Err(AppError::Usage(format!(
+            "data dir {} is in use by another latchkey process, most likely the running server: {instead}",
+            dir.display()
+        ))),
+        other => other,
+    }
+}
 
 /// `latchkey backup`: the snapshot goes to stdout, a summary to the log.
 pub fn backup(config: &Config) -> Result<(), AppError> {

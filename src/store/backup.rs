@@ -92,7 +92,7 @@ pub enum BackupError {
 fn write_item(out: &mut impl Write, item: &Item) -> Result<(), BackupError> {
     ciborium::into_writer(item, &mut *out).map_err(|e| match e {
         ciborium::ser::Error::Io(io) => BackupError::Write(io),
-        other => BackupError::Invalid(other.to_string()),
+        ciborium::ser::Error::Value(message) => BackupError::Invalid(message),
     })
 }
 
@@ -246,7 +246,8 @@ fn issued_id(tree: TreeId, key: &[u8], value: &[u8]) -> Result<u64, StoreError> 
 }
 
 fn read_item(input: &mut dyn Read) -> Result<Item, BackupError> {
-    ciborium::from_reader::<Item, _>(input).map_err(|e| BackupError::Invalid(e.to_string()))
+    ciborium::from_reader::<Item, _>(input)
+        .map_err(|e| BackupError::Invalid(codec::decode_error(&e)))
 }
 
 /// The schema version and the master key of the header, which must come first.

@@ -10,6 +10,7 @@ mod admin_tokens;
 mod admin_ui;
 mod backchannel;
 mod broker;
+mod cli;
 mod config_errors;
 mod consent;
 mod cors;
