@@ -58,6 +58,8 @@ struct Series {
     exchanges: BTreeMap<&'static str, u64>,
     idp_calls: BTreeMap<&'static str, Histogram>,
     connections_refused: u64,
+    last_backup: Option<u64>,
+    backup_failures: u64,
 }
 
 /// What a scrape reads of the appliance's state, beside the counters.
@@ -146,6 +148,17 @@ impl Metrics {
         self.with(|s| s.connections_refused += 1);
     }
 
+    /// A backup (scheduled, or taken through the API) written at `at`, or found on disk
+    /// at start.
+    pub fn backup_written(&self, at: u64) {
+        self.with(|s| s.last_backup = s.last_backup.max(Some(at)));
+    }
+
+    /// A scheduled backup that failed.
+    pub fn backup_failed(&self) {
+        self.with(|s| s.backup_failures += 1);
+    }
+
     /// The text exposition, with the gauges read at scrape time and the process series.
     pub fn render(&self, gauges: &Gauges) -> String {
         let mut out = String::new();
@@ -205,6 +218,20 @@ impl Metrics {
                 "latchkey_connections_refused_total {}",
                 s.connections_refused
             );
+            out.push_str(
+                "# HELP latchkey_last_backup_timestamp_seconds When the last backup was written, in Unix seconds (0: none since start).\n",
+            );
+            out.push_str("# TYPE latchkey_last_backup_timestamp_seconds gauge\n");
+            let _ = writeln!(
+                out,
+                "latchkey_last_backup_timestamp_seconds {}",
+                s.last_backup.unwrap_or(0)
+            );
+            out.push_str(
+                "# HELP latchkey_backup_failures_total Scheduled backups that failed.\n",
+            );
+            out.push_str("# TYPE latchkey_backup_failures_total counter\n");
+            let _ = writeln!(out, "latchkey_backup_failures_total {}", s.backup_failures);
         });
         gauges.render(&mut out);
         process::render(&mut out);

@@ -16,6 +16,7 @@ use crate::store::Store;
 use crate::types::TenantId;
 use std::sync::Arc;
 
+mod backups;
 mod courier;
 mod error;
 mod offline;
@@ -255,6 +256,7 @@ fn serve(config: Config) -> Result<(), AppError> {
         tokio::spawn(rotate_keys_on_schedule(Arc::clone(&state)));
         tokio::spawn(write_issued_audit(Arc::clone(&state)));
         tokio::spawn(courier::deliver_backchannel_logouts(Arc::clone(&state)));
+        tokio::spawn(backups::take_on_schedule(Arc::clone(&state)));
         http::server::run(listener, acceptor, state, shutdown).await;
         Ok::<_, AppError>(())
     })?;

@@ -9,6 +9,7 @@ mod admin_browser;
 mod admin_tokens;
 mod admin_ui;
 mod backchannel;
+mod backups;
 mod broker;
 mod cli;
 mod config_errors;

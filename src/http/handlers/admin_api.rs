@@ -352,6 +352,7 @@ async fn dispatch(
             let (file, records) =
                 tokio::task::block_in_place(|| admin::backup::snapshot(ctx, &dir))?;
             tracing::info!("backup: {records} records streamed");
+            state.metrics.backup_written(ctx.now);
             Ok(respond::stream_file(file, "application/cbor-seq"))
         }
         ListAudit => {

@@ -1,0 +1,125 @@
+//! Scheduled backups (`[backup]`): written by the running server, 0600, named by time,
+//! the oldest beyond `keep` deleted, failures logged and counted while serving goes on.
+
+use crate::support::server::{Options, Server, run};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+fn options(dir: &Path, keep: &str) -> Options {
+    Options {
+        env: vec![
+            ("LATCHKEY_BACKUP_DIR".into(), dir.to_str().unwrap().into()),
+            ("LATCHKEY_BACKUP_INTERVAL_HOURS".into(), "24".into()),
+            ("LATCHKEY_BACKUP_KEEP".into(), keep.into()),
+        ],
+        ..Options::default()
+    }
+}
+
+fn metric(server: &Server, name: &str) -> u64 {
+    let text = server
+        .agent()
+        .get(&format!("{}/metrics", server.base))
+        .header("authorization", &format!("Bearer {}", server.admin_token()))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("no {name} in:\n{text}"))
+        .parse()
+        .unwrap()
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_due_backup_is_written_at_start_and_only_the_newest_are_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let backups = tmp.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_577_836_800);
+    for day in 1..=3 {
+        let old = backups.join(format!("latchkey-2020010{day}T000000Z.backup"));
+        std::fs::File::create(&old)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+    }
+    std::fs::write(backups.join("notes.txt"), "not ours").unwrap();
+    std::fs::write(
+        backups.join(".latchkey-20200104T000000Z.backup.partial"),
+        "cut",
+    )
+    .unwrap();
+
+    let server = Server::start_with(&tmp.path().join("data"), options(&backups, "2"));
+    server.wait_for_log("scheduled backup written to");
+    let left = names(&backups);
+    assert_eq!(left.len(), 3, "{left:?}");
+    assert_eq!(
+        left[0], "latchkey-20200103T000000Z.backup",
+        "the newer old one stays"
+    );
+    assert!(left[1].starts_with("latchkey-20") && left[1].ends_with("Z.backup"));
+    assert_eq!(left[2], "notes.txt", "files not ours are never deleted");
+
+    let new = backups.join(&left[1]);
+    assert_eq!(
+        std::fs::metadata(&new).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let (code, stdout, stderr) = run(&["verify-backup", new.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("a whole latchkey backup"), "{stdout}");
+    let at = std::fs::metadata(&new).unwrap().modified().unwrap();
+    let at = at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let last = metric(&server, "latchkey_last_backup_timestamp_seconds");
+    assert!(last + 5 >= at && last <= at + 5, "{last} vs {at}");
+    assert_eq!(metric(&server, "latchkey_backup_failures_total"), 0);
+}
+
+#[test]
+fn a_failed_backup_is_logged_and_counted_and_serving_goes_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let not_a_dir = tmp.path().join("file");
+    std::fs::write(&not_a_dir, "in the way").unwrap();
+    let server = Server::start_with(&tmp.path().join("data"), options(&not_a_dir, "7"));
+    let log = server.wait_for_log("scheduled backup into");
+    assert!(log.contains("cannot create the backup dir"), "{log}");
+    assert!(!log.contains("Os {"), "{log}");
+    assert_eq!(metric(&server, "latchkey_backup_failures_total"), 1);
+    assert_eq!(metric(&server, "latchkey_last_backup_timestamp_seconds"), 0);
+    assert_eq!(server.get("/readyz").0, 200);
+    assert_eq!(std::fs::read_to_string(&not_a_dir).unwrap(), "in the way");
+}
+
+#[test]
+fn backup_settings_are_checked() {
+    for (key, value, says) in [
+        (
+            "LATCHKEY_BACKUP_KEEP",
+            "0",
+            "[backup] keep must be between 1 and 1000",
+        ),
+        (
+            "LATCHKEY_BACKUP_INTERVAL_HOURS",
+            "9000",
+            "[backup] interval_hours must be at most 8760",
+        ),
+        ("LATCHKEY_BACKUP_KEEP", "many", "LATCHKEY_BACKUP_KEEP"),
+    ] {
+        let (code, _, stderr) = run(&["check-config"], &[(key, value)]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+    }
+}
