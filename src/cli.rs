@@ -32,7 +32,15 @@ pub enum Command {
     /// Validate the configuration without serving.
     CheckConfig(ConfigArgs),
     /// Write a consistent snapshot of the store (with its sealing key) to stdout (server stopped).
-    Backup(ConfigArgs),
+    Backup {
+        /// The data dir to back up.
+        #[command(flatten)]
+        args: ConfigArgs,
+        /// Also carry the self-signed TLS files (`tls/ca.pem`, `cert.pem`, `key.pem`), so
+        /// that clients trusting the local CA keep trusting a restored appliance.
+        #[arg(long)]
+        include_tls: bool,
+    },
     /// Load a snapshot into an empty data dir.
     Restore {
         /// Where to restore.

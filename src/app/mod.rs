@@ -33,8 +33,8 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             "stop it first, or while it runs create admin tokens in the admin UI or with POST /v2/admin/tokens",
         ),
         Command::CheckConfig(args) => check_config(&Config::load(&args)?),
-        Command::Backup(args) => offline::while_serving(
-            with_logging(&Config::load(&args)?, offline::backup),
+        Command::Backup { args, include_tls } => offline::while_serving(
+            with_logging(&Config::load(&args)?, |c| offline::backup(c, include_tls)),
             "stop it first, or while it runs take a backup with the admin UI's Download backup or POST /v2/admin/backup",
         ),
         Command::Restore { args, file } => offline::while_serving(

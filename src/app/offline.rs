@@ -7,7 +7,9 @@ use crate::audit::Actor;
 use crate::cli::AdminCommand;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::crypto::self_signed::GeneratedCert;
 use crate::datadir::{DataDir, DataDirError};
+use crate::store::backup::TlsFiles;
 use crate::store::{self, Store};
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -25,7 +27,7 @@ pub fn while_serving(result: Result<(), AppError>, instead: &str) -> Result<(), 
 }
 
 /// `latchkey backup`: the snapshot goes to stdout, a summary to the log.
-pub fn backup(config: &Config) -> Result<(), AppError> {
+pub fn backup(config: &Config, include_tls: bool) -> Result<(), AppError> {
     let dir = DataDir::open(&config.data_dir)?;
     if !dir.is_initialised()? {
         return Err(AppError::Usage(format!(
@@ -34,6 +36,10 @@ pub fn backup(config: &Config) -> Result<(), AppError> {
         )));
     }
     let master = dir.master_key_bytes()?;
+    let tls = match include_tls {
+        true => Some(tls_to_carry(&dir)?),
+        false => None,
+    };
     let store = Store::open(&dir.store_path(), config.flush_interval_ms)?;
     if let Err(e) = make_stdout_private() {
         tracing::warn!(
@@ -42,9 +48,27 @@ pub fn backup(config: &Config) -> Result<(), AppError> {
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let records = store.export(&master, &mut out)?;
-    tracing::info!("backup: {records} records written");
+    let records = store.export(&master, tls.as_ref(), &mut out)?;
+    match tls {
+        Some(_) => tracing::info!("backup: {records} records and the TLS files written"),
+        None => tracing::info!("backup: {records} records written"),
+    }
     Ok(())
+}
+
+/// The data dir's self-signed TLS files, for `backup --include-tls`.
+fn tls_to_carry(dir: &DataDir) -> Result<TlsFiles, AppError> {
+    let files = dir.read_tls_files()?.ok_or_else(|| {
+        AppError::Usage(format!(
+            "--include-tls: {} holds no self-signed TLS files (with [tls] mode = \"files\" the certificate lives outside the data dir)",
+            dir.tls_cert_path().display()
+        ))
+    })?;
+    Ok(TlsFiles {
+        ca_pem: files.ca_pem,
+        cert_pem: files.cert_pem,
+        key_pem: files.key_pem,
+    })
 }
 
 /// When stdout is a file (`latchkey backup > FILE`), makes it 0600 before anything is
@@ -92,12 +116,31 @@ pub fn restore(config: &Config, file: &Path) -> Result<(), AppError> {
 fn restore_staged(dir: &DataDir, input: std::fs::File, flush_ms: u64) -> Result<(), AppError> {
     let staging = dir.stage()?;
     let store = Store::open(&staging.store_path(), flush_ms)?;
-    let master = store.import(&mut std::io::BufReader::new(input))?;
-    staging.write_master_key(&master)?;
+    let carried = store.import(&mut std::io::BufReader::new(input))?;
+    staging.write_master_key(&carried.master_key)?;
+    if let Some(tls) = carried.tls {
+        check_tls(&tls)?;
+        staging.write_tls_files(&GeneratedCert {
+            ca_pem: tls.ca_pem,
+            cert_pem: tls.cert_pem,
+            key_pem: tls.key_pem,
+        })?;
+    }
     store.flush_blocking()?;
     drop(store);
     store::checkpoint(&staging.store_path())?;
     dir.commit(staging)?;
+    Ok(())
+}
+
+/// Refuses TLS files that `serve` could not use: a certificate and a key must be there.
+fn check_tls(tls: &TlsFiles) -> Result<(), AppError> {
+    let unusable = |why: String| AppError::Usage(format!("the backup's TLS files: {why}"));
+    let certs = crate::crypto::pem::certificates(tls.cert_pem.as_bytes()).map_err(unusable)?;
+    if certs.is_empty() {
+        return Err(unusable("cert.pem holds no certificate".into()));
+    }
+    crate::crypto::pem::private_key(tls.key_pem.as_bytes()).map_err(unusable)?;
     Ok(())
 }
 
@@ -122,9 +165,13 @@ pub fn verify_backup(file: &Path) -> Result<(), AppError> {
     let mut stdout = std::io::stdout();
     writeln!(
         stdout,
-        "{}: a whole latchkey backup (schema {}) of {total} records, with its sealing key; it can be restored\n{}",
+        "{}: a whole latchkey backup (schema {}) of {total} records, with its sealing key{}; it can be restored\n{}",
         file.display(),
         verified.schema,
+        match verified.tls {
+            Some(_) => " and the self-signed TLS files",
+            None => "",
+        },
         trees.join(", ")
     )
     .map_err(AppError::Runtime)

@@ -123,3 +123,91 @@ fn backup_settings_are_checked() {
         assert!(stderr.contains(says), "{stderr}");
     }
 }
+
+#[test]
+fn include_tls_carries_the_self_signed_files_and_restore_puts_them_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("c"),
+    );
+    let arg = |p: &Path| p.to_str().unwrap().to_owned();
+    assert_eq!(run(&["init", "--data-dir", &arg(&a)], &[]).0, 0);
+    let (code, with, stderr) = crate::support::server::run_bytes(
+        &["backup", "--include-tls", "--data-dir", &arg(&a)],
+        &[],
+        None,
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (code, without, _) =
+        crate::support::server::run_bytes(&["backup", "--data-dir", &arg(&a)], &[], None);
+    assert_eq!(code, 0);
+    let (with_file, without_file) = (tmp.path().join("with"), tmp.path().join("without"));
+    std::fs::write(&with_file, &with).unwrap();
+    std::fs::write(&without_file, &without).unwrap();
+    let (_, said, _) = run(&["verify-backup", &arg(&with_file)], &[]);
+    assert!(
+        said.contains("with its sealing key and the self-signed TLS files"),
+        "{said}"
+    );
+    let (_, said, _) = run(&["verify-backup", &arg(&without_file)], &[]);
+    assert!(said.contains("with its sealing key;"), "{said}");
+
+    let (code, _, stderr) = run(&["restore", &arg(&with_file), "--data-dir", &arg(&b)], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    for name in ["ca.pem", "cert.pem", "key.pem"] {
+        let (from, to) = (a.join("tls").join(name), b.join("tls").join(name));
+        assert_eq!(
+            std::fs::read(&from).unwrap(),
+            std::fs::read(&to).unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            std::fs::metadata(&to).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    assert_eq!(
+        std::fs::metadata(b.join("tls"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o700
+    );
+    let restored = Server::start(&b);
+    let trusting_a = crate::support::server::agent_trusting(&a.join("tls/ca.pem"));
+    let answer = trusting_a
+        .get(&format!("{}/healthz", restored.base))
+        .call()
+        .expect("a client trusting the old CA trusts the restored appliance");
+    assert_eq!(answer.status(), 200);
+
+    let (code, _, stderr) = run(
+        &["restore", &arg(&without_file), "--data-dir", &arg(&c)],
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !c.join("tls").exists(),
+        "without the flag no TLS files travel"
+    );
+}
+
+#[test]
+fn include_tls_without_self_signed_files_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_str().unwrap();
+    assert_eq!(
+        run(&["init", "--data-dir", dir, "--tls-mode", "off"], &[]).0,
+        0
+    );
+    let (code, out, stderr) = run(&["backup", "--include-tls", "--data-dir", dir], &[]);
+    assert_eq!((code, out.as_str()), (1, ""), "{stderr}");
+    assert!(stderr.contains("--include-tls:"), "{stderr}");
+    assert!(
+        stderr.contains("holds no self-signed TLS files"),
+        "{stderr}"
+    );
+}
