@@ -87,6 +87,9 @@ pub enum AdminCommand {
         /// A label to recognise it by.
         #[arg(long, default_value = "created by latchkey admin")]
         label: String,
+        /// `appliance` manages everything; `metrics` may read /metrics only (for Prometheus).
+        #[arg(long, default_value = "appliance", value_parser = ["appliance", "metrics"])]
+        role: String,
     },
     /// Set an account's password, read from the first line of stdin.
     SetPassword {

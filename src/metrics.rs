@@ -71,6 +71,10 @@ pub struct Gauges {
     pub live_sessions: Option<usize>,
     /// When the served TLS certificate expires, when there is one.
     pub certificate_expiry: Option<u64>,
+    /// Seconds since each algorithm's active signing key was created.
+    pub signing_key_ages: Vec<(&'static str, u64)>,
+    /// Sign-ins since start by outcome.
+    pub sign_ins: Vec<(&'static str, u64)>,
 }
 
 impl Gauges {
@@ -95,6 +99,17 @@ impl Gauges {
                 "When the served TLS certificate expires, in Unix seconds.",
                 at.to_string(),
             );
+        }
+        out.push_str("# HELP latchkey_signing_key_age_seconds Age of the active signing key, by algorithm.\n# TYPE latchkey_signing_key_age_seconds gauge\n");
+        for (alg, age) in &self.signing_key_ages {
+            let _ = writeln!(
+                out,
+                "latchkey_signing_key_age_seconds{{alg=\"{alg}\"}} {age}"
+            );
+        }
+        out.push_str("# HELP latchkey_sign_ins_total Sign-in steps since start, by outcome.\n# TYPE latchkey_sign_ins_total counter\n");
+        for (outcome, n) in &self.sign_ins {
+            let _ = writeln!(out, "latchkey_sign_ins_total{{outcome=\"{outcome}\"}} {n}");
         }
         let _ = writeln!(
             out,
@@ -256,6 +271,8 @@ mod tests {
             store_bytes: 4096,
             live_sessions: Some(3),
             certificate_expiry: Some(1_900_000_000),
+            signing_key_ages: vec![("ES256", 86_400)],
+            sign_ins: vec![("success", 2), ("failure", 1)],
         });
         assert!(text.contains("latchkey_http_requests_total{route=\"token\",status=\"200\"} 2"));
         assert!(text.contains("latchkey_rate_limited_total{route=\"token\"} 1"));
@@ -274,6 +291,9 @@ mod tests {
         assert!(text.contains("latchkey_store_size_bytes 4096"));
         assert!(text.contains("latchkey_connections_refused_total 1"));
         assert!(text.contains("latchkey_sso_sessions 3"));
+        assert!(text.contains("latchkey_signing_key_age_seconds{alg=\"ES256\"} 86400"));
+        assert!(text.contains("latchkey_sign_ins_total{outcome=\"failure\"} 1"));
+        assert!(text.contains("latchkey_last_backup_timestamp_seconds 0"));
         assert!(text.contains("latchkey_tls_certificate_expiry_seconds 1900000000"));
         assert!(text.contains(&format!(
             "latchkey_build_info{{version=\"{}\",commit=\"{}\"}} 1",

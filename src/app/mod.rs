@@ -286,6 +286,7 @@ fn write_first_admin_token(opened: &Opened, clock: &Clock) -> Result<(), AppErro
     let (_, token) = admin::tokens::issue(
         &opened.store,
         "first admin token",
+        crate::types::AdminRole::Appliance,
         clock.now(),
         &Actor::System,
     )?;
@@ -523,6 +524,7 @@ fn init(config: &Config) -> Result<(), AppError> {
     let (_, token) = admin::tokens::issue(
         &opened.store,
         "created by latchkey init",
+        crate::types::AdminRole::Appliance,
         clock.now(),
         &Actor::System,
     )?;

@@ -11,6 +11,7 @@ use crate::crypto::self_signed::GeneratedCert;
 use crate::datadir::{DataDir, DataDirError};
 use crate::store::backup::TlsFiles;
 use crate::store::{self, Store};
+use crate::types::AdminRole;
 use std::io::{BufRead, Write};
 use std::path::Path;
 
@@ -210,8 +211,12 @@ pub fn admin(config: &Config, command: AdminCommand) -> Result<(), AppError> {
 /// Runs one admin command and returns the line to print.
 async fn run_admin(ctx: &Ctx<'_>, command: AdminCommand) -> Result<String, AppError> {
     match command {
-        AdminCommand::CreateToken { label } => {
-            let (_, token) = admin::tokens::create(ctx, &label)?;
+        AdminCommand::CreateToken { label, role } => {
+            let role = match role.as_str() {
+                "metrics" => AdminRole::Metrics,
+                _ => AdminRole::Appliance,
+            };
+            let (_, token) = admin::tokens::create(ctx, &label, role)?;
             Ok(token.expose().to_owned())
         }
         AdminCommand::SetPassword { username } => {

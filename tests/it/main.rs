@@ -29,6 +29,7 @@ mod listener;
 mod local_ca;
 mod management;
 mod metrics;
+mod metrics_role;
 mod mfa;
 mod oauth_machine;
 mod offline;

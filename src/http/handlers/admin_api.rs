@@ -129,7 +129,7 @@ fn authenticate(state: &State, req: &Request<Incoming>) -> Result<Actor, ApiErro
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(ApiError::Unauthorized);
     }
-    match admin::tokens::authenticate(&state.store, &Secret::new(token.trim()))? {
+    match admin::tokens::authenticate_manager(&state.store, &Secret::new(token.trim()))? {
         Some(t) => Ok(Actor::AdminToken(t.id)),
         None => Err(ApiError::Unauthorized),
     }
@@ -327,7 +327,7 @@ async fn dispatch(
         }
         CreateToken => {
             let new: tokens::NewAdminToken = body::json(req).await?;
-            let (record, value) = tokens::create(ctx, &new.label)?;
+            let (record, value) = tokens::create(ctx, &new.label, new.role)?;
             let location = format!("/v2/admin/tokens/{}", record.id);
             written(
                 state,
