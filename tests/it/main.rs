@@ -37,6 +37,7 @@ mod oidc_code;
 mod oidc_more;
 mod par;
 mod pending_limits;
+mod pinning;
 mod private_key_jwt;
 mod races;
 mod request_objects;
