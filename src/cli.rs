@@ -3,6 +3,8 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+pub mod man;
+
 /// What `latchkey --version` says: the version, the commit and the build date.
 pub const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
@@ -60,6 +62,9 @@ pub enum Command {
         #[command(subcommand)]
         command: TlsCommand,
     },
+    /// Print the latchkey(8) manual page (roff), for packaging.
+    #[command(hide = true)]
+    Man,
     /// Offline administration (server stopped).
     Admin {
         /// The data dir to work on.

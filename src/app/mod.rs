@@ -42,6 +42,12 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             "a restore needs a stopped server and an empty data dir",
         ),
         Command::VerifyBackup { file } => offline::verify_backup(&file),
+        Command::Man => {
+            use clap::CommandFactory;
+            let page = crate::cli::man::page(&Cli::command());
+            std::io::Write::write_all(&mut std::io::stdout(), page.as_bytes())
+                .map_err(AppError::Runtime)
+        }
         Command::Tls {
             command: TlsCommand::Regenerate(args),
         } => offline::while_serving(
