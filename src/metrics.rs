@@ -169,6 +169,13 @@ impl Metrics {
         self.with(|s| s.last_backup = s.last_backup.max(Some(at)));
     }
 
+    /// When the last backup was written, if one was since start (or found at start).
+    pub fn last_backup(&self) -> Option<u64> {
+        let mut last = None;
+        self.with(|s| last = s.last_backup);
+        last
+    }
+
     /// A scheduled backup that failed.
     pub fn backup_failed(&self) {
         self.with(|s| s.backup_failures += 1);

@@ -211,3 +211,43 @@ fn include_tls_without_self_signed_files_says_so() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_dashboard_shows_the_last_backup_and_warns_when_none_are_scheduled() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = Server::start(tmp.path());
+    let (browser, _) = crate::admin_ui::signed_in(&server);
+    let home = browser.get("/admin").body;
+    assert!(home.contains("<dt>Last backup</dt>"), "{home}");
+    assert!(home.contains("none since start"), "{home}");
+    assert!(
+        home.contains("no scheduled backups ([backup] interval_hours)"),
+        "{home}"
+    );
+
+    let mut backup = server
+        .agent()
+        .post(&format!("{}/v2/admin/backup", server.base))
+        .header("authorization", &format!("Bearer {}", server.admin_token()))
+        .send_empty()
+        .unwrap();
+    assert_eq!(backup.status(), 200);
+    backup.body_mut().read_to_vec().unwrap();
+    let home = browser.get("/admin").body;
+    assert!(!home.contains("none since start"), "{home}");
+    let at = metric(&server, "latchkey_last_backup_timestamp_seconds");
+    assert!(at > 0);
+    let shown = home.split("<dt>Last backup</dt>").nth(1).unwrap();
+    assert!(shown.trim_start().starts_with("<dd>20"), "{shown}");
+
+    let scheduled = tempfile::tempdir().unwrap();
+    let server = Server::start_with(
+        &scheduled.path().join("data"),
+        options(&scheduled.path().join("backups"), "2"),
+    );
+    server.wait_for_log("scheduled backup written to");
+    let (browser, _) = crate::admin_ui::signed_in(&server);
+    let home = browser.get("/admin").body;
+    assert!(!home.contains("no scheduled backups"), "{home}");
+    assert!(!home.contains("none since start"), "{home}");
+}
