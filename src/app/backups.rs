@@ -18,14 +18,20 @@ pub async fn take_on_schedule(state: Arc<State>) {
         return;
     }
     let dir = state.config.backup.dir.clone();
-    let mut next = match scheduled_backup::newest(&dir) {
-        Ok(Some(at)) => {
+    let listed = dir.clone();
+    let newest = crate::store::run_blocking(move || scheduled_backup::newest(&listed)).await;
+    let mut next = match newest {
+        Ok(Ok(Some(at))) => {
             state.metrics.backup_written(at);
             at + every
         }
-        Ok(None) => 0,
-        Err(e) => {
+        Ok(Ok(None)) => 0,
+        Ok(Err(e)) => {
             tracing::error!("scheduled backups: {e}");
+            0
+        }
+        Err(_) => {
+            tracing::error!("scheduled backups: listing the backup dir stopped unexpectedly");
             0
         }
     };

@@ -86,6 +86,24 @@ fn a_due_backup_is_written_at_start_and_only_the_newest_are_kept() {
     let last = metric(&server, "latchkey_last_backup_timestamp_seconds");
     assert!(last + 5 >= at && last <= at + 5, "{last} vs {at}");
     assert_eq!(metric(&server, "latchkey_backup_failures_total"), 0);
+
+    assert_eq!(server.stop().code(), Some(0));
+    let again = Server::start_with(&tmp.path().join("data"), options(&backups, "2"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let seeded = loop {
+        match metric(&again, "latchkey_last_backup_timestamp_seconds") {
+            0 if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            seen => break seen,
+        }
+    };
+    assert_eq!(seeded, at, "the schedule goes on from the newest file");
+    assert_eq!(
+        names(&backups),
+        left,
+        "a recent backup is not repeated at start"
+    );
 }
 
 #[test]
