@@ -20,8 +20,12 @@ fn main() {
     println!("cargo:rustc-env=BUILD_GIT_COMMIT={commit}");
     println!("cargo:rustc-env=BUILD_DATE_UTC={date}");
     println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
-    for path in [".git/HEAD", ".git/refs/heads", ".git/packed-refs"] {
-        if std::path::Path::new(path).exists() {
+    // Asked of git rather than assumed under `.git/`: in a worktree `.git` is a file,
+    // and HEAD and the refs live elsewhere.
+    for name in ["HEAD", "refs/heads", "packed-refs"] {
+        if let Some(path) = output("git", &["rev-parse", "--git-path", name])
+            && std::path::Path::new(&path).exists()
+        {
             println!("cargo:rerun-if-changed={path}");
         }
     }

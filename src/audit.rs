@@ -197,6 +197,23 @@ impl AuditKind {
     }
 }
 
+/// Sign-ins since start by outcome, in the order of [`SIGN_IN_OUTCOMES`]. One process
+/// serves one appliance, so the counts are the process's.
+static SIGN_INS: [std::sync::atomic::AtomicU64; 3] = [
+    std::sync::atomic::AtomicU64::new(0),
+    std::sync::atomic::AtomicU64::new(0),
+    std::sync::atomic::AtomicU64::new(0),
+];
+
+/// The outcomes of a sign-in step: `login`, `login.failed` and `mfa.failed` events.
+pub const SIGN_IN_OUTCOMES: [&str; 3] = ["success", "failure", "mfa_failure"];
+
+/// Sign-ins since start by outcome (end users, brokered users and admins alike).
+pub fn sign_ins() -> [(&'static str, u64); 3] {
+    let count = |i: usize| SIGN_INS[i].load(std::sync::atomic::Ordering::Relaxed);
+    [0, 1, 2].map(|i| (SIGN_IN_OUTCOMES[i], count(i)))
+}
+
 /// One audit event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditEvent {
@@ -222,6 +239,21 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
+    /// Counts a sign-in's outcome for `/metrics` (see [`sign_ins`]) and logs a security
+    /// event as a line of its own; every recorded event passes here.
+    pub fn observe(&self) {
+        let outcome = match self.kind {
+            AuditKind::Login => Some(0),
+            AuditKind::LoginFailed => Some(1),
+            AuditKind::MfaFailed => Some(2),
+            _ => None,
+        };
+        if let Some(i) = outcome {
+            SIGN_INS[i].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        self.log_if_security();
+    }
+
     /// Logs a security event as a line of its own, at info level (an attacker's
     /// failures are expected traffic, not a fault of the appliance): its kind and the
     /// fields an audit event carries, none of which is a secret.

@@ -3,6 +3,8 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+pub mod man;
+
 /// What `latchkey --version` says: the version, the commit and the build date.
 pub const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
@@ -32,7 +34,15 @@ pub enum Command {
     /// Validate the configuration without serving.
     CheckConfig(ConfigArgs),
     /// Write a consistent snapshot of the store (with its sealing key) to stdout (server stopped).
-    Backup(ConfigArgs),
+    Backup {
+        /// The data dir to back up.
+        #[command(flatten)]
+        args: ConfigArgs,
+        /// Also carry the self-signed TLS files (`tls/ca.pem`, `cert.pem`, `key.pem`), so
+        /// that clients trusting the local CA keep trusting a restored appliance.
+        #[arg(long)]
+        include_tls: bool,
+    },
     /// Load a snapshot into an empty data dir.
     Restore {
         /// Where to restore.
@@ -52,6 +62,9 @@ pub enum Command {
         #[command(subcommand)]
         command: TlsCommand,
     },
+    /// Print the latchkey(8) manual page (roff), for packaging.
+    #[command(hide = true)]
+    Man,
     /// Offline administration (server stopped).
     Admin {
         /// The data dir to work on.
@@ -79,6 +92,9 @@ pub enum AdminCommand {
         /// A label to recognise it by.
         #[arg(long, default_value = "created by latchkey admin")]
         label: String,
+        /// `appliance` manages everything; `metrics` may read /metrics only (for Prometheus).
+        #[arg(long, default_value = "appliance", value_parser = ["appliance", "metrics"])]
+        role: String,
     },
     /// Set an account's password, read from the first line of stdin.
     SetPassword {
@@ -107,22 +123,23 @@ pub enum AdminCommand {
     },
 }
 
-/// Flags that override the config file and the environment.
+/// Flags that override the config file and the environment. They are global, so they
+/// may also follow a nested subcommand (`latchkey admin create-token --data-dir DIR`).
 #[derive(Debug, Default, Args)]
 pub struct ConfigArgs {
     /// Config file (TOML); without it (or LATCHKEY_CONFIG) no file is read.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
     /// Data directory.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     pub data_dir: Option<PathBuf>,
     /// Address to listen on, e.g. 127.0.0.1:8443 (port 0 picks a free port).
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", global = true)]
     pub listen: Option<String>,
     /// Public base URL; issuers are {public_url}/t/{tenant}.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", global = true)]
     pub public_url: Option<String>,
     /// TLS mode: self-signed, files or off.
-    #[arg(long, value_name = "MODE")]
+    #[arg(long, value_name = "MODE", global = true)]
     pub tls_mode: Option<String>,
 }

@@ -6,6 +6,10 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod backup;
+
+pub use backup::BackupSchedule;
+
 /// The validated configuration the appliance runs with.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -56,6 +60,8 @@ pub struct Config {
     pub admin_require_mfa: bool,
     /// `[passwords]`: what every new password must satisfy.
     pub passwords: crate::auth::password_policy::Policy,
+    /// `[backup]`: scheduled online backups.
+    pub backup: BackupSchedule,
     /// `[outbound] ca_file`'s PEM, checked to hold a certificate: outbound calls trust
     /// it besides the system's roots (SPEC "Outbound trust").
     pub outbound_ca_pem: Option<String>,
@@ -116,6 +122,8 @@ struct FileConfig {
     admin: FileAdmin,
     #[serde(default)]
     passwords: FilePasswords,
+    #[serde(default)]
+    backup: backup::FileBackup,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -250,7 +258,7 @@ impl Config {
         env_names: impl Iterator<Item = String>,
     ) -> Result<Config, ConfigError> {
         for name in env_names.filter(|k| k.starts_with("LATCHKEY_")) {
-            if !ENV_KEYS.contains(&name.as_str()) {
+            if !ENV_KEYS.contains(&name.as_str()) && !backup::ENV_KEYS.contains(&name.as_str()) {
                 return fail(format!("unknown environment variable {name}"));
             }
         }
@@ -338,6 +346,7 @@ fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Resul
         "LATCHKEY_AUDIT_RETENTION_DAYS",
         &mut f.audit.retention_days,
     )?;
+    f.backup.apply_env(env)?;
     apply_env_limits(&mut f.limits, env)?;
     apply_env_rate_limits(&mut f.rate_limits, env)
 }
@@ -545,11 +554,13 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
     if !(1..=100_000).contains(&sign_ins_in_flight_per_address) {
         return fail("[limits] sign_ins_in_flight_per_address must be between 1 and 100000".into());
     }
+    let data_dir = f.data_dir.unwrap_or_else(|| PathBuf::from("./data"));
     Ok(Config {
         listen,
         public_url,
         public_host,
-        data_dir: f.data_dir.unwrap_or_else(|| PathBuf::from("./data")),
+        backup: f.backup.validate(&data_dir)?,
+        data_dir,
         config_file: None,
         tls: validate_tls(f.tls)?,
         flush_interval_ms,

@@ -65,6 +65,8 @@ struct Created {
 const MASTER_KEY: &str = "master.key";
 /// The store's directory name.
 const STORE: &str = "store";
+/// The directory of the self-signed TLS files.
+const TLS: &str = "tls";
 /// Where a restore builds the store and master key before moving them into place.
 const STAGING: &str = "restore.partial";
 
@@ -219,10 +221,23 @@ impl DataDir {
     /// staging dir. If the key cannot follow, the store is moved back, so a failure never
     /// leaves the data dir half there.
     pub fn commit(&self, staging: Staging) -> Result<(), DataDirError> {
+        let (staged_tls, tls) = (staging.dir.join(TLS), self.root.join(TLS));
+        let with_tls = exists(&staged_tls)?;
+        let undo_tls = || match with_tls {
+            true => rename(&tls, &staged_tls),
+            false => Ok(()),
+        };
+        if with_tls {
+            rename(&staged_tls, &tls)?;
+        }
         let (staged_store, store) = (staging.store_path(), self.store_path());
-        rename(&staged_store, &store)?;
+        if let Err(e) = rename(&staged_store, &store) {
+            undo_tls()?;
+            return Err(e);
+        }
         if let Err(e) = rename(&staging.dir.join(MASTER_KEY), &self.master_key_path()) {
             rename(&store, &staged_store)?;
+            undo_tls()?;
             return Err(e);
         }
         File::open(&self.root)
@@ -261,6 +276,19 @@ impl DataDir {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// The self-signed TLS files, read for a backup; `None` when there are none.
+    pub fn read_tls_files(&self) -> Result<Option<GeneratedCert>, DataDirError> {
+        let read = |path: PathBuf| std::fs::read_to_string(&path).map_err(io_err(&path));
+        if !exists(&self.tls_cert_path())? {
+            return Ok(None);
+        }
+        Ok(Some(GeneratedCert {
+            ca_pem: read(self.tls_ca_path())?,
+            cert_pem: read(self.tls_cert_path())?,
+            key_pem: read(self.tls_key_path())?,
+        }))
     }
 
     /// Puts the self-signed TLS files in place, replacing any there: each is written
@@ -304,6 +332,24 @@ impl Staging {
     /// Where the staged store lives.
     pub fn store_path(&self) -> PathBuf {
         self.dir.join(STORE)
+    }
+
+    /// Writes the self-signed TLS files a backup carried (0600, in a 0700 `tls`).
+    pub fn write_tls_files(&self, files: &GeneratedCert) -> Result<(), DataDirError> {
+        let dir = self.dir.join(TLS);
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .map_err(io_err(&dir))?;
+        set_mode(&dir, 0o700)?;
+        for (name, content) in [
+            ("ca.pem", &files.ca_pem),
+            ("cert.pem", &files.cert_pem),
+            ("key.pem", &files.key_pem),
+        ] {
+            write_new_private(&dir.join(name), content.as_bytes())?;
+        }
+        Ok(())
     }
 
     /// Writes the master key a backup carried (0600), refusing one that is not a key.

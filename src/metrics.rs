@@ -58,6 +58,8 @@ struct Series {
     exchanges: BTreeMap<&'static str, u64>,
     idp_calls: BTreeMap<&'static str, Histogram>,
     connections_refused: u64,
+    last_backup: Option<u64>,
+    backup_failures: u64,
 }
 
 /// What a scrape reads of the appliance's state, beside the counters.
@@ -69,6 +71,10 @@ pub struct Gauges {
     pub live_sessions: Option<usize>,
     /// When the served TLS certificate expires, when there is one.
     pub certificate_expiry: Option<u64>,
+    /// Seconds since each algorithm's active signing key was created.
+    pub signing_key_ages: Vec<(&'static str, u64)>,
+    /// Sign-ins since start by outcome.
+    pub sign_ins: Vec<(&'static str, u64)>,
 }
 
 impl Gauges {
@@ -93,6 +99,17 @@ impl Gauges {
                 "When the served TLS certificate expires, in Unix seconds.",
                 at.to_string(),
             );
+        }
+        out.push_str("# HELP latchkey_signing_key_age_seconds Age of the active signing key, by algorithm.\n# TYPE latchkey_signing_key_age_seconds gauge\n");
+        for (alg, age) in &self.signing_key_ages {
+            let _ = writeln!(
+                out,
+                "latchkey_signing_key_age_seconds{{alg=\"{alg}\"}} {age}"
+            );
+        }
+        out.push_str("# HELP latchkey_sign_ins_total Sign-in steps since start, by outcome.\n# TYPE latchkey_sign_ins_total counter\n");
+        for (outcome, n) in &self.sign_ins {
+            let _ = writeln!(out, "latchkey_sign_ins_total{{outcome=\"{outcome}\"}} {n}");
         }
         let _ = writeln!(
             out,
@@ -144,6 +161,24 @@ impl Metrics {
     /// `max_connections_per_address` from its address.
     pub fn connection_refused(&self) {
         self.with(|s| s.connections_refused += 1);
+    }
+
+    /// A backup (scheduled, or taken through the API) written at `at`, or found on disk
+    /// at start.
+    pub fn backup_written(&self, at: u64) {
+        self.with(|s| s.last_backup = s.last_backup.max(Some(at)));
+    }
+
+    /// When the last backup was written, if one was since start (or found at start).
+    pub fn last_backup(&self) -> Option<u64> {
+        let mut last = None;
+        self.with(|s| last = s.last_backup);
+        last
+    }
+
+    /// A scheduled backup that failed.
+    pub fn backup_failed(&self) {
+        self.with(|s| s.backup_failures += 1);
     }
 
     /// The text exposition, with the gauges read at scrape time and the process series.
@@ -205,6 +240,20 @@ impl Metrics {
                 "latchkey_connections_refused_total {}",
                 s.connections_refused
             );
+            out.push_str(
+                "# HELP latchkey_last_backup_timestamp_seconds When the last backup was written, in Unix seconds (0: none since start).\n",
+            );
+            out.push_str("# TYPE latchkey_last_backup_timestamp_seconds gauge\n");
+            let _ = writeln!(
+                out,
+                "latchkey_last_backup_timestamp_seconds {}",
+                s.last_backup.unwrap_or(0)
+            );
+            out.push_str(
+                "# HELP latchkey_backup_failures_total Scheduled backups that failed.\n",
+            );
+            out.push_str("# TYPE latchkey_backup_failures_total counter\n");
+            let _ = writeln!(out, "latchkey_backup_failures_total {}", s.backup_failures);
         });
         gauges.render(&mut out);
         process::render(&mut out);
@@ -229,6 +278,8 @@ mod tests {
             store_bytes: 4096,
             live_sessions: Some(3),
             certificate_expiry: Some(1_900_000_000),
+            signing_key_ages: vec![("ES256", 86_400)],
+            sign_ins: vec![("success", 2), ("failure", 1)],
         });
         assert!(text.contains("latchkey_http_requests_total{route=\"token\",status=\"200\"} 2"));
         assert!(text.contains("latchkey_rate_limited_total{route=\"token\"} 1"));
@@ -247,6 +298,9 @@ mod tests {
         assert!(text.contains("latchkey_store_size_bytes 4096"));
         assert!(text.contains("latchkey_connections_refused_total 1"));
         assert!(text.contains("latchkey_sso_sessions 3"));
+        assert!(text.contains("latchkey_signing_key_age_seconds{alg=\"ES256\"} 86400"));
+        assert!(text.contains("latchkey_sign_ins_total{outcome=\"failure\"} 1"));
+        assert!(text.contains("latchkey_last_backup_timestamp_seconds 0"));
         assert!(text.contains("latchkey_tls_certificate_expiry_seconds 1900000000"));
         assert!(text.contains(&format!(
             "latchkey_build_info{{version=\"{}\",commit=\"{}\"}} 1",

@@ -9,13 +9,16 @@
     reason = "this module is the one place that owns ureq agents"
 )]
 
+use rustls::pki_types::CertificateDer;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::{Connector, DefaultConnector, NextTimeout, TcpConnector};
+
+mod pinned;
 
 /// The most of a response body latchkey reads; a larger answer is an error (SPEC
 /// "Outbound destinations": 256 KiB).
@@ -245,26 +248,41 @@ impl Outbound {
     }
 
     fn build_agent(&self, peer: &Peer<'_>) -> Result<ureq::Agent, OutboundError> {
-        let extra = match peer.ca_pem {
-            Some(pem) => {
-                let certs = certificates(pem.as_bytes());
-                if certs.is_empty() {
-                    return Err(OutboundError::BadCa);
-                }
-                certs
-            }
-            None => Vec::new(),
+        let Some(pem) = peer.ca_pem else {
+            let roots = match self.system_roots.is_empty() {
+                true => RootCerts::WebPki,
+                false => RootCerts::new_with_certs(&self.system_roots),
+            };
+            let connector = DefaultConnector::default();
+            return Ok(ureq::Agent::with_parts(
+                self.agent_config(peer, roots),
+                connector,
+                FirstAddress(DefaultResolver::default()),
+            ));
         };
-        let roots = if self.system_roots.is_empty() && extra.is_empty() {
-            RootCerts::WebPki
-        } else {
-            RootCerts::new_with_certs(&[self.system_roots.as_slice(), &extra].concat())
-        };
+        let extra = certificates(pem.as_bytes());
+        if extra.is_empty() {
+            return Err(OutboundError::BadCa);
+        }
+        let der = |c: &Certificate<'static>| CertificateDer::from(c.der().to_vec());
+        let roots: Vec<_> = self.system_roots.iter().chain(&extra).map(der).collect();
+        let tls = pinned::client_config(&roots, extra.iter().map(der).collect())
+            .map_err(|e| OutboundError::Tls(pinned::describe(&e)))?;
+        let connector = ().chain(TcpConnector::default()).chain(pinned::PinnedTls(tls));
+        Ok(ureq::Agent::with_parts(
+            self.agent_config(peer, RootCerts::new_with_certs(&extra)),
+            connector,
+            FirstAddress(DefaultResolver::default()),
+        ))
+    }
+
+    /// The agent settings every pool shares; `roots` serve ureq's own TLS connector.
+    fn agent_config(&self, peer: &Peer<'_>, roots: RootCerts) -> ureq::config::Config {
         let tls = TlsConfig::builder()
             .provider(TlsProvider::Rustls)
             .root_certs(roots)
             .build();
-        let config = ureq::Agent::config_builder()
+        ureq::Agent::config_builder()
             .tls_config(tls)
             .https_only(true)
             .http_status_as_error(false)
@@ -277,12 +295,7 @@ impl Outbound {
             .output_buffer_size(BUFFER_BYTES)
             .max_response_header_size(MAX_HEAD)
             .user_agent(concat!("latchkey/", env!("CARGO_PKG_VERSION")))
-            .build();
-        Ok(ureq::Agent::with_parts(
-            config,
-            DefaultConnector::default(),
-            FirstAddress(DefaultResolver::default()),
-        ))
+            .build()
     }
 }
 
@@ -405,7 +418,7 @@ fn classify(e: ureq::Error, timeout: Duration) -> OutboundError {
         ureq::Error::BodyExceedsLimit(_) => OutboundError::TooLarge,
         ureq::Error::LargeResponseHeader(..) => OutboundError::HeadTooLarge,
         ureq::Error::Tls(why) => OutboundError::Tls(why.to_owned()),
-        ureq::Error::Rustls(e) => OutboundError::Tls(e.to_string()),
+        ureq::Error::Rustls(e) => OutboundError::Tls(pinned::describe(&e)),
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
             OutboundError::Timeout(timeout.as_millis())
         }
@@ -413,7 +426,7 @@ fn classify(e: ureq::Error, timeout: Duration) -> OutboundError {
             .get_ref()
             .and_then(|inner| inner.downcast_ref::<rustls::Error>())
         {
-            Some(tls) => OutboundError::Tls(tls.to_string()),
+            Some(tls) => OutboundError::Tls(pinned::describe(tls)),
             None => OutboundError::Unreachable(io.to_string()),
         },
         other => OutboundError::Unreachable(other.to_string()),

@@ -27,6 +27,9 @@ pub enum AdminError {
     /// A uniqueness rule would be broken.
     #[error("{0}")]
     Conflict(String),
+    /// The caller's role does not allow the call.
+    #[error("{0}")]
+    Forbidden(String),
     /// A backup could not be written.
     #[error("backup: {0}")]
     Backup(String),
@@ -49,6 +52,7 @@ impl AdminError {
             AdminError::Invalid { .. } => ErrorKind::BadRequest,
             AdminError::NotFound(_) => ErrorKind::NotFound,
             AdminError::Conflict(_) => ErrorKind::Conflict,
+            AdminError::Forbidden(_) => ErrorKind::Forbidden,
             AdminError::Backup(_) => ErrorKind::Internal,
         }
     }
@@ -56,9 +60,10 @@ impl AdminError {
     /// What the caller may be told; internal failures say nothing specific.
     pub fn public_message(&self) -> String {
         match self {
-            AdminError::Invalid { .. } | AdminError::NotFound(_) | AdminError::Conflict(_) => {
-                self.to_string()
-            }
+            AdminError::Invalid { .. }
+            | AdminError::NotFound(_)
+            | AdminError::Conflict(_)
+            | AdminError::Forbidden(_) => self.to_string(),
             AdminError::Store(e) => e.public_message().into(),
             AdminError::Crypto(_) | AdminError::Backup(_) => "internal error".into(),
         }

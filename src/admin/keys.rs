@@ -125,6 +125,25 @@ pub fn rotation_due(store: &Store, now: UnixTime, every_secs: u64) -> Result<boo
     Ok(newest.is_some_and(|created| now >= created + every_secs))
 }
 
+/// Seconds since each algorithm's newest active key was created, for `/metrics`: an
+/// alert can tell when scheduled rotation stopped.
+pub fn active_key_ages(
+    store: &Store,
+    now: UnixTime,
+) -> Result<Vec<(&'static str, u64)>, AdminError> {
+    let keys = store.signing_keys()?;
+    Ok(crate::types::Alg::ALL
+        .iter()
+        .filter_map(|alg| {
+            keys.iter()
+                .filter(|k| k.alg == *alg && k.state == KeyState::Active)
+                .map(|k| k.created_at)
+                .max()
+                .map(|created| (alg.as_str(), now.saturating_sub(created)))
+        })
+        .collect())
+}
+
 /// The longest an access or ID token of any tenant lives: how long a retired key must
 /// stay published after it stopped signing.
 pub fn longest_token_lifetime(store: &Store) -> Result<u64, AdminError> {

@@ -15,6 +15,7 @@ pub mod members;
 pub mod overview;
 pub mod page;
 pub mod recovery_links;
+pub mod scheduled_backup;
 pub mod settings;
 pub mod sign_in;
 pub mod tenants;

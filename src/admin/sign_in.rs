@@ -80,7 +80,8 @@ async fn identify(
     creds: Credentials,
 ) -> Result<Option<Admin>, AdminError> {
     if !creds.token.expose().is_empty() {
-        return Ok(tokens::authenticate(store, &creds.token)?.map(|t| Admin {
+        let manager = tokens::authenticate(store, &creds.token)?.filter(|t| t.role.may_manage());
+        return Ok(manager.map(|t| Admin {
             actor: Actor::AdminToken(t.id),
             display: format!("token “{}”", t.label),
         }));

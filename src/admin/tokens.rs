@@ -7,8 +7,8 @@ use crate::clock::{UnixTime, rfc3339};
 use crate::crypto::{hash, random};
 use crate::store::admin_tokens::AdminToken;
 use crate::store::{Store, StoreError, TxError};
-use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
+use crate::types::{AdminRole, Secret};
 use serde::{Deserialize, Serialize};
 
 /// Prefix of admin token values, so secret scanners and operators can recognise them.
@@ -22,6 +22,9 @@ const MAX_LABEL: usize = 200;
 pub struct NewAdminToken {
     /// What the operator calls it.
     pub label: String,
+    /// What it may do; `appliance` when absent.
+    #[serde(default)]
+    pub role: AdminRole,
 }
 
 /// An admin token as listed: never its value.
@@ -31,6 +34,8 @@ pub struct AdminTokenView {
     pub id: String,
     /// Its label.
     pub label: String,
+    /// What it may do.
+    pub role: AdminRole,
     /// When it was created (RFC 3339).
     pub created_at: String,
 }
@@ -42,6 +47,8 @@ pub struct CreatedAdminToken {
     pub id: String,
     /// Its label.
     pub label: String,
+    /// What it may do.
+    pub role: AdminRole,
     /// The token itself, shown once.
     pub token: String,
     /// When it was created (RFC 3339).
@@ -53,20 +60,26 @@ impl From<AdminToken> for AdminTokenView {
         AdminTokenView {
             id: t.id,
             label: t.label,
+            role: t.role,
             created_at: rfc3339(t.created_at),
         }
     }
 }
 
 /// Creates an admin token on behalf of an admin; audited.
-pub fn create(ctx: &Ctx<'_>, label: &str) -> Result<(AdminToken, Secret), AdminError> {
-    issue(ctx.store, label, ctx.now, &ctx.actor)
+pub fn create(
+    ctx: &Ctx<'_>,
+    label: &str,
+    role: AdminRole,
+) -> Result<(AdminToken, Secret), AdminError> {
+    issue(ctx.store, label, role, ctx.now, &ctx.actor)
 }
 
 /// Creates an admin token; the returned secret is the only copy of its value.
 pub fn issue(
     store: &Store,
     label: &str,
+    role: AdminRole,
     now: UnixTime,
     actor: &Actor,
 ) -> Result<(AdminToken, Secret), AdminError> {
@@ -83,6 +96,7 @@ pub fn issue(
         label: label.to_owned(),
         token_hash: hash::sha256(value.expose().as_bytes()),
         created_at: now,
+        role,
     };
     let event = AuditEvent::new(now, AuditKind::AdminTokenCreated, actor).target(&record.id);
     store.transaction(|tx| {
@@ -98,6 +112,7 @@ pub fn created_view(record: AdminToken, value: &Secret) -> CreatedAdminToken {
         token: value.expose().to_owned(),
         id: record.id,
         label: record.label,
+        role: record.role,
         created_at: rfc3339(record.created_at),
     }
 }
@@ -121,7 +136,21 @@ pub fn revoke(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
     })
 }
 
-/// The admin token `presented` names, if it is a live one.
+/// The admin token `presented` names when it may manage the appliance: `None` for no
+/// live token, a 403 for a token whose role allows `/metrics` only.
+pub fn authenticate_manager(
+    store: &Store,
+    presented: &Secret,
+) -> Result<Option<AdminToken>, AdminError> {
+    match authenticate(store, presented)? {
+        Some(t) if !t.role.may_manage() => Err(AdminError::Forbidden(
+            "this admin token has the metrics role: it may read /metrics only".into(),
+        )),
+        found => Ok(found),
+    }
+}
+
+/// The admin token `presented` names, if it is a live one, whatever its role.
 pub fn authenticate(store: &Store, presented: &Secret) -> Result<Option<AdminToken>, AdminError> {
     let h = hash::sha256(presented.expose().as_bytes());
     Ok(store

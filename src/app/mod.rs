@@ -16,6 +16,7 @@ use crate::store::Store;
 use crate::types::TenantId;
 use std::sync::Arc;
 
+mod backups;
 mod courier;
 mod error;
 mod offline;
@@ -27,19 +28,36 @@ pub use error::AppError;
 pub fn run(cli: Cli) -> Result<(), AppError> {
     match cli.command {
         Command::Serve(args) => serve(Config::load(&args)?),
-        Command::Init(args) => init(&Config::load(&args)?),
+        Command::Init(args) => offline::while_serving(
+            init(&Config::load(&args)?),
+            "stop it first, or while it runs create admin tokens in the admin UI or with POST /v2/admin/tokens",
+        ),
         Command::CheckConfig(args) => check_config(&Config::load(&args)?),
-        Command::Backup(args) => with_logging(&Config::load(&args)?, offline::backup),
-        Command::Restore { args, file } => {
-            with_logging(&Config::load(&args)?, |c| offline::restore(c, &file))
-        }
+        Command::Backup { args, include_tls } => offline::while_serving(
+            with_logging(&Config::load(&args)?, |c| offline::backup(c, include_tls)),
+            "stop it first, or while it runs take a backup with the admin UI's Download backup or POST /v2/admin/backup",
+        ),
+        Command::Restore { args, file } => offline::while_serving(
+            with_logging(&Config::load(&args)?, |c| offline::restore(c, &file)),
+            "a restore needs a stopped server and an empty data dir",
+        ),
         Command::VerifyBackup { file } => offline::verify_backup(&file),
+        Command::Man => {
+            use clap::CommandFactory;
+            let page = crate::cli::man::page(&Cli::command());
+            std::io::Write::write_all(&mut std::io::stdout(), page.as_bytes())
+                .map_err(AppError::Runtime)
+        }
         Command::Tls {
             command: TlsCommand::Regenerate(args),
-        } => with_logging(&Config::load(&args)?, regenerate_tls),
-        Command::Admin { args, command } => {
-            with_logging(&Config::load(&args)?, |c| offline::admin(c, command))
-        }
+        } => offline::while_serving(
+            with_logging(&Config::load(&args)?, regenerate_tls),
+            "stop it first; the certificate is replaced only while no server uses it",
+        ),
+        Command::Admin { args, command } => offline::while_serving(
+            with_logging(&Config::load(&args)?, |c| offline::admin(c, command)),
+            "stop it first, or while it runs use the admin UI or the management API (/v2/admin) instead",
+        ),
     }
 }
 
@@ -264,6 +282,7 @@ fn serve(config: Config) -> Result<(), AppError> {
         tokio::spawn(rotate_keys_on_schedule(Arc::clone(&state)));
         tokio::spawn(write_issued_audit(Arc::clone(&state)));
         tokio::spawn(courier::deliver_backchannel_logouts(Arc::clone(&state)));
+        tokio::spawn(backups::take_on_schedule(Arc::clone(&state)));
         http::server::run(listener, acceptor, state, shutdown).await;
         Ok::<_, AppError>(())
     })?;
@@ -293,6 +312,7 @@ fn write_first_admin_token(opened: &Opened, clock: &Clock) -> Result<(), AppErro
     let (_, token) = admin::tokens::issue(
         &opened.store,
         "first admin token",
+        crate::types::AdminRole::Appliance,
         clock.now(),
         &Actor::System,
     )?;
@@ -531,6 +551,7 @@ fn init(config: &Config) -> Result<(), AppError> {
     let (_, token) = admin::tokens::issue(
         &opened.store,
         "created by latchkey init",
+        crate::types::AdminRole::Appliance,
         clock.now(),
         &Actor::System,
     )?;

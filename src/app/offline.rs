@@ -7,13 +7,28 @@ use crate::audit::Actor;
 use crate::cli::AdminCommand;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::datadir::DataDir;
+use crate::crypto::self_signed::GeneratedCert;
+use crate::datadir::{DataDir, DataDirError};
+use crate::store::backup::TlsFiles;
 use crate::store::{self, Store};
+use crate::types::AdminRole;
 use std::io::{BufRead, Write};
 use std::path::Path;
 
+/// Says what to do instead when an offline command found the data dir locked, which
+/// means a server runs on it: `instead` names the way that works while it runs.
+pub fn while_serving(result: Result<(), AppError>, instead: &str) -> Result<(), AppError> {
+    match result {
+        Err(AppError::DataDir(DataDirError::Locked(dir))) => Err(AppError::Usage(format!(
+            "data dir {} is in use by another latchkey process, most likely the running server: {instead}",
+            dir.display()
+        ))),
+        other => other,
+    }
+}
+
 /// `latchkey backup`: the snapshot goes to stdout, a summary to the log.
-pub fn backup(config: &Config) -> Result<(), AppError> {
+pub fn backup(config: &Config, include_tls: bool) -> Result<(), AppError> {
     let dir = DataDir::open(&config.data_dir)?;
     if !dir.is_initialised()? {
         return Err(AppError::Usage(format!(
@@ -22,6 +37,10 @@ pub fn backup(config: &Config) -> Result<(), AppError> {
         )));
     }
     let master = dir.master_key_bytes()?;
+    let tls = match include_tls {
+        true => Some(tls_to_carry(&dir)?),
+        false => None,
+    };
     let store = Store::open(&dir.store_path(), config.flush_interval_ms)?;
     if let Err(e) = make_stdout_private() {
         tracing::warn!(
@@ -30,9 +49,27 @@ pub fn backup(config: &Config) -> Result<(), AppError> {
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let records = store.export(&master, &mut out)?;
-    tracing::info!("backup: {records} records written");
+    let records = store.export(&master, tls.as_ref(), &mut out)?;
+    match tls {
+        Some(_) => tracing::info!("backup: {records} records and the TLS files written"),
+        None => tracing::info!("backup: {records} records written"),
+    }
     Ok(())
+}
+
+/// The data dir's self-signed TLS files, for `backup --include-tls`.
+fn tls_to_carry(dir: &DataDir) -> Result<TlsFiles, AppError> {
+    let files = dir.read_tls_files()?.ok_or_else(|| {
+        AppError::Usage(format!(
+            "--include-tls: {} holds no self-signed TLS files (with [tls] mode = \"files\" the certificate lives outside the data dir)",
+            dir.tls_cert_path().display()
+        ))
+    })?;
+    Ok(TlsFiles {
+        ca_pem: files.ca_pem,
+        cert_pem: files.cert_pem,
+        key_pem: files.key_pem,
+    })
 }
 
 /// When stdout is a file (`latchkey backup > FILE`), makes it 0600 before anything is
@@ -80,12 +117,31 @@ pub fn restore(config: &Config, file: &Path) -> Result<(), AppError> {
 fn restore_staged(dir: &DataDir, input: std::fs::File, flush_ms: u64) -> Result<(), AppError> {
     let staging = dir.stage()?;
     let store = Store::open(&staging.store_path(), flush_ms)?;
-    let master = store.import(&mut std::io::BufReader::new(input))?;
-    staging.write_master_key(&master)?;
+    let carried = store.import(&mut std::io::BufReader::new(input))?;
+    staging.write_master_key(&carried.master_key)?;
+    if let Some(tls) = carried.tls {
+        check_tls(&tls)?;
+        staging.write_tls_files(&GeneratedCert {
+            ca_pem: tls.ca_pem,
+            cert_pem: tls.cert_pem,
+            key_pem: tls.key_pem,
+        })?;
+    }
     store.flush_blocking()?;
     drop(store);
     store::checkpoint(&staging.store_path())?;
     dir.commit(staging)?;
+    Ok(())
+}
+
+/// Refuses TLS files that `serve` could not use: a certificate and a key must be there.
+fn check_tls(tls: &TlsFiles) -> Result<(), AppError> {
+    let unusable = |why: String| AppError::Usage(format!("the backup's TLS files: {why}"));
+    let certs = crate::crypto::pem::certificates(tls.cert_pem.as_bytes()).map_err(unusable)?;
+    if certs.is_empty() {
+        return Err(unusable("cert.pem holds no certificate".into()));
+    }
+    crate::crypto::pem::private_key(tls.key_pem.as_bytes()).map_err(unusable)?;
     Ok(())
 }
 
@@ -110,9 +166,13 @@ pub fn verify_backup(file: &Path) -> Result<(), AppError> {
     let mut stdout = std::io::stdout();
     writeln!(
         stdout,
-        "{}: a whole latchkey backup (schema {}) of {total} records, with its sealing key; it can be restored\n{}",
+        "{}: a whole latchkey backup (schema {}) of {total} records, with its sealing key{}; it can be restored\n{}",
         file.display(),
         verified.schema,
+        match verified.tls {
+            Some(_) => " and the self-signed TLS files",
+            None => "",
+        },
         trees.join(", ")
     )
     .map_err(AppError::Runtime)
@@ -152,8 +212,12 @@ pub fn admin(config: &Config, command: AdminCommand) -> Result<(), AppError> {
 /// Runs one admin command and returns the line to print.
 async fn run_admin(ctx: &Ctx<'_>, command: AdminCommand) -> Result<String, AppError> {
     match command {
-        AdminCommand::CreateToken { label } => {
-            let (_, token) = admin::tokens::create(ctx, &label)?;
+        AdminCommand::CreateToken { label, role } => {
+            let role = match role.as_str() {
+                "metrics" => AdminRole::Metrics,
+                _ => AdminRole::Appliance,
+            };
+            let (_, token) = admin::tokens::create(ctx, &label, role)?;
             Ok(token.expose().to_owned())
         }
         AdminCommand::SetPassword { username } => {

@@ -88,9 +88,9 @@ impl From<OutboundError> for ForeignTokenError {
             OutboundError::Timeout(ms) => ForeignTokenError::IdpTimeout(format!(
                 "the identity provider did not answer the introspection call within {ms} ms"
             )),
-            OutboundError::Tls(why) => ForeignTokenError::Idp(format!(
-                "TLS with the identity provider failed ({why}); is its CA in ca_pem?"
-            )),
+            OutboundError::Tls(why) => {
+                ForeignTokenError::Idp(format!("TLS with the identity provider failed: {why}"))
+            }
             OutboundError::TooLarge => ForeignTokenError::Idp(format!(
                 "the identity provider's introspection answer is larger than {} bytes",
                 crate::outbound::MAX_BODY

@@ -58,7 +58,7 @@ impl From<OutboundError> for BrokerError {
                 "The sign-in service is busy talking to the identity provider; try again in a moment.".into()
             }
             OutboundError::Tls(why) => format!(
-                "The identity provider's TLS certificate is not trusted ({why}); its CA may be missing from ca_pem."
+                "TLS with the identity provider failed: {why}."
             ),
             other => format!("The identity provider could not be reached: {other}."),
         })

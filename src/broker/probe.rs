@@ -22,6 +22,9 @@ pub struct KeyView {
 pub struct ProbeReport {
     /// Whether discovery and keys are usable.
     pub ok: bool,
+    /// Where the discovery document was fetched: the configured URL, or the issuer
+    /// it names with `/.well-known/openid-configuration` appended.
+    pub discovery_url: String,
     /// The upstream's issuer.
     pub issuer: Option<String>,
     /// Its authorization endpoint.
@@ -44,7 +47,10 @@ pub struct ProbeReport {
 
 /// Runs the probe for `settings`.
 pub async fn run(ctx: &Ctx<'_>, settings: &UpstreamSettings) -> ProbeReport {
-    let mut report = ProbeReport::default();
+    let mut report = ProbeReport {
+        discovery_url: super::provider::discovery_url(&settings.configuration_url).0,
+        ..ProbeReport::default()
+    };
     let metadata = match fetch_metadata(ctx.outbound, settings).await {
         Ok(m) => m,
         Err(e) => {

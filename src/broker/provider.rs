@@ -91,16 +91,31 @@ pub fn json_of<T: serde::de::DeserializeOwned>(reply: &Reply, what: &str) -> Res
     serde_json::from_slice(&reply.body).map_err(|e| format!("its {what} is not valid: {e}"))
 }
 
+/// Where the discovery document of the configured `configuration_url` is, and the
+/// issuer it must name (SPEC "Upstream OpenID Connect"): a URL whose path ends in
+/// [`WELL_KNOWN`] is used as given, query included; any other URL is taken for the
+/// issuer, one trailing `/` removed, and [`WELL_KNOWN`] is appended to it.
+pub fn discovery_url(configured: &str) -> (String, Option<String>) {
+    let path_ends_well_known =
+        url::Url::parse(configured).is_ok_and(|u| u.path().ends_with(WELL_KNOWN));
+    if path_ends_well_known {
+        let issuer = configured.strip_suffix(WELL_KNOWN).map(str::to_owned);
+        return (configured.to_owned(), issuer);
+    }
+    let issuer = configured.strip_suffix('/').unwrap_or(configured);
+    (format!("{issuer}{WELL_KNOWN}"), Some(issuer.to_owned()))
+}
+
 /// Fetches and checks the discovery document of `settings`.
 pub async fn fetch_metadata(
     outbound: &Outbound,
     settings: &UpstreamSettings,
 ) -> Result<Metadata, BrokerError> {
-    let reply = outbound
-        .get(&peer(settings), &settings.configuration_url, None)
-        .await?;
-    let metadata: Metadata = json_of(&reply, "discovery document").map_err(unusable)?;
-    if let Some(expected) = settings.configuration_url.strip_suffix(WELL_KNOWN)
+    let (url, issuer) = discovery_url(&settings.configuration_url);
+    let reply = outbound.get(&peer(settings), &url, None).await?;
+    let metadata: Metadata =
+        json_of(&reply, &format!("discovery document at {url}")).map_err(unusable)?;
+    if let Some(expected) = issuer
         && metadata.issuer != expected
     {
         return Err(unusable(format!(
@@ -213,5 +228,44 @@ impl ProviderCache {
         Err(BrokerError::Page(
             "The identity provider's ID token is signed with a key it does not publish.".into(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::discovery_url;
+
+    #[test]
+    fn an_issuer_gets_the_well_known_path_and_a_discovery_url_is_kept() {
+        let expect = |url: &str, issuer: &str| (url.to_owned(), Some(issuer.to_owned()));
+        assert_eq!(
+            discovery_url("https://idp.example/realms/a"),
+            expect(
+                "https://idp.example/realms/a/.well-known/openid-configuration",
+                "https://idp.example/realms/a"
+            )
+        );
+        assert_eq!(
+            discovery_url("https://idp.example/"),
+            expect(
+                "https://idp.example/.well-known/openid-configuration",
+                "https://idp.example"
+            )
+        );
+        assert_eq!(
+            discovery_url("https://idp.example/t/.well-known/openid-configuration"),
+            expect(
+                "https://idp.example/t/.well-known/openid-configuration",
+                "https://idp.example/t"
+            )
+        );
+        assert_eq!(
+            discovery_url("https://idp.example/.well-known/openid-configuration?p=b2c"),
+            (
+                "https://idp.example/.well-known/openid-configuration?p=b2c".to_owned(),
+                None
+            ),
+            "a query is kept, and no issuer can be derived"
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! The `notAfter` of an X.509 certificate (RFC 5280 §4.1.2.5), read with a minimal DER
+//! The validity dates of an X.509 certificate (RFC 5280 §4.1.2.5), read with a minimal DER
 //! walk: enough for the dashboard's and the log's expiry warnings, without an X.509
 //! dependency. Anything unexpected reads as "unknown", never as a panic.
 
@@ -27,6 +27,11 @@ fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
 
 /// When the DER certificate `der` expires.
 pub fn not_after(der: &[u8]) -> Option<UnixTime> {
+    validity(der).map(|(_, after)| after)
+}
+
+/// The DER certificate's `notBefore` and `notAfter`.
+pub fn validity(der: &[u8]) -> Option<(UnixTime, UnixTime)> {
     let (_, certificate, _) = element(der).filter(|e| e.0 == 0x30)?;
     let (_, tbs, _) = element(certificate).filter(|e| e.0 == 0x30)?;
     let (tag, _, mut rest) = element(tbs)?;
@@ -36,9 +41,12 @@ pub fn not_after(der: &[u8]) -> Option<UnixTime> {
     let rest = element(rest)?.2;
     let rest = element(rest)?.2;
     let (_, validity, _) = element(rest).filter(|e| e.0 == 0x30)?;
-    let after_not_before = element(validity)?.2;
-    let (tag, time, _) = element(after_not_before)?;
-    parse_time(tag, std::str::from_utf8(time).ok()?)
+    let (before_tag, before, rest) = element(validity)?;
+    let (after_tag, after, _) = element(rest)?;
+    Some((
+        parse_time(before_tag, std::str::from_utf8(before).ok()?)?,
+        parse_time(after_tag, std::str::from_utf8(after).ok()?)?,
+    ))
 }
 
 /// UTCTime (`YYMMDDHHMMSSZ`, years 1950–2049) or GeneralizedTime (`YYYYMMDDHHMMSSZ`).

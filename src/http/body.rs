@@ -183,6 +183,14 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
                 "invalid request: {path}: {}",
                 without_value(&inner.to_string())
             ),
+            // serde_json reports a number or object where an enum's name belongs as
+            // a syntax error; in a well-formed document it is the field's fault.
+            serde_json::error::Category::Syntax
+                if path != "."
+                    && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() =>
+            {
+                format!("invalid request: {path}: wrong type or value")
+            }
             _ => format!("malformed JSON: {inner}"),
         };
         error(ErrorKind::BadRequest, message)

@@ -3,6 +3,7 @@
 use super::codec::Record;
 use super::{Store, StoreError, TreeId, Tx, TxError};
 use crate::clock::UnixTime;
+use crate::types::AdminRole;
 use serde::{Deserialize, Serialize};
 
 /// An admin token; the token itself is never stored, only its hash.
@@ -16,6 +17,9 @@ pub struct AdminToken {
     pub token_hash: [u8; 32],
     /// When it was created.
     pub created_at: UnixTime,
+    /// What it may do; tokens made before roles existed manage the appliance.
+    #[serde(default)]
+    pub role: AdminRole,
 }
 
 impl Record for AdminToken {

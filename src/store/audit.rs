@@ -24,7 +24,7 @@ impl Record for StoredEvent {
 impl Tx<'_> {
     /// Appends an event in the same transaction as the write it records.
     pub fn audit<E: From<StoreError>>(&self, event: &AuditEvent) -> Result<(), TxError<E>> {
-        event.log_if_security();
+        event.observe();
         let id = self.generate_id(TreeId::Audit)?;
         self.put(&StoredEvent {
             id,

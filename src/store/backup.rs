@@ -59,9 +59,23 @@ enum Item {
         key: Bytes,
         value: Bytes,
     },
+    /// The self-signed TLS files, after the records, in a backup taken with
+    /// `--include-tls` (SPEC leaves them out by default).
+    Tls(TlsFiles),
     End {
         records: u64,
     },
+}
+
+/// The data dir's self-signed TLS files as a backup can carry them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TlsFiles {
+    /// `tls/ca.pem`.
+    pub ca_pem: String,
+    /// `tls/cert.pem`.
+    pub cert_pem: String,
+    /// `tls/key.pem`.
+    pub key_pem: String,
 }
 
 /// Why a backup could not be read or restored.
@@ -92,14 +106,19 @@ pub enum BackupError {
 fn write_item(out: &mut impl Write, item: &Item) -> Result<(), BackupError> {
     ciborium::into_writer(item, &mut *out).map_err(|e| match e {
         ciborium::ser::Error::Io(io) => BackupError::Write(io),
-        other => BackupError::Invalid(other.to_string()),
+        ciborium::ser::Error::Value(message) => BackupError::Invalid(message),
     })
 }
 
 impl Store {
-    /// Writes every record, with the master key, to `out`. The caller makes it a
-    /// snapshot: offline, the data dir lock keeps writers away.
-    pub fn export(&self, master_key: &[u8], out: &mut impl Write) -> Result<u64, BackupError> {
+    /// Writes every record, with the master key and the TLS files when given, to `out`.
+    /// The caller makes it a snapshot: offline, the data dir lock keeps writers away.
+    pub fn export(
+        &self,
+        master_key: &[u8],
+        tls: Option<&TlsFiles>,
+        out: &mut impl Write,
+    ) -> Result<u64, BackupError> {
         let header = Item::Header {
             format: FORMAT.into(),
             schema: migrate::CURRENT,
@@ -129,6 +148,9 @@ impl Store {
                 records += 1;
             }
         }
+        if let Some(files) = tls {
+            write_item(out, &Item::Tls(files.clone()))?;
+        }
         write_item(out, &Item::End { records })?;
         out.flush().map_err(BackupError::Write)?;
         Ok(records)
@@ -142,13 +164,14 @@ impl Store {
         out: &mut impl Write,
     ) -> Result<u64, BackupError> {
         let _alone = self.gate.write().unwrap_or_else(|p| p.into_inner());
-        self.export(master_key, out)
+        self.export(master_key, None, out)
     }
 
     /// Loads a backup into this (empty) store and migrates it to the current schema;
-    /// returns the master key it carried. Every record is decoded as what its tree holds
-    /// before it is inserted; the caller discards the store on any error.
-    pub fn import(&self, input: &mut impl Read) -> Result<Vec<u8>, BackupError> {
+    /// returns what it carried besides the records (the master key, the TLS files).
+    /// Every record is decoded as what its tree holds before it is inserted; the caller
+    /// discards the store on any error.
+    pub fn import(&self, input: &mut impl Read) -> Result<Verified, BackupError> {
         let mut issued = 0u64;
         let read = read_backup(input, |id, key, value| {
             issued = issued.max(issued_id(id, key, value)?);
@@ -159,7 +182,7 @@ impl Store {
         })?;
         self.issue_ids_past(issued)?;
         migrate::run(self)?;
-        Ok(read.master_key)
+        Ok(read)
     }
 }
 
@@ -172,6 +195,8 @@ pub struct Verified {
     pub master_key: Vec<u8>,
     /// How many records of each tree, in the store's tree order; empty trees left out.
     pub records: Vec<(&'static str, u64)>,
+    /// The self-signed TLS files, when the backup was taken with them.
+    pub tls: Option<TlsFiles>,
 }
 
 /// Reads a whole backup without restoring it: the header, every record decoded as what
@@ -200,8 +225,16 @@ fn read_backup(
 ) -> Result<Verified, BackupError> {
     let (schema, master_key) = read_header(input)?;
     let mut records = 0u64;
+    let mut tls = None;
     loop {
         match read_item(input)? {
+            Item::Record { .. } if tls.is_some() => {
+                return Err(BackupError::Invalid("a record after the TLS files".into()));
+            }
+            Item::Tls(_) if tls.is_some() => {
+                return Err(BackupError::Invalid("the TLS files twice".into()));
+            }
+            Item::Tls(files) => tls = Some(files),
             Item::Record { tree, key, value } => {
                 records += 1;
                 let id = checked_tree(records, &tree, schema, &key.0, &value.0)?;
@@ -212,6 +245,7 @@ fn read_backup(
                     schema,
                     master_key,
                     records: Vec::new(),
+                    tls,
                 });
             }
             Item::End { records: expected } => {
@@ -246,7 +280,8 @@ fn issued_id(tree: TreeId, key: &[u8], value: &[u8]) -> Result<u64, StoreError> 
 }
 
 fn read_item(input: &mut dyn Read) -> Result<Item, BackupError> {
-    ciborium::from_reader::<Item, _>(input).map_err(|e| BackupError::Invalid(e.to_string()))
+    ciborium::from_reader::<Item, _>(input)
+        .map_err(|e| BackupError::Invalid(codec::decode_error(&e)))
 }
 
 /// The schema version and the master key of the header, which must come first.
@@ -371,7 +406,7 @@ mod tests {
         out
     }
 
-    fn import(file: &[u8]) -> Result<Vec<u8>, BackupError> {
+    fn import(file: &[u8]) -> Result<Verified, BackupError> {
         let tmp = tempfile::tempdir().unwrap();
         Store::open(tmp.path(), 100).unwrap().import(&mut &file[..])
     }
@@ -394,7 +429,7 @@ mod tests {
             .insert(tenant.key(), encoded.clone())
             .unwrap();
         let mut file = Vec::new();
-        source.export(&[7; 32], &mut file).unwrap();
+        source.export(&[7; 32], None, &mut file).unwrap();
         let restored = Store::open(&tmp.path().join("b"), 100).unwrap();
         restored.import(&mut &file[..]).unwrap();
         assert!(restored.generate_id().unwrap() > uid);

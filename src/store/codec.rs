@@ -15,13 +15,36 @@ pub(super) trait Record: Serialize + DeserializeOwned {
 /// Encodes a value as CBOR.
 pub(super) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     let mut out = Vec::new();
-    ciborium::into_writer(value, &mut out).map_err(|e| StoreError::Codec(e.to_string()))?;
+    ciborium::into_writer(value, &mut out).map_err(|e| StoreError::Codec(encode_error(&e)))?;
     Ok(out)
 }
 
 /// Decodes a CBOR value; a damaged record is an error, never a panic.
 pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
-    ciborium::from_reader(bytes).map_err(|e| StoreError::Codec(e.to_string()))
+    ciborium::from_reader(bytes).map_err(|e| StoreError::Codec(decode_error(&e)))
+}
+
+/// What ciborium's decoder found, in words: its own `Display` prints Rust `Debug` text,
+/// and these messages reach people (a restore, `verify-backup`).
+pub(super) fn decode_error(e: &ciborium::de::Error<std::io::Error>) -> String {
+    use ciborium::de::Error;
+    match e {
+        Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "the data ends in the middle of an item".to_owned()
+        }
+        Error::Io(io) => format!("it could not be read: {io}"),
+        Error::Syntax(offset) => format!("it is not CBOR (at byte {offset} of an item)"),
+        Error::Semantic(_, message) => message.clone(),
+        Error::RecursionLimitExceeded => "its items are nested too deeply".to_owned(),
+    }
+}
+
+/// What ciborium's encoder found, in words (see [`decode_error`]).
+pub(super) fn encode_error(e: &ciborium::ser::Error<std::io::Error>) -> String {
+    match e {
+        ciborium::ser::Error::Io(io) => io.to_string(),
+        ciborium::ser::Error::Value(message) => message.clone(),
+    }
 }
 
 /// Decodes `bytes` as each kind `T` and, where that works, checks that encoding is

@@ -1,5 +1,6 @@
 //! Validated newtypes shared by every layer: what a value *is* is decided once, at the edge.
 
+mod admin_role;
 mod alg;
 mod cidr;
 mod destination;
@@ -10,6 +11,7 @@ mod origin;
 pub mod secret;
 mod tenant_id;
 
+pub use admin_role::AdminRole;
 pub use alg::{Alg, JwsAlg};
 pub use cidr::Cidr;
 pub use destination::{DestinationError, HttpsDestination};

@@ -641,3 +641,64 @@ fn one_address_may_have_only_so_many_sign_ins_in_flight_and_others_are_still_ser
         "a completed sign-in gave its place back"
     );
 }
+
+#[test]
+fn an_issuer_url_works_where_the_discovery_url_is_expected() {
+    let f = start();
+    let well_known = format!("{}/.well-known/openid-configuration", f.up.issuer);
+    let put = |configured: &str| {
+        let r = f.api.call(
+            "PUT",
+            "/v2/admin/tenants/brokered/upstream-oidc",
+            Some(
+                &json!({"configuration_url": configured, "client_id": CLIENT_ID,
+                         "ca_pem": f.up.idp.ca_pem}),
+            ),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    };
+    let probe = || {
+        f.api
+            .call(
+                "POST",
+                "/v2/admin/tenants/brokered/upstream-oidc/test",
+                None,
+            )
+            .body
+    };
+    for configured in [
+        f.up.issuer.clone(),
+        format!("{}/", f.up.issuer),
+        well_known.clone(),
+    ] {
+        put(&configured);
+        let report = probe();
+        assert_eq!(report["ok"], true, "{configured}: {report}");
+        assert_eq!(report["discovery_url"], well_known.as_str(), "{configured}");
+        assert_eq!(report["issuer"], f.up.issuer.as_str());
+    }
+    put(&f.up.issuer);
+    let before = f.up.requests("/.well-known/openid-configuration").len();
+    let browser = Browser::new(&f.server);
+    let answer = sign_in(&f, &browser, &flow(&f.client).url);
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert!(answer.location.unwrap().starts_with(REDIRECT));
+    assert!(f.up.requests("/.well-known/openid-configuration").len() > before);
+
+    let elsewhere = f.up.issuer.replace("127.0.0.1", "localhost");
+    put(&elsewhere);
+    let report = probe();
+    assert_eq!(report["ok"], false);
+    assert_eq!(
+        report["discovery_url"],
+        format!("{elsewhere}/.well-known/openid-configuration")
+    );
+    let error = report["error"].as_str().unwrap();
+    assert!(
+        error.contains(&format!(
+            "names the issuer `{}`, not `{elsewhere}`",
+            f.up.issuer
+        )),
+        "{error}"
+    );
+}

@@ -130,7 +130,7 @@ fn authenticate(state: &State, req: &Request<Incoming>) -> Result<Actor, ApiErro
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(ApiError::Unauthorized);
     }
-    match admin::tokens::authenticate(&state.store, &Secret::new(token.trim()))? {
+    match admin::tokens::authenticate_manager(&state.store, &Secret::new(token.trim()))? {
         Some(t) => Ok(Actor::AdminToken(t.id)),
         None => Err(ApiError::Unauthorized),
     }
@@ -335,7 +335,7 @@ async fn dispatch(
         }
         CreateToken => {
             let new: tokens::NewAdminToken = body::json(req).await?;
-            let (record, value) = tokens::create(ctx, &new.label)?;
+            let (record, value) = tokens::create(ctx, &new.label, new.role)?;
             let location = format!("/v2/admin/tokens/{}", record.id);
             written(
                 state,
@@ -360,6 +360,7 @@ async fn dispatch(
             let (file, records) =
                 tokio::task::block_in_place(|| admin::backup::snapshot(ctx, &dir))?;
             tracing::info!("backup: {records} records streamed");
+            state.metrics.backup_written(ctx.now);
             Ok(respond::stream_file(file, "application/cbor-seq"))
         }
         ListAudit => {

@@ -59,6 +59,12 @@ pub fn metrics(state: &State, authorization: Option<&str>, log: &RequestLog) -> 
             .inspect_err(|e| tracing::warn!("metrics: certificate expiry unknown: {e}"))
             .ok()
             .flatten(),
+        signing_key_ages: crate::admin::keys::active_key_ages(&state.store, state.clock.now())
+            .unwrap_or_else(|e| {
+                tracing::error!("metrics: signing key ages unknown: {e}");
+                Vec::new()
+            }),
+        sign_ins: crate::audit::sign_ins().to_vec(),
     };
     respond::text(
         "text/plain; version=0.0.4; charset=utf-8",

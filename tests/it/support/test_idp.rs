@@ -86,6 +86,34 @@ impl TestIdp {
     /// Starts an IdP answering 404 to everything until [`TestIdp::answer`] is called.
     pub fn start() -> TestIdp {
         let (ca_pem, chain, key) = certificates();
+        TestIdp::serving(ca_pem, chain, key)
+    }
+
+    /// Starts an IdP whose certificate is self-signed for `names`, valid from
+    /// `not_before` to `not_after` (years), and made as a CA when `as_ca` (as
+    /// `openssl req -x509` makes one); `ca_pem` is that certificate itself.
+    pub fn start_self_signed(names: &[&str], as_ca: bool, years: (i32, i32)) -> TestIdp {
+        let key = KeyPair::generate().unwrap();
+        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        let mut params = CertificateParams::new(names).unwrap();
+        if as_ca {
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        }
+        params.not_before = rcgen::date_time_ymd(years.0, 1, 1);
+        params.not_after = rcgen::date_time_ymd(years.1, 1, 1);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "partner IdP, self-signed");
+        let cert = params.self_signed(&key).unwrap();
+        let der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
+        TestIdp::serving(cert.pem(), vec![cert.der().clone()], der)
+    }
+
+    fn serving(
+        ca_pem: String,
+        chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+        key: rustls::pki_types::PrivateKeyDer<'static>,
+    ) -> TestIdp {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()

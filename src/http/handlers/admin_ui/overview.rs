@@ -34,6 +34,8 @@ pub(super) fn dashboard(s: &Signed<'_>) -> Answer {
             "store_size": human_size(overview.store_bytes),
             "cert_expires": cert.map(crate::clock::rfc3339),
             "cert_warning": cert.is_some_and(|c| c < now + 30 * 86_400),
+            "last_backup": s.state.metrics.last_backup().map(crate::clock::rfc3339),
+            "backups_scheduled": s.state.config.backup.interval_hours > 0,
         }),
     ))
 }
