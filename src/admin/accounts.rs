@@ -57,6 +57,8 @@ pub struct AccountMembership {
     pub scopes: Vec<String>,
     /// The id at the partner's IdP.
     pub external_authentication_provider_id: Option<String>,
+    /// Whether the membership lets the account in at this tenant.
+    pub active: bool,
 }
 
 /// An account as the API shows it; never its password hash.
@@ -107,6 +109,7 @@ pub(super) fn view(store: &Store, a: Account) -> Result<AccountView, AdminError>
                 tenant: m.tenant.to_string(),
                 scopes: m.scopes,
                 external_authentication_provider_id: m.external_id,
+                active: !m.disabled,
             });
         }
     }

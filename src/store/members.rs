@@ -24,6 +24,10 @@ pub struct Membership {
     pub upstream_sub: Option<String>,
     /// When it was created.
     pub created_at: UnixTime,
+    /// Refused at this tenant only while set (SCIM's `active: false`); records written
+    /// before memberships could be disabled read as enabled.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 impl Record for Membership {

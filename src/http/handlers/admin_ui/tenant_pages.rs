@@ -399,6 +399,7 @@ async fn add_member(s: &Signed<'_>, slug: &str, fields: Fields) -> Answer {
             "external_authentication_provider_id",
         ))
         .filter(|e| !e.trim().is_empty()),
+        active: Some(field(&fields, "active") != "no"),
     };
     match members::put(&ctx, slug, &account_id, &input) {
         Ok(_) => written(s, &format!("/admin/tenants/{slug}?done=member-added")).await,
