@@ -14,6 +14,8 @@ pub enum Actor {
     AdminToken(String),
     /// An account, by id.
     Account(String),
+    /// A tenant's SCIM token, by id: the partner's directory provisioning.
+    ScimToken(String),
     /// An OAuth client, by client id.
     Client(String),
     /// latchkey itself (initialisation, sweeps).
@@ -100,6 +102,12 @@ pub enum AuditKind {
     /// An admin token was revoked.
     #[serde(rename = "admin_token.revoked")]
     AdminTokenRevoked,
+    /// A SCIM token was created.
+    #[serde(rename = "scim_token.created")]
+    ScimTokenCreated,
+    /// A SCIM token was deleted.
+    #[serde(rename = "scim_token.revoked")]
+    ScimTokenRevoked,
     /// An online backup was taken.
     #[serde(rename = "backup.created")]
     BackupCreated,

@@ -5,8 +5,8 @@
 use super::codec::{self, Record};
 use super::{
     Store, StoreError, TREE_NAMES, TreeId, accounts, admin_tokens, audit, clients, codes, consents,
-    deliveries, flights, members, migrate, pending, pushed, refresh, revoked, seen_jtis, sessions,
-    settings, signing_keys, tenants,
+    deliveries, flights, members, migrate, pending, pushed, refresh, revoked, scim, seen_jtis,
+    sessions, settings, signing_keys, tenants,
 };
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -330,6 +330,8 @@ fn check_record(tree: TreeId, schema: u32, key: &[u8], value: &[u8]) -> Result<(
         TreeId::Pushed => decodes::<pushed::PushedRequest>(value),
         TreeId::SeenJtis => decodes::<seen_jtis::SeenJti>(value),
         TreeId::Deliveries => decodes::<deliveries::Delivery>(value),
+        TreeId::ScimTokens => decodes::<scim::ScimToken>(value),
+        TreeId::ScimTokenHashes => Ok(()),
         TreeId::AdminTokenHashes
         | TreeId::ApiKeyHashes
         | TreeId::Usernames

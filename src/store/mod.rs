@@ -27,6 +27,7 @@ pub mod pending;
 pub mod pushed;
 pub mod refresh;
 pub mod revoked;
+pub mod scim;
 pub mod seen_jtis;
 pub mod sessions;
 pub mod settings;
@@ -180,11 +181,13 @@ enum TreeId {
     Pushed,
     SeenJtis,
     Deliveries,
+    ScimTokens,
+    ScimTokenHashes,
 }
 
 impl TreeId {
     /// Every tree, in the order of [`TREE_NAMES`].
-    const ALL: [TreeId; 29] = [
+    const ALL: [TreeId; 31] = [
         TreeId::Meta,
         TreeId::Tenants,
         TreeId::SigningKeys,
@@ -214,6 +217,8 @@ impl TreeId {
         TreeId::Pushed,
         TreeId::SeenJtis,
         TreeId::Deliveries,
+        TreeId::ScimTokens,
+        TreeId::ScimTokenHashes,
     ];
 }
 
@@ -226,7 +231,7 @@ const _: () = {
     }
 };
 
-const TREE_NAMES: [&str; 29] = [
+const TREE_NAMES: [&str; 31] = [
     "meta",
     "tenants",
     "signing_keys",
@@ -256,6 +261,8 @@ const TREE_NAMES: [&str; 29] = [
     "pushed_requests",
     "seen_jtis",
     "backchannel_deliveries",
+    "scim_tokens",
+    "scim_token_hashes",
 ];
 
 /// The key of an account's index entry for `id`: the account id, a zero byte, `id`.

@@ -16,7 +16,7 @@ pub const ADMIN_SCRIPT: &str = include_str!("../../web/static/admin.js");
 /// The script that submits a `form_post` answer, served at `/static/form_post.js`.
 pub const FORM_POST_SCRIPT: &str = include_str!("../../web/static/form_post.js");
 
-const TEMPLATES: [(&str, &str); 23] = [
+const TEMPLATES: [(&str, &str); 24] = [
     (
         "admin/account.html",
         include_str!("../../web/templates/admin/account.html"),
@@ -52,6 +52,10 @@ const TEMPLATES: [(&str, &str); 23] = [
     (
         "admin/secret.html",
         include_str!("../../web/templates/admin/secret.html"),
+    ),
+    (
+        "admin/scim_token_delete.html",
+        include_str!("../../web/templates/admin/scim_token_delete.html"),
     ),
     (
         "admin/mfa_reset.html",

@@ -397,6 +397,7 @@ fn notice(query: &Fields) -> Option<&'static str> {
         "member-added" => "The member was added.",
         "member-removed" => "The member was removed.",
         "key-revoked" => "The API key was revoked.",
+        "scim-token-deleted" => "The SCIM token was deleted.",
         "account-created" => "The account was created.",
         "account-updated" => "The account was updated.",
         "sessions-ended" => "The account's sessions were ended.",
@@ -421,6 +422,9 @@ async fn get(s: &Signed<'_>, segments: &[&str], query: &Fields) -> Answer {
             account_pages::account_page(s, id, done, FormState::default(), FormState::default())
         }
         ["accounts", id, "mfa", "reset"] => account_pages::mfa_reset_page(s, id),
+        ["tenants", t, "scim-tokens", id, "delete"] => {
+            tenant_pages::scim_token_delete_page(s, t, id)
+        }
         ["keys"] => Ok(s.page(
             "admin/keys.html",
             "Signing keys".into(),
