@@ -2,6 +2,7 @@
 //! token: discovery resources, and the routing of the calls below `/scim/v2`.
 
 pub mod error;
+pub mod filter;
 pub mod schema;
 
 pub use error::{ScimError, ScimType};

@@ -96,8 +96,9 @@ fn admit(
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| Secret::new(token.trim()));
     let found = match presented {
-        Some(p) => scim_tokens::authenticate(&state.store, &p)
-            .map_err(|e| Refusal::Failed(e.into()))?,
+        Some(p) => {
+            scim_tokens::authenticate(&state.store, &p).map_err(|e| Refusal::Failed(e.into()))?
+        }
         None => None,
     };
     match found.filter(|(_, tenant)| tenant.id.as_str() == slug) {
