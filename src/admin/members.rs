@@ -141,6 +141,7 @@ pub(crate) fn write(
         upstream_sub: old.as_ref().and_then(|o| o.upstream_sub.clone()),
         created_at: old.map_or(now, |o| o.created_at),
         disabled,
+        modified_at: now,
     };
     tx.put_membership(&membership)?;
     if disabled {
@@ -247,7 +248,6 @@ pub async fn provision(
     slug: &str,
     input: &ProvisionInput,
 ) -> Result<AccountView, AdminError> {
-    let tenant = ctx.tenant(slug)?;
     let f = fields(
         &input.scopes,
         input.external_authentication_provider_id.as_deref(),
@@ -260,7 +260,20 @@ pub async fn provision(
         password: input.password.clone(),
         admin: input.admin,
     };
-    let account = accounts::prepare(&new, ctx.now).await?;
+    let id = provision_with(ctx, slug, &new, &f).await?;
+    accounts::get(ctx, &id)
+}
+
+/// Creates the account `new` with membership `f` of tenant `slug`, both or neither;
+/// answers the new account's id. SCIM provisions through here too.
+pub(crate) async fn provision_with(
+    ctx: &Ctx<'_>,
+    slug: &str,
+    new: &NewAccount,
+    f: &Fields,
+) -> Result<String, AdminError> {
+    let tenant = ctx.tenant(slug)?;
+    let account = accounts::prepare(new, ctx.now).await?;
     let created =
         AuditEvent::new(ctx.now, AuditKind::AccountCreated, &ctx.actor).account(&account.id);
     let joined = AuditEvent::new(ctx.now, AuditKind::MembershipSet, &ctx.actor)
@@ -270,9 +283,39 @@ pub async fn provision(
         still_there(tx, &tenant)?;
         username_free(tx, &account.username, &account.id)?;
         tx.put_account(&account)?;
-        write(tx, &tenant, &account.id, &f, &[], ctx.now)?;
+        write(tx, &tenant, &account.id, f, &[], ctx.now)?;
         tx.audit(&created)?;
         tx.audit(&joined)
     })?;
-    accounts::get(ctx, &account.id)
+    Ok(account.id)
+}
+
+/// Changes the membership fields a directory owns, `external_id` (`Some(None)` clears
+/// it) and `active`, keeping the scopes; audited. SCIM writes these whatever the
+/// account's reach.
+pub(crate) fn update(
+    ctx: &Ctx<'_>,
+    slug: &str,
+    account_id: &str,
+    external_id: Option<Option<&str>>,
+    active: Option<bool>,
+) -> Result<(), AdminError> {
+    let tenant = ctx.tenant(slug)?;
+    let event = AuditEvent::new(ctx.now, AuditKind::MembershipSet, &ctx.actor)
+        .tenant(slug)
+        .account(account_id);
+    let sessions = ctx.store.account_sessions(account_id)?;
+    let Some(current) = ctx.store.membership(tenant.uid, account_id)? else {
+        return Err(AdminError::NotFound(format!(
+            "account `{account_id}` is not a member of `{slug}`"
+        )));
+    };
+    let ext = external_id.unwrap_or(current.external_id.as_deref());
+    let f = fields(&current.scopes, ext, active)?;
+    ctx.store.transaction(|tx| {
+        still_there(tx, &tenant)?;
+        write(tx, &tenant, account_id, &f, &sessions, ctx.now)?;
+        tx.audit(&event)
+    })?;
+    Ok(())
 }

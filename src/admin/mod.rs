@@ -14,6 +14,7 @@ pub mod keys;
 pub mod members;
 pub mod overview;
 pub mod page;
+pub mod reach;
 pub mod scim_tokens;
 pub mod settings;
 pub mod sign_in;

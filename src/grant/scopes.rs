@@ -86,6 +86,7 @@ mod tests {
             upstream_sub: None,
             created_at: 0,
             disabled: false,
+            modified_at: 0,
         };
         let granted = for_member(
             &split(Some("openid email orders billing admin profile")),

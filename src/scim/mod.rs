@@ -3,28 +3,34 @@
 
 pub mod error;
 pub mod filter;
+mod patch;
+mod resource;
 pub mod schema;
+mod users;
 
 pub use error::{ScimError, ScimType};
 
-use crate::clock::UnixTime;
+use crate::admin;
 use crate::store::Store;
-use crate::store::scim::ScimToken;
 use crate::store::tenants::Tenant;
 use serde_json::{Value, json};
 
-/// What a SCIM call may touch: the store, the tenant its token provisions, and `now`.
+/// What a SCIM call may touch: the management operations (acting as the token), the
+/// tenant the token provisions, and the base of every `location`.
 pub struct Ctx<'a> {
-    /// The store.
-    pub store: &'a Store,
+    /// Management operations, with the SCIM token as the audit actor and `now`.
+    pub admin: admin::Ctx<'a>,
     /// The tenant the token provisions.
     pub tenant: Tenant,
-    /// The token, the audit actor of every write.
-    pub token: ScimToken,
-    /// `{public_url}/t/{t}/scim/v2`: the base of every `location`.
+    /// `{public_url}/t/{t}/scim/v2`.
     pub base: String,
-    /// The request's time.
-    pub now: UnixTime,
+}
+
+impl Ctx<'_> {
+    /// The store.
+    pub fn store(&self) -> &Store {
+        self.admin.store
+    }
 }
 
 /// A successful answer, before it is rendered as `application/scim+json`.
@@ -51,15 +57,25 @@ pub fn list_response(resources: Vec<Value>, total: usize, start_index: usize) ->
 
 /// Answers one SCIM call: `rest` is the path below `/scim/v2`, `query` its parameters,
 /// `body` the parsed JSON body, if any.
-pub fn handle(
+pub async fn handle(
     ctx: &Ctx<'_>,
     method: &str,
     rest: &[&str],
-    _query: &[(String, String)],
-    _body: Option<Value>,
+    query: &[(String, String)],
+    body: Option<Value>,
 ) -> Result<Answer, ScimError> {
     let base = ctx.base.as_str();
+    let body = || {
+        body.clone()
+            .ok_or_else(|| ScimError::bad(ScimType::InvalidSyntax, "a body is required"))
+    };
     match (method, rest) {
+        ("GET", ["Users"]) => users::list(ctx, &resource::Query::parse(query)?),
+        ("GET", ["Users", id]) => users::get(ctx, id, &resource::Query::parse(query)?),
+        ("POST", ["Users"]) => users::create(ctx, &body()?).await,
+        ("PUT", ["Users", id]) => users::replace(ctx, id, &body()?).await,
+        ("PATCH", ["Users", id]) => users::patch(ctx, id, &body()?).await,
+        ("DELETE", ["Users", id]) => users::delete(ctx, id),
         ("GET", ["ServiceProviderConfig"]) => Ok(Answer::Ok(schema::service_provider_config(base))),
         ("GET", ["ResourceTypes"]) => {
             let all = schema::resource_types(base);

@@ -28,6 +28,10 @@ pub struct Membership {
     /// before memberships could be disabled read as enabled.
     #[serde(default)]
     pub disabled: bool,
+    /// When it was last written (0 in records from before: read as `created_at`), for
+    /// SCIM's `meta.lastModified`.
+    #[serde(default)]
+    pub modified_at: UnixTime,
 }
 
 impl Record for Membership {

@@ -2,6 +2,7 @@
 //! one call into `scim`, a durable flush before a write's 2xx, and SCIM errors.
 
 use crate::admin::scim_tokens;
+use crate::audit::Actor;
 use crate::guard::{Key, Outcome, Realm};
 use crate::http::body;
 use crate::http::log::RequestLog;
@@ -53,13 +54,17 @@ pub async fn handle(
         }
     };
     let ctx = scim::Ctx {
-        store: &state.store,
+        admin: crate::admin::Ctx {
+            store: &state.store,
+            master: &state.master,
+            now,
+            actor: Actor::ScimToken(token.id),
+            public_url: &state.config.public_url,
+        },
         base: format!("{}/t/{}/scim/v2", state.config.public_url, tenant.id),
         tenant,
-        token,
-        now,
     };
-    let answer = scim::handle(&ctx, &method, rest, &query, body);
+    let answer = scim::handle(&ctx, &method, rest, &query, body).await;
     if answer.is_ok()
         && method != "GET"
         && let Err(e) = state.store.flush_durable().await

@@ -1,8 +1,10 @@
 //! SCIM 2.0 provisioning (issue 24) and what it stands on: memberships that can be
 //! disabled in one tenant while the account keeps working in others.
 
+mod bad_input;
 mod membership_active;
 mod tokens;
+mod users;
 
 use crate::support::api::Api;
 use crate::support::server::{Options, Server};
