@@ -108,6 +108,12 @@ pub enum AuditKind {
     /// A SCIM token was deleted.
     #[serde(rename = "scim_token.revoked")]
     ScimTokenRevoked,
+    /// A SCIM group (a scope and who holds it) was created or changed.
+    #[serde(rename = "scim_group.set")]
+    ScimGroupSet,
+    /// A SCIM group was deleted, its scope removed from every membership.
+    #[serde(rename = "scim_group.deleted")]
+    ScimGroupDeleted,
     /// An online backup was taken.
     #[serde(rename = "backup.created")]
     BackupCreated,

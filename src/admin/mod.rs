@@ -15,6 +15,7 @@ pub mod members;
 pub mod overview;
 pub mod page;
 pub mod reach;
+pub mod scim_groups;
 pub mod scim_tokens;
 pub mod settings;
 pub mod sign_in;

@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod filter;
+mod groups;
 mod patch;
 mod resource;
 pub mod schema;
@@ -76,6 +77,12 @@ pub async fn handle(
         ("PUT", ["Users", id]) => users::replace(ctx, id, &body()?).await,
         ("PATCH", ["Users", id]) => users::patch(ctx, id, &body()?).await,
         ("DELETE", ["Users", id]) => users::delete(ctx, id),
+        ("GET", ["Groups"]) => groups::list(ctx, &resource::Query::parse(query)?),
+        ("GET", ["Groups", id]) => groups::get(ctx, id, &resource::Query::parse(query)?),
+        ("POST", ["Groups"]) => groups::create(ctx, &body()?),
+        ("PUT", ["Groups", id]) => groups::replace(ctx, id, &body()?),
+        ("PATCH", ["Groups", id]) => groups::patch(ctx, id, &body()?),
+        ("DELETE", ["Groups", id]) => groups::delete(ctx, id),
         ("GET", ["ServiceProviderConfig"]) => Ok(Answer::Ok(schema::service_provider_config(base))),
         ("GET", ["ResourceTypes"]) => {
             let all = schema::resource_types(base);

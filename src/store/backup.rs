@@ -332,6 +332,7 @@ fn check_record(tree: TreeId, schema: u32, key: &[u8], value: &[u8]) -> Result<(
         TreeId::Deliveries => decodes::<deliveries::Delivery>(value),
         TreeId::ScimTokens => decodes::<scim::ScimToken>(value),
         TreeId::ScimTokenHashes => Ok(()),
+        TreeId::ScimGroups => decodes::<scim::ScimGroup>(value),
         TreeId::AdminTokenHashes
         | TreeId::ApiKeyHashes
         | TreeId::Usernames

@@ -183,11 +183,12 @@ enum TreeId {
     Deliveries,
     ScimTokens,
     ScimTokenHashes,
+    ScimGroups,
 }
 
 impl TreeId {
     /// Every tree, in the order of [`TREE_NAMES`].
-    const ALL: [TreeId; 31] = [
+    const ALL: [TreeId; 32] = [
         TreeId::Meta,
         TreeId::Tenants,
         TreeId::SigningKeys,
@@ -219,6 +220,7 @@ impl TreeId {
         TreeId::Deliveries,
         TreeId::ScimTokens,
         TreeId::ScimTokenHashes,
+        TreeId::ScimGroups,
     ];
 }
 
@@ -231,7 +233,7 @@ const _: () = {
     }
 };
 
-const TREE_NAMES: [&str; 31] = [
+const TREE_NAMES: [&str; 32] = [
     "meta",
     "tenants",
     "signing_keys",
@@ -263,6 +265,7 @@ const TREE_NAMES: [&str; 31] = [
     "backchannel_deliveries",
     "scim_tokens",
     "scim_token_hashes",
+    "scim_groups",
 ];
 
 /// The key of an account's index entry for `id`: the account id, a zero byte, `id`.

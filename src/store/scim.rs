@@ -1,4 +1,4 @@
-//! SCIM tokens of a tenant, keyed by tenant incarnation so a deleted tenant's tokens are
+//! SCIM tokens and groups of a tenant, keyed by tenant incarnation so a deleted tenant's are
 //! swept with it, plus an index from a token's SHA-256 to its record key.
 
 use super::codec::Record;
@@ -75,5 +75,56 @@ impl Tx<'_> {
             self.remove_raw(TreeId::ScimTokenHashes, &t.token_hash)?;
         }
         Ok(removed)
+    }
+}
+
+/// A SCIM group of a tenant: a scope under a stable id, kept from its creation whether
+/// or not any member holds the scope (directories create groups empty).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScimGroup {
+    /// Stable id, the SCIM `id`.
+    pub id: String,
+    /// The tenant incarnation.
+    pub tenant_uid: u64,
+    /// The scope it stands for (SCIM `displayName`).
+    pub scope: String,
+    /// When it was created.
+    pub created_at: UnixTime,
+    /// When it was last written.
+    pub modified_at: UnixTime,
+}
+
+impl Record for ScimGroup {
+    const TREE: TreeId = TreeId::ScimGroups;
+    fn key(&self) -> Vec<u8> {
+        tenant_key(self.tenant_uid, self.id.as_bytes())
+    }
+}
+
+impl Store {
+    /// One SCIM group of a tenant.
+    pub fn scim_group(&self, uid: u64, id: &str) -> Result<Option<ScimGroup>, StoreError> {
+        self.get(&tenant_key(uid, id.as_bytes()))
+    }
+
+    /// A tenant's SCIM groups in id order.
+    pub fn scim_groups(&self, uid: u64) -> Result<Vec<ScimGroup>, StoreError> {
+        self.scan_prefix(&uid.to_be_bytes(), None, usize::MAX)
+    }
+}
+
+impl Tx<'_> {
+    /// Creates or replaces a SCIM group.
+    pub fn put_scim_group<E: From<StoreError>>(&self, g: &ScimGroup) -> Result<(), TxError<E>> {
+        self.put(g)
+    }
+
+    /// Removes a SCIM group; returns it if it existed.
+    pub fn remove_scim_group<E: From<StoreError>>(
+        &self,
+        uid: u64,
+        id: &str,
+    ) -> Result<Option<ScimGroup>, TxError<E>> {
+        self.remove(&tenant_key(uid, id.as_bytes()))
     }
 }

@@ -2,6 +2,7 @@
 //! disabled in one tenant while the account keeps working in others.
 
 mod bad_input;
+mod groups;
 mod membership_active;
 mod tokens;
 mod users;
