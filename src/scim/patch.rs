@@ -211,3 +211,7 @@ fn set(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "patch_tests.rs"]
+mod tests;
