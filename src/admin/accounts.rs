@@ -189,6 +189,7 @@ pub(super) async fn prepare(new: &NewAccount, now: u64) -> Result<Account, Admin
         created_at: now,
         tenant_uids: Vec::new(),
         factors: Default::default(),
+        name_parts: Default::default(),
     })
 }
 
@@ -396,4 +397,29 @@ pub fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
         tx.audit(&event)
     })?;
     end_sessions_of(ctx, id)
+}
+
+/// Sets the given and family name a directory sent (SCIM `name`), validated like the
+/// name; audited as an account update.
+pub(crate) fn set_name_parts(
+    ctx: &Ctx<'_>,
+    id: &str,
+    given: Option<&str>,
+    family: Option<&str>,
+) -> Result<(), AdminError> {
+    let parts = crate::store::accounts::NameParts {
+        given: validate::optional_text("name.givenName", given, 200)?,
+        family: validate::optional_text("name.familyName", family, 200)?,
+    };
+    let event = AuditEvent::new(ctx.now, AuditKind::AccountUpdated, &ctx.actor).account(id);
+    ctx.store.transaction(|tx| {
+        let Some(mut a) = tx.account::<AdminError>(id)? else {
+            return Err(TxError::abort(AdminError::NotFound(format!(
+                "no account with id `{id}`"
+            ))));
+        };
+        a.name_parts = parts.clone();
+        tx.put_account(&a)?;
+        tx.audit(&event)
+    })
 }

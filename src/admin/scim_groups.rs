@@ -60,6 +60,7 @@ pub fn create(
     ctx: &Ctx<'_>,
     tenant: &Tenant,
     scope: &str,
+    external_id: Option<String>,
     members: &[String],
 ) -> Result<ScimGroup, AdminError> {
     let group = ScimGroup {
@@ -68,19 +69,21 @@ pub fn create(
         scope: valid_scope(scope)?,
         created_at: ctx.now,
         modified_at: ctx.now,
+        external_id: validate::optional_text("externalId", external_id.as_deref(), 256)?,
     };
     name_free(ctx.store, tenant.uid, &group.scope, &group.id)?;
     write(ctx, tenant, &group, None, &[], members)?;
     Ok(group)
 }
 
-/// Renames group `id` (when `scope` is given) and changes its members; a rename renames
-/// the scope in every membership.
+/// Renames group `id` (when `scope` is given), sets its external id (when given) and
+/// changes its members; a rename renames the scope in every membership.
 pub fn update(
     ctx: &Ctx<'_>,
     tenant: &Tenant,
     id: &str,
     scope: Option<&str>,
+    external_id: Option<Option<String>>,
     change: MemberChange,
 ) -> Result<ScimGroup, AdminError> {
     let missing = || AdminError::NotFound(format!("no Group `{id}`"));
@@ -104,9 +107,14 @@ pub fn update(
             .cloned()
             .collect(),
     };
+    let external_id = match external_id {
+        Some(e) => validate::optional_text("externalId", e.as_deref(), 256)?,
+        None => old.external_id.clone(),
+    };
     let group = ScimGroup {
         scope: new_scope,
         modified_at: ctx.now,
+        external_id,
         ..old.clone()
     };
     write(ctx, tenant, &group, Some(&old.scope), &before, &target)?;

@@ -53,6 +53,9 @@ pub enum ScimError {
     /// No such resource in this tenant.
     #[error("{0}")]
     NotFound(String),
+    /// The endpoint exists, but not for this method.
+    #[error("method not allowed here")]
+    MethodNotAllowed,
     /// The account is outside the token's reach.
     #[error("{0}")]
     Forbidden(String),
@@ -86,6 +89,7 @@ impl ScimError {
             ScimError::Bad { .. } => ErrorKind::BadRequest,
             ScimError::NotFound(_) => ErrorKind::NotFound,
             ScimError::Forbidden(_) => ErrorKind::Forbidden,
+            ScimError::MethodNotAllowed => ErrorKind::MethodNotAllowed,
             ScimError::Admin(e) => e.kind(),
         }
     }
@@ -99,7 +103,7 @@ impl ScimError {
                 ErrorKind::Conflict => Some(ScimType::Uniqueness.as_str()),
                 _ => None,
             },
-            ScimError::NotFound(_) | ScimError::Forbidden(_) => None,
+            ScimError::NotFound(_) | ScimError::Forbidden(_) | ScimError::MethodNotAllowed => None,
         }
     }
 

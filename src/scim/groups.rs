@@ -15,14 +15,12 @@ use serde_json::{Value, json};
 fn render(ctx: &Ctx<'_>, g: &ScimGroup) -> Result<Value, ScimError> {
     let mut members = Vec::new();
     for m in scim_groups::holders(ctx.store(), ctx.tenant.uid, &g.scope)? {
-        let username = ctx.store().account(&m.account_id)?.map(|a| a.username);
         members.push(json!({
             "value": m.account_id,
-            "display": username,
             "$ref": format!("{}/Users/{}", ctx.base, m.account_id),
         }));
     }
-    Ok(json!({
+    let mut group = json!({
         "schemas": [GROUP],
         "id": g.id,
         "displayName": g.scope,
@@ -33,7 +31,11 @@ fn render(ctx: &Ctx<'_>, g: &ScimGroup) -> Result<Value, ScimError> {
             "lastModified": rfc3339(g.modified_at),
             "location": format!("{}/Groups/{}", ctx.base, g.id),
         }
-    }))
+    });
+    if let Some(ext) = &g.external_id {
+        group["externalId"] = json!(ext);
+    }
+    Ok(group)
 }
 
 fn find(ctx: &Ctx<'_>, id: &str) -> Result<ScimGroup, ScimError> {
@@ -64,13 +66,18 @@ fn ids(value: &Value) -> Result<Vec<String>, ScimError> {
         .collect()
 }
 
-/// `GET /Groups`.
-pub(super) fn list(ctx: &Ctx<'_>, q: &Query) -> Result<Answer, ScimError> {
+/// Every Group of this tenant, rendered.
+pub(super) fn all(ctx: &Ctx<'_>) -> Result<Vec<Value>, ScimError> {
     let mut all = Vec::new();
     for g in ctx.store().scim_groups(ctx.tenant.uid)? {
         all.push(render(ctx, &g)?);
     }
-    Ok(Answer::Ok(q.answer(all, &["displayName"])))
+    Ok(all)
+}
+
+/// `GET /Groups`.
+pub(super) fn list(ctx: &Ctx<'_>, q: &Query) -> Result<Answer, ScimError> {
+    Ok(Answer::Ok(q.answer(all(ctx)?, &["displayName"])))
 }
 
 /// `GET /Groups/{id}`.
@@ -92,7 +99,11 @@ fn display_name(body: &Value) -> Result<String, ScimError> {
 pub(super) fn create(ctx: &Ctx<'_>, body: &Value) -> Result<Answer, ScimError> {
     let scope = display_name(body)?;
     let members = ids(member(body, "members").unwrap_or(&Value::Null))?;
-    let g = scim_groups::create(&ctx.admin, &ctx.tenant, &scope, &members)?;
+    let ext = text(
+        member(body, "externalId").unwrap_or(&Value::Null),
+        "externalId",
+    )?;
+    let g = scim_groups::create(&ctx.admin, &ctx.tenant, &scope, ext, &members)?;
     Ok(Answer::Created(render(ctx, &g)?))
 }
 
@@ -101,24 +112,39 @@ pub(super) fn replace(ctx: &Ctx<'_>, id: &str, body: &Value) -> Result<Answer, S
     find(ctx, id)?;
     let scope = display_name(body)?;
     let members = ids(member(body, "members").unwrap_or(&Value::Null))?;
+    let ext = text(
+        member(body, "externalId").unwrap_or(&Value::Null),
+        "externalId",
+    )?;
     let g = scim_groups::update(
         &ctx.admin,
         &ctx.tenant,
         id,
         Some(&scope),
+        Some(ext),
         MemberChange::Set(members),
     )?;
     Ok(Answer::Ok(render(ctx, &g)?))
 }
 
+/// What a group PATCH changes: the name and external id if set, the members as a whole.
+struct Edit {
+    name: Option<String>,
+    external_id: Option<Option<String>>,
+    members: Vec<String>,
+}
+
 /// `PATCH /Groups/{id}`: renames and member changes as directories send them.
 pub(super) fn patch(ctx: &Ctx<'_>, id: &str, body: &Value) -> Result<Answer, ScimError> {
     let g = find(ctx, id)?;
-    let mut name: Option<String> = None;
-    let mut working: Vec<String> = scim_groups::holders(ctx.store(), ctx.tenant.uid, &g.scope)?
-        .into_iter()
-        .map(|m| m.account_id)
-        .collect();
+    let mut edit = Edit {
+        name: None,
+        external_id: None,
+        members: scim_groups::holders(ctx.store(), ctx.tenant.uid, &g.scope)?
+            .into_iter()
+            .map(|m| m.account_id)
+            .collect(),
+    };
     for op in patch::operations(body)? {
         let pairs: Vec<(String, Value)> = match (&op.path, &op.value) {
             (Some(p), v) => vec![(p.clone(), v.clone())],
@@ -126,33 +152,28 @@ pub(super) fn patch(ctx: &Ctx<'_>, id: &str, body: &Value) -> Result<Answer, Sci
             (None, _) => Vec::new(),
         };
         for (path, value) in pairs {
-            apply(&mut name, &mut working, id, op.verb, &path, value)?;
+            apply(&mut edit, id, op.verb, &path, value)?;
         }
     }
     let g = scim_groups::update(
         &ctx.admin,
         &ctx.tenant,
         id,
-        name.as_deref(),
-        MemberChange::Set(working),
+        edit.name.as_deref(),
+        edit.external_id,
+        MemberChange::Set(edit.members),
     )?;
     Ok(Answer::Ok(render(ctx, &g)?))
 }
 
-fn apply(
-    name: &mut Option<String>,
-    working: &mut Vec<String>,
-    id: &str,
-    verb: Verb,
-    path: &str,
-    value: Value,
-) -> Result<(), ScimError> {
+fn apply(edit: &mut Edit, id: &str, verb: Verb, path: &str, value: Value) -> Result<(), ScimError> {
     let lower = path.to_ascii_lowercase();
     if lower.starts_with("urn:") && !lower.starts_with(&format!("{}:", GROUP.to_ascii_lowercase()))
     {
         return Ok(());
     }
     let p = filter::parse_path(path)?;
+    let working = &mut edit.members;
     match (p.attr.as_str(), verb, &p.filter) {
         ("displayname", Verb::Remove, _) => {
             return Err(ScimError::bad(
@@ -160,7 +181,9 @@ fn apply(
                 "`displayName` is required",
             ));
         }
-        ("displayname", _, _) => *name = text(&value, "displayName")?,
+        ("displayname", _, _) => edit.name = text(&value, "displayName")?,
+        ("externalid", Verb::Remove, _) => edit.external_id = Some(None),
+        ("externalid", _, _) => edit.external_id = Some(text(&value, "externalId")?),
         ("members", Verb::Add, None) => {
             for m in ids(&value)? {
                 if !working.contains(&m) {

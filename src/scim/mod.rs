@@ -91,6 +91,19 @@ pub async fn handle(
         ("GET", ["ResourceTypes", name]) => find(schema::resource_types(base), name),
         ("GET", ["Schemas"]) => Ok(Answer::Ok(list_response(schema::schemas(base), 2, 1))),
         ("GET", ["Schemas", id]) => find(schema::schemas(base), id),
+        (_, ["ServiceProviderConfig" | "ResourceTypes" | "Schemas", ..]) => {
+            Err(ScimError::MethodNotAllowed)
+        }
+        ("POST", [".search"]) => {
+            let q = resource::Query::from_body(&body()?)?;
+            let mut all = users::all(ctx)?;
+            all.extend(groups::all(ctx)?);
+            Ok(Answer::Ok(q.answer(all, &["userName", "displayName"])))
+        }
+        ("POST", ["Users", ".search"]) => users::list(ctx, &resource::Query::from_body(&body()?)?),
+        ("POST", ["Groups", ".search"]) => {
+            groups::list(ctx, &resource::Query::from_body(&body()?)?)
+        }
         _ => Err(ScimError::NotFound("no such SCIM endpoint".into())),
     }
 }

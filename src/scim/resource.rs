@@ -74,6 +74,31 @@ impl Query {
         })
     }
 
+    /// Reads a SearchRequest body (RFC 7644 §3.4.3) as the same parameters.
+    pub fn from_body(body: &Value) -> Result<Query, ScimError> {
+        let Value::Object(o) = body else {
+            return Err(ScimError::bad(
+                ScimType::InvalidSyntax,
+                "a SearchRequest is an object",
+            ));
+        };
+        let mut pairs = Vec::new();
+        for (k, v) in o {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Array(items) => items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                _ => continue,
+            };
+            pairs.push((k.clone(), text));
+        }
+        Query::parse(&pairs)
+    }
+
     /// The list response of `all` (rendered resources): filtered, paged, projected.
     /// `always` are the attributes returned whatever is asked (RFC 7643 `returned: always`).
     pub fn answer(&self, all: Vec<Value>, always: &[&str]) -> Value {

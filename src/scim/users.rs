@@ -7,8 +7,8 @@ use super::resource::Query;
 use super::schema::USER;
 use super::{Answer, Ctx, ScimError, ScimType, patch};
 use crate::admin::accounts::{self, AccountPatch, NewAccount};
-use crate::admin::members;
 use crate::admin::reach::{self, Reach};
+use crate::admin::{members, validate};
 use crate::clock::rfc3339;
 use crate::store::accounts::Account;
 use crate::store::members::Membership;
@@ -21,9 +21,9 @@ pub(super) struct UserState {
     pub user_name: String,
     /// `displayName` (and `name.formatted`): the account's name.
     pub display: Option<String>,
-    /// `name.givenName`, only to make a name of when no display name is sent.
+    /// `name.givenName`.
     pub given: Option<String>,
-    /// `name.familyName`, likewise.
+    /// `name.familyName`.
     pub family: Option<String>,
     /// The account's one e-mail address.
     pub email: Option<String>,
@@ -40,6 +40,8 @@ impl UserState {
         UserState {
             user_name: account.username.clone(),
             display: account.name.clone(),
+            given: account.name_parts.given.clone(),
+            family: account.name_parts.family.clone(),
             email: account.email.clone(),
             active: !m.disabled,
             external_id: m.external_id.clone(),
@@ -159,9 +161,19 @@ fn render(ctx: &Ctx<'_>, a: &Account, m: &Membership) -> Value {
     if let Some(ext) = &m.external_id {
         user["externalId"] = json!(ext);
     }
-    if let Some(name) = &a.name {
-        user["displayName"] = json!(name);
-        user["name"] = json!({"formatted": name});
+    let mut name = serde_json::Map::new();
+    if let Some(n) = &a.name {
+        user["displayName"] = json!(n);
+        name.insert("formatted".into(), json!(n));
+    }
+    if let Some(g) = &a.name_parts.given {
+        name.insert("givenName".into(), json!(g));
+    }
+    if let Some(f) = &a.name_parts.family {
+        name.insert("familyName".into(), json!(f));
+    }
+    if !name.is_empty() {
+        user["name"] = Value::Object(name);
     }
     if let Some(email) = &a.email {
         user["emails"] = json!([{"value": email, "type": "work", "primary": true}]);
@@ -185,15 +197,20 @@ fn find(ctx: &Ctx<'_>, id: &str) -> Result<(Account, Membership), ScimError> {
     Ok((a, m))
 }
 
-/// `GET /Users`.
-pub(super) fn list(ctx: &Ctx<'_>, q: &Query) -> Result<Answer, ScimError> {
+/// Every User of this tenant, rendered.
+pub(super) fn all(ctx: &Ctx<'_>) -> Result<Vec<Value>, ScimError> {
     let mut all = Vec::new();
     for m in ctx.store().memberships(ctx.tenant.uid, None, usize::MAX)? {
         if let Some(a) = ctx.store().account(&m.account_id)? {
             all.push(render(ctx, &a, &m));
         }
     }
-    Ok(Answer::Ok(q.answer(all, &["userName"])))
+    Ok(all)
+}
+
+/// `GET /Users`.
+pub(super) fn list(ctx: &Ctx<'_>, q: &Query) -> Result<Answer, ScimError> {
+    Ok(Answer::Ok(q.answer(all(ctx)?, &["userName"])))
 }
 
 /// `GET /Users/{id}`.
@@ -214,7 +231,13 @@ pub(super) async fn create(ctx: &Ctx<'_>, body: &Value) -> Result<Answer, ScimEr
         admin: None,
     };
     let f = members::fields(&[], s.external_id.as_deref(), Some(s.active))?;
+    // Checked before anything is written, so a bad one creates nothing.
+    validate::optional_text("name.givenName", s.given.as_deref(), 200)?;
+    validate::optional_text("name.familyName", s.family.as_deref(), 200)?;
     let id = members::provision_with(&ctx.admin, ctx.tenant.id.as_str(), &new, &f).await?;
+    if s.given.is_some() || s.family.is_some() {
+        accounts::set_name_parts(&ctx.admin, &id, s.given.as_deref(), s.family.as_deref())?;
+    }
     let (a, m) = find(ctx, &id)?;
     Ok(Answer::Created(render(ctx, &a, &m)))
 }
@@ -256,10 +279,12 @@ async fn write(
         password: wanted.password.clone().map(Some),
         ..AccountPatch::default()
     };
-    let touches_account = account.username.is_some()
+    let parts_changed = wanted.given != a.name_parts.given || wanted.family != a.name_parts.family;
+    let fields_changed = account.username.is_some()
         || account.email.is_some()
         || account.name.is_some()
         || account.password.is_some();
+    let touches_account = fields_changed || parts_changed;
     if touches_account && !reach::within(Reach::Tenants(&[ctx.tenant.uid]), a) {
         return Err(ScimError::Forbidden(
             "this account is outside this tenant: only active, externalId and groups can change"
@@ -279,8 +304,12 @@ async fn write(
             format!("externalId `{ext}` belongs to another User"),
         ));
     }
-    if touches_account {
+    if fields_changed {
         accounts::patch(&ctx.admin, &a.id, &account).await?;
+    }
+    if parts_changed {
+        let (given, family) = (wanted.given.as_deref(), wanted.family.as_deref());
+        accounts::set_name_parts(&ctx.admin, &a.id, given, family)?;
     }
     if ext_changed || wanted.active == m.disabled {
         let ext = ext_changed.then_some(wanted.external_id.as_deref());

@@ -37,6 +37,19 @@ pub struct Account {
     /// Its second factors (TOTP, recovery codes).
     #[serde(default)]
     pub factors: SecondFactors,
+    /// Given and family name as a directory sent them (SCIM `name`); `name` stays the
+    /// name shown everywhere.
+    #[serde(default)]
+    pub name_parts: NameParts,
+}
+
+/// A person's given and family name, kept apart for SCIM.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NameParts {
+    /// SCIM `name.givenName`.
+    pub given: Option<String>,
+    /// SCIM `name.familyName`.
+    pub family: Option<String>,
 }
 
 impl Record for Account {

@@ -24,6 +24,7 @@ fn store_with_totp() -> (tempfile::TempDir, Arc<Store>) {
             }),
             recovery_hashes: vec![[7; 32], [8; 32]],
         },
+        name_parts: Default::default(),
     };
     store
         .transaction(|tx| tx.put_account::<StoreError>(&account))

@@ -92,6 +92,9 @@ pub struct ScimGroup {
     pub created_at: UnixTime,
     /// When it was last written.
     pub modified_at: UnixTime,
+    /// The directory's id for it (SCIM `externalId`).
+    #[serde(default)]
+    pub external_id: Option<String>,
 }
 
 impl Record for ScimGroup {

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod groups;
+mod independent;
 mod membership_active;
 mod tokens;
 mod users;
