@@ -1,6 +1,7 @@
 //! SCIM 2.0 provisioning (issue 24) and what it stands on: memberships that can be
 //! disabled in one tenant while the account keeps working in others.
 
+mod admin_ui;
 mod bad_input;
 mod groups;
 mod independent;
