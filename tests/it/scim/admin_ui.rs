@@ -27,7 +27,8 @@ fn scim_tokens_and_inactive_members_through_the_admin_ui() {
     let page = browser.get("/admin/tenants/acme");
     assert!(page.body.contains("No SCIM tokens."), "{}", page.body);
     assert!(
-        page.body.contains("&#x2f;t&#x2f;acme&#x2f;scim&#x2f;v2</code>"),
+        page.body
+            .contains("&#x2f;t&#x2f;acme&#x2f;scim&#x2f;v2</code>"),
         "the base URL is shown"
     );
     let token = revealed(&browser.post(
