@@ -14,6 +14,8 @@ pub enum Actor {
     AdminToken(String),
     /// An account, by id.
     Account(String),
+    /// A tenant's SCIM token, by id: the partner's directory provisioning.
+    ScimToken(String),
     /// An OAuth client, by client id.
     Client(String),
     /// latchkey itself (initialisation, sweeps).
@@ -108,6 +110,18 @@ pub enum AuditKind {
     /// An admin token was revoked.
     #[serde(rename = "admin_token.revoked")]
     AdminTokenRevoked,
+    /// A SCIM token was created.
+    #[serde(rename = "scim_token.created")]
+    ScimTokenCreated,
+    /// A SCIM token was deleted.
+    #[serde(rename = "scim_token.revoked")]
+    ScimTokenRevoked,
+    /// A SCIM group (a scope and who holds it) was created or changed.
+    #[serde(rename = "scim_group.set")]
+    ScimGroupSet,
+    /// A SCIM group was deleted, its scope removed from every membership.
+    #[serde(rename = "scim_group.deleted")]
+    ScimGroupDeleted,
     /// An online backup was taken.
     #[serde(rename = "backup.created")]
     BackupCreated,

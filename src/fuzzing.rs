@@ -157,6 +157,31 @@ pub fn pem(data: &[u8]) {
     }
 }
 
+/// The SCIM filter and PATCH path parsers: any input parses or is refused with its
+/// 400 `scimType`, and what parses evaluates against a resource without panicking.
+pub fn scim_filter(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let resource = serde_json::json!({
+        "userName": "Alice", "active": true, "name": {"givenName": "A"},
+        "emails": [{"value": "a@example.com", "type": "work", "primary": true}],
+        "members": [{"value": "1"}]
+    });
+    match crate::scim::filter::parse(text) {
+        Ok(f) => {
+            let _ = f.matches(&resource);
+        }
+        Err(e) => assert_eq!(e.scim_type(), Some("invalidFilter"), "{e}"),
+    }
+    match crate::scim::filter::parse_path(text) {
+        Ok(p) => {
+            let _ = p.filter.map(|f| f.matches(&resource));
+        }
+        Err(e) => assert_eq!(e.scim_type(), Some("invalidPath"), "{e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +213,7 @@ mod tests {
         corpus("json_pointer").iter().for_each(|d| json_pointer(d));
         corpus("cbor").iter().for_each(|d| cbor(d));
         corpus("pem").iter().for_each(|d| pem(d));
+        corpus("scim_filter").iter().for_each(|d| scim_filter(d));
         let sandbox = Sandbox::new().unwrap();
         corpus("authorize")
             .iter()

@@ -23,6 +23,7 @@ pub mod oauth;
 pub mod outbound;
 #[cfg(any(test, fuzzing, feature = "sandbox"))]
 pub mod sandbox;
+pub mod scim;
 pub mod state;
 pub mod store;
 pub mod types;

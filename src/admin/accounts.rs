@@ -66,6 +66,8 @@ pub struct AccountMembership {
     pub scopes: Vec<String>,
     /// The id at the partner's IdP.
     pub external_authentication_provider_id: Option<String>,
+    /// Whether the membership lets the account in at this tenant.
+    pub active: bool,
 }
 
 /// An account as the API shows it; never its password hash.
@@ -120,6 +122,7 @@ pub(super) fn view(store: &Store, a: Account) -> Result<AccountView, AdminError>
                 tenant: m.tenant.to_string(),
                 scopes: m.scopes,
                 external_authentication_provider_id: m.external_id,
+                active: !m.disabled,
             });
         }
     }
@@ -206,6 +209,7 @@ pub(super) async fn prepare(ctx: &Ctx<'_>, new: &NewAccount) -> Result<Account, 
         factors: Default::default(),
         email_verified,
         must_change_password: new.must_change_password.unwrap_or(false),
+        name_parts: Default::default(),
     })
 }
 
@@ -476,4 +480,29 @@ pub fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
         tx.audit(&event)
     })?;
     end_sessions_of(ctx, id)
+}
+
+/// Sets the given and family name a directory sent (SCIM `name`), validated like the
+/// name; audited as an account update.
+pub(crate) fn set_name_parts(
+    ctx: &Ctx<'_>,
+    id: &str,
+    given: Option<&str>,
+    family: Option<&str>,
+) -> Result<(), AdminError> {
+    let parts = crate::store::accounts::NameParts {
+        given: validate::optional_text("name.givenName", given, 200)?,
+        family: validate::optional_text("name.familyName", family, 200)?,
+    };
+    let event = AuditEvent::new(ctx.now, AuditKind::AccountUpdated, &ctx.actor).account(id);
+    ctx.store.transaction(|tx| {
+        let Some(mut a) = tx.account::<AdminError>(id)? else {
+            return Err(TxError::abort(AdminError::NotFound(format!(
+                "no account with id `{id}`"
+            ))));
+        };
+        a.name_parts = parts.clone();
+        tx.put_account(&a)?;
+        tx.audit(&event)
+    })
 }

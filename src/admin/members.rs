@@ -20,6 +20,8 @@ pub struct MembershipInput {
     pub scopes: Vec<String>,
     /// The member's id at the partner's IdP.
     pub external_authentication_provider_id: Option<String>,
+    /// Whether the member may sign in here (default true); SCIM's `active`.
+    pub active: Option<bool>,
 }
 
 /// `POST /tenants/{t}/accounts` body: account fields plus membership fields.
@@ -60,6 +62,8 @@ pub struct MembershipView {
     pub scopes: Vec<String>,
     /// The id at the partner's IdP.
     pub external_authentication_provider_id: Option<String>,
+    /// Whether the member may sign in and get tokens here.
+    pub active: bool,
     /// When it was created.
     pub created_at: String,
 }
@@ -71,17 +75,25 @@ fn view(m: Membership, username: String) -> MembershipView {
         username,
         scopes: m.scopes,
         external_authentication_provider_id: m.external_id,
+        active: !m.disabled,
         created_at: rfc3339(m.created_at),
     }
 }
 
 /// Validated membership fields.
-struct Fields {
-    scopes: Vec<String>,
-    external_id: Option<String>,
+pub(crate) struct Fields {
+    pub(crate) scopes: Vec<String>,
+    pub(crate) external_id: Option<String>,
+    /// `None` keeps what a previous membership had (a new one starts enabled).
+    pub(crate) disabled: Option<bool>,
 }
 
-fn fields(scopes: &[String], external_id: Option<&str>) -> Result<Fields, AdminError> {
+/// Validates membership fields as the management API and SCIM receive them.
+pub(crate) fn fields(
+    scopes: &[String],
+    external_id: Option<&str>,
+    active: Option<bool>,
+) -> Result<Fields, AdminError> {
     Ok(Fields {
         scopes: validate::scopes("scopes", scopes)?,
         external_id: validate::optional_text(
@@ -89,17 +101,20 @@ fn fields(scopes: &[String], external_id: Option<&str>) -> Result<Fields, AdminE
             external_id,
             256,
         )?,
+        disabled: active.map(|a| !a),
     })
 }
 
 /// Writes the membership of `account_id` in `tenant` inside a transaction: checks the
 /// external id is free, keeps what a previous membership remembered, and records the
-/// tenant on the account.
-fn write(
+/// tenant on the account. A disabled membership's sessions are told they ended here,
+/// so clients of this tenant hear of it by back-channel logout.
+pub(crate) fn write(
     tx: &crate::store::Tx<'_>,
     tenant: &Tenant,
     account_id: &str,
     f: &Fields,
+    sessions: &[String],
     now: u64,
 ) -> Result<Membership, TxError<AdminError>> {
     let Some(mut account) = tx.account::<AdminError>(account_id)? else {
@@ -118,6 +133,9 @@ fn write(
         ))));
     }
     let old = tx.membership::<AdminError>(tenant.uid, account_id)?;
+    let disabled = f
+        .disabled
+        .unwrap_or_else(|| old.as_ref().is_some_and(|o| o.disabled));
     let membership = Membership {
         tenant_uid: tenant.uid,
         tenant: tenant.id.clone(),
@@ -126,8 +144,15 @@ fn write(
         external_id: f.external_id.clone(),
         upstream_sub: old.as_ref().and_then(|o| o.upstream_sub.clone()),
         created_at: old.map_or(now, |o| o.created_at),
+        disabled,
+        modified_at: now,
     };
     tx.put_membership(&membership)?;
+    if disabled {
+        for sid in sessions {
+            tx.end_session_at_tenant::<AdminError>(sid, tenant.uid, now)?;
+        }
+    }
     if !account.tenant_uids.contains(&tenant.uid) {
         account.tenant_uids.push(tenant.uid);
         tx.put_account(&account)?;
@@ -146,13 +171,15 @@ pub fn put(
     let f = fields(
         &input.scopes,
         input.external_authentication_provider_id.as_deref(),
+        Some(input.active.unwrap_or(true)),
     )?;
     let event = AuditEvent::new(ctx.now, AuditKind::MembershipSet, &ctx.actor)
         .tenant(slug)
         .account(account_id);
+    let sessions = ctx.store.account_sessions(account_id)?;
     let m = ctx.store.transaction(|tx| {
         still_there(tx, &tenant)?;
-        let m = write(tx, &tenant, account_id, &f, ctx.now)?;
+        let m = write(tx, &tenant, account_id, &f, &sessions, ctx.now)?;
         tx.audit(&event)?;
         Ok(m)
     })?;
@@ -225,10 +252,10 @@ pub async fn provision(
     slug: &str,
     input: &ProvisionInput,
 ) -> Result<AccountView, AdminError> {
-    let tenant = ctx.tenant(slug)?;
     let f = fields(
         &input.scopes,
         input.external_authentication_provider_id.as_deref(),
+        None,
     )?;
     let new = NewAccount {
         username: input.username.clone(),
@@ -239,7 +266,20 @@ pub async fn provision(
         email_verified: input.email_verified,
         must_change_password: input.must_change_password,
     };
-    let account = accounts::prepare(ctx, &new).await?;
+    let id = provision_with(ctx, slug, &new, &f).await?;
+    accounts::get(ctx, &id)
+}
+
+/// Creates the account `new` with membership `f` of tenant `slug`, both or neither;
+/// answers the new account's id. SCIM provisions through here too.
+pub(crate) async fn provision_with(
+    ctx: &Ctx<'_>,
+    slug: &str,
+    new: &NewAccount,
+    f: &Fields,
+) -> Result<String, AdminError> {
+    let tenant = ctx.tenant(slug)?;
+    let account = accounts::prepare(ctx, new).await?;
     let created = accounts::creation_events(ctx, &account);
     let joined = AuditEvent::new(ctx.now, AuditKind::MembershipSet, &ctx.actor)
         .tenant(slug)
@@ -248,9 +288,39 @@ pub async fn provision(
         still_there(tx, &tenant)?;
         username_free(tx, &account.username, &account.id)?;
         tx.put_account(&account)?;
-        write(tx, &tenant, &account.id, &f, ctx.now)?;
+        write(tx, &tenant, &account.id, f, &[], ctx.now)?;
         created.iter().try_for_each(|e| tx.audit(e))?;
         tx.audit(&joined)
     })?;
-    accounts::get(ctx, &account.id)
+    Ok(account.id)
+}
+
+/// Changes the membership fields a directory owns, `external_id` (`Some(None)` clears
+/// it) and `active`, keeping the scopes; audited. SCIM writes these whatever the
+/// account's reach.
+pub(crate) fn update(
+    ctx: &Ctx<'_>,
+    slug: &str,
+    account_id: &str,
+    external_id: Option<Option<&str>>,
+    active: Option<bool>,
+) -> Result<(), AdminError> {
+    let tenant = ctx.tenant(slug)?;
+    let event = AuditEvent::new(ctx.now, AuditKind::MembershipSet, &ctx.actor)
+        .tenant(slug)
+        .account(account_id);
+    let sessions = ctx.store.account_sessions(account_id)?;
+    let Some(current) = ctx.store.membership(tenant.uid, account_id)? else {
+        return Err(AdminError::NotFound(format!(
+            "account `{account_id}` is not a member of `{slug}`"
+        )));
+    };
+    let ext = external_id.unwrap_or(current.external_id.as_deref());
+    let f = fields(&current.scopes, ext, active)?;
+    ctx.store.transaction(|tx| {
+        still_there(tx, &tenant)?;
+        write(tx, &tenant, account_id, &f, &sessions, ctx.now)?;
+        tx.audit(&event)
+    })?;
+    Ok(())
 }

@@ -68,7 +68,7 @@ pub fn still_entitled(store: &Store, actor: &Actor) -> Result<bool, StoreError> 
     Ok(match actor {
         Actor::AdminToken(id) => store.admin_token(id)?.is_some(),
         Actor::Account(id) => store.account(id)?.is_some_and(|a| a.admin && !a.disabled),
-        Actor::Client(_) | Actor::System | Actor::Anonymous => false,
+        Actor::Client(_) | Actor::ScimToken(_) | Actor::System | Actor::Anonymous => false,
     })
 }
 

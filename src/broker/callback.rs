@@ -275,13 +275,20 @@ fn admitted(
         membership,
     }) = member(ctx.store, tenant.uid, &account.id)?
     else {
-        let is_member = ctx.store.membership(tenant.uid, &account.id)?.is_some();
-        return match account.disabled && is_member {
-            true => refuse(
+        let membership = ctx.store.membership(tenant.uid, &account.id)?;
+        return match membership.map(|m| m.disabled) {
+            Some(_) if account.disabled => refuse(
                 "account_disabled",
                 format!("The account `{username}` is disabled."),
             ),
-            false => refuse("not_provisioned", not_provisioned()),
+            Some(true) => refuse(
+                "membership_disabled",
+                format!(
+                    "The account `{username}` is disabled at {}.",
+                    tenant.display_name
+                ),
+            ),
+            _ => refuse("not_provisioned", not_provisioned()),
         };
     };
     if membership.upstream_sub.as_deref().is_some_and(|s| s != sub) {

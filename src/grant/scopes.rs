@@ -85,6 +85,8 @@ mod tests {
             external_id: None,
             upstream_sub: None,
             created_at: 0,
+            disabled: false,
+            modified_at: 0,
         };
         let granted = for_member(
             &split(Some("openid email orders billing admin profile")),

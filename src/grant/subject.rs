@@ -11,12 +11,12 @@ use crate::store::{Store, StoreError};
 pub struct Member {
     /// The account, not disabled.
     pub account: Account,
-    /// Its membership of the tenant asked about.
+    /// Its membership of the tenant asked about, not disabled.
     pub membership: Membership,
 }
 
 /// The account `account_id` with its membership of tenant incarnation `tenant_uid`,
-/// if it exists, is enabled, and is a member there.
+/// if it exists, is enabled, and is an enabled member there.
 pub fn member(
     store: &Store,
     tenant_uid: u64,
@@ -27,6 +27,7 @@ pub fn member(
     };
     Ok(store
         .membership(tenant_uid, account_id)?
+        .filter(|m| !m.disabled)
         .map(|membership| Member {
             account,
             membership,

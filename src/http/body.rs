@@ -13,6 +13,9 @@ pub const DEFAULT_LIMIT: usize = 64 * 1024;
 /// introspection, revocation, refresh), so a flood of large bodies costs less there.
 pub const SMALL_LIMIT: usize = 16 * 1024;
 
+/// The largest SCIM request body (SPEC "SCIM 2.0 provisioning"): 1 MiB.
+pub const SCIM_LIMIT: usize = 1024 * 1024;
+
 /// The body limit of the request's route, set by the dispatcher before any handler
 /// reads the body.
 #[derive(Debug, Clone, Copy)]
@@ -148,6 +151,21 @@ pub async fn json<T: DeserializeOwned>(req: Request<Incoming>) -> Result<T, Body
         _ => Err(error(
             ErrorKind::UnsupportedMediaType,
             "the body must be application/json",
+        )),
+    }
+}
+
+/// Reads a SCIM body (RFC 7644 §3.1: `application/scim+json`, or `application/json` as
+/// directories also send): `None` when there is none.
+pub async fn scim(req: Request<Incoming>) -> Result<Option<serde_json::Value>, BodyError> {
+    let media = media_type(&req);
+    let bytes = read_limited(req).await?;
+    match media.as_deref() {
+        _ if bytes.is_empty() => Ok(None),
+        Some("application/scim+json" | "application/json") => decode_json(&bytes).map(Some),
+        _ => Err(error(
+            ErrorKind::UnsupportedMediaType,
+            "the body must be application/scim+json or application/json",
         )),
     }
 }

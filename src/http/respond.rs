@@ -117,6 +117,33 @@ pub fn cacheable_json(bytes: Bytes) -> Response<Body> {
     resp
 }
 
+/// A SCIM body (RFC 7644 §3.1: `application/scim+json`).
+pub fn scim(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => with_body(status, "application/scim+json", Bytes::from(bytes)),
+        Err(_) => scim_error(
+            ErrorKind::Internal,
+            None,
+            "the response could not be serialised",
+        ),
+    }
+}
+
+/// A SCIM error (RFC 7644 §3.12): `status` as a string, `scimType` when given.
+pub fn scim_error(kind: ErrorKind, scim_type: Option<&str>, detail: &str) -> Response<Body> {
+    let status = status_of(kind);
+    let mut body = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": status.as_u16().to_string(),
+        "detail": detail,
+    });
+    if let Some(t) = scim_type {
+        body["scimType"] = serde_json::Value::from(t);
+    }
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    with_body(status, "application/scim+json", Bytes::from(bytes))
+}
+
 #[derive(Serialize)]
 struct Problem<'a> {
     #[serde(rename = "type")]

@@ -108,6 +108,13 @@ pub enum Route<'a> {
     SsoRefresh,
     /// A management API call under `/v2/admin`.
     Admin(AdminRoute<'a>),
+    /// A SCIM 2.0 call under `/t/{tenant}/scim/v2/`; the SCIM module routes the rest.
+    Scim {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+        /// The path segments after `/scim/v2`.
+        rest: Vec<&'a str>,
+    },
 }
 
 /// The management API calls (SPEC "Management API"); fields are raw path segments.
@@ -143,6 +150,9 @@ pub enum AdminRoute<'a> {
     ListMembers { t: &'a str },
     DeleteMember { t: &'a str, account: &'a str },
     ProvisionAccount { t: &'a str },
+    CreateScimToken { t: &'a str },
+    ListScimTokens { t: &'a str },
+    DeleteScimToken { t: &'a str, id: &'a str },
     CreateAccount,
     ListAccounts,
     GetAccount { id: &'a str },
@@ -177,7 +187,7 @@ impl Resolved<'_> {
     /// The largest body the endpoint reads: SPEC's 64 KiB, or less where the body is a
     /// small form.
     pub fn body_limit(&self) -> usize {
-        use crate::http::body::{DEFAULT_LIMIT, SMALL_LIMIT};
+        use crate::http::body::{DEFAULT_LIMIT, SCIM_LIMIT, SMALL_LIMIT};
         match self {
             Resolved::Route(
                 Route::Authorize { .. }
@@ -192,6 +202,7 @@ impl Resolved<'_> {
                 | Route::Userinfo { .. }
                 | Route::SsoRefresh,
             ) => SMALL_LIMIT,
+            Resolved::Route(Route::Scim { .. }) => SCIM_LIMIT,
             _ => DEFAULT_LIMIT,
         }
     }
@@ -249,6 +260,7 @@ impl Resolved<'_> {
             Route::SsoExchange => "sso_exchange",
             Route::SsoRefresh => "sso_refresh",
             Route::Admin(_) => "admin_api",
+            Route::Scim { .. } => "scim",
         }
     }
 }
@@ -326,6 +338,12 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
         ("POST", ["v2", "sso", "exchange-token"]) => Route::SsoExchange,
         ("POST", ["v2", "sso", "refresh-token"]) => Route::SsoRefresh,
         (m, ["v2", "admin", rest @ ..]) => Route::Admin(admin_table(m, rest)?),
+        ("GET" | "POST" | "PUT" | "PATCH" | "DELETE", ["t", tenant, "scim", "v2", rest @ ..]) => {
+            Route::Scim {
+                tenant,
+                rest: rest.to_vec(),
+            }
+        }
         _ => return None,
     })
 }
@@ -359,6 +377,9 @@ fn admin_table<'a>(method: &str, segments: &[&'a str]) -> Option<AdminRoute<'a>>
         ("GET", ["tenants", t, "members"]) => ListMembers { t },
         ("DELETE", ["tenants", t, "members", account]) => DeleteMember { t, account },
         ("POST", ["tenants", t, "accounts"]) => ProvisionAccount { t },
+        ("POST", ["tenants", t, "scim-tokens"]) => CreateScimToken { t },
+        ("GET", ["tenants", t, "scim-tokens"]) => ListScimTokens { t },
+        ("DELETE", ["tenants", t, "scim-tokens", id]) => DeleteScimToken { t, id },
         ("POST", ["accounts"]) => CreateAccount,
         ("GET", ["accounts"]) => ListAccounts,
         ("GET", ["accounts", id]) => GetAccount { id },

@@ -44,6 +44,19 @@ pub struct Account {
     /// The user must choose a new password before their next authorization completes.
     #[serde(default)]
     pub must_change_password: bool,
+    /// Given and family name as a directory sent them (SCIM `name`); `name` stays the
+    /// name shown everywhere.
+    #[serde(default)]
+    pub name_parts: NameParts,
+}
+
+/// A person's given and family name, kept apart for SCIM.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NameParts {
+    /// SCIM `name.givenName`.
+    pub given: Option<String>,
+    /// SCIM `name.familyName`.
+    pub family: Option<String>,
 }
 
 impl Record for Account {

@@ -6,7 +6,7 @@ use super::codec::{self, Record};
 use super::{
     Store, StoreError, TREE_NAMES, TreeId, accounts, admin_tokens, audit, ceremonies, clients,
     codes, consents, deliveries, flights, members, migrate, pending, pushed, recovery_links,
-    refresh, revoked, seen_jtis, sessions, settings, signing_keys, tenants,
+    refresh, revoked, scim, seen_jtis, sessions, settings, signing_keys, tenants,
 };
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -367,6 +367,9 @@ fn check_record(tree: TreeId, schema: u32, key: &[u8], value: &[u8]) -> Result<(
         TreeId::Deliveries => decodes::<deliveries::Delivery>(value),
         TreeId::Ceremonies => decodes::<ceremonies::Ceremony>(value),
         TreeId::RecoveryLinks => decodes::<recovery_links::RecoveryLink>(value),
+        TreeId::ScimTokens => decodes::<scim::ScimToken>(value),
+        TreeId::ScimTokenHashes => Ok(()),
+        TreeId::ScimGroups => decodes::<scim::ScimGroup>(value),
         TreeId::AdminTokenHashes
         | TreeId::ApiKeyHashes
         | TreeId::Usernames

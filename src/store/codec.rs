@@ -92,6 +92,8 @@ pub fn decode_as_every_record(bytes: &[u8]) {
     decode_and_round_trip::<tenants::Tenant>(bytes);
     decode_and_round_trip::<api_keys::ApiKey>(bytes);
     decode_and_round_trip::<signing_keys::SigningKeyRecord>(bytes);
+    decode_and_round_trip::<scim::ScimToken>(bytes);
+    decode_and_round_trip::<scim::ScimGroup>(bytes);
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ fn store_with_totp() -> (tempfile::TempDir, Arc<Store>) {
         },
         email_verified: false,
         must_change_password: false,
+        name_parts: Default::default(),
     };
     store
         .transaction(|tx| tx.put_account::<StoreError>(&account))

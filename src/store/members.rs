@@ -24,6 +24,14 @@ pub struct Membership {
     pub upstream_sub: Option<String>,
     /// When it was created.
     pub created_at: UnixTime,
+    /// Refused at this tenant only while set (SCIM's `active: false`); records written
+    /// before memberships could be disabled read as enabled.
+    #[serde(default)]
+    pub disabled: bool,
+    /// When it was last written (0 in records from before: read as `created_at`), for
+    /// SCIM's `meta.lastModified`.
+    #[serde(default)]
+    pub modified_at: UnixTime,
 }
 
 impl Record for Membership {

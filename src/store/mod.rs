@@ -29,6 +29,7 @@ pub mod pushed;
 pub mod recovery_links;
 pub mod refresh;
 pub mod revoked;
+pub mod scim;
 pub mod seen_jtis;
 pub mod sessions;
 pub mod settings;
@@ -185,11 +186,14 @@ enum TreeId {
     Ceremonies,
     RecoveryLinks,
     RecoveryLinkHashes,
+    ScimTokens,
+    ScimTokenHashes,
+    ScimGroups,
 }
 
 impl TreeId {
     /// Every tree, in the order of [`TREE_NAMES`].
-    const ALL: [TreeId; 32] = [
+    const ALL: [TreeId; 35] = [
         TreeId::Meta,
         TreeId::Tenants,
         TreeId::SigningKeys,
@@ -222,6 +226,9 @@ impl TreeId {
         TreeId::Ceremonies,
         TreeId::RecoveryLinks,
         TreeId::RecoveryLinkHashes,
+        TreeId::ScimTokens,
+        TreeId::ScimTokenHashes,
+        TreeId::ScimGroups,
     ];
 }
 
@@ -234,7 +241,7 @@ const _: () = {
     }
 };
 
-const TREE_NAMES: [&str; 32] = [
+const TREE_NAMES: [&str; 35] = [
     "meta",
     "tenants",
     "signing_keys",
@@ -267,6 +274,9 @@ const TREE_NAMES: [&str; 32] = [
     "webauthn_ceremonies",
     "recovery_links",
     "recovery_link_hashes",
+    "scim_tokens",
+    "scim_token_hashes",
+    "scim_groups",
 ];
 
 /// The key of an account's index entry for `id`: the account id, a zero byte, `id`.

@@ -16,7 +16,7 @@ const BATCH: usize = 256;
 const BINARY_LEGACY_FROM: [u8; 8] = (1u64 << 32).to_be_bytes();
 
 /// Trees whose keys start with a tenant incarnation.
-const TENANT_TREES: [TreeId; 7] = [
+const TENANT_TREES: [TreeId; 9] = [
     TreeId::Consents,
     TreeId::Clients,
     TreeId::RevokedJtis,
@@ -24,6 +24,8 @@ const TENANT_TREES: [TreeId; 7] = [
     TreeId::Upstream,
     TreeId::Members,
     TreeId::ExternalIds,
+    TreeId::ScimTokens,
+    TreeId::ScimGroups,
 ];
 
 impl Store {
@@ -84,6 +86,10 @@ impl Store {
                 for key in &keys {
                     if matches!(id, TreeId::Members) {
                         forget_tenant(tx, &key[8..], uid)?;
+                    }
+                    if matches!(id, TreeId::ScimTokens) {
+                        let id = String::from_utf8_lossy(&key[8..]);
+                        tx.remove_scim_token::<StoreError>(uid, &id)?;
                     }
                     tx.remove_raw::<StoreError>(id, key)?;
                 }

@@ -19,7 +19,7 @@ pub const FORM_POST_SCRIPT: &str = include_str!("../../web/static/form_post.js")
 /// The passkey ceremonies of the sign-in pages, served at `/static/webauthn.js`.
 pub const WEBAUTHN_SCRIPT: &str = include_str!("../../web/static/webauthn.js");
 
-const TEMPLATES: [(&str, &str); 26] = [
+const TEMPLATES: [(&str, &str); 27] = [
     (
         "admin/account.html",
         include_str!("../../web/templates/admin/account.html"),
@@ -59,6 +59,10 @@ const TEMPLATES: [(&str, &str); 26] = [
     (
         "admin/recovery_link.html",
         include_str!("../../web/templates/admin/recovery_link.html"),
+    ),
+    (
+        "admin/scim_token_delete.html",
+        include_str!("../../web/templates/admin/scim_token_delete.html"),
     ),
     (
         "admin/mfa_reset.html",

@@ -39,7 +39,7 @@ fn assert_secure_page(page: &Page) {
 }
 
 /// The one-time secret on a reveal page.
-fn revealed(page: &Page) -> String {
+pub(crate) fn revealed(page: &Page) -> String {
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("only this once"));
     page.body

@@ -44,6 +44,7 @@ mod private_key_jwt;
 mod races;
 mod request_objects;
 mod review;
+mod scim;
 mod sessions;
 mod shutdown;
 mod support;

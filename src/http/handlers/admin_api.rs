@@ -288,6 +288,16 @@ async fn dispatch(
             members::delete(ctx, t, account)?;
             deleted(state).await
         }
+        CreateScimToken { t } => {
+            let v = admin::scim_tokens::create(ctx, t, &body::json(req).await?)?;
+            let location = format!("/v2/admin/tenants/{t}/scim-tokens/{}", v.id);
+            written(state, StatusCode::CREATED, Some(location), &v).await
+        }
+        ListScimTokens { t } => ok(&admin::scim_tokens::list(ctx, t, &page(&q)?)?),
+        DeleteScimToken { t, id } => {
+            admin::scim_tokens::delete(ctx, t, id)?;
+            deleted(state).await
+        }
         ProvisionAccount { t } => {
             let v = members::provision(ctx, t, &body::json(req).await?).await?;
             written(

@@ -8,6 +8,7 @@ mod oauth_api;
 mod oidc;
 mod password_change;
 mod recover;
+mod scim;
 mod second_factor;
 mod sso_v2;
 
@@ -118,6 +119,9 @@ async fn route(
 ) -> Response<Body> {
     match resolved {
         Resolved::Route(Route::Admin(r)) => admin_api::handle(state, r, req, log).await,
+        Resolved::Route(Route::Scim { tenant, rest }) => {
+            scim::handle(state, tenant, &rest, req, peer, log).await
+        }
         Resolved::Route(Route::Healthz) => health::alive(),
         Resolved::Route(Route::Metrics) => {
             let auth = req

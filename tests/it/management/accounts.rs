@@ -265,8 +265,8 @@ fn memberships_are_put_replaced_listed_and_deleted() {
     assert_eq!(
         ms,
         vec![
-            json!({"tenant": "acme", "scopes": ["admin"], "external_authentication_provider_id": "ext-2"}),
-            json!({"tenant": "default", "scopes": [], "external_authentication_provider_id": "ext-1"}),
+            json!({"tenant": "acme", "scopes": ["admin"], "external_authentication_provider_id": "ext-2", "active": true}),
+            json!({"tenant": "default", "scopes": [], "external_authentication_provider_id": "ext-1", "active": true}),
         ]
     );
 
@@ -278,7 +278,7 @@ fn memberships_are_put_replaced_listed_and_deleted() {
     let alice_now = ok(&api, "GET", &format!("/v2/admin/accounts/{aid}"), None);
     assert_eq!(
         alice_now["memberships"],
-        json!([{"tenant": "acme", "scopes": [], "external_authentication_provider_id": null}])
+        json!([{"tenant": "acme", "scopes": [], "external_authentication_provider_id": null, "active": true}])
     );
     // The external id is free again after the delete.
     ok(
@@ -328,7 +328,7 @@ fn account_and_membership_are_created_in_one_call_or_not_at_all() {
     assert_eq!(carol["email"], "carol@acme.example");
     assert_eq!(
         carol["memberships"],
-        json!([{"tenant": "acme", "scopes": ["orders"], "external_authentication_provider_id": "idp-123"}])
+        json!([{"tenant": "acme", "scopes": ["orders"], "external_authentication_provider_id": "idp-123", "active": true}])
     );
     let members = items(&api, "/v2/admin/tenants/acme/members");
     assert_eq!(members.len(), 1);

@@ -13,7 +13,7 @@ mod keys_audit;
 mod settings;
 mod tenants;
 mod validation_clients;
-mod validation_content;
+pub(crate) mod validation_content;
 mod validation_requests;
 mod validation_settings;
 mod validation_tenants_accounts;

@@ -19,7 +19,17 @@ fn declared_too_large(
     path: &str,
     len: usize,
 ) -> (u16, String, String) {
-    let token = server.admin_token();
+    declared_too_large_as(server, &server.admin_token(), method, path, len)
+}
+
+/// [`declared_too_large`] with the bearer `token` (a SCIM token, say).
+pub(crate) fn declared_too_large_as(
+    server: &Server,
+    token: &str,
+    method: &str,
+    path: &str,
+    len: usize,
+) -> (u16, String, String) {
     let cert = server.data_dir.join("tls/cert.pem");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

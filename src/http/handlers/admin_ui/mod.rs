@@ -398,6 +398,7 @@ fn notice(query: &Fields) -> Option<&'static str> {
         "member-added" => "The member was added.",
         "member-removed" => "The member was removed.",
         "key-revoked" => "The API key was revoked.",
+        "scim-token-deleted" => "The SCIM token was deleted.",
         "account-created" => "The account was created.",
         "account-updated" => "The account was updated.",
         "sessions-ended" => "The account's sessions were ended.",
@@ -423,6 +424,9 @@ async fn get(s: &Signed<'_>, segments: &[&str], query: &Fields) -> Answer {
         }
         ["accounts", id, "mfa", "reset"] => account_pages::mfa_reset_page(s, id),
         ["accounts", id, "recovery-link"] => account_pages::recovery_link_page(s, id),
+        ["tenants", t, "scim-tokens", id, "delete"] => {
+            tenant_pages::scim_token_delete_page(s, t, id)
+        }
         ["keys"] => Ok(s.page(
             "admin/keys.html",
             "Signing keys".into(),

@@ -4,7 +4,9 @@
 use super::forms::*;
 use super::{Answer, Fields, Signed, reveal, written};
 use crate::admin::page::PageRequest;
-use crate::admin::{AdminError, accounts, api_keys, clients, members, settings, tenants};
+use crate::admin::{
+    AdminError, accounts, api_keys, clients, members, scim_tokens, settings, tenants,
+};
 use crate::http::respond;
 use crate::ui::admin::FormState;
 use serde_json::json;
@@ -157,6 +159,27 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
             api_keys::revoke(&ctx, t, c, id)?;
             written(s, &format!("/admin/tenants/{t}?done=key-revoked")).await
         }
+        ["scim-tokens"] => {
+            let new = scim_tokens::NewScimToken {
+                label: field(&fields, "label"),
+            };
+            let created = scim_tokens::create(&ctx, t, &new)?;
+            s.state.store.flush_durable().await?;
+            reveal(
+                s,
+                "SCIM token",
+                format!(
+                    "The SCIM token “{}” of tenant {t}, for the directory's Authorization: Bearer <token>.",
+                    created.label
+                ),
+                created.token,
+                format!("/admin/tenants/{t}"),
+            )
+        }
+        ["scim-tokens", id, "delete"] => {
+            scim_tokens::delete(&ctx, t, id)?;
+            written(s, &format!("/admin/tenants/{t}?done=scim-token-deleted")).await
+        }
         ["members"] => add_member(s, t, fields).await,
         ["members", account, "remove"] => {
             members::delete(&ctx, t, account)?;
@@ -193,6 +216,18 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
         }
         _ => Err(AdminError::NotFound("no such action".into())),
     }
+}
+
+/// The page that confirms deleting a SCIM token, without JavaScript.
+pub(super) fn scim_token_delete_page(s: &Signed<'_>, slug: &str, id: &str) -> Answer {
+    let token = scim_tokens::get(&s.ctx(), slug, id)?;
+    Ok(s.page(
+        "admin/scim_token_delete.html",
+        format!("Delete SCIM token {}", token.label),
+        "tenants",
+        None,
+        json!({"tenant": slug, "token": token}),
+    ))
 }
 
 /// A connection test's report as indented JSON; should that fail, the page says so and
@@ -299,6 +334,8 @@ pub(super) fn tenant_page(
             "tenant": tenant,
             "clients": client_rows,
             "members": members::list(&ctx, slug, &all)?.items,
+            "scim_tokens": scim_tokens::list(&ctx, slug, &all)?.items,
+            "scim_base": format!("{}/t/{}/scim/v2", s.state.config.public_url, tenant.id),
             "introspection": introspection,
             "upstream": upstream,
             "client_form": forms.client,
@@ -399,6 +436,7 @@ async fn add_member(s: &Signed<'_>, slug: &str, fields: Fields) -> Answer {
             "external_authentication_provider_id",
         ))
         .filter(|e| !e.trim().is_empty()),
+        active: Some(field(&fields, "active") != "no"),
     };
     match members::put(&ctx, slug, &account_id, &input) {
         Ok(_) => written(s, &format!("/admin/tenants/{slug}?done=member-added")).await,
