@@ -4,9 +4,9 @@
 bench/run installs what is missing and calls this. Every scenario runs latchkey, then
 the peer, then latchkey again, and so on (--rounds times each), with wrk as the load
 generator (keep-alive, --connections connections over --threads threads, --duration
-seconds). Each figure is the median over the rounds. Server CPU time and memory are
-read from /proc. Results go to bench/results/<time>/ as results.json, results.md and
-plot.png.
+seconds), or bench/passkey.mjs where requests must be signed. Each figure is the
+median over the rounds. Server CPU time and memory are read from /proc. Results go to
+bench/results/<time>/ as results.json, results.md and plot.png.
 """
 
 import argparse
@@ -235,9 +235,11 @@ class Latchkey(Target):
     def __init__(self, data_dir, token=None, binary=BINARY, name="latchkey"):
         self.name = name
         self.port = free_port()
-        base = f"https://127.0.0.1:{self.port}"
+        # A host name, not 127.0.0.1: the relying-party id of passkeys is the public URL's
+        # host, and an IP address turns passkeys off (the certificate names localhost).
+        self.public_url = f"https://localhost:{self.port}"
         args = [binary, "serve", "--data-dir", data_dir, "--listen", f"127.0.0.1:{self.port}",
-                "--public-url", base]
+                "--public-url", self.public_url]
         self.token = token or init(data_dir, binary)
         self.cert = os.path.join(data_dir, "tls", "cert.pem")
         self.key = os.path.join(data_dir, "tls", "key.pem")
@@ -349,6 +351,23 @@ class Latchkey(Target):
         self.api("PATCH", "/tenants/bench", {"mfa": "optional"})
         return secrets_by_user
 
+    def passkeys(self, path, count):
+        """Writes the passkeys of the bench's passkey accounts to `path` (bench/passkey.mjs's
+        keys file), creating `count` accounts and enrolling each first time round through
+        the sign-in that `mfa: required` asks for, with the script's software
+        authenticator."""
+        if hasattr(self, "passkey_keys"):
+            return
+        users = [f"passkey-{i:03d}" for i in range(count)]
+        for user in users:
+            self.api("POST", "/tenants/bench/accounts", {
+                "username": user, "password": PASSWORD, "scopes": ["openid", "offline_access"]})
+        self.api("PATCH", "/tenants/bench", {"mfa": "required"})
+        subprocess.run(["node", os.path.join(BENCH, "passkey.mjs"), "enrol", f"https://127.0.0.1:{self.port}",
+                        self.public_url, self.authorize_path("web-es256"), PASSWORD, path, *users], check=True)
+        self.api("PATCH", "/tenants/bench", {"mfa": "optional"})
+        self.passkey_keys = path
+
 
 class Peer(Target):
     """node oidc-provider 9 from npm, with bench/peer.mjs."""
@@ -358,6 +377,7 @@ class Peer(Target):
 
     def __init__(self, folder, cert, key):
         self.port = free_port()
+        self.public_url = f"https://127.0.0.1:{self.port}"
         args = ["node", os.path.join(folder, "peer.mjs"), str(self.port), cert, key]
         self.command = " ".join(args)
         self.server = Server("peer", args, self.port, cert, env={"NODE_ENV": "production"})
@@ -394,7 +414,7 @@ def scenario_args(target, scenario, opts, work):
     if scenario == "cc_dpop":
         path = "/t/bench/token" if lk else "/token"
         prefix = os.path.join(work, f"proofs-{target.name}")
-        subprocess.run(["node", os.path.join(BENCH, "proofs.mjs"), f"https://127.0.0.1:{target.port}{path}",
+        subprocess.run(["node", os.path.join(BENCH, "proofs.mjs"), f"{target.public_url}{path}",
                         str(opts.duration * PROOFS_PER_SECOND), prefix, str(opts.threads)], check=True)
         if lk:
             return "dpop.lua", [path, "grant_type=client_credentials", target.auth("bench", "cc"), prefix]
@@ -443,16 +463,28 @@ def scenario_args(target, scenario, opts, work):
         path = os.path.join(work, "totp-codes.txt")
         target.totp_codes(path, opts.duration)
         return "login_totp.lua", [target.authorize_path("web-es256"), PASSWORD, path, str(opts.threads)]
+    if scenario == "login_passkey" and lk and target.name == "latchkey":
+        path = os.path.join(work, "passkeys.jsonl")
+        target.passkeys(path, opts.connections)
+        return "passkey.mjs", ["run", target.public_url, target.authorize_path("web-es256"), path]
     return None
 
 
 def wrk(port, script, args, opts, connections=None):
-    command = ["wrk", "-t", str(opts.threads), "-c", str(connections or opts.connections),
-               "-d", f"{opts.duration}s", "--latency", "-s", script, f"https://127.0.0.1:{port}", "--", *args]
+    url = f"https://127.0.0.1:{port}"
+    if script.endswith(".mjs"):
+        # A load generator of our own for what wrk's Lua cannot do (signing): MODE URL
+        # ARGS... CONNECTIONS DURATION, printing the same RESULT line.
+        mode, *rest = args
+        command = ["node", os.path.join(BENCH, script), mode, url, *rest,
+                   str(connections or opts.connections), str(opts.duration)]
+    else:
+        command = ["wrk", "-t", str(opts.threads), "-c", str(connections or opts.connections),
+                   "-d", f"{opts.duration}s", "--latency", "-s", script, url, "--", *args]
     out = subprocess.run(command, cwd=LUA, capture_output=True, text=True, check=False)
     line = next((l for l in out.stdout.splitlines() if l.startswith("RESULT ")), None)
     if line is None:
-        sys.exit(f"wrk failed: {out.stdout}\n{out.stderr}")
+        sys.exit(f"{command[0]} failed: {out.stdout}\n{out.stderr}")
     shown = [c if len(c) < 120 else c[:60] + "…" for c in command]
     return json.loads(line[len("RESULT "):]), " ".join(shown)
 
@@ -503,6 +535,7 @@ SCENARIOS = {
     "exchange": "/v2/sso/exchange-token against a local HTTPS IdP (requests/s)",
     "login": "password sign-in, argon2id (sign-ins/s)",
     "login_totp": "password sign-in, argon2id, then a TOTP code (sign-ins/s)",
+    "login_passkey": "passwordless passkey sign-in, ES256 (sign-ins/s)",
 }
 
 
