@@ -28,6 +28,10 @@ use parse::{Prompt, Rejected, Request, page};
 use request_object::Reference;
 use std::net::IpAddr;
 
+/// How recent a session's sign-in must be for it to enrol the account's first second
+/// factor without signing in again.
+pub const ENROL_AFTER_SECS: u64 = 300;
+
 /// What the browser gets.
 #[derive(Debug)]
 pub enum Outcome {
@@ -324,6 +328,16 @@ fn second_factor_first(
                 .store
                 .account(&session.account_id)?
                 .ok_or(OAuthError::Internal("account vanished during authorization"))?;
+            // Enrolling a first factor adds a lasting credential (a passkey signs in
+            // alone): a session cookie is not proof enough unless the user signed in
+            // just now, so an older session signs in again first.
+            if !account.factors.any() && now.saturating_sub(session.auth_time) > ENROL_AFTER_SECS
+            {
+                return Ok(Some(Outcome::Login {
+                    pending_id: store_pending(ctx, tenant, &req.kept, now, from, None)?,
+                    login_hint: None,
+                }));
+            }
             let step = SecondStep {
                 account_id: account.id,
                 username: account.username,

@@ -187,6 +187,19 @@ fn max_age_asks_again_once_the_sign_in_is_older() {
 }
 
 #[test]
+fn a_session_enrols_its_first_second_factor_only_soon_after_its_sign_in() {
+    let (sandbox, cookie) = signed_in();
+    let step_up = [("acr_values", "mfa")];
+    assert_eq!(authorize::ENROL_AFTER_SECS, 300);
+    sandbox.app.state.clock.advance(300);
+    let fresh = authorize(&sandbox, Some(&cookie), &step_up);
+    assert!(matches!(fresh, Outcome::SecondFactor { .. }), "{fresh:?}");
+    sandbox.app.state.clock.advance(1);
+    let stale = authorize(&sandbox, Some(&cookie), &step_up);
+    assert!(matches!(stale, Outcome::Login { .. }), "{stale:?}");
+}
+
+#[test]
 fn a_code_redeems_once_and_its_replay_revokes_what_it_issued() {
     let (sandbox, cookie) = signed_in();
     let code = redirect_param(&authorize(&sandbox, Some(&cookie), &[]), "code").unwrap();

@@ -183,7 +183,7 @@ pub async fn submit(
             let keys = username_keys(peer, &username);
             ctx.limiter
                 .record(store, None, &keys, guard::Outcome::Success, now)?;
-            signed_in(ctx, tenant, &p, &account.id, Factor::Password, now)
+            signed_in(ctx, tenant, &p, &account, Factor::Password, now)
         }
         None => refused(ctx, tenant, &p, &username, peer, now),
     }
@@ -234,15 +234,18 @@ fn second_step(
     })
 }
 
-/// `account_id` signed in at `now`: a new session, the pending request taken up.
+/// `account` signed in at `now`: a new session, the pending request taken up. A new
+/// password or disabling while the password was being checked (its `refresh_epoch`
+/// moved) voids the sign-in: the sessions that change ended must not gain a sibling.
 fn signed_in(
     ctx: &Ctx,
     tenant: &Tenant,
     p: &PendingAuthorization,
-    account_id: &str,
+    account: &Account,
     factor: Factor,
     now: UnixTime,
 ) -> Result<LoginOutcome, OAuthError> {
+    let account_id = account.id.as_str();
     let (session, cookie) = session::new(account_id, vec![factor], now)?;
     let event = AuditEvent::new(
         now,
@@ -252,11 +255,20 @@ fn signed_in(
     .tenant(tenant.id.as_str())
     .account(account_id)
     .detail(&Authenticated(&[factor]).audit_detail());
-    ctx.store.transaction(|tx| {
-        tx.put_session::<StoreError>(&session)?;
-        tx.remove_pending(&p.id)?;
-        tx.audit(&event)
+    let current = ctx.store.transaction(|tx| {
+        let current = tx
+            .account::<StoreError>(account_id)?
+            .is_some_and(|a| a.refresh_epoch == account.refresh_epoch && !a.disabled);
+        if current {
+            tx.put_session(&session)?;
+            tx.remove_pending(&p.id)?;
+            tx.audit(&event)?;
+        }
+        Ok(current)
     })?;
+    if !current {
+        return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
+    }
     Ok(LoginOutcome::Done {
         cookie,
         outcome: authorize::resume(ctx, tenant, p, &session, now)?,
@@ -300,7 +312,7 @@ async fn passkey_sign_in(
             let keys = username_keys(peer, &account.username);
             ctx.limiter
                 .record(ctx.store, None, &keys, guard::Outcome::Success, now)?;
-            signed_in(ctx, tenant, &p, &account.id, Factor::Passkey, now)
+            signed_in(ctx, tenant, &p, &account, Factor::Passkey, now)
         }
         Err((failure, account_id)) => {
             let event =

@@ -13,6 +13,7 @@ use crate::clock::UnixTime;
 use crate::crypto::random;
 use crate::grant::pending::{self, EXPIRED};
 use crate::grant::session;
+use crate::grant::subject::member;
 use crate::store::TxError;
 use crate::store::accounts::Account;
 use crate::store::pending::PendingAuthorization;
@@ -84,10 +85,11 @@ fn bound(
     let Some(s) = session::from_cookie(ctx.store, session_cookie, now)? else {
         return Ok(None);
     };
-    let Some(account) = ctx.store.account(&s.account_id)? else {
+    // Only a member of this tenant continues a request here, as at sign-in.
+    let Some(m) = member(ctx.store, tenant.uid, &s.account_id)? else {
         return Ok(None);
     };
-    Ok(Some((p, s, account)))
+    Ok(Some((p, s, m.account)))
 }
 
 /// `GET /t/{tenant}/password?request=…` with the session cookie.
@@ -146,7 +148,9 @@ pub async fn submit(
 }
 
 /// Takes the pending request (only one submit can) and goes on with it; with a new
-/// password hash, stores it and clears the flag in the same transaction.
+/// password hash, stores it and clears the flag in the same transaction, which also
+/// ends the account's other sessions and, by a new `refresh_epoch`, its refresh tokens:
+/// an admin who asks for a new password may suspect someone else holds the old one.
 fn proceed(
     ctx: &Ctx,
     tenant: &Tenant,
@@ -155,6 +159,10 @@ fn proceed(
     new_password: Option<(String, AuditEvent)>,
     now: UnixTime,
 ) -> Result<ChangeOutcome, OAuthError> {
+    let others = match new_password {
+        Some(_) => ctx.store.account_sessions(&session.account_id)?,
+        None => Vec::new(),
+    };
     let taken = ctx.store.transaction(|tx| {
         if tx.remove_pending::<OAuthError>(&p.id)?.is_none() {
             return Ok(false);
@@ -165,8 +173,12 @@ fn proceed(
             };
             a.password_hash = Some(hash.clone());
             a.must_change_password = false;
+            a.refresh_epoch += 1;
             tx.put_account(&a)?;
             tx.audit(event)?;
+            for sid in others.iter().filter(|sid| **sid != session.id) {
+                tx.end_session_notifying(sid, now)?;
+            }
         }
         Ok::<_, TxError<OAuthError>>(true)
     })?;

@@ -8,7 +8,7 @@ use openidconnect::core::CoreTokenResponse;
 use openidconnect::{AuthorizationCode, OAuth2TokenResponse, TokenResponse};
 use serde_json::{Value, json};
 
-fn refresh_works(f: &Fixture, t: &CoreTokenResponse) -> bool {
+pub(crate) fn refresh_works(f: &Fixture, t: &CoreTokenResponse) -> bool {
     rp_client(f)
         .exchange_refresh_token(t.refresh_token().unwrap())
         .unwrap()
@@ -16,7 +16,7 @@ fn refresh_works(f: &Fixture, t: &CoreTokenResponse) -> bool {
         .is_ok()
 }
 
-fn signed_in(f: &Fixture, browser: &Browser) -> bool {
+pub(crate) fn signed_in(f: &Fixture, browser: &Browser) -> bool {
     let silent = begin(&rp_client(f), &[]);
     let answer = browser.get(&format!("{}&prompt=none", silent.url));
     redirect_params(answer.location.as_deref().unwrap()).contains_key("code")

@@ -39,10 +39,11 @@ pub async fn page(
     peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
-    let r: BrowserRequest = match read(state, tenant, req, None, "Link not accepted", log).await {
-        Ok(r) => r,
-        Err(resp) => return resp,
-    };
+    let r: BrowserRequest =
+        match read(state, tenant, req, Some(peer), "Link not accepted", log).await {
+            Ok(r) => r,
+            Err(resp) => return resp,
+        };
     let ctx = state.account();
     let result = if r.is_post {
         let f = form(&r.params);

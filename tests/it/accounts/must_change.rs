@@ -3,7 +3,7 @@
 //! `openidconnect` crate reads, its refusals, and `prompt=none`.
 
 use crate::admin_ui::signed_in;
-use crate::oidc_code::{Fixture, REDIRECT, begin, code_from, redeem, rp_client, start};
+use crate::oidc_code::{Fixture, REDIRECT, begin, code_from, redeem, rp_client, start, tokens};
 use crate::support::browser::{Browser, Page, attribute, input_value, redirect_params};
 use openidconnect::TokenResponse;
 use serde_json::json;
@@ -320,4 +320,80 @@ fn a_change_due_waits_until_the_second_factor_is_in() {
         Some("mfa"),
         "the session keeps its second factor"
     );
+}
+
+#[test]
+fn a_forced_change_ends_the_other_sessions_and_their_refresh_tokens() {
+    let f = start();
+    let elsewhere = Browser::new(&f.server);
+    let old = tokens(&f, &elsewhere, &["offline_access"]);
+    assert!(crate::sessions::signed_in(&f, &elsewhere));
+    patch_alice(&f, json!({"must_change_password": true}));
+    let client = rp_client(&f);
+    let started = begin(&client, &[]);
+    let browser = Browser::new(&f.server);
+    let answer = browser.sign_in(&started.url, "alice", PASSWORD);
+    let page = browser.get(answer.location.as_deref().unwrap());
+    let done = choose(
+        &browser,
+        &page,
+        "a fresh long password",
+        "a fresh long password",
+    );
+    assert_eq!(done.status, 303, "{}", done.body);
+    code_from(done.location.as_deref().unwrap(), &started.state);
+    assert!(crate::sessions::signed_in(&f, &browser), "this one stays");
+    assert!(
+        !crate::sessions::signed_in(&f, &elsewhere),
+        "the other ended"
+    );
+    assert!(
+        !crate::sessions::refresh_works(&f, &old),
+        "even an offline_access refresh token from before the change fails"
+    );
+}
+
+#[test]
+fn the_forced_change_page_is_for_members_of_its_tenant_only() {
+    let f = start();
+    let browser = Browser::new(&f.server);
+    tokens(&f, &browser, &[]);
+    let made = f.api.call(
+        "POST",
+        "/v2/admin/tenants",
+        Some(&json!({"id": "beta", "display_name": "Beta"})),
+    );
+    assert_eq!(made.status, 201, "{}", made.body);
+    let client = f.api.call(
+        "POST",
+        "/v2/admin/tenants/beta/clients",
+        Some(&json!({
+            "client_id": "app", "name": "app", "redirect_uris": [REDIRECT],
+            "grant_types": ["authorization_code"], "response_types": ["code"],
+            "scopes": ["openid"], "token_endpoint_auth_method": "none"
+        })),
+    );
+    assert_eq!(client.status, 201, "{}", client.body);
+    // alice's session is not enough at beta, where she is no member: she is asked to
+    // sign in, and the password page must not take the request up for her.
+    let answer = browser.get(&format!(
+        "/t/beta/authorize?response_type=code&client_id=app&redirect_uri={}&scope=openid&state=s&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+        urlencode(REDIRECT)
+    ));
+    let location = answer.location.clone().unwrap();
+    assert!(location.starts_with("/t/beta/login?request="), "{location}");
+    let request = &location["/t/beta/login?request=".len()..];
+    let page = browser.get(&format!("/t/beta/password?request={request}"));
+    assert_eq!(page.status, 400, "{}", page.body);
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -24,7 +24,7 @@ pub(super) async fn post(s: &Signed<'_>, id: &str, action: &[&str], fields: Fiel
             accounts::remove_factors(&ctx, id)?;
             written(s, &format!("/admin/accounts/{id}?done=mfa-removed")).await
         }
-        ["recovery-link"] => recovery_link(s, id, &fields),
+        ["recovery-link"] => recovery_link(s, id, &fields).await,
         ["sessions", "end"] => {
             accounts::end_sessions(&ctx, id)?;
             written(s, &format!("/admin/accounts/{id}?done=sessions-ended")).await
@@ -155,8 +155,9 @@ pub(super) fn recovery_link_page(s: &Signed<'_>, id: &str) -> Answer {
     ))
 }
 
-/// Makes the link the confirmation page asked for and shows it once.
-fn recovery_link(s: &Signed<'_>, id: &str, fields: &Fields) -> Answer {
+/// Makes the link the confirmation page asked for and shows it once, once it (and the
+/// voiding of the older link) is on disk.
+async fn recovery_link(s: &Signed<'_>, id: &str, fields: &Fields) -> Answer {
     let ttl_secs = match fields.get("ttl_secs").map(|v| v.trim()) {
         None | Some("") => None,
         Some(v) => Some(
@@ -170,6 +171,7 @@ fn recovery_link(s: &Signed<'_>, id: &str, fields: &Fields) -> Answer {
     };
     let ctx = s.ctx();
     let link = recovery_links::create(&ctx, id, &asked)?;
+    s.state.store.flush_durable().await?;
     let account = accounts::get(&ctx, id)?;
     reveal(
         s,
