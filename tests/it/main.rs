@@ -13,6 +13,7 @@ mod backchannel;
 mod broker;
 mod config_errors;
 mod consent;
+mod console;
 mod cors;
 mod crash;
 mod data_dir;

@@ -1,0 +1,3 @@
+//! The member's own account console (`/t/{tenant}/account`, issue 23).
+
+mod sign_in;
