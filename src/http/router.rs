@@ -40,7 +40,7 @@ pub enum Route<'a> {
         /// Tenant slug as it appeared in the path.
         tenant: &'a str,
     },
-    /// `GET /t/{tenant}/account`: the member's own account console.
+    /// `GET`/`POST /t/{tenant}/account`: the member's own account console.
     Account {
         /// Tenant slug as it appeared in the path.
         tenant: &'a str,
@@ -295,7 +295,7 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
         ("GET" | "POST", ["t", tenant, "mfa"]) => Route::SecondFactor { tenant },
         ("GET" | "POST", ["t", tenant, "password"]) => Route::PasswordChange { tenant },
         ("GET" | "POST", ["t", tenant, "recover"]) => Route::Recover { tenant },
-        ("GET", ["t", tenant, "account"]) => Route::Account { tenant },
+        ("GET" | "POST", ["t", tenant, "account"]) => Route::Account { tenant },
         ("GET" | "POST", ["t", tenant, "logout"]) => Route::Logout { tenant },
         ("GET" | "POST", ["t", tenant, "consent"]) => Route::Consent { tenant },
         ("GET", ["static", "style.css"]) => Route::Stylesheet,

@@ -15,4 +15,21 @@ pub struct AccountView {
     pub email: Option<String>,
     /// Where "sign out" leads: the tenant's logout page.
     pub logout: String,
+    /// Where the console's forms post.
+    pub action: String,
+    /// The CSRF token of the console's forms (also in the CSRF cookie).
+    pub csrf: String,
+    /// The account's live SSO sessions.
+    pub sessions: Vec<SessionRow>,
+    /// What the last form did, said once.
+    pub notice: Option<String>,
+}
+
+/// One of the account's SSO sessions.
+#[derive(Debug, Serialize)]
+pub struct SessionRow {
+    /// When it signed in (RFC 3339).
+    pub signed_in_at: String,
+    /// True for the session of the browser showing the page.
+    pub this_one: bool,
 }

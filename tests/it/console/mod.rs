@@ -1,3 +1,4 @@
 //! The member's own account console (`/t/{tenant}/account`, issue 23).
 
+mod sessions;
 mod sign_in;
