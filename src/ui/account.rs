@@ -23,6 +23,10 @@ pub struct AccountView {
     pub sessions: Vec<SessionRow>,
     /// What the last form did, said once.
     pub notice: Option<String>,
+    /// Why the last password change was refused.
+    pub password_error: Option<String>,
+    /// The fewest characters a new password may have, said up front.
+    pub min_length: usize,
 }
 
 /// One of the account's SSO sessions.

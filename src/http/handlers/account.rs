@@ -2,8 +2,12 @@
 //! under the strict CSP, reached only through the tenant's sign-in. Every form carries
 //! the double-submit CSRF token of the sign-in forms; one without it is 403.
 
-use super::browser::{BrowserRequest, error_page, oauth_page, outcome, read, render};
+use super::browser::{
+    BrowserRequest, TOO_MANY_FAILED, error_page, oauth_page, outcome, read, render, too_many,
+};
+use crate::account::password::{self, Changed};
 use crate::account::sessions;
+use crate::auth::new_password::Chosen;
 use crate::crypto::random;
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
@@ -11,6 +15,7 @@ use crate::oauth::authorize::console::{self, Entry};
 use crate::state::State;
 use crate::store::accounts::Account;
 use crate::store::sessions::SsoSession;
+use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
 use crate::ui::account::AccountView;
 use hyper::body::Incoming;
@@ -49,13 +54,16 @@ pub async fn page(
             Err(e) => return oauth_page(state, e, log),
         };
     if r.is_post {
-        return submit(state, &r, &session, log).await;
+        return submit(state, &r, (&session, account), peer, log).await;
     }
     let notice = match r.params.get("done") {
         Some("sessions-ended") => Some("Your other sessions were ended.".to_owned()),
+        Some("password-changed") => {
+            Some("Your password was changed and your other sessions ended.".to_owned())
+        }
         _ => None,
     };
-    show(state, &r, (&session, account), notice, log)
+    show(state, &r, (&session, account), (notice, None), log)
 }
 
 /// The console for `session`.
@@ -63,9 +71,13 @@ fn show(
     state: &State,
     r: &BrowserRequest<'_>,
     (session, account): (&SsoSession, Account),
-    notice: Option<String>,
+    (notice, password_error): (Option<String>, Option<String>),
     log: &RequestLog,
 ) -> Response<Body> {
+    let status = match password_error {
+        Some(_) => StatusCode::BAD_REQUEST,
+        None => StatusCode::OK,
+    };
     let rows = match sessions::rows(r.ctx.store, session, r.now) {
         Ok(rows) => rows,
         Err(e) => return oauth_page(state, e.into(), log),
@@ -84,15 +96,10 @@ fn show(
         csrf,
         sessions: rows,
         notice,
+        password_error,
+        min_length: state.config.passwords.min_length,
     };
-    render(
-        state,
-        "account.html",
-        &view,
-        StatusCode::OK,
-        Some(&view.csrf),
-        log,
-    )
+    render(state, "account.html", &view, status, Some(&view.csrf), log)
 }
 
 /// A console form of `session`, its CSRF token checked: the change, on disk before the
@@ -101,10 +108,43 @@ fn show(
 async fn submit(
     state: &State,
     r: &BrowserRequest<'_>,
-    session: &SsoSession,
+    (session, account): (&SsoSession, Account),
+    peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
     match r.params.get("action") {
+        Some("change-password") => {
+            let secret = |name| Secret::new(r.params.get(name).unwrap_or(""));
+            let chosen = Chosen {
+                password: secret("password"),
+                confirm: secret("confirm"),
+            };
+            let who = (&r.tenant, session, &account);
+            let changed = password::change(
+                &state.account(),
+                who,
+                (secret("current"), chosen),
+                peer,
+                r.now,
+            )
+            .await;
+            match changed {
+                Ok(Changed::Done) => respond::see_other(&format!(
+                    "{}?done=password-changed",
+                    console::path(&r.tenant)
+                )),
+                Ok(Changed::Refused(why)) => {
+                    show(state, r, (session, account), (None, Some(why)), log)
+                }
+                Ok(Changed::TooMany(retry_after)) => {
+                    too_many(state, retry_after, TOO_MANY_FAILED, log)
+                }
+                Err(e) => {
+                    let status = respond::status_of(e.kind());
+                    error_page(state, status, TITLE, &e.public_message(), log)
+                }
+            }
+        }
         Some("end-other-sessions") => {
             let ended = sessions::end_others(r.ctx.store, session, r.tenant.id.as_str(), r.now);
             match ended {

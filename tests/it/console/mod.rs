@@ -1,4 +1,5 @@
 //! The member's own account console (`/t/{tenant}/account`, issue 23).
 
+mod password;
 mod sessions;
 mod sign_in;
