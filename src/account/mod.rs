@@ -3,6 +3,7 @@
 //! password without an e-mail server, and the account console's own sessions.
 
 mod error;
+pub mod factors;
 pub mod password;
 pub mod recover;
 pub mod sessions;

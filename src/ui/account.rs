@@ -27,6 +27,23 @@ pub struct AccountView {
     pub password_error: Option<String>,
     /// The fewest characters a new password may have, said up front.
     pub min_length: usize,
+    /// The account's second factors.
+    pub factors: FactorsRow,
+    /// New recovery codes, shown only in the answer that made them.
+    pub new_codes: Vec<String>,
+    /// Why the last change of a second factor was refused.
+    pub factor_error: Option<String>,
+}
+
+/// What second factors the account holds.
+#[derive(Debug, Serialize)]
+pub struct FactorsRow {
+    /// An authenticator app is set up.
+    pub totp: bool,
+    /// How many passkeys.
+    pub passkeys: usize,
+    /// How many unused recovery codes.
+    pub recovery_codes_left: usize,
 }
 
 /// One of the account's SSO sessions.

@@ -118,7 +118,7 @@ fn wrong_code(secret: &[u8]) -> String {
         .unwrap()
 }
 
-fn recovery_codes(page: &Page) -> Vec<String> {
+pub(crate) fn recovery_codes(page: &Page) -> Vec<String> {
     let list = &page.body[page.body.find("id=\"recovery-codes\"").unwrap()..];
     let list = &list[..list.find("</ul>").unwrap()];
     list.split("<code>")
@@ -139,7 +139,7 @@ pub(crate) fn continue_after_codes(browser: &Browser, page: &Page) -> Page {
 
 /// Under `mfa: required`, alice enrols inside her first sign-in; returns her secret and
 /// her recovery codes.
-fn enrolled(f: &Fixture) -> (Vec<u8>, Vec<String>) {
+pub(crate) fn enrolled(f: &Fixture) -> (Vec<u8>, Vec<String>) {
     set_mfa(f, "required");
     let client = rp_client(f);
     let started = begin(&client, &[]);

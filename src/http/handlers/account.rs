@@ -5,6 +5,7 @@
 use super::browser::{
     BrowserRequest, TOO_MANY_FAILED, error_page, oauth_page, outcome, read, render, too_many,
 };
+use crate::account::factors::{self, FactorChange};
 use crate::account::password::{self, Changed};
 use crate::account::sessions;
 use crate::auth::new_password::Chosen;
@@ -17,7 +18,7 @@ use crate::store::accounts::Account;
 use crate::store::sessions::SsoSession;
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
-use crate::ui::account::AccountView;
+use crate::ui::account::{AccountView, FactorsRow};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use std::net::IpAddr;
@@ -63,7 +64,25 @@ pub async fn page(
         }
         _ => None,
     };
-    show(state, &r, (&session, account), (notice, None), log)
+    show(state, &r, (&session, account), Said::notice(notice), log)
+}
+
+/// What the console says besides its contents, after a form.
+#[derive(Default)]
+struct Said {
+    notice: Option<String>,
+    password_error: Option<String>,
+    factor_error: Option<String>,
+    new_codes: Vec<String>,
+}
+
+impl Said {
+    fn notice(notice: Option<String>) -> Said {
+        Said {
+            notice,
+            ..Said::default()
+        }
+    }
 }
 
 /// The console for `session`.
@@ -71,12 +90,17 @@ fn show(
     state: &State,
     r: &BrowserRequest<'_>,
     (session, account): (&SsoSession, Account),
-    (notice, password_error): (Option<String>, Option<String>),
+    said: Said,
     log: &RequestLog,
 ) -> Response<Body> {
-    let status = match password_error {
-        Some(_) => StatusCode::BAD_REQUEST,
-        None => StatusCode::OK,
+    let status = match said.password_error.is_some() || said.factor_error.is_some() {
+        true => StatusCode::BAD_REQUEST,
+        false => StatusCode::OK,
+    };
+    let factors = FactorsRow {
+        totp: account.factors.totp.is_some(),
+        passkeys: account.factors.passkeys.len(),
+        recovery_codes_left: account.factors.recovery_hashes.len(),
     };
     let rows = match sessions::rows(r.ctx.store, session, r.now) {
         Ok(rows) => rows,
@@ -95,9 +119,12 @@ fn show(
         action: console::path(&r.tenant),
         csrf,
         sessions: rows,
-        notice,
-        password_error,
+        notice: said.notice,
+        password_error: said.password_error,
         min_length: state.config.passwords.min_length,
+        factors,
+        new_codes: said.new_codes,
+        factor_error: said.factor_error,
     };
     render(state, "account.html", &view, status, Some(&view.csrf), log)
 }
@@ -134,7 +161,11 @@ async fn submit(
                     console::path(&r.tenant)
                 )),
                 Ok(Changed::Refused(why)) => {
-                    show(state, r, (session, account), (None, Some(why)), log)
+                    let said = Said {
+                        password_error: Some(why),
+                        ..Said::default()
+                    };
+                    show(state, r, (session, account), said, log)
                 }
                 Ok(Changed::TooMany(retry_after)) => {
                     too_many(state, retry_after, TOO_MANY_FAILED, log)
@@ -144,6 +175,41 @@ async fn submit(
                     error_page(state, status, TITLE, &e.public_message(), log)
                 }
             }
+        }
+        Some(which @ ("new-recovery-codes" | "remove-totp")) => {
+            let ctx = state.account();
+            let changed = match which {
+                "remove-totp" => factors::remove_totp(&ctx, &r.tenant, &account.id, r.now).await,
+                _ => factors::new_recovery_codes(&ctx, &r.tenant, &account.id, r.now).await,
+            };
+            let fresh = match r.ctx.store.account(&account.id) {
+                Ok(Some(a)) => a,
+                Ok(None) => account,
+                Err(e) => return oauth_page(state, e.into(), log),
+            };
+            let said = match changed {
+                Ok(FactorChange::Done(codes)) if which == "remove-totp" => Said {
+                    notice: Some("The authenticator app was removed.".into()),
+                    new_codes: codes,
+                    ..Said::default()
+                },
+                Ok(FactorChange::Done(codes)) => Said {
+                    notice: Some(
+                        "New recovery codes were made; the old ones no longer work.".into(),
+                    ),
+                    new_codes: codes,
+                    ..Said::default()
+                },
+                Ok(FactorChange::Refused(why)) => Said {
+                    factor_error: Some(why.into()),
+                    ..Said::default()
+                },
+                Err(e) => {
+                    let status = respond::status_of(e.kind());
+                    return error_page(state, status, TITLE, &e.public_message(), log);
+                }
+            };
+            show(state, r, (session, fresh), said, log)
         }
         Some("end-other-sessions") => {
             let ended = sessions::end_others(r.ctx.store, session, r.tenant.id.as_str(), r.now);
