@@ -115,3 +115,32 @@ fn a_console_form_of_a_signed_out_browser_is_403_without_its_token() {
         unknown.body
     );
 }
+
+#[test]
+fn sign_out_from_the_console_ends_this_session() {
+    let f = start();
+    let browser = Browser::new(&f.server);
+    let mine = tokens(&f, &browser, &[]);
+    let console = browser.get(CONSOLE);
+    assert_eq!(console.status, 200, "{}", console.body);
+    let link = crate::support::browser::attribute(
+        &console.body[console.body.find("id=\"sign-out\"").unwrap() - 40..],
+        "a",
+        "href",
+    );
+    assert_eq!(link, "/t/acme/logout");
+    let confirm = browser.get(&link);
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    let csrf = input_value(&confirm.body, "csrf");
+    let done = browser.post(&link, &[("csrf", &csrf)]);
+    assert!(done.body.contains("You are signed out"), "{}", done.body);
+    let after = browser.get(CONSOLE);
+    assert_eq!(after.status, 303, "{}", after.body);
+    assert!(
+        after
+            .location
+            .unwrap()
+            .starts_with("/t/acme/login?request=")
+    );
+    assert!(!refresh_works(&f, &mine), "its refresh token ended");
+}
