@@ -1,9 +1,12 @@
 //! The end user's own pages beside the OpenID Provider (SPEC "Account console and
-//! recovery"); today the recovery link's page, where a user an admin sent a link sets a
-//! password without an e-mail server.
+//! recovery"): the recovery link's page, where a user an admin sent a link sets a
+//! password without an e-mail server, and the account console's own sessions.
 
 mod error;
+pub mod factors;
+pub mod password;
 pub mod recover;
+pub mod sessions;
 
 pub use error::AccountError;
 

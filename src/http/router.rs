@@ -40,6 +40,11 @@ pub enum Route<'a> {
         /// Tenant slug as it appeared in the path.
         tenant: &'a str,
     },
+    /// `GET`/`POST /t/{tenant}/account`: the member's own account console.
+    Account {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+    },
     /// `GET`/`POST /t/{tenant}/recover?token=…`: a recovery link's page.
     Recover {
         /// Tenant slug as it appeared in the path.
@@ -195,6 +200,7 @@ impl Resolved<'_> {
                 | Route::SecondFactor { .. }
                 | Route::PasswordChange { .. }
                 | Route::Recover { .. }
+                | Route::Account { .. }
                 | Route::Logout { .. }
                 | Route::Consent { .. }
                 | Route::Introspect { .. }
@@ -242,6 +248,7 @@ impl Resolved<'_> {
             Route::SecondFactor { .. } => "mfa",
             Route::PasswordChange { .. } => "password",
             Route::Recover { .. } => "recover",
+            Route::Account { .. } => "account",
             Route::Logout { .. } => "logout",
             Route::Consent { .. } => "consent",
             Route::Stylesheet
@@ -300,6 +307,7 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
         ("GET" | "POST", ["t", tenant, "mfa"]) => Route::SecondFactor { tenant },
         ("GET" | "POST", ["t", tenant, "password"]) => Route::PasswordChange { tenant },
         ("GET" | "POST", ["t", tenant, "recover"]) => Route::Recover { tenant },
+        ("GET" | "POST", ["t", tenant, "account"]) => Route::Account { tenant },
         ("GET" | "POST", ["t", tenant, "logout"]) => Route::Logout { tenant },
         ("GET" | "POST", ["t", tenant, "consent"]) => Route::Consent { tenant },
         ("GET", ["static", "style.css"]) => Route::Stylesheet,

@@ -4,6 +4,7 @@
 
 mod acr;
 mod answer;
+pub mod console;
 mod decide;
 pub mod par;
 mod parse;
@@ -18,7 +19,7 @@ use crate::grant::{id_token_hint, pending, scopes};
 use crate::store::clients::Client;
 use crate::store::consents::Consent;
 use crate::store::factors::Authenticated;
-use crate::store::pending::{PendingAuthorization, SecondStep};
+use crate::store::pending::{Continuation, PendingAuthorization, SecondStep};
 use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
 use crate::store::{Store, StoreError};
@@ -205,7 +206,14 @@ pub async fn handle(
             Ok(req.error(ErrorCode::LoginRequired, "the user must sign in"))
         }
         (Decision::Login, _) => Ok(Outcome::Login {
-            pending_id: store_pending(ctx, tenant, &req.kept, now, Some(peer), None)?,
+            pending_id: store_pending(
+                ctx,
+                tenant,
+                (&req.kept, Continuation::Authorize),
+                now,
+                Some(peer),
+                None,
+            )?,
             login_hint: req.login_hint,
         }),
     }
@@ -216,7 +224,7 @@ pub async fn handle(
 fn store_pending(
     ctx: &Ctx,
     tenant: &Tenant,
-    params: &[(String, String)],
+    (params, continuation): (&[(String, String)], Continuation),
     now: UnixTime,
     from: Option<IpAddr>,
     second_step: Option<SecondStep>,
@@ -233,6 +241,7 @@ fn store_pending(
         created_at: now,
         expires_at: now + pending::TTL_SECS,
         second_step,
+        continuation,
     };
     ctx.store
         .transaction(|tx| tx.put_pending::<StoreError>(&pending))?;
@@ -289,7 +298,14 @@ fn proceed(
                 ));
             }
             return Ok(Outcome::Consent {
-                pending_id: store_pending(ctx, tenant, &req.kept, now, from, None)?,
+                pending_id: store_pending(
+                    ctx,
+                    tenant,
+                    (&req.kept, Continuation::Authorize),
+                    now,
+                    from,
+                    None,
+                )?,
             });
         }
     }
@@ -320,39 +336,52 @@ fn second_factor_first(
         // Only an ID token vouches for the user here; without the browser's session
         // cookie nothing binds a second step to this browser, so the user signs in.
         acr::Need::SecondFactor if req.hint_alone => Ok(Some(Outcome::Login {
-            pending_id: store_pending(ctx, tenant, &req.kept, now, from, None)?,
+            pending_id: store_pending(ctx, tenant, (&req.kept, Continuation::Authorize), now, from, None)?,
             login_hint: None,
         })),
         acr::Need::SecondFactor => {
-            let account = ctx
-                .store
-                .account(&session.account_id)?
-                .ok_or(OAuthError::Internal("account vanished during authorization"))?;
-            // Enrolling a first factor adds a lasting credential (a passkey signs in
-            // alone): a session cookie is not proof enough unless the user signed in
-            // just now, so an older session signs in again first.
-            if !account.factors.any() && now.saturating_sub(session.auth_time) > ENROL_AFTER_SECS
-            {
+            let Some(step) = step_up(ctx, session, now)? else {
                 return Ok(Some(Outcome::Login {
-                    pending_id: store_pending(ctx, tenant, &req.kept, now, from, None)?,
+                    pending_id: store_pending(ctx, tenant, (&req.kept, Continuation::Authorize), now, from, None)?,
                     login_hint: None,
                 }));
-            }
-            let step = SecondStep {
-                account_id: account.id,
-                username: account.username,
-                session_id: Some(session.id.clone()),
-                binding: session.cookie_hash,
-                enrolling: None,
-                factors: session.factors.clone(),
-                done_session: None,
-                account_epoch: account.refresh_epoch,
             };
             Ok(Some(Outcome::SecondFactor {
-                pending_id: store_pending(ctx, tenant, &req.kept, now, from, Some(step))?,
+                pending_id: store_pending(ctx, tenant, (&req.kept, Continuation::Authorize), now, from, Some(step))?,
             }))
         }
     }
+}
+
+/// The second step that steps `session` up at `now`, bound to its cookie; `None` when
+/// the account has no factor yet and the session's sign-in is older than
+/// [`ENROL_AFTER_SECS`]: enrolling a first factor adds a lasting credential (a passkey
+/// signs in alone), for which a session cookie is not proof enough, so the user signs
+/// in again first.
+fn step_up(
+    ctx: &Ctx,
+    session: &SsoSession,
+    now: UnixTime,
+) -> Result<Option<SecondStep>, OAuthError> {
+    let account = ctx
+        .store
+        .account(&session.account_id)?
+        .ok_or(OAuthError::Internal(
+            "account vanished during authorization",
+        ))?;
+    if !account.factors.any() && now.saturating_sub(session.auth_time) > ENROL_AFTER_SECS {
+        return Ok(None);
+    }
+    Ok(Some(SecondStep {
+        account_id: account.id,
+        username: account.username,
+        session_id: Some(session.id.clone()),
+        binding: session.cookie_hash,
+        enrolling: None,
+        factors: session.factors.clone(),
+        done_session: None,
+        account_epoch: account.refresh_epoch,
+    }))
 }
 
 /// Where a session whose account must choose a new password goes first (SPEC "Account
@@ -382,7 +411,14 @@ fn password_change_first(
         )));
     }
     // Without the session cookie nothing binds the change to this browser: sign in.
-    let pending_id = store_pending(ctx, tenant, &req.kept, now, from, None)?;
+    let pending_id = store_pending(
+        ctx,
+        tenant,
+        (&req.kept, Continuation::Authorize),
+        now,
+        from,
+        None,
+    )?;
     Ok(Some(match req.hint_alone {
         true => Outcome::Login {
             pending_id,
@@ -394,6 +430,9 @@ fn password_change_first(
 
 /// The request a pending authorization kept, read and judged again.
 fn reparse(ctx: &Ctx, tenant: &Tenant, pending: &PendingAuthorization) -> Result<Request, Outcome> {
+    if pending.continuation != Continuation::Authorize {
+        return Err(Outcome::ErrorPage(pending::EXPIRED.into()));
+    }
     let sent = AuthorizeRequest::from_pending(&pending.params)
         .map_err(|e| Outcome::ErrorPage(e.public_message()))?;
     judge(ctx, tenant, sent).map_err(|r| match r {
@@ -410,6 +449,9 @@ pub fn resume(
     session: &SsoSession,
     now: UnixTime,
 ) -> Result<Outcome, OAuthError> {
+    if pending.continuation == Continuation::Console {
+        return console::resume(ctx, tenant, session, now);
+    }
     match reparse(ctx, tenant, pending) {
         Ok(req) => proceed(ctx, tenant, &req, session, now, false, None),
         Err(outcome) => Ok(outcome),

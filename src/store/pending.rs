@@ -23,6 +23,21 @@ pub struct PendingAuthorization {
     /// The second sign-in step under way for it, if any.
     #[serde(default)]
     pub second_step: Option<SecondStep>,
+    /// Where the request leads once the user signed in.
+    #[serde(default)]
+    pub continuation: Continuation,
+}
+
+/// Where a finished sign-in goes: back to the client that asked, or to the tenant's own
+/// account console. Nothing else is a destination, so nothing here can redirect
+/// elsewhere.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Continuation {
+    /// The authorization request in `params`, answered to its client.
+    #[default]
+    Authorize,
+    /// The account console of the pending request's tenant (`/t/{tenant}/account`).
+    Console,
 }
 
 /// A user between the password (or a session that lacks a second factor) and the

@@ -321,6 +321,7 @@ mod tests {
             created_at: 0,
             expires_at,
             second_step: None,
+            continuation: Default::default(),
         }
     }
 

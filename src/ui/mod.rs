@@ -1,6 +1,7 @@
 //! Server-rendered pages: a minijinja environment over the templates embedded from
 //! `web/templates` (strict undefined, HTML auto-escaping), and the embedded stylesheet.
 
+pub mod account;
 pub mod admin;
 pub mod mfa;
 pub mod password;
@@ -19,7 +20,11 @@ pub const FORM_POST_SCRIPT: &str = include_str!("../../web/static/form_post.js")
 /// The passkey ceremonies of the sign-in pages, served at `/static/webauthn.js`.
 pub const WEBAUTHN_SCRIPT: &str = include_str!("../../web/static/webauthn.js");
 
-const TEMPLATES: [(&str, &str); 27] = [
+const TEMPLATES: [(&str, &str); 28] = [
+    (
+        "account.html",
+        include_str!("../../web/templates/account.html"),
+    ),
     (
         "admin/account.html",
         include_str!("../../web/templates/admin/account.html"),

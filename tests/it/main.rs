@@ -15,6 +15,7 @@ mod broker;
 mod cli;
 mod config_errors;
 mod consent;
+mod console;
 mod cors;
 mod crash;
 mod data_dir;

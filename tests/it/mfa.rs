@@ -40,12 +40,12 @@ fn base32_decode(s: &str) -> Vec<u8> {
 }
 
 /// The code an authenticator app shows `offset` steps from now.
-fn code(secret: &[u8], offset: i64) -> String {
+pub(crate) fn code(secret: &[u8], offset: i64) -> String {
     let t = now().saturating_add_signed(offset * 30);
     totp_lite::totp_custom::<totp_lite::Sha1>(30, 6, secret, t)
 }
 
-fn set_mfa(f: &Fixture, policy: &str) {
+pub(crate) fn set_mfa(f: &Fixture, policy: &str) {
     let r = f.api.call(
         "PATCH",
         "/v2/admin/tenants/acme",
@@ -67,7 +67,7 @@ fn element_text(html: &str, id: &str) -> String {
 }
 
 /// Posts the second-step form on `page` with `code`.
-fn post_code(browser: &Browser, page: &Page, code: &str) -> Page {
+pub(crate) fn post_code(browser: &Browser, page: &Page, code: &str) -> Page {
     let action = attribute(&page.body, "form", "action");
     let csrf = input_value(&page.body, "csrf");
     let request = input_value(&page.body, "request");
@@ -78,7 +78,7 @@ fn post_code(browser: &Browser, page: &Page, code: &str) -> Page {
 }
 
 /// Follows a redirect to the second-step page and reads it.
-fn second_step(browser: &Browser, answer: &Page) -> Page {
+pub(crate) fn second_step(browser: &Browser, answer: &Page) -> Page {
     assert_eq!(answer.status, 303, "{}", answer.body);
     let location = answer.location.clone().unwrap();
     assert!(location.starts_with("/t/acme/mfa?request="), "{location}");
@@ -88,7 +88,7 @@ fn second_step(browser: &Browser, answer: &Page) -> Page {
 }
 
 /// Enrols TOTP from the enrolment page: the secret, and the recovery codes page.
-fn enrol(browser: &Browser, page: &Page) -> (Vec<u8>, Page) {
+pub(crate) fn enrol(browser: &Browser, page: &Page) -> (Vec<u8>, Page) {
     assert!(
         page.body.contains("<svg"),
         "a QR code is drawn: {}",
@@ -118,7 +118,7 @@ fn wrong_code(secret: &[u8]) -> String {
         .unwrap()
 }
 
-fn recovery_codes(page: &Page) -> Vec<String> {
+pub(crate) fn recovery_codes(page: &Page) -> Vec<String> {
     let list = &page.body[page.body.find("id=\"recovery-codes\"").unwrap()..];
     let list = &list[..list.find("</ul>").unwrap()];
     list.split("<code>")
@@ -127,7 +127,7 @@ fn recovery_codes(page: &Page) -> Vec<String> {
         .collect()
 }
 
-fn continue_after_codes(browser: &Browser, page: &Page) -> Page {
+pub(crate) fn continue_after_codes(browser: &Browser, page: &Page) -> Page {
     let action = attribute(&page.body, "form", "action");
     let csrf = input_value(&page.body, "csrf");
     let request = input_value(&page.body, "request");
@@ -139,7 +139,7 @@ fn continue_after_codes(browser: &Browser, page: &Page) -> Page {
 
 /// Under `mfa: required`, alice enrols inside her first sign-in; returns her secret and
 /// her recovery codes.
-fn enrolled(f: &Fixture) -> (Vec<u8>, Vec<String>) {
+pub(crate) fn enrolled(f: &Fixture) -> (Vec<u8>, Vec<String>) {
     set_mfa(f, "required");
     let client = rp_client(f);
     let started = begin(&client, &[]);

@@ -1,5 +1,6 @@
 //! Dispatch from a resolved route to its handler, with the request logged once.
 
+mod account;
 mod admin_api;
 mod admin_ui;
 mod browser;
@@ -144,6 +145,9 @@ async fn route(
         }
         Resolved::Route(Route::PasswordChange { tenant }) => {
             password_change::page(state, tenant, req, peer, log).await
+        }
+        Resolved::Route(Route::Account { tenant }) => {
+            account::page(state, tenant, req, peer, log).await
         }
         Resolved::Route(Route::Recover { tenant }) => {
             recover::page(state, tenant, req, peer, log).await

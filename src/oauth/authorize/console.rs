@@ -1,0 +1,109 @@
+//! The account console as where a sign-in leads (SPEC "Account console and recovery"):
+//! the console is reached only with a session of a member that passed the tenant's
+//! second-factor policy and any password change an admin asked for. Otherwise the
+//! user goes through the tenant's normal sign-in, whose pending request carries
+//! [`Continuation::Console`] instead of a client, and comes back here.
+
+use super::acr::{self, Asked, Need};
+use super::{Outcome, step_up, store_pending};
+use crate::clock::UnixTime;
+use crate::grant::session;
+use crate::grant::subject::member;
+use crate::oauth::{Ctx, OAuthError};
+use crate::store::accounts::Account;
+use crate::store::factors::Authenticated;
+use crate::store::pending::Continuation;
+use crate::store::sessions::SsoSession;
+use crate::store::tenants::Tenant;
+use std::net::IpAddr;
+
+/// What a request for the console gets.
+pub enum Entry {
+    /// The console, for this session and its account.
+    Page(Box<(SsoSession, Account)>),
+    /// A step of the sign-in first.
+    Go(Outcome),
+}
+
+/// Why a signed-in user may not see the console.
+const NOT_MEMBER: &str = "Your account cannot use this sign-in service.";
+
+/// The console's path at `tenant`: the only place a console sign-in leads.
+pub fn path(tenant: &Tenant) -> String {
+    format!("/t/{}/account", tenant.id)
+}
+
+/// A request for the console at `now` from `peer` with the browser's session cookie:
+/// a session of an enabled member (from any tenant, as the authorization endpoint
+/// takes it) goes through [`gate`]; anything else signs in first.
+pub fn enter(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    session_cookie: Option<&str>,
+    peer: IpAddr,
+    now: UnixTime,
+) -> Result<Entry, OAuthError> {
+    let browser = session::from_cookie(ctx.store, session_cookie, now)?;
+    let session = match browser {
+        Some(s) if member(ctx.store, tenant.uid, &s.account_id)?.is_some() => s,
+        _ => {
+            let kept = (&[][..], Continuation::Console);
+            let pending_id = store_pending(ctx, tenant, kept, now, Some(peer), None)?;
+            return Ok(Entry::Go(Outcome::Login {
+                pending_id,
+                login_hint: None,
+            }));
+        }
+    };
+    Ok(match gate(ctx, tenant, &session, now, Some(peer))? {
+        Ok(account) => Entry::Page(Box::new((session, account))),
+        Err(step) => Entry::Go(step),
+    })
+}
+
+/// The signed-in session's way back once every sign-in step is done.
+pub(super) fn resume(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    session: &SsoSession,
+    now: UnixTime,
+) -> Result<Outcome, OAuthError> {
+    Ok(match gate(ctx, tenant, session, now, None)? {
+        Ok(_) => Outcome::Redirect(path(tenant)),
+        Err(step) => step,
+    })
+}
+
+/// What `session` must still do, as the authorization endpoint asks it (the tenant's
+/// `mfa` policy, then `must_change_password`), else its account. `from` is the client
+/// address of a request from outside, counted against its quota of pending requests.
+fn gate(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    session: &SsoSession,
+    now: UnixTime,
+    from: Option<IpAddr>,
+) -> Result<Result<Account, Outcome>, OAuthError> {
+    let Some(account) = member(ctx.store, tenant.uid, &session.account_id)?.map(|m| m.account)
+    else {
+        return Ok(Err(Outcome::ErrorPage(NOT_MEMBER.into())));
+    };
+    let kept = (&[][..], Continuation::Console);
+    let mfa = Authenticated(&session.factors).is_mfa();
+    if acr::need(tenant.mfa, Asked::default(), mfa) == Need::SecondFactor {
+        let Some(step) = step_up(ctx, session, now)? else {
+            let pending_id = store_pending(ctx, tenant, kept, now, from, None)?;
+            return Ok(Err(Outcome::Login {
+                pending_id,
+                login_hint: None,
+            }));
+        };
+        let pending_id = store_pending(ctx, tenant, kept, now, from, Some(step))?;
+        return Ok(Err(Outcome::SecondFactor { pending_id }));
+    }
+    if crate::oauth::password_change::required(&account, session) {
+        let pending_id = store_pending(ctx, tenant, kept, now, from, None)?;
+        return Ok(Err(Outcome::PasswordChange { pending_id }));
+    }
+    Ok(Ok(account))
+}

@@ -1,0 +1,6 @@
+//! The member's own account console (`/t/{tenant}/account`, issue 23).
+
+mod factors;
+mod password;
+mod sessions;
+mod sign_in;
