@@ -316,9 +316,24 @@ pub(crate) fn update(
         )));
     };
     let ext = external_id.unwrap_or(current.external_id.as_deref());
-    let f = fields(&current.scopes, ext, active)?;
+    let checked = fields(&current.scopes, ext, active)?;
     ctx.store.transaction(|tx| {
         still_there(tx, &tenant)?;
+        // The scopes (and a kept externalId) as they are now: a group change that
+        // committed since the read above must not be written back over.
+        let Some(live) = tx.membership::<AdminError>(tenant.uid, account_id)? else {
+            return Err(TxError::abort(AdminError::NotFound(format!(
+                "account `{account_id}` is not a member of `{slug}`"
+            ))));
+        };
+        let f = Fields {
+            scopes: live.scopes,
+            external_id: match external_id {
+                Some(_) => checked.external_id.clone(),
+                None => live.external_id,
+            },
+            disabled: checked.disabled,
+        };
         write(tx, &tenant, account_id, &f, &sessions, ctx.now)?;
         tx.audit(&event)
     })?;

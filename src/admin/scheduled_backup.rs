@@ -27,8 +27,20 @@ fn file_name(now: UnixTime) -> String {
     format!("{PREFIX}{}{SUFFIX}", rfc3339(now).replace(['-', ':'], ""))
 }
 
+/// Whether `name` is exactly what [`file_name`] makes (`latchkey-YYYYMMDDTHHMMSSZ.backup`):
+/// retention counts and deletes only those, never a file an operator put beside them.
 fn is_backup(name: &str) -> bool {
-    name.starts_with(PREFIX) && name.ends_with(SUFFIX)
+    let Some(stamp) = name
+        .strip_prefix(PREFIX)
+        .and_then(|rest| rest.strip_suffix(SUFFIX))
+    else {
+        return false;
+    };
+    let b = stamp.as_bytes();
+    b.len() == 16
+        && b[8] == b'T'
+        && b[15] == b'Z'
+        && b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit)
 }
 
 /// Writes a backup into `dir` (created 0700 when missing), then deletes the oldest of
@@ -82,7 +94,8 @@ fn prune(dir: &Path, keep: usize) -> Result<(), AdminError> {
     for entry in std::fs::read_dir(dir).map_err(io("cannot list", dir))? {
         let name = entry.map_err(io("cannot list", dir))?.file_name();
         let Some(name) = name.to_str() else { continue };
-        if name.starts_with(&format!(".{PREFIX}")) && name.ends_with(PARTIAL) {
+        let partial_of = name.strip_prefix('.').and_then(|n| n.strip_suffix(PARTIAL));
+        if partial_of.is_some_and(is_backup) {
             remove(&dir.join(name))?;
         } else if is_backup(name) {
             backups.push(name.to_owned());
@@ -124,4 +137,38 @@ pub fn newest(dir: &Path) -> Result<Option<UnixTime>, AdminError> {
         newest = newest.max(Some(secs));
     }
     Ok(newest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{file_name, is_backup, prune};
+
+    #[test]
+    fn retention_counts_and_deletes_only_the_scheduled_backups() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = [
+            file_name(1_800_000_000),
+            file_name(1_800_003_600),
+            file_name(1_800_007_200),
+        ];
+        assert!(names.iter().all(|n| is_backup(n)), "{names:?}");
+        let theirs = [
+            "latchkey-pre-upgrade.backup",
+            "latchkey-0-old.backup",
+            "latchkey-20261207T210630.backup",
+        ];
+        for name in names.iter().map(String::as_str).chain(theirs) {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        prune(dir.path(), 2).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        let mut expected: Vec<String> = theirs.iter().map(|s| s.to_string()).collect();
+        expected.extend(names[1..].iter().cloned());
+        expected.sort();
+        assert_eq!(left, expected);
+    }
 }

@@ -293,6 +293,14 @@ async fn write(
                 .into(),
         ));
     }
+    // Every value is checked before the first write, so a refusal changes nothing.
+    validate::optional_text("name.givenName", wanted.given.as_deref(), 200)?;
+    validate::optional_text("name.familyName", wanted.family.as_deref(), 200)?;
+    members::fields(
+        &m.scopes,
+        wanted.external_id.as_deref(),
+        Some(wanted.active),
+    )?;
     let ext_changed = wanted.external_id != m.external_id;
     if ext_changed
         && let Some(ext) = &wanted.external_id

@@ -193,3 +193,67 @@ fn every_class_of_bad_input_is_refused_and_changes_nothing() {
     );
     assert_eq!(s.server.get("/healthz").0, 200);
 }
+
+#[test]
+fn a_patch_refused_for_one_value_changes_none_of_the_others() {
+    let s = scim_start();
+    let made = s.scim.call(
+        "POST",
+        "/t/acme/scim/v2/Users",
+        Some(
+            &json!({"userName": "bob", "displayName": "Bob", "password": "a long first password"}),
+        ),
+    );
+    assert_eq!(made.status, 201, "{}", made.body);
+    let path = format!(
+        "/t/acme/scim/v2/Users/{}",
+        made.body["id"].as_str().unwrap()
+    );
+    let before = s.scim.call("GET", &path, None).body;
+    let patch = |ops: Value| {
+        s.scim.call(
+            "PATCH",
+            &path,
+            Some(&json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": ops,
+            })),
+        )
+    };
+    let too_long_ext = "x".repeat(300);
+    let too_long_name = "g".repeat(300);
+    for ops in [
+        json!([
+            {"op": "replace", "path": "password", "value": "Brand-New-Secret-99"},
+            {"op": "replace", "path": "externalId", "value": too_long_ext},
+        ]),
+        json!([
+            {"op": "replace", "path": "userName", "value": "bob2"},
+            {"op": "replace", "path": "name.givenName", "value": too_long_name},
+        ]),
+        json!([
+            {"op": "replace", "path": "displayName", "value": "Changed Name"},
+            {"op": "replace", "path": "name.familyName", "value": too_long_name},
+        ]),
+    ] {
+        let r = patch(ops);
+        assert_error(&r, 400, Some("invalidValue"));
+    }
+    let mut after = s.scim.call("GET", &path, None).body;
+    after["meta"] = before["meta"].clone();
+    assert_eq!(after, before, "nothing changed");
+    let changed = s.api.call(
+        "GET",
+        &format!(
+            "/v2/admin/audit?kind=password.changed&account={}",
+            made.body["id"].as_str().unwrap()
+        ),
+        None,
+    );
+    assert_eq!(
+        changed.body["items"].as_array().unwrap().len(),
+        1,
+        "only the creation set a password: {}",
+        changed.body
+    );
+}
