@@ -177,6 +177,12 @@ async fn submit(
             }
         }
         Some(which @ ("new-recovery-codes" | "remove-totp")) => {
+            let who = (session, account.username.as_str());
+            match console::sign_in_again(&r.ctx, &r.tenant, who, r.now, peer) {
+                Ok(Some(again)) => return outcome(state, r.tenant.id.as_str(), again, log),
+                Ok(None) => {}
+                Err(e) => return oauth_page(state, e, log),
+            }
             let ctx = state.account();
             let changed = match which {
                 "remove-totp" => factors::remove_totp(&ctx, &r.tenant, &account.id, r.now).await,

@@ -5,7 +5,7 @@
 //! [`Continuation::Console`] instead of a client, and comes back here.
 
 use super::acr::{self, Asked, Need};
-use super::{Outcome, step_up, store_pending};
+use super::{ENROL_AFTER_SECS, Outcome, step_up, store_pending};
 use crate::clock::UnixTime;
 use crate::grant::session;
 use crate::grant::subject::member;
@@ -59,6 +59,35 @@ pub fn enter(
         Ok(account) => Entry::Page(Box::new((session, account))),
         Err(step) => Entry::Go(step),
     })
+}
+
+/// Whether `session` signed in recently enough at `now` to change the account's second
+/// factors: a factor or a set of recovery codes is a lasting credential, for which a
+/// session cookie left in a browser is not proof enough (the same rule as enrolling a
+/// first factor from a session, [`ENROL_AFTER_SECS`]).
+pub fn recent(session: &SsoSession, now: UnixTime) -> bool {
+    now.saturating_sub(session.auth_time) <= ENROL_AFTER_SECS
+}
+
+/// The sign-in again that a sensitive change of `session` (of account `username`) needs
+/// first at `now`, like `prompt=login`, leading back to the console; `None` when
+/// [`recent`]. `peer`'s quota of pending requests counts it.
+pub fn sign_in_again(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    (session, username): (&SsoSession, &str),
+    now: UnixTime,
+    peer: IpAddr,
+) -> Result<Option<Outcome>, OAuthError> {
+    if recent(session, now) {
+        return Ok(None);
+    }
+    let kept = (&[][..], Continuation::Console);
+    let pending_id = store_pending(ctx, tenant, kept, now, Some(peer), None)?;
+    Ok(Some(Outcome::Login {
+        pending_id,
+        login_hint: Some(username.to_owned()),
+    }))
 }
 
 /// The signed-in session's way back once every sign-in step is done.

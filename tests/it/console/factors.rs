@@ -115,3 +115,15 @@ fn the_app_is_removed_only_when_it_is_not_the_last_required_factor() {
         "the password alone again"
     );
 }
+
+#[test]
+fn a_fresh_sign_in_changes_factors_without_signing_in_again() {
+    let f = start();
+    let (secret, _) = enrolled(&f);
+    let (browser, console) = console_with_code(&f, &secret, 1);
+    let made = post(&browser, &console, "new-recovery-codes");
+    assert_eq!(made.location, None, "not sent to sign in: {}", made.body);
+    assert_eq!(made.status, 200, "{}", made.body);
+    assert_eq!(recovery_codes(&made).len(), 10);
+    assert!(made.body.contains("New recovery codes were made"));
+}
