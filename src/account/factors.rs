@@ -1,11 +1,12 @@
 //! The console's changes to the member's own second factors: a new set of recovery codes
-//! (the old set void) and removing the authenticator app, each in one transaction with
-//! its audit event, the account as actor.
+//! (the old set void), adding and removing the authenticator app, each in one
+//! transaction with its audit event, the account as actor.
 
 use super::{AccountError, Ctx};
 use crate::audit::{Actor, AuditEvent, AuditKind};
-use crate::auth::recovery_codes;
+use crate::auth::{factors as sign_in_factors, recovery_codes};
 use crate::clock::UnixTime;
+use crate::store::factors::TotpFactor;
 use crate::store::tenants::{MfaPolicy, Tenant};
 use crate::store::{StoreError, TxError};
 
@@ -22,6 +23,11 @@ pub const NOTHING_TO_RECOVER: &str =
     "Recovery codes stand in for an authenticator app or a passkey; set one up first.";
 /// Why the app stays where the tenant requires a second factor and it is the last one.
 pub const LAST_FACTOR: &str = "Your organisation requires a second factor, and the authenticator app is your only one: add a passkey before removing it.";
+/// Why a second app is not set up beside the first.
+pub const HAS_APP: &str =
+    "An authenticator app is already set up for your account; remove it first to set up another.";
+/// Why the app being set up is not added yet.
+pub const WRONG_CODE: &str = "That code is not right for the new app. Check that your phone's clock is right and type the code the app shows now.";
 /// Why there is nothing to remove.
 pub const NO_APP: &str = "No authenticator app is set up for your account.";
 
@@ -106,4 +112,49 @@ pub async fn remove_totp(
     }
     ctx.store.flush_durable().await?;
     Ok(FactorChange::Done(Vec::new()))
+}
+
+/// Adds the authenticator app whose secret the console kept `sealed` for `account_id`
+/// when `code` is right for it at `now`, its step spent. The account's first factor
+/// comes with a new set of recovery codes, shown once; beside a passkey, the codes
+/// stay as they are.
+pub async fn add_totp(
+    ctx: &Ctx<'_>,
+    tenant: &Tenant,
+    (account_id, sealed): (&str, &[u8]),
+    code: &str,
+    now: UnixTime,
+) -> Result<FactorChange, AccountError> {
+    let secret = sign_in_factors::unseal(ctx.master, account_id, sealed)?;
+    let Some(accepted) = secret.verify(code, now, None) else {
+        return Ok(FactorChange::Refused(WRONG_CODE));
+    };
+    let (codes, hashes) = recovery_codes::generate()?;
+    let added = event(now, AuditKind::MfaEnrolled, tenant, account_id, "totp");
+    let first = ctx.store.transaction(|tx| {
+        let Some(mut a) = tx.account::<StoreError>(account_id)? else {
+            return Ok(None);
+        };
+        if a.factors.totp.is_some() {
+            return Ok(None);
+        }
+        let first = !a.factors.any();
+        a.factors.totp = Some(TotpFactor {
+            sealed_secret: sealed.to_vec(),
+            last_step: Some(accepted),
+            enrolled_at: now,
+        });
+        if first {
+            a.factors.recovery_hashes = hashes.clone();
+        }
+        tx.put_account(&a)?;
+        tx.audit(&added)?;
+        Ok::<_, TxError<StoreError>>(Some(first))
+    })?;
+    let Some(first) = first else {
+        return Ok(FactorChange::Refused(HAS_APP));
+    };
+    // A factor shown as added must survive a crash, and so must its recovery codes.
+    ctx.store.flush_durable().await?;
+    Ok(FactorChange::Done(if first { codes } else { Vec::new() }))
 }

@@ -540,3 +540,36 @@ fn a_push_is_judged_as_authorize_would_and_refused_as_json() {
         "nothing stored"
     );
 }
+
+#[test]
+fn the_console_changes_second_factors_only_soon_after_a_sign_in() {
+    let (sandbox, cookie) = signed_in();
+    let state = &sandbox.app.state;
+    let ctx = state.oauth();
+    let session = crate::grant::session::from_cookie(&state.store, Some(&cookie), T0)
+        .unwrap()
+        .unwrap();
+    let who = (&session, "alice");
+    let again =
+        |now| authorize::console::sign_in_again(&ctx, &sandbox.tenant, who, now, PEER).unwrap();
+    assert!(
+        again(T0 + authorize::ENROL_AFTER_SECS).is_none(),
+        "still fresh"
+    );
+    let Some(Outcome::Login {
+        pending_id,
+        login_hint,
+    }) = again(T0 + authorize::ENROL_AFTER_SECS + 1)
+    else {
+        panic!("a stale session signs in again first");
+    };
+    assert_eq!(login_hint.as_deref(), Some("alice"));
+    let pending = state.store.pending(&pending_id).unwrap().unwrap();
+    let (fresh, _) = crate::grant::session::new(&sandbox.account_id, vec![], T0 + 400).unwrap();
+    assert!(authorize::console::recent(&fresh, T0 + 400));
+    let back = authorize::resume(&ctx, &sandbox.tenant, &pending, &fresh, T0 + 400).unwrap();
+    assert!(
+        matches!(&back, Outcome::Redirect(to) if to == "/t/acme/account"),
+        "{back:?}"
+    );
+}

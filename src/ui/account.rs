@@ -1,5 +1,6 @@
 //! The view of a member's own account console (`/t/{tenant}/account`).
 
+use super::password::TotpSetup;
 use serde::Serialize;
 
 /// The console page.
@@ -33,6 +34,18 @@ pub struct AccountView {
     pub new_codes: Vec<String>,
     /// Why the last change of a second factor was refused.
     pub factor_error: Option<String>,
+    /// The authenticator app being set up, until a right code adds it.
+    pub totp_setup: Option<ConsoleTotpSetup>,
+}
+
+/// An authenticator app being set up from the console: what the user scans, and the
+/// id under which the server keeps its sealed secret meanwhile.
+#[derive(Debug, Serialize)]
+pub struct ConsoleTotpSetup {
+    /// The QR code, the secret as text and its URI.
+    pub setup: TotpSetup,
+    /// The console pending request that holds the sealed secret.
+    pub request: String,
 }
 
 /// What second factors the account holds.

@@ -24,7 +24,7 @@ fn now() -> u64 {
 }
 
 /// Base32 (RFC 4648) decoding of a secret as the enrolment page shows it.
-fn base32_decode(s: &str) -> Vec<u8> {
+pub(crate) fn base32_decode(s: &str) -> Vec<u8> {
     let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let (mut buffer, mut bits, mut out) = (0u32, 0u32, Vec::new());
     for c in s.bytes() {
@@ -56,7 +56,7 @@ pub(crate) fn set_mfa(f: &Fixture, policy: &str) {
 }
 
 /// The text of the element with `id`.
-fn element_text(html: &str, id: &str) -> String {
+pub(crate) fn element_text(html: &str, id: &str) -> String {
     let at = html
         .find(&format!("id=\"{id}\""))
         .unwrap_or_else(|| panic!("no #{id} in {html}"));

@@ -8,7 +8,9 @@ use super::browser::{
 use crate::account::factors::{self, FactorChange};
 use crate::account::password::{self, Changed};
 use crate::account::sessions;
+use crate::auth::factors as auth_factors;
 use crate::auth::new_password::Chosen;
+use crate::auth::totp::TotpSecret;
 use crate::crypto::random;
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
@@ -18,12 +20,15 @@ use crate::store::accounts::Account;
 use crate::store::sessions::SsoSession;
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
-use crate::ui::account::{AccountView, FactorsRow};
+use crate::ui::account::{AccountView, ConsoleTotpSetup, FactorsRow};
+use crate::ui::password::TotpSetup;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use std::net::IpAddr;
 
 const TITLE: &str = "Your account";
+/// Why a code for an app being set up finds no setup.
+const SETUP_GONE: &str = "This setup of an authenticator app has expired. Start it again.";
 const FORGED: &str = "The form was not accepted (its security token is missing or stale). Open your account page again and retry.";
 
 /// `GET`/`POST /t/{tenant}/account` from `peer`: the console, a form's change, or the
@@ -74,6 +79,7 @@ struct Said {
     password_error: Option<String>,
     factor_error: Option<String>,
     new_codes: Vec<String>,
+    totp_setup: Option<ConsoleTotpSetup>,
 }
 
 impl Said {
@@ -93,7 +99,8 @@ fn show(
     said: Said,
     log: &RequestLog,
 ) -> Response<Body> {
-    let status = match said.password_error.is_some() || said.factor_error.is_some() {
+    let refused = said.password_error.is_some() || said.factor_error.is_some();
+    let status = match refused {
         true => StatusCode::BAD_REQUEST,
         false => StatusCode::OK,
     };
@@ -125,6 +132,7 @@ fn show(
         factors,
         new_codes: said.new_codes,
         factor_error: said.factor_error,
+        totp_setup: said.totp_setup,
     };
     render(state, "account.html", &view, status, Some(&view.csrf), log)
 }
@@ -177,6 +185,12 @@ async fn submit(
             }
         }
         Some(which @ ("new-recovery-codes" | "remove-totp")) => {
+            let who = (session, account.username.as_str());
+            match console::sign_in_again(&r.ctx, &r.tenant, who, r.now, peer) {
+                Ok(Some(again)) => return outcome(state, r.tenant.id.as_str(), again, log),
+                Ok(None) => {}
+                Err(e) => return oauth_page(state, e, log),
+            }
             let ctx = state.account();
             let changed = match which {
                 "remove-totp" => factors::remove_totp(&ctx, &r.tenant, &account.id, r.now).await,
@@ -211,6 +225,28 @@ async fn submit(
             };
             show(state, r, (session, fresh), said, log)
         }
+        Some(which @ ("begin-totp" | "confirm-totp")) => {
+            let who = (session, account.username.as_str());
+            match console::sign_in_again(&r.ctx, &r.tenant, who, r.now, peer) {
+                Ok(Some(again)) => return outcome(state, r.tenant.id.as_str(), again, log),
+                Ok(None) => {}
+                Err(e) => return oauth_page(state, e, log),
+            }
+            let said = match which {
+                "begin-totp" => begin_totp(state, r, (session, &account), peer),
+                _ => confirm_totp(state, r, (session, &account)).await,
+            };
+            let said = match said {
+                Ok(said) => said,
+                Err(resp) => return resp(state, log),
+            };
+            let fresh = match r.ctx.store.account(&account.id) {
+                Ok(Some(a)) => a,
+                Ok(None) => account,
+                Err(e) => return oauth_page(state, e.into(), log),
+            };
+            show(state, r, (session, fresh), said, log)
+        }
         Some("end-other-sessions") => {
             let ended = sessions::end_others(r.ctx.store, session, r.tenant.id.as_str(), r.now);
             match ended {
@@ -227,5 +263,111 @@ async fn submit(
             "The form asked for nothing this page does.",
             log,
         ),
+    }
+}
+
+/// An error page still to render, once the state and log are at hand.
+type Failed = Box<dyn FnOnce(&State, &RequestLog) -> Response<Body>>;
+
+fn failed_oauth(e: crate::oauth::OAuthError) -> Failed {
+    Box::new(move |state, log| oauth_page(state, e, log))
+}
+
+fn failed_account(e: crate::account::AccountError) -> Failed {
+    Box::new(move |state, log| {
+        let status = respond::status_of(e.kind());
+        error_page(state, status, TITLE, &e.public_message(), log)
+    })
+}
+
+/// The setup of `secret`, kept as `request`, as the console shows it.
+fn setup_view(
+    r: &BrowserRequest<'_>,
+    account: &Account,
+    secret: &TotpSecret,
+    request: String,
+) -> ConsoleTotpSetup {
+    let uri = secret.otpauth_uri(&r.tenant.display_name, &account.username);
+    ConsoleTotpSetup {
+        setup: TotpSetup {
+            qr_svg: auth_factors::qr_svg(&uri).unwrap_or_default(),
+            secret: secret.base32(),
+            uri,
+        },
+        request,
+    }
+}
+
+/// "Set up an authenticator app": a new secret, sealed and kept server-side.
+fn begin_totp(
+    state: &State,
+    r: &BrowserRequest<'_>,
+    (session, account): (&SsoSession, &Account),
+    peer: IpAddr,
+) -> Result<Said, Failed> {
+    if account.factors.totp.is_some() {
+        return Ok(Said {
+            factor_error: Some(factors::HAS_APP.into()),
+            ..Said::default()
+        });
+    }
+    let (secret, sealed) = auth_factors::begin_enrolment(&state.master, &account.id)
+        .map_err(|e| failed_oauth(e.into()))?;
+    let request =
+        console::keep_enrolment(&r.ctx, &r.tenant, (session, account), sealed, r.now, peer)
+            .map_err(failed_oauth)?;
+    Ok(Said {
+        totp_setup: Some(setup_view(r, account, &secret, request)),
+        ..Said::default()
+    })
+}
+
+/// The typed code of the app being set up: added, or the setup again with why not.
+async fn confirm_totp(
+    state: &State,
+    r: &BrowserRequest<'_>,
+    (session, account): (&SsoSession, &Account),
+) -> Result<Said, Failed> {
+    let request = r.params.get("request").unwrap_or("");
+    let kept = console::kept_enrolment(&r.ctx, &r.tenant, session, request, r.now)
+        .map_err(failed_oauth)?;
+    let Some(sealed) = kept else {
+        return Ok(Said {
+            factor_error: Some(SETUP_GONE.into()),
+            ..Said::default()
+        });
+    };
+    let code = r.params.get("code").unwrap_or("").trim();
+    let added = factors::add_totp(
+        &state.account(),
+        &r.tenant,
+        (&account.id, &sealed),
+        code,
+        r.now,
+    )
+    .await
+    .map_err(failed_account)?;
+    match added {
+        FactorChange::Done(codes) => {
+            console::drop_enrolment(&r.ctx, request).map_err(failed_oauth)?;
+            Ok(Said {
+                notice: Some("The authenticator app was set up.".into()),
+                new_codes: codes,
+                ..Said::default()
+            })
+        }
+        FactorChange::Refused(why) if why == factors::WRONG_CODE => {
+            let secret = auth_factors::unseal(&state.master, &account.id, &sealed)
+                .map_err(|e| failed_oauth(e.into()))?;
+            Ok(Said {
+                factor_error: Some(why.into()),
+                totp_setup: Some(setup_view(r, account, &secret, request.to_owned())),
+                ..Said::default()
+            })
+        }
+        FactorChange::Refused(why) => Ok(Said {
+            factor_error: Some(why.into()),
+            ..Said::default()
+        }),
     }
 }

@@ -5,7 +5,9 @@
     reason = "TOTP codes depend on the real time, which the server reads too"
 )]
 
-use crate::mfa::{code, enrolled, post_code, recovery_codes, second_step, set_mfa};
+use crate::mfa::{
+    base32_decode, code, element_text, enrolled, post_code, recovery_codes, second_step, set_mfa,
+};
 use crate::oidc_code::{Fixture, start};
 use crate::support::browser::{Browser, Page, input_value};
 
@@ -114,4 +116,115 @@ fn the_app_is_removed_only_when_it_is_not_the_last_required_factor() {
         Some(CONSOLE),
         "the password alone again"
     );
+}
+
+#[test]
+fn a_fresh_sign_in_changes_factors_without_signing_in_again() {
+    let f = start();
+    let (secret, _) = enrolled(&f);
+    let (browser, console) = console_with_code(&f, &secret, 1);
+    let made = post(&browser, &console, "new-recovery-codes");
+    assert_eq!(made.location, None, "not sent to sign in: {}", made.body);
+    assert_eq!(made.status, 200, "{}", made.body);
+    assert_eq!(recovery_codes(&made).len(), 10);
+    assert!(made.body.contains("New recovery codes were made"));
+}
+
+/// Posts the console form `action` on `page` with `extra` fields.
+fn post_with(browser: &Browser, page: &Page, action: &str, extra: &[(&str, &str)]) -> Page {
+    let csrf = input_value(&page.body, "csrf");
+    let mut form = vec![("csrf", csrf.as_str()), ("action", action)];
+    form.extend_from_slice(extra);
+    browser.post(CONSOLE, &form)
+}
+
+#[test]
+fn an_app_is_set_up_from_the_console_with_a_typed_code() {
+    let f = start();
+    set_mfa(&f, "optional");
+    let browser = Browser::new(&f.server);
+    let done = browser.sign_in(CONSOLE, "alice", PASSWORD);
+    assert_eq!(done.location.as_deref(), Some(CONSOLE), "{}", done.body);
+    let console = browser.get(CONSOLE);
+    assert!(
+        console.body.contains("id=\"begin-totp\""),
+        "{}",
+        console.body
+    );
+
+    let setup = post(&browser, &console, "begin-totp");
+    assert_eq!(setup.status, 200, "{}", setup.body);
+    assert!(setup.body.contains("<svg"), "a QR code: {}", setup.body);
+    let shown = element_text(&setup.body, "totp-secret");
+    assert!(
+        !setup.body.contains(&format!("value=\"{shown}\"")),
+        "the secret stays server-side"
+    );
+    let secret = base32_decode(&shown);
+    let request = input_value(&setup.body, "request");
+
+    let other = Browser::new(&f.server);
+    let elsewhere = other.sign_in(CONSOLE, "alice", PASSWORD);
+    assert_eq!(elsewhere.location.as_deref(), Some(CONSOLE));
+    let other_console = other.get(CONSOLE);
+    let stolen = post_with(
+        &other,
+        &other_console,
+        "confirm-totp",
+        &[("request", &request), ("code", &code(&secret, 0))],
+    );
+    assert_eq!(stolen.status, 400, "{}", stolen.body);
+    assert!(stolen.body.contains("has expired"), "{}", stolen.body);
+
+    let wrong = post_with(
+        &browser,
+        &setup,
+        "confirm-totp",
+        &[("request", &request), ("code", &code(&secret, 10))],
+    );
+    assert_eq!(wrong.status, 400, "{}", wrong.body);
+    assert!(
+        wrong.body.contains("not right for the new app"),
+        "{}",
+        wrong.body
+    );
+    assert_eq!(
+        element_text(&wrong.body, "totp-secret"),
+        shown,
+        "the same setup"
+    );
+    let account = f
+        .api
+        .call("GET", &format!("/v2/admin/accounts/{}", f.alice), None);
+    assert_eq!(account.body["mfa"]["totp"], false, "nothing changed yet");
+
+    let added = post_with(
+        &browser,
+        &wrong,
+        "confirm-totp",
+        &[("request", &request), ("code", &code(&secret, 0))],
+    );
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert!(added.body.contains("The authenticator app was set up."));
+    let codes = recovery_codes(&added);
+    assert_eq!(codes.len(), 10, "shown once with the first factor");
+    assert!(audit_details(&f, "mfa.enrolled").contains(&"totp".to_owned()));
+    let account = f
+        .api
+        .call("GET", &format!("/v2/admin/accounts/{}", f.alice), None);
+    assert_eq!(
+        account.body["mfa"],
+        serde_json::json!({"totp": true, "passkeys": 0, "recovery_codes_left": 10})
+    );
+
+    let replay = post_with(
+        &browser,
+        &added,
+        "confirm-totp",
+        &[("request", &request), ("code", &code(&secret, 1))],
+    );
+    assert_eq!(replay.status, 400, "{}", replay.body);
+    let again = browser.get(CONSOLE);
+    assert!(!again.body.contains(&codes[0]), "codes shown only once");
+    assert!(!again.body.contains("id=\"begin-totp\""));
 }
