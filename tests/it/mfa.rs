@@ -185,7 +185,7 @@ fn account(f: &Fixture) -> serde_json::Value {
         .body
 }
 
-fn audit_kinds(f: &Fixture, kind: &str) -> Vec<serde_json::Value> {
+pub(crate) fn audit_kinds(f: &Fixture, kind: &str) -> Vec<serde_json::Value> {
     f.api
         .call("GET", &format!("/v2/admin/audit?kind={kind}"), None)
         .body["items"]

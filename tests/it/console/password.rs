@@ -2,31 +2,14 @@
 //! counted, the policy names the rule, a form without its CSRF token is 403, and a
 //! change ends the other session and its refresh token while this one stays.
 
-use crate::oidc_code::{Fixture, rp_client, start, tokens};
+use crate::mfa::audit_kinds;
+use crate::oidc_code::{Fixture, start, tokens};
+use crate::sessions::refresh_works;
 use crate::support::browser::{Browser, Page, input_value};
-use crate::support::rp;
-use openidconnect::OAuth2TokenResponse;
-use openidconnect::core::CoreTokenResponse;
 
 const CONSOLE: &str = "/t/acme/account";
 const PASSWORD: &str = "correct horse battery";
 const NEW: &str = "a fresh long password";
-
-fn refresh_works(f: &Fixture, t: &CoreTokenResponse) -> bool {
-    rp_client(f)
-        .exchange_refresh_token(t.refresh_token().unwrap())
-        .unwrap()
-        .request(&rp::http_client(f.server.agent()))
-        .is_ok()
-}
-
-fn audit_kinds(f: &Fixture, kind: &str) -> Vec<serde_json::Value> {
-    let log = f
-        .api
-        .call("GET", &format!("/v2/admin/audit?kind={kind}"), None);
-    assert_eq!(log.status, 200, "{}", log.body);
-    log.body["items"].as_array().unwrap().clone()
-}
 
 /// Posts the password form of the console `page` shows.
 fn change(browser: &Browser, page: &Page, current: &str, new: &str, confirm: &str) -> Page {

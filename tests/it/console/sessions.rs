@@ -2,29 +2,12 @@
 //! other sessions end with their refresh tokens, this one stays, and a form without its
 //! CSRF token is 403 and changes nothing.
 
-use crate::oidc_code::{Fixture, rp_client, start, tokens};
+use crate::mfa::audit_kinds;
+use crate::oidc_code::{start, tokens};
+use crate::sessions::refresh_works;
 use crate::support::browser::{Browser, input_value};
-use crate::support::rp;
-use openidconnect::OAuth2TokenResponse;
-use openidconnect::core::CoreTokenResponse;
 
 const CONSOLE: &str = "/t/acme/account";
-
-fn refresh_works(f: &Fixture, t: &CoreTokenResponse) -> bool {
-    rp_client(f)
-        .exchange_refresh_token(t.refresh_token().unwrap())
-        .unwrap()
-        .request(&rp::http_client(f.server.agent()))
-        .is_ok()
-}
-
-fn audit_kinds(f: &Fixture, kind: &str) -> Vec<serde_json::Value> {
-    let log = f
-        .api
-        .call("GET", &format!("/v2/admin/audit?kind={kind}"), None);
-    assert_eq!(log.status, 200, "{}", log.body);
-    log.body["items"].as_array().unwrap().clone()
-}
 
 #[test]
 fn sign_out_everywhere_else_ends_the_other_sessions_and_their_refresh_tokens() {
