@@ -7,6 +7,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod backup;
+mod network;
+mod passwords;
 
 pub use backup::BackupSchedule;
 
@@ -121,15 +123,9 @@ struct FileConfig {
     #[serde(default)]
     admin: FileAdmin,
     #[serde(default)]
-    passwords: FilePasswords,
+    passwords: passwords::FilePasswords,
     #[serde(default)]
     backup: backup::FileBackup,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FilePasswords {
-    min_length: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -518,7 +514,7 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
         ));
     };
     let (public_url, public_host) =
-        validate_public_url(f.public_url.as_deref().unwrap_or("https://localhost:8443"))?;
+        network::public_url(f.public_url.as_deref().unwrap_or("https://localhost:8443"))?;
     let flush_interval_ms = f.store.flush_interval_ms.unwrap_or(500);
     if !(1..=60_000).contains(&flush_interval_ms) {
         return fail("[store] flush_interval_ms must be between 1 and 60000".into());
@@ -588,16 +584,16 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
                 );
             }
         },
-        trusted_proxies: validate_trusted_proxies(f.trusted_proxies.unwrap_or_default())?,
+        trusted_proxies: network::trusted_proxies(f.trusted_proxies.unwrap_or_default())?,
         log_level: validate_log_level(f.log_level.as_deref().unwrap_or("info"))?,
         metrics_public: f.metrics.public.unwrap_or(false),
         admin_require_mfa: f.admin.require_mfa.unwrap_or(false),
-        passwords: validate_passwords(&f.passwords)?,
+        passwords: passwords::validate(&f.passwords)?,
         outbound_ca_pem: f
             .outbound
             .ca_file
             .as_deref()
-            .map(read_ca_file)
+            .map(network::read_ca_file)
             .transpose()?,
         log_json: match f.log_format.as_deref().unwrap_or("text") {
             "text" => false,
@@ -605,68 +601,6 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
             other => return fail(format!("log_format: `{other}` is not text or json")),
         },
     })
-}
-
-/// `[passwords] min_length`: at least 8 (NIST SP 800-63B's floor), at most 128.
-fn validate_passwords(
-    p: &FilePasswords,
-) -> Result<crate::auth::password_policy::Policy, ConfigError> {
-    use crate::auth::password_policy::{DEFAULT_MIN_LENGTH, Policy};
-    match p.min_length.unwrap_or(DEFAULT_MIN_LENGTH) {
-        min_length @ 8..=128 => Ok(Policy { min_length }),
-        _ => fail("[passwords] min_length must be between 8 and 128".into()),
-    }
-}
-
-/// The PEM text of `[outbound] ca_file`, which must hold at least one certificate.
-fn read_ca_file(path: &Path) -> Result<String, ConfigError> {
-    let named = |why: String| ConfigError(format!("[outbound] ca_file {}: {why}", path.display()));
-    let pem = std::fs::read_to_string(path).map_err(|e| named(e.to_string()))?;
-    match crate::crypto::pem::certificates(pem.as_bytes()) {
-        Ok(c) if !c.is_empty() => Ok(pem),
-        Ok(_) => Err(named("holds no PEM certificate".into())),
-        Err(e) => Err(named(e)),
-    }
-}
-
-fn validate_trusted_proxies(list: Vec<String>) -> Result<Vec<crate::types::Cidr>, ConfigError> {
-    list.iter()
-        .map(|p| {
-            crate::types::Cidr::parse(p).ok_or_else(|| {
-                ConfigError(format!(
-                    "trusted_proxies: `{p}` is not an IP address or network like 10.0.0.0/8"
-                ))
-            })
-        })
-        .collect()
-}
-
-fn validate_public_url(text: &str) -> Result<(String, String), ConfigError> {
-    let bad = |why: &str| fail(format!("public_url: `{text}` {why}"));
-    let Ok(url) = url::Url::parse(text) else {
-        return bad("is not an absolute URL like https://sso.example.com");
-    };
-    if !matches!(url.scheme(), "https" | "http") {
-        return bad("must use https (or http behind a TLS-terminating proxy)");
-    }
-    if url.host_str().is_none()
-        || url.path() != "/"
-        || url.query().is_some()
-        || url.fragment().is_some()
-    {
-        return bad(
-            "must be an origin with no path, query or fragment, like https://sso.example.com",
-        );
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return bad("must not carry a user name or password");
-    }
-    let host = url.host_str().unwrap_or_default();
-    let host = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
-    Ok((url.as_str().trim_end_matches('/').to_owned(), host))
 }
 
 fn validate_tls(t: FileTls) -> Result<TlsMode, ConfigError> {
