@@ -16,6 +16,16 @@ function header(headers, name)
   return nil
 end
 
+-- The few HTML escapes the sign-in template uses in a URL.
+function unescape_html(s)
+  return (s:gsub("&#x2f;", "/"):gsub("&#x3d;", "="):gsub("&amp;", "&"))
+end
+
+-- Percent-encodes a form field value.
+function form_encode(s)
+  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+
 -- The token request that redeems `code` with PKCE, as the code-flow scripts send it.
 function redeem(token_path, auth, code, redirect, verifier)
   return wrk.format("POST", token_path,

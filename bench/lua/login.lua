@@ -11,15 +11,6 @@ function init(args)
   flows = 0
 end
 
--- The few HTML escapes the template uses in a URL.
-local function unescape(s)
-  return (s:gsub("&#x2f;", "/"):gsub("&#x3d;", "="):gsub("&amp;", "&"))
-end
-
-local function encode(s)
-  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
-end
-
 function request()
   local step = table.remove(steps, 1)
   if step == nil then
@@ -47,9 +38,9 @@ function response(status, headers, body)
     local cookie = (header(headers, "set-cookie") or ""):match("^([^;]+)")
     if csrf and request_id and action and cookie then
       table.insert(steps, {
-        kind = "post", path = unescape(action), cookie = cookie,
-        body = "csrf=" .. encode(csrf) .. "&request=" .. encode(request_id) ..
-          "&username=" .. encode(username) .. "&password=" .. encode(password),
+        kind = "post", path = unescape_html(action), cookie = cookie,
+        body = "csrf=" .. form_encode(csrf) .. "&request=" .. form_encode(request_id) ..
+          "&username=" .. form_encode(username) .. "&password=" .. form_encode(password),
       })
     end
   end

@@ -37,14 +37,6 @@ function init(args)
   flows = 0
 end
 
-local function unescape(s)
-  return (s:gsub("&#x2f;", "/"):gsub("&#x3d;", "="):gsub("&amp;", "&"))
-end
-
-local function encode(s)
-  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
-end
-
 local function decode(s)
   return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
 end
@@ -108,14 +100,14 @@ function response(status, headers, body)
   local action = body:match('<form method="post" action="([^"]+)"')
   local cookie = set_cookie(headers)
   if not (csrf and request_id and action and cookie) then return end
-  request_id = unescape(request_id)
-  local fields = "csrf=" .. encode(unescape(csrf)) .. "&request=" .. encode(request_id)
+  request_id = unescape_html(request_id)
+  local fields = "csrf=" .. form_encode(unescape_html(csrf)) .. "&request=" .. form_encode(request_id)
   if body:find('name="password"', 1, true) then
     local user = pick_user()
     user_of[request_id] = user
     table.insert(steps, {
-      kind = "post", path = unescape(action), cookie = cookie,
-      body = fields .. "&username=" .. encode(user) .. "&password=" .. encode(password),
+      kind = "post", path = unescape_html(action), cookie = cookie,
+      body = fields .. "&username=" .. form_encode(user) .. "&password=" .. form_encode(password),
     })
   elseif body:find('name="code"', 1, true) and user_of[request_id] then
     local user, step = user_of[request_id], now_step()
@@ -124,7 +116,7 @@ function response(status, headers, body)
     local step_cookie = step_cookie_of[request_id]
     user_of[request_id], step_cookie_of[request_id] = nil, nil
     table.insert(steps, {
-      kind = "post", path = unescape(action), cookie = cookie .. "; " .. (step_cookie or ""),
+      kind = "post", path = unescape_html(action), cookie = cookie .. "; " .. (step_cookie or ""),
       body = fields .. "&code=" .. code,
     })
   end
