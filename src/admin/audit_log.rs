@@ -69,7 +69,9 @@ pub fn parse_day(
     UnixTime::try_from(day * 86_400).map_err(|_| bad())
 }
 
-/// Events newest first; `after` is the id of the last event of the previous page.
+/// Events newest first; `after` is the id of the last event of the previous page. A
+/// tenant admin reads only events naming one of its tenants, and none from before the
+/// tenant's creation: those belong to an earlier tenant of the same id.
 pub fn list(
     ctx: &Ctx<'_>,
     filter: &AuditFilter,
@@ -82,8 +84,22 @@ pub fn list(
             })?),
             None => None,
         };
+    let mine: Option<Vec<(String, UnixTime)>> = match &ctx.role {
+        crate::types::Role::Appliance => None,
+        _ => Some(
+            ctx.store
+                .tenants(None, usize::MAX)?
+                .into_iter()
+                .filter(|t| ctx.role.manages(t.uid))
+                .map(|t| (t.id.to_string(), t.created_at))
+                .collect(),
+        ),
+    };
     let fetched = ctx.store.audit_events(before, page.limit + 1, |e| {
-        filter
+        mine.as_ref().is_none_or(|mine| {
+            mine.iter()
+                .any(|(slug, since)| e.tenant.as_ref() == Some(slug) && e.at >= *since)
+        }) && filter
             .tenant
             .as_ref()
             .is_none_or(|t| e.tenant.as_ref() == Some(t))

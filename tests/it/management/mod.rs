@@ -11,6 +11,7 @@ mod accounts;
 mod clients;
 mod keys_audit;
 mod settings;
+mod tenant_admins;
 mod tenants;
 mod validation_clients;
 pub(crate) mod validation_content;
