@@ -12,6 +12,7 @@ mod clients;
 mod keys_audit;
 mod settings;
 mod tenant_admins;
+mod tenant_admins_climb;
 mod tenants;
 mod validation_clients;
 pub(crate) mod validation_content;
