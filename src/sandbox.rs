@@ -80,6 +80,7 @@ impl Sandbox {
             master: &state.master,
             now: state.clock.now(),
             actor: Actor::System,
+            role: crate::types::AdminRole::Appliance,
             public_url: &state.config.public_url,
             passwords: state.config.passwords,
         };

@@ -84,7 +84,8 @@ fn find(
 
 /// Whether the account must set up a second factor along with its password.
 fn needs_factor(ctx: &Ctx, tenant: &Tenant, account: &Account) -> bool {
-    let required = tenant.mfa == MfaPolicy::Required || (account.admin && ctx.admin_require_mfa);
+    let required =
+        tenant.mfa == MfaPolicy::Required || (account.role.is_some() && ctx.admin_require_mfa);
     required && !account.factors.any()
 }
 

@@ -1,15 +1,18 @@
 //! Accounts: created with or without a password, searched, changed, disabled, deleted.
 
 use super::page::{Page, PageRequest};
-use super::{AdminError, Ctx, validate};
+use super::{AdminError, Ctx, roles, validate};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::clock::rfc3339;
 use crate::crypto::{password, random};
+use crate::store::TxError;
 use crate::store::accounts::Account;
 use crate::store::sessions::SsoSession;
-use crate::store::{Store, TxError};
-use crate::types::Secret;
+use crate::types::{Role, Secret};
 use serde::{Deserialize, Serialize};
+
+/// A role as requests name it (tenants by id).
+pub type RoleInput = roles::RoleView;
 
 /// `POST /accounts` body.
 #[derive(Debug, Default, Deserialize)]
@@ -23,8 +26,10 @@ pub struct NewAccount {
     pub name: Option<String>,
     /// Initial password; without one the account signs in only through a broker or exchange.
     pub password: Option<String>,
-    /// May sign in to the admin UI.
+    /// `true` means `role: "appliance"`, `false` no role (SPEC keeps the older flag).
     pub admin: Option<bool>,
+    /// Its admin role: none (default), `"appliance"` or `{"tenants": [...]}`.
+    pub role: Option<roles::RoleView>,
     /// An admin vouches for the e-mail address (default false).
     pub email_verified: Option<bool>,
     /// The user must choose a new password at their next sign-in (default false).
@@ -46,8 +51,11 @@ pub struct AccountPatch {
     /// New password, or null to remove it.
     #[serde(default, deserialize_with = "validate::nullable")]
     pub password: Option<Option<String>>,
-    /// Admin flag.
+    /// `true` means `role: "appliance"`, `false` no role.
     pub admin: Option<bool>,
+    /// New admin role, or null to remove it.
+    #[serde(default, deserialize_with = "validate::nullable")]
+    pub role: Option<Option<roles::RoleView>>,
     /// Disabled flag.
     pub disabled: Option<bool>,
     /// Whether an admin vouches for the e-mail address; a new address without it is
@@ -81,8 +89,10 @@ pub struct AccountView {
     pub email: Option<String>,
     /// Name.
     pub name: Option<String>,
-    /// Admin flag.
+    /// Whether its role is `"appliance"`, for clients from before roles.
     pub admin: bool,
+    /// Its admin role, or null.
+    pub role: Option<roles::RoleView>,
     /// Disabled flag.
     pub disabled: bool,
     /// Whether it has a password.
@@ -110,10 +120,12 @@ pub struct MfaStatus {
     pub recovery_codes_left: usize,
 }
 
-/// Builds the view of `a`, reading its memberships.
-pub(super) fn view(store: &Store, a: Account) -> Result<AccountView, AdminError> {
+/// Builds the view of `a`, reading its memberships: those in tenants the caller
+/// manages, so a tenant admin learns nothing of other tenants.
+pub(super) fn view(ctx: &Ctx<'_>, a: Account) -> Result<AccountView, AdminError> {
+    let store = ctx.store;
     let mut memberships = Vec::new();
-    for uid in &a.tenant_uids {
+    for uid in a.tenant_uids.iter().filter(|u| ctx.role.manages(**u)) {
         let Some(m) = store.membership(*uid, &a.id)? else {
             continue;
         };
@@ -131,7 +143,8 @@ pub(super) fn view(store: &Store, a: Account) -> Result<AccountView, AdminError>
         username: a.username,
         email: a.email,
         name: a.name,
-        admin: a.admin,
+        admin: a.role == Some(Role::Appliance),
+        role: a.role.as_ref().map(|r| roles::view(ctx, r)).transpose()?,
         disabled: a.disabled,
         password_set: a.password_hash.is_some(),
         email_verified: a.email_verified,
@@ -195,13 +208,17 @@ pub(super) async fn prepare(ctx: &Ctx<'_>, new: &NewAccount) -> Result<Account, 
         None => None,
     };
     let email_verified = vouched(new.email_verified, email.as_deref())?;
+    let role = match roles::requested(new.admin, new.role.clone().map(Some))? {
+        Some(Some(r)) => Some(roles::resolve(ctx, &r)?),
+        Some(None) | None => None,
+    };
     Ok(Account {
         id: random::uuid()?,
         username,
         email,
         name,
         password_hash,
-        admin: new.admin.unwrap_or(false),
+        role,
         disabled: false,
         refresh_epoch: 0,
         created_at: ctx.now,
@@ -238,8 +255,10 @@ pub(super) fn creation_events(ctx: &Ctx<'_>, account: &Account) -> Vec<AuditEven
     events
 }
 
-/// Creates an account.
+/// Creates an account. A tenant admin creates accounts as members of its tenants
+/// (`POST /tenants/{t}/accounts`) only: one it could not see would be lost to it.
 pub async fn create(ctx: &Ctx<'_>, new: &NewAccount) -> Result<AccountView, AdminError> {
+    ctx.appliance_only("creating an account outside a tenant (use POST /tenants/{t}/accounts)")?;
     let account = prepare(ctx, new).await?;
     let events = creation_events(ctx, &account);
     ctx.store.transaction(|tx| {
@@ -247,18 +266,31 @@ pub async fn create(ctx: &Ctx<'_>, new: &NewAccount) -> Result<AccountView, Admi
         tx.put_account(&account)?;
         events.iter().try_for_each(|e| tx.audit(e))
     })?;
-    view(ctx.store, account)
+    view(ctx, account)
 }
 
+/// The account `id` if the caller sees it, else 404.
 fn find(ctx: &Ctx<'_>, id: &str) -> Result<Account, AdminError> {
-    ctx.store
-        .account(id)?
-        .ok_or_else(|| AdminError::NotFound(format!("no account with id `{id}`")))
+    ctx.visible(ctx.store.account(id)?, id)
+}
+
+/// The account `id` read inside a transaction, if the caller sees it and it is within
+/// the caller's reach (404, 403): the check and the change see the same memberships.
+fn reachable(
+    tx: &crate::store::Tx<'_>,
+    ctx: &Ctx<'_>,
+    id: &str,
+) -> Result<Account, TxError<AdminError>> {
+    let account = ctx
+        .visible(tx.account::<AdminError>(id)?, id)
+        .map_err(TxError::abort)?;
+    ctx.within_reach(&account).map_err(TxError::abort)?;
+    Ok(account)
 }
 
 /// One account with its memberships.
 pub fn get(ctx: &Ctx<'_>, id: &str) -> Result<AccountView, AdminError> {
-    view(ctx.store, find(ctx, id)?)
+    view(ctx, find(ctx, id)?)
 }
 
 /// The names of the account's passkeys, with when each was added and last used, for
@@ -278,8 +310,8 @@ pub fn passkey_names(ctx: &Ctx<'_>, id: &str) -> Result<Vec<serde_json::Value>, 
         .collect())
 }
 
-/// Lists accounts: by exact username (case-insensitive), by a search in username and
-/// email, or all, in id order.
+/// Lists the accounts the caller sees: by exact username (case-insensitive), by a
+/// search in username and email, or all, in id order.
 pub fn list(
     ctx: &Ctx<'_>,
     username: Option<&str>,
@@ -292,22 +324,29 @@ pub fn list(
             .account_by_username(u)?
             .into_iter()
             .filter(|a| page.after.as_ref().is_none_or(|after| a.id > *after))
+            .filter(|a| ctx.sees(a))
             .collect(),
         (None, Some(q)) => ctx
             .store
             .find_accounts(page.after.as_deref(), page.limit + 1, |a| {
-                a.username.to_lowercase().contains(&q)
-                    || a.email
-                        .as_ref()
-                        .is_some_and(|e| e.to_lowercase().contains(&q))
+                ctx.sees(a)
+                    && (a.username.to_lowercase().contains(&q)
+                        || a.email
+                            .as_ref()
+                            .is_some_and(|e| e.to_lowercase().contains(&q)))
             })?,
-        (None, None) => ctx.store.accounts(page.after.as_deref(), page.limit + 1)?,
+        (None, None) if ctx.is_appliance() => {
+            ctx.store.accounts(page.after.as_deref(), page.limit + 1)?
+        }
+        (None, None) => ctx
+            .store
+            .find_accounts(page.after.as_deref(), page.limit + 1, |a| ctx.sees(a))?,
     };
     let page = Page::from_fetched(fetched, page.limit, |a| a.id.clone());
     let items = page
         .items
         .into_iter()
-        .map(|a| view(ctx.store, a))
+        .map(|a| view(ctx, a))
         .collect::<Result<_, _>>()?;
     Ok(Page {
         items,
@@ -330,6 +369,23 @@ fn vouched(asked: Option<bool>, email: Option<&str>) -> Result<bool, AdminError>
 /// Changes an account; the audit names what kind of change it was.
 pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountView, AdminError> {
     let current = find(ctx, id)?;
+    let new_role = match roles::requested(p.admin, p.role.clone())? {
+        Some(Some(r)) => Some(Some(roles::resolve(ctx, &r)?)),
+        Some(None) => Some(None),
+        None => None,
+    };
+    // Everything but the role is the account's own: a tenant admin changes it only for
+    // an account within its reach.
+    let account_wide = p.username.is_some()
+        || p.email.is_some()
+        || p.name.is_some()
+        || p.password.is_some()
+        || p.disabled.is_some()
+        || p.email_verified.is_some()
+        || p.must_change_password.is_some();
+    if account_wide {
+        ctx.within_reach(&current)?;
+    }
     let new_username = p.username.as_deref().map(username).transpose()?;
     let new_email = p.email.as_ref().map(|e| email(e.as_deref())).transpose()?;
     let new_name = p
@@ -362,7 +418,7 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
     let only_password = p.username.is_none()
         && p.email.is_none()
         && p.name.is_none()
-        && p.admin.is_none()
+        && new_role.is_none()
         && p.disabled.is_none()
         && p.email_verified.is_none()
         && p.must_change_password.is_none();
@@ -374,11 +430,16 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
             .detail("admin")
     });
     let updated = ctx.store.transaction(|tx| {
-        let Some(mut a) = tx.account::<AdminError>(id)? else {
-            return Err(TxError::abort(AdminError::NotFound(format!(
-                "no account with id `{id}`"
-            ))));
+        let mut a = if account_wide {
+            reachable(tx, ctx, id)?
+        } else {
+            ctx.visible(tx.account::<AdminError>(id)?, id)
+                .map_err(TxError::abort)?
         };
+        if let Some(role) = &new_role {
+            roles::may_grant(ctx, a.role.as_ref()).map_err(TxError::abort)?;
+            a.role = role.clone();
+        }
         if let Some(u) = &new_username {
             username_free(tx, u, id)?;
             a.username = u.clone();
@@ -393,7 +454,6 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
         a.must_change_password = p.must_change_password.unwrap_or(a.must_change_password);
         a.name = new_name.clone().unwrap_or(a.name);
         a.password_hash = new_password.clone().unwrap_or(a.password_hash);
-        a.admin = p.admin.unwrap_or(a.admin);
         a.disabled = p.disabled.unwrap_or(a.disabled);
         if ends_grants {
             a.refresh_epoch += 1;
@@ -407,7 +467,7 @@ pub async fn patch(ctx: &Ctx<'_>, id: &str, p: &AccountPatch) -> Result<AccountV
     if ends_grants {
         end_sessions_of(ctx, id)?;
     }
-    view(ctx.store, updated)
+    view(ctx, updated)
 }
 
 /// Ends an account's SSO sessions, with their refresh families and back-channel
@@ -431,6 +491,7 @@ pub fn id_by_username(ctx: &Ctx<'_>, username: &str) -> Result<String, AdminErro
 
 /// The account's SSO sessions that have not expired at `ctx.now`.
 pub fn live_sessions(ctx: &Ctx<'_>, id: &str) -> Result<Vec<SsoSession>, AdminError> {
+    find(ctx, id)?;
     let mut live = Vec::new();
     for sid in ctx.store.account_sessions(id)? {
         if let Some(session) = ctx.store.session(&sid)?.filter(|s| s.expires_at > ctx.now) {
@@ -442,7 +503,7 @@ pub fn live_sessions(ctx: &Ctx<'_>, id: &str) -> Result<Vec<SsoSession>, AdminEr
 
 /// `DELETE /accounts/{id}/sessions`: ends the account's SSO sessions and their refresh tokens.
 pub fn end_sessions(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
-    find(ctx, id)?;
+    ctx.within_reach(&find(ctx, id)?)?;
     end_sessions_of(ctx, id)?;
     let event = AuditEvent::new(ctx.now, AuditKind::AccountSessionsEnded, &ctx.actor).account(id);
     ctx.store.transaction(|tx| tx.audit::<AdminError>(&event))
@@ -453,11 +514,7 @@ pub fn end_sessions(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
 pub fn remove_factors(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
     let event = AuditEvent::new(ctx.now, AuditKind::MfaRemoved, &ctx.actor).account(id);
     ctx.store.transaction(|tx| {
-        let Some(mut a) = tx.account::<AdminError>(id)? else {
-            return Err(TxError::abort(AdminError::NotFound(format!(
-                "no account with id `{id}`"
-            ))));
-        };
+        let mut a = reachable(tx, ctx, id)?;
         a.factors = Default::default();
         tx.put_account(&a)?;
         tx.audit(&event)
@@ -468,6 +525,7 @@ pub fn remove_factors(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
 pub fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
     let event = AuditEvent::new(ctx.now, AuditKind::AccountDeleted, &ctx.actor).account(id);
     ctx.store.transaction(|tx| {
+        reachable(tx, ctx, id)?;
         let Some(a) = tx.remove_account_record::<AdminError>(id)? else {
             return Err(TxError::abort(AdminError::NotFound(format!(
                 "no account with id `{id}`"

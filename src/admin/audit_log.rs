@@ -5,6 +5,7 @@ use super::{AdminError, Ctx};
 use crate::audit::Actor;
 use crate::clock::{UnixTime, rfc3339};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// An audit event as the API shows it.
 #[derive(Debug, Serialize)]
@@ -69,7 +70,56 @@ pub fn parse_day(
     UnixTime::try_from(day * 86_400).map_err(|_| bad())
 }
 
-/// Events newest first; `after` is the id of the last event of the previous page.
+/// What a tenant admin may read of the log: its tenants by slug with their creation
+/// time (an event before it belongs to an earlier tenant of the same id), and the
+/// accounts it sees with when they joined one of its tenants.
+struct Readable {
+    tenants: Vec<(String, UnixTime)>,
+    members: HashMap<String, UnixTime>,
+}
+
+impl Readable {
+    fn of(ctx: &Ctx<'_>) -> Result<Option<Self>, AdminError> {
+        if ctx.is_appliance() {
+            return Ok(None);
+        }
+        let mut tenants = Vec::new();
+        let mut members: HashMap<String, UnixTime> = HashMap::new();
+        for t in ctx.store.tenants(None, usize::MAX)? {
+            if !ctx.role.manages(t.uid) {
+                continue;
+            }
+            for m in ctx.store.memberships(t.uid, None, usize::MAX)? {
+                let seen = ctx
+                    .store
+                    .account(&m.account_id)?
+                    .is_some_and(|a| ctx.sees(&a));
+                if seen {
+                    let joined = members.entry(m.account_id).or_insert(m.created_at);
+                    *joined = (*joined).min(m.created_at);
+                }
+            }
+            tenants.push((t.id.to_string(), t.created_at));
+        }
+        Ok(Some(Readable { tenants, members }))
+    }
+
+    /// An event of one of the tenants, or one about an account (naming no tenant) from
+    /// when it has been a member of one of them.
+    fn keeps(&self, e: &crate::audit::AuditEvent) -> bool {
+        match (&e.tenant, &e.account) {
+            (Some(t), _) => self
+                .tenants
+                .iter()
+                .any(|(slug, since)| slug == t && e.at >= *since),
+            (None, Some(a)) => self.members.get(a).is_some_and(|joined| e.at >= *joined),
+            (None, None) => false,
+        }
+    }
+}
+
+/// Events newest first; `after` is the id of the last event of the previous page. A
+/// tenant admin reads only what [`Readable`] keeps.
 pub fn list(
     ctx: &Ctx<'_>,
     filter: &AuditFilter,
@@ -82,11 +132,13 @@ pub fn list(
             })?),
             None => None,
         };
+    let readable = Readable::of(ctx)?;
     let fetched = ctx.store.audit_events(before, page.limit + 1, |e| {
-        filter
-            .tenant
-            .as_ref()
-            .is_none_or(|t| e.tenant.as_ref() == Some(t))
+        readable.as_ref().is_none_or(|r| r.keeps(e))
+            && filter
+                .tenant
+                .as_ref()
+                .is_none_or(|t| e.tenant.as_ref() == Some(t))
             && filter
                 .account
                 .as_ref()

@@ -18,6 +18,7 @@ fn io(e: std::io::Error) -> AdminError {
 
 /// Takes the snapshot; returns the file, rewound, and how many records it holds.
 pub fn snapshot(ctx: &Ctx<'_>, data_dir: &Path) -> Result<(File, u64), AdminError> {
+    ctx.appliance_only("a backup")?;
     let path = data_dir.join(format!("backup-{}.tmp", random::uuid()?));
     let mut file = OpenOptions::new()
         .read(true)

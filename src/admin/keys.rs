@@ -80,9 +80,11 @@ pub struct KeyView {
     pub retired_at: Option<String>,
 }
 
-/// Every stored key, newest first, as one page (a key set is small).
-pub fn list(store: &Store) -> Result<super::page::Page<KeyView>, AdminError> {
-    let mut keys = store.signing_keys()?;
+/// Every stored key, newest first, as one page (a key set is small); appliance admins
+/// only.
+pub fn list(ctx: &super::Ctx<'_>) -> Result<super::page::Page<KeyView>, AdminError> {
+    ctx.appliance_only("the signing keys")?;
+    let mut keys = ctx.store.signing_keys()?;
     keys.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.kid.cmp(&b.kid)));
     let items = keys
         .into_iter()
@@ -185,6 +187,7 @@ pub fn prune_retired(ctx: &super::Ctx<'_>, keep_secs: u64) -> Result<usize, Admi
 /// published so tokens they signed keep verifying. Key generation runs off the async
 /// workers. Returns the new key set to install.
 pub async fn rotate(ctx: &super::Ctx<'_>) -> Result<KeySet, AdminError> {
+    ctx.appliance_only("rotating the signing keys")?;
     let fresh = tokio::task::spawn_blocking(|| {
         Alg::ALL
             .into_iter()
@@ -248,6 +251,7 @@ mod tests {
             master: &master,
             now,
             actor: Actor::System,
+            role: crate::types::AdminRole::Appliance,
             public_url: "https://sso.example",
             passwords: Default::default(),
         };

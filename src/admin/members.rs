@@ -36,8 +36,10 @@ pub struct ProvisionInput {
     pub name: Option<String>,
     /// Initial password.
     pub password: Option<String>,
-    /// May sign in to the admin UI.
+    /// `true` means `role: "appliance"`, `false` no role.
     pub admin: Option<bool>,
+    /// Its admin role: none (default), `"appliance"` or `{"tenants": [...]}`.
+    pub role: Option<super::roles::RoleView>,
     /// An admin vouches for the e-mail address.
     pub email_verified: Option<bool>,
     /// The user must choose a new password at their next sign-in.
@@ -179,6 +181,15 @@ pub fn put(
     let sessions = ctx.store.account_sessions(account_id)?;
     let m = ctx.store.transaction(|tx| {
         still_there(tx, &tenant)?;
+        // Joining a tenant is account-wide: a tenant admin adds only accounts within its
+        // reach, while an existing membership's fields stay editable.
+        if tx
+            .membership::<AdminError>(tenant.uid, account_id)?
+            .is_none()
+            && let Some(account) = tx.account::<AdminError>(account_id)?
+        {
+            ctx.within_reach(&account).map_err(TxError::abort)?;
+        }
         let m = write(tx, &tenant, account_id, &f, &sessions, ctx.now)?;
         tx.audit(&event)?;
         Ok(m)
@@ -263,6 +274,7 @@ pub async fn provision(
         name: input.name.clone(),
         password: input.password.clone(),
         admin: input.admin,
+        role: input.role.clone(),
         email_verified: input.email_verified,
         must_change_password: input.must_change_password,
     };

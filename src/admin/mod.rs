@@ -16,6 +16,7 @@ pub mod overview;
 pub mod page;
 pub mod reach;
 pub mod recovery_links;
+pub mod roles;
 pub mod scheduled_backup;
 pub mod scim_groups;
 pub mod scim_tokens;

@@ -46,7 +46,12 @@ pub struct Overview {
 pub fn overview(ctx: &Ctx<'_>) -> Result<Overview, AdminError> {
     let store = ctx.store;
     let mut tenants = Vec::new();
-    for t in store.tenants(None, TENANTS_SHOWN)? {
+    let mine = store
+        .tenants(None, usize::MAX)?
+        .into_iter()
+        .filter(|t| ctx.role.manages(t.uid))
+        .take(TENANTS_SHOWN);
+    for t in mine {
         tenants.push(TenantRow {
             clients: store.count_clients(t.uid)?,
             members: store.count_members(t.uid)?,

@@ -18,7 +18,7 @@ pub fn within(reach: Reach<'_>, account: &Account) -> bool {
     match reach {
         Reach::Appliance => true,
         Reach::Tenants(uids) => {
-            !account.admin && account.tenant_uids.iter().all(|u| uids.contains(u))
+            account.role.is_none() && account.tenant_uids.iter().all(|u| uids.contains(u))
         }
     }
 }

@@ -69,7 +69,9 @@ pub fn create(
         ));
     }
     let tenant = tenant_of(ctx, id, new.tenant.as_deref())?;
-    if ctx.store.account(id)?.is_some_and(|a| a.disabled) {
+    let account = ctx.visible(ctx.store.account(id)?, id)?;
+    ctx.within_reach(&account)?;
+    if account.disabled {
         return Err(AdminError::invalid(
             "account",
             "is disabled: enable it first, or its link would not work",
@@ -88,11 +90,10 @@ pub fn create(
         .account(id)
         .detail(&ttl.to_string());
     ctx.store.transaction(|tx| {
-        if tx.account::<AdminError>(id)?.is_none() {
-            return Err(TxError::abort(AdminError::NotFound(format!(
-                "no account with id `{id}`"
-            ))));
-        }
+        let current = ctx
+            .visible(tx.account::<AdminError>(id)?, id)
+            .map_err(TxError::abort)?;
+        ctx.within_reach(&current).map_err(TxError::abort)?;
         tx.put_recovery_link(&link)?;
         tx.audit(&event)
     })?;

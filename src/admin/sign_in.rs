@@ -7,7 +7,7 @@ use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::clock::UnixTime;
 use crate::crypto::password;
 use crate::store::{Store, StoreError};
-use crate::types::Secret;
+use crate::types::{AdminRole, Secret};
 
 /// What a sign-in form sends: a username and password, or an admin token.
 pub struct Credentials {
@@ -61,15 +61,20 @@ pub async fn sign_in(
     Ok(who)
 }
 
-/// Whether what signed `actor` in still stands: the admin token exists, or the account
-/// exists, holds its admin role and is enabled. Checked on every request, so revoking
-/// the token or demoting, disabling or deleting the account ends its sessions at once.
-pub fn still_entitled(store: &Store, actor: &Actor) -> Result<bool, StoreError> {
+/// The role `actor` holds now, if what signed it in still stands: the admin token
+/// exists, or the account exists, holds an admin role and is enabled. Read on every
+/// request, so revoking the token or demoting, disabling or deleting the account ends
+/// its sessions at once, and a narrowed role applies to the very next request.
+pub fn current_role(store: &Store, actor: &Actor) -> Result<Option<AdminRole>, StoreError> {
     Ok(match actor {
-        Actor::AdminToken(id) => store.admin_token(id)?.is_some(),
-        Actor::Account(id) => store.account(id)?.is_some_and(|a| a.admin && !a.disabled),
-        Actor::Client(_) | Actor::ScimToken(_) | Actor::System | Actor::Anonymous => false,
-    })
+        Actor::AdminToken(id) => store.admin_token(id)?.map(|t| t.role),
+        Actor::Account(id) => store
+            .account(id)?
+            .filter(|a| !a.disabled)
+            .and_then(|a| a.admin_role().cloned()),
+        Actor::Client(_) | Actor::ScimToken(_) | Actor::System | Actor::Anonymous => None,
+    }
+    .filter(AdminRole::may_manage))
 }
 
 /// An admin token, or an enabled admin account whose password matches (checked against
@@ -88,7 +93,7 @@ async fn identify(
     }
     let account = store
         .account_by_username(creds.username.trim())?
-        .filter(|a| a.admin && !a.disabled);
+        .filter(|a| a.admin_role().is_some() && !a.disabled);
     let phc = account
         .as_ref()
         .and_then(|a| a.password_hash.clone())

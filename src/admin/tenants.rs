@@ -76,6 +76,7 @@ fn view(ctx: &Ctx<'_>, t: Tenant) -> TenantView {
 
 /// Creates a tenant; 409 if the slug is taken.
 pub fn create(ctx: &Ctx<'_>, new: &NewTenant) -> Result<TenantView, AdminError> {
+    ctx.appliance_only("creating a tenant")?;
     let id = TenantId::parse(&new.id).map_err(|e| AdminError::invalid("id", e.to_string()))?;
     let display_name = validate::text("display_name", &new.display_name, 200)?;
     let tenant = Tenant::new(id.clone(), ctx.store.generate_id()?, display_name, ctx.now);
@@ -97,9 +98,16 @@ pub fn get(ctx: &Ctx<'_>, slug: &str) -> Result<TenantView, AdminError> {
     Ok(view(ctx, ctx.tenant(slug)?))
 }
 
-/// Tenants in slug order.
+/// The tenants the caller manages, in slug order.
 pub fn list(ctx: &Ctx<'_>, page: &PageRequest) -> Result<Page<TenantView>, AdminError> {
-    let fetched = ctx.store.tenants(page.after.as_deref(), page.limit + 1)?;
+    let fetched = if ctx.is_appliance() {
+        ctx.store.tenants(page.after.as_deref(), page.limit + 1)?
+    } else {
+        let mut mine = ctx.store.tenants(page.after.as_deref(), usize::MAX)?;
+        mine.retain(|t| ctx.role.manages(t.uid));
+        mine.truncate(page.limit + 1);
+        mine
+    };
     Ok(Page::from_fetched(fetched, page.limit, |t| t.id.to_string()).map(|t| view(ctx, t)))
 }
 
@@ -179,8 +187,10 @@ pub fn patch(ctx: &Ctx<'_>, slug: &str, p: &TenantPatch) -> Result<TenantView, A
 
 /// Deletes a tenant. Removing its record makes its clients, API keys, memberships and
 /// settings unreachable in that one transaction. Returns the incarnation for the caller
-/// to [`sweep`] from disk.
+/// to [`sweep`] from disk. Appliance admins only: a tenant's life, like its creation,
+/// is the appliance's business, and its admins would lose their role with it.
 pub fn delete(ctx: &Ctx<'_>, slug: &str) -> Result<u64, AdminError> {
+    ctx.appliance_only("deleting a tenant")?;
     let current = ctx.tenant(slug)?;
     let event = AuditEvent::new(ctx.now, AuditKind::TenantDeleted, &ctx.actor).tenant(slug);
     ctx.store.transaction(|tx| {

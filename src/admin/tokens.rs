@@ -1,6 +1,7 @@
 //! Admin API tokens: created (value shown once), listed by id, revoked, and checked.
 
 use super::page::{Page, PageRequest};
+use super::roles::{self, RoleView};
 use super::{AdminError, Ctx};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::clock::{UnixTime, rfc3339};
@@ -24,7 +25,7 @@ pub struct NewAdminToken {
     pub label: String,
     /// What it may do; `appliance` when absent.
     #[serde(default)]
-    pub role: AdminRole,
+    pub role: RoleView,
 }
 
 /// An admin token as listed: never its value.
@@ -35,7 +36,7 @@ pub struct AdminTokenView {
     /// Its label.
     pub label: String,
     /// What it may do.
-    pub role: AdminRole,
+    pub role: RoleView,
     /// When it was created (RFC 3339).
     pub created_at: String,
 }
@@ -48,31 +49,37 @@ pub struct CreatedAdminToken {
     /// Its label.
     pub label: String,
     /// What it may do.
-    pub role: AdminRole,
+    pub role: RoleView,
     /// The token itself, shown once.
     pub token: String,
     /// When it was created (RFC 3339).
     pub created_at: String,
 }
 
-impl From<AdminToken> for AdminTokenView {
-    fn from(t: AdminToken) -> Self {
-        AdminTokenView {
-            id: t.id,
-            label: t.label,
-            role: t.role,
-            created_at: rfc3339(t.created_at),
-        }
-    }
+fn view(ctx: &Ctx<'_>, t: AdminToken) -> Result<AdminTokenView, AdminError> {
+    Ok(AdminTokenView {
+        role: roles::view(ctx, &t.role)?,
+        id: t.id,
+        label: t.label,
+        created_at: rfc3339(t.created_at),
+    })
 }
 
-/// Creates an admin token on behalf of an admin; audited.
+/// Creates an admin token on behalf of an appliance admin; audited.
 pub fn create(
     ctx: &Ctx<'_>,
     label: &str,
     role: AdminRole,
 ) -> Result<(AdminToken, Secret), AdminError> {
+    ctx.appliance_only("managing admin tokens")?;
     issue(ctx.store, label, role, ctx.now, &ctx.actor)
+}
+
+/// `POST /tokens`: creates the token `new` asks for, its tenants named by id.
+pub fn create_from(ctx: &Ctx<'_>, new: &NewAdminToken) -> Result<(AdminToken, Secret), AdminError> {
+    ctx.appliance_only("managing admin tokens")?;
+    let role = roles::resolve(ctx, &new.role)?;
+    create(ctx, &new.label, role)
 }
 
 /// Creates an admin token; the returned secret is the only copy of its value.
@@ -107,24 +114,40 @@ pub fn issue(
 }
 
 /// The response to a creation, value included.
-pub fn created_view(record: AdminToken, value: &Secret) -> CreatedAdminToken {
-    CreatedAdminToken {
+pub fn created_view(
+    ctx: &Ctx<'_>,
+    record: AdminToken,
+    value: &Secret,
+) -> Result<CreatedAdminToken, AdminError> {
+    Ok(CreatedAdminToken {
         token: value.expose().to_owned(),
+        role: roles::view(ctx, &record.role)?,
         id: record.id,
         label: record.label,
-        role: record.role,
         created_at: rfc3339(record.created_at),
-    }
+    })
 }
 
-/// Lists tokens by id.
-pub fn list(store: &Store, page: &PageRequest) -> Result<Page<AdminTokenView>, AdminError> {
-    let fetched = store.admin_tokens(page.after.as_deref(), page.limit + 1)?;
-    Ok(Page::from_fetched(fetched, page.limit, |t| t.id.clone()).map(AdminTokenView::from))
+/// Lists tokens by id; appliance admins only.
+pub fn list(ctx: &Ctx<'_>, page: &PageRequest) -> Result<Page<AdminTokenView>, AdminError> {
+    ctx.appliance_only("managing admin tokens")?;
+    let fetched = ctx
+        .store
+        .admin_tokens(page.after.as_deref(), page.limit + 1)?;
+    let page = Page::from_fetched(fetched, page.limit, |t| t.id.clone());
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(|t| view(ctx, t))
+            .collect::<Result<_, _>>()?,
+        next: page.next,
+    })
 }
 
-/// Revokes a token: it stops working at once.
+/// Revokes a token: it stops working at once. Appliance admins only.
 pub fn revoke(ctx: &Ctx<'_>, id: &str) -> Result<(), AdminError> {
+    ctx.appliance_only("managing admin tokens")?;
     let event = AuditEvent::new(ctx.now, AuditKind::AdminTokenRevoked, &ctx.actor).target(id);
     ctx.store.transaction(|tx| {
         if tx.remove_admin_token::<AdminError>(id)?.is_none() {

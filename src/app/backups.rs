@@ -62,6 +62,7 @@ async fn backup_now(state: Arc<State>) -> Result<(), String> {
             master: &state.master,
             now: state.clock.now(),
             actor: Actor::System,
+            role: crate::types::AdminRole::Appliance,
             public_url: &state.config.public_url,
             passwords: state.config.passwords,
         };

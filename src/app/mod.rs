@@ -415,6 +415,7 @@ async fn keys_maintenance(state: &State) -> Result<(), admin::AdminError> {
         master: &state.master,
         now: state.clock.now(),
         actor: Actor::System,
+        role: crate::types::AdminRole::Appliance,
         public_url: &state.config.public_url,
         passwords: state.config.passwords,
     };

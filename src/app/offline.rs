@@ -194,6 +194,7 @@ pub fn admin(config: &Config, command: AdminCommand) -> Result<(), AppError> {
         master: &master,
         now: Clock::system().now(),
         actor: Actor::System,
+        role: crate::types::AdminRole::Appliance,
         public_url: &config.public_url,
         passwords: config.passwords,
     };
@@ -248,6 +249,7 @@ async fn run_admin(ctx: &Ctx<'_>, command: AdminCommand) -> Result<String, AppEr
                     None
                 },
                 admin: Some(admin),
+                role: None,
                 ..Default::default()
             };
             Ok(admin::accounts::create(ctx, &new).await?.id)

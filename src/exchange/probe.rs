@@ -48,6 +48,18 @@ pub struct ProbeReport {
     pub elapsed_ms: Option<u64>,
 }
 
+impl ProbeReport {
+    /// The report as `caller` may read it: the IdP's answer body is for appliance admins
+    /// only (SPEC "Management API"), as it may hold what the tenant's IdP knows about
+    /// others.
+    pub fn for_caller(mut self, caller: &crate::admin::Ctx<'_>) -> Self {
+        if !caller.is_appliance() {
+            self.idp_answer = None;
+        }
+        self
+    }
+}
+
 /// Runs the probe at `now`; only a missing tenant or settings is an error, all else is
 /// reported.
 pub async fn run(

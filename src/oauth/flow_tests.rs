@@ -40,6 +40,7 @@ fn another_client(sandbox: &Sandbox, id: &str, require_consent: bool) {
         master: &state.master,
         now: T0,
         actor: crate::audit::Actor::System,
+        role: crate::types::AdminRole::Appliance,
         public_url: &state.config.public_url,
         passwords: state.config.passwords,
     };

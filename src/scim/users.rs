@@ -229,6 +229,7 @@ pub(super) async fn create(ctx: &Ctx<'_>, body: &Value) -> Result<Answer, ScimEr
         name: s.name(),
         password: s.password.clone(),
         admin: None,
+        role: None,
         email_verified: None,
         must_change_password: None,
     };

@@ -5,7 +5,8 @@ use super::codec::Record;
 use super::factors::SecondFactors;
 use super::{Store, StoreError, TreeId, Tx, TxError};
 use crate::clock::UnixTime;
-use serde::{Deserialize, Serialize};
+use crate::types::AdminRole;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// A person who can sign in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -20,8 +21,10 @@ pub struct Account {
     pub name: Option<String>,
     /// argon2id PHC string; `None` when the account has no password.
     pub password_hash: Option<String>,
-    /// May sign in to the admin UI.
-    pub admin: bool,
+    /// Its admin role: with one it signs in to the admin UI and manages what the role
+    /// names. Records from before roles hold `admin: bool`, `true` meaning `appliance`.
+    #[serde(default, alias = "admin", deserialize_with = "role_or_flag")]
+    pub role: Option<AdminRole>,
     /// Refused everywhere while set.
     pub disabled: bool,
     /// Bumped each time the account is disabled. A refresh family carries the epoch it
@@ -48,6 +51,28 @@ pub struct Account {
     /// name shown everywhere.
     #[serde(default)]
     pub name_parts: NameParts,
+}
+
+/// Reads an account's role, or the `admin` flag records from before roles hold.
+fn role_or_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<AdminRole>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Flag(bool),
+        Role(Option<AdminRole>),
+    }
+    Ok(match Stored::deserialize(d)? {
+        Stored::Flag(true) => Some(AdminRole::Appliance),
+        Stored::Flag(false) => None,
+        Stored::Role(role) => role,
+    })
+}
+
+impl Account {
+    /// The role it signs in to the admin UI with, if it has one that manages anything.
+    pub fn admin_role(&self) -> Option<&AdminRole> {
+        self.role.as_ref().filter(|r| r.may_manage())
+    }
 }
 
 /// A person's given and family name, kept apart for SCIM.
@@ -198,5 +223,30 @@ mod tests {
         let read: Account = codec::decode(&codec::encode(&older).unwrap()).unwrap();
         assert_eq!(read.refresh_epoch, 2);
         assert!(!read.email_verified && !read.must_change_password);
+        assert_eq!(read.role, None);
+    }
+
+    #[test]
+    fn the_admin_flag_of_an_older_record_reads_as_the_appliance_role() {
+        let older = Older {
+            id: "a1".into(),
+            username: "root".into(),
+            email: None,
+            name: None,
+            password_hash: None,
+            admin: true,
+            disabled: false,
+            refresh_epoch: 0,
+            created_at: 7,
+            tenant_uids: vec![],
+        };
+        let mut read: Account = codec::decode(&codec::encode(&older).unwrap()).unwrap();
+        assert_eq!(read.role, Some(AdminRole::Appliance));
+        read.role = Some(AdminRole::Tenants(vec![4, 9]));
+        let again: Account = codec::decode(&codec::encode(&read).unwrap()).unwrap();
+        assert_eq!(again, read);
+        read.role = None;
+        let again: Account = codec::decode(&codec::encode(&read).unwrap()).unwrap();
+        assert_eq!(again.role, None);
     }
 }

@@ -461,6 +461,42 @@ mod tests {
         }
     }
 
+    /// An account as schema 2 stored it, with the `admin` flag.
+    #[derive(Serialize)]
+    struct OldAccount {
+        id: String,
+        username: String,
+        email: Option<String>,
+        name: Option<String>,
+        password_hash: Option<String>,
+        admin: bool,
+        disabled: bool,
+        created_at: u64,
+        tenant_uids: Vec<u64>,
+    }
+
+    #[test]
+    fn a_schema_2_backup_restores_its_admins_as_appliance_admins() {
+        let old = OldAccount {
+            id: "root".into(),
+            username: "root".into(),
+            email: None,
+            name: None,
+            password_hash: None,
+            admin: true,
+            disabled: false,
+            created_at: 1,
+            tenant_uids: vec![],
+        };
+        let file = backup(2, &[("accounts", codec::encode(&old).unwrap())]);
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path(), 100).unwrap();
+        store.import(&mut &file[..]).unwrap();
+        let (_, bytes) = store.tree(TreeId::Accounts).iter().next().unwrap().unwrap();
+        let account: accounts::Account = codec::decode(&bytes).unwrap();
+        assert_eq!(account.role, Some(crate::types::AdminRole::Appliance));
+    }
+
     /// An API key as schema 1 stored it, without its tenant's slug.
     #[derive(Serialize)]
     struct OldApiKey {

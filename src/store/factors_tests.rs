@@ -11,7 +11,7 @@ fn store_with_totp() -> (tempfile::TempDir, Arc<Store>) {
         email: None,
         name: None,
         password_hash: None,
-        admin: false,
+        role: None,
         disabled: false,
         refresh_epoch: 0,
         created_at: 0,

@@ -1,5 +1,6 @@
 //! The schema version record and the migration hook run at every open.
 
+use super::accounts::Account;
 use super::api_keys::ApiKey;
 use super::tenants::Tenant;
 use super::{Store, StoreError, TreeId, codec};
@@ -12,13 +13,13 @@ pub(super) const SCHEMA_KEY: &[u8] = b"schema_version";
 
 /// The schema this build writes. Bump it and add a step to [`STEPS`] when a record
 /// changes shape in a way `#[serde(default)]` cannot absorb.
-pub(super) const CURRENT: u32 = 2;
+pub(super) const CURRENT: u32 = 3;
 
 /// One migration step: rewrites records from one schema version to the next.
 type Step = fn(&Store) -> Result<(), StoreError>;
 
 /// Migration steps: `STEPS[i]` upgrades version `i + 1` to `i + 2`.
-const STEPS: [Step; (CURRENT - 1) as usize] = [api_keys_name_their_tenant];
+const STEPS: [Step; (CURRENT - 1) as usize] = [api_keys_name_their_tenant, accounts_hold_roles];
 
 /// An API key as schema 1 stored it: without its tenant's slug.
 #[derive(Deserialize)]
@@ -68,6 +69,19 @@ fn api_keys_name_their_tenant(store: &Store) -> Result<(), StoreError> {
                 keys.remove(id)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Schema 3: accounts hold an admin role instead of the `admin` flag. The account
+/// decoder reads both shapes; rewriting every account here leaves one shape on disk, and
+/// the version bump keeps builds that know only the flag from misreading the store.
+fn accounts_hold_roles(store: &Store) -> Result<(), StoreError> {
+    let accounts = store.tree(TreeId::Accounts);
+    for entry in accounts.iter() {
+        let (id, bytes) = entry?;
+        let account: Account = codec::decode(&bytes)?;
+        accounts.insert(id, codec::encode(&account)?)?;
     }
     Ok(())
 }
@@ -178,5 +192,62 @@ mod tests {
         let version: u32 =
             codec::decode(&store.tree(TreeId::Meta).get(SCHEMA_KEY).unwrap().unwrap()).unwrap();
         assert_eq!(version, CURRENT);
+    }
+
+    /// An account as schema 2 stored it: the `admin` flag instead of a role.
+    #[derive(serde::Serialize)]
+    struct AccountV2 {
+        id: String,
+        username: String,
+        email: Option<String>,
+        name: Option<String>,
+        password_hash: Option<String>,
+        admin: bool,
+        disabled: bool,
+        created_at: UnixTime,
+        tenant_uids: Vec<u64>,
+    }
+
+    #[test]
+    fn schema_2_admin_flags_become_appliance_roles() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path(), 100).unwrap();
+        for (id, admin) in [("root", true), ("ann", false)] {
+            let old = AccountV2 {
+                id: id.into(),
+                username: id.into(),
+                email: None,
+                name: None,
+                password_hash: None,
+                admin,
+                disabled: false,
+                created_at: 1,
+                tenant_uids: vec![],
+            };
+            store
+                .tree(TreeId::Accounts)
+                .insert(id, codec::encode(&old).unwrap())
+                .unwrap();
+        }
+        store
+            .tree(TreeId::Meta)
+            .insert(SCHEMA_KEY, codec::encode(&2u32).unwrap())
+            .unwrap();
+        store.flush_blocking().unwrap();
+        drop(store);
+
+        let store = Store::open(tmp.path(), 100).unwrap();
+        let root = store.account("root").unwrap().unwrap();
+        assert_eq!(root.role, Some(crate::types::AdminRole::Appliance));
+        assert_eq!(store.account("ann").unwrap().unwrap().role, None);
+        let raw = store.tree(TreeId::Accounts).get("root").unwrap().unwrap();
+        let value: ciborium::Value = ciborium::from_reader(&raw[..]).unwrap();
+        let keys: Vec<String> = value
+            .as_map()
+            .unwrap()
+            .iter()
+            .filter_map(|(k, _)| k.as_text().map(str::to_owned))
+            .collect();
+        assert!(keys.contains(&"role".to_owned()) && !keys.contains(&"admin".to_owned()));
     }
 }

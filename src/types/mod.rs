@@ -11,7 +11,7 @@ mod origin;
 pub mod secret;
 mod tenant_id;
 
-pub use admin_role::AdminRole;
+pub use admin_role::{AdminRole, Role};
 pub use alg::{Alg, JwsAlg};
 pub use cidr::Cidr;
 pub use destination::{DestinationError, HttpsDestination};

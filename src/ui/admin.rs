@@ -19,6 +19,9 @@ pub struct AdminPage<T: Serialize> {
     pub csrf: String,
     /// A success notice.
     pub notice: Option<&'static str>,
+    /// Whether an appliance admin is signed in: tenant admins get no links to what
+    /// they may not use (keys, creating tenants, the appliance's health).
+    pub appliance: bool,
     /// The page's own content.
     pub body: T,
 }

@@ -18,6 +18,7 @@ fn linked() -> (Sandbox, String) {
         master: &state.master,
         now: T0,
         actor: Actor::System,
+        role: crate::types::AdminRole::Appliance,
         public_url: &state.config.public_url,
         passwords: state.config.passwords,
     };

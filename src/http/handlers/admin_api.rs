@@ -93,12 +93,13 @@ pub async fn handle(
     log: &RequestLog,
 ) -> Response<Body> {
     let result = match authenticate(state, &req) {
-        Ok(actor) => {
+        Ok((actor, role)) => {
             let ctx = Ctx {
                 store: &state.store,
                 master: &state.master,
                 now: state.clock.now(),
                 actor,
+                role,
                 public_url: &state.config.public_url,
                 passwords: state.config.passwords,
             };
@@ -118,8 +119,12 @@ pub(super) fn unauthenticated(
     authenticate(state, req).err().map(|e| e.into_response(log))
 }
 
-/// Checks `Authorization: Bearer <admin token>` (scheme case-insensitive, RFC 7235 §2.1).
-fn authenticate(state: &State, req: &Request<Incoming>) -> Result<Actor, ApiError> {
+/// Checks `Authorization: Bearer <admin token>` (scheme case-insensitive, RFC 7235 §2.1);
+/// answers who acts and the token's role.
+fn authenticate(
+    state: &State,
+    req: &Request<Incoming>,
+) -> Result<(Actor, crate::types::AdminRole), ApiError> {
     let header = req
         .headers()
         .get(AUTHORIZATION)
@@ -131,7 +136,7 @@ fn authenticate(state: &State, req: &Request<Incoming>) -> Result<Actor, ApiErro
         return Err(ApiError::Unauthorized);
     }
     match admin::tokens::authenticate_manager(&state.store, &Secret::new(token.trim()))? {
-        Some(t) => Ok(Actor::AdminToken(t.id)),
+        Some(t) => Ok((Actor::AdminToken(t.id), t.role)),
         None => Err(ApiError::Unauthorized),
     }
 }
@@ -226,7 +231,8 @@ async fn dispatch(
         TestIntrospection { t } => {
             let tenant = ctx.tenant(t)?;
             let probe: exchange::probe::ProbeRequest = body::json(req).await?;
-            ok(&exchange::probe::run(&state.exchange(), &tenant, &probe, ctx.now).await?)
+            let report = exchange::probe::run(&state.exchange(), &tenant, &probe, ctx.now).await?;
+            ok(&report.for_caller(ctx))
         }
         DeleteIntrospection { t } => {
             settings::delete_introspection(ctx, t)?;
@@ -345,25 +351,25 @@ async fn dispatch(
         }
         CreateToken => {
             let new: tokens::NewAdminToken = body::json(req).await?;
-            let (record, value) = tokens::create(ctx, &new.label, new.role)?;
+            let (record, value) = tokens::create_from(ctx, &new)?;
             let location = format!("/v2/admin/tokens/{}", record.id);
             written(
                 state,
                 StatusCode::CREATED,
                 Some(location),
-                &tokens::created_view(record, &value),
+                &tokens::created_view(ctx, record, &value)?,
             )
             .await
         }
-        ListTokens => ok(&tokens::list(ctx.store, &page(&q)?)?),
+        ListTokens => ok(&tokens::list(ctx, &page(&q)?)?),
         DeleteToken { id } => {
             tokens::revoke(ctx, id)?;
             deleted(state).await
         }
-        ListKeys => ok(&keys::list(ctx.store)?),
+        ListKeys => ok(&keys::list(ctx)?),
         RotateKeys => {
             state.set_keys(keys::rotate(ctx).await?);
-            written(state, StatusCode::OK, None, &keys::list(ctx.store)?).await
+            written(state, StatusCode::OK, None, &keys::list(ctx)?).await
         }
         Backup => {
             let dir = state.config.data_dir.clone();

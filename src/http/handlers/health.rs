@@ -31,6 +31,12 @@ pub fn metrics(state: &State, authorization: Option<&str>, log: &RequestLog) -> 
             None => Ok(None),
         };
         match admitted {
+            Ok(Some(t)) if matches!(t.role, crate::types::Role::Tenants(_)) => {
+                return respond::problem(
+                    ErrorKind::Forbidden,
+                    "a tenant admin token may not read /metrics",
+                );
+            }
             Ok(Some(_)) => {}
             Ok(None) => {
                 let mut resp =

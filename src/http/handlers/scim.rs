@@ -59,6 +59,7 @@ pub async fn handle(
             master: &state.master,
             now,
             actor: Actor::ScimToken(token.id),
+            role: crate::types::AdminRole::Appliance,
             public_url: &state.config.public_url,
             passwords: state.config.passwords,
         },

@@ -11,6 +11,8 @@ mod accounts;
 mod clients;
 mod keys_audit;
 mod settings;
+mod tenant_admins;
+mod tenant_admins_climb;
 mod tenants;
 mod validation_clients;
 pub(crate) mod validation_content;

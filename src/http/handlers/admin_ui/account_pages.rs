@@ -4,7 +4,8 @@
 use super::forms::*;
 use super::{Answer, Fields, Signed, reveal, written};
 use crate::admin::page::PageRequest;
-use crate::admin::{AdminError, accounts, recovery_links};
+use crate::admin::{AdminError, accounts, members, recovery_links};
+use crate::types::Role;
 use crate::ui::admin::FormState;
 use serde_json::json;
 
@@ -49,6 +50,14 @@ pub(super) async fn post(s: &Signed<'_>, id: &str, action: &[&str], fields: Fiel
                 ),
             }
         }
+        ["role"] => {
+            let patch = accounts::AccountPatch {
+                role: Some(role_field(&fields)),
+                ..accounts::AccountPatch::default()
+            };
+            accounts::patch(&ctx, id, &patch).await?;
+            written(s, &format!("/admin/accounts/{id}?done=account-updated")).await
+        }
         ["password"] => {
             let patch = accounts::AccountPatch {
                 password: Some(optional(&fields, "password")),
@@ -64,6 +73,21 @@ pub(super) async fn post(s: &Signed<'_>, id: &str, action: &[&str], fields: Fiel
             }
         }
         _ => Err(AdminError::NotFound("no such action".into())),
+    }
+}
+
+/// The role a form's `role` field names: empty for none, `appliance`, or the ids of
+/// the tenants a tenant admin manages, separated by spaces or commas.
+fn role_field(fields: &Fields) -> Option<accounts::RoleInput> {
+    match fields.get("role").map_or("", |v| v.trim()) {
+        "" => None,
+        "appliance" => Some(Role::Appliance),
+        ids => Some(Role::Tenants(
+            ids.split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|id| !id.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        )),
     }
 }
 
@@ -121,12 +145,18 @@ pub(super) fn account_page(
             ),
         ],
     );
+    let role = match &account.role {
+        None => String::new(),
+        Some(Role::Tenants(ids)) => ids.join(" "),
+        Some(Role::Appliance) => "appliance".into(),
+        Some(Role::Metrics) => "metrics".into(),
+    };
     Ok(s.page(
         "admin/account.html",
         format!("Account {}", account.username),
         "accounts",
         done,
-        json!({"account": account, "passkeys": passkeys, "sessions": sessions, "edit_form": edit, "password_form": password}),
+        json!({"account": account, "passkeys": passkeys, "sessions": sessions, "edit_form": edit, "password_form": password, "role": role}),
     ))
 }
 
@@ -193,11 +223,30 @@ pub(super) async fn create(s: &Signed<'_>, fields: Fields) -> Answer {
         email: optional("email"),
         name: optional("name"),
         password: optional("password"),
-        admin: Some(fields.contains_key("admin")),
+        admin: Some(fields.contains_key("admin")).filter(|_| role_field(&fields).is_none()),
+        role: role_field(&fields),
         email_verified: Some(fields.contains_key("email_verified")),
         must_change_password: Some(fields.contains_key("must_change_password")),
     };
-    match accounts::create(&s.ctx(), &new).await {
+    // A tenant admin's new account joins one of its tenants in the same write.
+    let created = match optional("tenant") {
+        Some(t) => {
+            let input = members::ProvisionInput {
+                username: new.username,
+                email: new.email,
+                name: new.name,
+                password: new.password,
+                admin: new.admin,
+                role: new.role,
+                email_verified: new.email_verified,
+                must_change_password: new.must_change_password,
+                ..members::ProvisionInput::default()
+            };
+            members::provision(&s.ctx(), t.trim(), &input).await
+        }
+        None => accounts::create(&s.ctx(), &new).await,
+    };
+    match created {
         Ok(_) => written(s, "/admin/accounts?done=account-created").await,
         Err(e) => accounts_page(
             s,

@@ -43,6 +43,8 @@ struct Signed<'a> {
     log: &'a RequestLog,
     /// The request's time, read once.
     now: UnixTime,
+    /// What the signed-in admin manages, as of this request.
+    role: crate::types::AdminRole,
 }
 
 impl Signed<'_> {
@@ -52,6 +54,7 @@ impl Signed<'_> {
             master: &self.state.master,
             now: self.now,
             actor: self.session.actor.clone(),
+            role: self.role.clone(),
             public_url: &self.state.config.public_url,
             passwords: self.state.config.passwords,
         }
@@ -72,6 +75,7 @@ impl Signed<'_> {
             who: self.session.display.clone(),
             csrf: self.session.csrf.clone(),
             notice,
+            appliance: self.role == crate::types::Role::Appliance,
             body,
         };
         render(self.state, template, &view, StatusCode::OK, self.log)
@@ -184,14 +188,14 @@ pub async fn handle(
     let Some(session) = sessions.get(session_cookie.as_deref(), now) else {
         return respond::see_other("/admin/login");
     };
-    match sign_in::still_entitled(&state.store, &session.actor) {
-        Ok(true) => {}
-        Ok(false) => {
+    let role = match sign_in::current_role(&state.store, &session.actor) {
+        Ok(Some(role)) => role,
+        Ok(None) => {
             sessions.end(session_cookie.as_deref());
             return respond::see_other("/admin/login");
         }
         Err(e) => return internal(state, &e, log),
-    }
+    };
     let query = pairs(req.uri().query().unwrap_or("").as_bytes());
     let fields = if is_post {
         match read_form(state, req, log).await {
@@ -207,6 +211,7 @@ pub async fn handle(
         session,
         log,
         now,
+        role,
     };
     if is_post
         && !signed
@@ -433,7 +438,7 @@ async fn get(s: &Signed<'_>, segments: &[&str], query: &Fields) -> Answer {
             "keys",
             done,
             json!({
-                "keys": keys::list(&s.state.store)?.items,
+                "keys": keys::list(&s.ctx())?.items,
                 "ages": keys::ages(&s.state.store, s.now)?
                     .into_iter()
                     .map(|(kid, _, _, days)| (kid, days))

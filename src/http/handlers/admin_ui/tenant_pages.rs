@@ -193,7 +193,7 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
             let exchange = s.state.exchange();
             let run = crate::exchange::probe::run(&exchange, &tenant, &probe, ctx.now);
             let report = match run.await {
-                Ok(r) => pretty(s, &r),
+                Ok(r) => pretty(s, &r.for_caller(&ctx)),
                 Err(e) => e.public_message(),
             };
             let forms = TenantForms {
