@@ -67,6 +67,9 @@ pub struct Config {
     /// `[outbound] ca_file`'s PEM, checked to hold a certificate: outbound calls trust
     /// it besides the system's roots (SPEC "Outbound trust").
     pub outbound_ca_pem: Option<String>,
+    /// `[outbound] allow_cidrs`: networks a URL set by a tenant admin may reach although
+    /// they are private or local (SPEC "Outbound destinations").
+    pub outbound_allow_cidrs: Vec<crate::types::Cidr>,
 }
 
 /// The three TLS modes of SPEC.
@@ -138,6 +141,7 @@ struct FileAdmin {
 #[serde(deny_unknown_fields)]
 struct FileOutbound {
     ca_file: Option<PathBuf>,
+    allow_cidrs: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -195,7 +199,7 @@ struct FileRateLimits {
 }
 
 /// The environment variables read, each overriding one file key.
-const ENV_KEYS: [&str; 29] = [
+const ENV_KEYS: [&str; 30] = [
     "LATCHKEY_CONFIG",
     "LATCHKEY_LISTEN",
     "LATCHKEY_PUBLIC_URL",
@@ -223,11 +227,17 @@ const ENV_KEYS: [&str; 29] = [
     "LATCHKEY_KEYS_ROTATION_DAYS",
     "LATCHKEY_METRICS_PUBLIC",
     "LATCHKEY_OUTBOUND_CA_FILE",
+    "LATCHKEY_OUTBOUND_ALLOW_CIDRS",
     "LATCHKEY_ADMIN_REQUIRE_MFA",
     "LATCHKEY_PASSWORDS_MIN_LENGTH",
 ];
 
 impl Config {
+    /// Where URLs set by tenant admins may send latchkey.
+    pub fn destinations(&self) -> crate::outbound::Destinations {
+        crate::outbound::Destinations::new(self.outbound_allow_cidrs.clone(), self.listen.ip())
+    }
+
     /// Loads file, environment and flags, in that order of precedence, and validates.
     pub fn load(args: &ConfigArgs) -> Result<Config, ConfigError> {
         let mut ours = std::collections::HashMap::new();
@@ -302,13 +312,7 @@ fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Resul
     set(&mut f.log_level, "LATCHKEY_LOG_LEVEL");
     set(&mut f.log_format, "LATCHKEY_LOG_FORMAT");
     if let Some(v) = env("LATCHKEY_TRUSTED_PROXIES") {
-        f.trusted_proxies = Some(
-            v.split(',')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        );
+        f.trusted_proxies = Some(network::comma_list(&v));
     }
     set(&mut f.tls.mode, "LATCHKEY_TLS_MODE");
     let path = |slot: &mut Option<PathBuf>, key: &str| {
@@ -320,6 +324,9 @@ fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Resul
     path(&mut f.tls.cert_file, "LATCHKEY_TLS_CERT_FILE");
     path(&mut f.tls.key_file, "LATCHKEY_TLS_KEY_FILE");
     path(&mut f.outbound.ca_file, "LATCHKEY_OUTBOUND_CA_FILE");
+    if let Some(v) = env("LATCHKEY_OUTBOUND_ALLOW_CIDRS") {
+        f.outbound.allow_cidrs = Some(network::comma_list(&v));
+    }
     number(
         env,
         "LATCHKEY_STORE_FLUSH_INTERVAL_MS",
@@ -595,6 +602,7 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
             .as_deref()
             .map(network::read_ca_file)
             .transpose()?,
+        outbound_allow_cidrs: network::allow_cidrs(f.outbound.allow_cidrs.unwrap_or_default())?,
         log_json: match f.log_format.as_deref().unwrap_or("text") {
             "text" => false,
             "json" => true,

@@ -18,7 +18,10 @@ use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{Connector, DefaultConnector, NextTimeout, TcpConnector};
 
+pub mod destinations;
 mod pinned;
+
+pub use destinations::Destinations;
 
 /// The most of a response body latchkey reads; a larger answer is an error (SPEC
 /// "Outbound destinations": 256 KiB).
@@ -65,6 +68,9 @@ pub enum OutboundError {
     /// A `ca_pem` holds no usable certificate.
     #[error("the configured CA PEM holds no certificate")]
     BadCa,
+    /// The host of a URL a tenant admin set resolved to an address it may not reach.
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// An answer, whatever its status.
@@ -87,12 +93,16 @@ pub struct Peer<'a> {
     pub ca_pem: Option<&'a str>,
     /// Connect timeout, and the limit for the whole call.
     pub timeout: Duration,
+    /// The URL was set by a tenant admin, so it may reach only what
+    /// [`Destinations`] allows.
+    pub restricted: bool,
 }
 
 /// A pooled agent and the settings it was built for.
 struct Pooled {
     ca_pem: Option<String>,
     timeout: Duration,
+    restricted: bool,
     agent: ureq::Agent,
 }
 
@@ -105,16 +115,18 @@ pub struct Outbound {
     metrics: Arc<crate::metrics::Metrics>,
     system_roots: Arc<Vec<Certificate<'static>>>,
     pools: Mutex<HashMap<String, Pooled>>,
+    destinations: Arc<Destinations>,
 }
 
 impl Outbound {
     /// A client allowing `max_in_flight` calls at once, trusting the system's roots,
     /// `SSL_CERT_FILE` and `ca_pem` (`[outbound] ca_file`); each call's duration goes to
-    /// `metrics`.
+    /// `metrics`; calls of restricted peers reach only what `destinations` allows.
     pub fn new(
         max_in_flight: usize,
         ca_pem: Option<&str>,
         metrics: Arc<crate::metrics::Metrics>,
+        destinations: Arc<Destinations>,
     ) -> Self {
         let system_roots = SYSTEM_BUNDLES
             .iter()
@@ -146,6 +158,7 @@ impl Outbound {
             metrics,
             system_roots: Arc::new(system_roots),
             pools: Mutex::new(HashMap::new()),
+            destinations,
         }
     }
 
@@ -232,6 +245,7 @@ impl Outbound {
         if let Some(p) = pools.get(&peer.pool)
             && p.ca_pem.as_deref() == peer.ca_pem
             && p.timeout == peer.timeout
+            && p.restricted == peer.restricted
         {
             return Ok(p.agent.clone());
         }
@@ -241,6 +255,7 @@ impl Outbound {
             Pooled {
                 ca_pem: peer.ca_pem.map(str::to_owned),
                 timeout: peer.timeout,
+                restricted: peer.restricted,
                 agent: agent.clone(),
             },
         );
@@ -257,7 +272,7 @@ impl Outbound {
             return Ok(ureq::Agent::with_parts(
                 self.agent_config(peer, roots),
                 connector,
-                FirstAddress(DefaultResolver::default()),
+                self.resolver(peer),
             ));
         };
         let extra = certificates(pem.as_bytes());
@@ -272,8 +287,17 @@ impl Outbound {
         Ok(ureq::Agent::with_parts(
             self.agent_config(peer, RootCerts::new_with_certs(&extra)),
             connector,
-            FirstAddress(DefaultResolver::default()),
+            self.resolver(peer),
         ))
+    }
+
+    /// The resolver of `peer`'s agent: the first address only, checked against the
+    /// destination policy when a tenant admin set the URL.
+    fn resolver(&self, peer: &Peer<'_>) -> FirstAddress {
+        FirstAddress {
+            inner: DefaultResolver::default(),
+            guard: peer.restricted.then(|| Arc::clone(&self.destinations)),
+        }
     }
 
     /// The agent settings every pool shares; `roots` serve ureq's own TLS connector.
@@ -301,9 +325,22 @@ impl Outbound {
 
 /// Resolves a host once and keeps only its first address, so the connection goes to
 /// the address that was resolved and nowhere else (SPEC "Outbound destinations"): a
-/// name that resolves differently a moment later cannot move the call.
+/// name that resolves differently a moment later cannot move the call, and the address
+/// checked against the policy is the one called.
 #[derive(Debug)]
-struct FirstAddress<R = DefaultResolver>(R);
+struct FirstAddress<R = DefaultResolver> {
+    inner: R,
+    guard: Option<Arc<Destinations>>,
+}
+
+/// The address a restricted call resolved to and may not reach; carried through
+/// ureq's I/O error so [`classify`] can name it.
+#[derive(Debug, thiserror::Error)]
+#[error("the host resolved to {ip}, {why}, which a URL set by a tenant admin may not reach")]
+struct RefusedAddress {
+    ip: std::net::IpAddr,
+    why: &'static str,
+}
 
 impl<R: Resolver> Resolver for FirstAddress<R> {
     fn resolve(
@@ -312,8 +349,17 @@ impl<R: Resolver> Resolver for FirstAddress<R> {
         config: &ureq::config::Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let mut addresses = self.0.resolve(uri, config, timeout)?;
+        let mut addresses = self.inner.resolve(uri, config, timeout)?;
         addresses.truncate(1);
+        if let (Some(guard), Some(first)) = (&self.guard, addresses.first()) {
+            let ip = first.ip();
+            if let Some(why) = guard.refusal(ip) {
+                return Err(ureq::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    RefusedAddress { ip, why },
+                )));
+            }
+        }
         Ok(addresses)
     }
 }
@@ -422,13 +468,16 @@ fn classify(e: ureq::Error, timeout: Duration) -> OutboundError {
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
             OutboundError::Timeout(timeout.as_millis())
         }
-        ureq::Error::Io(io) => match io
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        {
-            Some(tls) => OutboundError::Tls(pinned::describe(tls)),
-            None => OutboundError::Unreachable(io.to_string()),
-        },
+        ureq::Error::Io(io) => {
+            let inner = io.get_ref();
+            if let Some(refused) = inner.and_then(|i| i.downcast_ref::<RefusedAddress>()) {
+                OutboundError::Refused(refused.to_string())
+            } else if let Some(tls) = inner.and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                OutboundError::Tls(pinned::describe(tls))
+            } else {
+                OutboundError::Unreachable(io.to_string())
+            }
+        }
         other => OutboundError::Unreachable(other.to_string()),
     }
 }
@@ -460,17 +509,59 @@ mod tests {
     fn only_the_first_address_found_is_called() {
         let config = ureq::config::Config::default();
         let uri = "https://rp.example/bcl".parse().unwrap();
-        let kept = FirstAddress(Three)
-            .resolve(&uri, &config, NextTimeout::default())
-            .unwrap();
+        let kept = FirstAddress {
+            inner: Three,
+            guard: None,
+        }
+        .resolve(&uri, &config, NextTimeout::default())
+        .unwrap();
         assert_eq!(&kept[..], &["192.0.2.1:443".parse().unwrap()]);
-        let literal = FirstAddress(DefaultResolver::default())
-            .resolve(
-                &"https://127.0.0.1:9/x".parse().unwrap(),
-                &config,
-                NextTimeout::default(),
-            )
-            .unwrap();
+        let literal = FirstAddress {
+            inner: DefaultResolver::default(),
+            guard: None,
+        }
+        .resolve(
+            &"https://127.0.0.1:9/x".parse().unwrap(),
+            &config,
+            NextTimeout::default(),
+        )
+        .unwrap();
         assert_eq!(&literal[..], &["127.0.0.1:9".parse().unwrap()]);
+    }
+
+    #[test]
+    fn a_restricted_call_is_refused_the_address_it_may_not_reach() {
+        let config = ureq::config::Config::default();
+        let guard = Some(Arc::new(Destinations::new(
+            Vec::new(),
+            "0.0.0.0".parse().unwrap(),
+        )));
+        let public = FirstAddress {
+            inner: Three,
+            guard: guard.clone(),
+        }
+        .resolve(
+            &"https://rp.example/bcl".parse().unwrap(),
+            &config,
+            NextTimeout::default(),
+        )
+        .unwrap();
+        assert_eq!(&public[..], &["192.0.2.1:443".parse().unwrap()]);
+        let refused = FirstAddress {
+            inner: DefaultResolver::default(),
+            guard,
+        }
+        .resolve(
+            &"https://127.0.0.1:9/x".parse().unwrap(),
+            &config,
+            NextTimeout::default(),
+        )
+        .unwrap_err();
+        match classify(refused, Duration::from_secs(1)) {
+            OutboundError::Refused(why) => {
+                assert!(why.contains("127.0.0.1, a loopback address"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -83,6 +83,7 @@ impl Sandbox {
             role: crate::types::AdminRole::Appliance,
             public_url: &state.config.public_url,
             passwords: state.config.passwords,
+            destinations: &state.destinations,
         };
         crate::admin::tenants::create(
             &ctx,

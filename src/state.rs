@@ -28,6 +28,8 @@ pub struct State {
     pub dummy_password_hash: String,
     /// The client for calls to IdPs, bounded by `max_outbound_calls`.
     pub outbound: crate::outbound::Outbound,
+    /// Where URLs set by tenant admins may send latchkey.
+    pub destinations: Arc<crate::outbound::Destinations>,
     /// Positive introspection answers, for tenants that turn the cache on.
     pub introspection_cache: crate::auth::introspection_cache::IntrospectionCache,
     /// The key sets fetched from clients' `jwks_uri`.
@@ -158,6 +160,7 @@ impl State {
         dummy_password_hash: String,
     ) -> Result<Self, crate::auth::webauthn::PasskeyError> {
         let metrics = Arc::new(crate::metrics::Metrics::default());
+        let destinations = Arc::new(config.destinations());
         let passkeys =
             crate::auth::webauthn::Passkeys::new(&config.public_url, &config.public_host)?;
         Ok(State {
@@ -165,7 +168,9 @@ impl State {
                 config.max_outbound_calls,
                 config.outbound_ca_pem.as_deref(),
                 Arc::clone(&metrics),
+                Arc::clone(&destinations),
             ),
+            destinations,
             metrics,
             introspection_cache: Default::default(),
             client_keys: Default::default(),

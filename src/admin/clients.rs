@@ -181,7 +181,6 @@ fn origins(values: &[String]) -> Result<Vec<String>, AdminError> {
     Ok(out)
 }
 
-/// A back-channel logout URI as configured: absent or `""` for none.
 /// A URL latchkey will call, set in `field`: `None` when absent or empty (which removes
 /// it), else checked as an outbound destination.
 fn destination(field: &'static str, value: Option<&str>) -> Result<Option<String>, AdminError> {
@@ -191,6 +190,41 @@ fn destination(field: &'static str, value: Option<&str>) -> Result<Option<String
             .map(|d| Some(d.into_string()))
             .map_err(|e| AdminError::invalid(field, e.to_string())),
     }
+}
+
+/// Whether `built`'s URLs latchkey calls (`jwks_uri`, `backchannel_logout_uri`) count as
+/// set by a tenant admin after a write whose fields are `written` (SPEC "Outbound
+/// destinations"). A tenant admin who sets either makes both count, and each literal
+/// address is checked now; an appliance admin's write clears the mark unless a URL it
+/// left alone is still there.
+fn urls_by_tenant_admin(
+    ctx: &Ctx<'_>,
+    written: &ClientInput,
+    current: Option<&Client>,
+    built: &Client,
+) -> Result<bool, AdminError> {
+    let urls = [
+        ("jwks_uri", &built.jwks_uri, written.jwks_uri.is_some()),
+        (
+            "backchannel_logout_uri",
+            &built.backchannel_logout_uri,
+            written.backchannel_logout_uri.is_some(),
+        ),
+    ];
+    let was = current.is_some_and(|c| c.urls_set_by_tenant_admin);
+    if ctx.is_appliance() {
+        let one_left_alone = urls.iter().any(|(_, url, set)| url.is_some() && !set);
+        return Ok(was && one_left_alone);
+    }
+    if !urls.iter().any(|(_, _, set)| *set) {
+        return Ok(was);
+    }
+    for (field, url, _) in urls {
+        if let Some(url) = url {
+            ctx.outbound_url(field, url.clone())?;
+        }
+    }
+    Ok(true)
 }
 
 fn check_client_id(id: &str) -> Result<(), AdminError> {
@@ -302,6 +336,7 @@ fn build(
             .unwrap_or(false),
         backchannel_logout_untyped: input.backchannel_logout_untyped.unwrap_or(false),
         secret_hash: base.and_then(|b| b.secret_hash),
+        urls_set_by_tenant_admin: false,
         api_key_ids: base.map(|b| b.api_key_ids.clone()).unwrap_or_default(),
         created_at: base.map_or(0, |b| b.created_at),
     })
@@ -411,6 +446,7 @@ pub fn create(ctx: &Ctx<'_>, slug: &str, input: &ClientInput) -> Result<ClientVi
         None => random::uuid()?,
     };
     let mut client = build(&tenant, client_id.clone(), input, None)?;
+    client.urls_set_by_tenant_admin = urls_by_tenant_admin(ctx, input, None, &client)?;
     client.created_at = ctx.now;
     let secret = match client.auth_method.uses_secret() {
         false => None,
@@ -530,6 +566,7 @@ pub fn patch(
             .or(Some(current.backchannel_logout_untyped)),
     };
     let mut updated = build(&tenant, client_id.to_owned(), &merged, Some(&current))?;
+    updated.urls_set_by_tenant_admin = urls_by_tenant_admin(ctx, p, Some(&current), &updated)?;
     let gains_a_secret = !current.auth_method.uses_secret() && updated.auth_method.uses_secret();
     let secret = if gains_a_secret {
         Some(new_secret()?)

@@ -29,6 +29,8 @@ pub struct Ctx<'a> {
     pub public_url: &'a str,
     /// What every password set through a management operation must satisfy.
     pub passwords: crate::auth::password_policy::Policy,
+    /// Where a URL a tenant admin sets may point.
+    pub destinations: &'a crate::outbound::Destinations,
 }
 
 impl Ctx<'_> {
@@ -62,6 +64,18 @@ impl Ctx<'_> {
     /// Whether the caller is an appliance admin.
     pub fn is_appliance(&self) -> bool {
         self.role == Role::Appliance
+    }
+
+    /// `url`, a URL latchkey will call, if this caller may set it: a tenant admin's may
+    /// not name an address of the appliance's own networks (SPEC "Outbound
+    /// destinations"; a host name is judged when it is resolved, at each call).
+    pub fn outbound_url(&self, field: &'static str, url: String) -> Result<String, AdminError> {
+        if !self.is_appliance() {
+            self.destinations
+                .check_literal(&url)
+                .map_err(|why| AdminError::invalid(field, why))?;
+        }
+        Ok(url)
     }
 
     /// The accounts the caller may change account-wide.

@@ -246,6 +246,7 @@ mod tests {
         assert!(!rotation_due(&store, t0 + every - 1, every).unwrap());
         assert!(rotation_due(&store, t0 + every, every).unwrap());
 
+        let destinations = crate::outbound::Destinations::default();
         let at = |now| Ctx {
             store: &store,
             master: &master,
@@ -254,6 +255,7 @@ mod tests {
             role: crate::types::AdminRole::Appliance,
             public_url: "https://sso.example",
             passwords: Default::default(),
+            destinations: &destinations,
         };
         let rotated_at = t0 + every;
         let set = rotate(&at(rotated_at)).await.unwrap();

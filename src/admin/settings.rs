@@ -178,7 +178,7 @@ pub fn put_introspection(
         .map(|s| s.sealed_client_secret);
     let settings = IntrospectionSettings {
         tenant_uid: tenant.uid,
-        url: validate::https_url("url", &input.url)?,
+        url: ctx.outbound_url("url", validate::https_url("url", &input.url)?)?,
         client_id: validate::text("client_id", &input.client_id, 256)?,
         sealed_client_secret: sealed_secret(
             ctx,
@@ -203,6 +203,7 @@ pub fn put_introspection(
             1024,
         )?,
         cache_ttl_secs: bounded("cache_ttl_secs", input.cache_ttl_secs, 0, 0, 3600)?,
+        set_by_tenant_admin: !ctx.is_appliance(),
     };
     let event = AuditEvent::new(ctx.now, AuditKind::IntrospectionSet, &ctx.actor).tenant(slug);
     ctx.store.transaction(|tx| {
@@ -270,7 +271,10 @@ pub fn put_upstream(
     let default_scopes = ["openid", "profile", "email"].map(String::from).to_vec();
     let settings = UpstreamSettings {
         tenant_uid: tenant.uid,
-        configuration_url: validate::https_url("configuration_url", &input.configuration_url)?,
+        configuration_url: ctx.outbound_url(
+            "configuration_url",
+            validate::https_url("configuration_url", &input.configuration_url)?,
+        )?,
         client_id: validate::text("client_id", &input.client_id, 256)?,
         sealed_client_secret: sealed_secret(
             ctx,
@@ -294,6 +298,7 @@ pub fn put_upstream(
         )?,
         redirect_uri,
         ca_pem: validate::ca_pem("ca_pem", input.ca_pem.as_deref())?,
+        set_by_tenant_admin: !ctx.is_appliance(),
     };
     let event = AuditEvent::new(ctx.now, AuditKind::UpstreamSet, &ctx.actor).tenant(slug);
     ctx.store.transaction(|tx| {

@@ -65,6 +65,7 @@ async fn backup_now(state: Arc<State>) -> Result<(), String> {
             role: crate::types::AdminRole::Appliance,
             public_url: &state.config.public_url,
             passwords: state.config.passwords,
+            destinations: &state.destinations,
         };
         let written =
             scheduled_backup::write(&ctx, &config.dir, config.keep).map_err(|e| e.to_string())?;

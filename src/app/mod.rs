@@ -418,6 +418,7 @@ async fn keys_maintenance(state: &State) -> Result<(), admin::AdminError> {
         role: crate::types::AdminRole::Appliance,
         public_url: &state.config.public_url,
         passwords: state.config.passwords,
+        destinations: &state.destinations,
     };
     let every = state.config.key_rotation_days * 86_400;
     if every > 0 && admin::keys::rotation_due(ctx.store, ctx.now, every)? {

@@ -197,6 +197,7 @@ pub fn admin(config: &Config, command: AdminCommand) -> Result<(), AppError> {
         role: crate::types::AdminRole::Appliance,
         public_url: &config.public_url,
         passwords: config.passwords,
+        destinations: &Default::default(),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -182,6 +182,7 @@ async fn fetch(
         pool: format!("client_jwks:{}", client.tenant_uid),
         ca_pem: None,
         timeout: TIMEOUT,
+        restricted: client.urls_set_by_tenant_admin,
     };
     let reply = outbound.get(&peer, uri, None).await?;
     if reply.status != 200 {

@@ -40,6 +40,7 @@ pub async fn call(
         pool: format!("introspection:{}", settings.tenant_uid),
         ca_pem: settings.ca_pem.as_deref(),
         timeout: Duration::from_millis(settings.timeout_ms),
+        restricted: settings.set_by_tenant_admin,
     };
     let fields = [
         ("token", token),

@@ -35,11 +35,13 @@ pub fn key(settings: &IntrospectionSettings, token: &str) -> [u8; 32] {
         expected_issuer,
         expected_audience,
         cache_ttl_secs,
+        set_by_tenant_admin,
     } = settings;
     let mut material = Vec::new();
     for number in [tenant_uid, timeout_ms, cache_ttl_secs] {
         material.extend_from_slice(&number.to_be_bytes());
     }
+    material.push(u8::from(*set_by_tenant_admin));
     for part in [
         Some(url.as_bytes()),
         Some(client_id.as_bytes()),

@@ -80,6 +80,7 @@ pub fn peer(settings: &UpstreamSettings) -> Peer<'_> {
         pool: format!("upstream:{}", settings.tenant_uid),
         ca_pem: settings.ca_pem.as_deref(),
         timeout: TIMEOUT,
+        restricted: settings.set_by_tenant_admin,
     }
 }
 

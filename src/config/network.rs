@@ -15,13 +15,32 @@ pub(super) fn read_ca_file(path: &Path) -> Result<String, ConfigError> {
     }
 }
 
+/// The items of a comma-separated environment value, trimmed, empty ones dropped.
+pub(super) fn comma_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// `trusted_proxies`: addresses or networks whose `X-Forwarded-For` is believed.
 pub(super) fn trusted_proxies(list: Vec<String>) -> Result<Vec<crate::types::Cidr>, ConfigError> {
+    networks("trusted_proxies", &list)
+}
+
+/// `[outbound] allow_cidrs`: networks a tenant admin's URLs may reach after all.
+pub(super) fn allow_cidrs(list: Vec<String>) -> Result<Vec<crate::types::Cidr>, ConfigError> {
+    networks("[outbound] allow_cidrs", &list)
+}
+
+fn networks(key: &str, list: &[String]) -> Result<Vec<crate::types::Cidr>, ConfigError> {
     list.iter()
         .map(|p| {
             crate::types::Cidr::parse(p).ok_or_else(|| {
                 ConfigError(format!(
-                    "trusted_proxies: `{p}` is not an IP address or network like 10.0.0.0/8"
+                    "{key}: `{p}` is not an IP address or network like 10.0.0.0/8"
                 ))
             })
         })

@@ -68,6 +68,7 @@ mod tests {
             backchannel_logout_uri: None,
             backchannel_logout_session_required: false,
             backchannel_logout_untyped: false,
+            urls_set_by_tenant_admin: false,
             secret_hash: None,
             api_key_ids: vec![],
             created_at: 0,

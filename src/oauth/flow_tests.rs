@@ -43,6 +43,7 @@ fn another_client(sandbox: &Sandbox, id: &str, require_consent: bool) {
         role: crate::types::AdminRole::Appliance,
         public_url: &state.config.public_url,
         passwords: state.config.passwords,
+        destinations: &state.destinations,
     };
     let input = serde_json::from_value(serde_json::json!({
         "client_id": id,

@@ -111,7 +111,7 @@ proptest! {
         let store = Store::open(tmp.path(), 100).unwrap();
         let master = MasterKey::from_bytes(&[7u8; 32]).unwrap();
         let actor = Actor::ScimToken("t".into());
-        let admin = admin::Ctx { store: &store, master: &master, now: 1_700_000_000, actor, role: crate::types::AdminRole::Appliance, public_url: "https://sso.example", passwords: Default::default() };
+        let admin = admin::Ctx { store: &store, master: &master, now: 1_700_000_000, actor, role: crate::types::AdminRole::Appliance, public_url: "https://sso.example", passwords: Default::default(), destinations: &Default::default() };
         tenants::create(&admin, &tenants::NewTenant { id: "acme".into(), display_name: "Acme".into() }).unwrap();
         let tenant = store.tenant(&crate::types::TenantId::parse("acme").unwrap()).unwrap().unwrap();
         let ctx = Ctx { admin, tenant: tenant.clone(), base: "https://sso.example/t/acme/scim/v2".into() };

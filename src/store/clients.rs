@@ -61,6 +61,10 @@ pub struct Client {
     /// receivers written before the explicit type.
     #[serde(default)]
     pub backchannel_logout_untyped: bool,
+    /// Its `jwks_uri` or `backchannel_logout_uri` was last set by a tenant admin: they
+    /// may reach only what SPEC "Outbound destinations" allows a tenant admin.
+    #[serde(default)]
+    pub urls_set_by_tenant_admin: bool,
     /// Ids of its API keys, so deleting it can remove them in the same transaction.
     pub api_key_ids: Vec<String>,
     /// When it was registered.

@@ -28,6 +28,10 @@ pub struct IntrospectionSettings {
     pub expected_audience: Option<String>,
     /// How long a positive answer may be reused; 0 is off.
     pub cache_ttl_secs: u64,
+    /// Set by a tenant admin: its URLs may reach only what SPEC "Outbound
+    /// destinations" allows a tenant admin.
+    #[serde(default)]
+    pub set_by_tenant_admin: bool,
 }
 
 /// The upstream OpenID provider a tenant's logins are sent to.
@@ -51,6 +55,10 @@ pub struct UpstreamSettings {
     pub redirect_uri: String,
     /// Extra trusted CA certificates (PEM).
     pub ca_pem: Option<String>,
+    /// Set by a tenant admin: its URLs may reach only what SPEC "Outbound
+    /// destinations" allows a tenant admin.
+    #[serde(default)]
+    pub set_by_tenant_admin: bool,
 }
 
 /// Seal purpose of a tenant's introspection secret.
@@ -78,6 +86,7 @@ impl IntrospectionSettings {
             expected_issuer: None,
             expected_audience: None,
             cache_ttl_secs: 0,
+            set_by_tenant_admin: false,
         }
     }
 }

@@ -170,3 +170,17 @@ fn check_config_accepts_the_sample_and_init_prints_only_a_token() {
         "init prints the token instead of writing it"
     );
 }
+
+#[test]
+fn outbound_allow_cidrs_must_be_networks() {
+    let (code, _, stderr) = run(
+        &["check-config"],
+        &[("LATCHKEY_OUTBOUND_ALLOW_CIDRS", "10.0.0.0/8, intranet")],
+    );
+    assert_eq!(code, 2);
+    let line = one_line(&stderr);
+    assert!(
+        line.contains("[outbound] allow_cidrs") && line.contains("`intranet`"),
+        "{line}"
+    );
+}

@@ -21,6 +21,7 @@ fn linked() -> (Sandbox, String) {
         role: crate::types::AdminRole::Appliance,
         public_url: &state.config.public_url,
         passwords: state.config.passwords,
+        destinations: &state.destinations,
     };
     let asked = crate::admin::recovery_links::NewRecoveryLink {
         ttl_secs: Some(300),

@@ -102,6 +102,7 @@ pub async fn handle(
                 role,
                 public_url: &state.config.public_url,
                 passwords: state.config.passwords,
+                destinations: &state.destinations,
             };
             dispatch(state, &ctx, route, req).await
         }

@@ -62,6 +62,7 @@ pub async fn handle(
             role: crate::types::AdminRole::Appliance,
             public_url: &state.config.public_url,
             passwords: state.config.passwords,
+            destinations: &state.destinations,
         },
         base: format!("{}/t/{}/scim/v2", state.config.public_url, tenant.id),
         tenant,

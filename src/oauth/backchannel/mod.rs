@@ -46,7 +46,7 @@ pub async fn attempt(ctx: &Ctx<'_>, d: &Delivery, now: UnixTime) -> Result<(), O
     };
     let verdict = match logout_token::sign(&ctx.grant, &tenant, &client, &d.account_id, &d.sid, now)
     {
-        Ok(token) => send(ctx, uri, &token).await,
+        Ok(token) => send(ctx, uri, client.urls_set_by_tenant_admin, &token).await,
         // Tried again like a failed call, so a key that is missing for a moment (or for
         // good) neither loses the delivery nor has it attempted every second.
         Err(e) => {
@@ -81,12 +81,17 @@ pub async fn attempt(ctx: &Ctx<'_>, d: &Delivery, now: UnixTime) -> Result<(), O
     Ok(())
 }
 
-/// POSTs `token` to `uri` and judges the answer.
-async fn send(ctx: &Ctx<'_>, uri: &str, token: &str) -> Verdict {
+/// POSTs `token` to `uri` and judges the answer; a `restricted` URI (set by a tenant
+/// admin) reaches only what the destination policy allows.
+async fn send(ctx: &Ctx<'_>, uri: &str, restricted: bool, token: &str) -> Verdict {
     let peer = Peer {
-        pool: "backchannel".into(),
+        pool: format!(
+            "backchannel:{}",
+            if restricted { "tenant" } else { "appliance" }
+        ),
         ca_pem: None,
         timeout: TIMEOUT,
+        restricted,
     };
     let sent = ctx
         .outbound

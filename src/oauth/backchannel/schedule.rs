@@ -43,6 +43,7 @@ fn reason(e: &OutboundError) -> &'static str {
         OutboundError::Timeout(_) => "timeout",
         OutboundError::Tls(_) => "tls",
         OutboundError::TooLarge | OutboundError::HeadTooLarge => "too_large",
+        OutboundError::Refused(_) => "refused_destination",
         OutboundError::Busy | OutboundError::Unreachable(_) | OutboundError::BadCa => "unreachable",
     }
 }

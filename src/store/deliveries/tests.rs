@@ -23,6 +23,7 @@ fn client(uid: u64, id: &str, uri: Option<&str>) -> Client {
         backchannel_logout_uri: uri.map(str::to_owned),
         backchannel_logout_session_required: false,
         backchannel_logout_untyped: false,
+        urls_set_by_tenant_admin: false,
         secret_hash: None,
         api_key_ids: vec![],
         created_at: 0,

@@ -13,6 +13,7 @@ mod keys_audit;
 mod settings;
 mod tenant_admins;
 mod tenant_admins_climb;
+mod tenant_destinations;
 mod tenants;
 mod validation_clients;
 pub(crate) mod validation_content;

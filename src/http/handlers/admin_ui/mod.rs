@@ -57,6 +57,7 @@ impl Signed<'_> {
             role: self.role.clone(),
             public_url: &self.state.config.public_url,
             passwords: self.state.config.passwords,
+            destinations: &self.state.destinations,
         }
     }
 
