@@ -352,3 +352,42 @@ fn a_public_url_on_an_ip_address_offers_no_passkeys_in_the_console() {
     );
     assert!(!refused.body.contains("id=\"passkey-form\""));
 }
+
+#[test]
+fn bad_answers_to_the_console_ceremony_are_refused_and_add_nothing() {
+    let f = localhost();
+    let (browser, page) = console(&f, "alice");
+    let setup = post(&browser, &page, "begin-passkey");
+    let malformed = post_with(
+        &browser,
+        &setup,
+        "add-passkey",
+        &[("passkey", "{not json"), ("passkey_name", "Junk")],
+    );
+    assert_eq!(malformed.status, 400, "{}", malformed.body);
+    assert!(
+        malformed
+            .body
+            .contains("The new passkey was not accepted. Start again."),
+        "{}",
+        malformed.body
+    );
+    let setup = post(&browser, &malformed, "begin-passkey");
+    let (elsewhere, _) = registration(&setup, "https://evil.example");
+    let wrong_origin = post_with(
+        &browser,
+        &setup,
+        "add-passkey",
+        &[("passkey", &elsewhere), ("passkey_name", "Phished")],
+    );
+    assert_eq!(wrong_origin.status, 400, "{}", wrong_origin.body);
+    assert!(wrong_origin.body.contains("was not accepted"));
+    let missing = post_with(&browser, &wrong_origin, "add-passkey", &[]);
+    assert_eq!(missing.status, 400, "{}", missing.body);
+    assert!(missing.body.contains("has expired"), "{}", missing.body);
+    assert_eq!(passkey_count(&f, &f.alice), 0);
+    assert!(audit_kinds(&f, "mfa.enrolled").is_empty());
+    let still = browser.get(CONSOLE);
+    assert_eq!(still.status, 200, "{}", still.body);
+    assert!(still.body.contains("id=\"no-passkeys\""));
+}
