@@ -5,3 +5,4 @@ mod passkeys;
 mod password;
 mod sessions;
 mod sign_in;
+mod stale;

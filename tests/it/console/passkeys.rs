@@ -6,7 +6,7 @@
 //! browser's ceremony is `passkeys::console`.
 #![allow(
     clippy::disallowed_methods,
-    reason = "TOTP codes depend on the real time, which the server reads too"
+    reason = "TOTP codes depend on the real time, which the server reads too; the software authenticator writes its own CBOR"
 )]
 
 use super::factors::{console_with_code, post, post_with};
@@ -25,7 +25,7 @@ const CONSOLE: &str = "/t/acme/account";
 const PASSWORD: &str = "correct horse battery";
 
 /// A server whose public URL is on `localhost`, where passkeys are available.
-fn localhost() -> Fixture {
+pub(super) fn localhost() -> Fixture {
     start_with(Options {
         public_host: Some("localhost"),
         ..Options::default()
@@ -33,7 +33,7 @@ fn localhost() -> Fixture {
 }
 
 /// `username` signed in to the console with the password alone.
-fn console(f: &Fixture, username: &str) -> (Browser, Page) {
+pub(super) fn console(f: &Fixture, username: &str) -> (Browser, Page) {
     let browser = Browser::new(&f.server);
     let done = browser.sign_in(CONSOLE, username, PASSWORD);
     assert_eq!(done.location.as_deref(), Some(CONSOLE), "{}", done.body);
@@ -98,7 +98,7 @@ fn registration(page: &Page, origin: &str) -> (String, String) {
 }
 
 /// Adds a passkey named `name` from `page`: the page with its options, then the answer.
-fn add(f: &Fixture, browser: &Browser, page: &Page, name: &str) -> (Page, String) {
+pub(super) fn add(f: &Fixture, browser: &Browser, page: &Page, name: &str) -> (Page, String) {
     let setup = post(browser, page, "begin-passkey");
     assert_eq!(setup.status, 200, "{}", setup.body);
     let (answer, id) = registration(&setup, &f.server.base);
