@@ -149,9 +149,13 @@ pub enum AuditKind {
     /// An account enrolled a second factor (`detail`: which).
     #[serde(rename = "mfa.enrolled")]
     MfaEnrolled,
-    /// An admin removed an account's second factors.
+    /// Second factors were removed: all of them by an admin, or one by the account
+    /// from its console (`detail`: which).
     #[serde(rename = "mfa.removed")]
     MfaRemoved,
+    /// An account renamed one of its passkeys from its console.
+    #[serde(rename = "mfa.renamed")]
+    MfaRenamed,
     /// A code was presented a second time; what it issued was revoked.
     #[serde(rename = "code.replayed")]
     CodeReplayed,

@@ -4,6 +4,7 @@
 
 mod error;
 pub mod factors;
+pub mod passkeys;
 pub mod password;
 pub mod recover;
 pub mod sessions;

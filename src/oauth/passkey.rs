@@ -29,6 +29,9 @@ pub enum Purpose {
     SecondFactor,
     /// Adding a passkey to a known account.
     Enrol,
+    /// Adding a passkey from the account console, keyed by the SSO session instead of
+    /// a pending request.
+    Console,
 }
 
 impl Purpose {
@@ -37,6 +40,7 @@ impl Purpose {
             Purpose::SignIn => "signin",
             Purpose::SecondFactor => "second",
             Purpose::Enrol => "enrol",
+            Purpose::Console => "console",
         };
         format!("{name}:{pending_id}")
     }
@@ -87,7 +91,7 @@ pub fn offer(
         (Purpose::SecondFactor, Some(a)) if !a.factors.passkeys.is_empty() => {
             ctx.passkeys.start_second_factor(&a.factors.passkeys)
         }
-        (Purpose::Enrol, Some(a)) => {
+        (Purpose::Enrol | Purpose::Console, Some(a)) => {
             ctx.passkeys
                 .start_registration(&a.id, &a.username, &a.factors.passkeys)
         }
@@ -106,7 +110,8 @@ pub fn offer(
     })
 }
 
-/// Takes the state of the ceremony of `purpose` started for `pending_id` by the page
+/// Takes the state of the ceremony of `purpose` started for `pending_id` (the session's
+/// id for [`Purpose::Console`]) by the page
 /// whose CSRF token came back: once, and only within its 5 minutes.
 pub fn take(
     ctx: &Ctx,

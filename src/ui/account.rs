@@ -1,5 +1,6 @@
 //! The view of a member's own account console (`/t/{tenant}/account`).
 
+use super::PasskeyOffer;
 use super::password::TotpSetup;
 use serde::Serialize;
 
@@ -36,6 +37,24 @@ pub struct AccountView {
     pub factor_error: Option<String>,
     /// The authenticator app being set up, until a right code adds it.
     pub totp_setup: Option<ConsoleTotpSetup>,
+    /// The account's passkeys.
+    pub passkeys: Vec<PasskeyRow>,
+    /// The ceremony of a passkey being added (its options for the page's script), or
+    /// the sentence saying passkeys are unavailable on this public URL.
+    pub passkey: PasskeyOffer,
+}
+
+/// One of the account's passkeys, as the console lists it.
+#[derive(Debug, Serialize)]
+pub struct PasskeyRow {
+    /// Its id in the rename and remove forms: the credential id, base64url.
+    pub id: String,
+    /// The name the user gave it.
+    pub name: String,
+    /// When it was added (RFC 3339).
+    pub added_at: String,
+    /// When it last signed in (RFC 3339); `None` when never.
+    pub last_used_at: Option<String>,
 }
 
 /// An authenticator app being set up from the console: what the user scans, and the

@@ -1,9 +1,13 @@
 //! Handler of the member's own account console (`/t/{tenant}/account`), an HTML page
-//! under the strict CSP, reached only through the tenant's sign-in. Every form carries
+//! under the strict CSP (our own passkey script runs only on the page that adds a
+//! passkey), reached only through the tenant's sign-in. Every form carries
 //! the double-submit CSRF token of the sign-in forms; one without it is 403.
 
+mod passkeys;
+
 use super::browser::{
-    BrowserRequest, TOO_MANY_FAILED, error_page, oauth_page, outcome, read, render, too_many,
+    BrowserRequest, TOO_MANY_FAILED, error_page, oauth_page, outcome, read, render, scripted,
+    too_many,
 };
 use crate::account::factors::{self, FactorChange};
 use crate::account::password::{self, Changed};
@@ -15,11 +19,13 @@ use crate::crypto::random;
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
 use crate::oauth::authorize::console::{self, Entry};
+use crate::oauth::passkey::{self, Purpose};
 use crate::state::State;
 use crate::store::accounts::Account;
 use crate::store::sessions::SsoSession;
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
+use crate::ui::PasskeyOffer;
 use crate::ui::account::{AccountView, ConsoleTotpSetup, FactorsRow};
 use crate::ui::password::TotpSetup;
 use hyper::body::Incoming;
@@ -80,6 +86,8 @@ struct Said {
     factor_error: Option<String>,
     new_codes: Vec<String>,
     totp_setup: Option<ConsoleTotpSetup>,
+    /// Start a ceremony adding a passkey, bound to the page's new CSRF token.
+    passkey_setup: bool,
 }
 
 impl Said {
@@ -117,6 +125,24 @@ fn show(
         Ok(c) => c,
         Err(e) => return oauth_page(state, e.into(), log),
     };
+    let offer = match said.passkey_setup {
+        true => passkey::offer(
+            &r.ctx,
+            Purpose::Console,
+            &session.id,
+            &csrf,
+            Some(&account),
+            r.now,
+        ),
+        false => Ok(PasskeyOffer {
+            options: None,
+            unavailable: !r.ctx.passkeys.available(),
+        }),
+    };
+    let offer = match offer {
+        Ok(offer) => offer,
+        Err(e) => return oauth_page(state, e, log),
+    };
     let view = AccountView {
         tenant_name: r.tenant.display_name.clone(),
         username: account.username,
@@ -133,8 +159,15 @@ fn show(
         new_codes: said.new_codes,
         factor_error: said.factor_error,
         totp_setup: said.totp_setup,
+        passkeys: crate::account::passkeys::rows(&account.factors.passkeys),
+        passkey: offer,
     };
-    render(state, "account.html", &view, status, Some(&view.csrf), log)
+    let page = render(state, "account.html", &view, status, Some(&view.csrf), log);
+    // Only a page with a ceremony in it runs the passkey script.
+    match view.passkey.options {
+        Some(_) => scripted(page),
+        None => page,
+    }
 }
 
 /// A console form of `session`, its CSRF token checked: the change, on disk before the
@@ -225,16 +258,26 @@ async fn submit(
             };
             show(state, r, (session, fresh), said, log)
         }
-        Some(which @ ("begin-totp" | "confirm-totp")) => {
-            let who = (session, account.username.as_str());
-            match console::sign_in_again(&r.ctx, &r.tenant, who, r.now, peer) {
-                Ok(Some(again)) => return outcome(state, r.tenant.id.as_str(), again, log),
-                Ok(None) => {}
-                Err(e) => return oauth_page(state, e, log),
+        Some(
+            which @ ("begin-totp" | "confirm-totp" | "begin-passkey" | "add-passkey"
+            | "remove-passkey" | "rename-passkey"),
+        ) => {
+            // A name is only a label: renaming changes no credential.
+            if which != "rename-passkey" {
+                let who = (session, account.username.as_str());
+                match console::sign_in_again(&r.ctx, &r.tenant, who, r.now, peer) {
+                    Ok(Some(again)) => return outcome(state, r.tenant.id.as_str(), again, log),
+                    Ok(None) => {}
+                    Err(e) => return oauth_page(state, e, log),
+                }
             }
             let said = match which {
                 "begin-totp" => begin_totp(state, r, (session, &account), peer),
-                _ => confirm_totp(state, r, (session, &account)).await,
+                "confirm-totp" => confirm_totp(state, r, (session, &account)).await,
+                "begin-passkey" => Ok(passkeys::begin(r)),
+                "add-passkey" => passkeys::add(state, r, (session, &account)).await,
+                "rename-passkey" => passkeys::rename(state, r, &account).await,
+                _ => passkeys::remove(state, r, &account).await,
             };
             let said = match said {
                 Ok(said) => said,

@@ -16,7 +16,7 @@ const PASSWORD: &str = "correct horse battery";
 
 /// A browser signed in to the console with the password and the app's code `offset`
 /// steps from now.
-fn console_with_code(f: &Fixture, secret: &[u8], offset: i64) -> (Browser, Page) {
+pub(super) fn console_with_code(f: &Fixture, secret: &[u8], offset: i64) -> (Browser, Page) {
     let browser = Browser::new(&f.server);
     let answer = browser.sign_in(CONSOLE, "alice", PASSWORD);
     let page = second_step(&browser, &answer);
@@ -27,7 +27,7 @@ fn console_with_code(f: &Fixture, secret: &[u8], offset: i64) -> (Browser, Page)
     (browser, console)
 }
 
-fn post(browser: &Browser, page: &Page, action: &str) -> Page {
+pub(super) fn post(browser: &Browser, page: &Page, action: &str) -> Page {
     browser.post(
         CONSOLE,
         &[
@@ -44,7 +44,7 @@ fn recovery_signs_in(f: &Fixture, recovery: &str) -> bool {
     post_code(&browser, &page, recovery).location.as_deref() == Some(CONSOLE)
 }
 
-fn audit_details(f: &Fixture, kind: &str) -> Vec<String> {
+pub(super) fn audit_details(f: &Fixture, kind: &str) -> Vec<String> {
     let log = f
         .api
         .call("GET", &format!("/v2/admin/audit?kind={kind}"), None);
@@ -131,7 +131,12 @@ fn a_fresh_sign_in_changes_factors_without_signing_in_again() {
 }
 
 /// Posts the console form `action` on `page` with `extra` fields.
-fn post_with(browser: &Browser, page: &Page, action: &str, extra: &[(&str, &str)]) -> Page {
+pub(super) fn post_with(
+    browser: &Browser,
+    page: &Page,
+    action: &str,
+    extra: &[(&str, &str)],
+) -> Page {
     let csrf = input_value(&page.body, "csrf");
     let mut form = vec![("csrf", csrf.as_str()), ("action", action)];
     form.extend_from_slice(extra);

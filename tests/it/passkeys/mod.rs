@@ -328,4 +328,5 @@ fn post_sign_in(
 }
 
 mod ceremonies;
+mod console;
 mod sign_in;
