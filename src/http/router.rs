@@ -155,6 +155,7 @@ pub enum AdminRoute<'a> {
     ListMembers { t: &'a str },
     DeleteMember { t: &'a str, account: &'a str },
     ProvisionAccount { t: &'a str },
+    ImportAccounts { t: &'a str },
     CreateScimToken { t: &'a str },
     ListScimTokens { t: &'a str },
     DeleteScimToken { t: &'a str, id: &'a str },
@@ -189,10 +190,10 @@ pub enum Resolved<'a> {
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 impl Resolved<'_> {
-    /// The largest body the endpoint reads: SPEC's 64 KiB, or less where the body is a
-    /// small form.
+    /// The largest body the endpoint reads: SPEC's 64 KiB, less where the body is a
+    /// small form, more for SCIM and the account import.
     pub fn body_limit(&self) -> usize {
-        use crate::http::body::{DEFAULT_LIMIT, SCIM_LIMIT, SMALL_LIMIT};
+        use crate::http::body::{DEFAULT_LIMIT, IMPORT_LIMIT, SCIM_LIMIT, SMALL_LIMIT};
         match self {
             Resolved::Route(
                 Route::Authorize { .. }
@@ -209,6 +210,7 @@ impl Resolved<'_> {
                 | Route::SsoRefresh,
             ) => SMALL_LIMIT,
             Resolved::Route(Route::Scim { .. }) => SCIM_LIMIT,
+            Resolved::Route(Route::Admin(AdminRoute::ImportAccounts { .. })) => IMPORT_LIMIT,
             _ => DEFAULT_LIMIT,
         }
     }
@@ -385,6 +387,7 @@ fn admin_table<'a>(method: &str, segments: &[&'a str]) -> Option<AdminRoute<'a>>
         ("GET", ["tenants", t, "members"]) => ListMembers { t },
         ("DELETE", ["tenants", t, "members", account]) => DeleteMember { t, account },
         ("POST", ["tenants", t, "accounts"]) => ProvisionAccount { t },
+        ("POST", ["tenants", t, "accounts", "import"]) => ImportAccounts { t },
         ("POST", ["tenants", t, "scim-tokens"]) => CreateScimToken { t },
         ("GET", ["tenants", t, "scim-tokens"]) => ListScimTokens { t },
         ("DELETE", ["tenants", t, "scim-tokens", id]) => DeleteScimToken { t, id },

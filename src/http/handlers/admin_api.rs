@@ -308,6 +308,18 @@ async fn dispatch(
             )
             .await
         }
+        ImportAccounts { t } => {
+            let (media, text) = body::text(req, &["text/csv", "application/x-ndjson"]).await?;
+            let format = match media {
+                "text/csv" => admin::file_import::Format::Csv,
+                _ => admin::file_import::Format::Ndjson,
+            };
+            // An admin token reaches every account until tenant roles (issue 25) give
+            // callers a narrower reach.
+            let reach = admin::reach::Reach::Appliance;
+            let report = admin::file_import::run(ctx, t, reach, format, &text).await?;
+            written(state, StatusCode::OK, None, &report).await
+        }
         CreateAccount => {
             let v = accounts::create(ctx, &body::json(req).await?).await?;
             written(

@@ -9,6 +9,8 @@
 
 mod accounts;
 mod clients;
+mod import;
+mod import_flows;
 mod keys_audit;
 mod settings;
 mod tenants;
