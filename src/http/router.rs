@@ -105,6 +105,9 @@ pub enum Route<'a> {
     BrokerCallback,
     /// `GET`/`POST /admin/…`: the admin web UI, which routes its own pages.
     AdminUi,
+    /// `POST /admin/tenants/{t}/import`: the admin UI's account import, whose file may
+    /// be as large as the API's import takes.
+    AdminUpload,
     /// `GET /metrics`.
     Metrics,
     /// `POST /v2/sso/exchange-token`.
@@ -210,7 +213,9 @@ impl Resolved<'_> {
                 | Route::SsoRefresh,
             ) => SMALL_LIMIT,
             Resolved::Route(Route::Scim { .. }) => SCIM_LIMIT,
-            Resolved::Route(Route::Admin(AdminRoute::ImportAccounts { .. })) => IMPORT_LIMIT,
+            Resolved::Route(
+                Route::Admin(AdminRoute::ImportAccounts { .. }) | Route::AdminUpload,
+            ) => IMPORT_LIMIT,
             _ => DEFAULT_LIMIT,
         }
     }
@@ -263,7 +268,7 @@ impl Resolved<'_> {
             Route::Revoke { .. } => "revoke",
             Route::Userinfo { .. } => "userinfo",
             Route::Preflight { .. } => "preflight",
-            Route::AdminUi => "admin_ui",
+            Route::AdminUi | Route::AdminUpload => "admin_ui",
             Route::Metrics => "metrics",
             Route::BrokerCallback => "broker_callback",
             Route::SsoExchange => "sso_exchange",
@@ -343,6 +348,7 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
                 "callback" | "Callback",
             ],
         ) => Route::BrokerCallback,
+        ("POST", ["admin", "tenants", _, "import"]) => Route::AdminUpload,
         ("GET" | "POST", ["admin", ..]) => Route::AdminUi,
         ("GET", ["metrics"]) => Route::Metrics,
         ("POST", ["v2", "sso", "exchange-token"]) => Route::SsoExchange,

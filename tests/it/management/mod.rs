@@ -11,6 +11,7 @@ mod accounts;
 mod clients;
 mod import;
 mod import_flows;
+mod import_ui;
 mod keys_audit;
 mod settings;
 mod tenants;
