@@ -6,7 +6,7 @@ use std::iter::Peekable;
 use std::str::Chars;
 
 /// One record of the file, or why it could not be read.
-pub(super) struct Record {
+pub(crate) struct Record {
     /// The line the record starts on (1-based).
     pub line: usize,
     /// Its fields, unquoted.
@@ -14,7 +14,7 @@ pub(super) struct Record {
 }
 
 /// The records of `text`; blank lines are skipped.
-pub(super) fn records(text: &str) -> Vec<Record> {
+pub(crate) fn records(text: &str) -> Vec<Record> {
     let mut out = Vec::new();
     let mut chars = text.chars().peekable();
     let mut line = 1;

@@ -4,7 +4,7 @@
 //! transaction of its own: a failing line changes nothing and the others still apply.
 
 mod apply;
-mod csv;
+pub(crate) mod csv;
 mod rows;
 
 pub use rows::COLUMNS;
@@ -41,6 +41,20 @@ pub struct Failure {
     pub line: usize,
     /// Why it failed.
     pub error: String,
+}
+
+/// The line numbers of `text`'s rows in `format`, and the reason of each that does not
+/// read, without touching the store: what the fuzz target checks.
+#[cfg(any(test, fuzzing))]
+pub fn read_lines(format: Format, text: &str) -> Result<Vec<(usize, Option<String>)>, AdminError> {
+    let rows = match format {
+        Format::Csv => rows::from_csv(text)?,
+        Format::Ndjson => rows::from_ndjson(text),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(line, row)| (line, row.err()))
+        .collect())
 }
 
 /// Imports `text` into tenant `slug` for a caller reaching `reach`. A header that
