@@ -37,7 +37,10 @@ import urllib.parse
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 LUA = os.path.join(BENCH, "lua")
-BINARY = os.path.join(ROOT, "target", "release", "latchkey")
+# BENCH_LATCHKEY_BINARY runs another build (a debug one, to check that a new scenario
+# works where a release build is too slow to make); bench/run uses the release one. Not
+# LATCHKEY_*: latchkey reads those as settings and refuses unknown ones.
+BINARY = os.environ.get("BENCH_LATCHKEY_BINARY", os.path.join(ROOT, "target", "release", "latchkey"))
 REDIRECT = "https://app.example/cb"
 PEER_SECRET = "bench-client-secret-0123456789abcdef"
 PASSWORD = "bench password 0123"
@@ -93,8 +96,8 @@ class Server:
             time.sleep(0.002)
         sys.exit(f"{self.name} was not ready within 60 s")
 
-    def request(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context(), timeout=30)
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context(), timeout=timeout)
         try:
             conn.request(method, path, body=body, headers=headers or {})
             resp = conn.getresponse()
@@ -300,6 +303,50 @@ class Latchkey(Target):
     def session_cookie(self):
         return "__Host-latchkey_session=" + self.cookies.jar["__Host-latchkey_session"]
 
+    def scim_auth(self):
+        """`Bearer <token>` for tenant bench's SCIM endpoint, the token made on first use."""
+        if not hasattr(self, "scim_token"):
+            self.scim_token = self.api("POST", "/tenants/bench/scim-tokens", {"label": "bench"})["token"]
+        return f"Bearer {self.scim_token}"
+
+    def scim_users(self, path, count):
+        """Writes the ids of `count` users made through SCIM to `path`, once."""
+        if hasattr(self, "scim_ids"):
+            return
+        headers = {"Authorization": self.scim_auth(), "Content-Type": "application/scim+json"}
+        ids = []
+        for i in range(count):
+            body = json.dumps({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                               "userName": f"patched-{i:04d}@bench.example", "active": True})
+            status, _, raw = self.server.request("POST", "/t/bench/scim/v2/Users", body.encode(), headers)
+            if status != 201:
+                sys.exit(f"SCIM POST /Users: {status} {raw[:300]!r}")
+            ids.append(json.loads(raw)["id"])
+        with open(path, "w") as f:
+            f.write("\n".join(ids) + "\n")
+        self.scim_ids = path
+
+    def import_file(self, lines, password):
+        """Imports a CSV file of `lines` new accounts (each with `password`, if given) into
+        a tenant of its own; returns the seconds the call took."""
+        self.imports = getattr(self, "imports", 0) + 1
+        tenant = f"import-{self.imports}"
+        self.api("POST", "/tenants", {"id": tenant, "display_name": "Import"})
+        rows = ["username,email,name,password,scopes,external_authentication_provider_id"]
+        for i in range(lines):
+            user = f"{tenant}-{i:06d}"
+            rows.append(f"{user},{user}@example.com,Imported {i},{password or ''},openid,ext-{i}")
+        body = ("\r\n".join(rows) + "\r\n").encode()
+        started = time.monotonic()
+        status, _, raw = self.server.request(
+            "POST", f"/v2/admin/tenants/{tenant}/accounts/import", body,
+            {**self.admin, "Content-Type": "text/csv"}, timeout=3600)
+        took = time.monotonic() - started
+        report = json.loads(raw)
+        if status != 200 or report.get("created") != lines:
+            sys.exit(f"import of {lines} lines: {status} {raw[:300]!r}")
+        return took
+
     def totp_codes(self, path, duration):
         """Writes the codes of the TOTP accounts for every time step the next run of
         `duration` seconds can reach, enrolling the accounts on first use. A code works
@@ -463,6 +510,13 @@ def scenario_args(target, scenario, opts, work):
         path = os.path.join(work, "totp-codes.txt")
         target.totp_codes(path, opts.duration)
         return "login_totp.lua", [target.authorize_path("web-es256"), PASSWORD, path, str(opts.threads)]
+    if scenario == "scim_create" and lk and target.name == "latchkey":
+        target.runs = getattr(target, "runs", 0) + 1
+        return "scim_create.lua", ["/t/bench/scim/v2/Users", target.scim_auth(), f"run{target.runs}"]
+    if scenario == "scim_patch" and lk and target.name == "latchkey":
+        path = os.path.join(work, "scim-ids.txt")
+        target.scim_users(path, 4 * opts.connections)
+        return "scim_patch.lua", ["/t/bench/scim/v2/Users/", target.scim_auth(), path, str(opts.threads)]
     if scenario == "login_passkey" and lk and target.name == "latchkey":
         path = os.path.join(work, "passkeys.jsonl")
         target.passkeys(path, opts.connections)
@@ -507,7 +561,7 @@ def measure(target, scenario, opts, work):
     seconds = result["duration_us"] / 1e6
     if scenario == "login_totp":
         target.totp_run_ended = time.time()
-    counted = (result["flows"] if scenario.startswith(("code", "par", "login", "refresh", "cc_dpop"))
+    counted = (result["flows"] if scenario.startswith(("code", "par", "login", "refresh", "cc_dpop", "scim"))
                else result["requests"])
     return {
         "rate": counted / seconds,
@@ -536,6 +590,8 @@ SCENARIOS = {
     "login": "password sign-in, argon2id (sign-ins/s)",
     "login_totp": "password sign-in, argon2id, then a TOTP code (sign-ins/s)",
     "login_passkey": "passwordless passkey sign-in, ES256 (sign-ins/s)",
+    "scim_create": "SCIM POST /Users as Entra ID sends it, a new account each (writes/s)",
+    "scim_patch": "SCIM PATCH /Users/{id}, Entra ID's Replace operations (writes/s)",
 }
 
 
@@ -608,6 +664,10 @@ def main():
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated subset")
     parser.add_argument("--sizes", default="100000,1000000",
                         help="pre-filled store sizes for the growth check ('' to skip)")
+    parser.add_argument("--import-lines", type=int, default=10000,
+                        help="lines of the CSV account import timed without passwords (0 to skip)")
+    parser.add_argument("--import-password-lines", type=int, default=1000,
+                        help="lines of the CSV account import timed with passwords (0 to skip)")
     parser.add_argument("--out", default=os.path.join(BENCH, "results"))
     parser.add_argument("--baseline", metavar="BINARY",
                         help="another latchkey binary (an earlier commit's release build) to run in "
@@ -691,6 +751,13 @@ def main():
                                    "rate": result["requests"] / (result["duration_us"] / 1e6),
                                    "command": command})
         report["scenarios"]["exchange"]["one_connection"] = {k: summarise(v) for k, v in alone.items()}
+    report["import"] = {}
+    for lines, password in ((opts.import_lines, None), (opts.import_password_lines, PASSWORD)):
+        if lines:
+            took = lk.import_file(lines, password)
+            key = "with_passwords" if password else "without_passwords"
+            report["import"][key] = {"lines": lines, "seconds": took, "lines_per_s": lines / took}
+            print(f"import of {lines} CSV lines {key.replace('_', ' ')}: {took:.1f} s", flush=True)
     report["rss_idle_after_mib"] = {"latchkey": lk.server.memory_kib("VmRSS") / 1024,
                                     "peer": peer.server.memory_kib("VmRSS") / 1024}
     peer.server.stop()
@@ -789,6 +856,10 @@ def write_report(report, out_dir):
         lines += ["", f"Exchange on one connection: the IdP alone answers at p50 {one['idp']['p50_ms']:.3f} ms, "
                       f"the exchange through latchkey at p50 {one['latchkey']['p50_ms']:.3f} ms: latchkey adds "
                       f"{added:.3f} ms at p50."]
+    for key, imp in report.get("import", {}).items():
+        lines += ["", f"Account import, a CSV file of {imp['lines']:,} new accounts {key.replace('_', ' ')} "
+                      f"in one POST /v2/admin/tenants/{{t}}/accounts/import: {imp['seconds']:.1f} s "
+                      f"({imp['lines_per_s']:,.0f} lines/s)."]
     lines += ["", f"Idle RSS: latchkey {report['rss_idle_mib']['latchkey']:.1f} MiB, "
                   f"peer {report['rss_idle_mib']['peer']:.1f} MiB. Binary: "
                   f"{report['binary_bytes'] / 1048576:.1f} MiB. Ready after start (empty store): "

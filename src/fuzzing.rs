@@ -182,6 +182,36 @@ pub fn scim_filter(data: &[u8]) {
     }
 }
 
+/// The account import's readers: any text reads into rows numbered in increasing order
+/// within the text, and a CSV record that reads comes back the same once each of its
+/// fields is quoted and read again.
+pub fn account_file(data: &[u8]) {
+    use crate::admin::file_import::{Format, csv, read_lines};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    for format in [Format::Csv, Format::Ndjson] {
+        if let Ok(lines) = read_lines(format, text) {
+            let numbers: Vec<usize> = lines.iter().map(|(n, _)| *n).collect();
+            assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
+            assert!(numbers.iter().all(|n| (1..=text.len() + 1).contains(n)));
+        }
+    }
+    for record in csv::records(text) {
+        let Ok(fields) = record.fields else { continue };
+        if fields.len() == 1 && fields[0].trim().is_empty() {
+            continue;
+        }
+        let quoted: Vec<String> = fields
+            .iter()
+            .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
+            .collect();
+        let again = csv::records(&quoted.join(","));
+        assert_eq!(again.len(), 1, "{fields:?}");
+        assert_eq!(again[0].fields.as_ref().ok(), Some(&fields));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,6 +244,7 @@ mod tests {
         corpus("cbor").iter().for_each(|d| cbor(d));
         corpus("pem").iter().for_each(|d| pem(d));
         corpus("scim_filter").iter().for_each(|d| scim_filter(d));
+        corpus("account_file").iter().for_each(|d| account_file(d));
         let sandbox = Sandbox::new().unwrap();
         corpus("authorize")
             .iter()

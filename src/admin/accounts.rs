@@ -200,13 +200,20 @@ pub async fn hash_password(
 
 /// A validated new account (password hashed) that is not stored yet.
 pub(super) async fn prepare(ctx: &Ctx<'_>, new: &NewAccount) -> Result<Account, AdminError> {
+    let mut account = unstored(ctx, new)?;
+    if let Some(p) = new.password.as_deref() {
+        let hash = hash_password(ctx, p, &account.username, account.email.as_deref()).await?;
+        account.password_hash = Some(hash);
+    }
+    Ok(account)
+}
+
+/// A validated new account without its password, not stored yet: the bulk import hashes
+/// its passwords apart, many at a time.
+pub(super) fn unstored(ctx: &Ctx<'_>, new: &NewAccount) -> Result<Account, AdminError> {
     let username = username(&new.username)?;
     let email = email(new.email.as_deref())?;
     let name = validate::optional_text("name", new.name.as_deref(), 200)?;
-    let password_hash = match new.password.as_deref() {
-        Some(p) => Some(hash_password(ctx, p, &username, email.as_deref()).await?),
-        None => None,
-    };
     let email_verified = vouched(new.email_verified, email.as_deref())?;
     let role = match roles::requested(new.admin, new.role.clone().map(Some))? {
         Some(Some(r)) => Some(roles::resolve(ctx, &r)?),
@@ -217,7 +224,7 @@ pub(super) async fn prepare(ctx: &Ctx<'_>, new: &NewAccount) -> Result<Account, 
         username,
         email,
         name,
-        password_hash,
+        password_hash: None,
         role,
         disabled: false,
         refresh_epoch: 0,

@@ -9,6 +9,7 @@ pub mod backup;
 pub mod clients;
 mod ctx;
 mod error;
+pub mod file_import;
 pub mod import;
 pub mod keys;
 pub mod members;

@@ -12,6 +12,9 @@ use crate::store::recovery_links::RecoveryLink;
 use crate::store::tenants::Tenant;
 use serde::{Deserialize, Serialize};
 
+/// The tenant whose page opens the link of an account with no membership (SPEC).
+const DEFAULT: &str = "default";
+
 /// The request body; both fields optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,19 +34,26 @@ pub struct RecoveryLinkView {
     pub expires_at: String,
 }
 
-/// The tenant the link opens: the one asked for, which must be one of the account's
-/// when it has any; else its only tenant, or `default` when it has none.
+/// The tenant the link opens: the one asked for, which must be one of the account's,
+/// or `default` for an account with none; else its only tenant, or `default`.
 fn tenant_of(ctx: &Ctx<'_>, id: &str, asked: Option<&str>) -> Result<Tenant, AdminError> {
     let memberships = accounts::get(ctx, id)?.memberships;
     let slugs: Vec<&str> = memberships.iter().map(|m| m.tenant.as_str()).collect();
     match (asked.map(|t| ctx.tenant(t)).transpose()?, slugs.as_slice()) {
-        (Some(t), []) => Ok(t),
+        (Some(t), []) if t.id.as_str() == DEFAULT => Ok(t),
+        (Some(t), []) => Err(AdminError::invalid(
+            "tenant",
+            format!(
+                "the account is a member of no tenant, so its link opens `{DEFAULT}`, not `{}`",
+                t.id
+            ),
+        )),
         (Some(t), _) if slugs.contains(&t.id.as_str()) => Ok(t),
         (Some(t), _) => Err(AdminError::invalid(
             "tenant",
             format!("the account is not a member of `{}`", t.id),
         )),
-        (None, []) => ctx.tenant("default"),
+        (None, []) => ctx.tenant(DEFAULT),
         (None, [only]) => ctx.tenant(only),
         (None, _) => Err(AdminError::invalid(
             "tenant",

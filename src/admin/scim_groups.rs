@@ -10,6 +10,7 @@ use crate::store::members::Membership;
 use crate::store::scim::ScimGroup;
 use crate::store::tenants::Tenant;
 use crate::store::{Store, TxError};
+use std::collections::HashMap;
 
 /// How a write changes a group's members.
 #[derive(Debug)]
@@ -34,6 +35,24 @@ pub fn holders(store: &Store, uid: u64, scope: &str) -> Result<Vec<Membership>, 
         .into_iter()
         .filter(|m| m.scopes.iter().any(|s| s == scope))
         .collect())
+}
+
+/// Each scope's holders (account ids) among the tenant's members, from one scan of its
+/// memberships: listing the groups costs one scan, not one per group.
+pub fn holders_by_scope(
+    store: &Store,
+    uid: u64,
+) -> Result<HashMap<String, Vec<String>>, AdminError> {
+    let mut by_scope: HashMap<String, Vec<String>> = HashMap::new();
+    for m in store.memberships(uid, None, usize::MAX)? {
+        for scope in m.scopes {
+            by_scope
+                .entry(scope)
+                .or_default()
+                .push(m.account_id.clone());
+        }
+    }
+    Ok(by_scope)
 }
 
 fn valid_scope(scope: &str) -> Result<String, AdminError> {

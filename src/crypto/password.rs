@@ -185,6 +185,25 @@ pub async fn hash_off_workers(password: Secret) -> Result<String, CryptoError> {
     off_workers(move || hash(&password)).await?
 }
 
+/// Hashes many passwords (a bulk import), in order, a core's worth at a time: a
+/// sign-in waiting for a core gets one between two rounds, not after the whole batch.
+pub async fn hash_many_off_workers(passwords: Vec<Secret>) -> Result<Vec<String>, CryptoError> {
+    let round = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let mut hashes = Vec::with_capacity(passwords.len());
+    let mut passwords = passwords.into_iter().peekable();
+    while passwords.peek().is_some() {
+        let started: Vec<_> = passwords
+            .by_ref()
+            .take(round)
+            .map(|p| tokio::spawn(hash_off_workers(p)))
+            .collect();
+        for hashing in started {
+            hashes.push(hashing.await.map_err(|_| CryptoError::Password)??);
+        }
+    }
+    Ok(hashes)
+}
+
 /// [`verify`] on a blocking thread, so argon2id never holds an async worker.
 pub async fn verify_off_workers(password: Secret, phc: String) -> Result<bool, CryptoError> {
     off_workers(move || verify(&password, &phc)).await

@@ -65,6 +65,9 @@ pub enum Realm {
     Sso,
     /// The admin UI's sign-in.
     Admin,
+    /// SCIM bearer tokens: a directory sending a stale token must not lock the people
+    /// at its address out of signing in, nor their typos lock out the directory.
+    Scim,
 }
 
 /// Who a failure was about, besides the address it came from.
@@ -147,11 +150,13 @@ impl fmt::Display for Subject {
 }
 
 /// The audit target of a block: `ip:ADDR`, `user:NAME`, `user:NAME ip:ADDR`, …, with
-/// `admin ` in front in the admin realm.
+/// `admin ` or `scim ` in front in those realms.
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.realm == Realm::Admin {
-            f.write_str("admin ")?;
+        match self.realm {
+            Realm::Sso => {}
+            Realm::Admin => f.write_str("admin ")?,
+            Realm::Scim => f.write_str("scim ")?,
         }
         match &self.scope {
             Scope::Address(ip) => write!(f, "ip:{ip}"),
@@ -396,6 +401,13 @@ mod tests {
             l.admit(&[Key::address(Realm::Admin, ip("192.0.2.1"))], 0)
                 .is_ok()
         );
+        let scim = Key::address(Realm::Scim, ip("192.0.2.1"));
+        assert!(l.admit(std::slice::from_ref(&scim), 0).is_ok());
+        for _ in 0..60 {
+            fail(&l, &scim, 0);
+        }
+        assert!(l.admit(std::slice::from_ref(&scim), 0).is_err());
+        assert_eq!(scim.to_string(), "scim ip:192.0.2.1");
         let client = Key::subject(Realm::Sso, Subject::Client(1, "alice".into()));
         for _ in 0..101 {
             fail(&l, &client, 0);

@@ -16,6 +16,9 @@ pub const SMALL_LIMIT: usize = 16 * 1024;
 /// The largest SCIM request body (SPEC "SCIM 2.0 provisioning"): 1 MiB.
 pub const SCIM_LIMIT: usize = 1024 * 1024;
 
+/// The largest account import file (SPEC "SCIM 2.0 provisioning"): 10 MiB.
+pub const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
+
 /// The body limit of the request's route, set by the dispatcher before any handler
 /// reads the body.
 #[derive(Debug, Clone, Copy)]
@@ -168,6 +171,25 @@ pub async fn scim(req: Request<Incoming>) -> Result<Option<serde_json::Value>, B
             "the body must be application/scim+json or application/json",
         )),
     }
+}
+
+/// Reads a text body of one of the `accepted` media types: 415 for another type
+/// (before reading it), 400 for bytes that are not UTF-8. Answers the media type too.
+pub async fn text(
+    req: Request<Incoming>,
+    accepted: &[&'static str],
+) -> Result<(&'static str, String), BodyError> {
+    let media = media_type(&req);
+    let Some(kind) = accepted.iter().find(|a| media.as_deref() == Some(**a)) else {
+        return Err(error(
+            ErrorKind::UnsupportedMediaType,
+            format!("the body must be {}", accepted.join(" or ")),
+        ));
+    };
+    let bytes = read_limited(req).await?;
+    let text = String::from_utf8(bytes.to_vec())
+        .map_err(|_| error(ErrorKind::BadRequest, "the body is not valid UTF-8"))?;
+    Ok((kind, text))
 }
 
 /// Reads an `application/x-www-form-urlencoded` body, as OAuth endpoints take.

@@ -11,6 +11,7 @@ mod client_addr;
 mod cors;
 mod handlers;
 mod log;
+mod multipart;
 mod per_address;
 mod respond;
 mod router;

@@ -105,6 +105,9 @@ pub enum Route<'a> {
     BrokerCallback,
     /// `GET`/`POST /admin/…`: the admin web UI, which routes its own pages.
     AdminUi,
+    /// `POST /admin/tenants/{t}/import`: the admin UI's account import, whose file may
+    /// be as large as the API's import takes.
+    AdminUpload,
     /// `GET /metrics`.
     Metrics,
     /// `POST /v2/sso/exchange-token`.
@@ -155,6 +158,7 @@ pub enum AdminRoute<'a> {
     ListMembers { t: &'a str },
     DeleteMember { t: &'a str, account: &'a str },
     ProvisionAccount { t: &'a str },
+    ImportAccounts { t: &'a str },
     CreateScimToken { t: &'a str },
     ListScimTokens { t: &'a str },
     DeleteScimToken { t: &'a str, id: &'a str },
@@ -189,10 +193,10 @@ pub enum Resolved<'a> {
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 impl Resolved<'_> {
-    /// The largest body the endpoint reads: SPEC's 64 KiB, or less where the body is a
-    /// small form.
+    /// The largest body the endpoint reads: SPEC's 64 KiB, less where the body is a
+    /// small form, more for SCIM and the account import.
     pub fn body_limit(&self) -> usize {
-        use crate::http::body::{DEFAULT_LIMIT, SCIM_LIMIT, SMALL_LIMIT};
+        use crate::http::body::{DEFAULT_LIMIT, IMPORT_LIMIT, SCIM_LIMIT, SMALL_LIMIT};
         match self {
             Resolved::Route(
                 Route::Authorize { .. }
@@ -209,6 +213,9 @@ impl Resolved<'_> {
                 | Route::SsoRefresh,
             ) => SMALL_LIMIT,
             Resolved::Route(Route::Scim { .. }) => SCIM_LIMIT,
+            Resolved::Route(
+                Route::Admin(AdminRoute::ImportAccounts { .. }) | Route::AdminUpload,
+            ) => IMPORT_LIMIT,
             _ => DEFAULT_LIMIT,
         }
     }
@@ -261,7 +268,7 @@ impl Resolved<'_> {
             Route::Revoke { .. } => "revoke",
             Route::Userinfo { .. } => "userinfo",
             Route::Preflight { .. } => "preflight",
-            Route::AdminUi => "admin_ui",
+            Route::AdminUi | Route::AdminUpload => "admin_ui",
             Route::Metrics => "metrics",
             Route::BrokerCallback => "broker_callback",
             Route::SsoExchange => "sso_exchange",
@@ -341,6 +348,7 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
                 "callback" | "Callback",
             ],
         ) => Route::BrokerCallback,
+        ("POST", ["admin", "tenants", _, "import"]) => Route::AdminUpload,
         ("GET" | "POST", ["admin", ..]) => Route::AdminUi,
         ("GET", ["metrics"]) => Route::Metrics,
         ("POST", ["v2", "sso", "exchange-token"]) => Route::SsoExchange,
@@ -385,6 +393,7 @@ fn admin_table<'a>(method: &str, segments: &[&'a str]) -> Option<AdminRoute<'a>>
         ("GET", ["tenants", t, "members"]) => ListMembers { t },
         ("DELETE", ["tenants", t, "members", account]) => DeleteMember { t, account },
         ("POST", ["tenants", t, "accounts"]) => ProvisionAccount { t },
+        ("POST", ["tenants", t, "accounts", "import"]) => ImportAccounts { t },
         ("POST", ["tenants", t, "scim-tokens"]) => CreateScimToken { t },
         ("GET", ["tenants", t, "scim-tokens"]) => ListScimTokens { t },
         ("DELETE", ["tenants", t, "scim-tokens", id]) => DeleteScimToken { t, id },

@@ -22,6 +22,8 @@ pub enum ScimType {
     Uniqueness,
     /// A read-only attribute was given another value.
     Mutability,
+    /// More than latchkey processes in one request (a group PATCH's member changes).
+    TooMany,
 }
 
 impl ScimType {
@@ -35,6 +37,7 @@ impl ScimType {
             ScimType::InvalidPath => "invalidPath",
             ScimType::Uniqueness => "uniqueness",
             ScimType::Mutability => "mutability",
+            ScimType::TooMany => "tooMany",
         }
     }
 }

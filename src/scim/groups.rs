@@ -12,14 +12,16 @@ use crate::clock::rfc3339;
 use crate::store::scim::ScimGroup;
 use serde_json::{Value, json};
 
-fn render(ctx: &Ctx<'_>, g: &ScimGroup) -> Result<Value, ScimError> {
-    let mut members = Vec::new();
-    for m in scim_groups::holders(ctx.store(), ctx.tenant.uid, &g.scope)? {
-        members.push(json!({
-            "value": m.account_id,
-            "$ref": format!("{}/Users/{}", ctx.base, m.account_id),
-        }));
-    }
+/// The most members one PATCH may add and remove in all: a directory sends changes in
+/// batches far smaller, and each change is a membership written in one transaction.
+pub(super) const MAX_MEMBER_CHANGES: usize = 1000;
+
+/// The group with `holders` (account ids) as its members.
+fn render(ctx: &Ctx<'_>, g: &ScimGroup, holders: &[String]) -> Value {
+    let members: Vec<Value> = holders
+        .iter()
+        .map(|id| json!({"value": id, "$ref": format!("{}/Users/{id}", ctx.base)}))
+        .collect();
     let mut group = json!({
         "schemas": [GROUP],
         "id": g.id,
@@ -35,7 +37,16 @@ fn render(ctx: &Ctx<'_>, g: &ScimGroup) -> Result<Value, ScimError> {
     if let Some(ext) = &g.external_id {
         group["externalId"] = json!(ext);
     }
-    Ok(group)
+    group
+}
+
+/// The group rendered with its members as they are now (one scan of the memberships).
+fn render_now(ctx: &Ctx<'_>, g: &ScimGroup) -> Result<Value, ScimError> {
+    let holders: Vec<String> = scim_groups::holders(ctx.store(), ctx.tenant.uid, &g.scope)?
+        .into_iter()
+        .map(|m| m.account_id)
+        .collect();
+    Ok(render(ctx, g, &holders))
 }
 
 fn find(ctx: &Ctx<'_>, id: &str) -> Result<ScimGroup, ScimError> {
@@ -66,13 +77,15 @@ fn ids(value: &Value) -> Result<Vec<String>, ScimError> {
         .collect()
 }
 
-/// Every Group of this tenant, rendered.
+/// Every Group of this tenant, rendered, with one scan of the memberships for all.
 pub(super) fn all(ctx: &Ctx<'_>) -> Result<Vec<Value>, ScimError> {
-    let mut all = Vec::new();
-    for g in ctx.store().scim_groups(ctx.tenant.uid)? {
-        all.push(render(ctx, &g)?);
-    }
-    Ok(all)
+    let holders = scim_groups::holders_by_scope(ctx.store(), ctx.tenant.uid)?;
+    Ok(ctx
+        .store()
+        .scim_groups(ctx.tenant.uid)?
+        .iter()
+        .map(|g| render(ctx, g, holders.get(&g.scope).map_or(&[], Vec::as_slice)))
+        .collect())
 }
 
 /// `GET /Groups`.
@@ -82,9 +95,10 @@ pub(super) fn list(ctx: &Ctx<'_>, q: &Query) -> Result<Answer, ScimError> {
 
 /// `GET /Groups/{id}`.
 pub(super) fn get(ctx: &Ctx<'_>, id: &str, q: &Query) -> Result<Answer, ScimError> {
-    Ok(Answer::Ok(
-        q.project(render(ctx, &find(ctx, id)?)?, &["displayName"]),
-    ))
+    Ok(Answer::Ok(q.project(
+        render_now(ctx, &find(ctx, id)?)?,
+        &["displayName"],
+    )))
 }
 
 fn display_name(body: &Value) -> Result<String, ScimError> {
@@ -104,7 +118,7 @@ pub(super) fn create(ctx: &Ctx<'_>, body: &Value) -> Result<Answer, ScimError> {
         "externalId",
     )?;
     let g = scim_groups::create(&ctx.admin, &ctx.tenant, &scope, ext, &members)?;
-    Ok(Answer::Created(render(ctx, &g)?))
+    Ok(Answer::Created(render_now(ctx, &g)?))
 }
 
 /// `PUT /Groups/{id}`: the name and exactly the members given.
@@ -124,7 +138,7 @@ pub(super) fn replace(ctx: &Ctx<'_>, id: &str, body: &Value) -> Result<Answer, S
         Some(ext),
         MemberChange::Set(members),
     )?;
-    Ok(Answer::Ok(render(ctx, &g)?))
+    Ok(Answer::Ok(render_now(ctx, &g)?))
 }
 
 /// What a group PATCH changes: the name and external id if set, the members as a whole.
@@ -132,6 +146,26 @@ struct Edit {
     name: Option<String>,
     external_id: Option<Option<String>>,
     members: Vec<String>,
+    /// Member values the operations named so far, against [`MAX_MEMBER_CHANGES`].
+    named: usize,
+}
+
+impl Edit {
+    /// The account ids of a `members` value, counted against the cap.
+    fn named_ids(&mut self, value: &Value) -> Result<Vec<String>, ScimError> {
+        let ids = ids(value)?;
+        self.named += ids.len();
+        if self.named > MAX_MEMBER_CHANGES {
+            return Err(ScimError::bad(
+                ScimType::TooMany,
+                format!(
+                    "one PATCH may add or remove at most {MAX_MEMBER_CHANGES} members; \
+                     send the rest in another"
+                ),
+            ));
+        }
+        Ok(ids)
+    }
 }
 
 /// `PATCH /Groups/{id}`: renames and member changes as directories send them.
@@ -144,6 +178,7 @@ pub(super) fn patch(ctx: &Ctx<'_>, id: &str, body: &Value) -> Result<Answer, Sci
             .into_iter()
             .map(|m| m.account_id)
             .collect(),
+        named: 0,
     };
     for op in patch::operations(body)? {
         let pairs: Vec<(String, Value)> = match (&op.path, &op.value) {
@@ -163,7 +198,7 @@ pub(super) fn patch(ctx: &Ctx<'_>, id: &str, body: &Value) -> Result<Answer, Sci
         edit.external_id,
         MemberChange::Set(edit.members),
     )?;
-    Ok(Answer::Ok(render(ctx, &g)?))
+    Ok(Answer::Ok(render_now(ctx, &g)?))
 }
 
 fn apply(edit: &mut Edit, id: &str, verb: Verb, path: &str, value: Value) -> Result<(), ScimError> {
@@ -173,6 +208,10 @@ fn apply(edit: &mut Edit, id: &str, verb: Verb, path: &str, value: Value) -> Res
         return Ok(());
     }
     let p = filter::parse_path(path)?;
+    let named = match p.attr.as_str() {
+        "members" => edit.named_ids(&value)?,
+        _ => Vec::new(),
+    };
     let working = &mut edit.members;
     match (p.attr.as_str(), verb, &p.filter) {
         ("displayname", Verb::Remove, _) => {
@@ -185,17 +224,16 @@ fn apply(edit: &mut Edit, id: &str, verb: Verb, path: &str, value: Value) -> Res
         ("externalid", Verb::Remove, _) => edit.external_id = Some(None),
         ("externalid", _, _) => edit.external_id = Some(text(&value, "externalId")?),
         ("members", Verb::Add, None) => {
-            for m in ids(&value)? {
+            for m in named {
                 if !working.contains(&m) {
                     working.push(m);
                 }
             }
         }
-        ("members", Verb::Replace, None) => *working = ids(&value)?,
+        ("members", Verb::Replace, None) => *working = named,
         ("members", Verb::Remove, None) if value.is_null() => working.clear(),
         ("members", Verb::Remove, None) => {
-            let gone = ids(&value)?;
-            working.retain(|m| !gone.contains(m));
+            working.retain(|m| !named.contains(m));
         }
         ("members", verb, Some(f)) => {
             let hit: Vec<String> = working
@@ -212,7 +250,7 @@ fn apply(edit: &mut Edit, id: &str, verb: Verb, path: &str, value: Value) -> Res
                 }
                 Verb::Remove => working.retain(|m| !hit.contains(m)),
                 _ => {
-                    for m in ids(&value)? {
+                    for m in named {
                         if !working.contains(&m) {
                             working.push(m);
                         }

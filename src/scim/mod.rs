@@ -71,18 +71,18 @@ pub async fn handle(
             .ok_or_else(|| ScimError::bad(ScimType::InvalidSyntax, "a body is required"))
     };
     match (method, rest) {
-        ("GET", ["Users"]) => users::list(ctx, &resource::Query::parse(query)?),
+        ("GET", ["Users"]) => scan(|| users::list(ctx, &resource::Query::parse(query)?)),
         ("GET", ["Users", id]) => users::get(ctx, id, &resource::Query::parse(query)?),
         ("POST", ["Users"]) => users::create(ctx, &body()?).await,
         ("PUT", ["Users", id]) => users::replace(ctx, id, &body()?).await,
         ("PATCH", ["Users", id]) => users::patch(ctx, id, &body()?).await,
         ("DELETE", ["Users", id]) => users::delete(ctx, id),
-        ("GET", ["Groups"]) => groups::list(ctx, &resource::Query::parse(query)?),
-        ("GET", ["Groups", id]) => groups::get(ctx, id, &resource::Query::parse(query)?),
-        ("POST", ["Groups"]) => groups::create(ctx, &body()?),
-        ("PUT", ["Groups", id]) => groups::replace(ctx, id, &body()?),
-        ("PATCH", ["Groups", id]) => groups::patch(ctx, id, &body()?),
-        ("DELETE", ["Groups", id]) => groups::delete(ctx, id),
+        ("GET", ["Groups"]) => scan(|| groups::list(ctx, &resource::Query::parse(query)?)),
+        ("GET", ["Groups", id]) => scan(|| groups::get(ctx, id, &resource::Query::parse(query)?)),
+        ("POST", ["Groups"]) => scan(|| groups::create(ctx, &body()?)),
+        ("PUT", ["Groups", id]) => scan(|| groups::replace(ctx, id, &body()?)),
+        ("PATCH", ["Groups", id]) => scan(|| groups::patch(ctx, id, &body()?)),
+        ("DELETE", ["Groups", id]) => scan(|| groups::delete(ctx, id)),
         ("GET", ["ServiceProviderConfig"]) => Ok(Answer::Ok(schema::service_provider_config(base))),
         ("GET", ["ResourceTypes"]) => {
             let all = schema::resource_types(base);
@@ -94,18 +94,26 @@ pub async fn handle(
         (_, ["ServiceProviderConfig" | "ResourceTypes" | "Schemas", ..]) => {
             Err(ScimError::MethodNotAllowed)
         }
-        ("POST", [".search"]) => {
+        ("POST", [".search"]) => scan(|| {
             let q = resource::Query::from_body(&body()?)?;
             let mut all = users::all(ctx)?;
             all.extend(groups::all(ctx)?);
             Ok(Answer::Ok(q.answer(all, &["userName", "displayName"])))
+        }),
+        ("POST", ["Users", ".search"]) => {
+            scan(|| users::list(ctx, &resource::Query::from_body(&body()?)?))
         }
-        ("POST", ["Users", ".search"]) => users::list(ctx, &resource::Query::from_body(&body()?)?),
         ("POST", ["Groups", ".search"]) => {
-            groups::list(ctx, &resource::Query::from_body(&body()?)?)
+            scan(|| groups::list(ctx, &resource::Query::from_body(&body()?)?))
         }
         _ => Err(ScimError::NotFound("no such SCIM endpoint".into())),
     }
+}
+
+/// Runs a call that scans the tenant's memberships (lists, groups): the runtime moves
+/// other work off this worker meanwhile.
+fn scan<T>(call: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(call)
 }
 
 /// The discovery resource whose `id` is `id`.

@@ -315,6 +315,17 @@ async fn dispatch(
             )
             .await
         }
+        ImportAccounts { t } => {
+            // Another tenant's import is a 404 whatever the body, as for every route.
+            ctx.tenant(t)?;
+            let (media, text) = body::text(req, &["text/csv", "application/x-ndjson"]).await?;
+            let format = match media {
+                "text/csv" => admin::file_import::Format::Csv,
+                _ => admin::file_import::Format::Ndjson,
+            };
+            let report = admin::file_import::run(ctx, t, ctx.reach(), format, &text).await?;
+            written(state, StatusCode::OK, None, &report).await
+        }
         CreateAccount => {
             let v = accounts::create(ctx, &body::json(req).await?).await?;
             written(

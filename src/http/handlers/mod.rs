@@ -172,7 +172,7 @@ async fn route(
         Resolved::Route(Route::Revoke { tenant }) => {
             oauth_api::revoke(state, tenant, req, peer, log).await
         }
-        Resolved::Route(Route::AdminUi) => {
+        Resolved::Route(Route::AdminUi | Route::AdminUpload) => {
             admin_ui::handle(state, admin_sessions, req, peer, log).await
         }
         Resolved::Route(Route::BrokerCallback) => browser::callback(state, req, log).await,

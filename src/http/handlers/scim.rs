@@ -83,7 +83,8 @@ pub async fn handle(
 }
 
 /// The SCIM token of `slug` the request carries, behind the per-address limiter of
-/// failed credentials; a bad token is counted against the address.
+/// failed credentials; a bad token is counted against the address, in SCIM's own realm
+/// so it never blocks sign-ins from that address (nor they SCIM).
 fn admit(
     state: &State,
     slug: &str,
@@ -91,7 +92,7 @@ fn admit(
     peer: IpAddr,
     now: crate::clock::UnixTime,
 ) -> Result<(ScimToken, Tenant), Refusal> {
-    let key = Key::address(Realm::Sso, peer);
+    let key = Key::address(Realm::Scim, peer);
     state
         .limiter
         .admit(std::slice::from_ref(&key), now)

@@ -158,6 +158,35 @@ fn the_api_validates_every_field_and_picks_the_tenant() {
 }
 
 #[test]
+fn an_account_without_memberships_gets_a_link_for_default_only() {
+    let f = start();
+    let loner = f.api.call(
+        "POST",
+        "/v2/admin/accounts",
+        Some(&json!({"username": "carl"})),
+    );
+    let carl = loner.body["id"].as_str().unwrap().to_owned();
+    let refused = link(&f, &carl, Some(&json!({"tenant": "acme"})));
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(
+        refused.body["detail"],
+        "tenant: the account is a member of no tenant, so its link opens `default`, not `acme`"
+    );
+    let audit = f
+        .api
+        .call("GET", "/v2/admin/audit?kind=recovery_link.created", None);
+    assert_eq!(audit.body["items"], json!([]), "a refused link is not made");
+    let named = link(&f, &carl, Some(&json!({"tenant": "default"})));
+    assert_eq!(named.status, 201, "{}", named.body);
+    assert!(
+        named.body["url"]
+            .as_str()
+            .unwrap()
+            .contains("/t/default/recover?token=")
+    );
+}
+
+#[test]
 fn a_link_onboards_an_account_once_and_changes_nothing_when_refused() {
     let f = start();
     let bob = create_bob(&f);

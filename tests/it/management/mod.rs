@@ -9,6 +9,9 @@
 
 mod accounts;
 mod clients;
+mod import;
+mod import_flows;
+mod import_ui;
 mod keys_audit;
 mod settings;
 mod tenant_admins;

@@ -109,6 +109,12 @@ fn routes() -> Vec<(&'static str, &'static str, Option<Value>, Expect)> {
             Some(json!({"username": "sneaky"})),
             NotFound,
         ),
+        (
+            "POST",
+            "tenants/{t}/accounts/import",
+            Some(json!({"username": "sneaky"})),
+            NotFound,
+        ),
         ("POST", "tenants/{t}/scim-tokens", label(), NotFound),
         ("GET", "tenants/{t}/scim-tokens", None, NotFound),
         ("DELETE", "tenants/{t}/scim-tokens/{scim}", None, NotFound),

@@ -30,6 +30,18 @@ pub(crate) fn declared_too_large_as(
     path: &str,
     len: usize,
 ) -> (u16, String, String) {
+    declared_too_large_typed(server, token, method, path, "application/json", len)
+}
+
+/// [`declared_too_large_as`] declaring `content_type` (an import's CSV, say).
+pub(crate) fn declared_too_large_typed(
+    server: &Server,
+    token: &str,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    len: usize,
+) -> (u16, String, String) {
     let cert = server.data_dir.join("tls/cert.pem");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -46,7 +58,7 @@ pub(crate) fn declared_too_large_as(
         .unwrap();
         let head = format!(
             "{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer {token}\r\n\
-             content-type: application/json\r\ncontent-length: {len}\r\nconnection: close\r\n\r\n"
+             content-type: {content_type}\r\ncontent-length: {len}\r\nconnection: close\r\n\r\n"
         );
         stream.write_all(head.as_bytes()).await.unwrap();
         stream.flush().await.unwrap();

@@ -236,3 +236,61 @@ fn scim_active_false_refuses_the_exchange_in_its_tenant_only() {
     assert_eq!(on.body["active"], true);
     assert_eq!(f.exchange(FOREIGN).status, 200);
 }
+
+#[test]
+fn a_group_patch_naming_over_1000_members_is_too_many_and_changes_nothing() {
+    let f = exchange::start();
+    let scim = scim_for(&f);
+    let group = |members: Value| {
+        scim.call(
+            "POST",
+            "/t/partner/scim/v2/Groups",
+            Some(
+                &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                         "displayName": "billing", "members": members}),
+            ),
+        )
+    };
+    let created = group(json!([{"value": f.account}]));
+    assert_eq!(created.status, 201, "{}", created.body);
+    let path = format!(
+        "/t/partner/scim/v2/Groups/{}",
+        created.body["id"].as_str().unwrap()
+    );
+    let patch = |ops: Value| {
+        scim.call(
+            "PATCH",
+            &path,
+            Some(
+                &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                         "Operations": ops}),
+            ),
+        )
+    };
+    let many = |n: usize| -> Vec<Value> {
+        (0..n)
+            .map(|i| json!({"value": format!("not-a-member-{i}")}))
+            .collect()
+    };
+    let over = patch(json!([
+        {"op": "add", "path": "members", "value": many(600)},
+        {"op": "remove", "path": "members", "value": many(401)},
+    ]));
+    assert_eq!(over.status, 400, "{}", over.body);
+    assert_eq!(over.body["scimType"], "tooMany", "{}", over.body);
+    assert!(
+        over.body["detail"].as_str().unwrap().contains("1000"),
+        "{}",
+        over.body
+    );
+    let now = scim.call("GET", &path, None);
+    assert_eq!(
+        now.body["members"].as_array().unwrap().len(),
+        1,
+        "{}",
+        now.body
+    );
+    let at_cap = patch(json!([{"op": "remove", "path": "members", "value": many(1000)}]));
+    assert_eq!(at_cap.status, 200, "{}", at_cap.body);
+    assert_eq!(at_cap.body["members"].as_array().unwrap().len(), 1);
+}

@@ -239,3 +239,68 @@ fn discovery_resources_state_exactly_what_is_supported() {
         "scimType only with 400 and 409"
     );
 }
+
+/// A server whose per-address threshold is 5 failures, with a confidential client `svc`
+/// of `acme` (client credentials): answers the fixture and the client's secret.
+fn strict_with_client() -> (super::Scim, String) {
+    let s = super::scim_start_with(Options {
+        env: vec![
+            (
+                "LATCHKEY_RATE_LIMITS_FREE_FAILURES_PER_ADDRESS".into(),
+                "5".into(),
+            ),
+            ("LATCHKEY_RATE_LIMITS_FIRST_DELAY_SECS".into(), "60".into()),
+        ],
+        ..Options::default()
+    });
+    let svc = s.api.call(
+        "POST",
+        "/v2/admin/tenants/acme/clients",
+        Some(
+            &json!({"client_id": "svc", "name": "Service", "redirect_uris": [],
+                     "grant_types": ["client_credentials"], "response_types": [],
+                     "scopes": ["orders"], "token_endpoint_auth_method": "client_secret_post"}),
+        ),
+    );
+    assert_eq!(svc.status, 201, "{}", svc.body);
+    let secret = svc.body["client_secret"].as_str().unwrap().to_owned();
+    (s, secret)
+}
+
+/// `POST /t/acme/token` for client `svc` with `secret`: the status.
+fn client_token(s: &super::Scim, secret: &str) -> u16 {
+    let form = format!("grant_type=client_credentials&client_id=svc&client_secret={secret}");
+    s.server
+        .post(
+            "/t/acme/token",
+            "application/x-www-form-urlencoded",
+            form.into_bytes(),
+        )
+        .status()
+        .as_u16()
+}
+
+#[test]
+fn a_directory_with_a_stale_token_does_not_block_sign_ins_from_its_address() {
+    let (s, secret) = strict_with_client();
+    let stale = Api::with_token(&s.server, "lkscim_stale");
+    let statuses: Vec<u16> = (0..8)
+        .map(|_| stale.call("GET", "/t/acme/scim/v2/Users", None).status)
+        .collect();
+    assert_eq!(statuses.last(), Some(&429));
+    assert_eq!(
+        client_token(&s, &secret),
+        200,
+        "SCIM failures blocked the token endpoint"
+    );
+}
+
+#[test]
+fn sign_in_failures_from_an_address_do_not_block_its_directory() {
+    let (s, _) = strict_with_client();
+    let statuses: Vec<u16> = (0..8).map(|_| client_token(&s, "wrong-secret")).collect();
+    assert_eq!(statuses.last(), Some(&429));
+    let users = s.scim.call("GET", "/t/acme/scim/v2/Users", None);
+    assert_eq!(users.status, 200, "{}", users.body);
+    assert_eq!(users.body["totalResults"], 0);
+}

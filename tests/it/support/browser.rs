@@ -113,6 +113,34 @@ impl Browser {
         page(self.agent.run(req)?)
     }
 
+    /// POSTs `multipart/form-data`, as a form with a file input: each part is a name,
+    /// a file name for a file, and the content.
+    pub fn post_multipart(&self, url: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Page {
+        let boundary = "----latchkeyTestBoundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, file, data) in parts {
+            let disposition = match file {
+                Some(f) => format!("form-data; name=\"{name}\"; filename=\"{f}\""),
+                None => format!("form-data; name=\"{name}\""),
+            };
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(data);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let req = self
+            .from(ureq::http::Request::post(self.absolute(url)))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .unwrap();
+        page(self.agent.run(req).unwrap()).unwrap()
+    }
+
     /// Starts at an authorize URL; when it leads to the login form, fills it in and
     /// submits it. Returns the last answer (a redirect to the client, or the form again).
     pub fn sign_in(&self, authorize_url: &str, username: &str, password: &str) -> Page {

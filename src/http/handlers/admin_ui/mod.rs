@@ -5,6 +5,7 @@
 
 mod account_pages;
 mod forms;
+mod import_page;
 mod overview;
 mod second_factor;
 mod sessions;
@@ -19,9 +20,9 @@ use crate::audit::Actor;
 use crate::clock::UnixTime;
 use crate::grant::session::CSRF_COOKIE;
 use crate::guard::{Blocked, Key, Outcome, Realm, Subject};
-use crate::http::body;
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
+use crate::http::{body, multipart};
 use crate::state::State;
 use crate::types::{ErrorKind, Secret};
 use crate::ui::admin::{AdminLoginView, AdminPage, FormState, SecretView};
@@ -149,22 +150,37 @@ pub(super) fn message(
     render(state, "error.html", &view, status, log)
 }
 
-/// Reads a POSTed form (64 KiB at most); a body problem is answered with a page.
+/// Reads a POSTed form, URL-encoded or `multipart/form-data` (a file upload), within
+/// the route's body limit; a body problem is answered with a page.
 pub(super) async fn read_form(
     state: &State,
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Result<Fields, Response<Body>> {
-    match body::read_limited(req).await {
-        Ok(b) => Ok(pairs(&b)),
-        Err(e) => Err(message(
-            state,
-            respond::status_of(e.kind),
-            "Not accepted",
-            &e.message,
-            log,
-        )),
+    let refused = |status, text: &str| message(state, status, "Not accepted", text, log);
+    let boundary = req
+        .headers()
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(multipart::boundary);
+    let bytes = body::read_limited(req)
+        .await
+        .map_err(|e| refused(respond::status_of(e.kind), &e.message))?;
+    match boundary {
+        None => Ok(pairs(&bytes)),
+        Some(b) => uploaded(&bytes, &b).map_err(|m| refused(StatusCode::BAD_REQUEST, &m)),
     }
+}
+
+/// The fields of a `multipart/form-data` body; a file must be UTF-8 text.
+fn uploaded(bytes: &[u8], boundary: &str) -> Result<Fields, String> {
+    let mut fields = Fields::new();
+    for part in multipart::parts(bytes, boundary)? {
+        let text = String::from_utf8(part.data)
+            .map_err(|_| format!("The field `{}` is not UTF-8 text.", part.name))?;
+        fields.insert(part.name, text);
+    }
+    Ok(fields)
 }
 
 /// Answers a request under `/admin`.
@@ -466,6 +482,7 @@ async fn post(
             Ok(resp)
         }
         ["tenants"] => tenant_pages::create(s, fields).await,
+        ["tenants", t, "import"] => import_page::upload(s, t, fields).await,
         ["tenants", t, action @ ..] => tenant_pages::post(s, t, action, fields).await,
         ["accounts"] => account_pages::create(s, fields).await,
         ["accounts", id, action @ ..] => account_pages::post(s, id, action, fields).await,
