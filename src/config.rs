@@ -67,6 +67,9 @@ pub struct Config {
     /// `[outbound] ca_file`'s PEM, checked to hold a certificate: outbound calls trust
     /// it besides the system's roots (SPEC "Outbound trust").
     pub outbound_ca_pem: Option<String>,
+    /// `[ui] templates_dir`: end-user templates that replace the shipped ones by file
+    /// name, compiled at start.
+    pub ui_templates_dir: Option<PathBuf>,
 }
 
 /// The three TLS modes of SPEC.
@@ -126,6 +129,14 @@ struct FileConfig {
     passwords: passwords::FilePasswords,
     #[serde(default)]
     backup: backup::FileBackup,
+    #[serde(default)]
+    ui: FileUi,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileUi {
+    templates_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -195,7 +206,7 @@ struct FileRateLimits {
 }
 
 /// The environment variables read, each overriding one file key.
-const ENV_KEYS: [&str; 29] = [
+const ENV_KEYS: [&str; 30] = [
     "LATCHKEY_CONFIG",
     "LATCHKEY_LISTEN",
     "LATCHKEY_PUBLIC_URL",
@@ -225,6 +236,7 @@ const ENV_KEYS: [&str; 29] = [
     "LATCHKEY_OUTBOUND_CA_FILE",
     "LATCHKEY_ADMIN_REQUIRE_MFA",
     "LATCHKEY_PASSWORDS_MIN_LENGTH",
+    "LATCHKEY_UI_TEMPLATES_DIR",
 ];
 
 impl Config {
@@ -320,6 +332,7 @@ fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Resul
     path(&mut f.tls.cert_file, "LATCHKEY_TLS_CERT_FILE");
     path(&mut f.tls.key_file, "LATCHKEY_TLS_KEY_FILE");
     path(&mut f.outbound.ca_file, "LATCHKEY_OUTBOUND_CA_FILE");
+    path(&mut f.ui.templates_dir, "LATCHKEY_UI_TEMPLATES_DIR");
     number(
         env,
         "LATCHKEY_STORE_FLUSH_INTERVAL_MS",
@@ -588,6 +601,7 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
         log_level: validate_log_level(f.log_level.as_deref().unwrap_or("info"))?,
         metrics_public: f.metrics.public.unwrap_or(false),
         admin_require_mfa: f.admin.require_mfa.unwrap_or(false),
+        ui_templates_dir: f.ui.templates_dir,
         passwords: passwords::validate(&f.passwords)?,
         outbound_ca_pem: f
             .outbound
