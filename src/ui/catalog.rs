@@ -132,19 +132,6 @@ fn flatten(
     Ok(())
 }
 
-/// The placeholder names of `message`, in order: `{name}` each.
-pub fn placeholders(message: &str) -> Vec<&str> {
-    let mut names = Vec::new();
-    let mut rest = message;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('}') else { break };
-        names.push(&after[..close]);
-        rest = &after[close + 1..];
-    }
-    names
-}
-
 /// `message` with each `{name}` replaced by its value in `args`; `Err(name)` for a
 /// placeholder without one.
 fn fill(message: &str, args: &[(String, String)]) -> Result<String, String> {

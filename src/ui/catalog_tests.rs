@@ -2,6 +2,19 @@ use super::*;
 use crate::ui::{TEMPLATES, is_end_user};
 use std::collections::BTreeSet;
 
+/// The placeholder names of `message`, in order: `{name}` each.
+fn placeholders(message: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = message;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        names.push(&after[..close]);
+        rest = &after[close + 1..];
+    }
+    names
+}
+
 #[test]
 fn every_language_has_the_same_keys_and_placeholders() {
     let catalogs = Catalogs::load().unwrap();
