@@ -70,6 +70,9 @@ pub struct Config {
     /// `[outbound] allow_cidrs`: networks a URL set by a tenant admin may reach although
     /// they are private or local (SPEC "Outbound destinations").
     pub outbound_allow_cidrs: Vec<crate::types::Cidr>,
+    /// `[ui] templates_dir`: end-user templates that replace the shipped ones by file
+    /// name, compiled at start.
+    pub ui_templates_dir: Option<PathBuf>,
 }
 
 /// The three TLS modes of SPEC.
@@ -129,6 +132,14 @@ struct FileConfig {
     passwords: passwords::FilePasswords,
     #[serde(default)]
     backup: backup::FileBackup,
+    #[serde(default)]
+    ui: FileUi,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileUi {
+    templates_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -199,7 +210,7 @@ struct FileRateLimits {
 }
 
 /// The environment variables read, each overriding one file key.
-const ENV_KEYS: [&str; 30] = [
+const ENV_KEYS: [&str; 31] = [
     "LATCHKEY_CONFIG",
     "LATCHKEY_LISTEN",
     "LATCHKEY_PUBLIC_URL",
@@ -230,6 +241,7 @@ const ENV_KEYS: [&str; 30] = [
     "LATCHKEY_OUTBOUND_ALLOW_CIDRS",
     "LATCHKEY_ADMIN_REQUIRE_MFA",
     "LATCHKEY_PASSWORDS_MIN_LENGTH",
+    "LATCHKEY_UI_TEMPLATES_DIR",
 ];
 
 impl Config {
@@ -327,6 +339,7 @@ fn apply_env(f: &mut FileConfig, env: &impl Fn(&str) -> Option<String>) -> Resul
     if let Some(v) = env("LATCHKEY_OUTBOUND_ALLOW_CIDRS") {
         f.outbound.allow_cidrs = Some(network::comma_list(&v));
     }
+    path(&mut f.ui.templates_dir, "LATCHKEY_UI_TEMPLATES_DIR");
     number(
         env,
         "LATCHKEY_STORE_FLUSH_INTERVAL_MS",
@@ -595,6 +608,7 @@ fn validate(f: FileConfig) -> Result<Config, ConfigError> {
         log_level: validate_log_level(f.log_level.as_deref().unwrap_or("info"))?,
         metrics_public: f.metrics.public.unwrap_or(false),
         admin_require_mfa: f.admin.require_mfa.unwrap_or(false),
+        ui_templates_dir: f.ui.templates_dir,
         passwords: passwords::validate(&f.passwords)?,
         outbound_ca_pem: f
             .outbound

@@ -9,27 +9,26 @@ use crate::clock::UnixTime;
 use crate::store::factors::TotpFactor;
 use crate::store::tenants::{MfaPolicy, Tenant};
 use crate::store::{StoreError, TxError};
+use crate::ui::Msg;
 
 /// What a change answers.
 pub enum FactorChange {
     /// Done; new recovery codes to show once, when that was the change.
     Done(Vec<String>),
-    /// Refused, with the sentence saying why.
-    Refused(&'static str),
+    /// Refused, with the message saying why.
+    Refused(Msg),
 }
 
 /// Why no recovery codes are made for an account without an app or a passkey.
-pub const NOTHING_TO_RECOVER: &str =
-    "Recovery codes stand in for an authenticator app or a passkey; set one up first.";
+pub const NOTHING_TO_RECOVER: Msg = Msg::new("account.nothing_to_recover");
 /// Why the app stays where the tenant requires a second factor and it is the last one.
-pub const LAST_FACTOR: &str = "Your organisation requires a second factor, and the authenticator app is your only one: add a passkey before removing it.";
+pub const LAST_FACTOR: Msg = Msg::new("account.last_factor");
 /// Why a second app is not set up beside the first.
-pub const HAS_APP: &str =
-    "An authenticator app is already set up for your account; remove it first to set up another.";
+pub const HAS_APP: Msg = Msg::new("account.has_app");
 /// Why the app being set up is not added yet.
-pub const WRONG_CODE: &str = "That code is not right for the new app. Check that your phone's clock is right and type the code the app shows now.";
+pub const WRONG_CODE: Msg = Msg::new("account.wrong_code");
 /// Why there is nothing to remove.
-pub const NO_APP: &str = "No authenticator app is set up for your account.";
+pub const NO_APP: Msg = Msg::new("account.no_app");
 
 fn event(
     now: UnixTime,

@@ -11,14 +11,15 @@ use crate::clock::{UnixTime, rfc3339};
 use crate::store::factors::PasskeyFactor;
 use crate::store::tenants::{MfaPolicy, Tenant};
 use crate::store::{StoreError, TxError};
+use crate::ui::Msg;
 use crate::ui::account::PasskeyRow;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// Why a passkey is not added twice.
-pub const ALREADY_ADDED: &str = "That passkey is already on your account.";
+pub const ALREADY_ADDED: Msg = Msg::new("account.passkey_already_added");
 /// Why the last passkey stays where the tenant requires a second factor.
-pub const LAST_FACTOR: &str = "Your organisation requires a second factor, and this passkey is your only one: add another passkey or an authenticator app before removing it.";
+pub const LAST_FACTOR: Msg = Msg::new("account.last_passkey");
 
 /// A passkey's id in the console's forms and the audit log: its credential id as
 /// unpadded base64url, as WebAuthn itself writes it.

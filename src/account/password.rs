@@ -14,20 +14,21 @@ use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
 use crate::store::{StoreError, TxError};
 use crate::types::Secret;
+use crate::ui::Msg;
 use std::net::IpAddr;
 
 /// What the change answers.
 pub enum Changed {
     /// Set; the other sessions ended.
     Done,
-    /// Refused, with the sentence saying why (never the password).
-    Refused(String),
+    /// Refused, with the message saying why (never the password).
+    Refused(Msg),
     /// Too many wrong current passwords for this username: retry after this many seconds.
     TooMany(u64),
 }
 
 /// The one message for a wrong current password.
-pub const WRONG_CURRENT: &str = "The current password is not correct.";
+pub const WRONG_CURRENT: Msg = Msg::new("password.wrong_current");
 
 /// Changes the password of `account`, signed in by `session` at `tenant`, from `peer`
 /// at `now`: `current` must be right, `chosen` must pass the policy.
@@ -47,9 +48,7 @@ pub async fn change(
         return Ok(Changed::TooMany(blocked.retry_after));
     }
     let Some(hash) = account.password_hash.clone() else {
-        return Ok(Changed::Refused(
-            "This account has no password here: an administrator or a recovery link sets the first one.".into(),
-        ));
+        return Ok(Changed::Refused(Msg::new("password.none_yet")));
     };
     if !password::verify_off_workers(current, hash).await? {
         let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System)
@@ -64,7 +63,7 @@ pub async fn change(
             guard::Outcome::Failure,
             now,
         )?;
-        return Ok(Changed::Refused(WRONG_CURRENT.into()));
+        return Ok(Changed::Refused(WRONG_CURRENT));
     }
     let new_hash = match new_password::judge(ctx.passwords, account, chosen).await? {
         Ok(h) => h,

@@ -22,6 +22,7 @@ use crate::store::tenants::{MfaPolicy, Tenant};
 use crate::store::{StoreError, TxError};
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
+use crate::ui::Msg;
 use crate::ui::password::{NewPasswordView, RecoveredView, TotpSetup};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -53,7 +54,7 @@ pub enum RecoverOutcome {
     /// The link does not work (expired, used, voided, tampered, another tenant's): 400.
     Invalid,
     /// A form without its CSRF token: 400 with this message.
-    Refused(&'static str),
+    Refused(Msg),
     /// Too many failures from this address: retry after this many seconds (429).
     TooMany(u64),
     /// The password is set.
@@ -61,7 +62,7 @@ pub enum RecoverOutcome {
 }
 
 /// The one page for a link that does not work.
-pub const INVALID: &str = "This recovery link does not work: it may have expired, been used already, or been replaced by a newer one. Ask your administrator for a new link.";
+pub const INVALID: Msg = Msg::new("error.link_invalid");
 
 /// A live link of this tenant and the enabled account it is for.
 fn find(
@@ -109,7 +110,7 @@ fn form(
     tenant: &Tenant,
     (token, account): (&str, &Account),
     enrolling: Option<(TotpSecret, Vec<u8>)>,
-    error: Option<String>,
+    error: Option<Msg>,
 ) -> Result<RecoverOutcome, AccountError> {
     let mut hidden = vec![("token".to_owned(), token.to_owned())];
     let enrol = match enrolling {
@@ -127,11 +128,8 @@ fn form(
     let failed = error.is_some();
     let view = NewPasswordView {
         tenant_name: tenant.display_name.clone(),
-        heading: "Set your password".into(),
-        intro: format!(
-            "Choose the password you will sign in to {} with.",
-            tenant.display_name
-        ),
+        heading: Msg::new("password.recover_heading"),
+        intro: Msg::new("password.recover_intro").arg("tenant", &tenant.display_name),
         action: format!("/t/{}/recover", tenant.id),
         csrf: random::secret_token()?,
         hidden,
@@ -199,9 +197,7 @@ pub async fn submit(
         _ => false,
     };
     if !csrf_ok {
-        return Ok(RecoverOutcome::Refused(
-            "The form was not accepted (its security token is missing or stale). Open the link again.",
-        ));
+        return Ok(RecoverOutcome::Refused(Msg::new("error.link_form_stale")));
     }
     let token = form_in.token.as_deref();
     let (Some(account), Some(token)) = (find(ctx, tenant, token, now)?, token) else {
@@ -224,7 +220,7 @@ pub async fn submit(
                 enrolled_at: now,
             }),
             None => {
-                let why = "That code from the authenticator app is not correct.".to_owned();
+                let why = Msg::new("totp.wrong_code");
                 return form(ctx, tenant, (token, &account), enrolling, Some(why));
             }
         },

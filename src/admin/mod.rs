@@ -21,6 +21,7 @@ pub mod roles;
 pub mod scheduled_backup;
 pub mod scim_groups;
 pub mod scim_tokens;
+pub mod scope_descriptions;
 pub mod settings;
 pub mod sign_in;
 pub mod tenants;

@@ -1,10 +1,10 @@
 //! Tenant management: create, read, update settings, delete with everything under it.
 
 use super::page::{Page, PageRequest};
-use super::{AdminError, Ctx, validate};
+use super::{AdminError, Ctx, scope_descriptions, validate};
 use crate::audit::{Actor, AuditEvent, AuditKind};
 use crate::clock::{UnixTime, rfc3339};
-use crate::store::tenants::{MfaPolicy, Tenant};
+use crate::store::tenants::{MfaPolicy, ScopeDescriptions, Tenant};
 use crate::store::{Store, StoreError, TxError};
 use crate::types::{Alg, TenantId};
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,9 @@ pub struct TenantPatch {
     pub refresh_token_ttl_secs: Option<u64>,
     /// New second-factor policy: `off`, `optional` or `required`.
     pub mfa: Option<String>,
+    /// New sentences for the tenant's own scopes on the consent page, replacing the
+    /// old ones (`{}` removes them all).
+    pub scope_descriptions: Option<ScopeDescriptions>,
 }
 
 /// A tenant as the API shows it.
@@ -56,6 +59,8 @@ pub struct TenantView {
     pub refresh_token_ttl_secs: u64,
     /// Second-factor policy.
     pub mfa: &'static str,
+    /// The consent page's sentences for the tenant's own scopes.
+    pub scope_descriptions: ScopeDescriptions,
     /// When it was created.
     pub created_at: String,
 }
@@ -70,6 +75,7 @@ fn view(ctx: &Ctx<'_>, t: Tenant) -> TenantView {
         id_token_ttl_secs: t.id_token_ttl_secs,
         refresh_token_ttl_secs: t.refresh_token_ttl_secs,
         mfa: t.mfa.as_str(),
+        scope_descriptions: t.scope_descriptions,
         created_at: rfc3339(t.created_at),
     }
 }
@@ -160,6 +166,11 @@ pub fn patch(ctx: &Ctx<'_>, slug: &str, p: &TenantPatch) -> Result<TenantView, A
         })?),
         None => None,
     };
+    let descriptions = p
+        .scope_descriptions
+        .as_ref()
+        .map(scope_descriptions::check)
+        .transpose()?;
     let event = AuditEvent::new(ctx.now, AuditKind::TenantUpdated, &ctx.actor).tenant(slug);
     let updated = ctx.store.transaction(|tx| {
         let Some(mut t) = tx
@@ -178,6 +189,9 @@ pub fn patch(ctx: &Ctx<'_>, slug: &str, p: &TenantPatch) -> Result<TenantView, A
         t.id_token_ttl_secs = id_ttl.unwrap_or(t.id_token_ttl_secs);
         t.refresh_token_ttl_secs = refresh.unwrap_or(t.refresh_token_ttl_secs);
         t.mfa = mfa.unwrap_or(t.mfa);
+        if let Some(d) = &descriptions {
+            t.scope_descriptions = d.clone();
+        }
         tx.put_tenant(&t)?;
         tx.audit(&event)?;
         Ok(t)

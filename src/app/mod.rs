@@ -226,7 +226,8 @@ pub fn open(config: Config, clock: Clock) -> Result<Appliance, AppError> {
         tracing::info!("removed {swept} records left by deleted tenants");
     }
     let Opened { store, master, dir } = opened;
-    let ui = crate::ui::Ui::new().map_err(|e| AppError::Usage(e.to_string()))?;
+    let ui = crate::ui::Ui::new(config.ui_templates_dir.as_deref())
+        .map_err(|e| AppError::Usage(e.to_string()))?;
     let dummy_hash = crypto::password::unmatchable()?;
     let state = State::new(config, store, clock, master, keys, ui, dummy_hash)
         .map_err(|e| AppError::Usage(e.to_string()))?;

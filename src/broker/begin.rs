@@ -44,7 +44,7 @@ pub async fn begin(
         return Ok(Begin::NotBrokered);
     };
     let Some(pending) = pending::find(ctx.store, &tenant, request_id, now)? else {
-        return Err(BrokerError::Page(EXPIRED.into()));
+        return Err(BrokerError::Said(EXPIRED));
     };
     let metadata = ctx.providers.metadata(ctx.outbound, &settings, now).await?;
     let hint = match login_hint {

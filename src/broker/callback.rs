@@ -24,12 +24,13 @@ use crate::store::settings::{UpstreamSettings, upstream_purpose};
 use crate::store::tenants::Tenant;
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
+use crate::ui::Msg;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::Value;
 
 /// Shown when the state is unknown, used, expired or from another browser.
-const UNKNOWN_STATE: &str = "This sign-in is unknown, expired, was already completed, or was started in another browser. Start again from the application.";
+const UNKNOWN_STATE: Msg = Msg::new("error.broker_unknown");
 
 /// What the upstream sent the browser back with (OIDC Core §3.1.2.5, §3.1.2.6).
 pub struct CallbackRequest<'a> {
@@ -71,26 +72,25 @@ pub async fn handle(
     browser_cookie: Option<&str>,
     now: UnixTime,
 ) -> Result<SignedIn, BrokerError> {
-    let page = |m: &str| BrokerError::Page(m.to_owned());
     let taken = match request.state {
         Some(s) => ctx
             .flights
             .take(ctx.store, ctx.master, &hash::sha256(s.as_bytes()), now)?,
         None => None,
     };
-    let flight = taken.ok_or_else(|| page(UNKNOWN_STATE))?;
+    let flight = taken.ok_or_else(|| BrokerError::Said(UNKNOWN_STATE))?;
     let same_browser = browser_cookie
         .is_some_and(|c| constant_time_eq(&hash::sha256(c.as_bytes()), &flight.browser_hash));
     if !same_browser {
-        return Err(page(UNKNOWN_STATE));
+        return Err(BrokerError::Said(UNKNOWN_STATE));
     }
     let tenant = ctx
         .store
         .tenant(&flight.tenant)?
         .filter(|t| t.uid == flight.tenant_uid)
-        .ok_or_else(|| page(UNKNOWN_STATE))?;
+        .ok_or_else(|| BrokerError::Said(UNKNOWN_STATE))?;
     let result = complete(ctx, request, &flight, &tenant, now).await;
-    if let Err(BrokerError::Page(_)) = &result {
+    if let Err(BrokerError::Page(_) | BrokerError::Said(_)) = &result {
         let event = AuditEvent::new(now, AuditKind::LoginFailed, &Actor::System)
             .tenant(tenant.id.as_str())
             .detail("upstream_failed");
@@ -315,7 +315,7 @@ fn sign_in(
     now: UnixTime,
 ) -> Result<SignedIn, BrokerError> {
     let pending = pending::find(ctx.store, &tenant, Some(&flight.pending_id), now)?
-        .ok_or_else(|| BrokerError::Page(pending::EXPIRED.into()))?;
+        .ok_or_else(|| BrokerError::Said(pending::EXPIRED))?;
     let (mut session, cookie) = session::new(&account.id, vec![Factor::Upstream], now)?;
     session.upstream = Some(UpstreamSignIn {
         tenant_uid: tenant.uid,

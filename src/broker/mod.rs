@@ -34,6 +34,9 @@ pub enum BrokerError {
     /// The request or the upstream's answer cannot go on; the message is for the user.
     #[error("{0}")]
     Page(String),
+    /// The request cannot go on, for a reason the user reads in their language.
+    #[error("{}", .0.key)]
+    Said(crate::ui::Msg),
     /// The upstream user may not sign in here.
     #[error("{0}")]
     Refused(String),

@@ -6,13 +6,13 @@ use crate::clock::UnixTime;
 use crate::store::pending::PendingAuthorization;
 use crate::store::tenants::Tenant;
 use crate::store::{Store, StoreError};
+use crate::ui::Msg;
 
 /// How long a sign-in may take.
 pub const TTL_SECS: u64 = 600;
 
 /// What the user reads when the pending request is gone.
-pub const EXPIRED: &str =
-    "This sign-in took too long or was already used. Start again from the application.";
+pub const EXPIRED: Msg = Msg::new("error.expired");
 
 /// The pending request `id` names, if it belongs to `tenant` and is still fresh at `now`.
 pub fn find(

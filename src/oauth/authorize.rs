@@ -23,6 +23,7 @@ use crate::store::pending::{Continuation, PendingAuthorization, SecondStep};
 use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
 use crate::store::{Store, StoreError};
+use crate::ui::Text;
 use answer::answer;
 use decide::{Decision, decide};
 use parse::{Prompt, Rejected, Request, page};
@@ -36,8 +37,9 @@ pub const ENROL_AFTER_SECS: u64 = 300;
 /// What the browser gets.
 #[derive(Debug)]
 pub enum Outcome {
-    /// An error page (400): the request cannot be trusted to redirect anywhere.
-    ErrorPage(String),
+    /// An error page (400): the request cannot be trusted to redirect anywhere; a
+    /// catalog message, or a protocol error's technical description.
+    ErrorPage(Text),
     /// A redirect to the client, with the answer or an error.
     Redirect(String),
     /// The consent page, for the pending request.
@@ -177,7 +179,7 @@ pub async fn handle(
 ) -> Result<Outcome, OAuthError> {
     let mut req = match parse(ctx, tenant, sent, now).await {
         Ok(r) => r,
-        Err(Rejected::Page(m)) => return Ok(Outcome::ErrorPage(m)),
+        Err(Rejected::Page(m)) => return Ok(Outcome::ErrorPage(Text::Plain(m))),
         Err(Rejected::Respond(o)) => return Ok(o),
     };
     let hinted = match req.id_token_hint.take() {
@@ -434,9 +436,9 @@ fn reparse(ctx: &Ctx, tenant: &Tenant, pending: &PendingAuthorization) -> Result
         return Err(Outcome::ErrorPage(pending::EXPIRED.into()));
     }
     let sent = AuthorizeRequest::from_pending(&pending.params)
-        .map_err(|e| Outcome::ErrorPage(e.public_message()))?;
+        .map_err(|e| Outcome::ErrorPage(Text::Plain(e.public_message())))?;
     judge(ctx, tenant, sent).map_err(|r| match r {
-        Rejected::Page(m) => Outcome::ErrorPage(m),
+        Rejected::Page(m) => Outcome::ErrorPage(Text::Plain(m)),
         Rejected::Respond(o) => o,
     })
 }

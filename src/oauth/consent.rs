@@ -14,14 +14,14 @@ use crate::store::pending::PendingAuthorization;
 use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
 use crate::types::secret::constant_time_eq;
-use crate::ui::ConsentView;
+use crate::ui::{ConsentView, Locale, Msg, ScopeLine};
 
 /// What the consent page answers.
 pub enum ConsentOutcome {
     /// The page (its CSRF token also goes in the cookie).
     Page(ConsentView),
     /// An error page (400).
-    ErrorPage(String),
+    ErrorPage(Msg),
     /// Decided: where the request leads.
     Done(Outcome),
 }
@@ -33,22 +33,22 @@ fn context(
     request: Option<&str>,
     cookie: Option<&str>,
     now: UnixTime,
-) -> Result<Result<(PendingAuthorization, SsoSession), String>, OAuthError> {
+) -> Result<Result<(PendingAuthorization, SsoSession), Msg>, OAuthError> {
     let pending = pending::find(ctx.store, tenant, request, now)?;
     let session = session::from_cookie(ctx.store, cookie, now)?;
     Ok(match (pending, session) {
         (Some(p), Some(s)) => Ok((p, s)),
-        _ => Err(pending::EXPIRED.to_owned()),
+        _ => Err(pending::EXPIRED),
     })
 }
 
 /// `GET /t/{tenant}/consent?request=…` at `now`: the page for the pending request
-/// `request_id`.
+/// `request_id`, its scopes described in `lang`.
 pub fn show(
     ctx: &Ctx,
     tenant: &Tenant,
     request_id: Option<&str>,
-    session_cookie: Option<&str>,
+    (session_cookie, lang): (Option<&str>, Locale),
     now: UnixTime,
 ) -> Result<ConsentOutcome, OAuthError> {
     let (pending, session) = match context(ctx, tenant, request_id, session_cookie, now)? {
@@ -60,7 +60,10 @@ pub fn show(
             Ok((client_name, scopes)) => ConsentOutcome::Page(ConsentView {
                 tenant_name: tenant.display_name.clone(),
                 client_name,
-                scopes,
+                scopes: scopes
+                    .into_iter()
+                    .map(|s| ScopeLine::new(s, &tenant.scope_descriptions, lang))
+                    .collect(),
                 action: format!("/t/{}/consent", tenant.id),
                 csrf: random::secret_token()?,
                 request_id: pending.id,
@@ -85,7 +88,7 @@ pub fn decide(
         _ => false,
     };
     if !csrf_ok {
-        return Ok(ConsentOutcome::ErrorPage("The consent form was not accepted (its security token is missing or stale). Start again from the application.".into()));
+        return Ok(ConsentOutcome::ErrorPage(Msg::new("error.form_stale")));
     }
     let request_id = form.request_id.as_deref();
     let (pending, session) = match context(ctx, tenant, request_id, session_cookie, now)? {
@@ -93,15 +96,13 @@ pub fn decide(
         Err(m) => return Ok(ConsentOutcome::ErrorPage(m)),
     };
     let Some(allow) = form.allow else {
-        return Ok(ConsentOutcome::ErrorPage(
-            "The consent form carried no decision.".into(),
-        ));
+        return Ok(ConsentOutcome::ErrorPage(Msg::new("error.no_decision")));
     };
     let taken = ctx
         .store
         .transaction(|tx| tx.remove_pending::<StoreError>(&pending.id))?;
     if taken.is_none() {
-        return Ok(ConsentOutcome::ErrorPage(pending::EXPIRED.to_owned()));
+        return Ok(ConsentOutcome::ErrorPage(pending::EXPIRED));
     }
     Ok(ConsentOutcome::Done(authorize::consent_given(
         ctx, tenant, &pending, &session, allow, now,

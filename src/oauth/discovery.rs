@@ -1,6 +1,7 @@
 //! The discovery document (OIDC Discovery 1.0 §3) and the JWKS, per tenant.
 
 use super::{Ctx, OAuthError, tenant};
+use crate::ui::Locale;
 use serde::Serialize;
 
 /// Grant type URN of RFC 8693 token exchange.
@@ -42,6 +43,7 @@ struct ProviderMetadata<'a> {
     claims_supported: [&'static str; 16],
     acr_values_supported: [&'static str; 2],
     prompt_values_supported: [&'static str; 3],
+    ui_locales_supported: [&'static str; 5],
     authorization_response_iss_parameter_supported: bool,
     /// Request objects signed with a key the client registered (RFC 9101).
     request_parameter_supported: bool,
@@ -126,6 +128,8 @@ pub fn document(ctx: &Ctx, slug: &str) -> Result<Vec<u8>, OAuthError> {
         ],
         acr_values_supported: ["pwd", "mfa"],
         prompt_values_supported: ["none", "login", "consent"],
+        // The end-user pages' languages (OpenID Connect Discovery 1.0 §3).
+        ui_locales_supported: Locale::ALL.map(Locale::tag),
         // RFC 9207: every authorization response, success or error, carries `iss`.
         authorization_response_iss_parameter_supported: true,
         request_parameter_supported: true,

@@ -20,14 +20,17 @@ use crate::store::pending::{PendingAuthorization, SecondStep};
 use crate::store::tenants::Tenant;
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
-use crate::ui::LoginView;
+use crate::ui::{LoginView, Msg};
 use std::net::IpAddr;
 
 /// The page of a local sign-in at a tenant that signs users in at its upstream IdP.
-const BROKERED: &str = "This sign-in service signs you in at its identity provider, not with a password here. Start again from the application.";
+const BROKERED: Msg = Msg::new("error.brokered");
 
 /// The one failure message: it does not say whether the username exists.
-pub const FAILED: &str = "The username or password is not correct.";
+pub const FAILED: Msg = Msg::new("login.failed");
+
+/// A sign-in form whose CSRF token does not match its cookie.
+const FORM_STALE: Msg = Msg::new("error.form_stale");
 /// What the sign-in page answers.
 pub enum LoginOutcome {
     /// Show the form (again), with this CSRF token to set as the cookie too.
@@ -38,7 +41,7 @@ pub enum LoginOutcome {
         failed: bool,
     },
     /// An error page (400).
-    ErrorPage(String),
+    ErrorPage(Msg),
     /// Too many failures for this username: retry after this many seconds (429).
     TooMany(u64),
     /// The password was right and the account has a second factor: set the step
@@ -63,7 +66,7 @@ fn view(
     ctx: &Ctx,
     tenant: &Tenant,
     (request_id, username): (&str, &str),
-    error: Option<&str>,
+    error: Option<Msg>,
     now: UnixTime,
 ) -> Result<LoginView, OAuthError> {
     let csrf = random::secret_token()?;
@@ -74,7 +77,7 @@ fn view(
         csrf,
         request_id: request_id.to_owned(),
         username: username.to_owned(),
-        error: error.map(str::to_owned),
+        error,
         passkey,
     })
 }
@@ -89,7 +92,7 @@ pub fn show(
     now: UnixTime,
 ) -> Result<LoginOutcome, OAuthError> {
     let Some(p) = pending::find(ctx.store, tenant, request_id, now)? else {
-        return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
+        return Ok(LoginOutcome::ErrorPage(EXPIRED));
     };
     Ok(LoginOutcome::Form {
         view: view(ctx, tenant, (&p.id, login_hint.unwrap_or("")), None, now)?,
@@ -165,13 +168,13 @@ pub async fn submit(
         _ => false,
     };
     if !csrf_ok {
-        return Ok(LoginOutcome::ErrorPage("The sign-in form was not accepted (its security token is missing or stale). Start again from the application.".into()));
+        return Ok(LoginOutcome::ErrorPage(FORM_STALE));
     }
     let Some(p) = pending::find(store, tenant, form.request_id.as_deref(), now)? else {
-        return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
+        return Ok(LoginOutcome::ErrorPage(EXPIRED));
     };
     if store.upstream(tenant.uid)?.is_some() {
-        return Ok(LoginOutcome::ErrorPage(BROKERED.into()));
+        return Ok(LoginOutcome::ErrorPage(BROKERED));
     }
     match check_password(ctx, tenant, &username, form.password).await? {
         Some(account) => {
@@ -267,7 +270,7 @@ fn signed_in(
         Ok(current)
     })?;
     if !current {
-        return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
+        return Ok(LoginOutcome::ErrorPage(EXPIRED));
     }
     Ok(LoginOutcome::Done {
         cookie,
@@ -290,16 +293,16 @@ async fn passkey_sign_in(
 ) -> Result<LoginOutcome, OAuthError> {
     let csrf = match (csrf, csrf_cookie) {
         (Some(f), Some(c)) if constant_time_eq(f.as_bytes(), c.as_bytes()) => f,
-        _ => return Ok(LoginOutcome::ErrorPage("The sign-in form was not accepted (its security token is missing or stale). Start again from the application.".into())),
+        _ => return Ok(LoginOutcome::ErrorPage(FORM_STALE)),
     };
     let Some(p) = pending::find(ctx.store, tenant, request_id, now)? else {
-        return Ok(LoginOutcome::ErrorPage(EXPIRED.into()));
+        return Ok(LoginOutcome::ErrorPage(EXPIRED));
     };
     if !ctx.passkeys.available() {
-        return Ok(LoginOutcome::ErrorPage(passkey::UNAVAILABLE.into()));
+        return Ok(LoginOutcome::ErrorPage(passkey::UNAVAILABLE));
     }
     if ctx.store.upstream(tenant.uid)?.is_some() {
-        return Ok(LoginOutcome::ErrorPage(BROKERED.into()));
+        return Ok(LoginOutcome::ErrorPage(BROKERED));
     }
     let checked = match passkey::take(ctx, Purpose::SignIn, &p.id, csrf, now)? {
         None => Err((Failure::NoCeremony, None)),
@@ -334,7 +337,7 @@ async fn passkey_sign_in(
 }
 
 /// The one failure message of a passkey sign-in.
-pub const PASSKEY_FAILED: &str = "That passkey was not accepted here.";
+pub const PASSKEY_FAILED: Msg = Msg::new("login.passkey_failed");
 
 /// The enabled member of `tenant` whose passkey signed `answer` for ceremony `state`,
 /// its counter spent; else why not, and whose it claimed to be.

@@ -102,6 +102,7 @@ fn log_out(
             client_id: asker.client_id.unwrap_or_default(),
             post_logout_redirect_uri: req.post_logout_redirect_uri.clone().unwrap_or_default(),
             state: req.state.clone().unwrap_or_default(),
+            ui_locales: req.ui_locales.clone().unwrap_or_default(),
         }));
     }
     let ended = end_browser_session(ctx.store, tenant, browser, now)?;

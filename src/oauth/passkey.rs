@@ -12,10 +12,10 @@ use crate::crypto::hash;
 use crate::store::accounts::Account;
 use crate::store::ceremonies::Ceremony;
 use crate::store::factors::{CounterCheck, PasskeyFactor};
-use crate::ui::PasskeyOffer;
+use crate::ui::{Msg, PasskeyOffer};
 
 /// The sentence a page shows instead of a passkey when the public URL is an IP address.
-pub const UNAVAILABLE: &str = "Passkeys are not available here, because this service is reached by an IP address rather than a host name.";
+pub const UNAVAILABLE: Msg = Msg::new("passkey.unavailable");
 
 /// The longest name a passkey may be given.
 pub const MAX_NAME_CHARS: usize = 64;

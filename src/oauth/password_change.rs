@@ -20,6 +20,7 @@ use crate::store::pending::PendingAuthorization;
 use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
 use crate::types::secret::constant_time_eq;
+use crate::ui::Msg;
 use crate::ui::password::NewPasswordView;
 
 /// What the page answers.
@@ -32,12 +33,12 @@ pub enum ChangeOutcome {
         failed: bool,
     },
     /// An error page (400).
-    ErrorPage(String),
+    ErrorPage(Msg),
     /// Done: where the pending request leads.
     Done(Outcome),
 }
 
-const STALE: &str = "This sign-in step is no longer valid. Start again from the application.";
+const STALE: Msg = Msg::new("error.stale");
 
 /// Whether `account`, signed in by `session`, must choose a password first: brokered
 /// sessions never were asked for one here.
@@ -50,13 +51,13 @@ fn form(
     tenant: &Tenant,
     request_id: &str,
     account: &Account,
-    error: Option<String>,
+    error: Option<Msg>,
 ) -> Result<ChangeOutcome, OAuthError> {
     let failed = error.is_some();
     let view = NewPasswordView {
         tenant_name: tenant.display_name.clone(),
-        heading: "Choose a new password".into(),
-        intro: "Your administrator asks you to choose a new password before you go on.".into(),
+        heading: Msg::new("password.change_heading"),
+        intro: Msg::new("password.change_intro"),
         action: format!("/t/{}/password", tenant.id),
         csrf: random::secret_token()?,
         hidden: vec![("request".into(), request_id.to_owned())],
@@ -101,7 +102,7 @@ pub fn show(
     now: UnixTime,
 ) -> Result<ChangeOutcome, OAuthError> {
     match bound(ctx, tenant, request_id, session_cookie, now)? {
-        None => Ok(ChangeOutcome::ErrorPage(STALE.into())),
+        None => Ok(ChangeOutcome::ErrorPage(STALE)),
         Some((p, s, account)) if !required(&account, &s) => proceed(ctx, tenant, &p, &s, None, now),
         Some((p, _, account)) => form(ctx, tenant, &p.id, &account, None),
     }
@@ -120,11 +121,11 @@ pub async fn submit(
         _ => false,
     };
     if !csrf_ok {
-        return Ok(ChangeOutcome::ErrorPage("The form was not accepted (its security token is missing or stale). Start again from the application.".into()));
+        return Ok(ChangeOutcome::ErrorPage(Msg::new("error.form_stale")));
     }
     let request_id = form_in.request_id.as_deref();
     let Some((p, s, account)) = bound(ctx, tenant, request_id, session_cookie, now)? else {
-        return Ok(ChangeOutcome::ErrorPage(STALE.into()));
+        return Ok(ChangeOutcome::ErrorPage(STALE));
     };
     if !required(&account, &s) {
         return proceed(ctx, tenant, &p, &s, None, now);
@@ -183,7 +184,7 @@ fn proceed(
         Ok::<_, TxError<OAuthError>>(true)
     })?;
     if !taken {
-        return Ok(ChangeOutcome::ErrorPage(EXPIRED.into()));
+        return Ok(ChangeOutcome::ErrorPage(EXPIRED));
     }
     Ok(ChangeOutcome::Done(authorize::resume(
         ctx, tenant, p, session, now,

@@ -26,6 +26,7 @@ use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
+use crate::ui::Msg;
 use crate::ui::mfa::{CodeView, EnrolView, RecoveryCodesView, StepForm};
 use std::net::IpAddr;
 
@@ -33,7 +34,7 @@ use std::net::IpAddr;
 pub const STEP_COOKIE: &str = "__Host-latchkey_step";
 
 /// The one failure message of the second step.
-pub const FAILED: &str = "That code is not correct, or was already used.";
+pub const FAILED: Msg = Msg::new("mfa.failed");
 
 /// The cookies a second step may be bound to.
 pub struct Cookies<'a> {
@@ -69,7 +70,7 @@ pub enum StepOutcome {
         cookie: Option<Secret>,
     },
     /// An error page (400).
-    ErrorPage(String),
+    ErrorPage(Msg),
     /// Too many failures for this username (429).
     TooMany(u64),
     /// Done: set the session cookie when one was made, and go on.
@@ -81,17 +82,17 @@ pub enum StepOutcome {
     },
 }
 
-const STALE: &str = "This sign-in step is no longer valid. Start again from the application.";
+const STALE: Msg = Msg::new("error.stale");
 /// The page for an account that may no longer sign in at the tenant.
-const GONE: &str = "This account may no longer sign in here.";
+const GONE: Msg = Msg::new("error.gone");
 
-fn form(tenant: &Tenant, request_id: &str, error: Option<&str>) -> Result<StepForm, OAuthError> {
+fn form(tenant: &Tenant, request_id: &str, error: Option<&Msg>) -> Result<StepForm, OAuthError> {
     Ok(StepForm {
         tenant_name: tenant.display_name.clone(),
         action: format!("/t/{}/mfa", tenant.id),
         csrf: random::secret_token()?,
         request_id: request_id.to_owned(),
-        error: error.map(str::to_owned),
+        error: error.map(|m| m.clone().into()),
     })
 }
 
@@ -128,7 +129,7 @@ pub fn show(
     now: UnixTime,
 ) -> Result<StepOutcome, OAuthError> {
     let Some((p, step)) = bound(ctx, tenant, request_id, cookies, now)? else {
-        return Ok(StepOutcome::ErrorPage(STALE.into()));
+        return Ok(StepOutcome::ErrorPage(STALE));
     };
     page(ctx, tenant, (p, step), None, now)
 }
@@ -138,7 +139,7 @@ fn page(
     ctx: &Ctx,
     tenant: &Tenant,
     (mut p, mut step): (PendingAuthorization, SecondStep),
-    error: Option<&str>,
+    error: Option<&Msg>,
     now: UnixTime,
 ) -> Result<StepOutcome, OAuthError> {
     let account = ctx
@@ -205,14 +206,14 @@ pub async fn submit(
         _ => false,
     };
     if !csrf_ok {
-        return Ok(StepOutcome::ErrorPage("The form was not accepted (its security token is missing or stale). Start again from the application.".into()));
+        return Ok(StepOutcome::ErrorPage(Msg::new("error.form_stale")));
     }
     let Some((p, step)) = bound(ctx, tenant, form_in.request_id.as_deref(), cookies, now)? else {
-        return Ok(StepOutcome::ErrorPage(STALE.into()));
+        return Ok(StepOutcome::ErrorPage(STALE));
     };
     if let Some(sid) = &step.done_session {
         if !form_in.proceed {
-            return Ok(StepOutcome::ErrorPage(STALE.into()));
+            return Ok(StepOutcome::ErrorPage(STALE));
         }
         return proceed(ctx, tenant, &p, sid, None, now);
     }
@@ -233,7 +234,7 @@ pub async fn submit(
             {
                 Ok(used) => Some(used),
                 Err(PasskeyStep::Unavailable) => {
-                    return Ok(StepOutcome::ErrorPage(passkey::UNAVAILABLE.into()));
+                    return Ok(StepOutcome::ErrorPage(passkey::UNAVAILABLE));
                 }
                 Err(PasskeyStep::Failed(f)) => {
                     return failed(ctx, tenant, (p, step), Some(f), peer, now);
@@ -354,10 +355,10 @@ async fn finish(
     // The account may have been disabled or removed from the tenant since its password,
     // or been given a new password, which voids sign-ins under way.
     let Some(m) = member(ctx.store, tenant.uid, &step.account_id)? else {
-        return Ok(StepOutcome::ErrorPage(GONE.into()));
+        return Ok(StepOutcome::ErrorPage(GONE));
     };
     if m.account.refresh_epoch != step.account_epoch {
-        return Ok(StepOutcome::ErrorPage(STALE.into()));
+        return Ok(StepOutcome::ErrorPage(STALE));
     }
     ctx.limiter.record(
         ctx.store,
@@ -367,7 +368,7 @@ async fn finish(
         now,
     )?;
     let Some((session, cookie)) = complete(ctx, tenant, p, step, factor, now)? else {
-        return Ok(StepOutcome::ErrorPage(STALE.into()));
+        return Ok(StepOutcome::ErrorPage(STALE));
     };
     match codes {
         Some(codes) => Ok(StepOutcome::RecoveryCodes {
@@ -428,7 +429,13 @@ fn failed(
         PASSKEY_FAILED
     });
     record_failure(ctx, tenant, &event, (peer, &step.username), now)?;
-    page(ctx, tenant, (p, step), Some(failure.unwrap_or(FAILED)), now)
+    page(
+        ctx,
+        tenant,
+        (p, step),
+        Some(&failure.unwrap_or(FAILED)),
+        now,
+    )
 }
 
 /// The second factor is in: the session stepped up, or a new one made; the step marked
@@ -503,14 +510,14 @@ fn proceed(
     now: UnixTime,
 ) -> Result<StepOutcome, OAuthError> {
     let Some(session) = ctx.store.session(sid)?.filter(|s| s.expires_at > now) else {
-        return Ok(StepOutcome::ErrorPage(EXPIRED.into()));
+        return Ok(StepOutcome::ErrorPage(EXPIRED));
     };
     // Of two submits finishing the same request, only the one that removes it answers.
     let taken = ctx
         .store
         .transaction(|tx| tx.remove_pending::<StoreError>(&p.id))?;
     if taken.is_none() {
-        return Ok(StepOutcome::ErrorPage(EXPIRED.into()));
+        return Ok(StepOutcome::ErrorPage(EXPIRED));
     }
     Ok(StepOutcome::Done {
         cookie,

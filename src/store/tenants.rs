@@ -5,6 +5,7 @@ use super::{Store, StoreError, TreeId, Tx, TxError};
 use crate::clock::UnixTime;
 use crate::types::{Alg, TenantId};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A tenant and its token settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -29,7 +30,13 @@ pub struct Tenant {
     /// Whether its users may, or must, use a second factor.
     #[serde(default)]
     pub mfa: MfaPolicy,
+    /// What the consent page says for the tenant's own scopes: `{scope: {locale: text}}`.
+    #[serde(default)]
+    pub scope_descriptions: ScopeDescriptions,
 }
+
+/// A tenant's sentences for its own scopes, by scope token and then language tag.
+pub type ScopeDescriptions = BTreeMap<String, BTreeMap<String, String>>;
 
 /// A tenant's second-factor policy (SPEC "Sign-in: passwords, second factors and passkeys").
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +85,7 @@ impl Tenant {
             id_token_ttl_secs: 3600,
             refresh_token_ttl_secs: 30 * 24 * 3600,
             mfa: MfaPolicy::Optional,
+            scope_descriptions: ScopeDescriptions::new(),
         }
     }
 }

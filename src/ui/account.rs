@@ -1,5 +1,6 @@
 //! The view of a member's own account console (`/t/{tenant}/account`).
 
+use super::Msg;
 use super::PasskeyOffer;
 use super::password::TotpSetup;
 use serde::Serialize;
@@ -24,9 +25,9 @@ pub struct AccountView {
     /// The account's live SSO sessions.
     pub sessions: Vec<SessionRow>,
     /// What the last form did, said once.
-    pub notice: Option<String>,
+    pub notice: Option<Msg>,
     /// Why the last password change was refused.
-    pub password_error: Option<String>,
+    pub password_error: Option<Msg>,
     /// The fewest characters a new password may have, said up front.
     pub min_length: usize,
     /// The account's second factors.
@@ -34,7 +35,7 @@ pub struct AccountView {
     /// New recovery codes, shown only in the answer that made them.
     pub new_codes: Vec<String>,
     /// Why the last change of a second factor was refused.
-    pub factor_error: Option<String>,
+    pub factor_error: Option<Msg>,
     /// The authenticator app being set up, until a right code adds it.
     pub totp_setup: Option<ConsoleTotpSetup>,
     /// The account's passkeys.

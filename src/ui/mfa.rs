@@ -1,7 +1,7 @@
 //! The views of the second sign-in step: the code form, TOTP enrolment, and the
 //! recovery codes shown once.
 
-use super::PasskeyOffer;
+use super::{PasskeyOffer, Text};
 use serde::Serialize;
 
 /// The form every second-step page posts: where, its CSRF token and request.
@@ -16,7 +16,7 @@ pub struct StepForm {
     /// The pending authorization request.
     pub request_id: String,
     /// A failure message, if the last attempt failed.
-    pub error: Option<String>,
+    pub error: Option<Text>,
 }
 
 /// The page asking for a TOTP code or a recovery code.

@@ -3,11 +3,23 @@
 
 pub mod account;
 pub mod admin;
+pub mod catalog;
+pub mod locale;
 pub mod mfa;
 pub mod password;
+pub mod templates;
+pub mod text;
 
+pub use locale::Locale;
+pub use templates::{TEMPLATES, is_end_user};
+pub use text::{Msg, Text};
+
+use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
 
 /// The stylesheet served at `/static/style.css`.
 pub const STYLESHEET: &str = include_str!("../../web/static/style.css");
@@ -20,114 +32,8 @@ pub const FORM_POST_SCRIPT: &str = include_str!("../../web/static/form_post.js")
 /// The passkey ceremonies of the sign-in pages, served at `/static/webauthn.js`.
 pub const WEBAUTHN_SCRIPT: &str = include_str!("../../web/static/webauthn.js");
 
-const TEMPLATES: [(&str, &str); 29] = [
-    (
-        "account.html",
-        include_str!("../../web/templates/account.html"),
-    ),
-    (
-        "admin/account.html",
-        include_str!("../../web/templates/admin/account.html"),
-    ),
-    (
-        "admin/base.html",
-        include_str!("../../web/templates/admin/base.html"),
-    ),
-    (
-        "admin/macros.html",
-        include_str!("../../web/templates/admin/macros.html"),
-    ),
-    (
-        "admin/login.html",
-        include_str!("../../web/templates/admin/login.html"),
-    ),
-    (
-        "admin/dashboard.html",
-        include_str!("../../web/templates/admin/dashboard.html"),
-    ),
-    (
-        "admin/events.html",
-        include_str!("../../web/templates/admin/events.html"),
-    ),
-    (
-        "admin/tenants.html",
-        include_str!("../../web/templates/admin/tenants.html"),
-    ),
-    (
-        "admin/tenant.html",
-        include_str!("../../web/templates/admin/tenant.html"),
-    ),
-    (
-        "admin/secret.html",
-        include_str!("../../web/templates/admin/secret.html"),
-    ),
-    (
-        "admin/import_report.html",
-        include_str!("../../web/templates/admin/import_report.html"),
-    ),
-    (
-        "admin/recovery_link.html",
-        include_str!("../../web/templates/admin/recovery_link.html"),
-    ),
-    (
-        "admin/scim_token_delete.html",
-        include_str!("../../web/templates/admin/scim_token_delete.html"),
-    ),
-    (
-        "admin/mfa_reset.html",
-        include_str!("../../web/templates/admin/mfa_reset.html"),
-    ),
-    (
-        "admin/accounts.html",
-        include_str!("../../web/templates/admin/accounts.html"),
-    ),
-    (
-        "admin/keys.html",
-        include_str!("../../web/templates/admin/keys.html"),
-    ),
-    (
-        "admin/audit.html",
-        include_str!("../../web/templates/admin/audit.html"),
-    ),
-    (
-        "form_post.html",
-        include_str!("../../web/templates/form_post.html"),
-    ),
-    (
-        "consent.html",
-        include_str!("../../web/templates/consent.html"),
-    ),
-    ("base.html", include_str!("../../web/templates/base.html")),
-    ("login.html", include_str!("../../web/templates/login.html")),
-    (
-        "mfa_code.html",
-        include_str!("../../web/templates/mfa_code.html"),
-    ),
-    (
-        "mfa_enrol.html",
-        include_str!("../../web/templates/mfa_enrol.html"),
-    ),
-    (
-        "mfa_recovery_codes.html",
-        include_str!("../../web/templates/mfa_recovery_codes.html"),
-    ),
-    (
-        "recovered.html",
-        include_str!("../../web/templates/recovered.html"),
-    ),
-    (
-        "new_password.html",
-        include_str!("../../web/templates/new_password.html"),
-    ),
-    ("error.html", include_str!("../../web/templates/error.html")),
-    ("info.html", include_str!("../../web/templates/info.html")),
-    (
-        "logout.html",
-        include_str!("../../web/templates/logout.html"),
-    ),
-];
-
-/// The template environment, built once.
+/// The template environment, built once, with the message catalogs its `t` function
+/// says messages from.
 pub struct Ui {
     env: Environment<'static>,
 }
@@ -137,27 +43,71 @@ pub struct Ui {
 #[error("template {0}: {1}")]
 pub struct RenderError(&'static str, String);
 
+/// Why the pages cannot be served: said in one sentence when the start stops.
+#[derive(Debug, thiserror::Error)]
+pub enum UiError {
+    /// A shipped template or catalog is broken: a bug.
+    #[error("template {0} does not compile: {1}")]
+    Shipped(&'static str, String),
+    /// A catalog does not parse: a bug.
+    #[error(transparent)]
+    Catalog(#[from] catalog::CatalogError),
+    /// An override is not usable.
+    #[error(transparent)]
+    Override(#[from] templates::OverrideError),
+    /// An override does not compile.
+    #[error("[ui] templates_dir: {0} does not compile: {1}")]
+    Broken(String, String),
+}
+
 impl Ui {
-    /// Loads every embedded template; a broken one is an error at start, not at use.
-    pub fn new() -> Result<Ui, RenderError> {
+    /// Loads every embedded template, then the overrides in `templates_dir`; a broken
+    /// one is an error at start, not at use.
+    pub fn new(templates_dir: Option<&Path>) -> Result<Ui, UiError> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
-        for (name, source) in TEMPLATES {
+        let catalogs = Arc::new(catalog::Catalogs::load()?);
+        env.add_function(
+            "t",
+            move |state: &minijinja::State, what: Value, kwargs: Kwargs| {
+                catalogs.function(state, &what, &kwargs)
+            },
+        );
+        for (name, source) in templates::TEMPLATES {
             env.add_template(name, source)
-                .map_err(|e| RenderError(name, e.to_string()))?;
+                .map_err(|e| UiError::Shipped(name, e.to_string()))?;
+        }
+        if let Some(dir) = templates_dir {
+            for (name, source) in templates::overrides(dir)? {
+                let shown = dir.join(&name).display().to_string();
+                env.add_template_owned(name, source)
+                    .map_err(|e| UiError::Broken(shown, e.to_string()))?;
+            }
         }
         Ok(Ui { env })
     }
 
-    /// Renders `name` with `view`.
+    /// Renders `name` with `view` in English: the admin UI's pages.
     pub fn render<T: Serialize>(
         &self,
         name: &'static str,
         view: &T,
     ) -> Result<String, RenderError> {
+        self.render_in(name, Locale::En, view)
+    }
+
+    /// Renders `name` with `view` in `lang`, which the page's `t` calls and
+    /// `<html lang>` follow.
+    pub fn render_in<T: Serialize>(
+        &self,
+        name: &'static str,
+        lang: Locale,
+        view: &T,
+    ) -> Result<String, RenderError> {
+        let ctx = minijinja::context! { lang => lang.tag(), ..Value::from_serialize(view) };
         self.env
             .get_template(name)
-            .and_then(|t| t.render(view))
+            .and_then(|t| t.render(ctx))
             .map_err(|e| RenderError(name, e.to_string()))
     }
 }
@@ -176,7 +126,7 @@ pub struct LoginView {
     /// The username to prefill.
     pub username: String,
     /// A failure message, if the last attempt failed.
-    pub error: Option<String>,
+    pub error: Option<Msg>,
     /// What the page offers besides the password.
     pub passkey: PasskeyOffer,
 }
@@ -207,14 +157,50 @@ pub struct ConsentView {
     pub tenant_name: String,
     /// The client's name.
     pub client_name: String,
-    /// The scopes it would get.
-    pub scopes: Vec<String>,
+    /// The scopes it would get, a sentence each.
+    pub scopes: Vec<ScopeLine>,
     /// Where the form posts.
     pub action: String,
     /// The CSRF token (also in the CSRF cookie).
     pub csrf: String,
     /// The pending authorization request.
     pub request_id: String,
+}
+
+/// One scope on the consent page: a catalog sentence for the scopes latchkey defines,
+/// else the tenant's own description in the page's language (or English), else the
+/// scope's name.
+#[derive(Debug, Serialize)]
+pub struct ScopeLine {
+    /// The scope token.
+    pub scope: String,
+    /// The catalog key of a scope latchkey defines.
+    pub key: Option<&'static str>,
+    /// What to show for any other scope.
+    pub text: String,
+}
+
+impl ScopeLine {
+    /// The line for `scope` in `lang`, from the catalog or the tenant's `descriptions`.
+    pub fn new(
+        scope: String,
+        descriptions: &BTreeMap<String, BTreeMap<String, String>>,
+        lang: Locale,
+    ) -> ScopeLine {
+        let key = match scope.as_str() {
+            "openid" => Some("scope.openid"),
+            "profile" => Some("scope.profile"),
+            "email" => Some("scope.email"),
+            "offline_access" => Some("scope.offline_access"),
+            _ => None,
+        };
+        let text = descriptions
+            .get(&scope)
+            .and_then(|d| d.get(lang.tag()).or_else(|| d.get(Locale::En.tag())))
+            .cloned()
+            .unwrap_or_else(|| scope.clone());
+        ScopeLine { scope, key, text }
+    }
 }
 
 /// The logout confirmation page's view.
@@ -232,147 +218,24 @@ pub struct LogoutView {
     pub post_logout_redirect_uri: String,
     /// The client's state.
     pub state: String,
+    /// The client's `ui_locales`, so the answer to the form speaks the same language.
+    pub ui_locales: String,
 }
 
 /// The view of the error and information pages.
 #[derive(Debug, Serialize)]
 pub struct MessageView {
     /// The headline.
-    pub title: String,
+    pub title: Text,
     /// What went wrong, for the user.
-    pub message: String,
+    pub message: Text,
+    /// A technical detail in English (a protocol error's description), for whoever
+    /// builds the application that sent the user here.
+    pub detail: Option<String>,
     /// The request id an error page shows, for the user to quote to support.
     pub reference: Option<String>,
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_view_renders_under_strict_undefined_and_escapes() {
-        let ui = Ui::new().unwrap();
-        let login = ui
-            .render(
-                "login.html",
-                &LoginView {
-                    tenant_name: "<Acme>".into(),
-                    action: "/t/acme/login".into(),
-                    csrf: "c".into(),
-                    request_id: "r".into(),
-                    username: "alice".into(),
-                    error: Some("Wrong".into()),
-                    passkey: PasskeyOffer {
-                        options: Some("{\"publicKey\":\"<x>\"}".into()),
-                        unavailable: false,
-                    },
-                },
-            )
-            .unwrap();
-        assert!(login.contains("&lt;Acme&gt;") && !login.contains("<Acme>"));
-        assert!(login.contains("name=\"username\"") && login.contains("name=\"password\""));
-        assert!(login.contains("data-options=\"{&quot;publicKey&quot;:&quot;&lt;x&gt;&quot;}\""));
-        assert!(login.contains("<script src=\"/static/webauthn.js\"></script>"));
-        let error = ui
-            .render(
-                "error.html",
-                &MessageView {
-                    title: "T".into(),
-                    message: "M".into(),
-                    reference: Some("req-7".into()),
-                },
-            )
-            .unwrap();
-        assert!(error.contains("<h1>T</h1>") && error.contains("req-7"));
-        let form = ui
-            .render(
-                "form_post.html",
-                &FormPostView {
-                    action: "https://a.example/cb".into(),
-                    fields: vec![("code".into(), "c\"x".into())],
-                },
-            )
-            .unwrap();
-        assert!(form.contains("name=\"code\" value=\"c&quot;x\""), "{form}");
-        let consent = ui
-            .render(
-                "consent.html",
-                &ConsentView {
-                    tenant_name: "Acme".into(),
-                    client_name: "Reports".into(),
-                    scopes: vec!["openid".into(), "orders".into()],
-                    action: "/t/acme/consent".into(),
-                    csrf: "c".into(),
-                    request_id: "r".into(),
-                },
-            )
-            .unwrap();
-        assert!(consent.contains("<code>orders</code>") && consent.contains("value=\"deny\""));
-        let info = ui
-            .render(
-                "info.html",
-                &MessageView {
-                    title: "Signed out".into(),
-                    message: "Bye".into(),
-                    reference: None,
-                },
-            )
-            .unwrap();
-        assert!(info.contains("Bye"));
-        let chosen = ui
-            .render(
-                "new_password.html",
-                &password::NewPasswordView {
-                    tenant_name: "Acme".into(),
-                    heading: "Choose a new password".into(),
-                    intro: "Your administrator asks for it.".into(),
-                    action: "/t/acme/password".into(),
-                    csrf: "c".into(),
-                    hidden: vec![("request".into(), "r\"1".into())],
-                    username: "alice".into(),
-                    min_length: 10,
-                    error: Some("The two passwords are not the same.".into()),
-                    enrol: Some(password::TotpSetup {
-                        qr_svg: "<svg></svg>".into(),
-                        secret: "JBSWY3DP".into(),
-                        uri: "otpauth://totp/x".into(),
-                    }),
-                },
-            )
-            .unwrap();
-        assert!(
-            chosen.contains("name=\"request\" value=\"r&quot;1\"")
-                && chosen.contains("name=\"confirm\"")
-                && chosen.contains("not the same")
-                && chosen.contains("name=\"code\""),
-            "{chosen}"
-        );
-        let recovered = ui
-            .render(
-                "recovered.html",
-                &password::RecoveredView {
-                    tenant_name: "Acme".into(),
-                    codes: vec!["abcd-efgh".into()],
-                },
-            )
-            .unwrap();
-        assert!(recovered.contains("<code>abcd-efgh</code>"), "{recovered}");
-        let logout = ui
-            .render(
-                "logout.html",
-                &LogoutView {
-                    tenant_name: "Acme".into(),
-                    action: "/t/acme/logout".into(),
-                    csrf: "c".into(),
-                    client_id: String::new(),
-                    post_logout_redirect_uri: "https://a.example/bye".into(),
-                    state: String::new(),
-                },
-            )
-            .unwrap();
-        assert!(
-            logout.contains("name=\"post_logout_redirect_uri\"")
-                && !logout.contains("name=\"state\"")
-        );
-    }
-}
+#[path = "tests.rs"]
+mod tests;

@@ -1,6 +1,7 @@
 //! The view of the page where a user chooses a new password: the change an admin asked
 //! for after sign-in, and a recovery link.
 
+use super::Msg;
 use serde::Serialize;
 
 /// The new-password page.
@@ -9,9 +10,9 @@ pub struct NewPasswordView {
     /// The tenant's display name.
     pub tenant_name: String,
     /// The page's headline.
-    pub heading: String,
+    pub heading: Msg,
     /// One sentence saying why the user is here.
-    pub intro: String,
+    pub intro: Msg,
     /// Where the form posts.
     pub action: String,
     /// The CSRF token (also in the CSRF cookie).
@@ -23,7 +24,7 @@ pub struct NewPasswordView {
     /// The fewest characters the policy allows, said up front.
     pub min_length: usize,
     /// Why the last attempt was refused.
-    pub error: Option<String>,
+    pub error: Option<Msg>,
     /// An authenticator app to set up in the same form, where the tenant requires one.
     pub enrol: Option<TotpSetup>,
 }

@@ -35,7 +35,8 @@ fn consent_is_asked_once_remembered_and_asked_again_on_request() {
     let page = browser.get(&consent_url);
     assert_eq!(page.status, 200);
     assert!(
-        page.body.contains("Reports Inc.") && page.body.contains("<code>orders</code>"),
+        page.body.contains("Reports Inc.")
+            && page.body.contains("data-scope=\"orders\">orders</li>"),
         "{}",
         page.body
     );

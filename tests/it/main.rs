@@ -26,6 +26,7 @@ mod exchange_failures;
 mod foundation;
 mod json_objects;
 mod jwks_uri;
+mod languages;
 mod limits;
 mod listener;
 mod local_ca;

@@ -66,12 +66,13 @@
     });
   }
 
+  // The sentences come from the page, in its language.
   document.querySelectorAll('form[data-webauthn]').forEach(function (form) {
     var button = form.querySelector('[data-webauthn-start]');
     var problem = form.querySelector('[data-webauthn-problem]');
     if (!window.PublicKeyCredential) {
       button.disabled = true;
-      if (problem) { problem.hidden = false; problem.textContent = 'This browser cannot use passkeys.'; }
+      if (problem) { problem.hidden = false; problem.textContent = problem.getAttribute('data-unsupported'); }
       return;
     }
     button.addEventListener('click', function () {
@@ -84,7 +85,7 @@
         form.submit();
       }, function () {
         button.disabled = false;
-        if (problem) { problem.hidden = false; problem.textContent = 'The passkey was not used. Try again, or sign in another way.'; }
+        if (problem) { problem.hidden = false; problem.textContent = problem.getAttribute('data-not-used'); }
       });
     });
   });

@@ -5,10 +5,8 @@
 
 mod passkeys;
 
-use super::browser::{
-    BrowserRequest, TOO_MANY_FAILED, error_page, oauth_page, outcome, read, render, scripted,
-    too_many,
-};
+use super::browser::{BrowserRequest, outcome, read};
+use super::pages::{TOO_MANY_FAILED, Title, error_page, oauth_page, render, scripted, too_many};
 use crate::account::factors::{self, FactorChange};
 use crate::account::password::{self, Changed};
 use crate::account::sessions;
@@ -28,14 +26,15 @@ use crate::types::secret::constant_time_eq;
 use crate::ui::PasskeyOffer;
 use crate::ui::account::{AccountView, ConsoleTotpSetup, FactorsRow};
 use crate::ui::password::TotpSetup;
+use crate::ui::{Locale, Msg, Text};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use std::net::IpAddr;
 
-const TITLE: &str = "Your account";
+const TITLE: Title = "error.account_title";
 /// Why a code for an app being set up finds no setup.
-const SETUP_GONE: &str = "This setup of an authenticator app has expired. Start it again.";
-const FORGED: &str = "The form was not accepted (its security token is missing or stale). Open your account page again and retry.";
+const SETUP_GONE: Msg = Msg::new("account.setup_gone");
+const FORGED: Msg = Msg::new("error.account_form_stale");
 
 /// `GET`/`POST /t/{tenant}/account` from `peer`: the console, a form's change, or the
 /// sign-in step the console needs first.
@@ -56,23 +55,21 @@ pub async fn page(
             _ => false,
         };
         if !csrf_ok {
-            return error_page(state, StatusCode::FORBIDDEN, TITLE, FORGED, log);
+            return error_page(state, r.lang, StatusCode::FORBIDDEN, TITLE, FORGED, log);
         }
     }
     let (session, account) =
         match console::enter(&r.ctx, &r.tenant, r.session.as_deref(), peer, r.now) {
             Ok(Entry::Page(signed_in)) => *signed_in,
-            Ok(Entry::Go(o)) => return outcome(state, tenant, o, log),
-            Err(e) => return oauth_page(state, e, log),
+            Ok(Entry::Go(o)) => return outcome(state, r.lang, tenant, o, log),
+            Err(e) => return oauth_page(state, r.lang, e, log),
         };
     if r.is_post {
         return submit(state, &r, (&session, account), peer, log).await;
     }
     let notice = match r.params.get("done") {
-        Some("sessions-ended") => Some("Your other sessions were ended.".to_owned()),
-        Some("password-changed") => {
-            Some("Your password was changed and your other sessions ended.".to_owned())
-        }
+        Some("sessions-ended") => Some(Msg::new("account.sessions_ended")),
+        Some("password-changed") => Some(Msg::new("account.password_changed")),
         _ => None,
     };
     show(state, &r, (&session, account), Said::notice(notice), log)
@@ -81,9 +78,9 @@ pub async fn page(
 /// What the console says besides its contents, after a form.
 #[derive(Default)]
 struct Said {
-    notice: Option<String>,
-    password_error: Option<String>,
-    factor_error: Option<String>,
+    notice: Option<Msg>,
+    password_error: Option<Msg>,
+    factor_error: Option<Msg>,
     new_codes: Vec<String>,
     totp_setup: Option<ConsoleTotpSetup>,
     /// Start a ceremony adding a passkey, bound to the page's new CSRF token.
@@ -91,7 +88,7 @@ struct Said {
 }
 
 impl Said {
-    fn notice(notice: Option<String>) -> Said {
+    fn notice(notice: Option<Msg>) -> Said {
         Said {
             notice,
             ..Said::default()
@@ -119,11 +116,11 @@ fn show(
     };
     let rows = match sessions::rows(r.ctx.store, session, r.now) {
         Ok(rows) => rows,
-        Err(e) => return oauth_page(state, e.into(), log),
+        Err(e) => return oauth_page(state, r.lang, e.into(), log),
     };
     let csrf = match random::secret_token() {
         Ok(c) => c,
-        Err(e) => return oauth_page(state, e.into(), log),
+        Err(e) => return oauth_page(state, r.lang, e.into(), log),
     };
     let offer = match said.passkey_setup {
         true => passkey::offer(
@@ -141,7 +138,7 @@ fn show(
     };
     let offer = match offer {
         Ok(offer) => offer,
-        Err(e) => return oauth_page(state, e, log),
+        Err(e) => return oauth_page(state, r.lang, e, log),
     };
     let view = AccountView {
         tenant_name: r.tenant.display_name.clone(),
@@ -162,7 +159,8 @@ fn show(
         passkeys: crate::account::passkeys::rows(&account.factors.passkeys),
         passkey: offer,
     };
-    let page = render(state, "account.html", &view, status, Some(&view.csrf), log);
+    let csrf = Some(view.csrf.as_str());
+    let page = render(state, r.lang, "account.html", &view, status, csrf, log);
     // Only a page with a ceremony in it runs the passkey script.
     match view.passkey.options {
         Some(_) => scripted(page),
@@ -209,20 +207,17 @@ async fn submit(
                     show(state, r, (session, account), said, log)
                 }
                 Ok(Changed::TooMany(retry_after)) => {
-                    too_many(state, retry_after, TOO_MANY_FAILED, log)
+                    too_many(state, r.lang, retry_after, TOO_MANY_FAILED, log)
                 }
-                Err(e) => {
-                    let status = respond::status_of(e.kind());
-                    error_page(state, status, TITLE, &e.public_message(), log)
-                }
+                Err(e) => failed_account(e)(state, r.lang, log),
             }
         }
         Some(which @ ("new-recovery-codes" | "remove-totp")) => {
             let who = (session, account.username.as_str());
             match console::sign_in_again(&r.ctx, &r.tenant, who, r.now, peer) {
-                Ok(Some(again)) => return outcome(state, r.tenant.id.as_str(), again, log),
+                Ok(Some(again)) => return outcome(state, r.lang, r.tenant.id.as_str(), again, log),
                 Ok(None) => {}
-                Err(e) => return oauth_page(state, e, log),
+                Err(e) => return oauth_page(state, r.lang, e, log),
             }
             let ctx = state.account();
             let changed = match which {
@@ -232,29 +227,24 @@ async fn submit(
             let fresh = match r.ctx.store.account(&account.id) {
                 Ok(Some(a)) => a,
                 Ok(None) => account,
-                Err(e) => return oauth_page(state, e.into(), log),
+                Err(e) => return oauth_page(state, r.lang, e.into(), log),
             };
             let said = match changed {
                 Ok(FactorChange::Done(codes)) if which == "remove-totp" => Said {
-                    notice: Some("The authenticator app was removed.".into()),
+                    notice: Some(Msg::new("account.totp_removed")),
                     new_codes: codes,
                     ..Said::default()
                 },
                 Ok(FactorChange::Done(codes)) => Said {
-                    notice: Some(
-                        "New recovery codes were made; the old ones no longer work.".into(),
-                    ),
+                    notice: Some(Msg::new("account.codes_made")),
                     new_codes: codes,
                     ..Said::default()
                 },
                 Ok(FactorChange::Refused(why)) => Said {
-                    factor_error: Some(why.into()),
+                    factor_error: Some(why),
                     ..Said::default()
                 },
-                Err(e) => {
-                    let status = respond::status_of(e.kind());
-                    return error_page(state, status, TITLE, &e.public_message(), log);
-                }
+                Err(e) => return failed_account(e)(state, r.lang, log),
             };
             show(state, r, (session, fresh), said, log)
         }
@@ -266,9 +256,11 @@ async fn submit(
             if which != "rename-passkey" {
                 let who = (session, account.username.as_str());
                 match console::sign_in_again(&r.ctx, &r.tenant, who, r.now, peer) {
-                    Ok(Some(again)) => return outcome(state, r.tenant.id.as_str(), again, log),
+                    Ok(Some(again)) => {
+                        return outcome(state, r.lang, r.tenant.id.as_str(), again, log);
+                    }
                     Ok(None) => {}
-                    Err(e) => return oauth_page(state, e, log),
+                    Err(e) => return oauth_page(state, r.lang, e, log),
                 }
             }
             let said = match which {
@@ -281,12 +273,12 @@ async fn submit(
             };
             let said = match said {
                 Ok(said) => said,
-                Err(resp) => return resp(state, log),
+                Err(resp) => return resp(state, r.lang, log),
             };
             let fresh = match r.ctx.store.account(&account.id) {
                 Ok(Some(a)) => a,
                 Ok(None) => account,
-                Err(e) => return oauth_page(state, e.into(), log),
+                Err(e) => return oauth_page(state, r.lang, e.into(), log),
             };
             show(state, r, (session, fresh), said, log)
         }
@@ -296,30 +288,38 @@ async fn submit(
                 Ok(_) => {
                     respond::see_other(&format!("{}?done=sessions-ended", console::path(&r.tenant)))
                 }
-                Err(e) => oauth_page(state, e.into(), log),
+                Err(e) => oauth_page(state, r.lang, e.into(), log),
             }
         }
         _ => error_page(
             state,
+            r.lang,
             StatusCode::BAD_REQUEST,
             TITLE,
-            "The form asked for nothing this page does.",
+            Msg::new("error.unknown_action"),
             log,
         ),
     }
 }
 
 /// An error page still to render, once the state and log are at hand.
-type Failed = Box<dyn FnOnce(&State, &RequestLog) -> Response<Body>>;
+type Failed = Box<dyn FnOnce(&State, Locale, &RequestLog) -> Response<Body>>;
 
 fn failed_oauth(e: crate::oauth::OAuthError) -> Failed {
-    Box::new(move |state, log| oauth_page(state, e, log))
+    Box::new(move |state, lang, log| oauth_page(state, lang, e, log))
 }
 
 fn failed_account(e: crate::account::AccountError) -> Failed {
-    Box::new(move |state, log| {
+    Box::new(move |state, lang, log| {
         let status = respond::status_of(e.kind());
-        error_page(state, status, TITLE, &e.public_message(), log)
+        error_page(
+            state,
+            lang,
+            status,
+            TITLE,
+            Text::Plain(e.public_message()),
+            log,
+        )
     })
 }
 
@@ -350,7 +350,7 @@ fn begin_totp(
 ) -> Result<Said, Failed> {
     if account.factors.totp.is_some() {
         return Ok(Said {
-            factor_error: Some(factors::HAS_APP.into()),
+            factor_error: Some(factors::HAS_APP),
             ..Said::default()
         });
     }
@@ -376,7 +376,7 @@ async fn confirm_totp(
         .map_err(failed_oauth)?;
     let Some(sealed) = kept else {
         return Ok(Said {
-            factor_error: Some(SETUP_GONE.into()),
+            factor_error: Some(SETUP_GONE),
             ..Said::default()
         });
     };
@@ -394,7 +394,7 @@ async fn confirm_totp(
         FactorChange::Done(codes) => {
             console::drop_enrolment(&r.ctx, request).map_err(failed_oauth)?;
             Ok(Said {
-                notice: Some("The authenticator app was set up.".into()),
+                notice: Some(Msg::new("account.totp_added")),
                 new_codes: codes,
                 ..Said::default()
             })
@@ -403,13 +403,13 @@ async fn confirm_totp(
             let secret = auth_factors::unseal(&state.master, &account.id, &sealed)
                 .map_err(|e| failed_oauth(e.into()))?;
             Ok(Said {
-                factor_error: Some(why.into()),
+                factor_error: Some(why),
                 totp_setup: Some(setup_view(r, account, &secret, request.to_owned())),
                 ..Said::default()
             })
         }
         FactorChange::Refused(why) => Ok(Said {
-            factor_error: Some(why.into()),
+            factor_error: Some(why),
             ..Said::default()
         }),
     }

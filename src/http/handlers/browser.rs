@@ -2,6 +2,10 @@
 //! Errors here are HTML pages; redirects go only to registered redirect URIs.
 
 use super::cookie;
+use super::pages::{
+    TOO_MANY_FAILED, TOO_MANY_STARTED, Title, accept_language, error_page, internal_error_page,
+    oauth_page, render, scripted, tenant_default_locale, too_many,
+};
 use crate::broker::{self, BrokerError, begin::Begin};
 use crate::clock::UnixTime;
 use crate::grant::session;
@@ -18,107 +22,10 @@ use crate::oauth::tenant::Tenant;
 use crate::oauth::{self, OAuthError};
 use crate::state::State;
 use crate::types::ErrorKind;
-use crate::ui::{FormPostView, MessageView};
+use crate::ui::{FormPostView, Locale, MessageView, Msg, Text, locale};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use std::net::IpAddr;
-
-/// An HTML error page.
-pub(super) fn error_page(
-    state: &State,
-    status: StatusCode,
-    title: &str,
-    message: &str,
-    log: &RequestLog,
-) -> Response<Body> {
-    let view = MessageView {
-        title: title.to_owned(),
-        message: message.to_owned(),
-        reference: Some(log.id().to_owned()),
-    };
-    render(state, "error.html", &view, status, None, log)
-}
-
-/// A page with a title and a message.
-fn page(
-    state: &State,
-    template: &'static str,
-    status: StatusCode,
-    title: &str,
-    message: &str,
-    log: &RequestLog,
-) -> Response<Body> {
-    let view = MessageView {
-        title: title.to_owned(),
-        message: message.to_owned(),
-        reference: None,
-    };
-    render(state, template, &view, status, None, log)
-}
-
-/// Renders `template`; a form page also gets `csrf` as its double-submit cookie. A
-/// template that fails to render is a bug: logged, answered 500.
-pub(super) fn render<T: serde::Serialize>(
-    state: &State,
-    template: &'static str,
-    view: &T,
-    status: StatusCode,
-    csrf: Option<&str>,
-    log: &RequestLog,
-) -> Response<Body> {
-    match state.ui.render(template, view) {
-        Ok(html) => {
-            let mut resp = respond::html(status, html);
-            if let Some(token) = csrf {
-                respond::set_cookie(&mut resp, session::CSRF_COOKIE, token, "Strict", 600);
-            }
-            resp
-        }
-        Err(e) => {
-            tracing::error!("{e} req={}", log.id());
-            respond::html(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
-        }
-    }
-}
-
-/// A 500 page; what went wrong goes to the log only.
-fn internal_error_page(
-    state: &State,
-    e: &dyn std::fmt::Display,
-    log: &RequestLog,
-) -> Response<Body> {
-    tracing::error!("{e} req={}", log.id());
-    error_page(
-        state,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong",
-        "The sign-in service failed; try again.",
-        log,
-    )
-}
-
-pub(super) fn oauth_page(state: &State, e: OAuthError, log: &RequestLog) -> Response<Body> {
-    if let OAuthError::TooMany(retry_after) = e {
-        return too_many(state, retry_after, TOO_MANY_STARTED, log);
-    }
-    match e.kind() {
-        ErrorKind::NotFound => error_page(
-            state,
-            StatusCode::NOT_FOUND,
-            "Unknown sign-in service",
-            &e.public_message(),
-            log,
-        ),
-        ErrorKind::Internal => internal_error_page(state, &e, log),
-        _ => error_page(
-            state,
-            StatusCode::BAD_REQUEST,
-            "Sign-in request not accepted",
-            &e.public_message(),
-            log,
-        ),
-    }
-}
 
 /// Reads the request's parameters: the query of a GET, the form of a POST.
 async fn params(req: Request<Incoming>) -> Result<Params, BodyError> {
@@ -135,31 +42,54 @@ async fn params(req: Request<Incoming>) -> Result<Params, BodyError> {
 
 /// The page for parameters that could not be read, titled `title`: 413 for a body over
 /// the limit, 408 for one too slow to arrive, else 400.
-fn unreadable(state: &State, title: &str, e: &BodyError, log: &RequestLog) -> Response<Body> {
+fn unreadable(
+    state: &State,
+    lang: Locale,
+    title: Title,
+    e: &BodyError,
+    log: &RequestLog,
+) -> Response<Body> {
     let status = respond::status_of(e.form_kind());
-    error_page(state, status, title, &e.message, log)
+    error_page(
+        state,
+        lang,
+        status,
+        title,
+        Text::Plain(e.message.clone()),
+        log,
+    )
 }
 
-pub(super) fn outcome(state: &State, tenant: &str, o: Outcome, log: &RequestLog) -> Response<Body> {
+/// The answer to where an authorization request leads, its pages in `lang`.
+pub(super) fn outcome(
+    state: &State,
+    lang: Locale,
+    tenant: &str,
+    o: Outcome,
+    log: &RequestLog,
+) -> Response<Body> {
     match o {
         Outcome::Redirect(location) => respond::see_other(&location),
         Outcome::ErrorPage(message) => error_page(
             state,
+            lang,
             StatusCode::BAD_REQUEST,
-            "Sign-in request not accepted",
-            &message,
+            "error.request_title",
+            message,
             log,
         ),
-        Outcome::FormPost { action, fields } => match state
-            .ui
-            .render("form_post.html", &FormPostView { action, fields })
-        {
-            Ok(html) => respond::form_post_page(html),
-            Err(e) => {
-                tracing::error!("{e} req={}", log.id());
-                respond::html(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+        Outcome::FormPost { action, fields } => {
+            match state
+                .ui
+                .render_in("form_post.html", lang, &FormPostView { action, fields })
+            {
+                Ok(html) => respond::form_post_page(html),
+                Err(e) => {
+                    tracing::error!("{e} req={}", log.id());
+                    respond::html(StatusCode::INTERNAL_SERVER_ERROR, "internal error".into())
+                }
             }
-        },
+        }
         Outcome::Consent { pending_id } => {
             let query: String = url::form_urlencoded::Serializer::new(String::new())
                 .append_pair("request", &pending_id)
@@ -202,42 +132,83 @@ pub(super) struct BrowserRequest<'a> {
     pub(super) session: Option<String>,
     pub(super) csrf: Option<String>,
     pub(super) is_post: bool,
+    /// The language of the request's pages.
+    pub(super) lang: Locale,
+}
+
+/// The `ui_locales` that rules a request's pages: its own parameter (authorize), else
+/// the one kept with the pending request it names.
+fn ui_locales(
+    ctx: &oauth::Ctx,
+    tenant: &Tenant,
+    params: &Params,
+    now: UnixTime,
+) -> Result<Option<String>, OAuthError> {
+    if let Some(asked) = params.get("ui_locales") {
+        return Ok(Some(asked.to_owned()));
+    }
+    let pending = crate::grant::pending::find(ctx.store, tenant, params.get("request"), now)?;
+    Ok(pending.and_then(|p| {
+        p.params
+            .into_iter()
+            .find(|(k, _)| k == "ui_locales")
+            .map(|(_, v)| v)
+    }))
 }
 
 /// Reads a browser request: the tenant first (a 404 page before anything else), then for
-/// a POST the address limiter when `limit` names the peer, then cookies and parameters.
-/// `refused` titles the error page of unreadable parameters.
+/// a POST the address limiter when `limit` names the peer, then cookies and parameters,
+/// and from them the language of its pages. `refused` titles the error page of
+/// unreadable parameters.
 pub(super) async fn read<'a>(
     state: &'a State,
     tenant: &str,
     req: Request<Incoming>,
     limit: Option<IpAddr>,
-    refused: &str,
+    refused: Title,
     log: &RequestLog,
 ) -> Result<BrowserRequest<'a>, Response<Body>> {
     let (ctx, now) = (state.oauth(), state.clock.now());
-    let tenant = oauth::tenant::lookup(ctx.store, tenant).map_err(|e| oauth_page(state, e, log))?;
+    let accept = accept_language(&req);
+    let lang = locale::choose(None, accept.as_deref(), Locale::En);
+    let tenant =
+        oauth::tenant::lookup(ctx.store, tenant).map_err(|e| oauth_page(state, lang, e, log))?;
+    let lang = locale::choose(None, accept.as_deref(), tenant_default_locale(&tenant));
     let is_post = req.method() == Method::POST;
     if let Some(Err(blocked)) = limit
         .filter(|_| is_post)
         .map(|peer| login::admit_address(&ctx, peer, now))
     {
-        return Err(too_many(state, blocked.retry_after, TOO_MANY_FAILED, log));
+        return Err(too_many(
+            state,
+            lang,
+            blocked.retry_after,
+            TOO_MANY_FAILED,
+            log,
+        ));
     }
     let session = cookie(&req, session::COOKIE);
     let csrf = cookie(&req, session::CSRF_COOKIE);
-    match params(req).await {
-        Ok(params) => Ok(BrowserRequest {
-            ctx,
-            now,
-            tenant,
-            params,
-            session,
-            csrf,
-            is_post,
-        }),
-        Err(e) => Err(unreadable(state, refused, &e, log)),
-    }
+    let params = params(req)
+        .await
+        .map_err(|e| unreadable(state, lang, refused, &e, log))?;
+    let asked =
+        ui_locales(&ctx, &tenant, &params, now).map_err(|e| oauth_page(state, lang, e, log))?;
+    let lang = locale::choose(
+        asked.as_deref(),
+        accept.as_deref(),
+        tenant_default_locale(&tenant),
+    );
+    Ok(BrowserRequest {
+        ctx,
+        now,
+        tenant,
+        params,
+        session,
+        csrf,
+        is_post,
+        lang,
+    })
 }
 
 /// `GET`/`POST /t/{tenant}/authorize` from the client address `peer`.
@@ -248,16 +219,7 @@ pub async fn authorize(
     peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
-    let r = match read(
-        state,
-        tenant,
-        req,
-        None,
-        "Sign-in request not accepted",
-        log,
-    )
-    .await
-    {
+    let r = match read(state, tenant, req, None, "error.request_title", log).await {
         Ok(r) => r,
         Err(resp) => return resp,
     };
@@ -271,54 +233,27 @@ pub async fn authorize(
         Err(e) => Err(e),
     };
     match answered {
-        Ok(o) => outcome(state, tenant, o, log),
-        Err(e) => oauth_page(state, e, log),
+        Ok(o) => outcome(state, r.lang, tenant, o, log),
+        Err(e) => oauth_page(state, r.lang, e, log),
     }
 }
 
 fn login_form(
     state: &State,
+    lang: Locale,
     view: &crate::ui::LoginView,
     status: StatusCode,
     log: &RequestLog,
 ) -> Response<Body> {
     scripted(render(
         state,
+        lang,
         "login.html",
         view,
         status,
         Some(&view.csrf),
         log,
     ))
-}
-
-/// A page that may run the passkey script: the CSP lets our own scripts run.
-pub(super) fn scripted(mut resp: Response<Body>) -> Response<Body> {
-    respond::allow_own_scripts(&mut resp);
-    resp
-}
-
-/// Why a 429 page: failed sign-ins, or sign-ins started from one address.
-pub(super) const TOO_MANY_FAILED: &str = "Too many failed sign-ins.";
-const TOO_MANY_STARTED: &str = "Too many sign-ins were started from your network.";
-
-/// A 429 page with `Retry-After`, saying `why`.
-pub(super) fn too_many(
-    state: &State,
-    retry_after: u64,
-    why: &str,
-    log: &RequestLog,
-) -> Response<Body> {
-    let message = format!("{why} Try again in {retry_after} seconds.");
-    let mut resp = error_page(
-        state,
-        StatusCode::TOO_MANY_REQUESTS,
-        "Please wait",
-        &message,
-        log,
-    );
-    respond::retry_after(&mut resp, retry_after);
-    resp
 }
 
 /// `GET`/`POST /t/{tenant}/login`. A POST from an address that failed too often is
@@ -330,10 +265,11 @@ pub async fn login(
     peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
-    let r = match read(state, tenant, req, Some(peer), "Sign-in not accepted", log).await {
+    let r = match read(state, tenant, req, Some(peer), "error.signin_title", log).await {
         Ok(r) => r,
         Err(resp) => return resp,
     };
+    let lang = r.lang;
     let result = if r.is_post {
         let form = LoginForm::parse(&r.params);
         login::submit(&r.ctx, &r.tenant, form, r.csrf.as_deref(), peer, r.now).await
@@ -354,7 +290,7 @@ pub async fn login(
                 );
                 return resp;
             }
-            Err(e) => return broker_page(state, e, log),
+            Err(e) => return broker_page(state, lang, e, log),
         }
     };
     match result {
@@ -364,17 +300,18 @@ pub async fn login(
             } else {
                 StatusCode::OK
             };
-            login_form(state, &view, status, log)
+            login_form(state, lang, &view, status, log)
         }
         Ok(LoginOutcome::ErrorPage(m)) => error_page(
             state,
+            lang,
             StatusCode::BAD_REQUEST,
-            "Sign-in not accepted",
-            &m,
+            "error.signin_title",
+            m,
             log,
         ),
         Ok(LoginOutcome::TooMany(retry_after)) => {
-            too_many(state, retry_after, TOO_MANY_FAILED, log)
+            too_many(state, lang, retry_after, TOO_MANY_FAILED, log)
         }
         Ok(LoginOutcome::SecondStep { cookie, pending_id }) => {
             let query: String = url::form_urlencoded::Serializer::new(String::new())
@@ -391,7 +328,7 @@ pub async fn login(
             resp
         }
         Ok(LoginOutcome::Done { cookie, outcome: o }) => {
-            let mut resp = outcome(state, tenant, o, log);
+            let mut resp = outcome(state, lang, tenant, o, log);
             respond::set_cookie(
                 &mut resp,
                 session::COOKIE,
@@ -401,7 +338,7 @@ pub async fn login(
             );
             resp
         }
-        Err(e) => oauth_page(state, e, log),
+        Err(e) => oauth_page(state, lang, e, log),
     }
 }
 
@@ -412,7 +349,7 @@ pub async fn logout(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    let r = match read(state, tenant, req, None, "Sign-out not accepted", log).await {
+    let r = match read(state, tenant, req, None, "error.signout_title", log).await {
         Ok(r) => r,
         Err(resp) => return resp,
     };
@@ -425,13 +362,14 @@ pub async fn logout(
             let broker = state.broker();
             match broker::logout::location(&broker, &settings, ended.as_ref(), r.now).await {
                 Some(location) => respond::see_other(&location),
-                None => signed_out(state, log),
+                None => signed_out(state, r.lang, log),
             }
         }
-        Ok(LogoutOutcome::SignedOut) => signed_out(state, log),
+        Ok(LogoutOutcome::SignedOut) => signed_out(state, r.lang, log),
         Ok(LogoutOutcome::Confirm(view)) => {
             return render(
                 state,
+                r.lang,
                 "logout.html",
                 &view,
                 StatusCode::OK,
@@ -442,51 +380,69 @@ pub async fn logout(
         Ok(LogoutOutcome::ErrorPage(m)) => {
             return error_page(
                 state,
+                r.lang,
                 StatusCode::BAD_REQUEST,
-                "Sign-out not accepted",
-                &m,
+                "error.signout_title",
+                Text::Plain(m),
                 log,
             );
         }
-        Err(e) => return oauth_page(state, e, log),
+        Err(e) => return oauth_page(state, r.lang, e, log),
     };
     respond::set_cookie(&mut resp, session::COOKIE, "", "Lax", 0);
     resp
 }
 
-fn signed_out(state: &State, log: &RequestLog) -> Response<Body> {
-    page(
-        state,
-        "info.html",
-        StatusCode::OK,
-        "You are signed out",
-        "You can close this window.",
-        log,
-    )
+fn signed_out(state: &State, lang: Locale, log: &RequestLog) -> Response<Body> {
+    let view = MessageView {
+        title: Msg::new("logout.done_title").into(),
+        message: Msg::new("logout.done").into(),
+        detail: None,
+        reference: None,
+    };
+    render(state, lang, "info.html", &view, StatusCode::OK, None, log)
 }
 
-/// A brokered sign-in that stopped: 403 for a user the broker refuses, else 400.
-fn broker_page(state: &State, e: BrokerError, log: &RequestLog) -> Response<Body> {
+/// A brokered sign-in that stopped: 403 for a user the broker refuses, else 400. What
+/// the broker says is a technical detail under a translated sentence.
+fn broker_page(state: &State, lang: Locale, e: BrokerError, log: &RequestLog) -> Response<Body> {
     match e {
         BrokerError::Page(m) => error_page(
             state,
+            lang,
             StatusCode::BAD_REQUEST,
-            "Sign-in not completed",
-            &m,
+            "error.incomplete_title",
+            Text::Plain(m),
             log,
         ),
-        BrokerError::Refused(m) => {
-            error_page(state, StatusCode::FORBIDDEN, "Access refused", &m, log)
+        BrokerError::Said(m) => error_page(
+            state,
+            lang,
+            StatusCode::BAD_REQUEST,
+            "error.incomplete_title",
+            m,
+            log,
+        ),
+        BrokerError::Refused(m) => error_page(
+            state,
+            lang,
+            StatusCode::FORBIDDEN,
+            "error.refused_title",
+            Text::Plain(m),
+            log,
+        ),
+        BrokerError::TooMany(retry_after) => {
+            too_many(state, lang, retry_after, TOO_MANY_STARTED, log)
         }
-        BrokerError::TooMany(retry_after) => too_many(state, retry_after, TOO_MANY_STARTED, log),
         BrokerError::UnknownTenant(_) => error_page(
             state,
+            lang,
             StatusCode::NOT_FOUND,
-            "Unknown sign-in service",
-            &e.to_string(),
+            "error.unknown_tenant_title",
+            Msg::new("error.unknown_tenant"),
             log,
         ),
-        other => internal_error_page(state, &other, log),
+        other => internal_error_page(state, lang, &other, log),
     }
 }
 
@@ -494,9 +450,11 @@ fn broker_page(state: &State, e: BrokerError, log: &RequestLog) -> Response<Body
 /// cookie is cleared only on success, so a forged callback cannot spoil a real login.
 pub async fn callback(state: &State, req: Request<Incoming>, log: &RequestLog) -> Response<Body> {
     let browser = cookie(&req, broker::COOKIE);
+    let accept = accept_language(&req);
+    let lang = locale::choose(None, accept.as_deref(), Locale::En);
     let params = match params(req).await {
         Ok(p) => p,
-        Err(e) => return unreadable(state, "Sign-in not completed", &e, log),
+        Err(e) => return unreadable(state, lang, "error.incomplete_title", &e, log),
     };
     let request = broker::callback::CallbackRequest {
         state: params.get("state"),
@@ -508,8 +466,16 @@ pub async fn callback(state: &State, req: Request<Incoming>, log: &RequestLog) -
     let done =
         match broker::callback::handle(&state.broker(), &request, browser.as_deref(), now).await {
             Ok(done) => done,
-            Err(e) => return broker_page(state, e, log),
+            Err(e) => return broker_page(state, lang, e, log),
         };
+    let asked = done
+        .pending
+        .params
+        .iter()
+        .find(|(k, _)| k == "ui_locales")
+        .map(|(_, v)| v.as_str());
+    let fallback = tenant_default_locale(&done.tenant);
+    let lang = locale::choose(asked, accept.as_deref(), fallback);
     let resumed = authorize::resume(
         &state.oauth(),
         &done.tenant,
@@ -518,8 +484,8 @@ pub async fn callback(state: &State, req: Request<Incoming>, log: &RequestLog) -
         now,
     );
     let mut resp = match resumed {
-        Ok(o) => outcome(state, done.tenant.id.as_str(), o, log),
-        Err(e) => return oauth_page(state, e, log),
+        Ok(o) => outcome(state, lang, done.tenant.id.as_str(), o, log),
+        Err(e) => return oauth_page(state, lang, e, log),
     };
     respond::set_cookie(
         &mut resp,
@@ -539,7 +505,7 @@ pub async fn consent(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Response<Body> {
-    let r = match read(state, tenant, req, None, "Consent not accepted", log).await {
+    let r = match read(state, tenant, req, None, "error.consent_title", log).await {
         Ok(r) => r,
         Err(resp) => return resp,
     };
@@ -549,11 +515,13 @@ pub async fn consent(
         consent::decide(&r.ctx, &r.tenant, &form, session, csrf, r.now)
     } else {
         let request_id = r.params.get("request");
-        consent::show(&r.ctx, &r.tenant, request_id, r.session.as_deref(), r.now)
+        let shown = (r.session.as_deref(), r.lang);
+        consent::show(&r.ctx, &r.tenant, request_id, shown, r.now)
     };
     match result {
         Ok(ConsentOutcome::Page(view)) => render(
             state,
+            r.lang,
             "consent.html",
             &view,
             StatusCode::OK,
@@ -562,13 +530,14 @@ pub async fn consent(
         ),
         Ok(ConsentOutcome::ErrorPage(m)) => error_page(
             state,
+            r.lang,
             StatusCode::BAD_REQUEST,
-            "Consent not accepted",
-            &m,
+            "error.consent_title",
+            m,
             log,
         ),
-        Ok(ConsentOutcome::Done(o)) => outcome(state, tenant, o, log),
-        Err(e) => oauth_page(state, e, log),
+        Ok(ConsentOutcome::Done(o)) => outcome(state, r.lang, tenant, o, log),
+        Err(e) => oauth_page(state, r.lang, e, log),
     }
 }
 

@@ -7,6 +7,7 @@ mod browser;
 mod health;
 mod oauth_api;
 mod oidc;
+mod pages;
 mod password_change;
 mod recover;
 mod scim;

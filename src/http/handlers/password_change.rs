@@ -1,7 +1,8 @@
 //! Handler of the password change an admin asked for (`/t/{tenant}/password`), an HTML
 //! page under the strict CSP.
 
-use super::browser::{BrowserRequest, error_page, oauth_page, outcome, read, render};
+use super::browser::{BrowserRequest, outcome, read};
+use super::pages::{error_page, oauth_page, render};
 use crate::http::log::RequestLog;
 use crate::http::respond::Body;
 use crate::oauth::password_change::{self, ChangeOutcome};
@@ -21,7 +22,7 @@ pub async fn page(
     log: &RequestLog,
 ) -> Response<Body> {
     let r: BrowserRequest =
-        match read(state, tenant, req, Some(peer), "Password not accepted", log).await {
+        match read(state, tenant, req, Some(peer), "error.password_title", log).await {
             Ok(r) => r,
             Err(resp) => return resp,
         };
@@ -41,6 +42,7 @@ pub async fn page(
             };
             render(
                 state,
+                r.lang,
                 "new_password.html",
                 &*view,
                 status,
@@ -50,12 +52,13 @@ pub async fn page(
         }
         Ok(ChangeOutcome::ErrorPage(m)) => error_page(
             state,
+            r.lang,
             StatusCode::BAD_REQUEST,
-            "Password not accepted",
-            &m,
+            "error.password_title",
+            m,
             log,
         ),
-        Ok(ChangeOutcome::Done(o)) => outcome(state, tenant, o, log),
-        Err(e) => oauth_page(state, e, log),
+        Ok(ChangeOutcome::Done(o)) => outcome(state, r.lang, tenant, o, log),
+        Err(e) => oauth_page(state, r.lang, e, log),
     }
 }

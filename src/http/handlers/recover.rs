@@ -1,9 +1,8 @@
 //! Handler of the recovery link's page (`/t/{tenant}/recover`): HTML under the strict
 //! CSP, never cached, never sending a referrer (the token is in the query).
 
-use super::browser::{
-    BrowserRequest, TOO_MANY_FAILED, error_page, oauth_page, read, render, too_many,
-};
+use super::browser::{BrowserRequest, read};
+use super::pages::{TOO_MANY_FAILED, error_page, oauth_page, render, too_many};
 use crate::account::AccountError;
 use crate::account::recover::{self, INVALID, RecoverForm, RecoverOutcome};
 use crate::auth::new_password::Chosen;
@@ -40,7 +39,7 @@ pub async fn page(
     log: &RequestLog,
 ) -> Response<Body> {
     let r: BrowserRequest =
-        match read(state, tenant, req, Some(peer), "Link not accepted", log).await {
+        match read(state, tenant, req, Some(peer), "error.link_title", log).await {
             Ok(r) => r,
             Err(resp) => return resp,
         };
@@ -51,7 +50,7 @@ pub async fn page(
     } else {
         recover::show(&ctx, &r.tenant, r.params.get("token"), peer, r.now)
     };
-    let title = "Recovery link not accepted";
+    let (title, lang) = ("error.link_title", r.lang);
     match result {
         Ok(RecoverOutcome::Form { view, failed }) => {
             let status = match failed {
@@ -60,6 +59,7 @@ pub async fn page(
             };
             render(
                 state,
+                lang,
                 "new_password.html",
                 &*view,
                 status,
@@ -68,19 +68,27 @@ pub async fn page(
             )
         }
         Ok(RecoverOutcome::Invalid) => {
-            error_page(state, StatusCode::BAD_REQUEST, title, INVALID, log)
+            error_page(state, lang, StatusCode::BAD_REQUEST, title, INVALID, log)
         }
-        Ok(RecoverOutcome::Refused(m)) => error_page(state, StatusCode::BAD_REQUEST, title, m, log),
+        Ok(RecoverOutcome::Refused(m)) => {
+            error_page(state, lang, StatusCode::BAD_REQUEST, title, m, log)
+        }
         Ok(RecoverOutcome::TooMany(retry_after)) => {
-            too_many(state, retry_after, TOO_MANY_FAILED, log)
+            too_many(state, lang, retry_after, TOO_MANY_FAILED, log)
         }
-        Ok(RecoverOutcome::Done(view)) => {
-            render(state, "recovered.html", &view, StatusCode::OK, None, log)
-        }
-        Err(AccountError::Store(e)) => oauth_page(state, OAuthError::Store(e), log),
+        Ok(RecoverOutcome::Done(view)) => render(
+            state,
+            lang,
+            "recovered.html",
+            &view,
+            StatusCode::OK,
+            None,
+            log,
+        ),
+        Err(AccountError::Store(e)) => oauth_page(state, lang, OAuthError::Store(e), log),
         Err(AccountError::Crypto(e)) => {
             tracing::error!("{e} req={}", log.id());
-            oauth_page(state, OAuthError::Internal("recovery link"), log)
+            oauth_page(state, lang, OAuthError::Internal("recovery link"), log)
         }
     }
 }

@@ -1,10 +1,8 @@
 //! Handler of the second sign-in step (`/t/{tenant}/mfa`): the code form, TOTP
 //! enrolment and the recovery codes, as HTML pages under the strict CSP.
 
-use super::browser::{
-    BrowserRequest, TOO_MANY_FAILED, error_page, oauth_page, outcome, read, render, scripted,
-    too_many,
-};
+use super::browser::{BrowserRequest, outcome, read};
+use super::pages::{TOO_MANY_FAILED, error_page, oauth_page, render, scripted, too_many};
 use crate::grant::session;
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
@@ -27,7 +25,7 @@ pub async fn page(
 ) -> Response<Body> {
     let step = super::cookie(&req, second_factor::STEP_COOKIE);
     let r: BrowserRequest =
-        match read(state, tenant, req, Some(peer), "Sign-in not accepted", log).await {
+        match read(state, tenant, req, Some(peer), "error.signin_title", log).await {
             Ok(r) => r,
             Err(resp) => return resp,
         };
@@ -52,6 +50,7 @@ pub async fn page(
     match result {
         Ok(StepOutcome::Code { view, failed }) => scripted(render(
             state,
+            r.lang,
             "mfa_code.html",
             &view,
             status(failed),
@@ -60,6 +59,7 @@ pub async fn page(
         )),
         Ok(StepOutcome::Enrol { view, failed }) => scripted(render(
             state,
+            r.lang,
             "mfa_enrol.html",
             &*view,
             status(failed),
@@ -69,6 +69,7 @@ pub async fn page(
         Ok(StepOutcome::RecoveryCodes { view, cookie }) => {
             let mut resp = render(
                 state,
+                r.lang,
                 "mfa_recovery_codes.html",
                 &view,
                 StatusCode::OK,
@@ -80,19 +81,22 @@ pub async fn page(
         }
         Ok(StepOutcome::ErrorPage(m)) => error_page(
             state,
+            r.lang,
             StatusCode::BAD_REQUEST,
-            "Sign-in not accepted",
-            &m,
+            "error.signin_title",
+            m,
             log,
         ),
-        Ok(StepOutcome::TooMany(retry_after)) => too_many(state, retry_after, TOO_MANY_FAILED, log),
+        Ok(StepOutcome::TooMany(retry_after)) => {
+            too_many(state, r.lang, retry_after, TOO_MANY_FAILED, log)
+        }
         Ok(StepOutcome::Done { cookie, outcome: o }) => {
-            let mut resp = outcome(state, tenant, o, log);
+            let mut resp = outcome(state, r.lang, tenant, o, log);
             set_session(&mut resp, cookie);
             respond::set_cookie(&mut resp, second_factor::STEP_COOKIE, "", "Lax", 0);
             resp
         }
-        Err(e) => oauth_page(state, e, log),
+        Err(e) => oauth_page(state, r.lang, e, log),
     }
 }
 

@@ -15,6 +15,7 @@ use crate::store::factors::Authenticated;
 use crate::store::pending::{Continuation, SecondStep};
 use crate::store::sessions::SsoSession;
 use crate::store::tenants::Tenant;
+use crate::ui::Msg;
 use std::net::IpAddr;
 
 /// What a request for the console gets.
@@ -26,7 +27,7 @@ pub enum Entry {
 }
 
 /// Why a signed-in user may not see the console.
-const NOT_MEMBER: &str = "Your account cannot use this sign-in service.";
+const NOT_MEMBER: Msg = Msg::new("error.not_member");
 
 /// The console's path at `tenant`: the only place a console sign-in leads.
 pub fn path(tenant: &Tenant) -> String {

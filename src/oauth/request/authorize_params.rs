@@ -11,7 +11,7 @@ use crate::oauth::{ErrorCode, OAuthError};
 pub const MAX_KEPT_BYTES: usize = 8 * 1024;
 
 /// The parameters kept for after sign-in, each with its longest accepted value in bytes.
-const KEPT: [(&str, usize); 14] = [
+const KEPT: [(&str, usize); 15] = [
     ("client_id", 256),
     ("redirect_uri", 4096),
     ("response_type", 64),
@@ -26,6 +26,8 @@ const KEPT: [(&str, usize); 14] = [
     ("dpop_jkt", 64),
     ("acr_values", 256),
     ("claims", 4096),
+    // The pages after sign-in (second factor, consent, errors) stay in its language.
+    ("ui_locales", 256),
 ];
 
 /// Parameters read while the request is answered but never kept: `id_token_hint` has
@@ -110,6 +112,24 @@ mod tests {
             ("state", &long(4096)),
             ("scope", &long(4096)),
             ("nonce", &long(64)),
+        ]));
+        assert!(total.unwrap_err().public_message().contains("in all"));
+    }
+
+    #[test]
+    fn ui_locales_is_kept_length_limited_and_counted_in_the_total() {
+        let kept_pairs = kept(&params(&[("ui_locales", "fr-CA de")])).unwrap();
+        assert_eq!(
+            kept_pairs,
+            [("ui_locales".to_owned(), "fr-CA de".to_owned())]
+        );
+        assert!(kept(&params(&[("ui_locales", &"x".repeat(257))])).is_err());
+        let x = |n: usize| "x".repeat(n);
+        assert!(kept(&params(&[("state", &x(4096)), ("scope", &x(3900))])).is_ok());
+        let total = kept(&params(&[
+            ("state", &x(4096)),
+            ("scope", &x(3900)),
+            ("ui_locales", &x(256)),
         ]));
         assert!(total.unwrap_err().public_message().contains("in all"));
     }

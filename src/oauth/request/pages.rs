@@ -124,6 +124,9 @@ pub struct LogoutRequest {
     pub state: Option<String>,
     /// The confirmation form's half of the double-submit CSRF token.
     pub csrf: Option<String>,
+    /// The languages the client asks the pages in (RP-Initiated Logout 1.0 §2), carried
+    /// through the confirmation form.
+    pub ui_locales: Option<String>,
 }
 
 impl LogoutRequest {
@@ -134,6 +137,7 @@ impl LogoutRequest {
             id_token_hint: get("id_token_hint"),
             client_id: get("client_id"),
             post_logout_redirect_uri: get("post_logout_redirect_uri"),
+            ui_locales: get("ui_locales"),
             state: get("state"),
             csrf: get("csrf"),
         }

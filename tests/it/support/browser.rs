@@ -22,6 +22,7 @@ pub struct Browser {
     agent: ureq::Agent,
     base: String,
     forwarded_for: Option<String>,
+    accept_language: Option<String>,
 }
 
 fn page(resp: ureq::http::Response<ureq::Body>) -> Result<Page, ureq::Error> {
@@ -55,6 +56,15 @@ impl Browser {
             agent: agent_trusting(&server.data_dir.join("tls/cert.pem")),
             base: server.base.clone(),
             forwarded_for: None,
+            accept_language: None,
+        }
+    }
+
+    /// A new browser whose requests carry `Accept-Language: accept_language`.
+    pub fn speaking(server: &Server, accept_language: &str) -> Browser {
+        Browser {
+            accept_language: Some(accept_language.to_owned()),
+            ..Browser::new(server)
         }
     }
 
@@ -87,8 +97,13 @@ impl Browser {
         page(self.agent.run(self.from(req).body(()).unwrap())?)
     }
 
-    /// Adds `X-Forwarded-For` when this browser has an address.
+    /// Adds `X-Forwarded-For` when this browser has an address, and its
+    /// `Accept-Language` when it has one.
     fn from(&self, req: ureq::http::request::Builder) -> ureq::http::request::Builder {
+        let req = match &self.accept_language {
+            Some(languages) => req.header("accept-language", languages),
+            None => req,
+        };
         match &self.forwarded_for {
             Some(address) => req.header("x-forwarded-for", address),
             None => req,

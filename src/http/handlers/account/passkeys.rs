@@ -6,29 +6,33 @@
 use super::{Failed, Said, TITLE, failed_account, failed_oauth};
 use crate::account::factors::FactorChange;
 use crate::account::passkeys::{self, PasskeyId};
-use crate::http::handlers::browser::{BrowserRequest, error_page};
+use crate::http::handlers::browser::BrowserRequest;
+use crate::http::handlers::pages::error_page;
 use crate::oauth::passkey::{self, Purpose};
 use crate::state::State;
 use crate::store::accounts::Account;
 use crate::store::sessions::SsoSession;
+use crate::ui::Msg;
 use hyper::StatusCode;
 
 /// Why a passkey's answer finds no ceremony: replayed, expired, or another page's.
-const SETUP_GONE: &str = "This setup of a passkey has expired. Start it again.";
+const SETUP_GONE: Msg = Msg::new("account.passkey_setup_gone");
 /// Why a browser's new passkey was not added.
-const NOT_ACCEPTED: &str = "The new passkey was not accepted. Start again.";
+const NOT_ACCEPTED: Msg = Msg::new("account.passkey_not_accepted");
 /// Why a form's passkey id changes nothing.
-const NOT_YOURS: &str = "That passkey is not on your account.";
+const NOT_YOURS: Msg = Msg::new("account.passkey_not_yours");
 
 /// The 404 of a passkey id that is not one of the account's.
 fn not_yours() -> Failed {
-    Box::new(|state, log| error_page(state, StatusCode::NOT_FOUND, TITLE, NOT_YOURS, log))
+    Box::new(|state, lang, log| {
+        error_page(state, lang, StatusCode::NOT_FOUND, TITLE, NOT_YOURS, log)
+    })
 }
 
 /// A refusal the console shows beside the factors (400).
-fn refused(why: &str) -> Said {
+fn refused(why: Msg) -> Said {
     Said {
-        factor_error: Some(why.to_owned()),
+        factor_error: Some(why),
         ..Said::default()
     }
 }
@@ -77,7 +81,7 @@ pub(super) async fn add(
         .map_err(failed_account)?;
     Ok(match added {
         FactorChange::Done(codes) => Said {
-            notice: Some(format!("The passkey \u{201c}{name}\u{201d} was added.")),
+            notice: Some(Msg::new("account.passkey_added").arg("name", &name)),
             new_codes: codes,
             ..Said::default()
         },
@@ -104,9 +108,9 @@ pub(super) async fn rename(
     .await
     .map_err(failed_account)?;
     match renamed {
-        Some(()) => Ok(Said::notice(Some(format!(
-            "The passkey is now called \u{201c}{name}\u{201d}."
-        )))),
+        Some(()) => Ok(Said::notice(Some(
+            Msg::new("account.passkey_renamed").arg("name", &name),
+        ))),
         None => Err(not_yours()),
     }
 }
@@ -123,7 +127,7 @@ pub(super) async fn remove(
         .await
         .map_err(failed_account)?;
     match removed {
-        Some(FactorChange::Done(_)) => Ok(Said::notice(Some("The passkey was removed.".into()))),
+        Some(FactorChange::Done(_)) => Ok(Said::notice(Some(Msg::new("account.passkey_removed")))),
         Some(FactorChange::Refused(why)) => Ok(refused(why)),
         None => Err(not_yours()),
     }

@@ -143,8 +143,9 @@ pub(super) fn message(
     log: &RequestLog,
 ) -> Response<Body> {
     let view = crate::ui::MessageView {
-        title: title.to_owned(),
-        message: text.to_owned(),
+        title: crate::ui::Text::Plain(title.to_owned()),
+        message: crate::ui::Text::Plain(text.to_owned()),
+        detail: None,
         reference: Some(log.id().to_owned()),
     };
     render(state, "error.html", &view, status, log)

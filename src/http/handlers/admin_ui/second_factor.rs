@@ -16,6 +16,7 @@ use crate::http::respond::{self, Body};
 use crate::state::State;
 use crate::store::StoreError;
 use crate::types::secret::constant_time_eq;
+use crate::ui::Text;
 use crate::ui::mfa::{CodeView, EnrolView, RecoveryCodesView, StepForm};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
@@ -78,7 +79,7 @@ fn show(
     sessions: &Sessions,
     mut step: Step,
     step_cookie: Option<&str>,
-    error: Option<&str>,
+    error: Option<Text>,
     log: &RequestLog,
 ) -> Result<Response<Body>, Failed> {
     let Some(account) = state.store.account(&step.account_id)? else {
@@ -123,13 +124,13 @@ fn show(
     Ok(resp)
 }
 
-fn step_form(error: Option<&str>) -> Result<StepForm, Failed> {
+fn step_form(error: Option<Text>) -> Result<StepForm, Failed> {
     Ok(StepForm {
         tenant_name: "the admin UI".into(),
         action: "/admin/login/mfa".into(),
         csrf: crate::crypto::random::secret_token()?,
         request_id: "admin".into(),
-        error: error.map(str::to_owned),
+        error,
     })
 }
 
@@ -217,7 +218,7 @@ async fn submit(
         sessions,
         step,
         step_cookie,
-        Some(crate::oauth::second_factor::FAILED),
+        Some(crate::oauth::second_factor::FAILED.into()),
         log,
     )
 }
