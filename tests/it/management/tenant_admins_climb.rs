@@ -117,6 +117,27 @@ fn a_tenant_admin_cannot_climb() {
         );
         assert_eq!(reply.content_type, "application/problem+json");
     }
+    // Adopting or changing them through the bulk import: each line fails alone.
+    let file = "username,email,password,scopes\n\
+        shared,me@evil.example,,\n\
+        outsider,,,read\n\
+        lead,,a new long password,\n";
+    let report = w.mine.raw(
+        "POST",
+        "/v2/admin/tenants/mine/accounts/import",
+        Some("text/csv"),
+        file.as_bytes().to_vec(),
+    );
+    assert_eq!(report.status, 200, "{}", report.body);
+    assert_eq!(
+        (&report.body["created"], &report.body["updated"]),
+        (&json!(0), &json!(0))
+    );
+    let failed = report.body["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 3, "{}", report.body);
+    for f in failed {
+        assert_eq!(f["error"], "account outside this tenant", "{}", report.body);
+    }
     assert_eq!(w.snapshot(), before, "a refused call changed something");
     // Membership fields stay editable on a shared account.
     let m = ok(
