@@ -151,11 +151,47 @@ impl Ui {
         name: &'static str,
         view: &T,
     ) -> Result<String, RenderError> {
+        self.render_branded(name, view, None)
+    }
+
+    /// Renders a tenant's page: `view` plus, as `brand`, what the page shows of the
+    /// tenant (`base.html` leaves it out when there is none).
+    pub fn render_branded<T: Serialize>(
+        &self,
+        name: &'static str,
+        view: &T,
+        brand: Option<&Brand>,
+    ) -> Result<String, RenderError> {
+        let view = minijinja::Value::from_serialize(view);
+        let context = match brand {
+            Some(brand) => minijinja::context! { brand, ..view },
+            None => view,
+        };
         self.env
             .get_template(name)
-            .and_then(|t| t.render(view))
+            .and_then(|t| t.render(context))
             .map_err(|e| RenderError(name, e.to_string()))
     }
+}
+
+/// What a tenant's end-user pages show of it (SPEC "Branding and languages"): its name
+/// always, the rest when its branding sets it.
+#[derive(Debug, Default, Serialize)]
+pub struct Brand {
+    /// The tenant's slug, for the logo's and stylesheet's paths.
+    pub slug: String,
+    /// The tenant's display name: the logo's alternative text.
+    pub name: String,
+    /// Whether a logo is served at `/t/{slug}/branding/logo`.
+    pub logo: bool,
+    /// Whether `/t/{slug}/branding.css` sets an accent colour.
+    pub accent: bool,
+    /// Where users get help (https).
+    pub support_url: Option<String>,
+    /// Whom users write to for help.
+    pub support_email: Option<String>,
+    /// Plain text for the foot of the page.
+    pub footer: Option<String>,
 }
 
 /// The login page's view.
@@ -163,6 +199,8 @@ impl Ui {
 pub struct LoginView {
     /// The tenant's display name.
     pub tenant_name: String,
+    /// The registered name of the client the sign-in continues to, if any.
+    pub client_name: Option<String>,
     /// Where the form posts.
     pub action: String,
     /// The CSRF token (also in the CSRF cookie).
@@ -253,6 +291,7 @@ mod tests {
                 "login.html",
                 &LoginView {
                     tenant_name: "<Acme>".into(),
+                    client_name: Some("<script>x</script>".into()),
                     action: "/t/acme/login".into(),
                     csrf: "c".into(),
                     request_id: "r".into(),
@@ -266,6 +305,12 @@ mod tests {
             )
             .unwrap();
         assert!(login.contains("&lt;Acme&gt;") && !login.contains("<Acme>"));
+        assert!(
+            login.contains("to continue to <strong>&lt;script&gt;x&lt;&#x2f;script&gt;</strong>")
+                && !login.contains("<script>x"),
+            "{login}"
+        );
+        assert!(!login.contains("tenant-brand") && !login.contains("branding.css"));
         assert!(login.contains("name=\"username\"") && login.contains("name=\"password\""));
         assert!(login.contains("data-options=\"{&quot;publicKey&quot;:&quot;&lt;x&gt;&quot;}\""));
         assert!(login.contains("<script src=\"/static/webauthn.js\"></script>"));
@@ -370,5 +415,44 @@ mod tests {
             logout.contains("name=\"post_logout_redirect_uri\"")
                 && !logout.contains("name=\"state\"")
         );
+    }
+
+    #[test]
+    fn a_brand_adds_logo_name_support_and_footer_escaped() {
+        let ui = Ui::new().unwrap();
+        let view = MessageView {
+            title: "T".into(),
+            message: "M".into(),
+            reference: None,
+        };
+        let brand = Brand {
+            slug: "acme".into(),
+            name: "Acme \"<Co>\"".into(),
+            logo: true,
+            accent: true,
+            support_url: Some("https://help.example/?a=1&b=\"x".into()),
+            support_email: Some("help@example.com".into()),
+            footer: Some("<b>Acme</b> & Co".into()),
+        };
+        let page = ui.render_branded("info.html", &view, Some(&brand)).unwrap();
+        for expected in [
+            "<link rel=\"stylesheet\" href=\"/t/acme/branding.css\">",
+            "src=\"/t/acme/branding/logo\" alt=\"Acme &quot;&lt;Co&gt;&quot;\"",
+            "href=\"https:&#x2f;&#x2f;help.example&#x2f;?a=1&amp;b=&quot;x\"",
+            "href=\"mailto:help@example.com\"",
+            "&lt;b&gt;Acme&lt;&#x2f;b&gt; &amp; Co",
+            "<h1>T</h1>",
+        ] {
+            assert!(page.contains(expected), "{expected} in {page}");
+        }
+        let plain = Brand {
+            slug: "acme".into(),
+            name: "Acme".into(),
+            ..Brand::default()
+        };
+        let page = ui.render_branded("info.html", &view, Some(&plain)).unwrap();
+        assert!(page.contains("id=\"tenant-name\">Acme</p>"), "{page}");
+        assert!(!page.contains("tenant-logo") && !page.contains("branding.css"));
+        assert!(!page.contains("tenant-footer"));
     }
 }

@@ -66,7 +66,8 @@ pub(super) fn render<T: serde::Serialize>(
     csrf: Option<&str>,
     log: &RequestLog,
 ) -> Response<Body> {
-    match state.ui.render(template, view) {
+    let brand = super::branding::brand(state, log);
+    match state.ui.render_branded(template, view, brand.as_ref()) {
         Ok(html) => {
             let mut resp = respond::html(status, html);
             if let Some(token) = csrf {
