@@ -3,6 +3,7 @@
 //! pages (HTML and, in a real Chromium, the loaded logo and applied colour), and
 //! branding carried by a backup.
 
+mod admin_ui;
 mod api;
 mod chrome;
 mod pages;
