@@ -48,6 +48,12 @@ pub enum AuditKind {
     /// Upstream OIDC settings were removed.
     #[serde(rename = "upstream_oidc.deleted")]
     UpstreamDeleted,
+    /// A tenant's branding was set or replaced.
+    #[serde(rename = "branding.set")]
+    BrandingSet,
+    /// A tenant's branding was removed.
+    #[serde(rename = "branding.deleted")]
+    BrandingDeleted,
     /// A client was registered.
     #[serde(rename = "client.created")]
     ClientCreated,

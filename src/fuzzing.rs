@@ -157,6 +157,40 @@ pub fn pem(data: &[u8]) {
     }
 }
 
+/// The logo check: any bytes are read as an image or refused, never a panic; an image
+/// that passes has its format's signature and a size within the limit, and the same
+/// bytes sent as a `data:` URL give the same logo whatever type is declared.
+pub fn image(data: &[u8]) {
+    use crate::types::image::{ImageKind, MAX_DIMENSION, inspect};
+    use base64::Engine;
+    let Ok(info) = inspect(data) else {
+        return;
+    };
+    let signature: &[u8] = match info.kind {
+        ImageKind::Png => b"\x89PNG\r\n\x1a\n",
+        ImageKind::Jpeg => b"\xFF\xD8\xFF",
+        ImageKind::Webp => b"RIFF",
+    };
+    assert!(
+        data.starts_with(signature),
+        "{:?} without its signature",
+        info.kind
+    );
+    assert!((1..=MAX_DIMENSION).contains(&info.width));
+    assert!((1..=MAX_DIMENSION).contains(&info.height));
+    let url = format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(data)
+    );
+    if let Ok(logo) = crate::admin::branding::logo(&url) {
+        assert_eq!(
+            (logo.kind, logo.width, logo.height),
+            (info.kind, info.width, info.height)
+        );
+        assert_eq!(logo.bytes, data);
+    }
+}
+
 /// The SCIM filter and PATCH path parsers: any input parses or is refused with its
 /// 400 `scimType`, and what parses evaluates against a resource without panicking.
 pub fn scim_filter(data: &[u8]) {
@@ -245,6 +279,7 @@ mod tests {
         corpus("pem").iter().for_each(|d| pem(d));
         corpus("scim_filter").iter().for_each(|d| scim_filter(d));
         corpus("account_file").iter().for_each(|d| account_file(d));
+        corpus("image").iter().for_each(|d| image(d));
         let sandbox = Sandbox::new().unwrap();
         corpus("authorize")
             .iter()

@@ -13,6 +13,10 @@ pub const DEFAULT_LIMIT: usize = 64 * 1024;
 /// introspection, revocation, refresh), so a flood of large bodies costs less there.
 pub const SMALL_LIMIT: usize = 16 * 1024;
 
+/// The limit of `PUT /v2/admin/tenants/{t}/branding` (SPEC "Management API"): room for
+/// a 64 KiB logo in base64 beside the other fields.
+pub const BRANDING_LIMIT: usize = 128 * 1024;
+
 /// The largest SCIM request body (SPEC "SCIM 2.0 provisioning"): 1 MiB.
 pub const SCIM_LIMIT: usize = 1024 * 1024;
 

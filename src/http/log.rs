@@ -75,6 +75,11 @@ impl RequestLog {
         &self.id
     }
 
+    /// The tenant slug the path names (`/t/{tenant}/…`), not yet validated.
+    pub fn tenant(&self) -> Option<&str> {
+        self.tenant.as_deref()
+    }
+
     /// Names the client the request came for, once it is known.
     pub fn set_client(&self, client_id: &str) {
         let _first_wins = self.client.set(client_id.to_owned());

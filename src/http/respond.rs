@@ -311,6 +311,36 @@ pub fn stylesheet(css: &'static str) -> Response<Body> {
     resp
 }
 
+/// A body browsers may keep but must revalidate on every use (`no-cache` with an
+/// `ETag`, RFC 9111 §5.2.2.4): a changed logo shows at once, an unchanged one costs a
+/// `304` (RFC 9110 §13.1.2) when `if_none_match` names `etag` or is `*`.
+pub fn revalidated(
+    content_type: &'static str,
+    body: Bytes,
+    etag: &str,
+    if_none_match: Option<&str>,
+) -> Response<Body> {
+    let matches = if_none_match.is_some_and(|header| {
+        header
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
+    });
+    let mut resp = if matches {
+        let mut resp = with_body(StatusCode::NOT_MODIFIED, content_type, Bytes::new());
+        resp.headers_mut().remove(CONTENT_TYPE);
+        resp
+    } else {
+        with_body(StatusCode::OK, content_type, body)
+    };
+    let h = resp.headers_mut();
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        h.insert(hyper::header::ETAG, v);
+    }
+    resp
+}
+
 /// Adds `Retry-After` (RFC 9110 §10.2.3) in seconds.
 pub fn retry_after(resp: &mut Response<Body>, secs: u64) {
     resp.headers_mut()

@@ -60,6 +60,16 @@ pub enum Route<'a> {
         /// Tenant slug as it appeared in the path.
         tenant: &'a str,
     },
+    /// `GET /t/{tenant}/branding/logo`: the tenant's logo.
+    BrandingLogo {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+    },
+    /// `GET /t/{tenant}/branding.css`: the tenant's accent colour.
+    BrandingCss {
+        /// Tenant slug as it appeared in the path.
+        tenant: &'a str,
+    },
     /// `GET /static/style.css`.
     Stylesheet,
     /// `GET /static/form_post.js`.
@@ -145,6 +155,9 @@ pub enum AdminRoute<'a> {
     GetUpstream { t: &'a str },
     TestUpstream { t: &'a str },
     DeleteUpstream { t: &'a str },
+    PutBranding { t: &'a str },
+    GetBranding { t: &'a str },
+    DeleteBranding { t: &'a str },
     CreateClient { t: &'a str },
     ListClients { t: &'a str },
     GetClient { t: &'a str, c: &'a str },
@@ -194,9 +207,12 @@ const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 impl Resolved<'_> {
     /// The largest body the endpoint reads: SPEC's 64 KiB, less where the body is a
-    /// small form, more for SCIM and the account import.
+    /// small form, more where SPEC says so (SCIM, the account import, a tenant's
+    /// branding with its logo).
     pub fn body_limit(&self) -> usize {
-        use crate::http::body::{DEFAULT_LIMIT, IMPORT_LIMIT, SCIM_LIMIT, SMALL_LIMIT};
+        use crate::http::body::{
+            BRANDING_LIMIT, DEFAULT_LIMIT, IMPORT_LIMIT, SCIM_LIMIT, SMALL_LIMIT,
+        };
         match self {
             Resolved::Route(
                 Route::Authorize { .. }
@@ -216,6 +232,7 @@ impl Resolved<'_> {
             Resolved::Route(
                 Route::Admin(AdminRoute::ImportAccounts { .. }) | Route::AdminUpload,
             ) => IMPORT_LIMIT,
+            Resolved::Route(Route::Admin(AdminRoute::PutBranding { .. })) => BRANDING_LIMIT,
             _ => DEFAULT_LIMIT,
         }
     }
@@ -258,6 +275,7 @@ impl Resolved<'_> {
             Route::Account { .. } => "account",
             Route::Logout { .. } => "logout",
             Route::Consent { .. } => "consent",
+            Route::BrandingLogo { .. } | Route::BrandingCss { .. } => "branding",
             Route::Stylesheet
             | Route::FormPostScript
             | Route::WebauthnScript
@@ -317,6 +335,8 @@ fn table<'a>(method: &str, segments: &[&'a str]) -> Option<Route<'a>> {
         ("GET" | "POST", ["t", tenant, "account"]) => Route::Account { tenant },
         ("GET" | "POST", ["t", tenant, "logout"]) => Route::Logout { tenant },
         ("GET" | "POST", ["t", tenant, "consent"]) => Route::Consent { tenant },
+        ("GET", ["t", tenant, "branding", "logo"]) => Route::BrandingLogo { tenant },
+        ("GET", ["t", tenant, "branding.css"]) => Route::BrandingCss { tenant },
         ("GET", ["static", "style.css"]) => Route::Stylesheet,
         ("GET", ["static", "form_post.js"]) => Route::FormPostScript,
         ("GET", ["static", "admin.js"]) => Route::AdminScript,
@@ -380,6 +400,9 @@ fn admin_table<'a>(method: &str, segments: &[&'a str]) -> Option<AdminRoute<'a>>
         ("GET", ["tenants", t, "upstream-oidc"]) => GetUpstream { t },
         ("POST", ["tenants", t, "upstream-oidc", "test"]) => TestUpstream { t },
         ("DELETE", ["tenants", t, "upstream-oidc"]) => DeleteUpstream { t },
+        ("PUT", ["tenants", t, "branding"]) => PutBranding { t },
+        ("GET", ["tenants", t, "branding"]) => GetBranding { t },
+        ("DELETE", ["tenants", t, "branding"]) => DeleteBranding { t },
         ("POST", ["tenants", t, "clients"]) => CreateClient { t },
         ("GET", ["tenants", t, "clients"]) => ListClients { t },
         ("GET", ["tenants", t, "clients", c]) => GetClient { t, c },

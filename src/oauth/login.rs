@@ -16,7 +16,7 @@ use crate::guard::{self, Blocked, Key, Realm, Subject};
 use crate::store::StoreError;
 use crate::store::accounts::Account;
 use crate::store::factors::{Authenticated, Factor};
-use crate::store::pending::{PendingAuthorization, SecondStep};
+use crate::store::pending::{Continuation, PendingAuthorization, SecondStep};
 use crate::store::tenants::Tenant;
 use crate::types::Secret;
 use crate::types::secret::constant_time_eq;
@@ -65,14 +65,16 @@ pub enum LoginOutcome {
 fn view(
     ctx: &Ctx,
     tenant: &Tenant,
-    (request_id, username): (&str, &str),
+    (p, username): (&PendingAuthorization, &str),
     error: Option<Msg>,
     now: UnixTime,
 ) -> Result<LoginView, OAuthError> {
+    let request_id = p.id.as_str();
     let csrf = random::secret_token()?;
     let passkey = passkey::offer(ctx, Purpose::SignIn, request_id, &csrf, None, now)?;
     Ok(LoginView {
         tenant_name: tenant.display_name.clone(),
+        client_name: client_name(ctx, tenant, p)?,
         action: format!("/t/{}/login", tenant.id),
         csrf,
         request_id: request_id.to_owned(),
@@ -80,6 +82,22 @@ fn view(
         error,
         passkey,
     })
+}
+
+/// The registered name of the client a pending request came from, for the page's "to
+/// continue to …"; none for a sign-in to the account console.
+fn client_name(
+    ctx: &Ctx,
+    tenant: &Tenant,
+    p: &PendingAuthorization,
+) -> Result<Option<String>, OAuthError> {
+    if p.continuation != Continuation::Authorize {
+        return Ok(None);
+    }
+    let Some((_, client_id)) = p.params.iter().find(|(k, _)| k == "client_id") else {
+        return Ok(None);
+    };
+    Ok(ctx.store.client(tenant.uid, client_id)?.map(|c| c.name))
 }
 
 /// `GET /t/{tenant}/login?request=…&login_hint=…` at `now`: the form for the pending
@@ -95,7 +113,7 @@ pub fn show(
         return Ok(LoginOutcome::ErrorPage(EXPIRED));
     };
     Ok(LoginOutcome::Form {
-        view: view(ctx, tenant, (&p.id, login_hint.unwrap_or("")), None, now)?,
+        view: view(ctx, tenant, (&p, login_hint.unwrap_or("")), None, now)?,
         failed: false,
     })
 }
@@ -206,7 +224,7 @@ fn refused(
         .target(username);
     record_failure(ctx, tenant, &event, (peer, username), now)?;
     Ok(LoginOutcome::Form {
-        view: view(ctx, tenant, (&p.id, username), Some(FAILED), now)?,
+        view: view(ctx, tenant, (p, username), Some(FAILED), now)?,
         failed: true,
     })
 }
@@ -329,7 +347,7 @@ async fn passkey_sign_in(
                 now,
             )?;
             Ok(LoginOutcome::Form {
-                view: view(ctx, tenant, (&p.id, ""), Some(PASSKEY_FAILED), now)?,
+                view: view(ctx, tenant, (&p, ""), Some(PASSKEY_FAILED), now)?,
                 failed: true,
             })
         }

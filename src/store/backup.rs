@@ -4,9 +4,9 @@
 
 use super::codec::{self, Record};
 use super::{
-    Store, StoreError, TREE_NAMES, TreeId, accounts, admin_tokens, audit, ceremonies, clients,
-    codes, consents, deliveries, flights, members, migrate, pending, pushed, recovery_links,
-    refresh, revoked, scim, seen_jtis, sessions, settings, signing_keys, tenants,
+    Store, StoreError, TREE_NAMES, TreeId, accounts, admin_tokens, audit, branding, ceremonies,
+    clients, codes, consents, deliveries, flights, members, migrate, pending, pushed,
+    recovery_links, refresh, revoked, scim, seen_jtis, sessions, settings, signing_keys, tenants,
 };
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
@@ -370,6 +370,7 @@ fn check_record(tree: TreeId, schema: u32, key: &[u8], value: &[u8]) -> Result<(
         TreeId::ScimTokens => decodes::<scim::ScimToken>(value),
         TreeId::ScimTokenHashes => Ok(()),
         TreeId::ScimGroups => decodes::<scim::ScimGroup>(value),
+        TreeId::Branding => decodes::<branding::Branding>(value),
         TreeId::AdminTokenHashes
         | TreeId::ApiKeyHashes
         | TreeId::Usernames

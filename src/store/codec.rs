@@ -94,6 +94,7 @@ pub fn decode_as_every_record(bytes: &[u8]) {
     decode_and_round_trip::<signing_keys::SigningKeyRecord>(bytes);
     decode_and_round_trip::<scim::ScimToken>(bytes);
     decode_and_round_trip::<scim::ScimGroup>(bytes);
+    decode_and_round_trip::<branding::Branding>(bytes);
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod admin_tokens;
 pub mod api_keys;
 pub mod audit;
 pub mod backup;
+pub mod branding;
 pub mod ceremonies;
 pub mod clients;
 mod codec;
@@ -189,11 +190,12 @@ enum TreeId {
     ScimTokens,
     ScimTokenHashes,
     ScimGroups,
+    Branding,
 }
 
 impl TreeId {
     /// Every tree, in the order of [`TREE_NAMES`].
-    const ALL: [TreeId; 35] = [
+    const ALL: [TreeId; 36] = [
         TreeId::Meta,
         TreeId::Tenants,
         TreeId::SigningKeys,
@@ -229,6 +231,7 @@ impl TreeId {
         TreeId::ScimTokens,
         TreeId::ScimTokenHashes,
         TreeId::ScimGroups,
+        TreeId::Branding,
     ];
 }
 
@@ -241,7 +244,7 @@ const _: () = {
     }
 };
 
-const TREE_NAMES: [&str; 35] = [
+const TREE_NAMES: [&str; 36] = [
     "meta",
     "tenants",
     "signing_keys",
@@ -277,6 +280,7 @@ const TREE_NAMES: [&str; 35] = [
     "scim_tokens",
     "scim_token_hashes",
     "scim_groups",
+    "branding",
 ];
 
 /// The key of an account's index entry for `id`: the account id, a zero byte, `id`.

@@ -16,7 +16,7 @@ const BATCH: usize = 256;
 const BINARY_LEGACY_FROM: [u8; 8] = (1u64 << 32).to_be_bytes();
 
 /// Trees whose keys start with a tenant incarnation.
-const TENANT_TREES: [TreeId; 9] = [
+const TENANT_TREES: [TreeId; 10] = [
     TreeId::Consents,
     TreeId::Clients,
     TreeId::RevokedJtis,
@@ -26,6 +26,7 @@ const TENANT_TREES: [TreeId; 9] = [
     TreeId::ExternalIds,
     TreeId::ScimTokens,
     TreeId::ScimGroups,
+    TreeId::Branding,
 ];
 
 impl Store {

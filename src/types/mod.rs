@@ -5,6 +5,7 @@ mod alg;
 mod cidr;
 mod destination;
 mod error_kind;
+pub mod image;
 mod jkt;
 mod oauth;
 mod origin;

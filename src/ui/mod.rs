@@ -104,7 +104,23 @@ impl Ui {
         lang: Locale,
         view: &T,
     ) -> Result<String, RenderError> {
-        let ctx = minijinja::context! { lang => lang.tag(), ..Value::from_serialize(view) };
+        self.render_branded(name, lang, view, None)
+    }
+
+    /// Renders a tenant's page in `lang`: `view` plus, as `brand`, what the page shows
+    /// of the tenant (`base.html` leaves it out when there is none).
+    pub fn render_branded<T: Serialize>(
+        &self,
+        name: &'static str,
+        lang: Locale,
+        view: &T,
+        brand: Option<&Brand>,
+    ) -> Result<String, RenderError> {
+        let view = Value::from_serialize(view);
+        let ctx = match brand {
+            Some(brand) => minijinja::context! { lang => lang.tag(), brand, ..view },
+            None => minijinja::context! { lang => lang.tag(), ..view },
+        };
         self.env
             .get_template(name)
             .and_then(|t| t.render(ctx))
@@ -112,11 +128,33 @@ impl Ui {
     }
 }
 
+/// What a tenant's end-user pages show of it (SPEC "Branding and languages"): its name
+/// always, the rest when its branding sets it.
+#[derive(Debug, Default, Serialize)]
+pub struct Brand {
+    /// The tenant's slug, for the logo's and stylesheet's paths.
+    pub slug: String,
+    /// The tenant's display name: the logo's alternative text.
+    pub name: String,
+    /// Whether a logo is served at `/t/{slug}/branding/logo`.
+    pub logo: bool,
+    /// Whether `/t/{slug}/branding.css` sets an accent colour.
+    pub accent: bool,
+    /// Where users get help (https).
+    pub support_url: Option<String>,
+    /// Whom users write to for help.
+    pub support_email: Option<String>,
+    /// Plain text for the foot of the page.
+    pub footer: Option<String>,
+}
+
 /// The login page's view.
 #[derive(Debug, Serialize)]
 pub struct LoginView {
     /// The tenant's display name.
     pub tenant_name: String,
+    /// The registered name of the client the sign-in continues to, if any.
+    pub client_name: Option<String>,
     /// Where the form posts.
     pub action: String,
     /// The CSRF token (also in the CSRF cookie).

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 /// Every template, by name.
-pub const TEMPLATES: [(&str, &str); 32] = [
+pub const TEMPLATES: [(&str, &str); 33] = [
     (
         "account.html",
         include_str!("../../web/templates/account.html"),
@@ -45,6 +45,10 @@ pub const TEMPLATES: [(&str, &str); 32] = [
     (
         "admin/secret.html",
         include_str!("../../web/templates/admin/secret.html"),
+    ),
+    (
+        "admin/branding_delete.html",
+        include_str!("../../web/templates/admin/branding_delete.html"),
     ),
     (
         "admin/import_report.html",

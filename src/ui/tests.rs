@@ -7,6 +7,7 @@ fn ui() -> Ui {
 fn login(error: Option<Msg>) -> LoginView {
     LoginView {
         tenant_name: "<Acme>".into(),
+        client_name: Some("<script>x</script>".into()),
         action: "/t/acme/login".into(),
         csrf: "c".into(),
         request_id: "r".into(),
@@ -26,6 +27,12 @@ fn every_view_renders_under_strict_undefined_and_escapes() {
         .render("login.html", &login(Some(Msg::new("login.failed"))))
         .unwrap();
     assert!(login.contains("&lt;Acme&gt;") && !login.contains("<Acme>"));
+    assert!(
+        login.contains("<strong>&lt;script&gt;x&lt;&#x2f;script&gt;</strong>")
+            && !login.contains("<script>x"),
+        "{login}"
+    );
+    assert!(!login.contains("tenant-brand") && !login.contains("branding.css"));
     assert!(login.contains("name=\"username\"") && login.contains("name=\"password\""));
     assert!(login.contains("data-options=\"{&quot;publicKey&quot;:&quot;&lt;x&gt;&quot;}\""));
     assert!(login.contains("<script src=\"/static/webauthn.js\"></script>"));
@@ -246,4 +253,48 @@ fn overrides_replace_end_user_templates_and_broken_ones_are_named() {
     let missing = std::env::temp_dir().join("latchkey-no-such-dir");
     let e = Ui::new(Some(&missing)).err().unwrap().to_string();
     assert!(e.contains("latchkey-no-such-dir"), "{e}");
+}
+
+#[test]
+fn a_brand_adds_logo_name_support_and_footer_escaped() {
+    let ui = ui();
+    let view = MessageView {
+        title: Text::Plain("T".into()),
+        message: Text::Plain("M".into()),
+        detail: None,
+        reference: None,
+    };
+    let brand = Brand {
+        slug: "acme".into(),
+        name: "Acme \"<Co>\"".into(),
+        logo: true,
+        accent: true,
+        support_url: Some("https://help.example/?a=1&b=\"x".into()),
+        support_email: Some("help@example.com".into()),
+        footer: Some("<b>Acme</b> & Co".into()),
+    };
+    let page = ui
+        .render_branded("info.html", Locale::En, &view, Some(&brand))
+        .unwrap();
+    for expected in [
+        "<link rel=\"stylesheet\" href=\"/t/acme/branding.css\">",
+        "src=\"/t/acme/branding/logo\" alt=\"Acme &quot;&lt;Co&gt;&quot;\"",
+        "href=\"https:&#x2f;&#x2f;help.example&#x2f;?a=1&amp;b=&quot;x\"",
+        "href=\"mailto:help@example.com\"",
+        "&lt;b&gt;Acme&lt;&#x2f;b&gt; &amp; Co",
+        "<h1>T</h1>",
+    ] {
+        assert!(page.contains(expected), "{expected} in {page}");
+    }
+    let plain = Brand {
+        slug: "acme".into(),
+        name: "Acme".into(),
+        ..Brand::default()
+    };
+    let page = ui
+        .render_branded("info.html", Locale::En, &view, Some(&plain))
+        .unwrap();
+    assert!(page.contains("id=\"tenant-name\">Acme</p>"), "{page}");
+    assert!(!page.contains("tenant-logo") && !page.contains("branding.css"));
+    assert!(!page.contains("tenant-footer"));
 }

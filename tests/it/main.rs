@@ -11,6 +11,7 @@ mod admin_tokens;
 mod admin_ui;
 mod backchannel;
 mod backups;
+mod branding;
 mod broker;
 mod cli;
 mod config_errors;

@@ -198,8 +198,8 @@ async fn dispatch(
 ) -> ApiResult {
     use AdminRoute::*;
     use admin::{
-        accounts, api_keys, audit_log, clients, keys, members, recovery_links, settings, tenants,
-        tokens,
+        accounts, api_keys, audit_log, branding, clients, keys, members, recovery_links, settings,
+        tenants, tokens,
     };
     let q = query(&req);
     match route {
@@ -255,6 +255,15 @@ async fn dispatch(
         }
         DeleteUpstream { t } => {
             settings::delete_upstream(ctx, t)?;
+            deleted(state).await
+        }
+        PutBranding { t } => {
+            let v = branding::put(ctx, t, &body::json(req).await?)?;
+            written(state, StatusCode::OK, None, &v).await
+        }
+        GetBranding { t } => ok(&branding::get(ctx, t)?),
+        DeleteBranding { t } => {
+            branding::delete(ctx, t)?;
             deleted(state).await
         }
         CreateClient { t } => {

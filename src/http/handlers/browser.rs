@@ -173,7 +173,11 @@ pub(super) async fn read<'a>(
     let lang = locale::choose(None, accept.as_deref(), Locale::En);
     let tenant =
         oauth::tenant::lookup(ctx.store, tenant).map_err(|e| oauth_page(state, lang, e, log))?;
-    let lang = locale::choose(None, accept.as_deref(), tenant_default_locale(&tenant));
+    let lang = locale::choose(
+        None,
+        accept.as_deref(),
+        tenant_default_locale(state, &tenant),
+    );
     let is_post = req.method() == Method::POST;
     if let Some(Err(blocked)) = limit
         .filter(|_| is_post)
@@ -197,7 +201,7 @@ pub(super) async fn read<'a>(
     let lang = locale::choose(
         asked.as_deref(),
         accept.as_deref(),
-        tenant_default_locale(&tenant),
+        tenant_default_locale(state, &tenant),
     );
     Ok(BrowserRequest {
         ctx,
@@ -474,7 +478,7 @@ pub async fn callback(state: &State, req: Request<Incoming>, log: &RequestLog) -
         .iter()
         .find(|(k, _)| k == "ui_locales")
         .map(|(_, v)| v.as_str());
-    let fallback = tenant_default_locale(&done.tenant);
+    let fallback = tenant_default_locale(state, &done.tenant);
     let lang = locale::choose(asked, accept.as_deref(), fallback);
     let resumed = authorize::resume(
         &state.oauth(),

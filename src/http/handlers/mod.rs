@@ -3,6 +3,7 @@
 mod account;
 mod admin_api;
 mod admin_ui;
+mod branding;
 mod browser;
 mod health;
 mod oauth_api;
@@ -157,6 +158,8 @@ async fn route(
         Resolved::Route(Route::Consent { tenant }) => {
             browser::consent(state, tenant, req, log).await
         }
+        Resolved::Route(Route::BrandingLogo { tenant }) => branding::logo(state, tenant, &req, log),
+        Resolved::Route(Route::BrandingCss { tenant }) => branding::css(state, tenant, &req, log),
         Resolved::Route(Route::Stylesheet) => browser::stylesheet(),
         Resolved::Route(Route::FormPostScript) => respond::script(crate::ui::FORM_POST_SCRIPT),
         Resolved::Route(Route::AdminScript) => respond::script(crate::ui::ADMIN_SCRIPT),

@@ -63,7 +63,11 @@ pub(super) fn render<T: serde::Serialize>(
     csrf: Option<&str>,
     log: &RequestLog,
 ) -> Response<Body> {
-    match state.ui.render_in(template, lang, view) {
+    let brand = super::branding::brand(state, log);
+    match state
+        .ui
+        .render_branded(template, lang, view, brand.as_ref())
+    {
         Ok(html) => {
             let mut resp = respond::html(status, html);
             if let Some(token) = csrf {
@@ -129,10 +133,18 @@ pub(super) fn oauth_page(
 }
 
 /// The language a tenant's pages fall back to when neither the client nor the browser
-/// names a supported one. Until tenants carry a branding record, that is English; this
-/// is the one place that will read the tenant's `default_locale`.
-pub(super) fn tenant_default_locale(_tenant: &Tenant) -> Locale {
-    Locale::En
+/// names a supported one: the `default_locale` of its branding, else English.
+pub(super) fn tenant_default_locale(state: &State, tenant: &Tenant) -> Locale {
+    match state.store.branding(tenant.uid) {
+        Ok(branding) => branding
+            .and_then(|b| b.default_locale)
+            .and_then(|tag| Locale::from_tag(&tag))
+            .unwrap_or(Locale::En),
+        Err(e) => {
+            tracing::error!("reading the branding of tenant {}: {e}", tenant.id);
+            Locale::En
+        }
+    }
 }
 
 /// The browser's `Accept-Language`, when it is text (a header that is not names no

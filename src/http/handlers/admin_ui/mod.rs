@@ -4,6 +4,7 @@
 //! durable before the answer; a refused form comes back with its input and messages.
 
 mod account_pages;
+mod branding_pages;
 mod forms;
 mod import_page;
 mod overview;
@@ -188,7 +189,7 @@ fn uploaded(bytes: &[u8], boundary: &str) -> Result<Fields, String> {
 pub async fn handle(
     state: &State,
     sessions: &Sessions,
-    req: Request<Incoming>,
+    mut req: Request<Incoming>,
     peer: IpAddr,
     log: &RequestLog,
 ) -> Response<Body> {
@@ -215,6 +216,11 @@ pub async fn handle(
         Err(e) => return internal(state, &e, log),
     };
     let query = pairs(req.uri().query().unwrap_or("").as_bytes());
+    if is_post && matches!(segments.as_slice(), ["tenants", _, "branding"]) {
+        // Only now, for a signed-in admin: the form carries a logo.
+        req.extensions_mut()
+            .insert(body::Limit(branding_pages::FORM_LIMIT));
+    }
     let fields = if is_post {
         match read_form(state, req, log).await {
             Ok(f) => f,
@@ -428,6 +434,8 @@ fn notice(query: &Fields) -> Option<&'static str> {
         "mfa-removed" => "The account's second factors were removed.",
         "password-set" => "The password was changed.",
         "keys-rotated" => "New signing keys are active.",
+        "branding-saved" => "The branding was saved.",
+        "branding-removed" => "The branding was removed.",
         _ => return None,
     })
 }
@@ -450,6 +458,7 @@ async fn get(s: &Signed<'_>, segments: &[&str], query: &Fields) -> Answer {
         ["tenants", t, "scim-tokens", id, "delete"] => {
             tenant_pages::scim_token_delete_page(s, t, id)
         }
+        ["tenants", t, "branding", "delete"] => branding_pages::delete_page(s, t),
         ["keys"] => Ok(s.page(
             "admin/keys.html",
             "Signing keys".into(),
@@ -484,6 +493,7 @@ async fn post(
         }
         ["tenants"] => tenant_pages::create(s, fields).await,
         ["tenants", t, "import"] => import_page::upload(s, t, fields).await,
+        ["tenants", t, "branding", action @ ..] => branding_pages::post(s, t, action, fields).await,
         ["tenants", t, action @ ..] => tenant_pages::post(s, t, action, fields).await,
         ["accounts"] => account_pages::create(s, fields).await,
         ["accounts", id, action @ ..] => account_pages::post(s, id, action, fields).await,

@@ -268,6 +268,7 @@ pub(super) struct TenantForms {
     introspection: FormState,
     upstream: FormState,
     rename: FormState,
+    pub(super) branding: FormState,
     probe: Option<String>,
     problem: Option<String>,
 }
@@ -321,6 +322,8 @@ pub(super) fn tenant_page(
             ("ca_pem", u.and_then(|v| v.ca_pem.clone())),
         ],
     );
+    let branding = unless_missing(crate::admin::branding::get(&ctx, slug))?;
+    let branding_form = super::branding_pages::form(forms.branding, branding.as_ref());
     let rename_form = or_current(
         forms.rename,
         &[("display_name", Some(tenant.display_name.clone()))],
@@ -344,6 +347,8 @@ pub(super) fn tenant_page(
             "introspection_form": introspection_form,
             "upstream_form": upstream_form,
             "rename_form": rename_form,
+            "branding": branding,
+            "branding_form": branding_form,
             "probe": forms.probe,
             "problem": forms.problem,
         }),
