@@ -20,7 +20,7 @@ pub const FORM_POST_SCRIPT: &str = include_str!("../../web/static/form_post.js")
 /// The passkey ceremonies of the sign-in pages, served at `/static/webauthn.js`.
 pub const WEBAUTHN_SCRIPT: &str = include_str!("../../web/static/webauthn.js");
 
-const TEMPLATES: [(&str, &str); 28] = [
+const TEMPLATES: [(&str, &str); 27] = [
     (
         "account.html",
         include_str!("../../web/templates/account.html"),
@@ -66,12 +66,8 @@ const TEMPLATES: [(&str, &str); 28] = [
         include_str!("../../web/templates/admin/recovery_link.html"),
     ),
     (
-        "admin/scim_token_delete.html",
-        include_str!("../../web/templates/admin/scim_token_delete.html"),
-    ),
-    (
-        "admin/mfa_reset.html",
-        include_str!("../../web/templates/admin/mfa_reset.html"),
+        "admin/confirm.html",
+        include_str!("../../web/templates/admin/confirm.html"),
     ),
     (
         "admin/accounts.html",

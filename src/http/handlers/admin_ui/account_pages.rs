@@ -26,6 +26,10 @@ pub(super) async fn post(s: &Signed<'_>, id: &str, action: &[&str], fields: Fiel
             written(s, &format!("/admin/accounts/{id}?done=mfa-removed")).await
         }
         ["recovery-link"] => recovery_link(s, id, &fields).await,
+        ["delete"] => {
+            accounts::delete(&ctx, id)?;
+            written(s, "/admin/accounts?done=account-deleted").await
+        }
         ["sessions", "end"] => {
             accounts::end_sessions(&ctx, id)?;
             written(s, &format!("/admin/accounts/{id}?done=sessions-ended")).await
@@ -157,18 +161,6 @@ pub(super) fn account_page(
         "accounts",
         done,
         json!({"account": account, "passkeys": passkeys, "sessions": sessions, "edit_form": edit, "password_form": password, "role": role}),
-    ))
-}
-
-/// The page that confirms removing an account's second factors, without JavaScript.
-pub(super) fn mfa_reset_page(s: &Signed<'_>, id: &str) -> Answer {
-    let account = accounts::get(&s.ctx(), id)?;
-    Ok(s.page(
-        "admin/mfa_reset.html",
-        format!("Reset second factors of {}", account.username),
-        "accounts",
-        None,
-        json!({"account": account}),
     ))
 }
 

@@ -4,6 +4,7 @@
 //! durable before the answer; a refused form comes back with its input and messages.
 
 mod account_pages;
+mod confirm;
 mod forms;
 mod overview;
 mod second_factor;
@@ -399,6 +400,8 @@ fn notice(query: &Fields) -> Option<&'static str> {
         "tenant-deleted" => "The tenant was deleted.",
         "tenant-renamed" => "The tenant was renamed.",
         "client-updated" => "The client was updated.",
+        "client-deleted" => "The client was deleted.",
+        "account-deleted" => "The account was deleted.",
         "settings-saved" => "The settings were saved.",
         "member-added" => "The member was added.",
         "member-removed" => "The member was removed.",
@@ -416,6 +419,9 @@ fn notice(query: &Fields) -> Option<&'static str> {
 
 async fn get(s: &Signed<'_>, segments: &[&str], query: &Fields) -> Answer {
     let done = notice(query);
+    if let Some(confirmation) = confirm::page(s, segments) {
+        return confirmation;
+    }
     match segments {
         // The dashboard counts and scans: keep it off the other requests' way.
         [] => tokio::task::block_in_place(|| overview::dashboard(s)),
@@ -427,11 +433,7 @@ async fn get(s: &Signed<'_>, segments: &[&str], query: &Fields) -> Answer {
         ["accounts", id] => {
             account_pages::account_page(s, id, done, FormState::default(), FormState::default())
         }
-        ["accounts", id, "mfa", "reset"] => account_pages::mfa_reset_page(s, id),
         ["accounts", id, "recovery-link"] => account_pages::recovery_link_page(s, id),
-        ["tenants", t, "scim-tokens", id, "delete"] => {
-            tenant_pages::scim_token_delete_page(s, t, id)
-        }
         ["keys"] => Ok(s.page(
             "admin/keys.html",
             "Signing keys".into(),

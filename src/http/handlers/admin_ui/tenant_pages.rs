@@ -127,6 +127,10 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
                 }
             }
         }
+        ["clients", c, "delete"] => {
+            clients::delete(&ctx, t, c)?;
+            written(s, &format!("/admin/tenants/{t}?done=client-deleted")).await
+        }
         ["clients", c, "secret"] => {
             let rotated = clients::rotate_secret(&ctx, t, c)?;
             s.state.store.flush_durable().await?;
@@ -216,18 +220,6 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
         }
         _ => Err(AdminError::NotFound("no such action".into())),
     }
-}
-
-/// The page that confirms deleting a SCIM token, without JavaScript.
-pub(super) fn scim_token_delete_page(s: &Signed<'_>, slug: &str, id: &str) -> Answer {
-    let token = scim_tokens::get(&s.ctx(), slug, id)?;
-    Ok(s.page(
-        "admin/scim_token_delete.html",
-        format!("Delete SCIM token {}", token.label),
-        "tenants",
-        None,
-        json!({"tenant": slug, "token": token}),
-    ))
 }
 
 /// A connection test's report as indented JSON; should that fail, the page says so and

@@ -1,0 +1,4 @@
+//! The admin UI's everyday pages, driven by a cookie-keeping client: confirmation pages
+//! in front of every destructive action.
+
+mod confirmations;
