@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod audit_log;
 pub mod backup;
+pub mod browse;
 pub mod clients;
 mod ctx;
 mod error;

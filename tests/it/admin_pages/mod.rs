@@ -1,4 +1,5 @@
 //! The admin UI's everyday pages, driven by a cookie-keeping client: confirmation pages
-//! in front of every destructive action.
+//! in front of every destructive action; lists that page, sort and search.
 
 mod confirmations;
+mod lists;

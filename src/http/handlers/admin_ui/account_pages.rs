@@ -3,8 +3,7 @@
 
 use super::forms::*;
 use super::{Answer, Fields, Signed, reveal, written};
-use crate::admin::page::PageRequest;
-use crate::admin::{AdminError, accounts, members, recovery_links};
+use crate::admin::{AdminError, accounts, browse, members, recovery_links};
 use crate::types::Role;
 use crate::ui::admin::FormState;
 use serde_json::json;
@@ -95,22 +94,22 @@ fn role_field(fields: &Fields) -> Option<accounts::RoleInput> {
     }
 }
 
+/// The accounts list, a page at a time, searched (username and e-mail) and sorted as
+/// the query asks.
 pub(super) fn accounts_page(
     s: &Signed<'_>,
     query: &Fields,
     done: Option<&'static str>,
     form: FormState,
 ) -> Answer {
-    let q = query.get("q").map(|q| q.trim()).filter(|q| !q.is_empty());
-    let list = tokio::task::block_in_place(|| {
-        accounts::list(&s.ctx(), None, q, &PageRequest::parse(Some("100"), None)?)
-    })?;
+    let asked = super::listing::Asked::parse(query)?;
+    let list = tokio::task::block_in_place(|| browse::accounts(&s.ctx(), asked.window()))?;
     Ok(s.page(
         "admin/accounts.html",
         "Accounts".into(),
         "accounts",
         done,
-        json!({"accounts": list.items, "q": q.unwrap_or(""), "form": form}),
+        json!({"accounts": list.items, "pager": asked.pager("/admin/accounts", &list), "form": form}),
     ))
 }
 

@@ -6,6 +6,7 @@
 mod account_pages;
 mod confirm;
 mod forms;
+mod listing;
 mod overview;
 mod second_factor;
 mod sessions;
@@ -425,7 +426,7 @@ async fn get(s: &Signed<'_>, segments: &[&str], query: &Fields) -> Answer {
     match segments {
         // The dashboard counts and scans: keep it off the other requests' way.
         [] => tokio::task::block_in_place(|| overview::dashboard(s)),
-        ["tenants"] => tenant_pages::tenants_page(s, done, FormState::default()),
+        ["tenants"] => tenant_pages::tenants_page(s, query, done, FormState::default()),
         ["tenants", t] => {
             tenant_pages::tenant_page(s, t, done, tenant_pages::TenantForms::default())
         }
