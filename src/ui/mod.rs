@@ -20,7 +20,7 @@ pub const FORM_POST_SCRIPT: &str = include_str!("../../web/static/form_post.js")
 /// The passkey ceremonies of the sign-in pages, served at `/static/webauthn.js`.
 pub const WEBAUTHN_SCRIPT: &str = include_str!("../../web/static/webauthn.js");
 
-const TEMPLATES: [(&str, &str); 28] = [
+const TEMPLATES: [(&str, &str); 29] = [
     (
         "account.html",
         include_str!("../../web/templates/account.html"),
@@ -36,6 +36,10 @@ const TEMPLATES: [(&str, &str); 28] = [
     (
         "admin/macros.html",
         include_str!("../../web/templates/admin/macros.html"),
+    ),
+    (
+        "admin/error.html",
+        include_str!("../../web/templates/admin/error.html"),
     ),
     (
         "admin/listing.html",

@@ -1,5 +1,7 @@
 //! The admin UI's everyday pages, driven by a cookie-keeping client: confirmation pages
-//! in front of every destructive action; lists that page, sort and search.
+//! in front of every destructive action; lists that page, sort and search; the
+//! layout at desktop and phone widths.
 
 mod confirmations;
+mod layout;
 mod lists;

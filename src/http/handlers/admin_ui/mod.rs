@@ -5,6 +5,7 @@
 
 mod account_pages;
 mod confirm;
+mod errors;
 mod forms;
 mod listing;
 mod overview;
@@ -25,7 +26,7 @@ use crate::http::body;
 use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
 use crate::state::State;
-use crate::types::{ErrorKind, Secret};
+use crate::types::Secret;
 use crate::ui::admin::{AdminLoginView, AdminPage, FormState, SecretView};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
@@ -199,14 +200,6 @@ pub async fn handle(
         Err(e) => return internal(state, &e, log),
     };
     let query = pairs(req.uri().query().unwrap_or("").as_bytes());
-    let fields = if is_post {
-        match read_form(state, req, log).await {
-            Ok(f) => f,
-            Err(resp) => return resp,
-        }
-    } else {
-        Fields::new()
-    };
     let signed = Signed {
         state,
         sessions,
@@ -215,17 +208,27 @@ pub async fn handle(
         now,
         role,
     };
+    let fields = if is_post {
+        match body::read_limited(req).await {
+            Ok(b) => pairs(&b),
+            Err(e) => {
+                let status = respond::status_of(e.kind);
+                return errors::page(&signed, &segments, status, &e.message);
+            }
+        }
+    } else {
+        Fields::new()
+    };
     if is_post
         && !signed
             .session
             .csrf_ok(fields.get("csrf").map(String::as_str))
     {
-        return message(
-            state,
+        return errors::page(
+            &signed,
+            &segments,
             StatusCode::FORBIDDEN,
-            "Form not accepted",
             "The form's security token is missing or stale. Reload the page and try again.",
-            log,
         );
     }
     let result = if is_post {
@@ -233,16 +236,7 @@ pub async fn handle(
     } else {
         get(&signed, &segments, &query).await
     };
-    result.unwrap_or_else(|e| match e.kind() {
-        ErrorKind::Internal => internal(state, &e, log),
-        kind => message(
-            state,
-            respond::status_of(kind),
-            "Not accepted",
-            &e.public_message(),
-            log,
-        ),
-    })
+    result.unwrap_or_else(|e| errors::refused(&signed, &segments, &e))
 }
 
 /// The admin sign-in's own counters, apart from `/t/…/login`'s: the address, and with a
