@@ -2,6 +2,7 @@
 //! in front of every destructive action; lists that page, sort and search; the
 //! layout at desktop and phone widths.
 
+mod audit;
 mod confirmations;
 mod layout;
 mod lists;

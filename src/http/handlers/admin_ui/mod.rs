@@ -4,6 +4,7 @@
 //! durable before the answer; a refused form comes back with its input and messages.
 
 mod account_pages;
+mod audit_export;
 mod confirm;
 mod errors;
 mod forms;
@@ -443,6 +444,7 @@ async fn get(s: &Signed<'_>, segments: &[&str], query: &Fields) -> Answer {
             }),
         )),
         ["audit"] => overview::audit_page(s, query),
+        ["audit.csv"] => audit_export::csv(s, query),
         _ => Err(AdminError::NotFound("no such page".into())),
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{Answer, Fields, Signed};
 use crate::admin::page::PageRequest;
-use crate::admin::{audit_log, overview};
+use crate::admin::{AdminError, audit_log, overview};
 use serde_json::json;
 
 pub(super) fn dashboard(s: &Signed<'_>) -> Answer {
@@ -48,14 +48,15 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
-pub(super) fn audit_page(s: &Signed<'_>, query: &Fields) -> Answer {
+/// The audit filters a query asks for (the page's form, and its CSV export).
+pub(super) fn audit_filter(query: &Fields) -> Result<audit_log::AuditFilter, AdminError> {
     let given = |k: &str| {
         query
             .get(k)
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
     };
-    let filter = audit_log::AuditFilter {
+    Ok(audit_log::AuditFilter {
         tenant: given("tenant"),
         account: given("account"),
         kind: given("kind"),
@@ -65,9 +66,20 @@ pub(super) fn audit_page(s: &Signed<'_>, query: &Fields) -> Answer {
         until: given("until")
             .map(|d| audit_log::parse_day("until", &d, true))
             .transpose()?,
+    })
+}
+
+pub(super) fn audit_page(s: &Signed<'_>, query: &Fields) -> Answer {
+    let given = |k: &str| {
+        query
+            .get(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
     };
+    let filter = audit_filter(query)?;
     let request = PageRequest::parse(Some("50"), query.get("after").map(String::as_str))?;
     let page = tokio::task::block_in_place(|| audit_log::list(&s.ctx(), &filter, &request))?;
+    let names = super::audit_export::usernames(s, &page.items)?;
     let next = page.next.map(|after| {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         for k in ["tenant", "account", "kind", "since", "until"] {
@@ -91,6 +103,26 @@ pub(super) fn audit_page(s: &Signed<'_>, query: &Fields) -> Answer {
             "since": given("since").unwrap_or_default(),
             "until": given("until").unwrap_or_default(),
             "next": next,
+            "names": names,
+            "export": export_href(&filter_query(query)),
         }),
     ))
+}
+
+/// The filters of `query` again, as a query string.
+fn filter_query(query: &Fields) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    for k in ["tenant", "account", "kind", "since", "until"] {
+        if let Some(v) = query.get(k).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            q.append_pair(k, v);
+        }
+    }
+    q.finish()
+}
+
+fn export_href(filters: &str) -> String {
+    match filters {
+        "" => "/admin/audit.csv".to_owned(),
+        f => format!("/admin/audit.csv?{f}"),
+    }
 }
