@@ -467,6 +467,7 @@ async fn post(
         ["tenants", t, action @ ..] => tenant_pages::post(s, t, action, fields).await,
         ["accounts"] => account_pages::create(s, fields).await,
         ["accounts", id, action @ ..] => account_pages::post(s, id, action, fields).await,
+        ["backup"] => overview::backup(s),
         ["keys", "rotate"] => {
             s.state.set_keys(keys::rotate(&ctx).await?);
             written(s, "/admin/keys?done=keys-rotated").await

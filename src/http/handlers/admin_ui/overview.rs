@@ -36,8 +36,26 @@ pub(super) fn dashboard(s: &Signed<'_>) -> Answer {
             "cert_warning": cert.is_some_and(|c| c < now + 30 * 86_400),
             "last_backup": s.state.metrics.last_backup().map(crate::clock::rfc3339),
             "backups_scheduled": s.state.config.backup.interval_hours > 0,
+            "version": concat!(env!("CARGO_PKG_VERSION"), " (", env!("BUILD_GIT_COMMIT"), ")"),
         }),
     ))
+}
+
+/// "Download backup": the snapshot `POST /v2/admin/backup` streams, as an attachment.
+/// Appliance admins only, which the operation itself enforces.
+pub(super) fn backup(s: &Signed<'_>) -> Answer {
+    let ctx = s.ctx();
+    let dir = s.state.config.data_dir.clone();
+    let (file, records) =
+        tokio::task::block_in_place(|| crate::admin::backup::snapshot(&ctx, &dir))?;
+    tracing::info!("backup: {records} records streamed to the admin UI");
+    s.state.metrics.backup_written(ctx.now);
+    let mut resp = crate::http::respond::stream_file(file, "application/cbor-seq");
+    resp.headers_mut().insert(
+        hyper::header::CONTENT_DISPOSITION,
+        hyper::header::HeaderValue::from_static("attachment; filename=\"latchkey.backup\""),
+    );
+    Ok(resp)
 }
 
 fn human_size(bytes: u64) -> String {
