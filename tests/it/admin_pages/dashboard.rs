@@ -1,4 +1,4 @@
-//! The dashboard shows the version with its commit and downloads a backup for
+//! The dashboard shows the version with its commit and its warnings, and downloads a backup for
 //! appliance admins; a tenant admin gets neither the button nor the backup.
 
 use crate::admin_ui::signed_in;
@@ -21,6 +21,11 @@ fn the_dashboard_shows_the_version_and_downloads_a_backup_for_appliance_admins_o
         home.body
     );
     assert!(home.body.contains("Download backup"));
+    assert!(
+        home.body.contains("The TLS certificate is self-signed"),
+        "the test server's own certificate is warned about: {}",
+        home.body
+    );
     assert_eq!(browser.post("/admin/backup", &[("csrf", "x")]).status, 403);
     let backup = browser.post("/admin/backup", &[("csrf", &csrf)]);
     assert_eq!(backup.status, 200);

@@ -14,6 +14,7 @@ mod second_factor;
 mod sessions;
 mod steps;
 mod tenant_pages;
+mod warnings;
 
 pub use sessions::Sessions;
 

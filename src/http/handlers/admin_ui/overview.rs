@@ -36,6 +36,7 @@ pub(super) fn dashboard(s: &Signed<'_>) -> Answer {
             "cert_warning": cert.is_some_and(|c| c < now + 30 * 86_400),
             "last_backup": s.state.metrics.last_backup().map(crate::clock::rfc3339),
             "backups_scheduled": s.state.config.backup.interval_hours > 0,
+            "warnings": super::warnings::of(&s.state.config, cert, now),
             "version": concat!(env!("CARGO_PKG_VERSION"), " (", env!("BUILD_GIT_COMMIT"), ")"),
         }),
     ))
