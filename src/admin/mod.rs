@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit_log;
 pub mod backup;
 pub mod branding;
+pub mod browse;
 pub mod clients;
 mod ctx;
 mod error;

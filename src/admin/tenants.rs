@@ -65,7 +65,7 @@ pub struct TenantView {
     pub created_at: String,
 }
 
-fn view(ctx: &Ctx<'_>, t: Tenant) -> TenantView {
+pub(super) fn view(ctx: &Ctx<'_>, t: Tenant) -> TenantView {
     TenantView {
         issuer: ctx.issuer(&t.id),
         id: t.id.to_string(),

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 /// Every template, by name.
-pub const TEMPLATES: [(&str, &str); 33] = [
+pub const TEMPLATES: [(&str, &str); 34] = [
     (
         "account.html",
         include_str!("../../web/templates/account.html"),
@@ -47,6 +47,18 @@ pub const TEMPLATES: [(&str, &str); 33] = [
         include_str!("../../web/templates/admin/secret.html"),
     ),
     (
+        "admin/confirm.html",
+        include_str!("../../web/templates/admin/confirm.html"),
+    ),
+    (
+        "admin/error.html",
+        include_str!("../../web/templates/admin/error.html"),
+    ),
+    (
+        "admin/listing.html",
+        include_str!("../../web/templates/admin/listing.html"),
+    ),
+    (
         "admin/branding_delete.html",
         include_str!("../../web/templates/admin/branding_delete.html"),
     ),
@@ -57,14 +69,6 @@ pub const TEMPLATES: [(&str, &str); 33] = [
     (
         "admin/recovery_link.html",
         include_str!("../../web/templates/admin/recovery_link.html"),
-    ),
-    (
-        "admin/scim_token_delete.html",
-        include_str!("../../web/templates/admin/scim_token_delete.html"),
-    ),
-    (
-        "admin/mfa_reset.html",
-        include_str!("../../web/templates/admin/mfa_reset.html"),
     ),
     (
         "admin/accounts.html",

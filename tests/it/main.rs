@@ -7,6 +7,7 @@
 
 mod accounts;
 mod admin_browser;
+mod admin_pages;
 mod admin_tokens;
 mod admin_ui;
 mod backchannel;

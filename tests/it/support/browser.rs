@@ -45,7 +45,8 @@ fn page(resp: ureq::http::Response<ureq::Body>) -> Result<Page, ureq::Error> {
         location,
         retry_after,
         headers,
-        body: resp.into_body().read_to_string()?,
+        // Lossy, so a binary download (a backup) is a page too.
+        body: String::from_utf8_lossy(&resp.into_body().read_to_vec()?).into_owned(),
     })
 }
 

@@ -238,6 +238,15 @@ impl Chrome {
         );
     }
 
+    /// Resizes the window, as a phone or a desktop would show the pages.
+    pub fn resize(&self, width: u32, height: u32) {
+        self.session_call(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        );
+    }
+
     /// Saves a PNG screenshot as `name.png` in the screenshot folder.
     pub fn screenshot(&self, name: &str) {
         use base64::Engine;

@@ -3,8 +3,7 @@
 
 use super::forms::*;
 use super::{Answer, Fields, Signed, reveal, written};
-use crate::admin::page::PageRequest;
-use crate::admin::{AdminError, accounts, members, recovery_links};
+use crate::admin::{AdminError, accounts, browse, members, recovery_links};
 use crate::types::Role;
 use crate::ui::admin::FormState;
 use serde_json::json;
@@ -26,6 +25,10 @@ pub(super) async fn post(s: &Signed<'_>, id: &str, action: &[&str], fields: Fiel
             written(s, &format!("/admin/accounts/{id}?done=mfa-removed")).await
         }
         ["recovery-link"] => recovery_link(s, id, &fields).await,
+        ["delete"] => {
+            accounts::delete(&ctx, id)?;
+            written(s, "/admin/accounts?done=account-deleted").await
+        }
         ["sessions", "end"] => {
             accounts::end_sessions(&ctx, id)?;
             written(s, &format!("/admin/accounts/{id}?done=sessions-ended")).await
@@ -91,22 +94,22 @@ fn role_field(fields: &Fields) -> Option<accounts::RoleInput> {
     }
 }
 
+/// The accounts list, a page at a time, searched (username and e-mail) and sorted as
+/// the query asks.
 pub(super) fn accounts_page(
     s: &Signed<'_>,
     query: &Fields,
     done: Option<&'static str>,
     form: FormState,
 ) -> Answer {
-    let q = query.get("q").map(|q| q.trim()).filter(|q| !q.is_empty());
-    let list = tokio::task::block_in_place(|| {
-        accounts::list(&s.ctx(), None, q, &PageRequest::parse(Some("100"), None)?)
-    })?;
+    let asked = super::listing::Asked::parse(query)?;
+    let list = tokio::task::block_in_place(|| browse::accounts(&s.ctx(), asked.window()))?;
     Ok(s.page(
         "admin/accounts.html",
         "Accounts".into(),
         "accounts",
         done,
-        json!({"accounts": list.items, "q": q.unwrap_or(""), "form": form}),
+        json!({"accounts": list.items, "pager": asked.pager("/admin/accounts", &list), "form": form}),
     ))
 }
 
@@ -157,18 +160,6 @@ pub(super) fn account_page(
         "accounts",
         done,
         json!({"account": account, "passkeys": passkeys, "sessions": sessions, "edit_form": edit, "password_form": password, "role": role}),
-    ))
-}
-
-/// The page that confirms removing an account's second factors, without JavaScript.
-pub(super) fn mfa_reset_page(s: &Signed<'_>, id: &str) -> Answer {
-    let account = accounts::get(&s.ctx(), id)?;
-    Ok(s.page(
-        "admin/mfa_reset.html",
-        format!("Reset second factors of {}", account.username),
-        "accounts",
-        None,
-        json!({"account": account}),
     ))
 }
 

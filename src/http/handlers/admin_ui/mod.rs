@@ -4,14 +4,19 @@
 //! durable before the answer; a refused form comes back with its input and messages.
 
 mod account_pages;
+mod audit_export;
 mod branding_pages;
+mod confirm;
+mod errors;
 mod forms;
 mod import_page;
+mod listing;
 mod overview;
 mod second_factor;
 mod sessions;
 mod steps;
 mod tenant_pages;
+mod warnings;
 
 pub use sessions::Sessions;
 
@@ -25,7 +30,7 @@ use crate::http::log::RequestLog;
 use crate::http::respond::{self, Body};
 use crate::http::{body, multipart};
 use crate::state::State;
-use crate::types::{ErrorKind, Secret};
+use crate::types::Secret;
 use crate::ui::admin::{AdminLoginView, AdminPage, FormState, SecretView};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
@@ -159,7 +164,13 @@ pub(super) async fn read_form(
     req: Request<Incoming>,
     log: &RequestLog,
 ) -> Result<Fields, Response<Body>> {
-    let refused = |status, text: &str| message(state, status, "Not accepted", text, log);
+    read_fields(req)
+        .await
+        .map_err(|(status, text)| message(state, status, "Not accepted", &text, log))
+}
+
+/// The fields of a form, URL-encoded or `multipart/form-data`, or why it was refused.
+async fn read_fields(req: Request<Incoming>) -> Result<Fields, (StatusCode, String)> {
     let boundary = req
         .headers()
         .get(hyper::header::CONTENT_TYPE)
@@ -167,10 +178,10 @@ pub(super) async fn read_form(
         .and_then(multipart::boundary);
     let bytes = body::read_limited(req)
         .await
-        .map_err(|e| refused(respond::status_of(e.kind), &e.message))?;
+        .map_err(|e| (respond::status_of(e.kind), e.message))?;
     match boundary {
         None => Ok(pairs(&bytes)),
-        Some(b) => uploaded(&bytes, &b).map_err(|m| refused(StatusCode::BAD_REQUEST, &m)),
+        Some(b) => uploaded(&bytes, &b).map_err(|m| (StatusCode::BAD_REQUEST, m)),
     }
 }
 
@@ -216,19 +227,6 @@ pub async fn handle(
         Err(e) => return internal(state, &e, log),
     };
     let query = pairs(req.uri().query().unwrap_or("").as_bytes());
-    if is_post && matches!(segments.as_slice(), ["tenants", _, "branding"]) {
-        // Only now, for a signed-in admin: the form carries a logo.
-        req.extensions_mut()
-            .insert(body::Limit(branding_pages::FORM_LIMIT));
-    }
-    let fields = if is_post {
-        match read_form(state, req, log).await {
-            Ok(f) => f,
-            Err(resp) => return resp,
-        }
-    } else {
-        Fields::new()
-    };
     let signed = Signed {
         state,
         sessions,
@@ -237,17 +235,29 @@ pub async fn handle(
         now,
         role,
     };
+    if is_post && matches!(segments.as_slice(), ["tenants", _, "branding"]) {
+        // Only now, for a signed-in admin: the form carries a logo.
+        req.extensions_mut()
+            .insert(body::Limit(branding_pages::FORM_LIMIT));
+    }
+    let fields = if is_post {
+        match read_fields(req).await {
+            Ok(f) => f,
+            Err((status, why)) => return errors::page(&signed, &segments, status, &why),
+        }
+    } else {
+        Fields::new()
+    };
     if is_post
         && !signed
             .session
             .csrf_ok(fields.get("csrf").map(String::as_str))
     {
-        return message(
-            state,
+        return errors::page(
+            &signed,
+            &segments,
             StatusCode::FORBIDDEN,
-            "Form not accepted",
             "The form's security token is missing or stale. Reload the page and try again.",
-            log,
         );
     }
     let result = if is_post {
@@ -255,16 +265,7 @@ pub async fn handle(
     } else {
         get(&signed, &segments, &query).await
     };
-    result.unwrap_or_else(|e| match e.kind() {
-        ErrorKind::Internal => internal(state, &e, log),
-        kind => message(
-            state,
-            respond::status_of(kind),
-            "Not accepted",
-            &e.public_message(),
-            log,
-        ),
-    })
+    result.unwrap_or_else(|e| errors::refused(&signed, &segments, &e))
 }
 
 /// The admin sign-in's own counters, apart from `/t/…/login`'s: the address, and with a
@@ -423,6 +424,8 @@ fn notice(query: &Fields) -> Option<&'static str> {
         "tenant-deleted" => "The tenant was deleted.",
         "tenant-renamed" => "The tenant was renamed.",
         "client-updated" => "The client was updated.",
+        "client-deleted" => "The client was deleted.",
+        "account-deleted" => "The account was deleted.",
         "settings-saved" => "The settings were saved.",
         "member-added" => "The member was added.",
         "member-removed" => "The member was removed.",
@@ -442,10 +445,13 @@ fn notice(query: &Fields) -> Option<&'static str> {
 
 async fn get(s: &Signed<'_>, segments: &[&str], query: &Fields) -> Answer {
     let done = notice(query);
+    if let Some(confirmation) = confirm::page(s, segments) {
+        return confirmation;
+    }
     match segments {
         // The dashboard counts and scans: keep it off the other requests' way.
         [] => tokio::task::block_in_place(|| overview::dashboard(s)),
-        ["tenants"] => tenant_pages::tenants_page(s, done, FormState::default()),
+        ["tenants"] => tenant_pages::tenants_page(s, query, done, FormState::default()),
         ["tenants", t] => {
             tenant_pages::tenant_page(s, t, done, tenant_pages::TenantForms::default())
         }
@@ -453,11 +459,7 @@ async fn get(s: &Signed<'_>, segments: &[&str], query: &Fields) -> Answer {
         ["accounts", id] => {
             account_pages::account_page(s, id, done, FormState::default(), FormState::default())
         }
-        ["accounts", id, "mfa", "reset"] => account_pages::mfa_reset_page(s, id),
         ["accounts", id, "recovery-link"] => account_pages::recovery_link_page(s, id),
-        ["tenants", t, "scim-tokens", id, "delete"] => {
-            tenant_pages::scim_token_delete_page(s, t, id)
-        }
         ["tenants", t, "branding", "delete"] => branding_pages::delete_page(s, t),
         ["keys"] => Ok(s.page(
             "admin/keys.html",
@@ -473,6 +475,7 @@ async fn get(s: &Signed<'_>, segments: &[&str], query: &Fields) -> Answer {
             }),
         )),
         ["audit"] => overview::audit_page(s, query),
+        ["audit.csv"] => audit_export::csv(s, query),
         _ => Err(AdminError::NotFound("no such page".into())),
     }
 }
@@ -497,6 +500,7 @@ async fn post(
         ["tenants", t, action @ ..] => tenant_pages::post(s, t, action, fields).await,
         ["accounts"] => account_pages::create(s, fields).await,
         ["accounts", id, action @ ..] => account_pages::post(s, id, action, fields).await,
+        ["backup"] => overview::backup(s),
         ["keys", "rotate"] => {
             s.state.set_keys(keys::rotate(&ctx).await?);
             written(s, "/admin/keys?done=keys-rotated").await

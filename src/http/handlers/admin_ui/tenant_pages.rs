@@ -5,7 +5,7 @@ use super::forms::*;
 use super::{Answer, Fields, Signed, reveal, written};
 use crate::admin::page::PageRequest;
 use crate::admin::{
-    AdminError, accounts, api_keys, clients, members, scim_tokens, settings, tenants,
+    AdminError, accounts, api_keys, browse, clients, members, scim_tokens, settings, tenants,
 };
 use crate::http::respond;
 use crate::ui::admin::FormState;
@@ -20,7 +20,12 @@ pub(super) async fn create(s: &Signed<'_>, fields: Fields) -> Answer {
     };
     match tenants::create(&ctx, &new) {
         Ok(t) => written(s, &format!("/admin/tenants/{}?done=tenant-created", t.id)).await,
-        Err(e) => tenants_page(s, None, FormState::refused(kept(&fields), &e)),
+        Err(e) => tenants_page(
+            s,
+            &Fields::new(),
+            None,
+            FormState::refused(kept(&fields), &e),
+        ),
     }
 }
 
@@ -127,6 +132,10 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
                 }
             }
         }
+        ["clients", c, "delete"] => {
+            clients::delete(&ctx, t, c)?;
+            written(s, &format!("/admin/tenants/{t}?done=client-deleted")).await
+        }
         ["clients", c, "secret"] => {
             let rotated = clients::rotate_secret(&ctx, t, c)?;
             s.state.store.flush_durable().await?;
@@ -218,18 +227,6 @@ pub(super) async fn post(s: &Signed<'_>, t: &str, action: &[&str], fields: Field
     }
 }
 
-/// The page that confirms deleting a SCIM token, without JavaScript.
-pub(super) fn scim_token_delete_page(s: &Signed<'_>, slug: &str, id: &str) -> Answer {
-    let token = scim_tokens::get(&s.ctx(), slug, id)?;
-    Ok(s.page(
-        "admin/scim_token_delete.html",
-        format!("Delete SCIM token {}", token.label),
-        "tenants",
-        None,
-        json!({"tenant": slug, "token": token}),
-    ))
-}
-
 /// A connection test's report as indented JSON; should that fail, the page says so and
 /// the log has why.
 fn pretty(s: &Signed<'_>, report: &impl serde::Serialize) -> String {
@@ -248,14 +245,21 @@ fn unless_missing<T>(found: Result<T, AdminError>) -> Result<Option<T>, AdminErr
     }
 }
 
-pub(super) fn tenants_page(s: &Signed<'_>, done: Option<&'static str>, form: FormState) -> Answer {
-    let list = tenants::list(&s.ctx(), &PageRequest::parse(Some("500"), None)?)?;
+/// The tenants list, a page at a time, searched and sorted as the query asks.
+pub(super) fn tenants_page(
+    s: &Signed<'_>,
+    query: &Fields,
+    done: Option<&'static str>,
+    form: FormState,
+) -> Answer {
+    let asked = super::listing::Asked::parse(query)?;
+    let list = tokio::task::block_in_place(|| browse::tenants(&s.ctx(), asked.window()))?;
     Ok(s.page(
         "admin/tenants.html",
         "Tenants".into(),
         "tenants",
         done,
-        json!({"tenants": list.items, "form": form}),
+        json!({"tenants": list.items, "pager": asked.pager("/admin/tenants", &list), "form": form}),
     ))
 }
 
