@@ -9,7 +9,7 @@
 
 use crate::oidc_code::{Fixture, REDIRECT, Started, begin, code_from, redeem, rp_client, start};
 use crate::support::browser::{Browser, Page, attribute, input_value, redirect_params};
-use crate::support::server::{Server, run};
+use crate::support::server::{Server, restore};
 use openidconnect::{OAuth2TokenResponse, TokenResponse};
 use serde_json::json;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -410,41 +410,14 @@ fn the_second_step_is_bound_to_its_browser() {
 fn a_restored_backup_keeps_the_factor_and_accepts_the_same_secret() {
     let f = start();
     let (secret, _codes) = enrolled(&f);
-    let mut resp = f
-        .server
-        .agent()
-        .post(&format!("{}/v2/admin/backup", f.server.base))
-        .header(
-            "authorization",
-            &format!("Bearer {}", f.server.admin_token()),
-        )
-        .send_empty()
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let bytes = resp
-        .body_mut()
-        .with_config()
-        .limit(64 << 20)
-        .read_to_vec()
-        .unwrap();
+    let bytes = f.server.online_backup(&f.server.admin_token());
     assert!(
         !bytes.windows(secret.len()).any(|w| w == secret.as_slice()),
         "the TOTP secret is sealed in the backup"
     );
     let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("backup.cbor");
-    std::fs::write(&file, &bytes).unwrap();
     let dir = tmp.path().join("restored");
-    let (status, _, stderr) = run(
-        &[
-            "restore",
-            "--data-dir",
-            dir.to_str().unwrap(),
-            file.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(status, 0, "{stderr}");
+    restore(&bytes, &dir);
     let restored = Server::start(&dir);
     let browser = Browser::new(&restored);
     let authorize = format!(

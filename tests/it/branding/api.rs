@@ -3,7 +3,7 @@
 use super::{JPEG, PNG, WEBP, data_url, fetch, full, path, put};
 use crate::management::{assert_names, assert_problem, create_tenant, delete, ok, start};
 use crate::support::browser::Browser;
-use crate::support::server::{Server, run};
+use crate::support::server::{Server, restore};
 use serde_json::{Value, json};
 
 #[test]
@@ -201,32 +201,9 @@ fn a_tenant_created_again_under_the_same_name_starts_unbranded() {
 fn a_restored_backup_carries_the_branding() {
     let (tmp, server, api) = start();
     put(&api, "default", &full());
-    let mut resp = server
-        .agent()
-        .post(&format!("{}/v2/admin/backup", server.base))
-        .header("authorization", &format!("Bearer {}", server.admin_token()))
-        .send_empty()
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let bytes = resp
-        .body_mut()
-        .with_config()
-        .limit(64 << 20)
-        .read_to_vec()
-        .unwrap();
-    let file = tmp.path().join("backup.cbor");
-    std::fs::write(&file, &bytes).unwrap();
+    let bytes = server.online_backup(&server.admin_token());
     let dir = tmp.path().join("restored");
-    let (status, _, stderr) = run(
-        &[
-            "restore",
-            "--data-dir",
-            dir.to_str().unwrap(),
-            file.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(status, 0, "{stderr}");
+    restore(&bytes, &dir);
     let token = server.admin_token();
     drop(server);
     let restored = Server::start(&dir);

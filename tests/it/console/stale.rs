@@ -11,7 +11,7 @@ use super::passkeys::{add, console, localhost};
 use crate::mfa::{post_code, recovery_codes, second_step};
 use crate::support::api::Api;
 use crate::support::browser::{attribute, input_value};
-use crate::support::server::{Options, Server, run};
+use crate::support::server::{Options, Server, restore};
 use ciborium::Value as Cbor;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -77,34 +77,10 @@ fn a_stale_sign_in_signs_in_again_before_a_passkey_is_added_or_removed() {
     let (added, id) = add(&f, &browser, &page, "Phone");
     let codes = recovery_codes(&added);
     let token = f.server.admin_token();
-    let mut resp = f
-        .server
-        .agent()
-        .post(&format!("{}/v2/admin/backup", f.server.base))
-        .header("authorization", &format!("Bearer {token}"))
-        .send_empty()
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let backup = resp
-        .body_mut()
-        .with_config()
-        .limit(64 << 20)
-        .read_to_vec()
-        .unwrap();
+    let backup = f.server.online_backup(&token);
     let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("aged.cbor");
-    std::fs::write(&file, aged(&backup, 600)).unwrap();
     let dir = tmp.path().join("restored");
-    let (status, _, stderr) = run(
-        &[
-            "restore",
-            "--data-dir",
-            dir.to_str().unwrap(),
-            file.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(status, 0, "{stderr}");
+    restore(&aged(&backup, 600), &dir);
     copy_tls(&f.server.data_dir, &dir);
     let port = f.server.addr.port();
     f.server.signal("TERM");

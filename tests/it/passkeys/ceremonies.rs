@@ -121,37 +121,10 @@ fn a_ceremony_is_taken_once_and_a_restored_backup_signs_the_same_authenticator_i
     assert!(alarms.is_empty(), "{alarms:#?}");
 
     // Backup, restore into a new data dir, and the same authenticator signs in there.
-    let mut resp = f
-        .server
-        .agent()
-        .post(&format!("{}/v2/admin/backup", f.server.base))
-        .header(
-            "authorization",
-            &format!("Bearer {}", f.server.admin_token()),
-        )
-        .send_empty()
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let bytes = resp
-        .body_mut()
-        .with_config()
-        .limit(64 << 20)
-        .read_to_vec()
-        .unwrap();
+    let bytes = f.server.online_backup(&f.server.admin_token());
     let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("backup.cbor");
-    std::fs::write(&file, &bytes).unwrap();
     let dir = tmp.path().join("restored");
-    let (status, _, stderr) = run(
-        &[
-            "restore",
-            "--data-dir",
-            dir.to_str().unwrap(),
-            file.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(status, 0, "{stderr}");
+    restore(&bytes, &dir);
     let credential = chrome.credentials(&auth)[0].clone();
     drop(chrome);
     let restored = Server::start_with(

@@ -17,7 +17,7 @@
 
 use crate::oidc_code::{Fixture, start_with};
 use crate::support::browser::{Browser, attribute, input_value};
-use crate::support::server::{Options, Server, run};
+use crate::support::server::{Options, Server, restore};
 use crate::support::webdriver::{Chrome, screenshot_dir};
 use openidconnect::core::{CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreTokenResponse};
 use openidconnect::{

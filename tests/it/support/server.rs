@@ -156,6 +156,22 @@ impl Server {
             .expect("POST failed at the transport level")
     }
 
+    /// The snapshot `POST /v2/admin/backup` streams, taken with `token`.
+    pub fn online_backup(&self, token: &str) -> Vec<u8> {
+        let mut resp = self
+            .agent()
+            .post(&format!("{}/v2/admin/backup", self.base))
+            .header("authorization", &format!("Bearer {token}"))
+            .send_empty()
+            .expect("backup failed at the transport level");
+        assert_eq!(resp.status(), 200, "the online backup");
+        resp.body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_vec()
+            .expect("backup body")
+    }
+
     /// GET `path`, returning status and body text.
     pub fn get(&self, path: &str) -> (u16, String) {
         let mut resp = self
@@ -175,6 +191,23 @@ impl Drop for Server {
             let _ = child.wait();
         }
     }
+}
+
+/// Restores `backup` with `latchkey restore` into the new data dir `dir`, writing the
+/// file beside it first; the restore must succeed.
+pub fn restore(backup: &[u8], dir: &Path) {
+    let file = dir.with_extension("backup");
+    std::fs::write(&file, backup).unwrap();
+    let (status, _, stderr) = run(
+        &[
+            "restore",
+            "--data-dir",
+            dir.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(status, 0, "{stderr}");
 }
 
 /// A ureq agent that trusts every certificate in `cert_pem` (the self-signed mode's
