@@ -309,6 +309,9 @@ impl Outbound {
         ureq::Agent::config_builder()
             .tls_config(tls)
             .https_only(true)
+            // ureq would otherwise take a proxy from the environment, which would
+            // resolve and reach the host itself, past the destination check.
+            .proxy(None)
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_connect(Some(peer.timeout))

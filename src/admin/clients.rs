@@ -194,8 +194,8 @@ fn destination(field: &'static str, value: Option<&str>) -> Result<Option<String
 
 /// Whether `built`'s URLs latchkey calls (`jwks_uri`, `backchannel_logout_uri`) count as
 /// set by a tenant admin after a write whose fields are `written` (SPEC "Outbound
-/// destinations"). A tenant admin who sets either makes both count, and each literal
-/// address is checked now; an appliance admin's write clears the mark unless a URL it
+/// destinations"). A tenant admin who changes either makes both count, and each literal
+/// address is checked now; an appliance admin's change clears the mark unless a URL it
 /// left alone is still there.
 fn urls_by_tenant_admin(
     ctx: &Ctx<'_>,
@@ -203,12 +203,24 @@ fn urls_by_tenant_admin(
     current: Option<&Client>,
     built: &Client,
 ) -> Result<bool, AdminError> {
+    // A field sent again with its stored value (as the admin UI's forms do) sets nothing.
+    let changed = |sent: bool, now: &Option<String>, stored: fn(&Client) -> &Option<String>| {
+        sent && current.is_none_or(|c| stored(c) != now)
+    };
     let urls = [
-        ("jwks_uri", &built.jwks_uri, written.jwks_uri.is_some()),
+        (
+            "jwks_uri",
+            &built.jwks_uri,
+            changed(written.jwks_uri.is_some(), &built.jwks_uri, |c| &c.jwks_uri),
+        ),
         (
             "backchannel_logout_uri",
             &built.backchannel_logout_uri,
-            written.backchannel_logout_uri.is_some(),
+            changed(
+                written.backchannel_logout_uri.is_some(),
+                &built.backchannel_logout_uri,
+                |c| &c.backchannel_logout_uri,
+            ),
         ),
     ];
     let was = current.is_some_and(|c| c.urls_set_by_tenant_admin);

@@ -89,13 +89,14 @@ impl Destinations {
     }
 }
 
-/// An IPv4-mapped or -compatible IPv6 address as the IPv4 address it carries, so
-/// `::ffff:127.0.0.1` is judged as loopback.
+/// An IPv6 address that carries an IPv4 one (mapped, compatible, or NAT64's well-known
+/// prefix `64:ff9b::/96`, RFC 6052) as that IPv4 address, so `::ffff:127.0.0.1` is
+/// judged as loopback and `64:ff9b::a00:1` as private.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => IpAddr::V4(v4),
-            None if is_v4_compatible(v6) => {
+            None if is_v4_compatible(v6) || is_nat64_well_known(v6) => {
                 let [.., a, b, c, d] = v6.octets();
                 IpAddr::V4(Ipv4Addr::new(a, b, c, d))
             }
@@ -103,6 +104,11 @@ fn canonical(ip: IpAddr) -> IpAddr {
         },
         v4 => v4,
     }
+}
+
+/// `64:ff9b::a.b.c.d`, the NAT64 well-known prefix.
+fn is_nat64_well_known(v6: Ipv6Addr) -> bool {
+    v6.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0]
 }
 
 /// `::a.b.c.d` (deprecated, RFC 4291 §2.5.5.1), other than `::` and `::1`.
@@ -146,6 +152,8 @@ mod tests {
             ("::ffff:127.0.0.1", "a loopback address"),
             ("::ffff:10.0.0.1", "a private address"),
             ("::10.0.0.1", "a private address"),
+            ("64:ff9b::a00:1", "a private address"),
+            ("64:ff9b::7f00:1", "a loopback address"),
             ("192.0.2.10", "latchkey's own listen address"),
             ("::ffff:192.0.2.10", "latchkey's own listen address"),
         ] {
@@ -160,6 +168,7 @@ mod tests {
             "8.8.8.8",
             "172.32.0.1",
             "2001:4860::8888",
+            "64:ff9b::808:808",
             "10.20.3.4",
             "::1",
         ] {

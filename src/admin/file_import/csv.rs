@@ -5,6 +5,10 @@
 use std::iter::Peekable;
 use std::str::Chars;
 
+/// The most fields a record may have: the import knows six columns, and a line of
+/// commas must not become millions of strings.
+const MAX_FIELDS: usize = 32;
+
 /// One record of the file, or why it could not be read.
 pub(crate) struct Record {
     /// The line the record starts on (1-based).
@@ -44,6 +48,10 @@ fn record(chars: &mut Peekable<Chars<'_>>, line: &mut usize) -> Result<Vec<Strin
             _ => unquoted(chars),
         };
         match field {
+            Ok(_) if fields.len() == MAX_FIELDS => {
+                skip_line(chars, line);
+                return Err(format!("more than {MAX_FIELDS} fields"));
+            }
             Ok(f) => fields.push(f),
             Err(e) => {
                 skip_line(chars, line);
@@ -127,6 +135,16 @@ fn skip_line(chars: &mut Peekable<Chars<'_>>, line: &mut usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_of_too_many_fields_fails_alone() {
+        let text = format!("a,b\n{}\nc,d\n", ",".repeat(100_000));
+        let got = records(&text);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[1].line, 2);
+        assert_eq!(got[1].fields, Err(format!("more than {MAX_FIELDS} fields")));
+        assert_eq!(got[2].fields, Ok(vec!["c".to_owned(), "d".to_owned()]));
+    }
 
     fn read(text: &str) -> Vec<(usize, Result<Vec<String>, String>)> {
         records(text)
